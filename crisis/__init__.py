@@ -1,0 +1,1 @@
+"""The crisis room: crisis activation and log, video-wall layouts, salvos."""

@@ -1,0 +1,110 @@
+"""The composition root: builds the FastAPI app and starts and stops every package."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client.core import GaugeMetricFamily
+
+import csu
+from csu.bus import EventBus
+from csu.config import SiteConfig
+from csu.db import Database
+from csu.identity.jobs import purge_expired_tokens
+from csu.identity.site_sync import apply_authorisations
+from csu.metrics import Metrics
+from csu.migrate import upgrade
+from csu.scheduler import Scheduler
+from csu.settings import Settings
+from video.ingest import SourceOpener
+from video.metrics import camera_metrics
+from video.service import CameraService
+from video.sources import open_source
+from web import auth, cameras, system
+from web.errors import install_error_handlers
+from web.services import AppServices
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, site: SiteConfig, *, camera_opener: SourceOpener = open_source
+) -> FastAPI:
+    """The whole of csu as one ASGI app; its lifespan runs every package."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await start_services(settings, site, camera_opener)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await stop_services(services)
+
+    app = FastAPI(
+        title="csu",
+        version=csu.__version__,
+        summary="City supervision: masked video, alarms, incidents, crisis room, lawful access.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (system.router, auth.router, cameras.router):
+        app.include_router(router)
+    return app
+
+
+async def start_services(
+    settings: Settings, site: SiteConfig, camera_opener: SourceOpener = open_source
+) -> AppServices:
+    """Open the database (migrated), then start the bus, scheduler and cameras, in that order."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url())
+    await asyncio.to_thread(upgrade, db.engine)
+    await asyncio.to_thread(_sync_site, db, site)
+    bus = EventBus()
+    await bus.start()
+    scheduler = Scheduler(db.url)
+    scheduler.add_interval(
+        purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
+    )
+    scheduler.start()
+    camera_service = CameraService(site.cameras, bus, opener=camera_opener)
+    await camera_service.start()
+    metrics = Metrics()
+    metrics.add_collector(lambda: camera_metrics(camera_service))
+    metrics.add_collector(lambda: _bus_metrics(bus))
+    log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
+    return AppServices(
+        settings=settings,
+        site=site,
+        db=db,
+        bus=bus,
+        scheduler=scheduler,
+        metrics=metrics,
+        cameras=camera_service,
+    )
+
+
+async def stop_services(services: AppServices) -> None:
+    """Stop everything in the reverse order of start."""
+    await services.cameras.stop()
+    await services.scheduler.shutdown()
+    await services.bus.stop()
+    services.db.dispose()
+
+
+def _sync_site(db: Database, site: SiteConfig) -> None:
+    with db.session() as session:
+        apply_authorisations(session, list(site.authorisations))
+
+
+def _bus_metrics(bus: EventBus) -> list[GaugeMetricFamily]:
+    pending = GaugeMetricFamily("csu_bus_pending_events", "Events queued for subscribers.")
+    pending.add_metric([], bus.pending())
+    errors = GaugeMetricFamily("csu_bus_handler_errors", "Subscriber exceptions since start.")
+    errors.add_metric([], bus.handler_errors)
+    return [pending, errors]

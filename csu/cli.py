@@ -1,0 +1,193 @@
+"""The `csu` command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import re
+import secrets
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
+from csu.config.authorisations import USER_PATTERN
+from csu.db import Database
+from csu.identity.roles import Role
+from csu.migrate import upgrade
+from csu.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `csu` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, Settings().log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Migration and scheduler chatter at every start hides what an operator needs to read.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    result: int = args.run(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csu", description="City supervision and crisis room.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole system on the embedded demo site")
+    _listen_options(demo)
+    demo.set_defaults(run=_run_demo)
+
+    serve = sub.add_parser("serve", help="run a real site")
+    serve.add_argument("--config", type=Path, required=True, metavar="SITE.yaml")
+    _listen_options(serve)
+    serve.set_defaults(run=_run_serve)
+
+    check = sub.add_parser("check-config", help="validate a site file")
+    check.add_argument("file", type=Path, metavar="SITE.yaml")
+    check.set_defaults(run=_run_check_config)
+
+    user = sub.add_parser("user", help="manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_sub.add_parser("add", help="create a named account")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--cameras", default="", help="comma-separated camera ids, or '*'")
+    add.add_argument("--expires", type=date.fromisoformat, help="last day (YYYY-MM-DD)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=_run_user_add)
+    return parser
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def _run_check_config(args: argparse.Namespace) -> int:
+    errors = check_site_file(args.file)
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        return EXIT_USAGE
+    print(f"{args.file}: valid")
+    return 0
+
+
+def _load_or_exit(path: Path) -> SiteConfig | None:
+    try:
+        return load_site(path)
+    except SiteConfigError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        return None
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    site = _load_or_exit(args.config)
+    if site is None:
+        return EXIT_USAGE
+    _serve(Settings(), site, args.host, args.port)
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from csu.demo import demo_passwords, demo_site, ensure_demo_accounts
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = _migrated_database(settings)
+    passwords = demo_passwords(settings.data_dir / "demo-accounts.json")
+    ensure_demo_accounts(db, passwords)
+    db.dispose()
+    url = f"http://{args.host}:{args.port}/"
+    print(f"csu demo: {url}  (state in {settings.data_dir.resolve()})")
+    print("demo accounts (username / password):")
+    for username, password in passwords.items():
+        print(f"  {username:<16} {password}")
+    sys.stdout.flush()
+    _serve(settings, demo_site(), args.host, args.port)
+    return 0
+
+
+def _run_user_add(args: argparse.Namespace) -> int:
+    from csu.identity import service as identity
+
+    errors = _user_add_errors(args)
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        return EXIT_USAGE
+    password, generated = _password(args)
+    cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
+    expires = datetime.combine(args.expires, time.max, UTC) if args.expires else None
+    db = _migrated_database(Settings())
+    try:
+        with db.session() as session:
+            identity.create_user(
+                session,
+                username=args.name,
+                role=Role(args.role),
+                password=password,
+                cameras=cameras,
+                expires_at=expires,
+            )
+    except ValueError as exc:
+        print(f"user add: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.dispose()
+    print(
+        f"created {args.role} '{args.name}'" + (f" with password {password}" if generated else "")
+    )
+    return 0
+
+
+def _user_add_errors(args: argparse.Namespace) -> list[str]:
+    errors = []
+    if not re.match(USER_PATTERN, args.name):
+        errors.append(f"name: '{args.name}' must be lowercase letters, digits, '.', '_' or '-'")
+    if args.expires is not None and args.expires < date.today():
+        errors.append(f"--expires: {args.expires} is in the past")
+    cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
+    if "*" in cameras and len(cameras) > 1:
+        errors.append("--cameras: '*' must be the only entry")
+    return errors
+
+
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if first == getpass.getpass("again: "):
+            return first, False
+        raise SystemExit("user add: the passwords differ")
+    return secrets.token_urlsafe(12), True
+
+
+def _migrated_database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url())
+    upgrade(db.engine)
+    return db
+
+
+def _serve(settings: Settings, site: SiteConfig, host: str, port: int) -> None:
+    import uvicorn
+
+    from csu.app import create_app
+
+    app = create_app(settings, site)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The `alarm_sources` section: where csu receives alarms from (an MQTT broker or HTTP pushes)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from csu.config.cameras import SLUG_PATTERN, host_problem, redact_url, split_url
+
+MQTT_SCHEMES = ("mqtt", "mqtts")
+
+
+def mqtt_url_problem(url: str) -> str | None:
+    """Why `url` is not a usable MQTT broker URL, or None when it is."""
+    parts = split_url(url)
+    if isinstance(parts, str):
+        return parts
+    if parts.scheme not in MQTT_SCHEMES:
+        return f"scheme must be mqtt or mqtts (got {parts.scheme!r})"
+    return host_problem(parts)
+
+
+def mqtt_topic_problem(topic: str) -> str | None:
+    """Why `topic` is not a valid MQTT subscription filter, or None when it is."""
+    levels = topic.split("/")
+    for index, level in enumerate(levels):
+        if "#" in level and (level != "#" or index != len(levels) - 1):
+            return "'#' must be a whole level and the last one"
+        if "+" in level and level != "+":
+            return "'+' must be a whole level"
+    if "\x00" in topic:
+        return "must not contain a NUL character"
+    return None
+
+
+def _error(key: str, kind: str, message: str, value: Any) -> InitErrorDetails:
+    # The message goes in as context so that braces in a user's URL are never read as a template.
+    error = PydanticCustomError(kind, "{message}", {"message": message})
+    return {"type": error, "loc": (key,), "input": value}
+
+
+class AlarmSourceConfig(BaseModel):
+    """One alarm feed: an MQTT subscription, or an HTTP endpoint that systems push to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable identifier, a lowercase slug.")
+    kind: Literal["mqtt", "http"] = Field(description="mqtt: subscribe to a broker; http: pushed.")
+    url: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="Broker URL, mqtt:// or mqtts:// (mqtt only).",
+    )
+    # MQTT caps a topic at 65535 bytes; longer text cannot be a topic at all.
+    topic: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=65535,
+        description="Topic filter to subscribe to (mqtt only).",
+    )
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> Self:
+        errors = self._mqtt_errors() if self.kind == "mqtt" else self._http_errors()
+        if errors:
+            # Raised as a ValidationError so that each problem keeps its own key path.
+            raise ValidationError.from_exception_data(type(self).__name__, errors)
+        return self
+
+    def _mqtt_errors(self) -> list[InitErrorDetails]:
+        errors: list[InitErrorDetails] = []
+        if self.url is None:
+            errors.append(_error("url", "required_for_kind", "required for kind 'mqtt'", None))
+        elif (problem := mqtt_url_problem(self.url)) is not None:
+            shown = repr(redact_url(self.url))
+            errors.append(_error("url", "mqtt_url", f"invalid MQTT URL {shown}: {problem}", None))
+        if self.topic is None:
+            errors.append(_error("topic", "required_for_kind", "required for kind 'mqtt'", None))
+        elif (problem := mqtt_topic_problem(self.topic)) is not None:
+            errors.append(_error("topic", "mqtt_topic", f"invalid MQTT topic: {problem}", None))
+        return errors
+
+    def _http_errors(self) -> list[InitErrorDetails]:
+        return [
+            _error(key, "not_allowed", "not allowed for kind 'http'", value)
+            for key, value in (("url", self.url), ("topic", self.topic))
+            if value is not None
+        ]

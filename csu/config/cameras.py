@@ -1,0 +1,174 @@
+"""The `cameras` section: where each camera streams from, where it looks, what it must mask."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import SplitResult, urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+# One identifier rule for cameras, walls and alarm sources: safe in URLs, file names and logs.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
+_NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
+_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*):[^/?#]*@")
+_SECRET_QUERY = re.compile(r"([?&](?:password|passwd|pwd|pass|token|key|secret)=)[^&#]*", re.I)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password (userinfo or query parameter) replaced by '***'."""
+    # Regexes rather than urlsplit so that malformed URLs in error messages are redacted too.
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1:***@", url))
+
+
+def split_url(url: str) -> SplitResult | str:
+    """The URL split into parts, or why it cannot be split."""
+    if not url.strip():
+        return "empty"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unbalanced '[' around an IPv6 host
+        return str(exc)
+    if not parts.scheme:
+        return "missing scheme"
+    if any(ch.isspace() for ch in url):
+        return "must not contain spaces"
+    return parts
+
+
+def host_problem(parts: SplitResult) -> str | None:
+    """Why a network URL's host or port is unusable, or None when both are fine."""
+    if not parts.hostname:
+        return f"missing host (expected {parts.scheme}://host[:port]/...)"
+    try:
+        port = parts.port
+    except ValueError:  # urlsplit raises on non-numeric or out-of-range ports
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        return "port must be a number from 1 to 65535"
+    return None
+
+
+def _file_problem(parts: SplitResult) -> str | None:
+    if parts.netloc:
+        # `file://videos/a.mp4` reads 'videos' as a host: a frequent slip for a relative path.
+        return "a file URL takes no host; write file:///abs/path.mp4 or file:relative/path.mp4"
+    if parts.path in ("", "/"):
+        return "missing file path"
+    return None
+
+
+def _demo_problem(parts: SplitResult) -> str | None:
+    if not parts.netloc:
+        return "missing scene name (expected demo://<scene>)"
+    if not re.fullmatch(SLUG_PATTERN, parts.netloc):
+        return f"scene name {parts.netloc!r} must be lowercase letters, digits, '-' or '_'"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "expected demo://<scene> with nothing after the scene name"
+    return None
+
+
+def camera_url_problem(url: str) -> str | None:
+    """Why `url` is not a usable camera source, or None when it is."""
+    parts = split_url(url)
+    if isinstance(parts, str):
+        if parts != "missing scheme":
+            return parts
+        slip = next((s for s in CAMERA_SCHEMES if url.lower().startswith(f"{s}//")), None)
+        if slip is not None:
+            return f"missing ':' after {slip!r} (expected {slip}://...)"
+        return f"missing scheme (expected one of {', '.join(CAMERA_SCHEMES)})"
+    if parts.scheme not in CAMERA_SCHEMES:
+        return f"unsupported scheme {parts.scheme!r} (expected one of {', '.join(CAMERA_SCHEMES)})"
+    if parts.scheme in _NETWORK_SCHEMES:
+        return host_problem(parts)
+    if parts.scheme == "file":
+        return _file_problem(parts)
+    return _demo_problem(parts)
+
+
+def _polygon_has_area(points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    # A zero-area zone (all points on one line) masks nothing: a silent privacy failure.
+    twice_area = sum(
+        x0 * y1 - x1 * y0
+        for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True)
+    )
+    if abs(twice_area) < 1e-9:
+        raise PydanticCustomError("zone_no_area", "privacy zone has no area (points on one line)")
+    return points
+
+
+UnitCoordinate = Annotated[
+    float, Field(strict=True, ge=0, le=1, description="Normalised image coordinate, 0..1.")
+]
+Point = tuple[UnitCoordinate, UnitCoordinate]
+Polygon = Annotated[
+    tuple[Point, ...],
+    Field(min_length=3, max_length=64, description="Polygon of 3 to 64 [x, y] points."),
+    AfterValidator(_polygon_has_area),
+]
+
+
+class Location(BaseModel):
+    """Where a camera stands, in WGS84 degrees."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lat: float = Field(strict=True, ge=-90, le=90, description="Latitude in degrees.")
+    lon: float = Field(strict=True, ge=-180, le=180, description="Longitude in degrees.")
+
+
+class View(BaseModel):
+    """The ground a camera covers, drawn as a cone on the map."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bearing_deg: float = Field(
+        strict=True, ge=0, lt=360, description="Direction of view, degrees clockwise from north."
+    )
+    fov_deg: float = Field(strict=True, gt=0, le=360, description="Horizontal field of view.")
+    range_m: float = Field(strict=True, gt=0, le=5000, description="Useful viewing distance (m).")
+
+
+class CameraConfig(BaseModel):
+    """One camera: its stream, its place on the map, its retention and its privacy masks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable identifier, a lowercase slug.")
+    name: str = Field(min_length=1, max_length=120, description="Name shown to operators.")
+    source: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="Stream URL: rtsp, rtsps, http, https, file or demo (may carry credentials).",
+    )
+    location: Location | None = Field(default=None, description="Position on the map.")
+    view: View | None = Field(default=None, description="Viewing cone on the map.")
+    # The legal maximum for keeping public-space video is 30 days.
+    retention_days: int = Field(
+        default=15, strict=True, ge=1, le=30, description="Days recordings are kept (law: <= 30)."
+    )
+    privacy_zones: tuple[Polygon, ...] = Field(
+        default=(), max_length=32, description="Image areas masked in every rendition."
+    )
+    fps: int = Field(default=25, strict=True, ge=1, le=60, description="Nominal frame rate.")
+    enabled: bool = Field(default=True, strict=True, description="Whether csu opens the stream.")
+
+    @field_validator("source")
+    @classmethod
+    def _valid_source(cls, value: str) -> str:
+        problem = camera_url_problem(value)
+        if problem is not None:
+            raise PydanticCustomError(
+                "camera_url",
+                "invalid camera URL {url}: {why}",
+                {"url": repr(redact_url(value)), "why": problem},
+            )
+        return value
+
+    @property
+    def redacted_source(self) -> str:
+        """The source URL with its password hidden, fit for logs and screens."""
+        return redact_url(self.source)

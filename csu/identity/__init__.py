@@ -1,0 +1,1 @@
+"""Identity: named accounts, roles, camera authorisations with expiry, login tokens."""

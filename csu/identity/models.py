@@ -1,0 +1,51 @@
+"""Tables for accounts, camera authorisations and login tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC (every stored time is UTC)."""
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    """A named account: shared logins are forbidden by law, so one person, one row."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, sa_column_kwargs={"unique": True}, index=False)
+    role: str = Field(max_length=32)
+    password_hash: str = Field(max_length=256)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class CameraGrant(SQLModel, table=True):
+    """A user's authorisation for one camera (or '*' for all) until an optional expiry."""
+
+    __tablename__ = "camera_grants"
+    __table_args__ = (sa.UniqueConstraint("user_id", "camera_id", name="uq_grant_user_camera"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    camera_id: str = Field(max_length=64)
+    expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class AuthToken(SQLModel, table=True):
+    """A login session; only the SHA-256 of the bearer token is stored."""
+
+    __tablename__ = "auth_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))

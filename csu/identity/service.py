@@ -1,0 +1,155 @@
+"""Accounts, camera authorisations and login tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from csu.identity.models import AuthToken, CameraGrant, User, utcnow
+from csu.identity.passwords import hash_password, needs_rehash, verify_password
+from csu.identity.roles import ALL_CAMERAS, Role
+
+
+class IdentityError(ValueError):
+    """A request about accounts that cannot be honoured; the message says why."""
+
+
+def get_user(session: Session, *, username: str) -> User | None:
+    """The account with that username, if any."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account, by username."""
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: Role,
+    password: str,
+    cameras: Iterable[str] = (),
+    expires_at: datetime | None = None,
+) -> User:
+    """Create a named account with its camera authorisations."""
+    if get_user(session, username=username) is not None:
+        raise IdentityError(f"user '{username}' already exists")
+    user = User(username=username, role=role.value, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    grant_cameras(session, user=user, cameras=cameras, expires_at=expires_at)
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Replace the account's password and end its open sessions."""
+    user.password_hash = hash_password(password)
+    session.add(user)
+    revoke_user_tokens(session, user=user)
+
+
+def grant_cameras(
+    session: Session, *, user: User, cameras: Iterable[str], expires_at: datetime | None
+) -> list[CameraGrant]:
+    """Authorise the user for these cameras ('*' for all) until expires_at; updates existing."""
+    assert user.id is not None
+    existing = {g.camera_id: g for g in grants_for(session, user=user)}
+    result = []
+    for camera_id in dict.fromkeys(cameras):
+        grant = existing.get(camera_id) or CameraGrant(user_id=user.id, camera_id=camera_id)
+        grant.expires_at = expires_at
+        session.add(grant)
+        result.append(grant)
+    session.flush()
+    return result
+
+
+def grants_for(session: Session, *, user: User) -> list[CameraGrant]:
+    """Every camera authorisation of the user, expired ones included."""
+    return list(session.exec(select(CameraGrant).where(CameraGrant.user_id == user.id)))
+
+
+def active_camera_ids(session: Session, *, user: User, now: datetime | None = None) -> set[str]:
+    """Camera ids the user is authorised for now ('*' stands for every camera)."""
+    moment = now or utcnow()
+    return {
+        g.camera_id
+        for g in grants_for(session, user=user)
+        if g.expires_at is None or _aware(g.expires_at) > moment
+    }
+
+
+def may_access_camera(
+    session: Session, *, user: User, camera_id: str, now: datetime | None = None
+) -> bool:
+    """True while the user holds an unexpired authorisation for this camera."""
+    ids = active_camera_ids(session, user=user, now=now)
+    return user.active and (ALL_CAMERAS in ids or camera_id in ids)
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user whose password matches, else None (same cost either way)."""
+    user = get_user(session, username=username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user
+
+
+def issue_token(session: Session, *, user: User, lifetime: timedelta) -> str:
+    """A new bearer token for the user; only its hash is stored."""
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthToken(
+            token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+        )
+    )
+    return token
+
+
+def user_for_token(session: Session, *, token: str, now: datetime | None = None) -> User | None:
+    """The active user behind an unexpired, unrevoked token."""
+    moment = now or utcnow()
+    row = session.get(AuthToken, _digest(token))
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= moment:
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def revoke_token(session: Session, *, token: str) -> None:
+    """End one login session."""
+    row = session.get(AuthToken, _digest(token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+def revoke_user_tokens(session: Session, *, user: User) -> None:
+    """End every open session of the user."""
+    session.execute(
+        sa.update(AuthToken)
+        .where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone columns; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

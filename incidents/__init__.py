@@ -1,0 +1,1 @@
+"""Alarms from outside, correlation into incidents, lifecycle, timelines and the log book."""

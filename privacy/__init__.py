@@ -1,0 +1,1 @@
+"""Everything that protects people: masking, anonymisers, access policy, access log, retention."""

@@ -1,0 +1,56 @@
+"""Shared fixtures: real databases and the rule that CI never skips a missing service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not SHARED_DATA.exists():
+    SHARED_DATA = Path(os.environ.get("CSU_SHARED_DATA", "../shared/data")).resolve()
+
+
+def require_service(what: str) -> None:
+    """Skip when a service is missing, or fail when CSU_REQUIRE_SERVICES=1 (CI)."""
+    message = f"service missing: {what}"
+    if os.environ.get("CSU_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (CSU_REQUIRE_SERVICES=1 forbids skipping)")
+    pytest.skip(message)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        require_service(f"PostgreSQL at {url} ({exc.orig})")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, and PostgreSQL when CSU_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'csu.db'}"
+        return
+    url = os.environ.get("CSU_TEST_DATABASE_URL")
+    if not url:
+        require_service("CSU_TEST_DATABASE_URL is not set")
+        return
+    _reset_postgres(url)
+    yield url
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The public test material beside the checkout."""
+    if not SHARED_DATA.exists():
+        require_service(f"test data folder {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,140 @@
+"""The `csu` command line, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from csu.db import Database
+from csu.identity import service as identity
+
+CSU = str(Path(sys.executable).parent / "csu")
+
+
+def run_csu(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `csu ARGS` and capture its output."""
+    return subprocess.run(
+        [CSU, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_check_config_names_every_error(tmp_path: Path) -> None:
+    """An unknown key, a 45-day retention and a malformed URL: exit 2, one line each."""
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        textwrap.dedent(
+            """
+        site: {name: Angers}
+        cameras:
+          - id: cam-1
+            name: One
+            source: rtsp//10.0.0.21/stream1
+            retention_days: 45
+            colour: red
+        """
+        )
+    )
+    result = run_csu("check-config", str(site))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3, lines
+    assert any(line.startswith("cameras[0].colour: unknown key") for line in lines)
+    assert any(
+        line.startswith("cameras[0].retention_days: must be at most 30 days (got 45)")
+        for line in lines
+    )
+    assert any(
+        line.startswith("cameras[0].source: invalid camera URL 'rtsp//10.0.0.21/stream1'")
+        for line in lines
+    )
+
+
+def test_check_config_accepts_the_demo_site() -> None:
+    """The built-in demo site is valid."""
+    from csu.demo import SITE_FILE
+
+    result = run_csu("check-config", str(SITE_FILE))
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+
+
+def test_check_config_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    """No traceback for a file that is not there."""
+    result = run_csu("check-config", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_user_add_creates_an_account_with_cameras(tmp_path: Path) -> None:
+    """`csu user add` stores the account, its role, its grants and expiry."""
+    env = {"CSU_DATA_DIR": str(tmp_path)}
+    result = run_csu(
+        "user",
+        "add",
+        "jdupont",
+        "--role",
+        "operator",
+        "--cameras",
+        "cam-1,cam-2",
+        "--expires",
+        "2099-12-31",
+        "--password-stdin",
+        env=env,
+        stdin="s3cret-pass\n",
+    )
+    assert result.returncode == 0, result.stderr
+    db = Database(f"sqlite:///{tmp_path / 'csu.db'}")
+    with db.session() as s:
+        user = identity.authenticate(s, username="jdupont", password="s3cret-pass")
+        assert user is not None and user.role == "operator"
+        grants = identity.grants_for(s, user=user)
+        assert sorted(g.camera_id for g in grants) == ["cam-1", "cam-2"]
+        assert all(g.expires_at is not None and g.expires_at.year == 2099 for g in grants)
+    db.dispose()
+    again = run_csu("user", "add", "jdupont", "--role", "operator", env=env)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+
+
+def test_user_add_without_a_password_prints_a_generated_one(tmp_path: Path) -> None:
+    """With no terminal and no --password-stdin, a random password is made and shown once."""
+    result = run_csu(
+        "user", "add", "dpo", "--role", "privacy_officer", env={"CSU_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode == 0, result.stderr
+    password = result.stdout.strip().rsplit(" ", 1)[-1]
+    db = Database(f"sqlite:///{tmp_path / 'csu.db'}")
+    with db.session() as s:
+        assert identity.authenticate(s, username="dpo", password=password) is not None
+    db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "janitor"], "invalid choice: 'janitor'"),
+        (["--role", "operator", "--expires", "2020-01-01"], "--expires: 2020-01-01 is in the past"),
+        (["--role", "operator", "--expires", "someday"], "invalid fromisoformat value"),
+        (["--role", "operator", "--cameras", "*,cam-1"], "'*' must be the only entry"),
+    ],
+)
+def test_user_add_rejects_bad_input_with_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    """Bad roles, past or malformed dates and mixed wildcards are refused with exit 2."""
+    result = run_csu("user", "add", "someone", *args, env={"CSU_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert message in result.stderr

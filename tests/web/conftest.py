@@ -1,0 +1,98 @@
+"""A running csu app on a real database, with a small site and seeded accounts."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from csu.app import create_app
+from csu.config import SiteConfig, parse_site
+from csu.db import Database
+from csu.identity import service as identity
+from csu.identity.roles import Role
+from csu.migrate import upgrade
+from csu.settings import Settings
+from web.services import AppServices
+
+PASSWORD = "test-password-1"
+
+SITE = textwrap.dedent(
+    """
+    site: {name: Testville, timezone: Europe/Paris}
+    cameras:
+      - id: cam-street
+        name: Street
+        source: demo://street
+        location: {lat: 47.47, lon: -0.55}
+        view: {bearing_deg: 90, fov_deg: 60, range_m: 50}
+        privacy_zones: [[[0.04, 0.09], [0.46, 0.09], [0.46, 0.51], [0.04, 0.51]]]
+      - id: cam-plaza
+        name: Plaza
+        source: demo://plaza
+        location: {lat: 47.48, lon: -0.56}
+        view: {bearing_deg: 180, fov_deg: 70, range_m: 80}
+    walls:
+      - {id: csu-main, name: CSU wall, grid: [2, 2]}
+    """
+)
+
+
+@pytest.fixture
+def site() -> SiteConfig:
+    """Two demo cameras."""
+    return parse_site(SITE)
+
+
+def seed_accounts(url: str) -> None:
+    """One account per role plus an operator whose authorisation has expired."""
+    db = Database(url)
+    upgrade(db.engine)
+    with db.session() as s:
+        for role in Role:
+            video = role is not Role.PRIVACY_OFFICER
+            identity.create_user(
+                s,
+                username=role.value,
+                role=role,
+                password=PASSWORD,
+                cameras=["*"] if video else [],
+            )
+        identity.create_user(
+            s, username="street-only", role=Role.OPERATOR, password=PASSWORD, cameras=["cam-street"]
+        )
+        identity.create_user(
+            s,
+            username="expired",
+            role=Role.OPERATOR,
+            password=PASSWORD,
+            cameras=["*"],
+            expires_at=datetime.now(UTC) - timedelta(days=1),
+        )
+    db.dispose()
+
+
+@pytest.fixture
+def client(database_url: str, site: SiteConfig, tmp_path: Path) -> Iterator[TestClient]:
+    """A started app (lifespan run) serving on the test database."""
+    seed_accounts(database_url)
+    settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
+    with TestClient(create_app(settings, site)) as test_client:
+        yield test_client
+
+
+def services_of(client: TestClient) -> AppServices:
+    """The running services behind the test client."""
+    services: AppServices = client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """Bearer headers for a fresh login."""
+    response = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -1,0 +1,1 @@
+"""Cameras as running things: sources, ingest workers, live view, recording, analytics."""

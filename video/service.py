@@ -1,0 +1,127 @@
+"""The cameras of a site as running things: their workers, latest frames and health."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from csu.bus import EventBus
+from csu.config import CameraConfig
+from privacy.masking import ZoneMasker
+from video.events import CameraStatusChanged
+from video.health import CameraState, Health, assess
+from video.ingest import IngestWorker, MaskedFrame, SourceOpener
+from video.sources import open_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraView:
+    """A camera's configuration and live health, as the API lists it."""
+
+    config: CameraConfig
+    health: Health
+
+
+class CameraService:
+    """Starts one ingest worker per enabled camera and publishes health changes on the bus."""
+
+    def __init__(
+        self,
+        cameras: Iterable[CameraConfig],
+        bus: EventBus,
+        *,
+        opener: SourceOpener = open_source,
+        monitor_interval_s: float = 1.0,
+    ) -> None:
+        self._configs = {c.id: c for c in cameras}
+        self._bus = bus
+        self._opener = opener
+        self._interval = monitor_interval_s
+        self._workers: dict[str, IngestWorker] = {}
+        self._health: dict[str, Health] = {}
+        self._monitor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start every enabled camera's worker and the health monitor."""
+        for config in self._configs.values():
+            if not config.enabled:
+                self._health[config.id] = Health(CameraState.OFFLINE, "disabled in site file", 0.0)
+                continue
+            worker = IngestWorker(
+                config.id,
+                config.source,
+                config.fps,
+                ZoneMasker(config.privacy_zones),
+                opener=self._opener,
+            )
+            self._workers[config.id] = worker
+            worker.start()
+        self._monitor = asyncio.create_task(self._watch(), name="camera-health")
+
+    async def stop(self) -> None:
+        """Stop the monitor and every worker (joined off the event loop)."""
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor
+        workers = list(self._workers.values())
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        self._workers.clear()
+
+    def cameras(self) -> list[CameraView]:
+        """Every configured camera with its current health, in site-file order."""
+        return [
+            CameraView(c, self._health.get(c.id, Health(CameraState.OFFLINE, "starting", 0.0)))
+            for c in self._configs.values()
+        ]
+
+    def camera(self, camera_id: str) -> CameraView | None:
+        """One camera, if configured."""
+        config = self._configs.get(camera_id)
+        if config is None:
+            return None
+        return CameraView(
+            config, self._health.get(camera_id, Health(CameraState.OFFLINE, "starting", 0.0))
+        )
+
+    def latest_frame(self, camera_id: str) -> MaskedFrame | None:
+        """The newest masked frame of a running camera."""
+        worker = self._workers.get(camera_id)
+        return worker.latest() if worker else None
+
+    def check_health(self) -> None:
+        """Assess every worker now and publish the changes."""
+        now = time.monotonic()
+        for camera_id, worker in self._workers.items():
+            health = assess(
+                clock=worker.clock,
+                now=now,
+                nominal_fps=worker.fps,
+                started_at=worker.started_at,
+                error=worker.error,
+            )
+            previous = self._health.get(camera_id)
+            self._health[camera_id] = health
+            if previous is None or previous.state != health.state:
+                self._bus.publish(
+                    CameraStatusChanged(
+                        camera_id=camera_id,
+                        status=health.state.value,
+                        previous=previous.state.value if previous else None,
+                        reason=health.reason,
+                    )
+                )
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                self.check_health()
+            except Exception:
+                log.exception("camera health check failed")
+            await asyncio.sleep(self._interval)

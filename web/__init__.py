@@ -1,0 +1,1 @@
+"""HTTP only: FastAPI routers, dependencies, WebSocket hub, pages."""

@@ -1,0 +1,26 @@
+"""The running services a request may use, built by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from csu.bus import EventBus
+from csu.config import SiteConfig
+from csu.db import Database
+from csu.metrics import Metrics
+from csu.scheduler import Scheduler
+from csu.settings import Settings
+from video.service import CameraService
+
+
+@dataclass
+class AppServices:
+    """Everything routes reach through `request.app.state.services`."""
+
+    settings: Settings
+    site: SiteConfig
+    db: Database
+    bus: EventBus
+    scheduler: Scheduler
+    metrics: Metrics
+    cameras: CameraService

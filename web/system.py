@@ -1,0 +1,29 @@
+"""Liveness and metrics (no authentication: probes and Prometheus scrape them)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import RedirectResponse
+
+from csu.metrics import CONTENT_TYPE
+from web.deps import Services
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up and serving."""
+    return {"status": "ok"}
+
+
+@router.get("/metrics")
+def metrics(services: Services) -> Response:
+    """Prometheus text format."""
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE)
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    """Until the console exists, the API documentation is the front page."""
+    return RedirectResponse("/docs")
