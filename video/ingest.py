@@ -70,6 +70,7 @@ class IngestWorker:
         self._opener = opener
         self._backoff = backoff or Backoff()
         self._latest: MaskedFrame | None = None
+        self._arrived = threading.Condition()
         self._index = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id}", daemon=True)
@@ -91,6 +92,15 @@ class IngestWorker:
     def latest(self) -> MaskedFrame | None:
         """The newest masked frame, if any."""
         return self._latest
+
+    def wait_frame(self, after_index: int, timeout: float) -> MaskedFrame | None:
+        """Block (off the event loop) until a frame newer than `after_index`, or None on timeout."""
+        with self._arrived:
+            self._arrived.wait_for(
+                lambda: self._latest is not None and self._latest.index > after_index, timeout
+            )
+            latest = self._latest
+        return latest if latest is not None and latest.index > after_index else None
 
     def set_privacy_zones(self, masker: ZoneMasker) -> None:
         """Swap the masker; the next frame uses the new zones."""
@@ -123,7 +133,9 @@ class IngestWorker:
             masked = self._masker.apply(image)
             now = time.monotonic()
             # The index runs on across reconnects, so it always gives the order frames came in.
-            self._latest = MaskedFrame(masked, self._index, now, time.time())
+            with self._arrived:
+                self._latest = MaskedFrame(masked, self._index, now, time.time())
+                self._arrived.notify_all()
             self.clock.tick(now)
             self.error = None
             self._index += 1

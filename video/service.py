@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from csu.bus import EventBus
 from csu.config import CameraConfig
 from privacy.masking import ZoneMasker
+from privacy.renditions import Rendition
 from video.events import CameraStatusChanged
 from video.health import CameraState, Health, assess
 from video.ingest import IngestWorker, MaskedFrame, SourceOpener
@@ -90,10 +91,18 @@ class CameraService:
             config, self._health.get(camera_id, Health(CameraState.OFFLINE, "starting", 0.0))
         )
 
-    def latest_frame(self, camera_id: str) -> MaskedFrame | None:
-        """The newest masked frame of a running camera."""
+    def latest_frame(
+        self, camera_id: str, rendition: Rendition = Rendition.ZONES
+    ) -> MaskedFrame | None:
+        """The newest masked frame of a running camera in the given rendition."""
         worker = self._workers.get(camera_id)
-        return worker.latest() if worker else None
+        if worker is None or rendition is not Rendition.ZONES:
+            return None
+        return worker.latest()
+
+    def worker(self, camera_id: str) -> IngestWorker | None:
+        """The running ingest worker of a camera (for consumers that follow every frame)."""
+        return self._workers.get(camera_id)
 
     def check_health(self) -> None:
         """Assess every worker now and publish the changes."""

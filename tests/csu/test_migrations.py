@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import csu.identity.models  # noqa: F401  (registers the tables)
+import privacy.access_log.models  # noqa: F401
 from csu.db import create_db_engine
 from csu.migrate import upgrade
 

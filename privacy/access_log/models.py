@@ -1,0 +1,60 @@
+"""The access-log table and the record a caller hands in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
+
+
+class Outcome(StrEnum):
+    """Whether the logged action was carried out."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+class AccessRecord(BaseModel):
+    """What happened, by whom, on what, and why: the caller's half of an entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str = Field(description="What was done, e.g. video.live or auth.login.")
+    user: str | None = Field(default=None, description="Username, or what was typed at login.")
+    role: str | None = None
+    camera_id: str | None = None
+    span_start: datetime | None = Field(default=None, description="Start of footage viewed (UTC).")
+    span_end: datetime | None = Field(default=None, description="End of footage viewed (UTC).")
+    reason: str | None = Field(default=None, description="Why, in the user's words.")
+    requisition: str | None = Field(default=None, description="Judicial requisition reference.")
+    client: str | None = Field(default=None, description="Client network address.")
+    outcome: Outcome = Outcome.GRANTED
+    details: dict[str, Any] = Field(default_factory=dict, description="Before/after, duration...")
+
+
+class AccessLogEntry(SQLModel, table=True):
+    """One stored entry; `hash` covers every other column and the previous entry's hash."""
+
+    __tablename__ = "access_log"
+
+    seq: int | None = SQLField(default=None, primary_key=True)
+    at: datetime = SQLField(sa_type=sa.DateTime(timezone=True), index=True)
+    action: str = SQLField(max_length=64, index=True)
+    user: str | None = SQLField(default=None, max_length=64, index=True)
+    role: str | None = SQLField(default=None, max_length=32)
+    camera_id: str | None = SQLField(default=None, max_length=64, index=True)
+    span_start: datetime | None = SQLField(default=None, sa_type=sa.DateTime(timezone=True))
+    span_end: datetime | None = SQLField(default=None, sa_type=sa.DateTime(timezone=True))
+    reason: str | None = SQLField(default=None, max_length=1000)
+    requisition: str | None = SQLField(default=None, max_length=128)
+    client: str | None = SQLField(default=None, max_length=64)
+    outcome: str = SQLField(max_length=16)
+    details: str = SQLField(default="{}", sa_type=sa.Text)
+    prev_hash: str = SQLField(max_length=64)
+    hash: str = SQLField(max_length=64, sa_column_kwargs={"unique": True})
