@@ -20,12 +20,16 @@ from csu.metrics import Metrics
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from privacy.access_log import AccessLog
+from privacy.access_log.subscribers import log_identity_events
+from privacy.zones.service import stored_zones
 from video.ingest import SourceOpener
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
 from web import auth, cameras, system
 from web.errors import install_error_handlers
+from web.problems import install_problem_handlers
 from web.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_problem_handlers(app)
     for router in (system.router, auth.router, cameras.router):
         app.include_router(router)
     return app
@@ -66,6 +71,8 @@ async def start_services(
     await asyncio.to_thread(upgrade, db.engine)
     await asyncio.to_thread(_sync_site, db, site)
     bus = EventBus()
+    access_log = AccessLog(db)
+    log_identity_events(bus, access_log)
     await bus.start()
     scheduler = Scheduler(db.url)
     scheduler.add_interval(
@@ -73,6 +80,9 @@ async def start_services(
     )
     scheduler.start()
     camera_service = CameraService(site.cameras, bus, opener=camera_opener)
+    for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
+        if camera_service.camera(camera_id) is not None:
+            camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start()
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(camera_service))
@@ -86,6 +96,7 @@ async def start_services(
         scheduler=scheduler,
         metrics=metrics,
         cameras=camera_service,
+        access_log=access_log,
     )
 
 
@@ -100,6 +111,11 @@ async def stop_services(services: AppServices) -> None:
 def _sync_site(db: Database, site: SiteConfig) -> None:
     with db.session() as session:
         apply_authorisations(session, list(site.authorisations))
+
+
+def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:
+    with db.session() as session:
+        return stored_zones(session)
 
 
 def _bus_metrics(bus: EventBus) -> list[GaugeMetricFamily]:

@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--cameras", default="", help="comma-separated camera ids, or '*'")
     add.add_argument("--expires", type=date.fromisoformat, help="last day (YYYY-MM-DD)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--anonymised", action="store_true", help="this account only ever sees anonymised video"
+    )
     add.set_defaults(run=_run_user_add)
     return parser
 
@@ -138,6 +141,7 @@ def _run_user_add(args: argparse.Namespace) -> int:
                 password=password,
                 cameras=cameras,
                 expires_at=expires,
+                anonymised_view=args.anonymised,
             )
     except ValueError as exc:
         print(f"user add: {exc}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+_SCHEMAS = itertools.count()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 if not SHARED_DATA.exists():
     SHARED_DATA = Path(os.environ.get("CSU_SHARED_DATA", "../shared/data")).resolve()
@@ -22,12 +24,18 @@ def require_service(what: str) -> None:
     pytest.skip(message)
 
 
-def _reset_postgres(url: str) -> None:
+def _schema_url(url: str, schema: str) -> str:
+    # search_path puts every table (and Alembic's version table) in the test's own schema,
+    # so test runs sharing one PostgreSQL database never see each other's tables.
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def _run_sql(url: str, sql: str) -> None:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
+            conn.execute(sa.text(sql))
     except sa.exc.OperationalError as exc:
         require_service(f"PostgreSQL at {url} ({exc.orig})")
     finally:
@@ -44,8 +52,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if not url:
         require_service("CSU_TEST_DATABASE_URL is not set")
         return
-    _reset_postgres(url)
-    yield url
+    schema = f"csu_test_{os.getpid()}_{next(_SCHEMAS)}"
+    _run_sql(url, f"CREATE SCHEMA {schema}")
+    try:
+        yield _schema_url(url, schema)
+    finally:
+        _run_sql(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ class CameraService:
         self._opener = opener
         self._interval = monitor_interval_s
         self._workers: dict[str, IngestWorker] = {}
+        self._zone_edits: dict[str, list[list[list[float]]]] = {}
         self._health: dict[str, Health] = {}
         self._monitor: asyncio.Task[None] | None = None
 
@@ -58,7 +59,7 @@ class CameraService:
                 config.id,
                 config.source,
                 config.fps,
-                ZoneMasker(config.privacy_zones),
+                ZoneMasker(self.privacy_zones(config.id)),
                 opener=self._opener,
             )
             self._workers[config.id] = worker
@@ -99,6 +100,20 @@ class CameraService:
         if worker is None or rendition is not Rendition.ZONES:
             return None
         return worker.latest()
+
+    def privacy_zones(self, camera_id: str) -> list[list[list[float]]]:
+        """The zones in force on a camera: the last saved edit, else the site file's."""
+        if camera_id in self._zone_edits:
+            return self._zone_edits[camera_id]
+        config = self._configs[camera_id]
+        return [[[x, y] for x, y in polygon] for polygon in config.privacy_zones]
+
+    def apply_privacy_zones(self, camera_id: str, zones: list[list[list[float]]]) -> None:
+        """Burn new zones from the next frame on (the caller has logged and stored them)."""
+        self._zone_edits[camera_id] = zones
+        worker = self._workers.get(camera_id)
+        if worker is not None:
+            worker.set_privacy_zones(ZoneMasker(zones))
 
     def worker(self, camera_id: str) -> IngestWorker | None:
         """The running ingest worker of a camera (for consumers that follow every frame)."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from csu.config.cameras import Polygon
 from csu.identity import service as identity
+from privacy.guard import authorise_camera_action
 from privacy.policy import Action, camera_allowed
+from privacy.zones.service import as_plain, save_zones
 from video.service import CameraView
-from web.deps import CurrentUser, DbSession, Services, role_of
+from video.snapshots import take_snapshot
+from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, role_of
+
+# Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
+ZONE_READERS = (Action.LIVE_VIEW, Action.SNAPSHOT, Action.PRIVACY_ZONE_EDIT)
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
@@ -69,3 +76,87 @@ def list_cameras(user: CurrentUser, session: DbSession, services: Services) -> l
         for v in services.cameras.cameras()
         if camera_allowed(role, Action.CAMERA_LIST, v.config.id, granted)
     ]
+
+
+def _known(services: Services, camera_id: str) -> None:
+    if services.cameras.camera(camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+
+
+@router.get(
+    "/{camera_id}/snapshot.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def snapshot(
+    camera_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
+) -> Response:
+    """The latest masked frame as JPEG (logged before it is sent)."""
+    _known(services, camera_id)
+    jpeg = take_snapshot(
+        services.cameras,
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        camera_id=camera_id,
+        rendition=rendition_of(user),
+        client=client_address(request),
+    )
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+class ZonesBody(BaseModel):
+    """Privacy zones: polygons of 3 to 64 [x, y] points in normalised image coordinates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zones: tuple[Polygon, ...] = Field(max_length=64)
+
+
+class ZonesOut(BaseModel):
+    """The zones in force on a camera."""
+
+    camera_id: str
+    zones: list[list[list[float]]]
+
+
+@router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
+def get_privacy_zones(
+    camera_id: str, user: CurrentUser, session: DbSession, services: Services
+) -> ZonesOut:
+    """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
+    _known(services, camera_id)
+    granted = identity.active_camera_ids(session, user=user)
+    role = role_of(user)
+    if not any(camera_allowed(role, a, camera_id, granted) for a in ZONE_READERS):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no right on camera '{camera_id}'")
+    return ZonesOut(camera_id=camera_id, zones=services.cameras.privacy_zones(camera_id))
+
+
+@router.put("/{camera_id}/privacy-zones", response_model=ZonesOut)
+def put_privacy_zones(
+    camera_id: str,
+    body: ZonesBody,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+) -> ZonesOut:
+    """Replace the camera's zones: logged with before and after, burned in from the next frame."""
+    _known(services, camera_id)
+    client = client_address(request)
+    before = services.cameras.privacy_zones(camera_id)
+    after = as_plain(body.zones)
+    authorise_camera_action(
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        action=Action.PRIVACY_ZONE_EDIT,
+        camera_id=camera_id,
+        client=client,
+        details={"before": before, "after": after},
+    )
+    save_zones(session, user=user, camera_id=camera_id, zones=after)
+    session.commit()
+    services.cameras.apply_privacy_zones(camera_id, after)
+    return ZonesOut(camera_id=camera_id, zones=after)

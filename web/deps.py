@@ -11,6 +11,7 @@ from sqlmodel import Session
 from csu.identity import service as identity
 from csu.identity.models import User
 from csu.identity.roles import Role
+from privacy.renditions import Rendition, rendition_for
 from web.services import AppServices
 
 SESSION_COOKIE = "csu_session"
@@ -61,6 +62,11 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def client_address(request: Request) -> str | None:
     """The peer address, for the access log."""
     return request.client.host if request.client else None
+
+
+def rendition_of(user: User) -> Rendition:
+    """The rendition policy gives this user; the client never chooses."""
+    return rendition_for(anonymised_viewer=user.anonymised_view)
 
 
 def role_of(user: User) -> Role:

@@ -10,6 +10,7 @@ from csu.db import Database
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from privacy.access_log import AccessLog
 from video.service import CameraService
 
 
@@ -24,3 +25,4 @@ class AppServices:
     scheduler: Scheduler
     metrics: Metrics
     cameras: CameraService
+    access_log: AccessLog

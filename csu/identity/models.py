@@ -23,6 +23,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     password_hash: str = Field(max_length=256)
     active: bool = Field(default=True)
+    # Set for accounts that may only ever see the anonymised rendition (public displays, say).
+    anonymised_view: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 

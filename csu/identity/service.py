@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -37,11 +37,17 @@ def create_user(
     password: str,
     cameras: Iterable[str] = (),
     expires_at: datetime | None = None,
+    anonymised_view: bool = False,
 ) -> User:
     """Create a named account with its camera authorisations."""
     if get_user(session, username=username) is not None:
         raise IdentityError(f"user '{username}' already exists")
-    user = User(username=username, role=role.value, password_hash=hash_password(password))
+    user = User(
+        username=username,
+        role=role.value,
+        password_hash=hash_password(password),
+        anonymised_view=anonymised_view,
+    )
     session.add(user)
     session.flush()
     grant_cameras(session, user=user, cameras=cameras, expires_at=expires_at)
@@ -64,7 +70,8 @@ def grant_cameras(
     result = []
     for camera_id in dict.fromkeys(cameras):
         grant = existing.get(camera_id) or CameraGrant(user_id=user.id, camera_id=camera_id)
-        grant.expires_at = expires_at
+        # SQLite keeps wall-clock digits and drops the offset, so store UTC only.
+        grant.expires_at = expires_at.astimezone(UTC) if expires_at else None
         session.add(grant)
         result.append(grant)
     session.flush()

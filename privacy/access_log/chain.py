@@ -26,9 +26,15 @@ CHAINED_FIELDS = (
 )
 
 
-def _time(value: datetime | None) -> str | None:
+TIME_FIELDS = frozenset({"at", "span_start", "span_end"})
+
+
+def _time(value: datetime | str | None) -> str | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        # Raw SQLite rows carry times as text; parse so both read paths hash alike.
+        value = datetime.fromisoformat(value)
     # SQLite returns naive datetimes; every stored time is UTC, so naive means UTC.
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -39,7 +45,7 @@ def canonical(fields: dict[str, Any]) -> bytes:
     doc = {}
     for name in CHAINED_FIELDS:
         value = fields.get(name)
-        doc[name] = _time(value) if isinstance(value, datetime) else value
+        doc[name] = _time(value) if name in TIME_FIELDS else value
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

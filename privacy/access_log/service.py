@@ -59,7 +59,9 @@ class AccessLog:
             fields = record.model_dump(exclude={"details"})
             fields.update(
                 seq=(last.seq or 0) + 1 if last else 1,
-                at=at,
+                at=_utc(at),
+                span_start=_utc(record.span_start),
+                span_end=_utc(record.span_end),
                 outcome=record.outcome.value,
                 details=json.dumps(record.details, sort_keys=True, default=str),
             )
@@ -84,3 +86,10 @@ class AccessLog:
                 return
             yield from rows
             after = rows[-1].seq or after
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite keeps the wall-clock digits and drops the offset: store every time already in UTC.
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -89,3 +89,20 @@ def test_openapi_is_served(client: TestClient) -> None:
     """The API describes itself."""
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/auth/login", "/api/cameras", "/healthz", "/metrics"} <= set(paths)
+
+
+def test_logins_and_failures_reach_the_access_log(client: TestClient) -> None:
+    """Every login and failed login is an access-log entry with the client address."""
+    login_ok = client.post("/api/auth/login", json={"username": "crisis", "password": PASSWORD})
+    assert login_ok.status_code == 200
+    client.post("/api/auth/login", json={"username": "crisis", "password": "bad-bad-bad"})
+    _drain(client)
+    entries = [
+        (e.action, e.user, e.role, e.outcome, e.client)
+        for e in services_of(client).access_log.entries()
+        if e.user == "crisis"
+    ]
+    assert entries == [
+        ("auth.login", "crisis", "crisis", "granted", "testclient"),
+        ("auth.login", "crisis", None, "denied", "testclient"),
+    ]

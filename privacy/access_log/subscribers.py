@@ -1,0 +1,50 @@
+"""Bus subscribers that turn kernel events into access-log entries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from csu.bus import EventBus
+from csu.identity.events import LoginFailed, LoginSucceeded, UserCreated
+from privacy.access_log.models import AccessRecord, Outcome
+from privacy.access_log.service import AccessLog
+
+
+def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[], None]]:
+    """Log every login, failed login and account creation; returns the unsubscribers."""
+
+    async def on_login(event: LoginSucceeded) -> None:
+        record = AccessRecord(
+            action="auth.login", user=event.username, role=event.role, client=event.client
+        )
+        await asyncio.to_thread(access_log.append, record, at=event.at)
+
+    async def on_failure(event: LoginFailed) -> None:
+        record = AccessRecord(
+            action="auth.login",
+            user=event.username,
+            client=event.client,
+            outcome=Outcome.DENIED,
+            details={"reason": event.reason},
+        )
+        await asyncio.to_thread(access_log.append, record, at=event.at)
+
+    async def on_user(event: UserCreated) -> None:
+        record = AccessRecord(
+            action="admin.user_created",
+            user=event.context.user,
+            details={
+                "username": event.username,
+                "role": event.role,
+                "cameras": event.cameras,
+                "expires_at": event.expires_at,
+            },
+        )
+        await asyncio.to_thread(access_log.append, record, at=event.at)
+
+    return [
+        bus.subscribe(LoginSucceeded, on_login, name="access-log.login"),
+        bus.subscribe(LoginFailed, on_failure, name="access-log.login-failed"),
+        bus.subscribe(UserCreated, on_user, name="access-log.user-created"),
+    ]

@@ -1,0 +1,59 @@
+"""The gate every camera access passes: check the right, write the log entry, then serve."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from typing import Any
+
+from csu.identity.models import User
+from csu.identity.roles import Role
+from privacy.access_log import AccessLog, AccessRecord, Outcome
+from privacy.policy import Action, camera_allowed
+
+RIGHT_NAMES: dict[Action, str] = {
+    Action.CAMERA_LIST: "camera-list",
+    Action.LIVE_VIEW: "live-view",
+    Action.SNAPSHOT: "snapshot",
+    Action.PLAYBACK: "playback",
+    Action.EXPORT: "export",
+    Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
+    Action.USER_ADMIN: "user-administration",
+    Action.RETENTION_ADMIN: "retention-administration",
+    Action.AUDIT_READ: "audit-read",
+}
+
+
+class AccessDenied(PermissionError):
+    """The user lacks the right; the message names it."""
+
+
+def authorise_camera_action(
+    access_log: AccessLog,
+    *,
+    user: User,
+    granted: Set[str],
+    action: Action,
+    camera_id: str,
+    client: str | None,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """Log and allow the action, or log the denial and raise AccessDenied.
+
+    The granted entry is written before the caller serves anything; if it cannot be written,
+    AccessLogUnavailable propagates and nothing may be served.
+    """
+    allowed = user.active and camera_allowed(Role(user.role), action, camera_id, granted)
+    record = AccessRecord(
+        action=action.value,
+        user=user.username,
+        role=user.role,
+        camera_id=camera_id,
+        client=client,
+        reason=reason,
+        outcome=Outcome.GRANTED if allowed else Outcome.DENIED,
+        details=details or {},
+    )
+    access_log.append(record)
+    if not allowed:
+        raise AccessDenied(f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'")
