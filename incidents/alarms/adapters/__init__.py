@@ -1,0 +1,1 @@
+"""One pure function per input format, each turning a payload into csu Alarms."""

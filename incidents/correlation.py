@@ -1,0 +1,227 @@
+"""Correlation of alarms and video events into incidents: pure logic over in-memory state.
+
+An alarm joins an open incident when a rule relates their types and they are close in place and
+time; else it joins the incident already grouping its source and type nearby; else it opens one.
+Inhibition rules attach an explained alarm (a lamp off under a feeder down) silently. A storm
+guard caps how many incidents one source may open per window, so a burst stays bounded.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from incidents.coverage import CameraCone, sees
+from incidents.geo import LonLat, distance_m
+
+
+class RuleKind(StrEnum):
+    """What a rule does when it matches."""
+
+    CORRELATE = "correlate"  # both belong to one incident
+    INHIBIT = "inhibit"  # the second is explained by the first: attached, not announced
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Relates alarm types: `first` already on an open incident, `second` arriving."""
+
+    kind: RuleKind
+    first: str  # type pattern, fnmatch style: "lighting.feeder_down", "water.*"
+    second: str
+    max_distance_m: float = 300.0
+    window_s: float = 1800.0
+    via_camera: bool = False  # matches when the arriving event's camera sees the incident
+
+    def relates(self, earlier: str, arriving: str) -> bool:
+        """True when the types fit this rule's patterns."""
+        return fnmatch.fnmatchcase(earlier, self.first) and fnmatch.fnmatchcase(
+            arriving, self.second
+        )
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(RuleKind.INHIBIT, "lighting.feeder_down", "lighting.lamp_off", 500, 3600),
+    Rule(RuleKind.CORRELATE, "lighting.feeder_down", "video.loss", 250, 1800),
+    Rule(RuleKind.CORRELATE, "video.loss", "lighting.feeder_down", 250, 1800),
+    Rule(RuleKind.CORRELATE, "water.pressure_drop", "water.flood_sensor", 600, 3600),
+    Rule(RuleKind.CORRELATE, "water.flood_sensor", "water.pressure_drop", 600, 3600),
+    Rule(RuleKind.CORRELATE, "water.main_burst", "water.*", 600, 3600),
+    Rule(RuleKind.CORRELATE, "building.intrusion", "video.motion", 0, 600, via_camera=True),
+    Rule(RuleKind.CORRELATE, "building.intrusion", "video.analytics*", 0, 600, via_camera=True),
+    Rule(RuleKind.CORRELATE, "building.fire_alarm", "video.analytics.fire", 0, 600, True),
+)
+
+
+@dataclass(frozen=True)
+class AlarmFacts:
+    """What correlation needs to know of one stored alarm."""
+
+    alarm_id: int
+    source: str
+    type: str
+    occurred_at: datetime
+    position: LonLat | None
+    camera_id: str | None = None
+
+
+@dataclass
+class OpenIncident:
+    """An open incident as correlation sees it."""
+
+    incident_id: int
+    anchor: LonLat | None
+    opened_at: datetime
+    last_at: datetime
+    types: set[str] = field(default_factory=set)
+    groups: set[tuple[str, str]] = field(default_factory=set)  # (source, type)
+    storm_source: str | None = None
+
+
+class Action(StrEnum):
+    """Where the alarm goes."""
+
+    JOIN = "join"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one alarm, with the reason an operator can read on the timeline."""
+
+    action: Action
+    incident_id: int | None
+    inhibited: bool
+    why: str
+    storm: bool = False
+
+
+@dataclass(frozen=True)
+class CorrelationSettings:
+    """Windows and limits; the site may tune them."""
+
+    group_window_s: float = 900.0
+    group_radius_m: float = 500.0
+    storm_window_s: float = 60.0
+    storm_max_opens: int = 10
+
+
+class Correlator:
+    """Holds the open incidents and decides where each new alarm belongs."""
+
+    def __init__(
+        self,
+        *,
+        rules: Sequence[Rule] = DEFAULT_RULES,
+        cameras: Iterable[CameraCone] = (),
+        settings: CorrelationSettings | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.cameras = {c.camera_id: c for c in cameras}
+        self.settings = settings or CorrelationSettings()
+        self.open: dict[int, OpenIncident] = {}
+        self._opens_by_source: dict[str, deque[datetime]] = {}
+
+    def position_of(self, facts: AlarmFacts) -> LonLat | None:
+        """The alarm's place, or its camera's when it has none (video events)."""
+        if facts.position is not None:
+            return facts.position
+        camera = self.cameras.get(facts.camera_id or "")
+        return camera.position if camera else None
+
+    def decide(self, facts: AlarmFacts) -> Decision:
+        """Where this alarm belongs; call `joined` or `opened` with the outcome afterwards."""
+        place = self.position_of(facts)
+        for rule in self.rules:
+            for incident in self._candidates(facts.occurred_at, rule.window_s):
+                earlier = next((t for t in incident.types if rule.relates(t, facts.type)), None)
+                if earlier and self._close_enough(rule, incident, facts, place):
+                    inhibited = rule.kind is RuleKind.INHIBIT
+                    verb = "explained by" if inhibited else "related to"
+                    why = f"{facts.type} {verb} {earlier} (rule {rule.first} -> {rule.second})"
+                    return Decision(Action.JOIN, incident.incident_id, inhibited, why)
+        grouped = self._group(facts, place)
+        if grouped is not None:
+            return Decision(Action.JOIN, grouped.incident_id, False, "same source and type nearby")
+        storm = self._storm_incident(facts)
+        if storm is not None:
+            why = f"alarm storm from {facts.source}: grouped to keep the console readable"
+            return Decision(Action.JOIN, storm.incident_id, False, why, storm=True)
+        if self._storming(facts.source, facts.occurred_at):
+            return Decision(Action.OPEN, None, False, f"alarm storm from {facts.source}", True)
+        return Decision(Action.OPEN, None, False, "no open incident relates to it")
+
+    def opened(self, incident_id: int, facts: AlarmFacts, *, storm: bool = False) -> None:
+        """Record that `facts` opened a new incident."""
+        place = self.position_of(facts)
+        self.open[incident_id] = OpenIncident(
+            incident_id,
+            place,
+            facts.occurred_at,
+            facts.occurred_at,
+            storm_source=facts.source if storm else None,
+        )
+        self._opens_by_source.setdefault(facts.source, deque()).append(facts.occurred_at)
+        self.joined(incident_id, facts)
+
+    def joined(self, incident_id: int, facts: AlarmFacts) -> None:
+        """Record that `facts` is now part of the incident."""
+        incident = self.open.get(incident_id)
+        if incident is None:
+            return
+        incident.types.add(facts.type)
+        incident.groups.add((facts.source, facts.type))
+        incident.last_at = max(incident.last_at, facts.occurred_at)
+        if incident.anchor is None:
+            incident.anchor = self.position_of(facts)
+
+    def closed(self, incident_id: int) -> None:
+        """The incident no longer takes alarms."""
+        self.open.pop(incident_id, None)
+
+    def _candidates(self, at: datetime, window_s: float) -> list[OpenIncident]:
+        horizon = at - timedelta(seconds=window_s)
+        found = [i for i in self.open.values() if i.last_at >= horizon and i.storm_source is None]
+        return sorted(found, key=lambda i: i.last_at, reverse=True)
+
+    def _close_enough(
+        self, rule: Rule, incident: OpenIncident, facts: AlarmFacts, place: LonLat | None
+    ) -> bool:
+        if incident.anchor is None:
+            return False
+        if rule.via_camera:
+            camera = self.cameras.get(facts.camera_id or "")
+            return camera is not None and sees(camera, incident.anchor) is not None
+        return place is not None and distance_m(place, incident.anchor) <= rule.max_distance_m
+
+    def _group(self, facts: AlarmFacts, place: LonLat | None) -> OpenIncident | None:
+        s = self.settings
+        for incident in self._candidates(facts.occurred_at, s.group_window_s):
+            if (facts.source, facts.type) not in incident.groups:
+                continue
+            # Without both positions, source and type alone decide (a feed with no geometry).
+            if place is None or incident.anchor is None:
+                return incident
+            if distance_m(place, incident.anchor) <= s.group_radius_m:
+                return incident
+        return None
+
+    def _storming(self, source: str, at: datetime) -> bool:
+        opens = self._opens_by_source.get(source)
+        if not opens:
+            return False
+        horizon = at - timedelta(seconds=self.settings.storm_window_s)
+        while opens and opens[0] < horizon:
+            opens.popleft()
+        return len(opens) >= self.settings.storm_max_opens
+
+    def _storm_incident(self, facts: AlarmFacts) -> OpenIncident | None:
+        horizon = facts.occurred_at - timedelta(seconds=self.settings.storm_window_s)
+        for incident in self.open.values():
+            if incident.storm_source == facts.source and incident.last_at >= horizon:
+                return incident
+        return None

@@ -1,0 +1,72 @@
+"""Events the incidents package publishes (consoles, walls and the crisis room follow them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from csu.events import Event
+
+
+class AlarmSummary(BaseModel):
+    """An alarm as a console lists it."""
+
+    id: int
+    source: str
+    external_id: str
+    type: str
+    severity: str
+    status: str
+    occurred_at: datetime
+    description: str
+    incident_id: int | None
+    created: bool
+    inhibited: bool
+
+
+class AlarmsStored(Event):
+    """A batch of alarms was stored (at most `MAX_LISTED` listed; `total` counts all)."""
+
+    topic: ClassVar[str] = "incidents.alarms_stored"
+    MAX_LISTED: ClassVar[int] = 50
+    alarms: list[AlarmSummary]
+    total: int
+    rejected: int
+
+
+class IncidentSummary(BaseModel):
+    """An incident as consoles and walls show it."""
+
+    id: int
+    title: str
+    type: str
+    severity: str
+    status: str
+    assignee: str | None
+    opened_at: datetime
+    updated_at: datetime
+    lon: float | None
+    lat: float | None
+    alarm_count: int
+    cameras: list[str]
+    storm: bool
+    escalated: bool
+
+
+class IncidentChanged(Event):
+    """An incident was opened or changed; `change` says how."""
+
+    topic: ClassVar[str] = "incidents.changed"
+    incident: IncidentSummary
+    change: str  # opened, alarms, acknowledged, assigned, note, status, escalated, procedure
+
+
+class IncidentEscalated(Event):
+    """An operator handed an incident to the crisis cell."""
+
+    topic: ClassVar[str] = "incidents.escalated"
+    incident: IncidentSummary
+    by: str
+    text: str | None

@@ -1,0 +1,130 @@
+"""Tables for raw payloads, alarms, incidents and their timelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+TZ = sa.DateTime(timezone=True)
+
+
+class RawStatus(StrEnum):
+    """What became of a received payload."""
+
+    RECEIVED = "received"
+    PARSED = "parsed"
+    REJECTED = "rejected"
+
+
+class RawAlarm(SQLModel, table=True):
+    """A payload exactly as received, stored before it is parsed so nothing is ever lost."""
+
+    __tablename__ = "raw_alarms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(sa_type=TZ, index=True)
+    channel: str = Field(max_length=32, description="http.json, http.cap, http.ngsi-ld, mqtt...")
+    source_hint: str | None = Field(default=None, max_length=256, description="Topic or source.")
+    content_type: str | None = Field(default=None, max_length=128)
+    body: bytes = Field(sa_type=sa.LargeBinary)
+    status: str = Field(default=RawStatus.RECEIVED.value, max_length=16, index=True)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    alarm_count: int = Field(default=0)
+
+
+class StoredAlarm(SQLModel, table=True):
+    """One alarm; the same source and external id always update this row, never add one."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (sa.UniqueConstraint("source", "external_id", name="uq_alarm_source_ext"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=128)
+    external_id: str = Field(max_length=512)
+    type: str = Field(max_length=64, index=True)
+    severity: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    occurred_at: datetime = Field(sa_type=TZ, index=True)
+    received_at: datetime = Field(sa_type=TZ, index=True)
+    updated_at: datetime = Field(sa_type=TZ)
+    lon: float | None = Field(default=None)
+    lat: float | None = Field(default=None)
+    location: str | None = Field(default=None, sa_type=sa.Text, description="GeoJSON geometry.")
+    description: str = Field(default="", sa_type=sa.Text)
+    data: str = Field(default="{}", sa_type=sa.Text)
+    camera_id: str | None = Field(default=None, max_length=64)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    raw_id: int | None = Field(default=None, foreign_key="raw_alarms.id")
+    update_count: int = Field(default=0)
+    state_changes: int = Field(default=0)
+    inhibited: bool = Field(default=False)
+    flapping: bool = Field(default=False)
+
+
+class IncidentStatus(StrEnum):
+    """The incident lifecycle, in order."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Incident(SQLModel, table=True):
+    """Something that happened somewhere, built from one or more alarms and video events."""
+
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=256)
+    type: str = Field(max_length=64)
+    severity: str = Field(max_length=16, index=True)
+    status: str = Field(default=IncidentStatus.NEW.value, max_length=16, index=True)
+    assignee: str | None = Field(default=None, max_length=64)
+    opened_at: datetime = Field(sa_type=TZ, index=True)
+    updated_at: datetime = Field(sa_type=TZ)
+    closed_at: datetime | None = Field(default=None, sa_type=TZ)
+    lon: float | None = Field(default=None)
+    lat: float | None = Field(default=None)
+    alarm_count: int = Field(default=0)
+    cameras: str = Field(
+        default="[]", sa_type=sa.Text, description="Covering cameras, nearest first."
+    )
+    procedure: str = Field(
+        default="[]", sa_type=sa.Text, description="Checklist steps and who did them."
+    )
+    storm: bool = Field(default=False)
+    escalated: bool = Field(default=False)
+
+
+class TimelineKind(StrEnum):
+    """The kinds of timeline entry; written only by incidents.timeline."""
+
+    ALARM_RECEIVED = "alarm_received"
+    ALARM_UPDATED = "alarm_updated"
+    VIDEO_EVENT = "video_event"
+    CAMERA_ATTACHED = "camera_attached"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    NOTE = "note"
+    STATUS_CHANGE = "status_change"
+    ESCALATED = "escalated"
+    PROCEDURE_STEP = "procedure_step"
+
+
+class TimelineEntry(SQLModel, table=True):
+    """One line of an incident's story."""
+
+    __tablename__ = "incident_timeline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    at: datetime = Field(sa_type=TZ, index=True)
+    kind: str = Field(max_length=32)
+    author: str | None = Field(default=None, max_length=64)
+    text: str = Field(default="", sa_type=sa.Text)
+    data: str = Field(default="{}", sa_type=sa.Text)

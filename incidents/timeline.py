@@ -1,0 +1,191 @@
+"""The only writer of incident timelines: one function per kind of entry."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from incidents.models import TimelineEntry, TimelineKind
+
+
+def _add(
+    session: Session,
+    incident_id: int,
+    kind: TimelineKind,
+    at: datetime,
+    text: str,
+    *,
+    author: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    entry = TimelineEntry(
+        incident_id=incident_id,
+        at=at,
+        kind=kind.value,
+        author=author,
+        text=text,
+        data=json.dumps(data or {}, sort_keys=True, default=str),
+    )
+    session.add(entry)
+    return entry
+
+
+def log_alarm_received(
+    session: Session, *, incident_id: int, at: datetime, alarm_id: int, summary: str, why: str
+) -> TimelineEntry:
+    """An alarm joined or opened the incident, and why."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.ALARM_RECEIVED,
+        at,
+        summary,
+        data={"alarm_id": alarm_id, "why": why},
+    )
+
+
+def log_alarms_grouped(
+    session: Session, *, incident_id: int, at: datetime, alarm_ids: Sequence[int], summary: str
+) -> TimelineEntry:
+    """Many alarms at once (a burst): one entry that counts them, so the story stays readable."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.ALARM_RECEIVED,
+        at,
+        summary,
+        data={"alarm_ids": list(alarm_ids)[:50], "count": len(alarm_ids)},
+    )
+
+
+def log_alarm_updated(
+    session: Session, *, incident_id: int, at: datetime, alarm_id: int, summary: str
+) -> TimelineEntry:
+    """The sender re-sent or changed an alarm already on the incident."""
+    return _add(
+        session, incident_id, TimelineKind.ALARM_UPDATED, at, summary, data={"alarm_id": alarm_id}
+    )
+
+
+def log_video_event(
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    camera_id: str,
+    summary: str,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    """A camera saw something relevant (analytics, motion, loss of signal)."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.VIDEO_EVENT,
+        at,
+        summary,
+        data={"camera_id": camera_id, **(data or {})},
+    )
+
+
+def log_camera_attached(
+    session: Session, *, incident_id: int, at: datetime, camera_id: str, distance_m: float
+) -> TimelineEntry:
+    """A camera that sees the place was attached."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.CAMERA_ATTACHED,
+        at,
+        f"camera {camera_id} sees the place ({distance_m:.0f} m)",
+        data={"camera_id": camera_id, "distance_m": round(distance_m, 1)},
+    )
+
+
+def log_acknowledged(
+    session: Session, *, incident_id: int, at: datetime, user: str
+) -> TimelineEntry:
+    """An operator took note of the incident."""
+    return _add(
+        session, incident_id, TimelineKind.ACKNOWLEDGED, at, f"acknowledged by {user}", author=user
+    )
+
+
+def log_assigned(
+    session: Session, *, incident_id: int, at: datetime, user: str, assignee: str
+) -> TimelineEntry:
+    """The incident was given to someone."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.ASSIGNED,
+        at,
+        f"assigned to {assignee}",
+        author=user,
+        data={"assignee": assignee},
+    )
+
+
+def log_note(
+    session: Session, *, incident_id: int, at: datetime, user: str, text: str
+) -> TimelineEntry:
+    """A free-text note from an operator."""
+    return _add(session, incident_id, TimelineKind.NOTE, at, text, author=user)
+
+
+def log_status_change(
+    session: Session, *, incident_id: int, at: datetime, user: str | None, old: str, new: str
+) -> TimelineEntry:
+    """The lifecycle moved on."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.STATUS_CHANGE,
+        at,
+        f"{old} -> {new}",
+        author=user,
+        data={"from": old, "to": new},
+    )
+
+
+def log_escalated(
+    session: Session, *, incident_id: int, at: datetime, user: str, text: str | None
+) -> TimelineEntry:
+    """Handed to the crisis cell."""
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.ESCALATED,
+        at,
+        text or f"escalated by {user}",
+        author=user,
+    )
+
+
+def log_procedure_step(
+    session: Session, *, incident_id: int, at: datetime, user: str, step: int, text: str, done: bool
+) -> TimelineEntry:
+    """A checklist step was ticked or unticked."""
+    verb = "done" if done else "reopened"
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.PROCEDURE_STEP,
+        at,
+        f"step {step + 1} {verb}: {text}",
+        author=user,
+        data={"step": step, "done": done},
+    )
+
+
+def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
+    """The incident's entries in order."""
+    query = (
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+    )
+    return list(session.exec(query))
