@@ -1,0 +1,223 @@
+"""Apply one batch of parsed alarms: upsert, correlate, open or join incidents, write timelines."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from incidents import timeline
+from incidents.alarms import Alarm, AlarmStatus
+from incidents.correlation import Action, Correlator, Decision
+from incidents.coverage import covering_cameras
+from incidents.geo import LonLat
+from incidents.lifecycle import worst
+from incidents.models import Incident, StoredAlarm
+from incidents.store import (
+    Key,
+    existing_alarms,
+    facts_of,
+    new_alarm_row,
+    new_incident,
+    update_alarm_row,
+)
+
+FLAP_LIMIT = 5  # status changes after which an alarm is flapping and stops notifying
+LISTED_PER_INCIDENT = 5  # beyond this many alarms in one batch, the timeline gets one summary line
+CAMERAS_PER_INCIDENT = 4
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch changed, for events and for the callers' answers."""
+
+    created: list[StoredAlarm] = field(default_factory=list)
+    updated: list[StoredAlarm] = field(default_factory=list)
+    opened: set[int] = field(default_factory=set)
+    touched: dict[int, Incident] = field(default_factory=dict)
+    by_alarm: dict[Key, StoredAlarm] = field(default_factory=dict)
+
+
+@dataclass
+class _Joined:
+    rows: list[tuple[StoredAlarm, Decision]] = field(default_factory=list)
+
+
+class BatchApplier:
+    """Runs inside the writer thread, inside one transaction."""
+
+    def __init__(self, session: Session, correlator: Correlator, now: datetime) -> None:
+        self.s = session
+        self.c = correlator
+        self.now = now
+        self.out = BatchOutcome()
+        self._new: list[tuple[StoredAlarm, Alarm]] = []
+        self._known: dict[Key, StoredAlarm] = {}
+
+    def prefetch(self, alarms: list[Alarm]) -> None:
+        """Load the stored alarms these keys already name (one query per 400 keys)."""
+        self._known = existing_alarms(self.s, [(a.source, a.external_id) for a in alarms])
+
+    def add(self, alarm: Alarm, raw_id: int | None) -> None:
+        """Upsert one alarm; new ones are correlated in `correlate` after a single flush."""
+        key = (alarm.source, alarm.external_id)
+        row = self._known.get(key)
+        if row is not None:
+            update_alarm_row(row, alarm, raw_id=raw_id, now=self.now)
+            row.flapping = row.state_changes >= FLAP_LIMIT
+            self.s.add(row)
+            if row.id is not None and row not in self.out.updated:
+                self.out.updated.append(row)
+        else:
+            row = new_alarm_row(alarm, raw_id=raw_id, now=self.now)
+            self.s.add(row)
+            self._known[key] = row
+            self._new.append((row, alarm))
+        self.out.by_alarm[key] = row
+
+    def correlate(self) -> None:
+        """Place every new alarm on an incident, then write counts and timelines."""
+        self.s.flush()
+        joined: dict[int, _Joined] = defaultdict(_Joined)
+        for row, alarm in self._new:
+            decision = self._referenced(row, alarm) or self.c.decide(facts_of(row))
+            incident = self._place(row, decision)
+            assert incident.id is not None
+            joined[incident.id].rows.append((row, decision))
+            self.out.created.append(row)
+        for incident_id, group in joined.items():
+            self._record(self.out.touched[incident_id], group)
+        for row in self.out.updated:
+            self._record_update(row)
+
+    def _referenced(self, row: StoredAlarm, alarm: Alarm) -> Decision | None:
+        # CAP Update and Cancel name earlier alerts: they belong on the same incident.
+        if not alarm.references:
+            return None
+        earlier = list(
+            self.s.exec(
+                select(StoredAlarm).where(
+                    StoredAlarm.source == row.source,
+                    col(StoredAlarm.external_id).in_(alarm.references),
+                )
+            )
+        )
+        for ref in earlier:
+            if alarm.status is AlarmStatus.CANCELLED:
+                ref.status = AlarmStatus.CANCELLED.value
+                ref.updated_at = self.now
+                self.s.add(ref)
+        target = next((r.incident_id for r in earlier if r.incident_id is not None), None)
+        if target is None:
+            return None
+        verb = "cancels" if alarm.status is AlarmStatus.CANCELLED else "updates"
+        why = f"{verb} {earlier[0].external_id}"
+        return Decision(Action.JOIN, target, False, why)
+
+    def _place(self, row: StoredAlarm, decision: Decision) -> Incident:
+        facts = facts_of(row)
+        incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
+        if incident is None:
+            incident = new_incident(row, now=self.now, storm=decision.storm)
+            self.s.add(incident)
+            self.s.flush()
+            assert incident.id is not None
+            self.c.opened(incident.id, facts, storm=decision.storm)
+            self.out.opened.add(incident.id)
+            self._attach_cameras(incident)
+        else:
+            assert incident.id is not None
+            self.c.joined(incident.id, facts)
+        row.incident_id = incident.id
+        row.inhibited = decision.inhibited
+        self.out.touched[incident.id or 0] = incident
+        return incident
+
+    def _incident(self, incident_id: int | None) -> Incident | None:
+        if incident_id is None:
+            return None
+        return self.out.touched.get(incident_id) or self.s.get(Incident, incident_id)
+
+    def _attach_cameras(self, incident: Incident) -> None:
+        assert incident.id is not None
+        if incident.lon is None or incident.lat is None:
+            return
+        sightings = covering_cameras(self.c.cameras.values(), LonLat(incident.lon, incident.lat))
+        chosen = sightings[:CAMERAS_PER_INCIDENT]
+        incident.cameras = json.dumps([s.camera_id for s in chosen])
+        for sighting in chosen:
+            timeline.log_camera_attached(
+                self.s,
+                incident_id=incident.id,
+                at=self.now,
+                camera_id=sighting.camera_id,
+                distance_m=sighting.distance_m,
+            )
+
+    def _record(self, incident: Incident, group: _Joined) -> None:
+        assert incident.id is not None
+        incident.alarm_count += len(group.rows)
+        incident.updated_at = self.now
+        for row, _decision in group.rows:
+            if not row.inhibited:
+                incident.severity = worst(incident.severity, row.severity)
+            self._note_camera(incident, row)
+        if len(group.rows) <= LISTED_PER_INCIDENT:
+            for row, decision in group.rows:
+                assert row.id is not None
+                timeline.log_alarm_received(
+                    self.s,
+                    incident_id=incident.id,
+                    at=row.occurred_at,
+                    alarm_id=row.id,
+                    summary=f"{row.type} ({row.severity}) from {row.source}: {row.description}",
+                    why=decision.why,
+                )
+        else:
+            ids = [r.id for r, _ in group.rows if r.id is not None]
+            types = sorted({r.type for r, _ in group.rows})
+            timeline.log_alarms_grouped(
+                self.s,
+                incident_id=incident.id,
+                at=self.now,
+                alarm_ids=ids,
+                summary=f"{len(ids)} alarms ({', '.join(types)[:200]})",
+            )
+        self.s.add(incident)
+
+    def _note_camera(self, incident: Incident, row: StoredAlarm) -> None:
+        # A camera's own event (loss, motion, analytics) puts that camera on the incident.
+        if row.camera_id is None:
+            return
+        cameras = json.loads(incident.cameras)
+        if row.camera_id not in cameras:
+            incident.cameras = json.dumps([*cameras, row.camera_id])
+        assert incident.id is not None
+        if row.type.startswith("video."):
+            timeline.log_video_event(
+                self.s,
+                incident_id=incident.id,
+                at=row.occurred_at,
+                camera_id=row.camera_id,
+                summary=f"{row.type} on {row.camera_id}: {row.description}",
+            )
+
+    def _record_update(self, row: StoredAlarm) -> None:
+        if row.incident_id is None or row.flapping:
+            return
+        assert row.id is not None
+        timeline.log_alarm_updated(
+            self.s,
+            incident_id=row.incident_id,
+            at=self.now,
+            alarm_id=row.id,
+            summary=f"{row.type} from {row.source} re-sent: {row.status}, {row.severity}",
+        )
+        incident = self._incident(row.incident_id)
+        if incident is not None:
+            incident.updated_at = self.now
+            self.s.add(incident)
+            self.out.touched[row.incident_id] = incident

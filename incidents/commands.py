@@ -1,0 +1,151 @@
+"""Operators' actions on an incident: acknowledge, note, assign, status, escalate, checklist."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from incidents import timeline
+from incidents.correlation import Correlator
+from incidents.lifecycle import TAKES_ALARMS, check_transition
+from incidents.models import Incident, IncidentStatus
+
+
+class ActionName(StrEnum):
+    """What an operator can do to an incident."""
+
+    ACKNOWLEDGE = "acknowledge"
+    NOTE = "note"
+    ASSIGN = "assign"
+    STATUS = "status"
+    ESCALATE = "escalate"
+    STEP = "step"
+
+
+@dataclass(frozen=True)
+class IncidentCommand:
+    """One action, with who asked for it."""
+
+    incident_id: int
+    action: ActionName
+    user: str
+    text: str | None = None
+    assignee: str | None = None
+    status: IncidentStatus | None = None
+    step: int | None = None
+    done: bool = True
+
+
+class IncidentNotFound(LookupError):
+    """No incident with that id."""
+
+
+class CommandError(ValueError):
+    """The action cannot apply; the message says why."""
+
+
+def apply_command(
+    session: Session, correlator: Correlator, cmd: IncidentCommand, now: datetime
+) -> Incident:
+    """Carry out the action and write its timeline entry; returns the changed incident."""
+    incident = session.get(Incident, cmd.incident_id)
+    if incident is None:
+        raise IncidentNotFound(f"no incident {cmd.incident_id}")
+    handler = _HANDLERS[cmd.action]
+    handler(session, incident, cmd, now)
+    incident.updated_at = now
+    session.add(incident)
+    if IncidentStatus(incident.status) not in TAKES_ALARMS:
+        correlator.closed(cmd.incident_id)
+    return incident
+
+
+def _set_status(
+    session: Session, incident: Incident, new: IncidentStatus, user: str, now: datetime
+) -> None:
+    old = IncidentStatus(incident.status)
+    if old is new:
+        return
+    try:
+        check_transition(old, new)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    incident.status = new.value
+    if new is IncidentStatus.CLOSED:
+        incident.closed_at = now
+    assert incident.id is not None
+    timeline.log_status_change(
+        session, incident_id=incident.id, at=now, user=user, old=old.value, new=new.value
+    )
+
+
+def _acknowledge(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    if incident.status != IncidentStatus.NEW.value:
+        raise CommandError(f"incident {cmd.incident_id} is {incident.status}, not new")
+    _set_status(session, incident, IncidentStatus.ACKNOWLEDGED, cmd.user, now)
+    timeline.log_acknowledged(session, incident_id=cmd.incident_id, at=now, user=cmd.user)
+
+
+def _note(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    if not cmd.text or not cmd.text.strip():
+        raise CommandError("text: a note needs text")
+    timeline.log_note(
+        session, incident_id=cmd.incident_id, at=now, user=cmd.user, text=cmd.text.strip()
+    )
+
+
+def _assign(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    if not cmd.assignee:
+        raise CommandError("assignee: required to assign")
+    incident.assignee = cmd.assignee
+    timeline.log_assigned(
+        session, incident_id=cmd.incident_id, at=now, user=cmd.user, assignee=cmd.assignee
+    )
+
+
+def _status(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    if cmd.status is None:
+        raise CommandError("status: required, one of " + ", ".join(s.value for s in IncidentStatus))
+    _set_status(session, incident, cmd.status, cmd.user, now)
+
+
+def _escalate(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    if incident.status == IncidentStatus.CLOSED.value:
+        raise CommandError(f"incident {cmd.incident_id} is closed")
+    incident.escalated = True
+    timeline.log_escalated(
+        session, incident_id=cmd.incident_id, at=now, user=cmd.user, text=cmd.text
+    )
+
+
+def _step(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    steps = json.loads(incident.procedure)
+    if cmd.step is None or not 0 <= cmd.step < len(steps):
+        raise CommandError(f"step: must be 0..{len(steps) - 1}")
+    steps[cmd.step].update(
+        done=cmd.done, by=cmd.user if cmd.done else None, at=now.isoformat() if cmd.done else None
+    )
+    incident.procedure = json.dumps(steps)
+    timeline.log_procedure_step(
+        session,
+        incident_id=cmd.incident_id,
+        at=now,
+        user=cmd.user,
+        step=cmd.step,
+        text=steps[cmd.step]["text"],
+        done=cmd.done,
+    )
+
+
+_HANDLERS = {
+    ActionName.ACKNOWLEDGE: _acknowledge,
+    ActionName.NOTE: _note,
+    ActionName.ASSIGN: _assign,
+    ActionName.STATUS: _status,
+    ActionName.ESCALATE: _escalate,
+    ActionName.STEP: _step,
+}

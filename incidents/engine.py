@@ -1,0 +1,276 @@
+"""The incident engine: one writer thread takes payloads and actions in order, in batches.
+
+One writer keeps correlation state, incident rows and timelines consistent without locks, and
+batching gives the throughput a storm needs: a batch is two transactions, the first of which
+stores the raw payloads before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from csu.db import Database
+from csu.events import Context, Event
+from incidents.alarms import AlarmParseError
+from incidents.batch import BatchApplier, BatchOutcome
+from incidents.commands import IncidentCommand, apply_command
+from incidents.correlation import Correlator, OpenIncident
+from incidents.events import AlarmsStored, AlarmSummary, IncidentChanged, IncidentEscalated
+from incidents.geo import LonLat
+from incidents.models import RawAlarm, RawStatus, StoredAlarm
+from incidents.parsing import Channel, Parsed, Submission, parse_submission
+from incidents.store import (
+    alarm_summary,
+    aware,
+    incident_summary,
+    insert_raw,
+    mark_raw,
+    open_incidents,
+)
+
+log = logging.getLogger(__name__)
+Publish = Callable[[Event], None]
+
+
+class IntakeResult(BaseModel):
+    """What became of one payload."""
+
+    raw_id: int
+    accepted: bool
+    error: str | None = None
+    alarms: list[AlarmSummary] = []
+    skipped: list[str] = []
+
+
+@dataclass
+class _Work:
+    item: Submission | IncidentCommand
+    future: Future[Any] = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class IncidentEngine:
+    """Owns the correlator; every write to alarms, incidents and timelines happens here."""
+
+    def __init__(
+        self, db: Database, publish: Publish, correlator: Correlator, *, max_batch: int = 500
+    ) -> None:
+        self._db = db
+        self._publish = publish
+        self.correlator = correlator
+        self._max_batch = max_batch
+        self._queue: queue.Queue[_Work | object] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
+
+    def start(self) -> None:
+        """Restore open incidents into the correlator, then start the writer thread."""
+        self._restore()
+        self._thread.start()
+        self._requeue_unparsed()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish queued work and stop."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def submit(self, submission: Submission) -> Future[IntakeResult]:
+        """Queue a payload; the future resolves once it is stored, parsed and correlated."""
+        work = _Work(submission)
+        self._queue.put(work)
+        return work.future
+
+    def command(self, cmd: IncidentCommand) -> Future[Any]:
+        """Queue an operator action; resolves to the incident summary or raises its error."""
+        work = _Work(cmd)
+        self._queue.put(work)
+        return work.future
+
+    def pending(self) -> int:
+        """Payloads and actions waiting for the writer."""
+        return self._queue.qsize()
+
+    def _run(self) -> None:
+        while True:
+            batch, stop = self._take()
+            try:
+                self._process(batch)
+            except Exception as exc:  # keep the writer alive; each caller hears of the failure
+                log.exception("incident engine batch failed")
+                for work in batch:
+                    if not work.future.done():
+                        work.future.set_exception(exc)
+            if stop:
+                return
+
+    def _take(self) -> tuple[list[_Work], bool]:
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch: list[_Work] = [first]  # type: ignore[list-item]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)  # type: ignore[arg-type]
+        return batch, False
+
+    def _process(self, batch: list[_Work]) -> None:
+        # Keep arrival order: runs of payloads go through as one batch, actions one by one.
+        run: list[_Work] = []
+        for work in batch:
+            if isinstance(work.item, Submission):
+                run.append(work)
+                continue
+            if run:
+                self._ingest(run)
+                run = []
+            self._act(work)
+        if run:
+            self._ingest(run)
+
+    def _ingest(self, works: list[_Work]) -> None:
+        now = datetime.now(UTC)
+        submissions = [w.item for w in works if isinstance(w.item, Submission)]
+        with self._db.session() as session:
+            raw_ids = [r.id for r in insert_raw(session, submissions)]
+        parsed: list[Parsed | str] = []
+        for submission in submissions:
+            try:
+                parsed.append(parse_submission(submission))
+            except AlarmParseError as exc:
+                parsed.append(str(exc))
+        with self._db.session() as session:
+            applier = BatchApplier(session, self.correlator, now)
+            applier.prefetch([a for p in parsed if isinstance(p, Parsed) for a in p.alarms])
+            for raw_id, result in zip(raw_ids, parsed, strict=True):
+                assert raw_id is not None
+                alarms = result.alarms if isinstance(result, Parsed) else []
+                for alarm in alarms:
+                    applier.add(alarm, raw_id)
+                error = result if isinstance(result, str) else None
+                mark_raw(session, raw_id, error=error, alarm_count=len(alarms))
+            applier.correlate()
+            results = self._results(raw_ids, parsed, applier.out)
+            events = self._events(applier.out, rejected=sum(isinstance(p, str) for p in parsed))
+        for work, outcome in zip(works, results, strict=True):
+            work.future.set_result(outcome)
+        for event in events:
+            self._publish(event)
+
+    def _results(
+        self, raw_ids: list[int | None], parsed: list[Parsed | str], out: BatchOutcome
+    ) -> list[IntakeResult]:
+        created = {id(r) for r in out.created}
+        results = []
+        for raw_id, result in zip(raw_ids, parsed, strict=True):
+            assert raw_id is not None
+            if isinstance(result, str):
+                results.append(IntakeResult(raw_id=raw_id, accepted=False, error=result))
+                continue
+            rows = [out.by_alarm[(a.source, a.external_id)] for a in result.alarms]
+            summaries = [alarm_summary(r, created=id(r) in created) for r in rows]
+            results.append(
+                IntakeResult(raw_id=raw_id, accepted=True, alarms=summaries, skipped=result.skipped)
+            )
+        return results
+
+    def _events(self, out: BatchOutcome, *, rejected: int) -> list[Event]:
+        ctx = Context.new()
+        listed = [r for r in out.created + out.updated if not r.flapping and not r.inhibited]
+        events: list[Event] = []
+        if out.created or out.updated or rejected:
+            summaries = [
+                alarm_summary(r, created=r in out.created)
+                for r in listed[: AlarmsStored.MAX_LISTED]
+            ]
+            total = len(out.created) + len(out.updated)
+            events.append(
+                AlarmsStored(context=ctx, alarms=summaries, total=total, rejected=rejected)
+            )
+        for incident_id, incident in out.touched.items():
+            change = "opened" if incident_id in out.opened else "alarms"
+            events.append(
+                IncidentChanged(context=ctx, incident=incident_summary(incident), change=change)
+            )
+        return events
+
+    def _act(self, work: _Work) -> None:
+        cmd = work.item
+        assert isinstance(cmd, IncidentCommand)
+        now = datetime.now(UTC)
+        try:
+            with self._db.session() as session:
+                incident = apply_command(session, self.correlator, cmd, now)
+                summary = incident_summary(incident)
+        except Exception as exc:
+            work.future.set_exception(exc)
+            return
+        work.future.set_result(summary)
+        ctx = Context.new(user=cmd.user)
+        self._publish(IncidentChanged(context=ctx, incident=summary, change=cmd.action.value))
+        if cmd.action.value == "escalate":
+            self._publish(
+                IncidentEscalated(context=ctx, incident=summary, by=cmd.user, text=cmd.text)
+            )
+
+    def _restore(self) -> None:
+        with self._db.session() as session:
+            for incident in open_incidents(session):
+                assert incident.id is not None
+                rows = session.exec(
+                    select(StoredAlarm).where(StoredAlarm.incident_id == incident.id)
+                )
+                alarms = list(rows)
+                anchor = (
+                    LonLat(incident.lon, incident.lat)
+                    if incident.lon is not None and incident.lat is not None
+                    else None
+                )
+                restored = OpenIncident(
+                    incident.id,
+                    anchor,
+                    aware(incident.opened_at),
+                    aware(max((a.occurred_at for a in alarms), default=incident.opened_at)),
+                    types={a.type for a in alarms},
+                    groups={(a.source, a.type) for a in alarms},
+                    storm_source=alarms[0].source if incident.storm and alarms else None,
+                )
+                self.correlator.open[incident.id] = restored
+
+    def _requeue_unparsed(self) -> None:
+        # Payloads stored but never parsed (a crash between the two transactions) go through now.
+        with self._db.session() as session:
+            stuck = list(
+                session.exec(
+                    select(RawAlarm).where(col(RawAlarm.status) == RawStatus.RECEIVED.value)
+                )
+            )
+        for raw in stuck:
+            log.warning("re-parsing raw alarm %s left unparsed", raw.id)
+            again = Submission(
+                channel=Channel(raw.channel),
+                body=raw.body,
+                received_at=raw.received_at,
+                content_type=raw.content_type,
+                source_hint=raw.source_hint,
+            )
+            with self._db.session() as session:
+                mark_raw(
+                    session, raw.id or 0, error="superseded: re-parsed after restart", alarm_count=0
+                )
+            self.submit(again)

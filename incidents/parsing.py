@@ -1,0 +1,65 @@
+"""Turn a received payload into Alarms according to the channel it came by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from incidents.alarms import (
+    Alarm,
+    AlarmParseError,
+    parse_cap,
+    parse_csu_alarm,
+    parse_ngsi_ld_notification,
+    parse_onvif_event,
+)
+
+
+class Channel(StrEnum):
+    """How a payload reached csu."""
+
+    HTTP_JSON = "http.json"
+    HTTP_CAP = "http.cap"
+    HTTP_NGSI_LD = "http.ngsi-ld"
+    MQTT = "mqtt"
+    ONVIF = "onvif"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A payload exactly as received, with what is known of where it came from."""
+
+    channel: Channel
+    body: bytes
+    received_at: datetime
+    content_type: str | None = None
+    source_hint: str | None = None  # MQTT topic, alarm source id, camera id for ONVIF
+    link_header: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The alarms in a payload, and the entities it carried that are not alarms."""
+
+    alarms: list[Alarm]
+    skipped: list[str] = field(default_factory=list)
+
+
+def parse_submission(submission: Submission) -> Parsed:
+    """The alarms carried by the payload; raises AlarmParseError naming what is wrong."""
+    channel = submission.channel
+    if channel in (Channel.HTTP_JSON, Channel.MQTT, Channel.INTERNAL):
+        return Parsed([parse_csu_alarm(submission.body)])
+    if channel is Channel.HTTP_CAP:
+        return Parsed(parse_cap(submission.body))
+    if channel is Channel.HTTP_NGSI_LD:
+        result = parse_ngsi_ld_notification(submission.body, submission.link_header)
+        skipped = [f"{s.entity_id} ({s.entity_type}): {s.reason}" for s in result.skipped]
+        return Parsed(result.alarms, skipped)
+    if channel is Channel.ONVIF:
+        if not submission.source_hint:
+            raise AlarmParseError("onvif: the camera id is required")
+        return Parsed(parse_onvif_event(submission.body, submission.source_hint))
+    raise AlarmParseError(f"unknown channel {channel!r}")

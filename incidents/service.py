@@ -1,0 +1,142 @@
+"""The incidents package's public face: intake, actions and queries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from csu.bus import EventBus
+from csu.config import SiteConfig
+from incidents.commands import IncidentCommand
+from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
+from incidents.coverage import CameraCone
+from incidents.engine import IncidentEngine, IntakeResult
+from incidents.events import IncidentSummary
+from incidents.geo import LonLat
+from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
+from incidents.parsing import Submission
+from incidents.timeline import timeline
+
+
+def camera_cones(site: SiteConfig) -> list[CameraCone]:
+    """The site's cameras that have a place and a view, as coverage geometry."""
+    return [
+        CameraCone(
+            c.id,
+            LonLat(c.location.lon, c.location.lat),
+            c.view.bearing_deg,
+            c.view.fov_deg,
+            c.view.range_m,
+        )
+        for c in site.cameras
+        if c.location is not None and c.view is not None
+    ]
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    """An incident with its timeline and alarms."""
+
+    incident: Incident
+    timeline: list[TimelineEntry]
+    alarms: list[StoredAlarm]
+
+
+class IncidentService:
+    """Starts the engine; hands it payloads and actions; answers queries."""
+
+    def __init__(
+        self,
+        db: Any,
+        bus: EventBus,
+        cameras: Sequence[CameraCone],
+        *,
+        rules: Sequence[Rule] = DEFAULT_RULES,
+        settings: CorrelationSettings | None = None,
+    ) -> None:
+        self._db = db
+        correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
+        self.engine = IncidentEngine(db, bus.publish_threadsafe, correlator)
+
+    async def start(self) -> None:
+        """Restore state and start the writer."""
+        await asyncio.to_thread(self.engine.start)
+
+    async def stop(self) -> None:
+        """Drain and stop the writer."""
+        await asyncio.to_thread(self.engine.stop)
+
+    async def submit(self, submission: Submission) -> IntakeResult:
+        """Store, parse and correlate one payload."""
+        return await asyncio.wrap_future(self.engine.submit(submission))
+
+    async def act(self, command: IncidentCommand) -> IncidentSummary:
+        """Carry out an operator action."""
+        summary: IncidentSummary = await asyncio.wrap_future(self.engine.command(command))
+        return summary
+
+
+def list_alarms(
+    session: Session,
+    *,
+    source: str | None = None,
+    type_: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> tuple[list[StoredAlarm], int]:
+    """Stored alarms newest first, and how many match in all."""
+    conditions = []
+    if source:
+        conditions.append(col(StoredAlarm.source) == source)
+    if type_:
+        conditions.append(col(StoredAlarm.type) == type_)
+    if since:
+        conditions.append(col(StoredAlarm.received_at) >= since)
+    total = session.exec(select(sa.func.count()).select_from(StoredAlarm).where(*conditions)).one()
+    rows = session.exec(
+        select(StoredAlarm).where(*conditions).order_by(col(StoredAlarm.id).desc()).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def list_rejected(
+    session: Session, *, since: datetime | None = None, limit: int = 100
+) -> tuple[list[RawAlarm], int]:
+    """Payloads that could not be parsed, newest first, kept for an administrator."""
+    conditions = [col(RawAlarm.status) == RawStatus.REJECTED.value]
+    if since:
+        conditions.append(col(RawAlarm.received_at) >= since)
+    total = session.exec(select(sa.func.count()).select_from(RawAlarm).where(*conditions)).one()
+    rows = session.exec(
+        select(RawAlarm).where(*conditions).order_by(col(RawAlarm.id).desc()).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def list_incidents(
+    session: Session, *, status: str | None = None, limit: int = 200
+) -> list[Incident]:
+    """Incidents, most recently changed first."""
+    query = select(Incident)
+    if status:
+        query = query.where(col(Incident.status) == status)
+    return list(session.exec(query.order_by(col(Incident.updated_at).desc()).limit(limit)))
+
+
+def incident_detail(session: Session, incident_id: int) -> IncidentDetail | None:
+    """One incident with its timeline and alarms."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return None
+    alarms = session.exec(
+        select(StoredAlarm)
+        .where(StoredAlarm.incident_id == incident_id)
+        .order_by(col(StoredAlarm.id))
+    )
+    return IncidentDetail(incident, timeline(session, incident_id), list(alarms))
