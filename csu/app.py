@@ -20,14 +20,16 @@ from csu.metrics import Metrics
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.service import IncidentService, camera_cones
 from privacy.access_log import AccessLog
 from privacy.access_log.subscribers import log_identity_events
 from privacy.zones.service import stored_zones
 from video.ingest import SourceOpener
+from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import auth, cameras, system
+from web import alarms, auth, cameras, incidents, live, system
 from web.errors import install_error_handlers
 from web.problems import install_problem_handlers
 from web.services import AppServices
@@ -57,7 +59,15 @@ def create_app(
     )
     install_error_handlers(app)
     install_problem_handlers(app)
-    for router in (system.router, auth.router, cameras.router):
+    routers = (
+        system.router,
+        auth.router,
+        cameras.router,
+        live.router,
+        alarms.router,
+        incidents.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app
 
@@ -84,6 +94,13 @@ async def start_services(
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start()
+    incident_service = IncidentService(db, bus, camera_cones(site))
+    await incident_service.start()
+    live_service = LiveService(
+        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
+        providers=rendition_provider(camera_service),
+        access_log=access_log,
+    )
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(camera_service))
     metrics.add_collector(lambda: _bus_metrics(bus))
@@ -97,11 +114,15 @@ async def start_services(
         metrics=metrics,
         cameras=camera_service,
         access_log=access_log,
+        live=live_service,
+        incidents=incident_service,
     )
 
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
+    await services.live.stop()
+    await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()
     await services.bus.stop()

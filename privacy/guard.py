@@ -20,6 +20,11 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.USER_ADMIN: "user-administration",
     Action.RETENTION_ADMIN: "retention-administration",
     Action.AUDIT_READ: "audit-read",
+    Action.ALARM_SUBMIT: "alarm-submit",
+    Action.ALARM_READ: "alarm-read",
+    Action.ALARM_REJECTED_READ: "rejected-alarm-read",
+    Action.INCIDENT_READ: "incident-read",
+    Action.INCIDENT_ACT: "incident-action",
 }
 
 

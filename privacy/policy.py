@@ -20,26 +20,34 @@ class Action(StrEnum):
     USER_ADMIN = "admin.users"
     RETENTION_ADMIN = "admin.retention"
     AUDIT_READ = "audit.read"
+    ALARM_SUBMIT = "alarm.submit"
+    ALARM_READ = "alarm.read"
+    ALARM_REJECTED_READ = "alarm.rejected_read"
+    INCIDENT_READ = "incident.read"
+    INCIDENT_ACT = "incident.act"
 
 
 # Viewing and exporting are separate rights; the privacy officer never gets video.
+_WATCH = {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT}
+_ALARMS = {Action.ALARM_SUBMIT, Action.ALARM_READ, Action.INCIDENT_READ}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OPERATOR: frozenset(
-        {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT, Action.PLAYBACK}
-    ),
+    Role.OPERATOR: frozenset(_WATCH | _ALARMS | {Action.PLAYBACK, Action.INCIDENT_ACT}),
     Role.SUPERVISOR: frozenset(
-        {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT, Action.PLAYBACK, Action.EXPORT}
+        _WATCH
+        | _ALARMS
+        | {Action.PLAYBACK, Action.EXPORT, Action.INCIDENT_ACT, Action.ALARM_REJECTED_READ}
     ),
-    Role.CRISIS: frozenset({Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT}),
+    # The crisis cell watches the situation; it operates nothing.
+    Role.CRISIS: frozenset(_WATCH | {Action.ALARM_READ, Action.INCIDENT_READ}),
     Role.PRIVACY_OFFICER: frozenset({Action.CAMERA_LIST, Action.AUDIT_READ}),
     Role.ADMIN: frozenset(
-        {
-            Action.CAMERA_LIST,
-            Action.LIVE_VIEW,
-            Action.SNAPSHOT,
+        _WATCH
+        | _ALARMS
+        | {
             Action.PRIVACY_ZONE_EDIT,
             Action.USER_ADMIN,
             Action.RETENTION_ADMIN,
+            Action.ALARM_REJECTED_READ,
         }
     ),
 }

@@ -8,14 +8,24 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 
 from csu.bus import EventBus
 from csu.config import CameraConfig
+from csu.config.cameras import AnonymiserConfig
+from privacy.anonymise import Anonymiser, CenterFaceDetector, HoldRule, Style
 from privacy.masking import ZoneMasker
 from privacy.renditions import Rendition
-from video.events import CameraStatusChanged
-from video.health import CameraState, Health, assess
-from video.ingest import IngestWorker, MaskedFrame, SourceOpener
+from video.events import CameraStatusChanged, VideoLoss, VideoRestored
+from video.health import CameraState, Health, LossWatch, VideoBack, VideoLost, assess
+from video.ingest import (
+    AnonymisedRendition,
+    IngestWorker,
+    MaskedFrame,
+    RenditionFeed,
+    SourceOpener,
+)
 from video.sources import open_source
 
 log = logging.getLogger(__name__)
@@ -27,6 +37,26 @@ class CameraView:
 
     config: CameraConfig
     health: Health
+
+
+def face_anonymiser(settings: AnonymiserConfig) -> Anonymiser:
+    """A camera's face anonymiser (CenterFace) from its site-file settings."""
+    detector = CenterFaceDetector(long_side=settings.input_long_side, threshold=settings.threshold)
+    rule = HoldRule(
+        margin=settings.margin, growth_per_s=settings.growth_per_s, hold_cycles=settings.hold_cycles
+    )
+    # No fresh detection for three periods (at least a second) means the detector has stalled
+    # or cannot keep up: the rendition then hides whole frames rather than trust old boxes.
+    stale_after_s = max(1.0, 3.0 / settings.detection_fps)
+    return Anonymiser(detector, rule=rule, style=Style(settings.style), stale_after_s=stale_after_s)
+
+
+def anonymised_rendition(config: CameraConfig) -> AnonymisedRendition:
+    """How a camera's worker makes its anonymised rendition when someone asks for it."""
+    return AnonymisedRendition(
+        make=partial(face_anonymiser, config.anonymiser),
+        detection_fps=config.anonymiser.detection_fps,
+    )
 
 
 class CameraService:
@@ -47,6 +77,8 @@ class CameraService:
         self._workers: dict[str, IngestWorker] = {}
         self._zone_edits: dict[str, list[list[list[float]]]] = {}
         self._health: dict[str, Health] = {}
+        self._loss: dict[str, LossWatch] = {}
+        self._offline_seen_at: dict[str, float] = {}
         self._monitor: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -61,6 +93,7 @@ class CameraService:
                 config.fps,
                 ZoneMasker(self.privacy_zones(config.id)),
                 opener=self._opener,
+                anonymised=anonymised_rendition(config),
             )
             self._workers[config.id] = worker
             worker.start()
@@ -95,11 +128,20 @@ class CameraService:
     def latest_frame(
         self, camera_id: str, rendition: Rendition = Rendition.ZONES
     ) -> MaskedFrame | None:
-        """The newest masked frame of a running camera in the given rendition."""
+        """The newest masked frame of a running camera in the given rendition.
+
+        Asking for the anonymised rendition starts it (None until its first frame, which stays
+        wholly obscured until the first face detection is done).
+        """
         worker = self._workers.get(camera_id)
-        if worker is None or rendition is not Rendition.ZONES:
+        if worker is None:
             return None
-        return worker.latest()
+        return worker.latest(rendition)
+
+    def feed(self, camera_id: str, rendition: Rendition) -> RenditionFeed | None:
+        """One rendition of a running camera, for consumers that follow every frame."""
+        worker = self._workers.get(camera_id)
+        return None if worker is None else worker.feed(rendition)
 
     def privacy_zones(self, camera_id: str) -> list[list[list[float]]]:
         """The zones in force on a camera: the last saved edit, else the site file's."""
@@ -120,8 +162,13 @@ class CameraService:
         return self._workers.get(camera_id)
 
     def check_health(self) -> None:
-        """Assess every worker now and publish the changes."""
-        now = time.monotonic()
+        """Assess every worker now; publish status news, video loss and its end on the bus.
+
+        A status is published when the state changes and also when an offline camera's reason
+        does (see CameraStatusChanged): an operator needs "connection refused" as much as
+        "offline".
+        """
+        now, now_utc = time.monotonic(), datetime.now(UTC)
         for camera_id, worker in self._workers.items():
             health = assess(
                 clock=worker.clock,
@@ -129,10 +176,13 @@ class CameraService:
                 nominal_fps=worker.fps,
                 started_at=worker.started_at,
                 error=worker.error,
+                offline_seen_at=self._offline_seen_at.get(camera_id),
             )
+            if health.state is CameraState.OFFLINE:
+                self._offline_seen_at[camera_id] = now
             previous = self._health.get(camera_id)
             self._health[camera_id] = health
-            if previous is None or previous.state != health.state:
+            if health.differs_from(previous):
                 self._bus.publish(
                     CameraStatusChanged(
                         camera_id=camera_id,
@@ -141,6 +191,22 @@ class CameraService:
                         reason=health.reason,
                     )
                 )
+            self._watch_loss(camera_id, health, now, now_utc)
+
+    def _watch_loss(self, camera_id: str, health: Health, now: float, now_utc: datetime) -> None:
+        watch = self._loss.get(camera_id)
+        if watch is None:
+            watch = LossWatch(self._configs[camera_id].video_loss_after_s)
+            self._loss[camera_id] = watch
+        news = watch.update(health, now, now_utc)
+        if isinstance(news, VideoLost):
+            self._bus.publish(
+                VideoLoss(camera_id=camera_id, offline_since=news.offline_since, reason=news.reason)
+            )
+        elif isinstance(news, VideoBack):
+            self._bus.publish(
+                VideoRestored(camera_id=camera_id, offline_for_s=round(news.offline_for_s, 3))
+            )
 
     async def _watch(self) -> None:
         while True:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -11,6 +11,8 @@ from sqlmodel import Session
 from csu.identity import service as identity
 from csu.identity.models import User
 from csu.identity.roles import Role
+from privacy.guard import RIGHT_NAMES
+from privacy.policy import Action, role_allows
 from privacy.renditions import Rendition, rendition_for
 from web.services import AppServices
 
@@ -72,3 +74,14 @@ def rendition_of(user: User) -> Rendition:
 def role_of(user: User) -> Role:
     """The user's role as the enum."""
     return Role(user.role)
+
+
+def require(action: Action) -> Callable[[User], User]:
+    """A dependency that lets the request through only for roles with the right."""
+
+    def check(user: CurrentUser) -> User:
+        if not role_allows(role_of(user), action):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"no {RIGHT_NAMES[action]} right")
+        return user
+
+    return check

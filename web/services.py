@@ -10,7 +10,9 @@ from csu.db import Database
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.service import IncidentService
 from privacy.access_log import AccessLog
+from video.live import LiveService
 from video.service import CameraService
 
 
@@ -26,3 +28,5 @@ class AppServices:
     metrics: Metrics
     cameras: CameraService
     access_log: AccessLog
+    incidents: IncidentService
+    live: LiveService

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import SplitResult, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -132,6 +132,50 @@ class View(BaseModel):
     range_m: float = Field(strict=True, gt=0, le=5000, description="Useful viewing distance (m).")
 
 
+class AnonymiserConfig(BaseModel):
+    """How the anonymised rendition finds and hides faces (it runs only while someone watches)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    detection_fps: float = Field(
+        default=5.0, strict=True, ge=0.5, le=25, description="Face detections per second."
+    )
+    input_long_side: int = Field(
+        default=448,
+        strict=True,
+        ge=128,
+        le=1920,
+        description="Detector input's long side in pixels: larger finds smaller faces, costs more.",
+    )
+    threshold: float = Field(
+        default=0.2,
+        strict=True,
+        gt=0,
+        lt=1,
+        description="Detector score above which a box is hidden.",
+    )
+    margin: float = Field(
+        default=0.25, strict=True, ge=0, le=2, description="Margin around a face, in face sizes."
+    )
+    growth_per_s: float = Field(
+        default=3.0,
+        strict=True,
+        ge=0,
+        le=20,
+        description="Margin added per second since a face was seen, in face sizes (it moves).",
+    )
+    hold_cycles: int = Field(
+        default=3,
+        strict=True,
+        ge=0,
+        le=25,
+        description="Detections a face stays hidden after the detector last found it.",
+    )
+    style: Literal["pixelate", "fill"] = Field(
+        default="pixelate", description="Hide faces with coarse blocks or a solid fill."
+    )
+
+
 class CameraConfig(BaseModel):
     """One camera: its stream, its place on the map, its retention and its privacy masks."""
 
@@ -155,6 +199,16 @@ class CameraConfig(BaseModel):
     )
     fps: int = Field(default=25, strict=True, ge=1, le=60, description="Nominal frame rate.")
     enabled: bool = Field(default=True, strict=True, description="Whether csu opens the stream.")
+    video_loss_after_s: float = Field(
+        default=30.0,
+        strict=True,
+        ge=1,
+        le=3600,
+        description="Seconds offline before a video-loss alarm is raised (once per outage).",
+    )
+    anonymiser: AnonymiserConfig = Field(
+        default_factory=AnonymiserConfig, description="Face hiding in the anonymised rendition."
+    )
 
     @field_validator("source")
     @classmethod

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from csu.bus import EventBus
+from tests.conftest import require_service
 from video.sources.base import Image
 
 CLIP_FRAMES = 10
@@ -65,3 +68,32 @@ def wait_for(condition: Callable[[], bool], timeout: float = 3.0, interval: floa
             return True
         time.sleep(interval)
     return condition()
+
+
+# A real street-camera view: 768x432 H.264 at 10 fps, long enough (139 s) never to loop in a test.
+PERSON_VIDEO = "intel_one-by-one-person-detection.mp4"
+
+
+@pytest.fixture
+def person_video(videos: Path) -> Path:
+    """The shared 768x432, 10 fps camera video that the stream tests serve."""
+    return videos / PERSON_VIDEO
+
+
+@pytest.fixture
+def ffmpeg() -> str:
+    """The ffmpeg program, which the RTSP test server runs to packetise video."""
+    path = shutil.which("ffmpeg")
+    if path is None:
+        require_service("ffmpeg")
+        raise AssertionError("unreachable: require_service skips or fails")
+    return path
+
+
+@pytest.fixture
+async def event_bus() -> AsyncIterator[EventBus]:
+    """A started event bus, stopped after the test."""
+    bus = EventBus()
+    await bus.start()
+    yield bus
+    await bus.stop()

@@ -10,7 +10,7 @@ from video.sources.stream import StreamSource
 
 
 def open_source(url: str, fps: float) -> FrameSource:
-    """A frame source for a camera URL (demo://, file:, rtsp(s)://, http(s)://)."""
+    """A frame source for a camera URL (demo://, file:, rtsp(s)://, http(s):// incl. MJPEG)."""
     parts = urlsplit(url)
     if parts.scheme == "demo":
         try:

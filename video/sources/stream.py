@@ -1,4 +1,9 @@
-"""Files, RTSP and HTTP streams decoded with PyAV (FFmpeg), paced to real time."""
+"""Files, RTSP and HTTP streams decoded with PyAV (FFmpeg); files are paced to real time.
+
+Network sources are bounded in time twice over: FFmpeg's own socket timeouts (see
+`ffmpeg_options`) and PyAV's interrupt callback (`timeout=(open, read)`), which also covers
+what no socket timeout does, such as probing a stream that connects but never sends a picture.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,32 @@ from typing import Any
 import av
 
 from video.sources.base import Image, SourceError
+from video.sources.reasons import describe, open_failure, read_failure
+from video.sources.urls import ffmpeg_options
+
+# Opening includes FFmpeg's probe of the stream (up to 5 s of it by default for a slow
+# camera), so it gets more time than the wait for one packet once streaming.
+OPEN_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 5.0
 
 
 class StreamSource:
     """Decodes a camera URL with FFmpeg; files loop and are paced as if live."""
 
-    def __init__(self, url: str, fps: float, *, loop: bool, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        fps: float,
+        *,
+        loop: bool,
+        open_timeout_s: float = OPEN_TIMEOUT_S,
+        read_timeout_s: float = READ_TIMEOUT_S,
+    ) -> None:
         self.nominal_fps = fps
         self._url = url
         self._loop = loop
-        self._timeout_s = timeout_s
+        self._open_timeout_s = open_timeout_s
+        self._read_timeout_s = read_timeout_s
         self._closed = threading.Event()
         # Held while decoding: the FFmpeg container is only touched by the thread holding it.
         self._lock = threading.Lock()
@@ -73,34 +94,48 @@ class StreamSource:
                 self._lock.release()
 
     def _open(self) -> Any:
-        options = {
-            "rtsp_transport": "tcp",
-            "stimeout": str(int(self._timeout_s * 1e6)),
-            "timeout": str(int(self._timeout_s * 1e6)),
-            "rw_timeout": str(int(self._timeout_s * 1e6)),
-        }
-        if not self._url.startswith(("rtsp", "http")):
-            options = {}
+        started = time.monotonic()
         try:
-            return av.open(self._url, options=options, timeout=self._timeout_s)
+            return av.open(
+                self._url,
+                options=ffmpeg_options(self._url, self._read_timeout_s),
+                timeout=(self._open_timeout_s, self._read_timeout_s),
+            )
         except (av.FFmpegError, OSError) as exc:
-            raise SourceError(f"cannot open stream: {exc}") from exc
+            elapsed = time.monotonic() - started
+            reason = open_failure(exc, self._url, elapsed, self._open_timeout_s)
+            raise SourceError(f"cannot open stream: {reason}") from exc
 
     def _decode(self) -> Iterator[Image]:
         self._container = self._open()
-        try:
-            stream = self._container.streams.video[0]
-        except IndexError:
-            raise SourceError("no video stream in source") from None
-        stream.thread_type = "AUTO"
+        stream = _video_stream(self._container)
         self._clock_start, self._pts_start = time.monotonic(), None
         try:
-            for frame in self._container.decode(stream):
+            yield from self._pictures(stream)
+        except (av.FFmpegError, OSError) as exc:
+            raise SourceError(read_failure(exc, self._read_timeout_s)) from exc
+
+    def _pictures(self, stream: Any) -> Iterator[Image]:
+        decoded_at = time.monotonic()
+        damage: str | None = None
+        for packet in self._container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.InvalidDataError as exc:
+                # A damaged packet (a lost RTP packet, a torn JPEG) spoils a picture or two,
+                # not the connection; a stream of nothing but damage is caught just below.
+                frames, damage = [], describe(exc)
+            for frame in frames:
                 if self._loop:
                     self._pace(frame.time)
                 yield frame.to_ndarray(format="bgr24")
-        except (av.FFmpegError, OSError) as exc:
-            raise SourceError(f"stream error: {exc}") from exc
+                # Stamped after the consumer returns, so its own time is never held against us.
+                decoded_at = time.monotonic()
+            if not frames and time.monotonic() - decoded_at > self._read_timeout_s:
+                raise SourceError(
+                    f"no picture decoded for {self._read_timeout_s:g} s: "
+                    f"{damage or 'the data does not decode'}"
+                )
 
     def _pace(self, pts_s: float | None) -> None:
         # Files decode far faster than real time; hold each frame until its presentation time.
@@ -120,3 +155,17 @@ class StreamSource:
                 self._container.close()
             finally:
                 self._container = None
+
+
+def _video_stream(container: Any) -> Any:
+    """The first video stream, ready to decode on FFmpeg's own threads."""
+    try:
+        stream = container.streams.video[0]
+    except IndexError:
+        raise SourceError("no video stream in source") from None
+    if stream.codec_context is None:
+        # FFmpeg demuxed a stream it cannot decode (e.g. an RTSP camera announcing a codec
+        # this build lacks); every packet would fail alike, so say so once, plainly.
+        raise SourceError("unsupported video codec: no decoder for it in FFmpeg")
+    stream.thread_type = "AUTO"
+    return stream

@@ -1,0 +1,124 @@
+"""Face regions between detections: pure functions over normalised boxes and time.
+
+A detector runs a few times a second, frames come 25 times. Between two detections a face moves,
+so each box is held and grown with the time elapsed since the frame it was found on; a face the
+detector misses for a few cycles (turned head, motion blur) stays masked, its box still growing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Region:
+    """A box in normalised image coordinates (0..1, x to the right, y down)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        """Width as a fraction of the image width."""
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        """Height as a fraction of the image height."""
+        return self.y1 - self.y0
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The box centre."""
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+
+    def contains(self, x: float, y: float) -> bool:
+        """Whether the point lies inside the box (edges included)."""
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
+    def grown(self, factor: float) -> Region:
+        """The box grown on every side by `factor` times its own width and height, clipped."""
+        dx, dy = self.width * factor, self.height * factor
+        return Region(
+            max(0.0, self.x0 - dx),
+            max(0.0, self.y0 - dy),
+            min(1.0, self.x1 + dx),
+            min(1.0, self.y1 + dy),
+        )
+
+    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """The box in pixels of a width x height image, rounded outwards and clipped."""
+        # Rounding outwards: a box that covers a face in normalised units must not lose the
+        # face's edge pixels to rounding.
+        return (
+            max(0, math.floor(self.x0 * width)),
+            max(0, math.floor(self.y0 * height)),
+            min(width, math.ceil(self.x1 * width)),
+            min(height, math.ceil(self.y1 * height)),
+        )
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One object a detector found: where, and how sure it is (0..1)."""
+
+    region: Region
+    score: float
+
+
+@dataclass(frozen=True)
+class HeldRegion:
+    """A detected box kept between detections: when it was last seen, how many cycles missed."""
+
+    region: Region
+    seen_at: float
+    misses: int = 0
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """How boxes are grown and held between detections."""
+
+    # Fixed margin on every side, in box sizes: hair, ears and the detector's box jitter.
+    margin: float = 0.25
+    # Extra margin per second since the box was seen, in box sizes: a face moves between
+    # detections, and faster in pixels the closer (larger) it is, so growth scales with the box.
+    growth_per_s: float = 3.0
+    # Detection cycles a face stays masked after the detector last found it.
+    hold_cycles: int = 3
+
+
+def region_at(held: HeldRegion, at: float, rule: HoldRule) -> Region:
+    """The area a held box must mask at time `at` (monotonic seconds)."""
+    elapsed = max(0.0, at - held.seen_at)
+    return held.region.grown(rule.margin + rule.growth_per_s * elapsed)
+
+
+def regions_at(held: Iterable[HeldRegion], at: float, rule: HoldRule) -> list[Region]:
+    """Every area to mask on a frame taken at time `at`."""
+    return [region_at(h, at, rule) for h in held]
+
+
+def after_detection(
+    held: Sequence[HeldRegion], found: Sequence[Region], at: float, rule: HoldRule
+) -> tuple[HeldRegion, ...]:
+    """The held boxes once a detection on the frame taken at `at` has found `found`.
+
+    Found boxes are held afresh. A held box whose grown area contains a found box's centre is the
+    same face seen again and is replaced; any other held box counts a miss and is dropped after
+    `rule.hold_cycles` misses in a row.
+    """
+    fresh = [HeldRegion(region, at) for region in found]
+    centres = [region.centre for region in found]
+    kept: list[HeldRegion] = []
+    for old in held:
+        area = region_at(old, at, rule)
+        if any(area.contains(x, y) for x, y in centres):
+            continue
+        if old.misses < rule.hold_cycles:
+            kept.append(replace(old, misses=old.misses + 1))
+    return (*fresh, *kept)

@@ -1,0 +1,133 @@
+"""The fan-out: one shared encoder per (camera, rendition), started and stopped with its viewers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from privacy.renditions import Rendition
+from video.live.encoder import EncoderSettings, FrameProvider, SharedEncoder
+from video.live.track import PacketTrack
+
+if TYPE_CHECKING:
+    from video.live.encoder import EncodedPacket
+
+log = logging.getLogger(__name__)
+
+BroadcastKey = tuple[str, Rendition]
+
+
+class Broadcast:
+    """A running encoder and the viewers it feeds (touched only on the event loop)."""
+
+    def __init__(
+        self,
+        key: BroadcastKey,
+        provider: FrameProvider,
+        settings: EncoderSettings,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.key = key
+        self.viewers: set[PacketTrack] = set()
+        self.idle_timer: asyncio.TimerHandle | None = None
+        self.loop = loop
+        camera_id, rendition = key
+        self.encoder = SharedEncoder(
+            f"{camera_id}-{rendition.value}", provider, self._from_encoder_thread, settings
+        )
+
+    def distribute(self, packet: EncodedPacket) -> None:
+        """Give one packet to every viewer."""
+        for track in tuple(self.viewers):
+            track.deliver(packet)
+
+    def _from_encoder_thread(self, packet: EncodedPacket) -> None:
+        # One loop wake-up per packet, whatever the number of viewers.
+        self.loop.call_soon_threadsafe(self.distribute, packet)
+
+
+class BroadcastPool:
+    """Starts an encoder when the first viewer of a rendition arrives, stops it after the last.
+
+    The encoder keeps running for `grace_s` after the last viewer leaves, so a viewer that
+    reconnects (or a wall that swaps tiles) does not pay the encoder start again.
+    """
+
+    def __init__(self, settings: EncoderSettings | None = None, *, grace_s: float = 5.0) -> None:
+        self._settings = settings or EncoderSettings()
+        self._grace_s = grace_s
+        self._broadcasts: dict[BroadcastKey, Broadcast] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
+
+    def attach(
+        self, camera_id: str, rendition: Rendition, provider: FrameProvider, track: PacketTrack
+    ) -> None:
+        """Feed `track` from the shared encoder of this rendition, starting it if needed."""
+        key = (camera_id, rendition)
+        broadcast = self._broadcasts.get(key)
+        if broadcast is None:
+            broadcast = self._start(key, provider)
+        if broadcast.idle_timer is not None:
+            broadcast.idle_timer.cancel()
+            broadcast.idle_timer = None
+        broadcast.viewers.add(track)
+        track.on_keyframe_needed = broadcast.encoder.request_keyframe
+        track.on_stop = lambda t: self._detach(key, t)
+        # A joining viewer needs an IDR to start decoding; without one it waits up to a second.
+        broadcast.encoder.request_keyframe()
+
+    def encoder_count(self) -> int:
+        """Encoders currently running."""
+        return len(self._broadcasts)
+
+    def viewer_count(self, camera_id: str, rendition: Rendition) -> int:
+        """Viewers attached to one rendition."""
+        broadcast = self._broadcasts.get((camera_id, rendition))
+        return len(broadcast.viewers) if broadcast else 0
+
+    def encoder(self, camera_id: str, rendition: Rendition) -> SharedEncoder | None:
+        """The running encoder of one rendition, if any (for metrics and tests)."""
+        broadcast = self._broadcasts.get((camera_id, rendition))
+        return broadcast.encoder if broadcast else None
+
+    async def stop(self) -> None:
+        """Stop every encoder now, without grace (threads joined off the loop)."""
+        for track in [t for b in self._broadcasts.values() for t in b.viewers]:
+            track.stop()
+        for key in list(self._broadcasts):
+            self._retire(key)
+        if self._stopping:
+            await asyncio.gather(*self._stopping)
+
+    def _start(self, key: BroadcastKey, provider: FrameProvider) -> Broadcast:
+        broadcast = Broadcast(key, provider, self._settings, asyncio.get_running_loop())
+        self._broadcasts[key] = broadcast
+        broadcast.encoder.start()
+        log.info("live encoder started: %s %s", key[0], key[1].value)
+        return broadcast
+
+    def _detach(self, key: BroadcastKey, track: PacketTrack) -> None:
+        broadcast = self._broadcasts.get(key)
+        if broadcast is None:
+            return
+        broadcast.viewers.discard(track)
+        if not broadcast.viewers and broadcast.idle_timer is None:
+            broadcast.idle_timer = broadcast.loop.call_later(
+                self._grace_s, self._retire_if_idle, key
+            )
+
+    def _retire_if_idle(self, key: BroadcastKey) -> None:
+        broadcast = self._broadcasts.get(key)
+        if broadcast is not None and not broadcast.viewers:
+            self._retire(key)
+
+    def _retire(self, key: BroadcastKey) -> None:
+        broadcast = self._broadcasts.pop(key)
+        if broadcast.idle_timer is not None:
+            broadcast.idle_timer.cancel()
+        # Joining the thread blocks for up to one frame wait: never on the loop.
+        task = asyncio.create_task(asyncio.to_thread(broadcast.encoder.stop))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+        log.info("live encoder stopped: %s %s", key[0], key[1].value)

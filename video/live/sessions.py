@@ -1,0 +1,293 @@
+"""Live-view sessions: who watches which camera over which peer connection, logged start to end.
+
+Every session writes `video.live` to the access log before any picture can flow, and exactly one
+`video.live_end` with its duration when it ends (DELETE, connection failed or closed, shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Coroutine, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+
+from csu.identity.models import User
+from csu.identity.roles import Role
+from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
+from privacy.guard import authorise_camera_action
+from privacy.policy import Action, camera_allowed
+from privacy.renditions import Rendition
+from video.live.broadcast import BroadcastPool
+from video.live.encoder import EncoderSettings, FrameProvider, ProviderLookup
+from video.live.offer import InvalidOffer, check_offer
+from video.live.track import PacketTrack
+from video.service import CameraService
+
+log = logging.getLogger(__name__)
+
+LIVE_END = "video.live_end"
+
+
+class LiveError(Exception):
+    """A live-view request that cannot be served; the message is shown to the client."""
+
+
+class CameraNotFound(LiveError):
+    """No such camera."""
+
+
+class RenditionUnavailable(LiveError):
+    """The camera is not running, or the rendition policy chose is not produced."""
+
+
+class SessionNotFound(LiveError):
+    """No such live session (ended already, or never existed)."""
+
+
+class NotSessionOwner(LiveError):
+    """Only the viewer who opened a session, or an admin, may end it."""
+
+
+@dataclass
+class LiveSession:
+    """One viewer's peer connection to one rendition of a camera."""
+
+    id: str
+    camera_id: str
+    rendition: Rendition
+    username: str
+    role: str
+    client: str | None
+    peer: RTCPeerConnection
+    track: PacketTrack
+    answer_sdp: str = ""
+    started: float = field(default_factory=time.monotonic)
+    ended: bool = False
+    connect_timer: asyncio.TimerHandle | None = None
+
+
+class LiveService:
+    """Opens, tracks and ends WHEP sessions; the pictures come from a shared BroadcastPool."""
+
+    def __init__(
+        self,
+        *,
+        camera_exists: Callable[[str], bool],
+        providers: ProviderLookup,
+        access_log: AccessLog,
+        settings: EncoderSettings | None = None,
+        grace_s: float = 5.0,
+        connect_timeout_s: float = 30.0,
+    ) -> None:
+        self._camera_exists = camera_exists
+        self._providers = providers
+        self._log = access_log
+        self._connect_timeout_s = connect_timeout_s
+        self.pool = BroadcastPool(settings, grace_s=grace_s)
+        self._sessions: dict[str, LiveSession] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def session(self, session_id: str) -> LiveSession | None:
+        """A live session by id."""
+        return self._sessions.get(session_id)
+
+    def sessions(self) -> list[LiveSession]:
+        """Every open session."""
+        return list(self._sessions.values())
+
+    async def open(
+        self,
+        camera_id: str,
+        offer_sdp: str,
+        *,
+        user: User,
+        granted: Set[str],
+        rendition: Rendition,
+        client: str | None,
+    ) -> LiveSession:
+        """Check the right, answer the offer, log the access; pictures flow once connected.
+
+        Raises CameraNotFound, AccessDenied (denial logged), InvalidOffer, RenditionUnavailable,
+        or AccessLogUnavailable (then nothing is served).
+        """
+        if not self._camera_exists(camera_id):
+            raise CameraNotFound(f"unknown camera '{camera_id}'")
+        if not camera_allowed(Role(user.role), Action.LIVE_VIEW, camera_id, granted):
+            # The guard writes the denial and raises AccessDenied naming the missing right.
+            await self._authorise(camera_id, user, granted, client, {})
+        check_offer(offer_sdp)
+        provider = self._providers(camera_id, rendition)
+        if provider is None:
+            raise RenditionUnavailable(
+                f"camera '{camera_id}' has no running {rendition.value} rendition"
+            )
+        session = await self._negotiate(camera_id, rendition, user, client, offer_sdp)
+        try:
+            # Logged after negotiation so a refused offer leaves no false entry, and before the
+            # answer is returned: without the answer no connection, hence no picture, can exist.
+            details = {"rendition": rendition.value, "session": session.id}
+            await self._authorise(camera_id, user, granted, client, details)
+        except BaseException:
+            await session.peer.close()
+            raise
+        self._sessions[session.id] = session
+        self._watch(session)
+        return session
+
+    async def close(self, session_id: str, *, username: str, role: Role) -> None:
+        """End a session at the viewer's request (its owner or an admin)."""
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound(f"no live session '{session_id}'")
+        if username != session.username and role is not Role.ADMIN:
+            raise NotSessionOwner(f"live session '{session_id}' belongs to another user")
+        await self._end(session, "closed by client")
+
+    async def stop(self) -> None:
+        """End every session (logged) and stop every encoder: app shutdown."""
+        for session in list(self._sessions.values()):
+            await self._end(session, "server shutdown")
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pool.stop()
+
+    async def _authorise(
+        self,
+        camera_id: str,
+        user: User,
+        granted: Set[str],
+        client: str | None,
+        details: dict[str, Any],
+    ) -> None:
+        # A synchronous database write: off the event loop, which carries everyone's video.
+        await asyncio.to_thread(
+            authorise_camera_action,
+            self._log,
+            user=user,
+            granted=granted,
+            action=Action.LIVE_VIEW,
+            camera_id=camera_id,
+            client=client,
+            details=details,
+        )
+
+    async def _negotiate(
+        self,
+        camera_id: str,
+        rendition: Rendition,
+        user: User,
+        client: str | None,
+        offer_sdp: str,
+    ) -> LiveSession:
+        # No STUN/TURN: the network is closed, and aiortc would otherwise try Google's STUN.
+        peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        track = PacketTrack()
+        transceiver = peer.addTransceiver(track, direction="sendonly")
+        _prefer_h264(transceiver)
+        try:
+            await peer.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            # Gathers every local candidate (no trickle in aiortc): quick on a LAN or loopback.
+            await peer.setLocalDescription(await peer.createAnswer())
+        except Exception as exc:  # aiortc raises ValueError, OperationError, ... on bad offers
+            await peer.close()
+            raise InvalidOffer(f"the offer cannot be answered: {exc}") from exc
+        return LiveSession(
+            id=secrets.token_urlsafe(12),
+            camera_id=camera_id,
+            rendition=rendition,
+            username=user.username,
+            role=user.role,
+            client=client,
+            peer=peer,
+            track=track,
+            answer_sdp=peer.localDescription.sdp,
+        )
+
+    def _watch(self, session: LiveSession) -> None:
+        camera_id, rendition = session.camera_id, session.rendition
+        loop = asyncio.get_running_loop()
+
+        def on_state() -> None:
+            state = session.peer.connectionState
+            if state == "connected" and session.connect_timer is not None:
+                session.connect_timer.cancel()
+                session.connect_timer = None
+                provider = self._providers(camera_id, rendition)
+                if provider is not None:
+                    # Feed only once connected: no packets pile up while ICE and DTLS run.
+                    self.pool.attach(camera_id, rendition, provider, session.track)
+            elif state in ("failed", "closed"):
+                self._spawn(self._end(session, f"connection {state}"))
+
+        session.peer.on("connectionstatechange", on_state)
+        session.connect_timer = loop.call_later(
+            self._connect_timeout_s,
+            lambda: self._spawn(self._end(session, "connection never established")),
+        )
+
+    async def _end(self, session: LiveSession, reason: str) -> None:
+        if session.ended:
+            return
+        # Marked before the first await: a second path arriving meanwhile must not log again.
+        session.ended = True
+        self._sessions.pop(session.id, None)
+        if session.connect_timer is not None:
+            session.connect_timer.cancel()
+        session.track.stop()
+        duration = time.monotonic() - session.started
+        with contextlib.suppress(Exception):
+            await session.peer.close()
+        try:
+            await self._append(
+                AccessRecord(
+                    action=LIVE_END,
+                    user=session.username,
+                    role=session.role,
+                    camera_id=session.camera_id,
+                    client=session.client,
+                    details={
+                        "duration_s": round(duration, 3),
+                        "session": session.id,
+                        "reason": reason,
+                    },
+                )
+            )
+        except AccessLogUnavailable:
+            log.error("live session %s ended but its end could not be logged", session.id)
+
+    async def _append(self, record: AccessRecord) -> None:
+        await asyncio.to_thread(self._log.append, record)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
+    # Our packets are H.264: the answer must not settle on VP8. RTX stays for retransmissions.
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    transceiver.setCodecPreferences(
+        [c for c in codecs if c.mimeType.lower() in ("video/h264", "video/rtx")]
+    )
+
+
+def rendition_provider(cameras: CameraService) -> ProviderLookup:
+    """Frames per rendition from the camera service's ingest workers (zones or anonymised)."""
+
+    def lookup(camera_id: str, rendition: Rendition) -> FrameProvider | None:
+        return cameras.feed(camera_id, rendition)
+
+    return lookup

@@ -1,0 +1,153 @@
+"""Alarm intake over HTTP (csu JSON, CAP 1.2, NGSI-LD) and the stored-alarm listing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from csu.identity.models import User
+from incidents.engine import IntakeResult
+from incidents.events import AlarmSummary
+from incidents.models import RawAlarm
+from incidents.parsing import Channel, Submission
+from incidents.service import list_alarms, list_rejected
+from incidents.store import alarm_summary
+from privacy.policy import Action
+from web.deps import DbSession, Services, require
+
+router = APIRouter(prefix="/api/alarms", tags=["alarms"])
+
+Submitter = Annotated[User, Depends(require(Action.ALARM_SUBMIT))]
+Reader = Annotated[User, Depends(require(Action.ALARM_READ))]
+
+ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
+    Channel.HTTP_JSON: ("application/json",),
+    Channel.HTTP_CAP: ("application/xml", "text/xml", "application/cap+xml"),
+    Channel.HTTP_NGSI_LD: ("application/json", "application/ld+json"),
+}
+
+
+async def _intake(request: Request, services: Services, channel: Channel) -> JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES[channel]:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"content type {content_type or '(none)'!r} is not accepted here; "
+            f"send {' or '.join(ACCEPTED_TYPES[channel])}",
+        )
+    submission = Submission(
+        channel=channel,
+        body=await request.body(),
+        received_at=datetime.now(UTC),
+        content_type=content_type,
+        link_header=request.headers.get("link"),
+    )
+    result = await services.incidents.submit(submission)
+    return _answer(result)
+
+
+def _answer(result: IntakeResult) -> JSONResponse:
+    if not result.accepted:
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": result.error, "raw_id": result.raw_id},
+        )
+    created = any(a.created for a in result.alarms)
+    return JSONResponse(
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        content=json.loads(result.model_dump_json()),
+    )
+
+
+@router.post("", status_code=201, response_model=IntakeResult)
+async def post_alarm(request: Request, services: Services, _user: Submitter) -> Response:
+    """An alarm in csu's own JSON form; re-sending the same source + external_id updates it."""
+    return await _intake(request, services, Channel.HTTP_JSON)
+
+
+@router.post("/cap", status_code=201, response_model=IntakeResult)
+async def post_cap(request: Request, services: Services, _user: Submitter) -> Response:
+    """An OASIS CAP 1.2 <alert>; Update and Cancel act on the alerts they reference."""
+    return await _intake(request, services, Channel.HTTP_CAP)
+
+
+@router.post("/ngsi-ld", status_code=201, response_model=IntakeResult)
+async def post_ngsi_ld(request: Request, services: Services, _user: Submitter) -> Response:
+    """An NGSI-LD notification carrying Alert or Anomaly entities."""
+    return await _intake(request, services, Channel.HTTP_NGSI_LD)
+
+
+class StoredAlarmOut(BaseModel):
+    """A stored alarm."""
+
+    alarm: AlarmSummary
+    location: dict[str, Any] | None
+    data: dict[str, Any]
+    received_at: datetime
+    update_count: int
+    flapping: bool
+
+
+class RejectedOut(BaseModel):
+    """A payload that could not be parsed, kept as received."""
+
+    raw_id: int
+    received_at: datetime
+    channel: str
+    content_type: str | None
+    error: str | None
+    body: str
+
+
+class AlarmPage(BaseModel):
+    """A page of alarms, newest first, with the count of all that match."""
+
+    total: int
+    items: list[StoredAlarmOut] | list[RejectedOut]
+
+
+@router.get("", response_model=AlarmPage)
+def get_alarms(
+    session: DbSession,
+    user: Reader,
+    source: str | None = None,
+    type: str | None = None,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    rejected: bool = False,
+) -> AlarmPage:
+    """Stored alarms, or with ?rejected=true the payloads kept as rejected (administrators)."""
+    if rejected:
+        require(Action.ALARM_REJECTED_READ)(user)
+        raws, total = list_rejected(session, since=since, limit=limit)
+        return AlarmPage(total=total, items=[_rejected(r) for r in raws])
+    rows, total = list_alarms(session, source=source, type_=type, since=since, limit=limit)
+    items = [
+        StoredAlarmOut(
+            alarm=alarm_summary(r, created=r.update_count == 0),
+            location=json.loads(r.location) if r.location else None,
+            data=json.loads(r.data),
+            received_at=r.received_at,
+            update_count=r.update_count,
+            flapping=r.flapping,
+        )
+        for r in rows
+    ]
+    return AlarmPage(total=total, items=items)
+
+
+def _rejected(raw: RawAlarm) -> RejectedOut:
+    assert raw.id is not None
+    return RejectedOut(
+        raw_id=raw.id,
+        received_at=raw.received_at,
+        channel=raw.channel,
+        content_type=raw.content_type,
+        error=raw.error,
+        body=bytes(raw.body).decode("utf-8", errors="replace"),
+    )

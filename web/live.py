@@ -1,0 +1,118 @@
+"""WHEP live view: an SDP offer in, an SDP answer and a session URL out (RFC 9725)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+
+from csu.identity import service as identity
+from video.live import (
+    CameraNotFound,
+    InvalidOffer,
+    LiveService,
+    NotSessionOwner,
+    RenditionUnavailable,
+    SessionNotFound,
+)
+from video.live.offer import MAX_OFFER_BYTES
+from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, role_of
+
+router = APIRouter(prefix="/api/cameras", tags=["live"])
+
+SDP = "application/sdp"
+
+
+def get_live(services: Services) -> LiveService:
+    """The live-view service."""
+    return services.live
+
+
+Live = Annotated[LiveService, Depends(get_live)]
+
+
+def granted_cameras(user: CurrentUser, session: DbSession) -> frozenset[str]:
+    """The cameras the user is authorised on now (a sync dependency: runs off the loop)."""
+    return frozenset(identity.active_camera_ids(session, user=user))
+
+
+Granted = Annotated[frozenset[str], Depends(granted_cameras)]
+
+
+async def _offer_text(request: Request) -> str:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != SDP:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"a WHEP offer must be sent as {SDP}, not '{media_type or 'no content type'}'",
+        )
+    body = await request.body()
+    if len(body) > MAX_OFFER_BYTES:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"SDP offer larger than {MAX_OFFER_BYTES} bytes"
+        )
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from None
+
+
+@router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
+def whep_options(camera_id: str, _user: CurrentUser, services: Services) -> Response:
+    """What the WHEP endpoint accepts."""
+    if services.cameras.camera(camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    return Response(
+        status_code=status.HTTP_204_NO_CONTENT,
+        headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"},
+    )
+
+
+@router.post(
+    "/{camera_id}/whep",
+    status_code=status.HTTP_201_CREATED,
+    response_class=Response,
+    responses={201: {"content": {SDP: {}}}},
+)
+async def whep_offer(
+    camera_id: str, request: Request, user: CurrentUser, granted: Granted, live: Live
+) -> Response:
+    """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows)."""
+    offer = await _offer_text(request)
+    try:
+        session = await live.open(
+            camera_id,
+            offer,
+            user=user,
+            granted=granted,
+            rendition=rendition_of(user),
+            client=client_address(request),
+        )
+    except CameraNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except InvalidOffer as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except RenditionUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    location = f"/api/cameras/{camera_id}/whep/{session.id}"
+    return Response(
+        session.answer_sdp,
+        status_code=status.HTTP_201_CREATED,
+        media_type=SDP,
+        headers={"Location": location, "Cache-Control": "no-store"},
+    )
+
+
+@router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def whep_delete(camera_id: str, session_id: str, user: CurrentUser, live: Live) -> Response:
+    """End a live session (its viewer or an admin)."""
+    session = live.session(session_id)
+    if session is None or session.camera_id != camera_id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
+    try:
+        await live.close(session_id, username=user.username, role=role_of(user))
+    except SessionNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except NotSessionOwner as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
