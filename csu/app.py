@@ -21,6 +21,7 @@ from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService, camera_cones
+from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.subscribers import log_identity_events
 from privacy.zones.service import stored_zones
@@ -29,8 +30,9 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, auth, cameras, incidents, live, system
+from web import alarms, auth, cameras, events_ws, incidents, live, system
 from web.errors import install_error_handlers
+from web.hub import EventHub
 from web.problems import install_problem_handlers
 from web.services import AppServices
 
@@ -66,6 +68,7 @@ def create_app(
         live.router,
         alarms.router,
         incidents.router,
+        events_ws.router,
     )
     for router in routers:
         app.include_router(router)
@@ -94,8 +97,9 @@ async def start_services(
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start()
-    incident_service = IncidentService(db, bus, camera_cones(site))
+    incident_service = IncidentService(db, bus, camera_cones(site), sources=site.alarm_sources)
     await incident_service.start()
+    forward_video_loss(bus, incident_service, lambda cid: _camera_name(site, cid))
     live_service = LiveService(
         camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
         providers=rendition_provider(camera_service),
@@ -116,11 +120,13 @@ async def start_services(
         access_log=access_log,
         live=live_service,
         incidents=incident_service,
+        hub=EventHub(bus),
     )
 
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
+    services.hub.close()
     await services.live.stop()
     await services.incidents.stop()
     await services.cameras.stop()
@@ -132,6 +138,11 @@ async def stop_services(services: AppServices) -> None:
 def _sync_site(db: Database, site: SiteConfig) -> None:
     with db.session() as session:
         apply_authorisations(session, list(site.authorisations))
+
+
+def _camera_name(site: SiteConfig, camera_id: str) -> str:
+    camera = site.camera(camera_id)
+    return camera.name if camera else camera_id
 
 
 def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.bus import EventBus
-from csu.config import SiteConfig
+from csu.config import AlarmSourceConfig, SiteConfig
 from incidents.commands import IncidentCommand
 from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
@@ -20,6 +20,7 @@ from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
 from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
+from incidents.mqtt import MqttFeed
 from incidents.parsing import Submission
 from incidents.timeline import timeline
 
@@ -59,17 +60,23 @@ class IncidentService:
         *,
         rules: Sequence[Rule] = DEFAULT_RULES,
         settings: CorrelationSettings | None = None,
+        sources: Sequence[AlarmSourceConfig] = (),
     ) -> None:
         self._db = db
         correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
         self.engine = IncidentEngine(db, bus.publish_threadsafe, correlator)
+        self.feeds = [MqttFeed(s, self.engine) for s in sources if s.kind == "mqtt"]
 
     async def start(self) -> None:
-        """Restore state and start the writer."""
+        """Restore state, start the writer, then subscribe to the MQTT feeds."""
         await asyncio.to_thread(self.engine.start)
+        for feed in self.feeds:
+            feed.start()
 
     async def stop(self) -> None:
-        """Drain and stop the writer."""
+        """Unsubscribe, then drain and stop the writer."""
+        for feed in self.feeds:
+            await feed.stop()
         await asyncio.to_thread(self.engine.stop)
 
     async def submit(self, submission: Submission) -> IntakeResult:

@@ -41,4 +41,5 @@ class VideoRestored(Event):
 
     topic: ClassVar[str] = "video.restored"
     camera_id: str
+    offline_since: datetime  # the same outage start its VideoLoss carried
     offline_for_s: float

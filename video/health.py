@@ -108,6 +108,7 @@ class VideoBack:
     """A camera whose loss was raised delivers frames again."""
 
     offline_for_s: float
+    offline_since: datetime
 
 
 @dataclass
@@ -137,8 +138,8 @@ class LossWatch:
         return None
 
     def _back(self, now: float) -> VideoBack | None:
-        since, raised = self.offline_since, self.raised
+        since, since_utc, raised = self.offline_since, self.offline_since_utc, self.raised
         self.offline_since, self.offline_since_utc, self.raised = None, None, False
-        if raised and since is not None:
-            return VideoBack(now - since)
+        if raised and since is not None and since_utc is not None:
+            return VideoBack(now - since, since_utc)
         return None

@@ -205,7 +205,11 @@ class CameraService:
             )
         elif isinstance(news, VideoBack):
             self._bus.publish(
-                VideoRestored(camera_id=camera_id, offline_for_s=round(news.offline_for_s, 3))
+                VideoRestored(
+                    camera_id=camera_id,
+                    offline_since=news.offline_since,
+                    offline_for_s=round(news.offline_for_s, 3),
+                )
             )
 
     async def _watch(self) -> None:

@@ -14,6 +14,7 @@ from incidents.service import IncidentService
 from privacy.access_log import AccessLog
 from video.live import LiveService
 from video.service import CameraService
+from web.hub import EventHub
 
 
 @dataclass
@@ -29,4 +30,5 @@ class AppServices:
     cameras: CameraService
     access_log: AccessLog
     incidents: IncidentService
+    hub: EventHub
     live: LiveService

@@ -53,7 +53,9 @@ def test_loss_is_raised_once_after_the_delay_then_restored() -> None:
     assert lost == VideoLost(offline_since=UTC0, reason="end of stream")
     for later in (31.0, 100.0, 1000.0):
         assert watch.update(offline(), T0 + later, UTC0) is None
-    assert watch.update(ONLINE, T0 + 1200.0, UTC0) == VideoBack(offline_for_s=1200.0)
+    assert watch.update(ONLINE, T0 + 1200.0, UTC0) == VideoBack(
+        offline_for_s=1200.0, offline_since=UTC0
+    )
     assert watch.update(ONLINE, T0 + 1201.0, UTC0) is None
 
 
@@ -75,7 +77,9 @@ def test_degraded_ends_a_loss() -> None:
     watch.update(offline(), T0, UTC0)
     assert isinstance(watch.update(offline(), T0 + 2.0, UTC0), VideoLost)
     degraded = Health(CameraState.DEGRADED, "3.0 fps, under half the nominal 25", 3.0)
-    assert watch.update(degraded, T0 + 3.0, UTC0) == VideoBack(offline_for_s=3.0)
+    assert watch.update(degraded, T0 + 3.0, UTC0) == VideoBack(
+        offline_for_s=3.0, offline_since=UTC0
+    )
 
 
 def test_the_first_connection_attempt_is_not_an_outage() -> None:

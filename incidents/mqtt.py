@@ -1,0 +1,119 @@
+"""MQTT alarm feeds: one subscriber per `alarm_sources` entry of kind mqtt, reconnecting forever."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+
+from csu.config import AlarmSourceConfig
+from incidents.engine import IncidentEngine
+from incidents.parsing import Channel, Submission
+
+log = logging.getLogger(__name__)
+
+# Above this many queued payloads the subscriber waits for the engine: the broker buffers the
+# rest (QoS 1, persistent session) instead of csu's memory.
+MAX_PENDING = 20_000
+
+
+@dataclass
+class FeedStatus:
+    """What an administrator needs to see of a feed."""
+
+    source_id: str
+    connected: bool = False
+    received: int = 0
+    last_error: str | None = None
+    connected_at: datetime | None = None
+
+
+class MqttFeed:
+    """Subscribes to one broker topic and hands every message to the incident engine."""
+
+    def __init__(
+        self,
+        source: AlarmSourceConfig,
+        engine: IncidentEngine,
+        *,
+        client_id: str | None = None,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        if source.url is None or source.topic is None:
+            raise ValueError(f"alarm source {source.id} is not an MQTT feed")
+        self.source = source
+        self.status = FeedStatus(source.id)
+        self._engine = engine
+        self._client_id = client_id or f"csu-{source.id}"
+        self._max_backoff = max_backoff_s
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start subscribing in the background."""
+        self._task = asyncio.create_task(self._run(), name=f"mqtt-{self.source.id}")
+
+    async def stop(self) -> None:
+        """Disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._session()
+                attempt = 0
+            except aiomqtt.MqttError as exc:
+                self.status.last_error = str(exc)
+                if self.status.connected:
+                    attempt = 0
+                    log.warning("MQTT feed %s lost: %s", self.source.id, exc)
+            self.status.connected = False
+            ceiling = min(self._max_backoff, 0.5 * 2 ** min(attempt, 10))
+            await asyncio.sleep(random.uniform(ceiling / 2, ceiling))
+            attempt += 1
+
+    async def _session(self) -> None:
+        url = urlsplit(self.source.url or "")
+        # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
+        async with aiomqtt.Client(
+            url.hostname or "127.0.0.1",
+            url.port or (8883 if url.scheme == "mqtts" else 1883),
+            username=unquote(url.username) if url.username else None,
+            password=unquote(url.password) if url.password else None,
+            identifier=self._client_id,
+            clean_session=False,
+            tls_context=ssl.create_default_context() if url.scheme == "mqtts" else None,
+            timeout=10,
+        ) as client:
+            await client.subscribe(self.source.topic or "#", qos=1)
+            self.status.connected, self.status.last_error = True, None
+            self.status.connected_at = datetime.now(UTC)
+            log.info("MQTT feed %s subscribed to %s", self.source.id, self.source.topic)
+            async for message in client.messages:
+                await self._hand_over(str(message.topic), message.payload)
+
+    async def _hand_over(self, topic: str, payload: object) -> None:
+        body = payload if isinstance(payload, bytes) else str(payload).encode()
+        while self._engine.pending() > MAX_PENDING:
+            await asyncio.sleep(0.01)
+        # Not awaited: the engine batches; the raw payload is stored before it is parsed.
+        self._engine.submit(
+            Submission(
+                channel=Channel.MQTT,
+                body=body,
+                received_at=datetime.now(UTC),
+                content_type="application/json",
+                source_hint=topic,
+            )
+        )
+        self.status.received += 1

@@ -1,0 +1,62 @@
+"""Camera outages become alarms: the video package's loss events go through the real intake."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from csu.bus import EventBus
+from incidents.parsing import Channel, Submission
+from incidents.service import IncidentService
+from video.events import VideoLoss, VideoRestored
+
+log = logging.getLogger(__name__)
+
+
+def loss_external_id(camera_id: str, offline_since: datetime) -> str:
+    """One alarm per outage: the loss and its end share this id."""
+    return f"video.loss:{camera_id}:{offline_since.astimezone(UTC).isoformat()}"
+
+
+def loss_payload(event: VideoLoss | VideoRestored, camera_name: str) -> bytes:
+    """csu's own alarm JSON for a loss (active) or its end (cleared)."""
+    lost = isinstance(event, VideoLoss)
+    if isinstance(event, VideoLoss):
+        text = f"{camera_name}: video lost ({event.reason or 'no frames'})"
+    else:
+        text = f"{camera_name}: video back after {event.offline_for_s:.0f} s"
+    body = {
+        "source": "csu.video",
+        "external_id": loss_external_id(event.camera_id, event.offline_since),
+        "type": "video.loss",
+        "occurred_at": (event.offline_since if lost else event.at).isoformat(),
+        "camera_id": event.camera_id,
+        "status": "active" if lost else "cleared",
+        "description": text,
+    }
+    return json.dumps(body).encode()
+
+
+def forward_video_loss(
+    bus: EventBus, incidents: IncidentService, camera_name: Callable[[str], str]
+) -> list[Callable[[], None]]:
+    """Subscribe: every VideoLoss and VideoRestored is submitted as an internal alarm."""
+
+    async def submit(event: VideoLoss | VideoRestored) -> None:
+        submission = Submission(
+            channel=Channel.INTERNAL,
+            body=loss_payload(event, camera_name(event.camera_id)),
+            received_at=datetime.now(UTC),
+            content_type="application/json",
+            source_hint=event.camera_id,
+        )
+        result = await incidents.submit(submission)
+        if not result.accepted:
+            log.error("video loss alarm for %s refused: %s", event.camera_id, result.error)
+
+    return [
+        bus.subscribe(VideoLoss, submit, name="incidents.video-loss"),
+        bus.subscribe(VideoRestored, submit, name="incidents.video-restored"),
+    ]

@@ -1,0 +1,140 @@
+"""WS /api/events: live alarms, incident changes and camera status for consoles.
+
+Messages are coalesced per client over a short window, so an alarm storm costs each console a
+bounded number of frames: alarm batches merge, and only the latest state of an incident is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+
+from csu.bus import EventBus
+from csu.identity.roles import Role
+from incidents.events import AlarmsStored, IncidentChanged
+from privacy.policy import Action, role_allows
+from video.events import CameraStatusChanged
+
+log = logging.getLogger(__name__)
+FLUSH_S = 0.1
+
+
+class _Client:
+    """One console: what it may see, and what waits to be sent to it."""
+
+    def __init__(self, websocket: WebSocket, role: Role) -> None:
+        self.websocket = websocket
+        self.sees_incidents = role_allows(role, Action.INCIDENT_READ)
+        self.alarms: dict[str, Any] | None = None
+        self.incidents: dict[int, dict[str, Any]] = {}
+        self.cameras: dict[str, dict[str, Any]] = {}
+        self.ready = asyncio.Event()
+
+    def offer(self, kind: str, payload: dict[str, Any]) -> None:
+        """Merge one event into what is pending."""
+        if kind == "camera":
+            self.cameras[payload["camera_id"]] = payload
+        elif not self.sees_incidents:
+            return
+        elif kind == "incident":
+            self.incidents[payload["incident"]["id"]] = payload
+        elif kind == "alarms":
+            self.alarms = _merge_alarms(self.alarms, payload)
+        self.ready.set()
+
+    def take(self) -> list[dict[str, Any]]:
+        """Everything pending, as messages, oldest kinds first."""
+        messages: list[dict[str, Any]] = []
+        if self.alarms is not None:
+            messages.append({"type": "alarms", **self.alarms})
+        messages += [{"type": "incident", **p} for p in self.incidents.values()]
+        messages += [{"type": "camera", **p} for p in self.cameras.values()]
+        self.alarms, self.incidents, self.cameras = None, {}, {}
+        self.ready.clear()
+        return messages
+
+
+def _merge_alarms(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if old is None:
+        return new
+    listed = (old["alarms"] + new["alarms"])[-AlarmsStored.MAX_LISTED :]
+    return {
+        "alarms": listed,
+        "total": old["total"] + new["total"],
+        "rejected": old["rejected"] + new["rejected"],
+    }
+
+
+class EventHub:
+    """Fans bus events out to every connected console."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._clients: set[_Client] = set()
+        self._unsubscribe: list[Callable[[], None]] = [
+            bus.subscribe(AlarmsStored, self._on_alarms, name="ws.alarms"),
+            bus.subscribe(IncidentChanged, self._on_incident, name="ws.incidents"),
+            bus.subscribe(CameraStatusChanged, self._on_camera, name="ws.cameras"),
+        ]
+
+    @property
+    def client_count(self) -> int:
+        """Consoles connected now."""
+        return len(self._clients)
+
+    def close(self) -> None:
+        """Stop following the bus."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    async def serve(self, websocket: WebSocket, role: Role) -> None:
+        """Push events to an accepted socket until it goes away."""
+        client = _Client(websocket, role)
+        self._clients.add(client)
+        reader = asyncio.create_task(_drain_incoming(websocket))
+        try:
+            while not reader.done():
+                waiter = asyncio.create_task(client.ready.wait())
+                await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if reader.done():
+                    break
+                await asyncio.sleep(FLUSH_S)  # gather what else arrives in the window
+                for message in client.take():
+                    await websocket.send_text(json.dumps(message, default=str))
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            self._clients.discard(client)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await reader
+
+    def _send(self, kind: str, payload: dict[str, Any]) -> None:
+        for client in list(self._clients):
+            client.offer(kind, payload)
+
+    def _on_alarms(self, event: AlarmsStored) -> None:
+        self._send(
+            "alarms", json.loads(event.model_dump_json(include={"alarms", "total", "rejected"}))
+        )
+
+    def _on_incident(self, event: IncidentChanged) -> None:
+        self._send("incident", json.loads(event.model_dump_json(include={"incident", "change"})))
+
+    def _on_camera(self, event: CameraStatusChanged) -> None:
+        self._send(
+            "camera",
+            {"camera_id": event.camera_id, "status": event.status, "reason": event.reason},
+        )
+
+
+async def _drain_incoming(websocket: WebSocket) -> None:
+    # Consoles send nothing we act on; reading notices when they leave.
+    while True:
+        await websocket.receive_text()
