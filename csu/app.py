@@ -30,7 +30,7 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, auth, cameras, events_ws, incidents, live, system
+from web import alarms, auth, cameras, events_ws, incidents, live, logbook, system
 from web.errors import install_error_handlers
 from web.hub import EventHub
 from web.problems import install_problem_handlers
@@ -69,6 +69,7 @@ def create_app(
         alarms.router,
         incidents.router,
         events_ws.router,
+        logbook.router,
     )
     for router in routers:
         app.include_router(router)
