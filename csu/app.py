@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client.core import GaugeMetricFamily
@@ -39,18 +40,32 @@ from web.services import AppServices
 log = logging.getLogger(__name__)
 
 
+Companion = Callable[[AppServices], Coroutine[Any, Any, None]]
+
+
 def create_app(
-    settings: Settings, site: SiteConfig, *, camera_opener: SourceOpener = open_source
+    settings: Settings,
+    site: SiteConfig,
+    *,
+    camera_opener: SourceOpener = open_source,
+    companions: Sequence[Companion] = (),
 ) -> FastAPI:
-    """The whole of csu as one ASGI app; its lifespan runs every package."""
+    """The whole of csu as one ASGI app; its lifespan runs every package.
+
+    Companions (the demo's simulated hypervisor) run as tasks beside the app once it is up.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await start_services(settings, site, camera_opener)
         app.state.services = services
+        tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await stop_services(services)
 
     app = FastAPI(

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
+import os
 import re
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
@@ -116,8 +120,31 @@ def _run_demo(args: argparse.Namespace) -> int:
     for username, password in passwords.items():
         print(f"  {username:<16} {password}")
     sys.stdout.flush()
-    _serve(settings, demo_site(), args.host, args.port)
+    _serve(settings, demo_site(), args.host, args.port, companions=[_hypervisor(args)])
     return 0
+
+
+def _hypervisor(args: argparse.Namespace) -> Callable[[Any], Coroutine[Any, Any, None]]:
+    from csu.demo import hypervisor_token
+    from csu.demo.hypervisor import MqttTarget, SimulatedHypervisor
+
+    async def run(services: Any) -> None:
+        site = services.site
+        feed = next((s for s in site.alarm_sources if s.kind == "mqtt"), None)
+        mqtt = None
+        if feed is not None and feed.url and feed.topic:
+            parts = urlsplit(feed.url)
+            mqtt = MqttTarget(
+                parts.hostname or "127.0.0.1", parts.port or 1883, feed.topic.rstrip("/#")
+            )
+        token = await asyncio.to_thread(hypervisor_token, services.db)
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        # CSU_DEMO_PACE < 1 speeds the scenarios up (tests); 1 is a believable watch.
+        pace = float(os.environ.get("CSU_DEMO_PACE", "1") or 1)
+        url = f"http://{host}:{args.port}"
+        await SimulatedHypervisor(url, lambda: token, mqtt, pace=pace).run()
+
+    return run
 
 
 def _run_user_add(args: argparse.Namespace) -> int:
@@ -184,12 +211,18 @@ def _migrated_database(settings: Settings) -> Database:
     return db
 
 
-def _serve(settings: Settings, site: SiteConfig, host: str, port: int) -> None:
+def _serve(
+    settings: Settings,
+    site: SiteConfig,
+    host: str,
+    port: int,
+    companions: Sequence[Callable[[Any], Coroutine[Any, Any, None]]] = (),
+) -> None:
     import uvicorn
 
     from csu.app import create_app
 
-    app = create_app(settings, site)
+    app = create_app(settings, site, companions=companions)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
 
 

@@ -72,7 +72,8 @@ def _token(url: str, username: str, password: str) -> str:
 
 def test_demo_serves_cameras_to_a_demo_account(tmp_path: Path) -> None:
     """Health 200, login, four or more online demo cameras, 401 without a token."""
-    with running_demo(tmp_path, {"CSU_DEMO_PASSWORD": "demo-password"}) as (url, lines):
+    env = {"CSU_DEMO_PASSWORD": "demo-password", "CSU_DEMO_PACE": "0.1"}
+    with running_demo(tmp_path, env) as (url, lines):
         assert any(url in line for line in lines)
         assert httpx.get(f"{url}/api/cameras").status_code == 401
         headers = {"Authorization": f"Bearer {_token(url, 'operator', 'demo-password')}"}
@@ -86,6 +87,22 @@ def test_demo_serves_cameras_to_a_demo_account(tmp_path: Path) -> None:
         assert {c["status"] for c in cameras} == {"online"}, cameras
         for role in ("supervisor", "crisis", "privacy_officer", "admin"):
             _token(url, role, "demo-password")
+        # The simulated hypervisor's feeder-down next to Rue Lenepveu, with the lamps it darkens.
+        deadline = time.monotonic() + 30
+        feeder: dict[str, object] = {}
+        while not feeder and time.monotonic() < deadline:
+            incidents = httpx.get(f"{url}/api/incidents", headers=headers).json()
+            feeder = next(
+                (
+                    i
+                    for i in incidents
+                    if i["type"] == "lighting.feeder_down" and i["alarm_count"] >= 5
+                ),
+                {},
+            )
+            time.sleep(0.5)
+        assert feeder, incidents
+        assert feeder["cameras"] == ["cam-lenepveu-1"]
     assert (tmp_path / "var" / "csu.db").exists()
 
 

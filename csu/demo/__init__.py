@@ -16,6 +16,8 @@ from csu.identity.roles import ALL_CAMERAS, Role
 SITE_FILE = Path(__file__).resolve().parent / "site.yaml"
 # Roles that watch video get every demo camera; the privacy officer gets none, by law.
 VIDEO_ROLES = {Role.OPERATOR, Role.SUPERVISOR, Role.CRISIS, Role.ADMIN}
+# The crisis cell (elected officials, heads of service) sees people anonymised, as a crisis wall.
+ANONYMISED_ROLES = {Role.CRISIS}
 
 
 def demo_site() -> SiteConfig:
@@ -55,6 +57,29 @@ def ensure_demo_accounts(db: Database, passwords: dict[str, str]) -> None:
                     password=password,
                     cameras=cameras,
                     expires_at=expires,
+                    anonymised_view=role in ANONYMISED_ROLES,
                 )
-            elif not identity.authenticate(session, username=role.value, password=password):
+                continue
+            if user.anonymised_view != (role in ANONYMISED_ROLES):
+                user.anonymised_view = role in ANONYMISED_ROLES
+                session.add(user)
+            if not identity.authenticate(session, username=role.value, password=password):
                 identity.set_password(session, user=user, password=password)
+
+
+HYPERVISOR_ACCOUNT = "hypervisor"
+
+
+def hypervisor_token(db: Database) -> str:
+    """A day's bearer token for the simulated hypervisor's machine account (created if absent)."""
+    with db.session() as session:
+        user = identity.get_user(session, username=HYPERVISOR_ACCOUNT)
+        if user is None:
+            # A machine account: it posts alarms, sees no camera, and nobody logs in with it.
+            user = identity.create_user(
+                session,
+                username=HYPERVISOR_ACCOUNT,
+                role=Role.OPERATOR,
+                password=secrets.token_urlsafe(24),
+            )
+        return identity.issue_token(session, user=user, lifetime=timedelta(days=1))
