@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from prometheus_client.core import GaugeMetricFamily
 
 import csu
+from crisis.service import CrisisService
+from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
@@ -21,21 +23,29 @@ from csu.metrics import Metrics
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.analytics_alarms import forward_analytics_events
 from incidents.service import IncidentService, camera_cones
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
+from privacy.access_log.grants import grant_changes, grant_snapshot
 from privacy.access_log.subscribers import log_identity_events
+from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
+from video.analytics.service import AnalyticsService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, auth, cameras, events_ws, incidents, live, logbook, system
+from web import alarms, audit, auth, cameras, events_ws, incidents, live, logbook, system
+from web.analytics import router as analytics_router
+from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
 from web.hub import EventHub
 from web.problems import install_problem_handlers
 from web.services import AppServices
+from web.wall_display import router as wall_display_router
+from web.walls import router as walls_router
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +95,11 @@ def create_app(
         incidents.router,
         events_ws.router,
         logbook.router,
+        walls_router,
+        wall_display_router,
+        crisis_router,
+        audit.router,
+        analytics_router,
     )
     for router in routers:
         app.include_router(router)
@@ -98,14 +113,23 @@ async def start_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url())
     await asyncio.to_thread(upgrade, db.engine)
-    await asyncio.to_thread(_sync_site, db, site)
-    bus = EventBus()
     access_log = AccessLog(db)
+    await asyncio.to_thread(_sync_site, db, site, access_log)
+    bus = EventBus()
     log_identity_events(bus, access_log)
     await bus.start()
     scheduler = Scheduler(db.url)
     scheduler.add_interval(
         purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
+    )
+    lawful = await asyncio.to_thread(
+        start_lawful_access,
+        settings,
+        db=db,
+        access_log=access_log,
+        scheduler=scheduler,
+        zone=site.site.tzinfo,
+        camera_retention={c.id: c.retention_days for c in site.cameras},
     )
     scheduler.start()
     camera_service = CameraService(site.cameras, bus, opener=camera_opener)
@@ -116,11 +140,26 @@ async def start_services(
     incident_service = IncidentService(db, bus, camera_cones(site), sources=site.alarm_sources)
     await incident_service.start()
     forward_video_loss(bus, incident_service, lambda cid: _camera_name(site, cid))
+    forward_analytics_events(bus, incident_service, lambda cid: _camera_name(site, cid))
+    analytics = AnalyticsService(
+        site.cameras,
+        site.models,
+        camera_service.feed,
+        bus.publish_threadsafe,
+        data_dir=settings.data_dir,
+        tz=site.site.tzinfo,
+    )
+    analytics.start()
+    analytics.schedule(scheduler)
     live_service = LiveService(
         camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
         providers=rendition_provider(camera_service),
         access_log=access_log,
     )
+    crisis_service = CrisisService(db, bus, site)
+    await crisis_service.start()
+    wall_service = WallService(db, bus, site, lambda: _camera_states(camera_service))
+    await wall_service.start()
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(camera_service))
     metrics.add_collector(lambda: _bus_metrics(bus))
@@ -137,23 +176,42 @@ async def start_services(
         live=live_service,
         incidents=incident_service,
         hub=EventHub(bus),
+        walls=wall_service,
+        crises=crisis_service,
+        audit=lawful.audit,
+        lawful=lawful,
+        analytics=analytics,
     )
 
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
     services.hub.close()
+    await services.walls.stop()
+    await services.crises.stop()
     await services.live.stop()
+    await services.analytics.stop()
     await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()
     await services.bus.stop()
+    await asyncio.to_thread(stop_lawful_access, services.lawful)
     services.db.dispose()
 
 
-def _sync_site(db: Database, site: SiteConfig) -> None:
+def _sync_site(db: Database, site: SiteConfig, access_log: AccessLog) -> None:
     with db.session() as session:
+        before = grant_snapshot(session)
         apply_authorisations(session, list(site.authorisations))
+        session.flush()
+        after = grant_snapshot(session)
+    # Logged before anything is served: a failing log write stops the start.
+    for record in grant_changes(before, after, source="site file at start"):
+        access_log.append(record)
+
+
+def _camera_states(cameras: CameraService) -> dict[str, str]:
+    return {view.config.id: view.health.state.value for view in cameras.cameras()}
 
 
 def _camera_name(site: SiteConfig, camera_id: str) -> str:

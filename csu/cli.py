@@ -16,12 +16,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
 from csu.identity.roles import Role
 from csu.migrate import upgrade
-from csu.settings import Settings
+from csu.settings import Settings, settings_errors
+from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
+from privacy.access_log.subscribers import account_created_record
+from privacy.audit.cli import add_audit_commands
 
 EXIT_USAGE = 2
 
@@ -30,8 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `csu` command."""
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        log_level = Settings().log_level
+    except ValidationError as exc:
+        for line in settings_errors(exc):
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
     logging.basicConfig(
-        level=getattr(logging, Settings().log_level.upper(), logging.INFO),
+        level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Migration and scheduler chatter at every start hides what an operator needs to read.
@@ -58,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path, metavar="SITE.yaml")
     check.set_defaults(run=_run_check_config)
 
+    analyze = sub.add_parser("analyze", help="run the video analytics on a file (for tuning)")
+    analyze.add_argument("video", type=Path, metavar="VIDEO")
+    analyze.add_argument("--rules", type=Path, metavar="FILE", help="YAML rules (see docs)")
+    # Read as text and checked by the command, so that a bad value is one plain error line.
+    analyze.add_argument("--fps", default="5", metavar="N", help="frames analysed a second")
+    analyze.set_defaults(run=_run_analyze)
+
     user = sub.add_parser("user", help="manage accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = user_sub.add_parser("add", help="create a named account")
@@ -70,12 +88,24 @@ def _parser() -> argparse.ArgumentParser:
         "--anonymised", action="store_true", help="this account only ever sees anonymised video"
     )
     add.set_defaults(run=_run_user_add)
+    add_audit_commands(sub)
     return parser
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from video.analytics import offline
+
+    try:
+        fps = float(args.fps)
+    except ValueError:
+        print(f"--fps: {args.fps!r} is not a number", file=sys.stderr)
+        return EXIT_USAGE
+    return offline.main(args.video, args.rules, fps, Settings().data_dir)
 
 
 def _run_check_config(args: argparse.Namespace) -> int:
@@ -161,6 +191,11 @@ def _run_user_add(args: argparse.Namespace) -> int:
     db = _migrated_database(Settings())
     try:
         with db.session() as session:
+            if identity.get_user(session, username=args.name) is not None:
+                raise identity.IdentityError(f"user '{args.name}' already exists")
+        # Logged before the account exists: no entry, no account.
+        AccessLog(db).append(_account_record(args, cameras, expires))
+        with db.session() as session:
             identity.create_user(
                 session,
                 username=args.name,
@@ -173,12 +208,33 @@ def _run_user_add(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"user add: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except AccessLogUnavailable as exc:
+        print(f"user add: {exc}; no account created", file=sys.stderr)
+        return 1
     finally:
         db.dispose()
     print(
         f"created {args.role} '{args.name}'" + (f" with password {password}" if generated else "")
     )
     return 0
+
+
+def _account_record(
+    args: argparse.Namespace, cameras: list[str], expires: datetime | None
+) -> AccessRecord:
+    # The command line has no csu account behind it: the operating-system user is recorded.
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = "unknown"
+    return account_created_record(
+        username=args.name,
+        role=args.role,
+        cameras=cameras,
+        expires_at=expires.isoformat() if expires else None,
+        actor=None,
+        extra={"via": "cli", "os_user": os_user, "anonymised_view": args.anonymised},
+    )
 
 
 def _user_add_errors(args: argparse.Namespace) -> list[str]:

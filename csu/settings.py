@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# French video-protection law keeps the access log at least six months.
+MIN_ACCESS_LOG_RETENTION_DAYS = 180
 
 
 class Settings(BaseSettings):
@@ -27,6 +30,32 @@ class Settings(BaseSettings):
         default=False, description="Mark the session cookie Secure (set behind HTTPS)."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    access_log_retention_days: int = Field(
+        default=365,
+        le=3650,
+        description="Days access-log entries are kept; the law asks for at least 180.",
+    )
+    access_log_checkpoint_seconds: float = Field(
+        default=300,
+        ge=10,
+        le=3600,
+        description="How often the access log's head is signed (entries newer are not yet).",
+    )
+    access_log_signing_key: Path | None = Field(
+        default=None,
+        description="Ed25519 private key (PEM) that signs access-log checkpoints; default"
+        " <data_dir>/keys/access-log-ed25519.pem, generated on first start (mode 0600).",
+    )
+
+    @field_validator("access_log_retention_days")
+    @classmethod
+    def _legal_minimum(cls, value: int) -> int:
+        if value < MIN_ACCESS_LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"must be at least {MIN_ACCESS_LOG_RETENTION_DAYS} days (6 months, the legal"
+                f" minimum), got {value}"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -45,3 +74,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'csu.db').resolve()}"
+
+    def signing_key_path(self) -> Path:
+        """The access-log signing key in force: the configured file or the one under data_dir."""
+        return self.access_log_signing_key or self.data_dir / "keys" / "access-log-ed25519.pem"
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, named as its environment variable."""
+    lines = []
+    for error in exc.errors():
+        name = "CSU_" + "_".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return lines

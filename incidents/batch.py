@@ -17,11 +17,15 @@ from incidents.geo import LonLat
 from incidents.lifecycle import worst
 from incidents.models import Incident, StoredAlarm
 from incidents.store import (
+    AlarmRow,
     Key,
+    NewAlarm,
     existing_alarms,
     facts_of,
-    new_alarm_row,
+    insert_alarms,
+    new_alarm,
     new_incident,
+    place_alarms,
     update_alarm_row,
 )
 
@@ -32,18 +36,22 @@ CAMERAS_PER_INCIDENT = 4
 
 @dataclass
 class BatchOutcome:
-    """What a batch changed, for events and for the callers' answers."""
+    """What a batch changed, for events and for the callers' answers.
 
-    created: list[StoredAlarm] = field(default_factory=list)
-    updated: list[StoredAlarm] = field(default_factory=list)
+    Rows created by the batch are `NewAlarm`s (inserted in one statement); rows it updated are
+    the StoredAlarms loaded from the database.
+    """
+
+    created: list[AlarmRow] = field(default_factory=list)
+    updated: list[AlarmRow] = field(default_factory=list)
     opened: set[int] = field(default_factory=set)
     touched: dict[int, Incident] = field(default_factory=dict)
-    by_alarm: dict[Key, StoredAlarm] = field(default_factory=dict)
+    by_alarm: dict[Key, AlarmRow] = field(default_factory=dict)
 
 
 @dataclass
 class _Joined:
-    rows: list[tuple[StoredAlarm, Decision]] = field(default_factory=list)
+    rows: list[tuple[AlarmRow, Decision]] = field(default_factory=list)
 
 
 class BatchApplier:
@@ -54,26 +62,28 @@ class BatchApplier:
         self.c = correlator
         self.now = now
         self.out = BatchOutcome()
-        self._new: list[tuple[StoredAlarm, Alarm]] = []
-        self._known: dict[Key, StoredAlarm] = {}
+        self._new: list[tuple[NewAlarm, Alarm]] = []
+        self._known: dict[Key, AlarmRow] = {}
+        self._updated: set[int] = set()  # id() of the rows in out.updated
 
     def prefetch(self, alarms: list[Alarm]) -> None:
         """Load the stored alarms these keys already name (one query per 400 keys)."""
-        self._known = existing_alarms(self.s, [(a.source, a.external_id) for a in alarms])
+        self._known = dict(existing_alarms(self.s, [(a.source, a.external_id) for a in alarms]))
 
     def add(self, alarm: Alarm, raw_id: int | None) -> None:
-        """Upsert one alarm; new ones are correlated in `correlate` after a single flush."""
+        """Upsert one alarm; new ones are inserted together and correlated in `correlate`."""
         key = (alarm.source, alarm.external_id)
         row = self._known.get(key)
         if row is not None:
             update_alarm_row(row, alarm, raw_id=raw_id, now=self.now)
             row.flapping = row.state_changes >= FLAP_LIMIT
-            self.s.add(row)
-            if row.id is not None and row not in self.out.updated:
+            if isinstance(row, StoredAlarm):
+                self.s.add(row)
+            if row.id is not None and id(row) not in self._updated:
+                self._updated.add(id(row))
                 self.out.updated.append(row)
         else:
-            row = new_alarm_row(alarm, raw_id=raw_id, now=self.now)
-            self.s.add(row)
+            row = new_alarm(alarm, raw_id=raw_id, now=self.now)
             self._known[key] = row
             self._new.append((row, alarm))
         self.out.by_alarm[key] = row
@@ -81,35 +91,42 @@ class BatchApplier:
     def correlate(self) -> None:
         """Place every new alarm on an incident, then write counts and timelines."""
         self.s.flush()
+        new_rows = [row for row, _ in self._new]
+        insert_alarms(self.s, new_rows)
+        self._place_all()
+        place_alarms(self.s, new_rows)
+
+    def _place_all(self) -> None:
         joined: dict[int, _Joined] = defaultdict(_Joined)
-        for row, alarm in self._new:
-            decision = self._referenced(row, alarm) or self.c.decide(facts_of(row))
-            incident = self._place(row, decision)
+        for new, alarm in self._new:
+            decision = self._referenced(new, alarm) or self.c.decide(facts_of(new))
+            incident = self._place(new, decision)
             assert incident.id is not None
-            joined[incident.id].rows.append((row, decision))
-            self.out.created.append(row)
+            joined[incident.id].rows.append((new, decision))
+            self.out.created.append(new)
         for incident_id, group in joined.items():
             self._record(self.out.touched[incident_id], group)
         for row in self.out.updated:
             self._record_update(row)
 
-    def _referenced(self, row: StoredAlarm, alarm: Alarm) -> Decision | None:
+    def _referenced(self, row: AlarmRow, alarm: Alarm) -> Decision | None:
         # CAP Update and Cancel name earlier alerts: they belong on the same incident.
         if not alarm.references:
             return None
-        earlier = list(
-            self.s.exec(
-                select(StoredAlarm).where(
-                    StoredAlarm.source == row.source,
-                    col(StoredAlarm.external_id).in_(alarm.references),
-                )
+        loaded = self.s.exec(
+            select(StoredAlarm).where(
+                StoredAlarm.source == row.source,
+                col(StoredAlarm.external_id).in_(alarm.references),
             )
         )
+        # A row this batch already holds is the one to read and change (it may be a NewAlarm).
+        earlier = [self._known.get((r.source, r.external_id), r) for r in loaded]
         for ref in earlier:
             if alarm.status is AlarmStatus.CANCELLED:
                 ref.status = AlarmStatus.CANCELLED.value
                 ref.updated_at = self.now
-                self.s.add(ref)
+                if isinstance(ref, StoredAlarm):
+                    self.s.add(ref)
         target = next((r.incident_id for r in earlier if r.incident_id is not None), None)
         if target is None:
             return None
@@ -117,7 +134,7 @@ class BatchApplier:
         why = f"{verb} {earlier[0].external_id}"
         return Decision(Action.JOIN, target, False, why)
 
-    def _place(self, row: StoredAlarm, decision: Decision) -> Incident:
+    def _place(self, row: AlarmRow, decision: Decision) -> Incident:
         facts = facts_of(row)
         incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
         if incident is None:
@@ -188,7 +205,7 @@ class BatchApplier:
             )
         self.s.add(incident)
 
-    def _note_camera(self, incident: Incident, row: StoredAlarm) -> None:
+    def _note_camera(self, incident: Incident, row: AlarmRow) -> None:
         # A camera's own event (loss, motion, analytics) puts that camera on the incident.
         if row.camera_id is None:
             return
@@ -205,7 +222,7 @@ class BatchApplier:
                 summary=f"{row.type} on {row.camera_id}: {row.description}",
             )
 
-    def _record_update(self, row: StoredAlarm) -> None:
+    def _record_update(self, row: AlarmRow) -> None:
         if row.incident_id is None or row.flapping:
             return
         assert row.id is not None

@@ -1,4 +1,5 @@
-"""Operators' actions on an incident: acknowledge, note, assign, status, escalate, checklist."""
+"""Operators' actions on an incident: acknowledge, note, assign, status, escalate, checklist,
+and the confirm or dismiss decision on video analytics alerts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from incidents import timeline
+from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
 from incidents.lifecycle import TAKES_ALARMS, check_transition
 from incidents.models import Incident, IncidentStatus
@@ -24,6 +26,8 @@ class ActionName(StrEnum):
     STATUS = "status"
     ESCALATE = "escalate"
     STEP = "step"
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class IncidentCommand:
     status: IncidentStatus | None = None
     step: int | None = None
     done: bool = True
+    alarm_id: int | None = None  # confirm/dismiss one analytics alarm (default: all of them)
 
 
 class IncidentNotFound(LookupError):
@@ -141,6 +146,21 @@ def _step(session: Session, incident: Incident, cmd: IncidentCommand, now: datet
     )
 
 
+def _decide(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+    try:
+        decide(
+            session,
+            incident,
+            confirmed=cmd.action is ActionName.CONFIRM,
+            user=cmd.user,
+            alarm_id=cmd.alarm_id,
+            text=cmd.text.strip() if cmd.text and cmd.text.strip() else None,
+            now=now,
+        )
+    except LookupError as exc:
+        raise CommandError(str(exc)) from None
+
+
 _HANDLERS = {
     ActionName.ACKNOWLEDGE: _acknowledge,
     ActionName.NOTE: _note,
@@ -148,4 +168,6 @@ _HANDLERS = {
     ActionName.STATUS: _status,
     ActionName.ESCALATE: _escalate,
     ActionName.STEP: _step,
+    ActionName.CONFIRM: _decide,
+    ActionName.DISMISS: _decide,
 }

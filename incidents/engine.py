@@ -33,8 +33,9 @@ from incidents.store import (
     alarm_summary,
     aware,
     incident_summary,
-    insert_raw,
+    insert_raw_ids,
     mark_raw,
+    mark_raws,
     open_incidents,
 )
 
@@ -55,7 +56,7 @@ class IntakeResult(BaseModel):
 @dataclass
 class _Work:
     item: Submission | IncidentCommand
-    future: Future[Any] = field(default_factory=Future)
+    future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
 
 _STOP = object()
@@ -87,15 +88,23 @@ class IncidentEngine:
 
     def submit(self, submission: Submission) -> Future[IntakeResult]:
         """Queue a payload; the future resolves once it is stored, parsed and correlated."""
-        work = _Work(submission)
-        self._queue.put(work)
-        return work.future
+        future: Future[IntakeResult] = Future()
+        self._queue.put(_Work(submission, future))
+        return future
+
+    def feed(self, submission: Submission) -> None:
+        """Queue a payload whose sender waits for no answer (a broker feed).
+
+        It is stored, parsed, correlated and announced like any other; only the answer that
+        `submit` would build is skipped.
+        """
+        self._queue.put(_Work(submission, None))
 
     def command(self, cmd: IncidentCommand) -> Future[Any]:
         """Queue an operator action; resolves to the incident summary or raises its error."""
-        work = _Work(cmd)
-        self._queue.put(work)
-        return work.future
+        future: Future[Any] = Future()
+        self._queue.put(_Work(cmd, future))
+        return future
 
     def pending(self) -> int:
         """Payloads and actions waiting for the writer."""
@@ -109,7 +118,7 @@ class IncidentEngine:
             except Exception as exc:  # keep the writer alive; each caller hears of the failure
                 log.exception("incident engine batch failed")
                 for work in batch:
-                    if not work.future.done():
+                    if work.future is not None and not work.future.done():
                         work.future.set_exception(exc)
             if stop:
                 return
@@ -147,7 +156,7 @@ class IncidentEngine:
         now = datetime.now(UTC)
         submissions = [w.item for w in works if isinstance(w.item, Submission)]
         with self._db.session() as session:
-            raw_ids = [r.id for r in insert_raw(session, submissions)]
+            raw_ids = insert_raw_ids(session, submissions)
         parsed: list[Parsed | str] = []
         for submission in submissions:
             try:
@@ -157,45 +166,45 @@ class IncidentEngine:
         with self._db.session() as session:
             applier = BatchApplier(session, self.correlator, now)
             applier.prefetch([a for p in parsed if isinstance(p, Parsed) for a in p.alarms])
+            marks: list[tuple[int, str | None, int]] = []
             for raw_id, result in zip(raw_ids, parsed, strict=True):
-                assert raw_id is not None
                 alarms = result.alarms if isinstance(result, Parsed) else []
                 for alarm in alarms:
                     applier.add(alarm, raw_id)
                 error = result if isinstance(result, str) else None
-                mark_raw(session, raw_id, error=error, alarm_count=len(alarms))
+                marks.append((raw_id, error, len(alarms)))
+            mark_raws(session, marks)
             applier.correlate()
-            results = self._results(raw_ids, parsed, applier.out)
-            events = self._events(applier.out, rejected=sum(isinstance(p, str) for p in parsed))
-        for work, outcome in zip(works, results, strict=True):
-            work.future.set_result(outcome)
+            created = {id(r) for r in applier.out.created}
+            answers = [
+                (work.future, self._result(raw_id, result, applier.out, created))
+                for work, raw_id, result in zip(works, raw_ids, parsed, strict=True)
+                if work.future is not None
+            ]
+            events = self._events(
+                applier.out, created, rejected=sum(isinstance(p, str) for p in parsed)
+            )
+        for future, outcome in answers:
+            future.set_result(outcome)
         for event in events:
             self._publish(event)
 
-    def _results(
-        self, raw_ids: list[int | None], parsed: list[Parsed | str], out: BatchOutcome
-    ) -> list[IntakeResult]:
-        created = {id(r) for r in out.created}
-        results = []
-        for raw_id, result in zip(raw_ids, parsed, strict=True):
-            assert raw_id is not None
-            if isinstance(result, str):
-                results.append(IntakeResult(raw_id=raw_id, accepted=False, error=result))
-                continue
-            rows = [out.by_alarm[(a.source, a.external_id)] for a in result.alarms]
-            summaries = [alarm_summary(r, created=id(r) in created) for r in rows]
-            results.append(
-                IntakeResult(raw_id=raw_id, accepted=True, alarms=summaries, skipped=result.skipped)
-            )
-        return results
+    def _result(
+        self, raw_id: int, result: Parsed | str, out: BatchOutcome, created: set[int]
+    ) -> IntakeResult:
+        if isinstance(result, str):
+            return IntakeResult(raw_id=raw_id, accepted=False, error=result)
+        rows = [out.by_alarm[(a.source, a.external_id)] for a in result.alarms]
+        summaries = [alarm_summary(r, created=id(r) in created) for r in rows]
+        return IntakeResult(raw_id=raw_id, accepted=True, alarms=summaries, skipped=result.skipped)
 
-    def _events(self, out: BatchOutcome, *, rejected: int) -> list[Event]:
+    def _events(self, out: BatchOutcome, created: set[int], *, rejected: int) -> list[Event]:
         ctx = Context.new()
         listed = [r for r in out.created + out.updated if not r.flapping and not r.inhibited]
         events: list[Event] = []
         if out.created or out.updated or rejected:
             summaries = [
-                alarm_summary(r, created=r in out.created)
+                alarm_summary(r, created=id(r) in created)
                 for r in listed[: AlarmsStored.MAX_LISTED]
             ]
             total = len(out.created) + len(out.updated)
@@ -211,7 +220,7 @@ class IncidentEngine:
 
     def _act(self, work: _Work) -> None:
         cmd = work.item
-        assert isinstance(cmd, IncidentCommand)
+        assert isinstance(cmd, IncidentCommand) and work.future is not None
         now = datetime.now(UTC)
         try:
             with self._db.session() as session:

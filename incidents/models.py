@@ -114,6 +114,7 @@ class TimelineKind(StrEnum):
     STATUS_CHANGE = "status_change"
     ESCALATED = "escalated"
     PROCEDURE_STEP = "procedure_step"
+    ANALYTICS_DECISION = "analytics_decision"
 
 
 class TimelineEntry(SQLModel, table=True):

@@ -106,8 +106,8 @@ class MqttFeed:
         body = payload if isinstance(payload, bytes) else str(payload).encode()
         while self._engine.pending() > MAX_PENDING:
             await asyncio.sleep(0.01)
-        # Not awaited: the engine batches; the raw payload is stored before it is parsed.
-        self._engine.submit(
+        # No answer awaited: the engine batches; the raw payload is stored before it is parsed.
+        self._engine.feed(
             Submission(
                 channel=Channel.MQTT,
                 body=body,

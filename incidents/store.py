@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from incidents.alarms import Alarm, alarm_type
 from incidents.correlation import AlarmFacts
@@ -18,6 +19,73 @@ from incidents.parsing import Submission
 
 Key = tuple[str, str]
 _CHUNK = 400
+
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
+
+
+_RAW = _table(RawAlarm)
+_ALARMS = _table(StoredAlarm)
+# One statement a batch (SQLAlchemy's insertmanyvalues): ids come back in parameter order.
+_INSERT_RAW = sa.insert(_RAW).returning(_RAW.c.id, sort_by_parameter_order=True)
+_INSERT_ALARMS = sa.insert(_ALARMS).returning(_ALARMS.c.id, sort_by_parameter_order=True)
+_MARK_RAW = (
+    sa.update(_RAW)
+    .where(_RAW.c.id == sa.bindparam("b_id"))
+    .values(
+        status=sa.bindparam("b_status"),
+        error=sa.bindparam("b_error"),
+        alarm_count=sa.bindparam("b_count"),
+    )
+)
+_PLACE_ALARMS = (
+    sa.update(_ALARMS)
+    .where(_ALARMS.c.id == sa.bindparam("b_id"))
+    .values(
+        incident_id=sa.bindparam("b_incident"),
+        inhibited=sa.bindparam("b_inhibited"),
+        status=sa.bindparam("b_status"),
+        updated_at=sa.bindparam("b_updated"),
+    )
+)
+
+
+@dataclass(eq=False, slots=True)
+class NewAlarm:
+    """A row of `alarms` that the writer inserts itself, many at once (see `insert_alarms`).
+
+    It has StoredAlarm's fields without being an ORM object: building a SQLModel table object
+    costs more than parsing the alarm, and a batch writes its new rows in one statement.
+    """
+
+    source: str
+    external_id: str
+    type: str
+    severity: str
+    status: str
+    occurred_at: datetime
+    received_at: datetime
+    updated_at: datetime
+    lon: float | None
+    lat: float | None
+    location: str | None
+    description: str
+    data: str
+    camera_id: str | None
+    raw_id: int | None
+    id: int | None = None
+    incident_id: int | None = None
+    update_count: int = 0
+    state_changes: int = 0
+    inhibited: bool = False
+    flapping: bool = False
+
+
+AlarmRow = StoredAlarm | NewAlarm
+_ALARM_COLUMNS = tuple(c.name for c in _ALARMS.columns if c.name != "id")
 
 
 def insert_raw(session: Session, submissions: Sequence[Submission]) -> list[RawAlarm]:
@@ -35,6 +103,41 @@ def insert_raw(session: Session, submissions: Sequence[Submission]) -> list[RawA
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
+    """Store each payload as received, in one statement; returns their ids in order."""
+    rows = [
+        {
+            "received_at": s.received_at,
+            "channel": s.channel.value,
+            "source_hint": s.source_hint,
+            "content_type": s.content_type,
+            "body": s.body,
+            "status": RawStatus.RECEIVED.value,
+            "error": None,
+            "alarm_count": 0,
+        }
+        for s in submissions
+    ]
+    if not rows:
+        return []
+    return [int(i) for i in session.connection().execute(_INSERT_RAW, rows).scalars()]
+
+
+def mark_raws(session: Session, marks: Sequence[tuple[int, str | None, int]]) -> None:
+    """`mark_raw` for many payloads at once: (raw_id, error, alarm_count) each."""
+    params = [
+        {
+            "b_id": raw_id,
+            "b_status": (RawStatus.REJECTED if error else RawStatus.PARSED).value,
+            "b_error": error,
+            "b_count": count,
+        }
+        for raw_id, error, count in marks
+    ]
+    if params:
+        session.connection().execute(_MARK_RAW, params)
 
 
 def mark_raw(session: Session, raw_id: int, *, error: str | None, alarm_count: int) -> None:
@@ -72,10 +175,10 @@ def alarm_position(alarm: Alarm) -> LonLat | None:
     return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
 
 
-def new_alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> StoredAlarm:
-    """A row for an alarm never seen before."""
+def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
+    """The row for an alarm never seen before, to insert with `insert_alarms`."""
     position = alarm_position(alarm)
-    return StoredAlarm(
+    return NewAlarm(
         source=alarm.source,
         external_id=alarm.external_id,
         type=alarm.type,
@@ -94,10 +197,42 @@ def new_alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> StoredA
     )
 
 
-def update_alarm_row(row: StoredAlarm, alarm: Alarm, *, raw_id: int | None, now: datetime) -> bool:
+def new_alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> StoredAlarm:
+    """A row for an alarm never seen before."""
+    fresh = new_alarm(alarm, raw_id=raw_id, now=now)
+    return StoredAlarm(**{name: getattr(fresh, name) for name in _ALARM_COLUMNS})
+
+
+def insert_alarms(session: Session, rows: Sequence[NewAlarm]) -> None:
+    """Insert new alarm rows in one statement and give each its id."""
+    if not rows:
+        return
+    params = [{name: getattr(row, name) for name in _ALARM_COLUMNS} for row in rows]
+    ids = session.connection().execute(_INSERT_ALARMS, params).scalars()
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = int(row_id)
+
+
+def place_alarms(session: Session, rows: Sequence[NewAlarm]) -> None:
+    """Write what correlation decided for inserted rows: incident, inhibition (and a cancel)."""
+    params = [
+        {
+            "b_id": row.id,
+            "b_incident": row.incident_id,
+            "b_inhibited": row.inhibited,
+            "b_status": row.status,
+            "b_updated": row.updated_at,
+        }
+        for row in rows
+    ]
+    if params:
+        session.connection().execute(_PLACE_ALARMS, params)
+
+
+def update_alarm_row(row: AlarmRow, alarm: Alarm, *, raw_id: int | None, now: datetime) -> bool:
     """Apply a re-sent alarm to its row; True when its status changed."""
     changed = row.status != alarm.status.value
-    fresh = new_alarm_row(alarm, raw_id=raw_id, now=now)
+    fresh = new_alarm(alarm, raw_id=raw_id, now=now)
     for name in ("type", "severity", "status", "occurred_at", "lon", "lat", "location"):
         setattr(row, name, getattr(fresh, name))
     row.description, row.data, row.raw_id = fresh.description, fresh.data, raw_id
@@ -112,14 +247,14 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def facts_of(row: StoredAlarm) -> AlarmFacts:
+def facts_of(row: AlarmRow) -> AlarmFacts:
     """What correlation needs from a stored alarm."""
     assert row.id is not None
     position = LonLat(row.lon, row.lat) if row.lon is not None and row.lat is not None else None
     return AlarmFacts(row.id, row.source, row.type, aware(row.occurred_at), position, row.camera_id)
 
 
-def new_incident(row: StoredAlarm, *, now: datetime, storm: bool) -> Incident:
+def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> Incident:
     """An incident opened by this alarm, with its type's procedure checklist."""
     entry = alarm_type(row.type)
     title = f"Alarm storm from {row.source}" if storm else f"{entry.label}: {row.description}"
@@ -168,7 +303,7 @@ def incident_summary(incident: Incident) -> IncidentSummary:
     )
 
 
-def alarm_summary(row: StoredAlarm, *, created: bool) -> AlarmSummary:
+def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
     """The alarm as consoles list it."""
     assert row.id is not None
     return AlarmSummary(

@@ -181,6 +181,35 @@ def log_procedure_step(
     )
 
 
+def log_analytics_decision(
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    user: str,
+    confirmed: bool,
+    alarms: Sequence[tuple[int, str]],
+    text: str | None,
+) -> TimelineEntry:
+    """An operator confirmed or dismissed video analytics alerts: the human decision of the law."""
+    decision = "confirmed" if confirmed else "dismissed"
+    kinds = ", ".join(sorted({t for _, t in alarms}))
+    summary = f"{decision} by {user}: {kinds}" + (f" ({text})" if text else "")
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.ANALYTICS_DECISION,
+        at,
+        summary,
+        author=user,
+        data={
+            "decision": decision,
+            "alarms": [{"id": alarm_id, "type": alarm_type} for alarm_id, alarm_type in alarms],
+            "text": text,
+        },
+    )
+
+
 def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
     """The incident's entries in order."""
     query = (

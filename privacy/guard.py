@@ -25,6 +25,10 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.ALARM_REJECTED_READ: "rejected-alarm-read",
     Action.INCIDENT_READ: "incident-read",
     Action.INCIDENT_ACT: "incident-action",
+    Action.WALL_READ: "wall-read",
+    Action.WALL_CONTROL: "wall-control",
+    Action.CRISIS_READ: "crisis-read",
+    Action.CRISIS_ACT: "crisis-action",
 }
 
 

@@ -25,20 +25,36 @@ class Action(StrEnum):
     ALARM_REJECTED_READ = "alarm.rejected_read"
     INCIDENT_READ = "incident.read"
     INCIDENT_ACT = "incident.act"
+    WALL_READ = "wall.read"
+    WALL_CONTROL = "wall.control"
+    CRISIS_READ = "crisis.read"
+    CRISIS_ACT = "crisis.act"
 
 
 # Viewing and exporting are separate rights; the privacy officer never gets video.
 _WATCH = {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT}
 _ALARMS = {Action.ALARM_SUBMIT, Action.ALARM_READ, Action.INCIDENT_READ}
+# Walls: operators drive them, the crisis cell looks at them and keeps the crisis log.
+_WALLS = {Action.WALL_READ, Action.WALL_CONTROL, Action.CRISIS_READ, Action.CRISIS_ACT}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OPERATOR: frozenset(_WATCH | _ALARMS | {Action.PLAYBACK, Action.INCIDENT_ACT}),
+    Role.OPERATOR: frozenset(_WATCH | _ALARMS | _WALLS | {Action.PLAYBACK, Action.INCIDENT_ACT}),
     Role.SUPERVISOR: frozenset(
         _WATCH
         | _ALARMS
+        | _WALLS
         | {Action.PLAYBACK, Action.EXPORT, Action.INCIDENT_ACT, Action.ALARM_REJECTED_READ}
     ),
-    # The crisis cell watches the situation; it operates nothing.
-    Role.CRISIS: frozenset(_WATCH | {Action.ALARM_READ, Action.INCIDENT_READ}),
+    # The crisis cell watches the situation and logs its decisions; it operates nothing.
+    Role.CRISIS: frozenset(
+        _WATCH
+        | {
+            Action.ALARM_READ,
+            Action.INCIDENT_READ,
+            Action.WALL_READ,
+            Action.CRISIS_READ,
+            Action.CRISIS_ACT,
+        }
+    ),
     Role.PRIVACY_OFFICER: frozenset({Action.CAMERA_LIST, Action.AUDIT_READ}),
     Role.ADMIN: frozenset(
         _WATCH
@@ -48,6 +64,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.USER_ADMIN,
             Action.RETENTION_ADMIN,
             Action.ALARM_REJECTED_READ,
+            Action.WALL_READ,
+            Action.WALL_CONTROL,
+            Action.CRISIS_READ,
         }
     ),
 }

@@ -18,11 +18,34 @@ from incidents.parsing import Channel, Submission
 from incidents.service import list_alarms, list_rejected
 from incidents.store import alarm_summary
 from privacy.policy import Action
-from web.deps import DbSession, Services, require
+from web.deps import DbSession, get_current_user, require
+from web.services import AppServices
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
 
-Submitter = Annotated[User, Depends(require(Action.ALARM_SUBMIT))]
+_may_submit = require(Action.ALARM_SUBMIT)
+
+
+async def intake_services(request: Request) -> AppServices:
+    """The app's services, read on the event loop (a `def` dependency costs a thread hop)."""
+    services: AppServices = request.app.state.services
+    return services
+
+
+def submitter(request: Request) -> User:
+    """The caller, if allowed to submit alarms.
+
+    Its database session is closed before the alarm is awaited: a request-long session would
+    hold a pooled connection while the engine works, so a burst of posts would drain the pool.
+    """
+    services: AppServices = request.app.state.services
+    with services.db.session() as session:
+        user = get_current_user(request, session)
+    return _may_submit(user)
+
+
+IntakeServices = Annotated[AppServices, Depends(intake_services)]
+Submitter = Annotated[User, Depends(submitter)]
 Reader = Annotated[User, Depends(require(Action.ALARM_READ))]
 
 ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
@@ -32,7 +55,7 @@ ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
 }
 
 
-async def _intake(request: Request, services: Services, channel: Channel) -> JSONResponse:
+async def _intake(request: Request, services: AppServices, channel: Channel) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES[channel]:
         raise HTTPException(
@@ -60,24 +83,24 @@ def _answer(result: IntakeResult) -> JSONResponse:
     created = any(a.created for a in result.alarms)
     return JSONResponse(
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        content=json.loads(result.model_dump_json()),
+        content=result.model_dump(mode="json"),
     )
 
 
 @router.post("", status_code=201, response_model=IntakeResult)
-async def post_alarm(request: Request, services: Services, _user: Submitter) -> Response:
+async def post_alarm(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An alarm in csu's own JSON form; re-sending the same source + external_id updates it."""
     return await _intake(request, services, Channel.HTTP_JSON)
 
 
 @router.post("/cap", status_code=201, response_model=IntakeResult)
-async def post_cap(request: Request, services: Services, _user: Submitter) -> Response:
+async def post_cap(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An OASIS CAP 1.2 <alert>; Update and Cancel act on the alerts they reference."""
     return await _intake(request, services, Channel.HTTP_CAP)
 
 
 @router.post("/ngsi-ld", status_code=201, response_model=IntakeResult)
-async def post_ngsi_ld(request: Request, services: Services, _user: Submitter) -> Response:
+async def post_ngsi_ld(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An NGSI-LD notification carrying Alert or Anomaly entities."""
     return await _intake(request, services, Channel.HTTP_NGSI_LD)
 

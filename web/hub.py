@@ -120,12 +120,13 @@ class EventHub:
             client.offer(kind, payload)
 
     def _on_alarms(self, event: AlarmsStored) -> None:
-        self._send(
-            "alarms", json.loads(event.model_dump_json(include={"alarms", "total", "rejected"}))
-        )
+        if self._clients:
+            include = {"alarms", "total", "rejected"}
+            self._send("alarms", event.model_dump(mode="json", include=include))
 
     def _on_incident(self, event: IncidentChanged) -> None:
-        self._send("incident", json.loads(event.model_dump_json(include={"incident", "change"})))
+        if self._clients:
+            self._send("incident", event.model_dump(mode="json", include={"incident", "change"}))
 
     def _on_camera(self, event: CameraStatusChanged) -> None:
         self._send(

@@ -54,12 +54,17 @@ class IncidentOut(IncidentSummary):
 class ActionIn(BaseModel):
     """An operator's action on an incident."""
 
-    action: Literal["acknowledge", "note", "assign", "status", "escalate", "step"]
+    action: Literal[
+        "acknowledge", "note", "assign", "status", "escalate", "step", "confirm", "dismiss"
+    ]
     text: str | None = Field(default=None, max_length=4000)
     assignee: str | None = Field(default=None, max_length=64)
     status: IncidentStatus | None = None
     step: int | None = Field(default=None, ge=0)
     done: bool = True
+    alarm_id: int | None = Field(
+        default=None, ge=1, description="confirm/dismiss: one analytics alarm (default: all)."
+    )
 
 
 @router.get("", response_model=list[IncidentSummary])
@@ -102,6 +107,7 @@ async def post_action(
         status=body.status,
         step=body.step,
         done=body.done,
+        alarm_id=body.alarm_id,
     )
     try:
         return await services.incidents.act(command)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crisis.service import CrisisService
+from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
@@ -12,6 +14,9 @@ from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService
 from privacy.access_log import AccessLog
+from privacy.audit.runtime import LawfulAccess
+from privacy.audit.service import AuditService
+from video.analytics.service import AnalyticsService
 from video.live import LiveService
 from video.service import CameraService
 from web.hub import EventHub
@@ -32,3 +37,8 @@ class AppServices:
     incidents: IncidentService
     hub: EventHub
     live: LiveService
+    walls: WallService
+    crises: CrisisService
+    audit: AuditService
+    lawful: LawfulAccess
+    analytics: AnalyticsService

@@ -9,6 +9,8 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from csu.config.analytics import AnalyticsConfig
+
 # One identifier rule for cameras, walls and alarm sources: safe in URLs, file names and logs.
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
@@ -208,6 +210,10 @@ class CameraConfig(BaseModel):
     )
     anonymiser: AnonymiserConfig = Field(
         default_factory=AnonymiserConfig, description="Face hiding in the anonymised rendition."
+    )
+    analytics: AnalyticsConfig = Field(
+        default_factory=AnalyticsConfig,
+        description="Lawful video analytics (off unless a legal basis and end date are given).",
     )
 
     @field_validator("source")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from csu.config.alarm_sources import AlarmSourceConfig
+from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
 from csu.config.walls import WallConfig
@@ -80,6 +81,9 @@ class SiteConfig(BaseModel):
     authorisations: tuple[AuthorisationConfig, ...] = Field(
         default=(), description="Who may watch which cameras."
     )
+    models: tuple[DetectionModelConfig, ...] = Field(
+        default=(), description="Detectors the site supplies for video analytics."
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
@@ -88,6 +92,8 @@ class SiteConfig(BaseModel):
             *_duplicate_ids("alarm_sources", [a.id for a in self.alarm_sources], "alarm source"),
             *_duplicate_ids("walls", [w.id for w in self.walls], "wall"),
             *self._unknown_cameras(),
+            *_duplicate_ids("models", [m.id for m in self.models], "model"),
+            *self._analytics_problems(),
         ]
         if errors:
             # Raised as a ValidationError so that each problem keeps its own key path.
@@ -106,6 +112,14 @@ class SiteConfig(BaseModel):
             for index, grant in enumerate(self.authorisations)
             for position, camera_id in enumerate(grant.cameras)
             if camera_id != ALL_CAMERAS and camera_id not in known
+        ]
+
+    def _analytics_problems(self) -> list[InitErrorDetails]:
+        models = {m.id: m for m in self.models}
+        return [
+            _error(("cameras", index, "analytics", *where), "analytics", message, camera.id)
+            for index, camera in enumerate(self.cameras)
+            for where, message in analytics_problems(camera.analytics, models)
         ]
 
     def camera(self, camera_id: str) -> CameraConfig | None:

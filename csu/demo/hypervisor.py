@@ -3,7 +3,8 @@
 It posts csu JSON, CAP and NGSI-LD over HTTP and publishes JSON over MQTT when a broker answers,
 like the city's systems would: background faults, a feeder down with the lamps it darkens next to
 a demo camera, a water-pressure drop with a flood sensor, a CAP weather warning, and now and then
-a burst of lamp alarms to show that a storm stays readable.
+a burst of lamp alarms to show that a storm stays readable. The first flooding is escalated, as
+the duty officer would: a crisis opens and the crisis-room wall switches to it.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ def ngsi_flood_sensor() -> dict[str, Any]:
     }
 
 
+def _incident_of(stored: dict[str, Any] | None) -> int | None:
+    """The incident an accepted alarm joined or opened."""
+    alarms = (stored or {}).get("alarms") or [{}]
+    incident = alarms[0].get("incident_id")
+    return incident if isinstance(incident, int) else None
+
+
 class SimulatedHypervisor:
     """Sends the demo's alarms; runs until cancelled."""
 
@@ -114,6 +122,7 @@ class SimulatedHypervisor:
         self._token = token
         self._mqtt = mqtt
         self._pace = pace
+        self._escalated = False
 
     async def run(self) -> None:
         """Wait for the API, then play the scenarios forever."""
@@ -168,7 +177,9 @@ class SimulatedHypervisor:
             sensor="PT-7",
             value_bar=2.1,
         )
-        await self._send(http, drop)
+        stored = await self._post(
+            http, "/api/alarms", json.dumps(drop).encode(), "application/json"
+        )
         await asyncio.sleep(2 * self._pace)
         await self._post(
             http,
@@ -176,6 +187,17 @@ class SimulatedHypervisor:
             json.dumps(ngsi_flood_sensor()).encode(),
             "application/json",
         )
+        incident = _incident_of(stored)
+        if incident is not None and not self._escalated:
+            await self._escalate(http, incident, "Water in the underpass: crisis cell called in")
+
+    async def _escalate(self, http: httpx.AsyncClient, incident: int, text: str) -> None:
+        # The duty officer hands the flooding to the crisis cell; the crisis-room wall follows.
+        body = json.dumps({"action": "escalate", "text": text}).encode()
+        answer = await self._post(
+            http, f"/api/incidents/{incident}/actions", body, "application/json"
+        )
+        self._escalated = answer is not None
 
     async def _burst(self, http: httpx.AsyncClient, count: int) -> None:
         alarms = [
@@ -216,7 +238,7 @@ class SimulatedHypervisor:
 
     async def _post(
         self, http: httpx.AsyncClient, path: str, body: bytes, content_type: str
-    ) -> None:
+    ) -> dict[str, Any] | None:
         headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": content_type}
         response = await http.post(path, content=body, headers=headers)
         if response.status_code >= 400:
@@ -226,6 +248,12 @@ class SimulatedHypervisor:
                 response.status_code,
                 response.text,
             )
+            return None
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError:  # a success without a JSON body: nothing to read from it
+            return {}
+        return answer
 
     async def _wait_until_up(self, http: httpx.AsyncClient) -> None:
         while True:

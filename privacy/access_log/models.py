@@ -58,3 +58,18 @@ class AccessLogEntry(SQLModel, table=True):
     details: str = SQLField(default="{}", sa_type=sa.Text)
     prev_hash: str = SQLField(max_length=64)
     hash: str = SQLField(max_length=64, sa_column_kwargs={"unique": True})
+
+
+class ChainCheckpoint(SQLModel, table=True):
+    """A signed statement that the chain once ended at (seq, hash): truncation and rewrites show."""
+
+    __tablename__ = "chain_checkpoints"
+
+    id: int | None = SQLField(default=None, primary_key=True)
+    seq: int = SQLField(index=True)
+    hash: str = SQLField(max_length=64)
+    signed_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))
+    # Why it was written: interval, start, shutdown, or prune (anchors the chain after pruning).
+    kind: str = SQLField(max_length=16)
+    key_id: str = SQLField(max_length=32)
+    signature: str = SQLField(max_length=128, description="Ed25519 signature, hex.")

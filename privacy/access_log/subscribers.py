@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from csu.bus import EventBus
 from csu.identity.events import LoginFailed, LoginSucceeded, UserCreated
 from privacy.access_log.models import AccessRecord, Outcome
 from privacy.access_log.service import AccessLog
+
+USER_CREATED = "admin.user_created"
+
+
+def account_created_record(
+    *,
+    username: str,
+    role: str,
+    cameras: list[str],
+    expires_at: str | None,
+    actor: str | None,
+    extra: dict[str, Any] | None = None,
+) -> AccessRecord:
+    """The entry for a new account and its camera authorisations."""
+    details = {"username": username, "role": role, "cameras": cameras, "expires_at": expires_at}
+    return AccessRecord(action=USER_CREATED, user=actor, details={**details, **(extra or {})})
 
 
 def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[], None]]:
@@ -31,15 +48,12 @@ def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[
         await asyncio.to_thread(access_log.append, record, at=event.at)
 
     async def on_user(event: UserCreated) -> None:
-        record = AccessRecord(
-            action="admin.user_created",
-            user=event.context.user,
-            details={
-                "username": event.username,
-                "role": event.role,
-                "cameras": event.cameras,
-                "expires_at": event.expires_at,
-            },
+        record = account_created_record(
+            username=event.username,
+            role=event.role,
+            cameras=event.cameras,
+            expires_at=event.expires_at,
+            actor=event.context.user,
         )
         await asyncio.to_thread(access_log.append, record, at=event.at)
 

@@ -1,0 +1,864 @@
+"""Alarm intake: alarms per second from receipt to stored, correlated and pushed on WS /api/events.
+
+Run: `python -m bench.alarms [--seconds 10] [--http-rate 2000] [--mqtt-rate 10000]`; prints one
+JSON line per scenario (`--scenarios http,http-max,mqtt,mqtt-max` by default).
+
+Each scenario starts the real app (`csu.app.create_app`, uvicorn) in a child process on a fresh
+database (SQLite in a temporary folder, or a fresh PostgreSQL database with `--postgres URL`) and a
+site file whose one alarm source is an MQTT feed on a topic of its own at `--broker`. One operator
+account is created before the start. Three more processes keep their CPU apart from the server's:
+- a console: one WebSocket on /api/events that timestamps every `alarms` frame;
+- HTTP load: connections that keep alive and post csu-JSON alarms (a mix of types and sources
+  at random places around Angers, unique external ids, 2% re-sends of alarms answered a second
+  before), paced at `--http-rate` a second (open loop: latency counts from the planned send time,
+  so a server that falls behind is not hidden) or, in the `-max` scenarios, as fast as answers
+  come back. The client speaks HTTP/1.1 on asyncio streams, as cheap per request as a client gets
+  in Python, so that it takes as little as possible of the two cores; its CPU is reported;
+- MQTT load: one aiomqtt publisher, QoS 1 (`--mqtt-qos`), `--mqtt-count` alarms at `--mqtt-rate`
+  a second or flat out (`mqtt-max`).
+
+Latency from receipt to push: every payload is one alarm, the engine takes payloads in order, and
+each `alarms` frame carries a `total` (+ `rejected`) that adds up to the payloads handled so far. So
+the payload of rank r (its raw id over HTTP; its publish order over MQTT, which one publisher and
+one subscriber keep) was pushed with the first frame whose running total reaches r. Every alarm is
+timed this way; the alarms listed by external id in the frames (the newest 50 of a window) give a
+cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 100 ms):
+an alarm waits 0 to 100 ms in it by design, so `post_*` (HTTP answer: stored and correlated) is
+given apart. Throughput is the alarms measured over the time from the first measured send to the
+push of the last one, so a backlog counts against it. Server CPU is user + system time of the
+server process (all threads) over that same time, sampled every 50 ms.
+
+The HTTP and WebSocket implementations are uvicorn's `auto` choice unless `--http`/`--loop` say
+otherwise (httptools and uvloop when `uvicorn[standard]` is installed); WebSockets need the
+`websockets` package, which uvicorn[standard] brings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import contextlib
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+USERNAME, PASSWORD = "bench-operator", "bench-password-1"
+ANGERS = (-0.5536, 47.4784)  # lon, lat
+SPREAD_DEG = 0.03  # about 2-3 km around the centre
+RESEND_EVERY = 50  # one payload in 50 re-sends an earlier alarm
+# (source, type, weight): a hypervisor's mix, lighting and water the noisiest.
+MIX: tuple[tuple[str, str, int], ...] = (
+    ("hypervisor-lighting", "lighting.lamp_off", 30),
+    ("hypervisor-lighting", "lighting.feeder_down", 4),
+    ("scada-water", "water.pressure_drop", 10),
+    ("scada-water", "water.flood_sensor", 6),
+    ("traffic-control", "traffic_light.fault", 15),
+    ("parking-ops", "parking.full", 15),
+    ("parking-ops", "parking.barrier_fault", 8),
+    ("bms-security", "building.intrusion", 8),
+    ("bms-security", "building.fire_alarm", 4),
+)
+SCENARIOS = ("http", "http-max", "mqtt", "mqtt-max")
+
+
+def emit(**fields: Any) -> None:
+    """One JSON result line."""
+    print(json.dumps({"bench": "alarms", **fields}), flush=True)
+
+
+def note(text: str) -> None:
+    """Progress, on stderr."""
+    print(f"# {text}", file=sys.stderr, flush=True)
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+class Payloads:
+    """csu-JSON alarms: a weighted mix of types, places around Angers, one external id each."""
+
+    def __init__(self, run: str) -> None:
+        self.run = run
+        self._choices = [(s, t) for s, t, w in MIX for _ in range(w)]
+
+    def alarm(self, n: int, *, resend: bool = False) -> bytes:
+        """Alarm number n of this run; a re-send (same type and place) clears it."""
+        rng = random.Random(n)
+        source, kind = rng.choice(self._choices)
+        lon = ANGERS[0] + rng.uniform(-SPREAD_DEG, SPREAD_DEG)
+        lat = ANGERS[1] + rng.uniform(-SPREAD_DEG, SPREAD_DEG)
+        body: dict[str, Any] = {
+            "source": source,
+            "external_id": f"{self.run}-{n}",
+            "type": kind,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "location": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "description": f"bench alarm {n}",
+            "data": {"seq": n, "equipment": f"EQ-{n % 997:04d}"},
+        }
+        if resend:
+            body["status"] = "cleared"
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process so far, every thread, user + system (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    """The app under uvicorn in a child process, on a database of its own."""
+
+    folder: Path
+    url: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    token: str = ""
+
+    def cpu(self) -> float:
+        """CPU seconds of the server process so far (every thread, user + system)."""
+        return cpu_seconds(self.proc.pid)
+
+
+def site_yaml(run: str, broker: str) -> tuple[str, str]:
+    """A site with one MQTT alarm source on a topic of this run; returns (yaml, topic)."""
+    topic = f"csu-bench/{run}/alarms"
+    text = (
+        "site: {name: Bench Angers, timezone: Europe/Paris}\n"
+        "alarm_sources:\n"
+        f"  - {{id: bench-{run}, kind: mqtt, url: '{broker}', topic: '{topic}'}}\n"
+    )
+    return text, topic
+
+
+def prepare_database(url: str) -> None:
+    """Migrate and create the operator account, before the app starts."""
+    from csu.db import Database
+    from csu.identity import service as identity
+    from csu.identity.roles import Role
+    from csu.migrate import upgrade
+
+    db = Database(url)
+    try:
+        upgrade(db.engine)
+        with db.session() as session:
+            identity.create_user(
+                session, username=USERNAME, role=Role.OPERATOR, password=PASSWORD, cameras=["*"]
+            )
+    finally:
+        db.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str, run: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server of `server_url`, dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"csu_bench_{run}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _http_json(url: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+def start_server(folder: Path, url: str, opts: Options) -> Server:
+    """Start the app and wait until it answers; log in the operator."""
+    port = _free_port()
+    command = [sys.executable, "-m", "bench.alarms", "--serve", str(folder), "--port", str(port)]
+    command += ["--database-url", url, "--http", opts.http, "--loop", opts.loop]
+    if opts.flush_s is not None:
+        command += ["--flush-s", str(opts.flush_s)]
+    log = (folder / "server.log").open("wb")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(folder, url, port, proc)
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {(folder / 'server.log').read_text()[-2000:]}")
+        try:
+            _http_json(f"http://127.0.0.1:{port}/healthz")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start") from None
+            time.sleep(0.2)
+    login = {"username": USERNAME, "password": PASSWORD}
+    server.token = _http_json(f"http://127.0.0.1:{port}/api/auth/login", login)["access_token"]
+    return server
+
+
+def stop_server(server: Server) -> None:
+    """Ask uvicorn to shut down (the engine drains), then make sure it is gone."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGINT)
+        try:
+            server.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait()
+
+
+def serve(folder: Path, port: int, url: str, http: str, loop: str, flush_s: float | None) -> None:
+    """The child process: the whole app under uvicorn."""
+    import uvicorn
+
+    from csu.app import create_app
+    from csu.config import parse_site
+    from csu.settings import Settings
+
+    if flush_s is not None:
+        import web.hub
+
+        web.hub.FLUSH_S = flush_s
+    settings = Settings(data_dir=folder / "var", database_url=url, log_level="WARNING")
+    site = parse_site((folder / "site.yaml").read_text())
+    app = create_app(settings, site)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        http=http,
+        loop=loop,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+class CpuSampler:
+    """Samples the server's CPU time every 50 ms, to read it at any moment afterwards."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError):
+                self.samples.append((time.monotonic(), self._server.cpu()))
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        """Stop sampling (after one last sample)."""
+        self._stop.set()
+        self._thread.join()
+
+    def at(self, moment: float) -> float:
+        """CPU seconds at `moment`, interpolated between samples."""
+        times = [t for t, _ in self.samples]
+        i = bisect.bisect_left(times, moment)
+        if i <= 0:
+            return self.samples[0][1]
+        if i >= len(self.samples):
+            return self.samples[-1][1]
+        (t0, c0), (t1, c1) = self.samples[i - 1], self.samples[i]
+        return c0 + (c1 - c0) * (moment - t0) / (t1 - t0)
+
+
+# --- the console (WebSocket) -----------------------------------------------------------------
+
+
+@dataclass
+class Frames:
+    """The `alarms` frames a console received: when, running payload count, listed ids."""
+
+    times: list[float] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    listed: dict[str, float] = field(default_factory=dict)
+    incident_frames: int = 0
+    cpu_s: float = 0.0
+
+    def pushed_at(self, rank: int) -> float | None:
+        """When the payload of this rank (1 = first handled) reached the console."""
+        i = bisect.bisect_left(self.counts, rank)
+        return self.times[i] if i < len(self.times) else None
+
+
+def console(port: int, token: str, conn: Connection) -> None:
+    """Child process: follow /api/events until the parent says stop; send back the frames."""
+    frames = asyncio.run(_console(port, token, conn))
+    conn.send(frames)
+
+
+async def _console(port: int, token: str, conn: Connection) -> Frames:
+    import websockets
+
+    frames = Frames()
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_reader(conn.fileno(), stop.set)
+    running = 0
+    url = f"ws://127.0.0.1:{port}/api/events"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with websockets.connect(url, additional_headers=headers, max_size=None) as ws:
+        conn.send("ready")
+        cpu0 = time.process_time()
+        stopping = asyncio.create_task(stop.wait())
+        while True:
+            receiving = asyncio.create_task(ws.recv())
+            await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                receiving.cancel()
+                break
+            at = time.monotonic()
+            message = json.loads(receiving.result())
+            if message["type"] == "incident":
+                frames.incident_frames += 1
+            if message["type"] != "alarms":
+                continue
+            running += int(message["total"]) + int(message["rejected"])
+            frames.times.append(at)
+            frames.counts.append(running)
+            for alarm in message["alarms"]:
+                frames.listed.setdefault(alarm["external_id"], at)
+        frames.cpu_s = time.process_time() - cpu0
+    return frames
+
+
+# --- HTTP load --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpPlan:
+    """What one HTTP load process sends."""
+
+    port: int
+    token: str
+    run: str
+    rate: float  # per second for this process; 0 = as fast as answers come
+    warmup_s: float
+    seconds: float
+    connections: int
+    index: int  # this process's share of external ids: index, index + procs, ...
+    procs: int
+
+
+@dataclass
+class HttpResult:
+    """One process's requests: (n, resend, warm, planned, sent, done, status, raw_id) each."""
+
+    requests: list[tuple[int, bool, bool, float, float, float, int, int]]
+    cpu_s: float
+    start: float
+
+
+def http_load(plan: HttpPlan, conn: Connection) -> None:
+    """Child process: post alarms for warm-up + seconds; send back every request's timing."""
+    conn.send(asyncio.run(_http_load(plan)))
+
+
+async def _http_load(plan: HttpPlan) -> HttpResult:
+    payloads = Payloads(plan.run)
+    result = HttpResult([], 0.0, 0.0)
+    answered: deque[tuple[float, int]] = deque()  # (done, n) of new alarms, to re-send later
+    counter = iter(range(10**9))
+    t0 = time.monotonic() + 0.2
+    t_measure, t_end = t0 + plan.warmup_s, t0 + plan.warmup_s + plan.seconds
+    head = (
+        "POST /api/alarms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {plan.token}\r\nContent-Length: "
+    ).encode()
+
+    def next_payload(now: float) -> tuple[int, bool, bytes]:
+        k = next(counter)
+        if k % RESEND_EVERY == RESEND_EVERY - 1:
+            while len(answered) > 1 and answered[1][0] < now - 1.0:
+                answered.popleft()  # keep the newest alarm answered over a second ago
+            if answered and answered[0][0] < now - 1.0:
+                n = answered.popleft()[1]
+                return n, True, payloads.alarm(n, resend=True)
+        n = plan.index + k * plan.procs
+        return n, False, payloads.alarm(n)
+
+    async def connection(offset: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", plan.port)
+        planned = t0 + offset / max(plan.rate, 1.0)
+        try:
+            while True:
+                now = time.monotonic()
+                if plan.rate:
+                    planned += plan.connections / plan.rate
+                    if planned >= t_end:
+                        return
+                    if planned > now:
+                        await asyncio.sleep(planned - now)
+                else:
+                    planned = now
+                    if now >= t_end:
+                        return
+                n, resend, body = next_payload(now)
+                sent = time.monotonic()
+                writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.lower() == b"content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+                done = time.monotonic()
+                status = int(status_line.split()[1])
+                raw_id = int(json.loads(answer).get("raw_id", 0)) if status < 500 else 0
+                if not resend and status < 300:
+                    answered.append((done, n))
+                warm = planned < t_measure
+                result.requests.append((n, resend, warm, planned, sent, done, status, raw_id))
+        finally:
+            writer.close()
+
+    cpu0 = time.process_time()
+    result.start = t_measure
+    await asyncio.gather(*(connection(i) for i in range(plan.connections)))
+    result.cpu_s = time.process_time() - cpu0
+    return result
+
+
+# --- MQTT load --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MqttPlan:
+    """What the MQTT publisher sends."""
+
+    broker: str
+    topic: str
+    run: str
+    rate: float  # 0 = flat out
+    count: int
+    warmup: int  # the first this many are not measured
+    qos: int
+    window: int  # publishes awaiting their PUBACK at once
+
+
+@dataclass
+class MqttResult:
+    """(n, resend, planned, published) of each message in publish order."""
+
+    messages: list[tuple[int, bool, float, float]]
+    cpu_s: float
+
+
+def mqtt_load(plan: MqttPlan, conn: Connection) -> None:
+    """Child process: publish the alarms; send back when each went."""
+    conn.send(asyncio.run(_mqtt_load(plan)))
+
+
+async def _mqtt_load(plan: MqttPlan) -> MqttResult:
+    import aiomqtt
+
+    url = urlsplit(plan.broker)
+    payloads = Payloads(plan.run)
+    result = MqttResult([], 0.0)
+    resend_lag = max(2000, int(plan.rate or 10_000))  # about a second behind
+    async with aiomqtt.Client(
+        url.hostname or "127.0.0.1",
+        url.port or 1883,
+        identifier=f"bench-pub-{plan.run}",
+        max_inflight_messages=plan.window,
+    ) as client:
+        client.pending_calls_threshold = plan.window + 1  # the window is deliberate
+        window = asyncio.Semaphore(plan.window)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def publish(body: bytes) -> None:
+            try:
+                await client.publish(plan.topic, body, qos=plan.qos)
+            finally:
+                window.release()
+
+        cpu0 = time.process_time()
+        t0 = time.monotonic() + 0.1
+        for k in range(plan.count):
+            resend = k % RESEND_EVERY == RESEND_EVERY - 1 and k > resend_lag
+            n = k - resend_lag if resend else k
+            body = payloads.alarm(n, resend=resend)
+            if plan.rate:
+                planned = t0 + k / plan.rate
+                delay = planned - time.monotonic()
+                if delay > 0.001:
+                    await asyncio.sleep(delay)
+                await window.acquire()
+            else:
+                await window.acquire()
+                planned = time.monotonic()
+            result.messages.append((n, resend, planned, time.monotonic()))
+            task = asyncio.create_task(publish(body))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending)
+        result.cpu_s = time.process_time() - cpu0
+    return result
+
+
+def forget_mqtt_session(broker: str, run: str) -> None:
+    """Remove the persistent session the app's feed left on the broker."""
+    import aiomqtt
+
+    async def clean() -> None:
+        url = urlsplit(broker)
+        client_id = f"csu-bench-{run}"
+        with contextlib.suppress(aiomqtt.MqttError):
+            async with aiomqtt.Client(
+                url.hostname or "127.0.0.1", url.port or 1883, identifier=client_id
+            ):
+                pass
+
+    asyncio.run(clean())
+
+
+# --- measurement ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """Command-line choices that every scenario shares."""
+
+    seconds: float
+    warmup_s: float
+    http_rate: float
+    connections: int
+    http_procs: int
+    mqtt_rate: float
+    mqtt_count: int
+    mqtt_qos: int
+    broker: str
+    postgres: str | None
+    http: str
+    loop: str
+    flush_s: float | None
+    py_spy: Path | None
+
+
+def pct(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) in ms, nearest rank; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(1000 * ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))], 1)
+
+
+def db_counts(url: str) -> dict[str, int]:
+    """Alarms, raw payloads (and those still unparsed) and incidents in the app's database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+
+            def one(query: str) -> int:
+                return int(conn.execute(sa.text(query)).scalar_one())
+
+            return {
+                "alarms": one("SELECT count(*) FROM alarms"),
+                "raw": one("SELECT count(*) FROM raw_alarms"),
+                "unparsed": one("SELECT count(*) FROM raw_alarms WHERE status = 'received'"),
+                "rejected": one("SELECT count(*) FROM raw_alarms WHERE status = 'rejected'"),
+                "incidents": one("SELECT count(*) FROM incidents"),
+            }
+    finally:
+        engine.dispose()
+
+
+def wait_stored(url: str, payloads: int, stall_s: float = 10.0) -> dict[str, int]:
+    """Poll until every payload is stored and parsed, or nothing has moved for `stall_s`."""
+    last, moved = None, time.monotonic()
+    while True:
+        counts = db_counts(url)
+        if counts["raw"] >= payloads and counts["unparsed"] == 0:
+            return counts
+        if counts != last:
+            last, moved = counts, time.monotonic()
+        elif time.monotonic() - moved > stall_s:
+            return counts
+        time.sleep(0.1)
+
+
+def _spawn(target: Any, *args: Any) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(*args, child), daemon=True)
+    proc.start()
+    return proc, parent
+
+
+@dataclass
+class Timed:
+    """What the scenarios hand to `report`: each measured payload with its timings."""
+
+    ranks: list[int]  # position in the engine's order (1 = first)
+    planned: list[float]
+    sent_last: float
+    new_ids: list[str]  # external ids of measured new alarms, for the listed-id sample
+    new_planned: list[float]
+    post_latency: list[float] = field(default_factory=list)
+    client_cpu_s: float = 0.0
+
+
+def run_scenario(name: str, opts: Options) -> None:
+    """Start a server, drive one kind of load at it, measure, verify the database, report."""
+    run = uuid.uuid4().hex[:10]
+    with tempfile.TemporaryDirectory(prefix="csu-bench-alarms-") as tmp:
+        folder = Path(tmp)
+        with contextlib.ExitStack() as stack:
+            if opts.postgres:
+                url = stack.enter_context(postgres_database(opts.postgres, run))
+            else:
+                url = f"sqlite:///{folder / 'csu.db'}"
+            text, topic = site_yaml(run, opts.broker)
+            (folder / "site.yaml").write_text(text)
+            prepare_database(url)
+            server = start_server(folder, url, opts)
+            stack.callback(forget_mqtt_session, opts.broker, run)
+            stack.callback(stop_server, server)
+            try:
+                _measure(name, opts, server, run, topic)
+            except Exception:
+                note("server log:\n" + (folder / "server.log").read_text()[-3000:])
+                raise
+
+
+def _measure(name: str, opts: Options, server: Server, run: str, topic: str) -> None:
+    sampler = CpuSampler(server)
+    ws_proc, ws_conn = _spawn(console, server.port, server.token)
+    if ws_conn.recv() != "ready":
+        raise RuntimeError("console did not connect")
+    flat = name.endswith("-max")
+    spy = None
+    if opts.py_spy:
+        out = f"{opts.py_spy}-{name}.txt"
+        command = ["py-spy", "record", "--pid", str(server.proc.pid), "--format", "raw"]
+        command += ["--gil", "--rate", "250", "--nonblocking", "-o", out]
+        spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if name.startswith("http"):
+        timed, sent, unique = _drive_http(opts, server, run, flat)
+    else:
+        timed, sent, unique = _drive_mqtt(opts, run, topic, flat)
+    counts = wait_stored(server.url, sent)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+    time.sleep(0.3 + (opts.flush_s if opts.flush_s is not None else 0.1))  # the last frame
+    ws_conn.send("stop")
+    frames: Frames = ws_conn.recv()
+    ws_proc.join(5)
+    sampler.stop()
+    report(name, opts, server, timed, frames, sampler, counts, sent, unique)
+
+
+def _drive_http(opts: Options, server: Server, run: str, flat: bool) -> tuple[Timed, int, int]:
+    procs = []
+    for index in range(opts.http_procs):
+        plan = HttpPlan(
+            server.port,
+            server.token,
+            run,
+            0.0 if flat else opts.http_rate / opts.http_procs,
+            opts.warmup_s,
+            opts.seconds,
+            max(1, opts.connections // opts.http_procs),
+            index,
+            opts.http_procs,
+        )
+        procs.append(_spawn(http_load, plan))
+    results: list[HttpResult] = [conn.recv() for _, conn in procs]
+    for proc, _ in procs:
+        proc.join(5)
+    requests = [r for result in results for r in result.requests]
+    bad = [r for r in requests if r[6] >= 300 or r[7] <= 0]
+    if bad:
+        note(f"{len(bad)} requests failed, first status {bad[0][6]}")
+    measured = [r for r in requests if not r[2] and r[7] > 0]
+    timed = Timed(
+        ranks=[r[7] for r in measured],
+        planned=[r[3] for r in measured],
+        sent_last=max(r[4] for r in measured),
+        new_ids=[f"{run}-{r[0]}" for r in measured if not r[1]],
+        new_planned=[r[3] for r in measured if not r[1]],
+        post_latency=[r[5] - r[3] for r in measured],
+        client_cpu_s=sum(result.cpu_s for result in results),
+    )
+    unique = len({r[0] for r in requests if r[6] < 300})
+    return timed, len(requests), unique
+
+
+def _drive_mqtt(opts: Options, run: str, topic: str, flat: bool) -> tuple[Timed, int, int]:
+    rate = 0.0 if flat else opts.mqtt_rate
+    warmup = int(opts.warmup_s * (rate or opts.mqtt_rate))
+    plan = MqttPlan(
+        opts.broker, topic, run, rate, opts.mqtt_count + warmup, warmup, opts.mqtt_qos, 200
+    )
+    proc, conn = _spawn(mqtt_load, plan)
+    result: MqttResult = conn.recv()
+    proc.join(5)
+    measured = [(rank, m) for rank, m in enumerate(result.messages, start=1) if rank > warmup]
+    timed = Timed(
+        ranks=[rank for rank, _ in measured],
+        planned=[m[2] for _, m in measured],
+        sent_last=max(m[3] for _, m in measured),
+        new_ids=[f"{run}-{m[0]}" for _, m in measured if not m[1]],
+        new_planned=[m[2] for _, m in measured if not m[1]],
+        client_cpu_s=result.cpu_s,
+    )
+    unique = len({m[0] for m in result.messages})
+    return timed, len(result.messages), unique
+
+
+def report(
+    name: str,
+    opts: Options,
+    server: Server,
+    timed: Timed,
+    frames: Frames,
+    sampler: CpuSampler,
+    counts: dict[str, int],
+    sent: int,
+    unique: int,
+) -> None:
+    """One JSON line for the scenario."""
+    pushed = [frames.pushed_at(rank) for rank in timed.ranks]
+    latency = [p - t for p, t in zip(pushed, timed.planned, strict=True) if p is not None]
+    start = min(timed.planned)
+    last_push = max((p for p in pushed if p is not None), default=timed.sent_last)
+    wall = last_push - start
+    cpu = sampler.at(last_push) - sampler.at(start)
+    sample = [
+        frames.listed[i] - t
+        for i, t in zip(timed.new_ids, timed.new_planned, strict=True)
+        if i in frames.listed
+    ]
+    measured = len(timed.ranks)
+    achieved = measured / wall if wall > 0 else 0.0
+    target_rate = 2000 if name.startswith("http") else 10_000
+    p99 = pct(latency, 99)
+    emit(
+        scenario=name,
+        transport="http" if name.startswith("http") else f"mqtt qos{opts.mqtt_qos}",
+        database="postgresql" if opts.postgres else "sqlite",
+        uvicorn=f"http={opts.http} loop={opts.loop}",
+        flush_s=opts.flush_s if opts.flush_s is not None else 0.1,
+        offered_per_s=round(measured / (timed.sent_last - start), 1),
+        measured=measured,
+        achieved_per_s=round(achieved, 1),
+        sent=sent,
+        unique_alarms=unique,
+        stored_alarms=counts["alarms"],
+        stored_raw=counts["raw"],
+        unparsed=counts["unparsed"],
+        rejected=counts["rejected"],
+        stored_equals_sent=counts["alarms"] == unique and counts["raw"] == sent,
+        incidents=counts["incidents"],
+        pushed=len(latency),
+        push_p50_ms=pct(latency, 50),
+        push_p99_ms=p99,
+        post_p50_ms=pct(timed.post_latency, 50),
+        post_p99_ms=pct(timed.post_latency, 99),
+        sample_n=len(sample),
+        sample_p50_ms=pct(sample, 50),
+        sample_p99_ms=pct(sample, 99),
+        backlog_s=round(last_push - timed.sent_last, 2),
+        server_cores=round(cpu / wall, 2) if wall > 0 else None,
+        alarms_per_core_s=round(measured / cpu, 1) if cpu > 0 else None,
+        client_cores=round(timed.client_cpu_s / wall, 2) if wall > 0 else None,
+        console_cpu_s=round(frames.cpu_s, 2),
+        ws_frames=len(frames.times),
+        meets_rate=achieved >= target_rate * 0.98,
+        meets_p99=p99 is not None and p99 < 100,
+    )
+
+
+def main() -> None:
+    """Run the scenarios (or, with --serve, be the server of one)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--repeat", type=int, default=1, help="Runs of each scenario.")
+    parser.add_argument("--seconds", type=float, default=10.0, help="HTTP load, measured.")
+    parser.add_argument("--warmup", type=float, default=2.0, help="Seconds not measured.")
+    parser.add_argument("--http-rate", type=float, default=2000.0)
+    parser.add_argument("--connections", type=int, default=128)
+    parser.add_argument("--http-procs", type=int, default=1, help="HTTP load processes.")
+    parser.add_argument("--mqtt-rate", type=float, default=10_000.0)
+    parser.add_argument("--mqtt-count", type=int, default=100_000, help="Measured alarms.")
+    parser.add_argument("--mqtt-qos", type=int, choices=(0, 1), default=1)
+    parser.add_argument("--broker", default=os.environ.get("CSU_BENCH_BROKER", "mqtt://127.0.0.1"))
+    parser.add_argument("--postgres", metavar="URL", help="Use a fresh database on this server.")
+    parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"))
+    parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
+    parser.add_argument("--flush-s", type=float, help="What-if: the hub's coalescing window.")
+    parser.add_argument("--py-spy", type=Path, help="Record the server with py-spy (raw, GIL).")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.database_url, args.http, args.loop, args.flush_s)
+        return
+    opts = Options(
+        seconds=args.seconds,
+        warmup_s=args.warmup,
+        http_rate=args.http_rate,
+        connections=args.connections,
+        http_procs=args.http_procs,
+        mqtt_rate=args.mqtt_rate,
+        mqtt_count=args.mqtt_count,
+        mqtt_qos=args.mqtt_qos,
+        broker=args.broker,
+        postgres=args.postgres,
+        http=args.http,
+        loop=args.loop,
+        flush_s=args.flush_s,
+        py_spy=args.py_spy,
+    )
+    for _ in range(args.repeat):
+        for name in args.scenarios.split(","):
+            if name not in SCENARIOS:
+                parser.error(f"unknown scenario {name!r} (choose from {', '.join(SCENARIOS)})")
+            note(f"alarms: {name}")
+            run_scenario(name, opts)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Crisis rows and the crisis log: the only writer of both."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from crisis.events import CrisisSummary
+from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
+
+
+def summary(crisis: Crisis) -> CrisisSummary:
+    """The crisis as its event and the API carry it."""
+    assert crisis.id is not None
+    return CrisisSummary(
+        id=crisis.id,
+        title=crisis.title,
+        status=crisis.status,
+        opened_at=crisis.opened_at,
+        opened_by=crisis.opened_by,
+        closed_at=crisis.closed_at,
+        closed_by=crisis.closed_by,
+        participants=json.loads(crisis.participants),
+        incidents=json.loads(crisis.incidents),
+    )
+
+
+def current_crisis(session: Session) -> Crisis | None:
+    """The open crisis, if there is one (csu runs one crisis cell at a time)."""
+    query = select(Crisis).where(col(Crisis.status) == CrisisStatus.OPEN.value)
+    return session.exec(query.order_by(col(Crisis.id).desc())).first()
+
+
+def list_crises(session: Session, *, limit: int = 100) -> list[Crisis]:
+    """Crises, newest first."""
+    return list(session.exec(select(Crisis).order_by(col(Crisis.id).desc()).limit(limit)))
+
+
+def log_entries(session: Session, crisis_id: int) -> list[CrisisLogEntry]:
+    """A crisis's log, oldest first."""
+    query = select(CrisisLogEntry).where(CrisisLogEntry.crisis_id == crisis_id)
+    return list(session.exec(query.order_by(col(CrisisLogEntry.at), col(CrisisLogEntry.id))))
+
+
+def create(
+    session: Session, *, title: str, by: str, at: datetime, incidents: list[int], people: list[str]
+) -> Crisis:
+    """A new open crisis, its opener among the participants; its first log line says so."""
+    crisis = Crisis(
+        title=title,
+        opened_at=at,
+        opened_by=by,
+        participants=json.dumps(list(dict.fromkeys([by, *people]))),
+        incidents=json.dumps(list(dict.fromkeys(incidents))),
+    )
+    session.add(crisis)
+    session.flush()
+    write(
+        session, crisis, at=at, author=by, kind=CrisisLogKind.EVENT, text=f"crisis opened: {title}"
+    )
+    return crisis
+
+
+def write(
+    session: Session,
+    crisis: Crisis,
+    *,
+    at: datetime,
+    author: str | None,
+    kind: CrisisLogKind,
+    text: str,
+) -> CrisisLogEntry:
+    """Append one log line; a person who writes joins the participants."""
+    assert crisis.id is not None
+    entry = CrisisLogEntry(crisis_id=crisis.id, at=at, author=author, kind=kind.value, text=text)
+    session.add(entry)
+    if author is not None:
+        add_participant(session, crisis, author)
+    return entry
+
+
+def add_participant(session: Session, crisis: Crisis, username: str) -> bool:
+    """Add someone to the crisis; False when already in."""
+    people: list[str] = json.loads(crisis.participants)
+    if username in people:
+        return False
+    crisis.participants = json.dumps([*people, username])
+    session.add(crisis)
+    return True
+
+
+def link_incident(session: Session, crisis: Crisis, incident_id: int) -> bool:
+    """Attach an incident to the crisis; False when already attached."""
+    linked: list[int] = json.loads(crisis.incidents)
+    if incident_id in linked:
+        return False
+    crisis.incidents = json.dumps([*linked, incident_id])
+    session.add(crisis)
+    return True
+
+
+def close(session: Session, crisis: Crisis, *, by: str, at: datetime) -> None:
+    """Mark the crisis closed (the report is frozen by the caller once the log is complete)."""
+    crisis.status = CrisisStatus.CLOSED.value
+    crisis.closed_at = at
+    crisis.closed_by = by
+    session.add(crisis)

@@ -1,0 +1,42 @@
+"""Events the crisis package publishes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from csu.events import Event
+
+
+class CrisisSummary(BaseModel):
+    """A crisis as the room and the consoles show it."""
+
+    id: int
+    title: str
+    status: str
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    participants: list[str]
+    incidents: list[int]
+
+
+class CrisisChanged(Event):
+    """A crisis was opened, changed or closed; `change` says how."""
+
+    topic: ClassVar[str] = "crisis.changed"
+    crisis: CrisisSummary
+    change: str  # opened, incident, participant, log, closed
+
+
+class WallLayoutChanged(Event):
+    """A wall's layout has a new version."""
+
+    topic: ClassVar[str] = "crisis.wall_layout"
+    wall_id: str
+    version: int
+    mode: str
+    cameras: list[str]

@@ -1,0 +1,240 @@
+"""The crisis package's public face for crises: open, log, close, report; escalations open one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from crisis import crises, report, report_data
+from crisis.events import CrisisChanged, CrisisSummary
+from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
+from csu.bus import EventBus
+from csu.config import SiteConfig
+from csu.db import Database
+from csu.events import Context, current_context
+from incidents.events import IncidentEscalated
+from incidents.models import Incident
+
+# A change to make in one transaction: returns the crisis and how it changed.
+Work = Callable[[Session, datetime], tuple[Crisis, str]]
+
+
+class CrisisError(ValueError):
+    """A crisis request that cannot be honoured; the message says why."""
+
+
+class CrisisNotFound(LookupError):
+    """No crisis with that id."""
+
+
+class CrisisClosed(CrisisError):
+    """The crisis is closed: its record is final."""
+
+
+class UnknownIncident(LookupError):
+    """The crisis names an incident that does not exist."""
+
+
+class CrisisAlreadyOpen(CrisisError):
+    """Another crisis is open (one crisis cell, one crisis at a time)."""
+
+
+@dataclass(frozen=True)
+class CrisisDetail:
+    """A crisis with its log."""
+
+    crisis: CrisisSummary
+    log: list[CrisisLogEntry]
+
+
+class CrisisService:
+    """Writes crises and their log off the event loop, one change at a time, and announces them."""
+
+    def __init__(self, db: Database, bus: EventBus, site: SiteConfig) -> None:
+        self._db = db
+        self._bus = bus
+        self._site = site
+        self._lock = asyncio.Lock()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    async def start(self) -> None:
+        """Follow escalations."""
+        self._unsubscribe = self._bus.subscribe(
+            IncidentEscalated, self._on_escalated, name="crisis.escalations"
+        )
+
+    async def stop(self) -> None:
+        """Stop following escalations."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    async def open(
+        self,
+        *,
+        title: str,
+        by: str,
+        incidents: list[int] | None = None,
+        participants: list[str] | None = None,
+    ) -> CrisisSummary:
+        """Open a crisis by hand; CrisisAlreadyOpen when one is open."""
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            if crises.current_crisis(session) is not None:
+                raise CrisisAlreadyOpen("a crisis is already open; close it first")
+            _check_incidents(session, incidents or [])
+            crisis = crises.create(
+                session,
+                title=title,
+                by=by,
+                at=now,
+                incidents=incidents or [],
+                people=participants or [],
+            )
+            return crisis, "opened"
+
+        return await self._change(work, by)
+
+    async def write(
+        self, crisis_id: int, *, by: str, kind: CrisisLogKind, text: str
+    ) -> CrisisSummary:
+        """Log a decision or an action of the crisis cell."""
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            crisis = _open_crisis(session, crisis_id)
+            crises.write(session, crisis, at=now, author=by, kind=kind, text=text)
+            return crisis, "log"
+
+        return await self._change(work, by)
+
+    async def join(self, crisis_id: int, *, username: str, by: str) -> CrisisSummary:
+        """Add a participant."""
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            crisis = _open_crisis(session, crisis_id)
+            if crises.add_participant(session, crisis, username):
+                text = f"{username} joins the crisis cell"
+                crises.write(
+                    session, crisis, at=now, author=None, kind=CrisisLogKind.EVENT, text=text
+                )
+            return crisis, "participant"
+
+        return await self._change(work, by)
+
+    async def link(self, crisis_id: int, *, incident_id: int, by: str) -> CrisisSummary:
+        """Attach an incident to the crisis."""
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            crisis = _open_crisis(session, crisis_id)
+            _check_incidents(session, [incident_id])
+            if crises.link_incident(session, crisis, incident_id):
+                text = f"incident {incident_id} attached"
+                crises.write(
+                    session, crisis, at=now, author=by, kind=CrisisLogKind.EVENT, text=text
+                )
+            return crisis, "incident"
+
+        return await self._change(work, by)
+
+    async def close(self, crisis_id: int, *, by: str, text: str | None = None) -> CrisisSummary:
+        """Close the crisis and freeze its report."""
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            crisis = _open_crisis(session, crisis_id)
+            line = "crisis closed" + (f": {text}" if text else "")
+            crises.write(session, crisis, at=now, author=by, kind=CrisisLogKind.EVENT, text=line)
+            crises.close(session, crisis, by=by, at=now)
+            session.flush()
+            crisis.report = self._render(session, crisis, now)
+            session.add(crisis)
+            return crisis, "closed"
+
+        return await self._change(work, by)
+
+    def report(self, session: Session, crisis_id: int) -> str:
+        """The printable report: frozen at closing, a draft while the crisis is open."""
+        crisis = session.get(Crisis, crisis_id)
+        if crisis is None:
+            raise CrisisNotFound(f"no crisis {crisis_id}")
+        return crisis.report or self._render(session, crisis, datetime.now(UTC))
+
+    def _render(self, session: Session, crisis: Crisis, now: datetime) -> str:
+        data = report_data.gather(session, crisis, now=now)
+        names = {c.id: c.name for c in self._site.cameras}
+        zone = ZoneInfo(self._site.site.timezone)
+        return report.render(data, site=self._site.site.name, zone=zone, camera_names=names)
+
+    async def _on_escalated(self, event: IncidentEscalated) -> None:
+        incident = event.incident
+        note = f"incident {incident.id} escalated by {event.by}" + (
+            f": {event.text}" if event.text else ""
+        )
+
+        def work(session: Session, now: datetime) -> tuple[Crisis, str]:
+            crisis = crises.current_crisis(session)
+            change = "incident"
+            if crisis is None:
+                crisis = crises.create(
+                    session, title=incident.title, by=event.by, at=now, incidents=[], people=[]
+                )
+                change = "opened"
+            crises.link_incident(session, crisis, incident.id)
+            crises.write(
+                session, crisis, at=now, author=event.by, kind=CrisisLogKind.ACTION, text=note
+            )
+            return crisis, change
+
+        await self._change(work, event.by)
+
+    async def _change(self, work: Work, by: str) -> CrisisSummary:
+        async with self._lock:
+            crisis, change = await asyncio.to_thread(self._run, work)
+        # Inside a bus handler (an escalation) the change is a child of its cause.
+        cause = current_context.get()
+        context = cause.child(user=by) if cause else Context.new(user=by)
+        self._bus.publish(CrisisChanged(crisis=crisis, change=change, context=context))
+        return crisis
+
+    def _run(self, work: Work) -> tuple[CrisisSummary, str]:
+        with self._db.session() as session:
+            crisis, change = work(session, datetime.now(UTC))
+            session.flush()
+            return crises.summary(crisis), change
+
+
+def _open_crisis(session: Session, crisis_id: int) -> Crisis:
+    crisis = session.get(Crisis, crisis_id)
+    if crisis is None:
+        raise CrisisNotFound(f"no crisis {crisis_id}")
+    if crisis.status != CrisisStatus.OPEN.value:
+        raise CrisisClosed(f"crisis {crisis_id} is closed")
+    return crisis
+
+
+def _check_incidents(session: Session, incident_ids: list[int]) -> None:
+    for incident_id in incident_ids:
+        if session.get(Incident, incident_id) is None:
+            raise UnknownIncident(f"no incident {incident_id}")
+
+
+def crisis_detail(session: Session, crisis_id: int) -> CrisisDetail:
+    """A crisis with its log; CrisisNotFound if none."""
+    crisis = session.get(Crisis, crisis_id)
+    if crisis is None:
+        raise CrisisNotFound(f"no crisis {crisis_id}")
+    return CrisisDetail(crises.summary(crisis), crises.log_entries(session, crisis_id))
+
+
+def current(session: Session) -> CrisisSummary | None:
+    """The open crisis, if any."""
+    crisis = crises.current_crisis(session)
+    return crises.summary(crisis) if crisis else None
+
+
+def list_all(session: Session) -> list[CrisisSummary]:
+    """Crises, newest first."""
+    return [crises.summary(c) for c in crises.list_crises(session)]

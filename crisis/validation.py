@@ -1,0 +1,80 @@
+"""Checks on a layout an operator sends: every problem named by tile and reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import dataclass
+
+from crisis.layouts import Layout, Tile, TileKind
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one tile; `forbidden` when it is a missing right, not bad input."""
+
+    index: int
+    tile: Tile
+    reason: str
+    forbidden: bool = False
+
+    def __str__(self) -> str:
+        where = f"({self.tile.x},{self.tile.y})"
+        if self.index < 0:  # a command aimed at a cell no tile covers
+            return f"cell {where}: {self.reason}"
+        return f"tile {self.index} at {where}: {self.reason}"
+
+
+def _outside(layout: Layout, index: int, tile: Tile) -> list[Problem]:
+    if tile.x + tile.w <= layout.cols and tile.y + tile.h <= layout.rows:
+        return []
+    size = f"{tile.w}x{tile.h}"
+    grid = f"{layout.cols}x{layout.rows}"
+    return [Problem(index, tile, f"a {size} tile there lies outside the {grid} grid")]
+
+
+def _overlaps(layout: Layout) -> list[Problem]:
+    owner: dict[tuple[int, int], int] = {}
+    problems: list[Problem] = []
+    for index, tile in enumerate(layout.tiles):
+        clash = sorted({owner[c] for c in tile.cells() if c in owner})
+        if clash:
+            problems.append(Problem(index, tile, f"overlaps tile {clash[0]}"))
+        for cell in tile.cells():
+            owner.setdefault(cell, index)
+    return problems
+
+
+def _content(
+    index: int, tile: Tile, known: Set[str], may_view: Callable[[str], bool]
+) -> list[Problem]:
+    if tile.kind is not TileKind.CAMERA:
+        if tile.camera_id is not None:
+            return [Problem(index, tile, f"a {tile.kind.value} tile cannot name a camera")]
+        return []
+    if not tile.camera_id:
+        return [Problem(index, tile, "a camera tile needs a camera_id")]
+    if tile.camera_id not in known:
+        return [Problem(index, tile, f"unknown camera '{tile.camera_id}'")]
+    # An unpinned auto tile is the engine's choice and will be re-chosen: only the operator's own
+    # choices need the operator's right to view.
+    if (tile.pinned or not tile.auto) and not may_view(tile.camera_id):
+        reason = f"you may not view camera '{tile.camera_id}'"
+        return [Problem(index, tile, reason, forbidden=True)]
+    return []
+
+
+def layout_problems(
+    layout: Layout, *, known_cameras: Set[str], may_view: Callable[[str], bool]
+) -> list[Problem]:
+    """Tiles outside the grid, overlapping, naming unknown or forbidden cameras; [] when sound."""
+    problems: list[Problem] = []
+    for index, tile in enumerate(layout.tiles):
+        problems += _outside(layout, index, tile)
+        problems += _content(index, tile, known_cameras, may_view)
+    problems += _overlaps(layout)
+    return sorted(problems, key=lambda p: p.index)
+
+
+def describe(problems: list[Problem]) -> str:
+    """All problems in one sentence, tile by tile."""
+    return "; ".join(str(p) for p in problems)

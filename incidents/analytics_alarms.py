@@ -1,0 +1,71 @@
+"""Video analytics events become `video.analytics.<kind>` alarms through the real intake.
+
+An analytics event only suggests (domain.md rule 6): the alarm asks an operator to confirm or
+dismiss it (incidents.analytics_decisions), never acts by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from csu.bus import EventBus
+from incidents.parsing import Channel, Submission
+from incidents.service import IncidentService
+from video.analytics.events import VideoAnalyticsEvent
+
+log = logging.getLogger(__name__)
+
+ANALYTICS_SOURCE = "csu.analytics"
+_LABELS = {
+    "abandoned_object": "abandoned object",
+    "weapon": "weapon",
+    "wrong_way": "going the wrong way",
+    "zone_intrusion": "entry into a forbidden zone",
+    "person_down": "person on the ground",
+    "crowd_movement": "crowd movement",
+    "crowd_density": "excessive crowd density",
+    "fire": "fire",
+}
+
+
+def analytics_payload(event: VideoAnalyticsEvent, camera_name: str) -> bytes:
+    """csu's own alarm JSON for one analytics event: the box and the snapshot's path as data."""
+    body = {
+        "source": ANALYTICS_SOURCE,
+        "external_id": f"analytics:{event.camera_id}:{event.event_id}",
+        "type": f"video.analytics.{event.kind}",
+        "occurred_at": event.occurred_at.isoformat(),
+        "camera_id": event.camera_id,
+        "description": f"{camera_name}: {_LABELS[event.kind]} (rule {event.rule}), to confirm",
+        "data": {
+            "rule": event.rule,
+            "box": list(event.box),
+            "track": event.track,
+            "snapshot": event.snapshot,
+            "details": event.details,
+        },
+    }
+    return json.dumps(body).encode()
+
+
+def forward_analytics_events(
+    bus: EventBus, incidents: IncidentService, camera_name: Callable[[str], str]
+) -> Callable[[], None]:
+    """Subscribe: every VideoAnalyticsEvent is submitted as an internal alarm."""
+
+    async def submit(event: VideoAnalyticsEvent) -> None:
+        submission = Submission(
+            channel=Channel.INTERNAL,
+            body=analytics_payload(event, camera_name(event.camera_id)),
+            received_at=datetime.now(UTC),
+            content_type="application/json",
+            source_hint=event.camera_id,
+        )
+        result = await incidents.submit(submission)
+        if not result.accepted:
+            log.error("analytics alarm for %s refused: %s", event.camera_id, result.error)
+
+    return bus.subscribe(VideoAnalyticsEvent, submit, name="incidents.video-analytics")

@@ -1,0 +1,89 @@
+"""Operators' decisions on video analytics alarms, and the counts of them per rule.
+
+The law wants a person to decide on every analytics alert (domain.md rule 6): confirming or
+dismissing is an incident action written on the timeline (its only writer), and the per-rule
+counts of confirmed and dismissed alerts are read back from there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from incidents import timeline
+from incidents.models import Incident, StoredAlarm, TimelineEntry, TimelineKind
+
+ANALYTICS_TYPES = "video.analytics.%"
+
+
+def analytics_alarms(session: Session, incident_id: int) -> list[StoredAlarm]:
+    """The video analytics alarms on an incident, oldest first."""
+    query = (
+        select(StoredAlarm)
+        .where(StoredAlarm.incident_id == incident_id)
+        .where(col(StoredAlarm.type).like(ANALYTICS_TYPES))
+        .order_by(col(StoredAlarm.id))
+    )
+    return list(session.exec(query))
+
+
+def decide(
+    session: Session,
+    incident: Incident,
+    *,
+    confirmed: bool,
+    user: str,
+    alarm_id: int | None,
+    text: str | None,
+    now: datetime,
+) -> list[StoredAlarm]:
+    """Record an operator's decision on one analytics alarm, or on all of the incident's."""
+    assert incident.id is not None
+    alarms = analytics_alarms(session, incident.id)
+    if alarm_id is not None:
+        alarms = [a for a in alarms if a.id == alarm_id]
+        if not alarms:
+            raise LookupError(f"alarm {alarm_id} is not a video analytics alarm of this incident")
+    if not alarms:
+        raise LookupError(f"incident {incident.id} has no video analytics alarm to decide")
+    timeline.log_analytics_decision(
+        session,
+        incident_id=incident.id,
+        at=now,
+        user=user,
+        confirmed=confirmed,
+        alarms=[(a.id or 0, a.type) for a in alarms],
+        text=text,
+    )
+    return alarms
+
+
+def decision_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Per alarm type: analytics alarms raised, confirmed and dismissed (last decision counts)."""
+    raised = session.exec(
+        select(StoredAlarm.type, sa.func.count())
+        .where(col(StoredAlarm.type).like(ANALYTICS_TYPES))
+        .group_by(StoredAlarm.type)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"raised": 0, "confirmed": 0, "dismissed": 0}
+    )
+    for alarm_type, count in raised:
+        counts[alarm_type]["raised"] = int(count)
+    entries = session.exec(
+        select(TimelineEntry)
+        .where(TimelineEntry.kind == TimelineKind.ANALYTICS_DECISION.value)
+        .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
+    )
+    last: dict[int, tuple[str, str]] = {}
+    for entry in entries:
+        data = json.loads(entry.data)
+        for alarm in data.get("alarms", []):
+            last[int(alarm["id"])] = (str(alarm["type"]), str(data["decision"]))
+    for alarm_type, decision in last.values():
+        counts[alarm_type][decision] += 1
+    return dict(sorted(counts.items()))

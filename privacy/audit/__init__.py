@@ -1,0 +1,1 @@
+"""The privacy officer's audit: search, summaries, unusual-access flags, export."""

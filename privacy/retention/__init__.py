@@ -1,0 +1,1 @@
+"""How long things are kept: access-log pruning, footage destruction, and logged policy changes."""

@@ -1,0 +1,181 @@
+"""Verification in process: chain, signed checkpoints and witness, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from csu.db import Database
+from csu.migrate import upgrade
+from privacy.access_log import AccessLog
+from privacy.access_log.chain import canonical_values, entry_hash
+from privacy.access_log.checkpoints import (
+    CheckpointKind,
+    stored_checkpoints,
+    witness_checkpoints,
+    witness_path,
+)
+from privacy.access_log.rows import CHAIN_COLUMNS, ENTRY_COLUMNS, stream_rows, stream_tuples
+from privacy.access_log.signing import CheckpointVerifier, trusted_keys
+from privacy.access_log.verify import verify_database
+from tests.privacy.logtools import checkpointer, fill, rewrite_chain, rows
+from tests.privacy.tamper import tamper
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _keys(data_dir: Path) -> dict[str, CheckpointVerifier]:
+    return trusted_keys(data_dir / "keys" / "access-log-ed25519.pem")
+
+
+def _check(db: Database, data_dir: Path) -> str | None:
+    report = verify_database(db, keys=_keys(data_dir), witness=witness_path(data_dir))
+    return report.problem
+
+
+def test_streamed_rows_hash_like_the_writer(db: Database) -> None:
+    """The fast reader's text times give the same hashes as the stored entries."""
+    fill(AccessLog(db), 5)
+    for row in stream_tuples(db, CHAIN_COLUMNS):
+        prev, stored = row[-2], row[-1]
+        assert entry_hash(prev, dict(zip(CHAIN_COLUMNS, row, strict=True))) == stored
+        assert canonical_values(*row[:-2]).startswith(b'{"action":"video.snapshot"')
+    assert [r["seq"] for r in stream_rows(db)] == [1, 2, 3, 4, 5]
+    assert set(next(iter(stream_rows(db)))) == set(ENTRY_COLUMNS)
+
+
+def test_an_intact_signed_log_verifies(db: Database, tmp_path: Path) -> None:
+    """Entries, two checkpoints, a few entries after them: intact."""
+    log, signer = AccessLog(db), checkpointer(db, tmp_path)
+    fill(log, 5)
+    assert signer.checkpoint() is not None
+    assert signer.checkpoint() is None  # the head is already signed
+    fill(log, 5)
+    signer.checkpoint(CheckpointKind.SHUTDOWN)
+    fill(log, 2)
+    report = verify_database(db, keys=_keys(tmp_path), witness=witness_path(tmp_path))
+    assert report.ok, report.problem
+    assert (report.entries, report.first_seq, report.last_seq) == (12, 1, 12)
+    assert report.checkpoints == 2 and report.latest is not None and report.latest.seq == 10
+    assert [c.seq for c in stored_checkpoints(db)] == [5, 10]
+    assert [c.seq for c in witness_checkpoints(witness_path(tmp_path))[0]] == [5, 10]
+
+
+@pytest.fixture
+def signed(db: Database, tmp_path: Path) -> Database:
+    """Ten entries with checkpoints at 5 and 10."""
+    log, signer = AccessLog(db), checkpointer(db, tmp_path)
+    fill(log, 5)
+    signer.checkpoint()
+    fill(log, 5)
+    signer.checkpoint()
+    return db
+
+
+def test_a_dropped_tail_is_truncation(signed: Database, tmp_path: Path) -> None:
+    """Removing the newest entries leaves a checkpoint beyond the end."""
+    tamper(signed, "DELETE FROM access_log WHERE seq > 8")
+    problem = _check(signed, tmp_path)
+    assert problem is not None
+    assert problem.startswith("log ends at entry 8 but checkpoint signed at ")
+    assert problem.endswith("covers entry 10 (truncated)")
+
+
+def test_an_emptied_log_is_truncation(signed: Database, tmp_path: Path) -> None:
+    """Deleting every entry is not an empty log."""
+    tamper(signed, "DELETE FROM access_log")
+    assert "log is empty but checkpoint signed at" in str(_check(signed, tmp_path))
+
+
+def test_a_consistent_rewrite_contradicts_the_checkpoints(signed: Database, tmp_path: Path) -> None:
+    """Every hash recomputed after an edit: the chain holds, the signed head does not."""
+    rewrite_chain(signed, seq=3, reason="nothing to see")
+    problem = str(_check(signed, tmp_path))
+    assert problem.startswith("entry 5: differs from the checkpoint signed at ")
+    assert problem.endswith("(chain rewritten)")
+
+
+def test_deleting_checkpoints_too_is_caught_by_the_witness(
+    signed: Database, tmp_path: Path
+) -> None:
+    """An attacker who rewrites the chain and deletes the checkpoints still meets the witness."""
+    rewrite_chain(signed, seq=3, reason="nothing to see")
+    tamper(signed, "DELETE FROM chain_checkpoints")
+    assert str(_check(signed, tmp_path)).startswith("entry 5: differs from the checkpoint")
+    tamper(signed, "DELETE FROM access_log WHERE seq > 2")
+    assert "in the witness file but missing from the database (deleted)" not in str(
+        _check(signed, tmp_path)
+    )
+    assert "log ends at entry 2" in str(_check(signed, tmp_path))
+
+
+def test_a_checkpoint_deleted_from_the_database_alone_is_reported(
+    signed: Database, tmp_path: Path
+) -> None:
+    """The witness keeps every checkpoint; one gone from the table is named."""
+    tamper(signed, "DELETE FROM chain_checkpoints WHERE seq = 5")
+    problem = str(_check(signed, tmp_path))
+    assert "covering entry 5 is in the witness file but missing from the database" in problem
+
+
+def test_forged_and_altered_checkpoints_fail(signed: Database, tmp_path: Path) -> None:
+    """A checkpoint moved to another entry no longer matches its signature."""
+    tamper(signed, "UPDATE chain_checkpoints SET seq = 4 WHERE seq = 5")
+    witness_path(tmp_path).unlink()
+    assert "signature does not match (forged or altered)" in str(_check(signed, tmp_path))
+
+
+def test_a_checkpoint_from_another_key_is_named(signed: Database, tmp_path: Path) -> None:
+    """Checkpoints signed by a key this site does not hold are reported with its id."""
+    other = checkpointer(signed, tmp_path / "other")
+    fill(AccessLog(signed), 1)
+    other.checkpoint()
+    assert "signed by unknown key" in str(_check(signed, tmp_path))
+
+
+def test_without_the_key_checkpoints_cannot_be_trusted(signed: Database, tmp_path: Path) -> None:
+    """No key: verify refuses to call the log intact."""
+    report = verify_database(signed, keys={}, witness=None)
+    assert report.problem == "cannot check 2 checkpoint signatures: no signing key"
+
+
+def test_a_garbled_witness_line_is_reported(signed: Database, tmp_path: Path) -> None:
+    """The witness file is evidence too: a line that is not a checkpoint fails verification."""
+    with witness_path(tmp_path).open("a") as out:
+        out.write('{"seq": "five"}\n')
+    assert "not a checkpoint record" in str(_check(signed, tmp_path))
+
+
+def test_entries_removed_from_the_start_without_an_anchor(signed: Database, tmp_path: Path) -> None:
+    """Deleting the oldest entries is only legitimate behind a signed prune checkpoint."""
+    tamper(signed, "DELETE FROM access_log WHERE seq <= 5")
+    problem = str(_check(signed, tmp_path))
+    assert problem.startswith("entry 6: the log starts here but no signed prune checkpoint")
+
+
+def test_rows_helper_sees_the_stored_entries(signed: Database) -> None:
+    """The test helper reads what the log wrote."""
+    assert [r["seq"] for r in rows(signed)] == list(range(1, 11))
+
+
+def test_a_rotated_key_keeps_its_checkpoints_verifiable(signed: Database, tmp_path: Path) -> None:
+    """Retire the private key, keep its public half: old and new checkpoints both verify."""
+    key = tmp_path / "keys" / "access-log-ed25519.pem"
+    retired = tmp_path / "keys" / "access-log-ed25519-2026.pub.pem"
+    (tmp_path / "keys" / "access-log-ed25519.pub.pem").rename(retired)
+    key.unlink()
+    fill(AccessLog(signed), 1)
+    checkpointer(signed, tmp_path).checkpoint()  # a new key is generated and signs
+    assert len(_keys(tmp_path)) == 2
+    assert _check(signed, tmp_path) is None
+    retired.unlink()
+    assert "signed by unknown key" in str(_check(signed, tmp_path))

@@ -1,0 +1,168 @@
+"""The analytics of a site: which cameras may be analysed, their threads, and the end-date switch.
+
+A camera is analysed only while its site-file authorisation holds: enabled, with a legal basis,
+until the end of its end date (site time zone). The end is enforced twice: cameras already past
+it never start, and a scheduled job stops the others when it comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from csu.config import CameraConfig
+from csu.config.analytics import DetectionModelConfig
+from csu.scheduler import Scheduler
+from video.analytics.events import VideoAnalyticsEvent
+from video.analytics.pipeline import build_analyser
+from video.analytics.snapshots import purge_snapshots
+from video.analytics.worker import AnalysisStats, CameraAnalysis, FeedOf
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def authorisation_end(end_date: date, tz: ZoneInfo) -> datetime:
+    """The instant an authorisation ends: midnight after its last day, in the site's zone."""
+    return datetime.combine(end_date + timedelta(days=1), time.min, tz)
+
+
+@dataclass(frozen=True)
+class CameraAnalytics:
+    """A camera's analytics as the API reports them."""
+
+    camera_id: str
+    enabled: bool
+    running: bool
+    legal_basis: str | None
+    ends_at: datetime | None
+    stats: AnalysisStats | None
+
+
+class AnalyticsService:
+    """Starts an analysis thread per authorised camera; stops each at its end date."""
+
+    def __init__(
+        self,
+        cameras: Sequence[CameraConfig],
+        models: Sequence[DetectionModelConfig],
+        feed_of: FeedOf,
+        publish: Callable[[VideoAnalyticsEvent], None],
+        *,
+        data_dir: Path,
+        tz: ZoneInfo,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._configs = {c.id: c for c in cameras if c.enabled and c.analytics.enabled}
+        self._models: Mapping[str, DetectionModelConfig] = {m.id: m for m in models}
+        self._feed_of = feed_of
+        self._publish = publish
+        self._data_dir = data_dir
+        self._tz = tz
+        self._clock = clock
+        self._running: dict[str, CameraAnalysis] = {}
+        self._ended: set[str] = set()
+
+    def ends_at(self, camera_id: str) -> datetime | None:
+        """When the camera's authorisation ends, if it has analytics enabled."""
+        config = self._configs.get(camera_id)
+        if config is None or config.analytics.end_date is None:
+            return None
+        return authorisation_end(config.analytics.end_date, self._tz)
+
+    def authorised(self, camera_id: str) -> bool:
+        """Whether the camera may be analysed now."""
+        ends = self.ends_at(camera_id)
+        return ends is not None and camera_id not in self._ended and self._clock() < ends
+
+    def start(self) -> None:
+        """Start every camera whose authorisation holds now."""
+        for camera_id, config in self._configs.items():
+            if not self.authorised(camera_id):
+                log.warning("camera %s: analytics authorisation has ended; not started", camera_id)
+                continue
+            analysis = CameraAnalysis(
+                camera_id,
+                config.analytics.fps,
+                partial(build_analyser, config.analytics, self._models, self._data_dir),
+                self._feed_of,
+                self._publish,
+                self._data_dir,
+            )
+            self._running[camera_id] = analysis
+            analysis.start()
+            log.info(
+                "camera %s: analytics on until %s (%s)",
+                camera_id,
+                self.ends_at(camera_id),
+                config.analytics.legal_basis,
+            )
+
+    async def stop(self) -> None:
+        """Stop every analysis thread (joined off the event loop)."""
+        running = list(self._running.values())
+        self._running.clear()
+        await asyncio.gather(*(asyncio.to_thread(a.stop) for a in running))
+
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Register the end-date switch of every running camera, and the snapshot purge."""
+        for camera_id in self._running:
+            ends = self.ends_at(camera_id)
+            assert ends is not None  # only authorised cameras run
+            scheduler.add_at(
+                self.end,
+                job_id=f"analytics.end.{camera_id}",
+                run_at=ends,
+                kwargs={"camera_id": camera_id},
+            )
+        # A second guard for the switch: a job that fired late or not at all (clock change).
+        scheduler.add_interval(self.end_due, job_id="analytics.end_due", seconds=60)
+        scheduler.add_cron(self.purge, job_id="analytics.purge_snapshots", cron="17 3 * * *")
+
+    def end(self, camera_id: str) -> None:
+        """The authorisation has ended: stop the camera's analysis for good (blocks; a job)."""
+        self._ended.add(camera_id)
+        analysis = self._running.pop(camera_id, None)
+        if analysis is not None:
+            analysis.stop()
+            log.warning("camera %s: analytics authorisation ended; analysis stopped", camera_id)
+
+    def end_due(self) -> list[str]:
+        """End every running camera whose authorisation has run out; the ids ended."""
+        due = [c for c in list(self._running) if not self.authorised(c)]
+        for camera_id in due:
+            self.end(camera_id)
+        return due
+
+    def purge(self) -> int:
+        """Destroy event snapshots older than each camera's retention; how many days went."""
+        today = self._clock().astimezone(self._tz).date()
+        return sum(
+            purge_snapshots(self._data_dir, c.id, c.retention_days, today)
+            for c in self._configs.values()
+        )
+
+    def running(self) -> list[str]:
+        """The cameras being analysed now."""
+        return list(self._running)
+
+    def cameras(self) -> list[CameraAnalytics]:
+        """Every camera with analytics enabled in the site file, running or not."""
+        return [
+            CameraAnalytics(
+                camera_id=c.id,
+                enabled=True,
+                running=c.id in self._running,
+                legal_basis=c.analytics.legal_basis,
+                ends_at=self.ends_at(c.id),
+                stats=self._running[c.id].stats if c.id in self._running else None,
+            )
+            for c in self._configs.values()
+        ]

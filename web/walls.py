@@ -1,0 +1,246 @@
+"""Video walls over HTTP: list, layout, operator commands (push, pin, salvos)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
+from crisis.templates import UnknownTemplate, template_names
+from crisis.wall_state import WallState
+from crisis.walls import LayoutRejected, SalvoNotFound, UnknownWall, WallService
+from csu.identity.models import User
+from privacy.policy import Action, camera_allowed
+from web.deps import DbSession, Services, require, role_of
+from web.live import Granted
+
+router = APIRouter(prefix="/api/walls", tags=["walls"])
+
+Reader = Annotated[User, Depends(require(Action.WALL_READ))]
+Controller = Annotated[User, Depends(require(Action.WALL_CONTROL))]
+SalvoName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:-]+$")]
+
+
+def get_walls(services: Services) -> WallService:
+    """The wall service."""
+    return services.walls
+
+
+Walls = Annotated[WallService, Depends(get_walls)]
+
+
+class WallOut(BaseModel):
+    """A wall of the site file and where its layout stands."""
+
+    id: str
+    name: str
+    grid: tuple[int, int]
+    rendition: str
+    version: int
+    mode: str
+    crisis_id: int | None
+
+
+class LayoutIn(BaseModel):
+    """A whole layout, or just a template name to start the wall afresh from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str | None = Field(default=None, max_length=32)
+    cols: int | None = Field(default=None, ge=1, le=MAX_SIDE, description="Default: the wall's.")
+    rows: int | None = Field(default=None, ge=1, le=MAX_SIDE, description="Default: the wall's.")
+    tiles: list[Tile] | None = Field(default=None, max_length=MAX_SIDE * MAX_SIDE)
+
+
+class PushIn(BaseModel):
+    """What to show on the tile covering cell (x, y): a camera, an incident (its nearest camera
+    you may view, or its timeline with kind 'timeline'), or a panel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x: int = Field(ge=0, lt=MAX_SIDE)
+    y: int = Field(ge=0, lt=MAX_SIDE)
+    kind: TileKind = TileKind.CAMERA
+    camera_id: str | None = Field(default=None, max_length=64)
+    incident_id: int | None = None
+    text: str | None = Field(default=None, max_length=2000)
+
+
+class PinIn(BaseModel):
+    """Pin or unpin the tile covering cell (x, y)."""
+
+    x: int = Field(ge=0, lt=MAX_SIDE)
+    y: int = Field(ge=0, lt=MAX_SIDE)
+    pinned: bool = True
+
+
+class SalvoIn(BaseModel):
+    """Save the wall's current layout under this name."""
+
+    name: SalvoName
+
+
+class SalvoOut(BaseModel):
+    """A saved layout."""
+
+    name: str
+    layout: Layout
+    saved_at: datetime
+    saved_by: str
+
+
+@contextmanager
+def _answers() -> Iterator[None]:
+    """The wall service's refusals as HTTP answers."""
+    try:
+        yield
+    except UnknownWall as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except SalvoNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except LayoutRejected as exc:
+        code = status.HTTP_403_FORBIDDEN if exc.forbidden else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise HTTPException(code, str(exc)) from None
+    except UnknownTemplate as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
+def viewer_check(user: User, granted: frozenset[str]) -> Callable[[str], bool]:
+    """Whether the user may watch a camera live: what a tile they choose may show."""
+    role = role_of(user)
+    return lambda camera_id: (
+        user.active and camera_allowed(role, Action.LIVE_VIEW, camera_id, granted)
+    )
+
+
+def _out(walls: WallService, state: WallState) -> WallOut:
+    config = walls.config(state.wall_id)
+    return WallOut(
+        id=state.wall_id,
+        name=state.name,
+        grid=config.grid,
+        rendition=state.rendition,
+        version=state.version,
+        mode=state.mode,
+        crisis_id=state.crisis_id,
+    )
+
+
+@router.get("", response_model=list[WallOut])
+def list_walls(_user: Reader, walls: Walls) -> list[WallOut]:
+    """The site's walls with their layout's version and mode."""
+    return [_out(walls, s) for s in walls.states()]
+
+
+@router.get("/templates", response_model=list[str])
+def list_templates(_user: Reader) -> list[str]:
+    """The layout templates a wall can start from."""
+    return template_names()
+
+
+@router.get("/{wall_id}/layout", response_model=WallState)
+def get_layout(wall_id: str, _user: Reader, walls: Walls) -> WallState:
+    """The wall's current layout and its version."""
+    with _answers():
+        return walls.state(wall_id)
+
+
+@router.put("/{wall_id}/layout", response_model=WallState)
+async def put_layout(
+    wall_id: str, body: LayoutIn, user: Controller, granted: Granted, walls: Walls
+) -> WallState:
+    """Replace the layout (free tiles are then filled for the situation), or apply a template."""
+    with _answers():
+        if body.tiles is None:
+            if body.template is None:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT, "send tiles, a template, or both"
+                )
+            return await walls.use_template(wall_id, body.template, by=user.username)
+        config = walls.config(wall_id)
+        layout = Layout(
+            cols=body.cols or config.cols,
+            rows=body.rows or config.rows,
+            template=body.template or "grid",
+            tiles=tuple(body.tiles),
+        )
+        return await walls.set_layout(
+            wall_id, layout, by=user.username, may_view=viewer_check(user, granted)
+        )
+
+
+@router.post("/{wall_id}/push", response_model=WallState)
+async def push(
+    wall_id: str, body: PushIn, user: Controller, granted: Granted, walls: Walls
+) -> WallState:
+    """Show a camera, an incident or a panel on one tile."""
+    content = Tile(
+        x=body.x,
+        y=body.y,
+        kind=body.kind,
+        camera_id=body.camera_id,
+        incident_id=body.incident_id,
+        text=body.text,
+    )
+    with _answers():
+        return await walls.push(
+            wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(user, granted)
+        )
+
+
+@router.post("/{wall_id}/pin", response_model=WallState)
+async def pin(
+    wall_id: str, body: PinIn, user: Controller, granted: Granted, walls: Walls
+) -> WallState:
+    """Pin a tile (the automatic layout never moves it) or unpin it."""
+    with _answers():
+        return await walls.pin(
+            wall_id,
+            body.x,
+            body.y,
+            pinned=body.pinned,
+            by=user.username,
+            may_view=viewer_check(user, granted),
+        )
+
+
+@router.get("/{wall_id}/salvos", response_model=list[SalvoOut])
+def list_salvos(wall_id: str, session: DbSession, _user: Reader, walls: Walls) -> list[SalvoOut]:
+    """The wall's saved layouts."""
+    with _answers():
+        rows = walls.salvos(session, wall_id)
+    return [SalvoOut(name=n, layout=lay, saved_at=at, saved_by=by) for n, lay, at, by in rows]
+
+
+@router.post("/{wall_id}/salvos", response_model=SalvoOut, status_code=status.HTTP_201_CREATED)
+async def save_salvo(wall_id: str, body: SalvoIn, user: Controller, walls: Walls) -> SalvoOut:
+    """Save the wall's current layout as a salvo."""
+    with _answers():
+        layout, at = await walls.save_salvo(wall_id, body.name, by=user.username)
+    return SalvoOut(name=body.name, layout=layout, saved_at=at, saved_by=user.username)
+
+
+@router.post("/{wall_id}/salvos/{name}/recall", response_model=WallState)
+async def recall_salvo(
+    wall_id: str, name: str, user: Controller, granted: Granted, walls: Walls
+) -> WallState:
+    """Put a salvo back on the wall."""
+    with _answers():
+        return await walls.recall_salvo(
+            wall_id, name, by=user.username, may_view=viewer_check(user, granted)
+        )
+
+
+@router.delete("/{wall_id}/salvos/{name}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_salvo(wall_id: str, name: str, _user: Controller, walls: Walls) -> Response:
+    """Forget a salvo."""
+    with _answers():
+        await walls.delete_salvo(wall_id, name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
