@@ -8,7 +8,6 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -26,7 +25,7 @@ EXIT_BROKEN = 1
 EXIT_USAGE = 2
 
 
-def add_audit_commands(commands: Any) -> None:
+def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `audit verify` and `audit export` on the `csu` subcommands."""
     audit = commands.add_parser("audit", help="check and export the access log")
     actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
