@@ -39,6 +39,7 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -846,6 +847,8 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.port, args.database_url, args.http, args.loop, args.flush_s)
         return
+    if importlib.util.find_spec("websockets") is None:
+        parser.error("WS /api/events needs the websockets package (uvicorn[standard] brings it)")
     opts = Options(
         seconds=args.seconds,
         warmup_s=args.warmup,

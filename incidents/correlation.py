@@ -137,6 +137,9 @@ class Correlator:
         """Where this alarm belongs; call `joined` or `opened` with the outcome afterwards."""
         place = self.position_of(facts)
         for rule in self.rules:
+            # Most rules cannot apply to this type at all: skip them before scanning incidents.
+            if not fnmatch.fnmatchcase(facts.type, rule.second):
+                continue
             for incident in self._candidates(facts.occurred_at, rule.window_s):
                 earlier = next((t for t in incident.types if rule.relates(t, facts.type)), None)
                 if earlier and self._close_enough(rule, incident, facts, place):

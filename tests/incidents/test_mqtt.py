@@ -141,8 +141,10 @@ async def test_alarms_through_the_local_mosquitto(stack: tuple[Database, EventBu
     db, bus = stack
     run = uuid.uuid4().hex[:8]
     topic = f"hyperviseur/alarms/{run}"
+    # A source id of its own: the feed's MQTT client id derives from it, and the shared broker
+    # would knock out another run's client with the same id.
     source = AlarmSourceConfig(
-        id="hypervisor", kind="mqtt", url="mqtt://127.0.0.1:1883", topic=f"{topic}/#"
+        id=f"hypervisor-{run}", kind="mqtt", url="mqtt://127.0.0.1:1883", topic=f"{topic}/#"
     )
     service = IncidentService(db, bus, [], sources=[source])
     await service.start()
