@@ -9,27 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from csu.db import Database
-from privacy.access_log.chain import SORTED_FIELDS, TIME_FIELDS
+from privacy.access_log.chain import CHAINED_FIELDS, SORTED_FIELDS, TIME_FIELDS
 
 # What the verifier reads: the hashed fields in canonical order, then the two links.
 CHAIN_COLUMNS = (*SORTED_FIELDS, "prev_hash", "hash")
-ENTRY_COLUMNS = (
-    "seq",
-    "at",
-    "action",
-    "user",
-    "role",
-    "camera_id",
-    "span_start",
-    "span_end",
-    "reason",
-    "requisition",
-    "client",
-    "outcome",
-    "details",
-    "prev_hash",
-    "hash",
-)
+ENTRY_COLUMNS = (*CHAINED_FIELDS, "prev_hash", "hash")
 BATCH = 10_000
 
 
