@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser("analyze", help="run the video analytics on a file (for tuning)")
     analyze.add_argument("video", type=Path, metavar="VIDEO")
-    analyze.add_argument("--rules", type=Path, metavar="FILE", help="YAML rules (see docs)")
+    analyze.add_argument(
+        "--rules", type=Path, metavar="FILE", help="YAML: input_size, privacy_zones, rules (README)"
+    )
     # Read as text and checked by the command, so that a bad value is one plain error line.
     analyze.add_argument("--fps", default="5", metavar="N", help="frames analysed a second")
     analyze.set_defaults(run=_run_analyze)
