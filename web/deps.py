@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from csu.identity import service as identity
 from csu.identity.models import User
@@ -37,8 +38,8 @@ def get_session(services: Services) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session)]
 
 
-def bearer_token(request: Request) -> str | None:
-    """The token from `Authorization: Bearer`, else from the session cookie."""
+def bearer_token(request: HTTPConnection) -> str | None:
+    """The token from `Authorization: Bearer`, else from the session cookie (HTTP or WebSocket)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():

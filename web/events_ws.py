@@ -6,24 +6,17 @@ from fastapi import APIRouter, WebSocket, status
 
 from csu.identity import service as identity
 from csu.identity.roles import Role
-from web.deps import SESSION_COOKIE
+from web.deps import bearer_token
 from web.services import AppServices
 
 router = APIRouter(tags=["events"])
-
-
-def _token(websocket: WebSocket) -> str | None:
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return websocket.cookies.get(SESSION_COOKIE)
 
 
 @router.websocket("/api/events")
 async def events(websocket: WebSocket) -> None:
     """Live alarms, incident changes and camera status (Bearer header or session cookie)."""
     services: AppServices = websocket.app.state.services
-    token = _token(websocket)
+    token = bearer_token(websocket)
     role: Role | None = None
     if token:
         with services.db.session() as session:

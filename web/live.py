@@ -39,7 +39,8 @@ def granted_cameras(user: CurrentUser, session: DbSession) -> frozenset[str]:
 Granted = Annotated[frozenset[str], Depends(granted_cameras)]
 
 
-async def _offer_text(request: Request) -> str:
+async def read_sdp_offer(request: Request) -> str:
+    """The WHEP offer as text: 415 unless application/sdp, 413 if too big, 400 if not UTF-8."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != SDP:
         raise HTTPException(
@@ -78,7 +79,7 @@ async def whep_offer(
     camera_id: str, request: Request, user: CurrentUser, granted: Granted, live: Live
 ) -> Response:
     """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows)."""
-    offer = await _offer_text(request)
+    offer = await read_sdp_offer(request)
     try:
         session = await live.open(
             camera_id,

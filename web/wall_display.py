@@ -26,9 +26,8 @@ from csu.identity.roles import Role
 from privacy.policy import Action, role_allows
 from privacy.renditions import rendition_for
 from video.live import CameraNotFound, InvalidOffer, RenditionUnavailable
-from video.live.offer import MAX_OFFER_BYTES
-from web.deps import SESSION_COOKIE, Services, client_address, require
-from web.live import SDP, Granted, Live
+from web.deps import Services, bearer_token, client_address, require
+from web.live import SDP, Granted, Live, read_sdp_offer
 
 router = APIRouter(tags=["walls"])
 
@@ -58,16 +57,9 @@ def wall_asset(name: str) -> Response:
     return FileResponse(ASSETS / name, media_type=ASSET_TYPES[name])
 
 
-def _token(websocket: WebSocket) -> str | None:
-    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return websocket.cookies.get(SESSION_COOKIE)
-
-
 def _may_read_walls(websocket: WebSocket) -> bool:
     services = websocket.app.state.services
-    token = _token(websocket)
+    token = bearer_token(websocket)
     if not token:
         return False
     with services.db.session() as session:
@@ -118,23 +110,6 @@ async def _read(websocket: WebSocket, feed: WallFeed, walls: WallService, wall_i
             feed.offer(walls.state(wall_id))
 
 
-async def _offer_text(request: Request) -> str:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != SDP:
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"a WHEP offer must be sent as {SDP}"
-        )
-    body = await request.body()
-    if len(body) > MAX_OFFER_BYTES:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"SDP offer larger than {MAX_OFFER_BYTES} bytes"
-        )
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from None
-
-
 @router.post(
     "/api/walls/{wall_id}/cameras/{camera_id}/whep",
     status_code=status.HTTP_201_CREATED,
@@ -160,7 +135,7 @@ async def wall_whep(
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )
-    offer = await _offer_text(request)
+    offer = await read_sdp_offer(request)
     rendition = rendition_for(
         anonymised_viewer=user.anonymised_view,
         anonymised_display=state.rendition == "anonymised",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from csu.app import create_app
@@ -96,3 +102,24 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     response = client.post("/api/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@contextmanager
+def served(app: FastAPI, start_timeout: float = 30.0) -> Iterator[str]:
+    """Run the app under a real uvicorn on a free port in a thread; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()

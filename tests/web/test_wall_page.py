@@ -8,22 +8,19 @@ test-artifacts/.
 from __future__ import annotations
 
 import re
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
 from tests.conftest import require_service
-from tests.web.conftest import PASSWORD, seed_accounts
+from tests.web.conftest import PASSWORD, seed_accounts, served
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_walls import WALL_SITE
 
@@ -59,20 +56,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{folder / 'csu.db'}"
     seed_accounts(url)
     app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(WALL_SITE))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "server did not start"
-    yield Server(f"http://127.0.0.1:{port}")
-    uv.should_exit = True
-    thread.join(20)
-    sock.close()
+    with served(app) as base:
+        yield Server(base)
 
 
 def token(server: Server, username: str) -> str:

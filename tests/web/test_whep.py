@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,7 +13,6 @@ import av
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -25,7 +22,7 @@ from csu.settings import Settings
 from privacy.access_log import AccessLogEntry
 from privacy.masking import MASK_COLOUR
 from privacy.renditions import Rendition
-from tests.web.conftest import PASSWORD, SITE, seed_accounts
+from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
 from video.scenes import make_scene
 from web.services import AppServices
 
@@ -49,20 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{folder / 'csu.db'}"
     seed_accounts(url)
     app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(SITE))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "server did not start"
-    yield Server(f"http://127.0.0.1:{port}", app.state.services)
-    uv.should_exit = True
-    thread.join(20)
-    sock.close()
+    with served(app) as base:
+        yield Server(base, app.state.services)
 
 
 @pytest.fixture
