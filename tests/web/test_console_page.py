@@ -100,10 +100,10 @@ def pixel(page: Any, where: tuple[float, float]) -> list[int]:
 
 def check_live_video_is_masked(page: Any) -> None:
     """The street tile plays (its clock advances) and its privacy zone is the mask colour."""
-    page.wait_for_function(f"document.querySelector(\"{STREET}\")?.currentTime > 0.5")
-    before = page.evaluate(f"document.querySelector(\"{STREET}\").currentTime")
+    page.wait_for_function(f'document.querySelector("{STREET}")?.currentTime > 0.5')
+    before = page.evaluate(f'document.querySelector("{STREET}").currentTime')
     page.wait_for_timeout(1500)
-    assert page.evaluate(f"document.querySelector(\"{STREET}\").currentTime") > before + 0.5
+    assert page.evaluate(f'document.querySelector("{STREET}").currentTime') > before + 0.5
     inside, outside = pixel(page, INSIDE_ZONE), pixel(page, OUTSIDE_ZONE)
     mask = list(reversed(MASK_COLOUR))  # BGR in the pipeline, RGB on the canvas
     assert max(abs(a - b) for a, b in zip(inside, mask, strict=True)) <= 14, inside
@@ -254,4 +254,23 @@ def test_an_operator_gets_no_audit(browser: Any, server: Server) -> None:
         page.wait_for_selector(".error-message")
     else:
         assert response.status == 404
+    page.context.close()
+
+
+def test_a_privacy_officer_is_sent_away_from_the_console(browser: Any, server: Server) -> None:
+    """Signing in leads the privacy officer to the audit; the console sends them there too."""
+    page = new_page(browser)
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "privacy_officer")
+    page.fill("#password", "test-password-1")
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{server.url}/audit")
+    page.goto(f"{server.url}/console")
+    page.wait_for_url(f"{server.url}/audit")
+    assert page.locator("video").count() == 0
+    refused = page.evaluate(
+        "fetch('/api/cameras/cam-street/whep', {method: 'POST', headers: "
+        "{'Content-Type': 'application/sdp'}, body: 'v=0'}).then(r => r.status)"
+    )
+    assert refused == 403
     page.context.close()

@@ -1,5 +1,5 @@
 // The operator console: queue, incident, cameras and map, all live over WS /api/events.
-import { api, logout, me, showError } from "/static/common/api.js";
+import { api, homeOf, logout, me, showError } from "/static/common/api.js";
 import { tickClock } from "/static/common/dom.js";
 import { drawMap, mapConfig } from "/static/common/map.js";
 import { reconnectingSocket } from "/static/common/ws.js";
@@ -44,12 +44,15 @@ function redraw() {
     cameras: [...grid.cameras.values()],
     markers,
     settings,
+    width: mapPane.clientWidth,
+    height: mapPane.clientHeight,
     onSelect: (kind, id) => (kind === "camera" ? grid.show([id], "From the map") : queue.select(Number(id))),
   });
   mapPane.replaceChildren(svg);
 }
 
 const redrawSoon = later(redraw);
+new ResizeObserver(redrawSoon).observe(mapPane);
 const refreshIncidentSoon = later(() => view.refresh());
 
 /** Read everything again: at start, and after every reconnection (events may have been missed). */
@@ -125,6 +128,7 @@ window.addEventListener("csu:reconnected", resyncSoon);
 
 async function start() {
   const user = await me();
+  if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
   await resync();

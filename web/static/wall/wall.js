@@ -94,7 +94,7 @@ function cameraTile(node, tile) {
 
 async function fill(node, tile) {
   try {
-    const body = await PANELS[tile.kind](tile);
+    const body = await PANELS[tile.kind](tile, node);
     node.replaceChildren(body);
   } catch (error) {
     if (error.status === 401) return;
@@ -130,11 +130,12 @@ const PANELS = {
       el("li", { class: entry.kind }, when(entry.at), `${entry.author || "csu"}: ${entry.text}`));
     return list(`Crisis: ${crisis.title}`, items);
   },
-  async map() {
+  async map(_tile, node) {
     const incidents = (await api("/api/incidents"))
       .filter((i) => !["resolved", "closed"].includes(i.status) && i.lon != null);
     const markers = incidents.map((i) => ({ id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, severity: i.severity }));
-    return drawMap({ cameras: [...cameras.values()], markers, settings: await mapConfig() });
+    const size = { width: node.clientWidth, height: node.clientHeight };
+    return drawMap({ cameras: [...cameras.values()], markers, settings: await mapConfig(), ...size });
   },
 };
 
