@@ -154,9 +154,24 @@ def test_operator_watches_acknowledges_and_escalates(browser: Any, server: Serve
     refusal = page.wait_for_selector("[data-control=acknowledge] + .error-message")
     assert refusal.inner_text() == f"Incident {incident} is acknowledged, not new"
 
+    note_and_tick(page, server, headers, incident)
     escalate_and_watch_the_wall(page, browser, server, incident)
     push_to_a_wall(page, server, headers)
     page.context.close()
+
+
+def note_and_tick(page: Any, server: Server, headers: dict[str, str], incident: int) -> None:
+    """`n` writes a note, `1` ticks the first procedure step; both reach the server."""
+    page.keyboard.press("n")
+    page.keyboard.type("lamps off on both sides")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#incident li[data-kind=note]")
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")
+    page.wait_for_selector("#incident [data-control=step-0]:checked")
+    answer = httpx.get(f"{server.url}/api/incidents/{incident}", headers=headers).json()
+    assert answer["procedure"][0]["done"] and answer["procedure"][0]["by"] == "operator"
+    assert any(e["text"] == "lamps off on both sides" for e in answer["timeline"])
 
 
 def escalate_and_watch_the_wall(page: Any, browser: Any, server: Server, incident: int) -> None:

@@ -49,18 +49,20 @@ export class IncidentView {
 
   /** Carry out an action; errors appear next to the control (anchor) that asked for it. */
   async act(body, anchor, reasonTitle = null) {
-    if (!this.incident) return;
+    if (!this.incident) return false;
     try {
       const summary = await api(`/api/incidents/${this.incident.id}/actions`, { method: "POST", body });
       clearError(this.anchor(anchor));
       this.hooks.onChanged(summary);
       await this.refresh();
+      return true;
     } catch (error) {
       if (needsReason(error) && !body.text) {
         const text = await askReason(reasonTitle || "Reason required", error.detail);
         if (text) return this.act({ ...body, text }, anchor, reasonTitle);
       }
       showError(this.anchor(anchor), error);
+      return false;
     }
   }
 
@@ -101,6 +103,19 @@ export class IncidentView {
   }
 
   render() {
+    // A refresh must not lose a note being typed, nor the keyboard focus.
+    const note = this.root.querySelector("[data-control=note]");
+    const draft = note && note.value;
+    const focused = document.activeElement && this.root.contains(document.activeElement)
+      ? document.activeElement.dataset.control : null;
+    this.draw();
+    const again = this.root.querySelector("[data-control=note]");
+    if (draft && again) again.value = draft;
+    const control = focused && this.root.querySelector(`[data-control="${focused}"]`);
+    if (control) control.focus();
+  }
+
+  draw() {
     const i = this.incident;
     const facts = [`#${i.id}`, i.type, i.severity, i.status.replace("_", " "),
       i.assignee ? `assigned to ${i.assignee}` : null, i.escalated ? "escalated" : null].filter(Boolean);
@@ -173,7 +188,11 @@ export class IncidentView {
       event.preventDefault();
       const text = input.value.trim();
       if (!text) return showError(input, "a note needs text");
-      await this.act({ action: "note", text }, "note");
+      input.value = ""; // sent: a refresh must not bring it back as a draft
+      if (!(await this.act({ action: "note", text }, "note"))) {
+        const again = this.root.querySelector("[data-control=note]");
+        if (again) again.value = text;
+      }
     });
     return el("section", {}, el("h2", {}, "Notes"), form);
   }
