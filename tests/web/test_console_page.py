@@ -8,6 +8,7 @@ Playwright's executable path, screenshots in test-artifacts/.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -288,4 +289,53 @@ def test_a_privacy_officer_is_sent_away_from_the_console(browser: Any, server: S
         "{'Content-Type': 'application/sdp'}, body: 'v=0'}).then(r => r.status)"
     )
     assert refused == 403
+    page.context.close()
+
+
+MAP_JS = """async ([settings]) => {
+  const { drawMap } = await import('/static/common/map.js');
+  const camera = { id: 'c', name: 'East', status: 'online', location: { lat: 47.47, lon: -0.55 },
+                   view: { bearing_deg: 90, fov_deg: 60, range_m: 100 } };
+  const svg = drawMap({ cameras: [camera], markers: [{ id: 7, lat: 47.4705, lon: -0.5495,
+                        label: '#7', severity: 'high' }], settings, width: 800, height: 600 });
+  const box = (selector) => { const node = svg.querySelector(selector);
+    return node ? [node.getAttribute('cx'), node.getAttribute('cy')].map(Number) : null; };
+  const cone = svg.querySelector('.map-fov').getAttribute('points').trim().split(' ')
+    .map((p) => p.split(',').map(Number));
+  return { background: svg.dataset.background, camera: box('.map-camera circle'),
+           marker: box('.map-marker circle'), cone,
+           streets: svg.querySelectorAll('.map-street').length,
+           tiles: [...svg.querySelectorAll('image')].map((i) => i.getAttribute('href')) };
+}"""
+
+
+def slippy_tile(lat: float, lon: float, zoom: int) -> tuple[int, int]:
+    """The standard tile numbers of a point."""
+    n = 2**zoom
+    rad = math.radians(lat)
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(rad)) / math.pi) / 2 * n)
+    return x, y
+
+
+def test_the_map_draws_fields_of_view_on_each_background(browser: Any, server: Server) -> None:
+    """A camera looking east gets its cone to the east; streets or site tiles or a grid under it."""
+    page = new_page(browser)
+    page.goto(f"{server.url}/login")
+    grid = page.evaluate(MAP_JS, [{}])
+    assert grid["background"] == "grid" and grid["streets"] == 0 and grid["tiles"] == []
+    (cx, cy), arc = grid["camera"], grid["cone"][1:]
+    assert grid["cone"][0] == pytest.approx([cx, cy])
+    assert all(x > cx for x, _ in arc)  # bearing 90: east, to the right
+    assert min(y for _, y in arc) < cy < max(y for _, y in arc)  # 60 degrees about the axis
+    assert grid["marker"][0] > cx  # the marker lies east of the camera too
+
+    street = {"streets": [{"name": "A", "points": [[47.47, -0.551], [47.47, -0.549]]}]}
+    assert page.evaluate(MAP_JS, [street])["streets"] == 1
+    url = "/tiles/{z}/{x}/{y}.png"
+    tiled = page.evaluate(MAP_JS, [{"tile_url": url}])
+    assert tiled["background"] == "tiles" and tiled["tiles"]
+    zoom = int(tiled["tiles"][0].split("/")[2])
+    x, y = slippy_tile(47.47, -0.55, zoom)
+    assert f"/tiles/{zoom}/{x}/{y}.png" in tiled["tiles"]
     page.context.close()
