@@ -267,7 +267,9 @@ def test_an_operator_gets_no_audit(browser: Any, server: Server) -> None:
     response = page.goto(f"{server.url}/audit")
     assert response is not None
     if response.status == 200:  # once the audit page exists, it must say no and show nothing
-        page.wait_for_selector(".error-message")
+        refusal = page.wait_for_selector("#not-allowed:not([hidden]), .error-message")
+        assert "not allowed" in refusal.inner_text().lower()
+        assert page.locator("#page").count() == 0 or page.locator("#page").is_hidden()
     else:
         assert response.status == 404
     page.context.close()
