@@ -19,8 +19,9 @@ function gathered(pc) {
 }
 
 /**
- * Play a WHEP endpoint in a <video>; retries after failures. onProblem(words) and onPlaying()
- * report what happens. video.dataset.state is connecting, playing or error. Returns stop().
+ * Play a WHEP endpoint in a <video>; retries after failures, not after refusals.
+ * onProblem(words, final) and onPlaying() report what happens; video.dataset.state is
+ * connecting, playing or error. Returns stop().
  */
 export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {} } = {}) {
   Object.assign(video, { muted: true, autoplay: true, playsInline: true });
@@ -35,11 +36,11 @@ export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {
     if (session) fetch(session, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(() => {});
     session = null;
   };
-  const again = (why) => {
+  const again = (why, final = false) => {
     video.dataset.state = "error";
-    onProblem(why);
+    onProblem(why, final);
     close();
-    if (!stopped && !retry) retry = setTimeout(() => { retry = null; play(); }, RETRY_MS);
+    if (!stopped && !final && !retry) retry = setTimeout(() => { retry = null; play(); }, RETRY_MS);
   };
   const play = async () => {
     if (stopped) return;
@@ -67,7 +68,8 @@ export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {
       if (stopped || pc !== peer) return close();
       await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
     } catch (error) {
-      if (error.status !== 401) again(error.detail || String(error.message || error));
+      // A refusal (no right to this camera, no such camera) will not change by trying again.
+      if (error.status !== 401) again(error.detail || String(error.message || error), [403, 404].includes(error.status));
     }
   };
   const onPlay = () => {
@@ -97,8 +99,8 @@ export function liveTile(node, url, labelText, labelClass = "label") {
   const problem = el("p", { class: "problem", hidden: true });
   node.append(video, label, problem);
   return playWhep(video, url, {
-    onProblem: (why) => {
-      problem.textContent = `No video: ${why}. Retrying…`;
+    onProblem: (why, final) => {
+      problem.textContent = `No video: ${why}.${final ? "" : " Retrying…"}`;
       problem.hidden = false;
     },
     onPlaying: () => { problem.hidden = true; },
