@@ -24,9 +24,10 @@ one subscriber keep) was pushed with the first frame whose running total reaches
 timed this way; the alarms listed by external id in the frames (the newest 50 of a window) give a
 cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 100 ms):
 the first event after a quiet window goes out at once, later ones wait up to 100 ms to be merged,
-so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured over the time from the first measured send to the
-push of the last one, so a backlog counts against it. Server CPU is user + system time of the
-server process (all threads) over that same time, sampled every 50 ms.
+so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured
+over the time from the first measured send to the push of the last one, so a backlog counts against
+it. Server CPU is user + system time of the server process (all threads) over that same time,
+sampled every 50 ms.
 
 The HTTP and WebSocket implementations are uvicorn's `auto` choice unless `--http`/`--loop` say
 otherwise (httptools and uvloop when `uvicorn[standard]` is installed); WebSockets need the
