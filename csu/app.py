@@ -29,6 +29,7 @@ from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
 from privacy.access_log.subscribers import log_identity_events
+from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
@@ -37,7 +38,7 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, audit, auth, cameras, events_ws, incidents, live, logbook, system
+from web import admin, alarms, audit, auth, cameras, events_ws, incidents, live, logbook, system
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
@@ -100,6 +101,7 @@ def create_app(
         crisis_router,
         audit.router,
         analytics_router,
+        admin.router,
     )
     for router in routers:
         app.include_router(router)
@@ -181,6 +183,7 @@ async def start_services(
         audit=lawful.audit,
         lawful=lawful,
         analytics=analytics,
+        accounts=AccountAdmin(db, access_log, {c.id for c in site.cameras}),
     )
 
 

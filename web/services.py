@@ -14,6 +14,7 @@ from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService
 from privacy.access_log import AccessLog
+from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
@@ -42,3 +43,4 @@ class AppServices:
     audit: AuditService
     lawful: LawfulAccess
     analytics: AnalyticsService
+    accounts: AccountAdmin
