@@ -38,7 +38,19 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import admin, alarms, audit, auth, cameras, events_ws, incidents, live, logbook, system
+from web import (
+    admin,
+    alarms,
+    audit,
+    auth,
+    cameras,
+    events_ws,
+    incidents,
+    live,
+    logbook,
+    pages,
+    system,
+)
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
@@ -102,9 +114,11 @@ def create_app(
         audit.router,
         analytics_router,
         admin.router,
+        pages.router,
     )
     for router in routers:
         app.include_router(router)
+    pages.mount_static(app)
     return app
 
 
