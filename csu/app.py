@@ -48,6 +48,7 @@ from web import (
     incidents,
     live,
     logbook,
+    oversight_pages,
     pages,
     system,
 )
@@ -115,6 +116,7 @@ def create_app(
         analytics_router,
         admin.router,
         pages.router,
+        oversight_pages.router,
     )
     for router in routers:
         app.include_router(router)
