@@ -21,6 +21,14 @@ function pointsText(points) {
 }
 
 function render() {
+  renderOverlay();
+  $("zone-list").replaceChildren(...state.zones.map(zoneItem));
+  $("zone-close").disabled = state.draft.length < 3;
+  $("zone-undo").disabled = state.draft.length === 0;
+  $("zone-cancel").disabled = state.draft.length === 0;
+}
+
+function renderOverlay() {
   const overlay = $("zone-overlay");
   const nodes = state.zones.map((zone, index) =>
     shape("polygon", {
@@ -36,10 +44,6 @@ function render() {
   overlay.replaceChildren(...nodes);
   overlay.dataset.zones = String(state.zones.length);
   overlay.dataset.draft = String(state.draft.length);
-  $("zone-list").replaceChildren(...state.zones.map(zoneItem));
-  $("zone-close").disabled = state.draft.length < 3;
-  $("zone-undo").disabled = state.draft.length === 0;
-  $("zone-cancel").disabled = state.draft.length === 0;
 }
 
 function zoneItem(zone, index) {
@@ -56,8 +60,9 @@ function zoneItem(zone, index) {
     state.selected = null;
     render();
   });
-  item.addEventListener("mouseenter", () => { state.selected = index; render(); });
-  item.addEventListener("mouseleave", () => { state.selected = null; render(); });
+  // Hovering a zone in the list shows which polygon it is (the list itself stays put).
+  item.addEventListener("mouseenter", () => { state.selected = index; renderOverlay(); });
+  item.addEventListener("mouseleave", () => { state.selected = null; renderOverlay(); });
   item.append(remove);
   return item;
 }
