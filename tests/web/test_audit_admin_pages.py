@@ -252,7 +252,11 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.wait_for_selector("#zone-overlay[data-zones='0']")
     page.wait_for_function("document.querySelector('#zone-snapshot').naturalWidth === 1280")
     box = page.locator("#zone-overlay").bounding_box()
+    picture = page.locator("#zone-snapshot").bounding_box()
     assert box is not None and box["width"] > 600
+    # The overlay lies exactly on the picture: where one clicks is where the zone goes.
+    assert picture is not None
+    assert all(abs(box[k] - picture[k]) <= 1 for k in ("x", "y", "width", "height"))
     for x, y in NEW_ZONE:
         page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
     page.wait_for_selector("#zone-overlay[data-draft='4']")

@@ -346,7 +346,7 @@ def test_verification_status_is_cached_and_finds_tampering(client: TestClient) -
     assert "(start)" in status["latest_checkpoint"]
     again = client.get("/api/audit/verify", headers=officer).json()
     assert again["checked_at"] == status["checked_at"]
-    tamper(services_of(client).db, "UPDATE access_log SET user = 'nobody' WHERE seq = 2")
+    tamper(services_of(client).db, "UPDATE access_log SET reason = 'edited' WHERE seq = 2")
     stale = client.get("/api/audit/verify", headers=officer).json()
     assert stale["ok"] is True and stale["checked_at"] == status["checked_at"]
     fresh = client.get("/api/audit/verify", params={"fresh": "true"}, headers=officer).json()

@@ -9,6 +9,7 @@ import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
 const $ = (id) => document.getElementById(id);
 const ALL = "*";
 let cameras = [];
+let myName = null;
 
 function analyticsText(a) {
   if (!a.configured) return "off";
@@ -123,7 +124,8 @@ function userRow(user) {
     grants.addEventListener("click", () => openGrantEditor(row, user));
     const off = el("button", { type: "button", class: "danger deactivate" }, "Deactivate");
     off.addEventListener("click", () => deactivate(user, off));
-    actions.append(grants, " ", off);
+    // One's own account is closed by another administrator, never by oneself.
+    actions.append(grants, " ", ...(user.username === myName ? [] : [off]));
   }
   const state = user.active ? "active" : "deactivated";
   row.append(
@@ -177,6 +179,7 @@ async function createUser(event) {
 async function start() {
   const who = await signedInAs(["admin"], "the administration pages are for administrators only");
   if (!who) return;
+  myName = who.username;
   await loadCameras();
   cameraChoices($("nu-cameras"), []);
   $("new-user").addEventListener("submit", createUser);
