@@ -20,4 +20,3 @@ def healthz() -> dict[str, str]:
 def metrics(services: Services) -> Response:
     """Prometheus text format."""
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)
-

@@ -6,6 +6,19 @@ import { el } from "./dom.js";
 const PROBE_MS = 2000;
 let probe = null;
 
+const HOME = {
+  operator: "/console",
+  supervisor: "/console",
+  crisis: "/console",
+  admin: "/admin",
+  privacy_officer: "/audit",
+};
+
+/** The page made for a role. */
+export function homeOf(role) {
+  return HOME[role] || "/console";
+}
+
 /** A refusal or failure of the API, with the server's own explanation. */
 export class ApiError extends Error {
   constructor(status, detail) {

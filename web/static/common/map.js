@@ -4,9 +4,7 @@
 import { api } from "./api.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const WIDTH = 1000;
-const HEIGHT = 700;
-const MARGIN = 60;
+const MARGIN = 40;
 const EARTH_M = 40075016.686;
 let config = null;
 
@@ -38,16 +36,17 @@ function cone(camera) {
   return fov >= 360 ? arc : [[lat, lon], ...arc];
 }
 
-function frame(points) {
+function frame(points, width, height) {
   // Scale and shift so every point fits the drawing, keeping the map's shape.
   const xs = points.map((p) => p[0]);
   const ys = points.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const minimum = 300 / EARTH_M; // never zoom closer than about 300 m across
-  const scale = Math.min((WIDTH - 2 * MARGIN) / Math.max(x1 - x0, minimum), (HEIGHT - 2 * MARGIN) / Math.max(y1 - y0, minimum));
+  const scale = Math.min((width - 2 * MARGIN) / Math.max(x1 - x0, minimum), (height - 2 * MARGIN) / Math.max(y1 - y0, minimum));
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
-  return { scale, project: ([x, y]) => [WIDTH / 2 + (x - cx) * scale, HEIGHT / 2 + (y - cy) * scale], cx, cy };
+  const project = ([x, y]) => [width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale];
+  return { scale, project, cx, cy, width, height };
 }
 
 function adder(svg) {
@@ -61,14 +60,15 @@ function adder(svg) {
 }
 
 function tiles(add, view, url) {
+  const { width, height } = view;
   // Slippy-map tiles of the site's own server, at the zoom nearest the drawing's scale.
   const zoom = Math.max(0, Math.min(19, Math.round(Math.log2(view.scale / 256))));
   const n = 2 ** zoom;
   const size = view.scale / n;
-  const worldX = (px) => view.cx + (px - WIDTH / 2) / view.scale;
-  const worldY = (py) => view.cy + (py - HEIGHT / 2) / view.scale;
-  for (let tx = Math.floor(worldX(0) * n); tx <= Math.floor(worldX(WIDTH) * n); tx += 1) {
-    for (let ty = Math.floor(worldY(0) * n); ty <= Math.floor(worldY(HEIGHT) * n); ty += 1) {
+  const worldX = (px) => view.cx + (px - width / 2) / view.scale;
+  const worldY = (py) => view.cy + (py - height / 2) / view.scale;
+  for (let tx = Math.floor(worldX(0) * n); tx <= Math.floor(worldX(width) * n); tx += 1) {
+    for (let ty = Math.floor(worldY(0) * n); ty <= Math.floor(worldY(height) * n); ty += 1) {
       const [x, y] = view.project([tx / n, ty / n]);
       const href = url.replace("{z}", zoom).replace("{x}", tx).replace("{y}", ty);
       add("image", { href, x, y, width: size + 0.5, height: size + 0.5, class: "tile-image" });
@@ -77,7 +77,8 @@ function tiles(add, view, url) {
 }
 
 function background(add, view, settings) {
-  add("rect", { x: 0, y: 0, width: WIDTH, height: HEIGHT, class: "map-ground" });
+  const { width, height } = view;
+  add("rect", { x: 0, y: 0, width, height, class: "map-ground" });
   if (settings.tile_url) {
     tiles(add, view, settings.tile_url);
     return "tiles";
@@ -89,18 +90,20 @@ function background(add, view, settings) {
     }
     return "streets";
   }
-  for (let x = 0; x <= WIDTH; x += 50) add("line", { x1: x, y1: 0, x2: x, y2: HEIGHT, class: "map-grid" });
-  for (let y = 0; y <= HEIGHT; y += 50) add("line", { x1: 0, y1: y, x2: WIDTH, y2: y, class: "map-grid" });
+  for (let x = 0; x <= width; x += 40) add("line", { x1: x, y1: 0, x2: x, y2: height, class: "map-grid" });
+  for (let y = 0; y <= height; y += 40) add("line", { x1: 0, y1: y, x2: width, y2: y, class: "map-grid" });
   return "grid";
 }
 
 /**
  * Draw cameras ({id, name, status, location, view}) and markers ({id, lat, lon, label,
- * severity, kind}); onSelect(kind, id) runs when one is clicked. Returns the <svg>.
+ * severity, kind}) in a drawing of width x height (the pane's pixels, so that text keeps its
+ * size); onSelect(kind, id) runs when one is clicked. Returns the <svg>.
  */
-export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null }) {
+export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null, width: w = 1000, height: h = 700 }) {
+  const [width, height] = [Math.max(w, 200), Math.max(h, 150)];
   const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT}`);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("class", "map");
   const add = adder(svg);
   const placed = cameras.filter((c) => c.location);
@@ -114,7 +117,7 @@ export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = 
     for (const street of settings.streets || []) points.push(...street.points.map(([lat, lon]) => mercator(lat, lon)));
   }
   if (!points.length) points.push([0.5, 0.5]);
-  const view = frame(points);
+  const view = frame(points, width, height);
   svg.dataset.background = background(add, view, settings);
   const select = (node, kind, id) => {
     node.dataset.kind = kind;
@@ -128,18 +131,18 @@ export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = 
   for (const camera of placed) {
     const [x, y] = view.project(mercator(camera.location.lat, camera.location.lon));
     const group = add("g", { class: `map-camera status-${camera.status}` });
-    add("circle", { cx: x, cy: y, r: 9 }, null, group);
-    const anchor = x > WIDTH - 250 ? { x: x - 12, "text-anchor": "end" } : { x: x + 12 };
+    add("circle", { cx: x, cy: y, r: 7 }, null, group);
+    const anchor = x > width * 0.75 ? { x: x - 10, "text-anchor": "end" } : { x: x + 10 };
     add("text", { ...anchor, y: y + 5 }, camera.name, group);
     select(group, "camera", camera.id);
   }
   for (const marker of markers) {
     const [x, y] = view.project(mercator(marker.lat, marker.lon));
     const group = add("g", { class: `map-marker ${marker.kind || "incident"} sev-${marker.severity || "low"}` });
-    add("circle", { cx: x, cy: y, r: 16 }, null, group);
-    add("text", { x: x + 18, y: y - 12 }, marker.label, group);
+    add("circle", { cx: x, cy: y, r: 13 }, null, group);
+    add("text", { x: x + 15, y: y - 10 }, marker.label, group);
     select(group, marker.kind || "incident", marker.id);
   }
-  if (settings.attribution) add("text", { x: WIDTH - 8, y: HEIGHT - 8, "text-anchor": "end", class: "map-attribution" }, settings.attribution);
+  if (settings.attribution) add("text", { x: width - 8, y: height - 8, "text-anchor": "end", class: "map-attribution" }, settings.attribution);
   return svg;
 }

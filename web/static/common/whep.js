@@ -1,6 +1,7 @@
 // Live video over WHEP (RFC 9725): one offer with every candidate, the answer, and a session URL
 // that is DELETEd when the player stops (so the server stops encoding and logs the end).
 import { api } from "./api.js";
+import { el } from "./dom.js";
 
 const RETRY_MS = 3000;
 const GATHER_MS = 2000;
@@ -84,6 +85,24 @@ export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {
   players.add(stop);
   play();
   return stop;
+}
+
+/**
+ * Fill a tile with a live video, its label and a line saying why video is missing, if it is.
+ * Returns stop().
+ */
+export function liveTile(node, url, labelText, labelClass = "label") {
+  const video = el("video", { "data-state": "connecting" });
+  const label = el("div", { class: labelClass }, labelText);
+  const problem = el("p", { class: "problem", hidden: true });
+  node.append(video, label, problem);
+  return playWhep(video, url, {
+    onProblem: (why) => {
+      problem.textContent = `No video: ${why}. Retrying…`;
+      problem.hidden = false;
+    },
+    onPlaying: () => { problem.hidden = true; },
+  });
 }
 
 // Leaving the page ends every live session at once rather than when the server times them out.

@@ -1,13 +1,6 @@
 // Sign in, then go on to the page asked for, or the page made for the user's role.
-import { clearError, login, me, showError } from "/static/common/api.js";
+import { clearError, homeOf, login, me, showError } from "/static/common/api.js";
 
-const HOME = {
-  operator: "/console",
-  supervisor: "/console",
-  crisis: "/console",
-  privacy_officer: "/audit",
-  admin: "/admin",
-};
 const form = document.getElementById("login");
 const submit = document.getElementById("submit");
 
@@ -15,7 +8,7 @@ function destination(role) {
   // Only a path on this site: never send a user elsewhere from a link's parameter.
   const next = new URLSearchParams(location.search).get("next");
   if (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")) return next;
-  return HOME[role] || "/console";
+  return homeOf(role);
 }
 
 form.addEventListener("submit", async (event) => {

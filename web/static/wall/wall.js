@@ -4,7 +4,7 @@
 import { api, me } from "/static/common/api.js";
 import { el, tickClock, when } from "/static/common/dom.js";
 import { drawMap, mapConfig } from "/static/common/map.js";
-import { playWhep } from "/static/common/whep.js";
+import { liveTile } from "/static/common/whep.js";
 import { reconnectingSocket } from "/static/common/ws.js";
 
 const wallId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
@@ -84,28 +84,17 @@ function build(tile, signature) {
 // --- camera tiles: live WHEP video through the wall's endpoint --------------------------------
 
 function cameraTile(node, tile) {
-  const video = el("video", { "data-state": "connecting" });
   const camera = cameras.get(tile.camera_id);
-  const label = el("div", { class: tile.incident_id ? "label incident" : "label" });
-  label.textContent = (camera ? camera.name : tile.camera_id) +
-    (tile.incident_id ? ` · incident ${tile.incident_id}` : "");
-  const problem = el("p", { class: "problem", hidden: true });
-  node.append(video, label, problem);
+  const text = (camera ? camera.name : tile.camera_id) + (tile.incident_id ? ` · incident ${tile.incident_id}` : "");
   const path = `/api/walls/${encodeURIComponent(wallId)}/cameras/${encodeURIComponent(tile.camera_id)}/whep`;
-  return playWhep(video, path, {
-    onProblem: (why) => {
-      problem.textContent = `No video: ${why}. Retrying…`;
-      problem.hidden = false;
-    },
-    onPlaying: () => { problem.hidden = true; },
-  });
+  return liveTile(node, path, text, tile.incident_id ? "label incident" : "label");
 }
 
 // --- panels ---------------------------------------------------------------------------------
 
 async function fill(node, tile) {
   try {
-    const body = await PANELS[tile.kind](tile);
+    const body = await PANELS[tile.kind](tile, node);
     node.replaceChildren(body);
   } catch (error) {
     if (error.status === 401) return;
@@ -141,11 +130,12 @@ const PANELS = {
       el("li", { class: entry.kind }, when(entry.at), `${entry.author || "csu"}: ${entry.text}`));
     return list(`Crisis: ${crisis.title}`, items);
   },
-  async map() {
+  async map(_tile, node) {
     const incidents = (await api("/api/incidents"))
       .filter((i) => !["resolved", "closed"].includes(i.status) && i.lon != null);
     const markers = incidents.map((i) => ({ id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, severity: i.severity }));
-    return drawMap({ cameras: [...cameras.values()], markers, settings: await mapConfig() });
+    const size = { width: node.clientWidth, height: node.clientHeight };
+    return drawMap({ cameras: [...cameras.values()], markers, settings: await mapConfig(), ...size });
   },
 };
 
