@@ -174,7 +174,7 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.fill("#f-user", "operator")
     page.fill("#f-action", "video.*")
     page.click("#search-button")
-    page.wait_for_function("document.querySelector('#page-info').textContent.includes('of 4')")
+    page.wait_for_function("document.querySelector('#page-info').textContent.endsWith(' of 4')")
     rows = cell_texts(page, "#results")
     seen = sorted((r[4], r[5], r[6]) for r in rows)
     assert seen == [
@@ -190,7 +190,11 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.fill("#f-action", "")
     page.select_option("#f-outcome", "denied")
     page.click("#search-button")
-    page.wait_for_selector("#results tbody tr td.action")
+    page.wait_for_function(
+        "(() => { const rows = [...document.querySelectorAll('#results tbody tr')];"
+        " return rows.length > 0 && rows.every(r => r.cells[2].textContent === 'privacy_officer'"
+        " && r.cells[6].textContent === 'denied'); })()"
+    )
     denied = {(r[4], r[5]) for r in cell_texts(page, "#results")}
     assert {("video.snapshot", "cam-street"), ("video.live", "cam-street")} <= denied
     page.wait_for_selector("#summary tbody tr[data-key='cam-street']")
