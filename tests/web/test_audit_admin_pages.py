@@ -344,3 +344,22 @@ def test_the_admin_creates_an_account_and_grants_a_camera(base_url: str, browser
     page.wait_for_selector(f"{row}.inactive")
     assert httpx.get(f"{base_url}/api/cameras", headers=night).status_code == 401
     page.context.close()
+
+
+def test_the_audit_page_shows_a_lost_server_and_recovers(base_url: str, browser: Any) -> None:
+    """Server unreachable: banner and a plain error by the button; back: both go, rows return."""
+    page = signed_in_page(browser, base_url, "privacy_officer", "/audit")
+    page.wait_for_selector("#results tbody tr")
+    page.route("**/api/**", lambda route: route.abort("connectionrefused"))
+    page.route("**/healthz", lambda route: route.abort("connectionrefused"))
+    page.click("#search-button")
+    page.wait_for_selector("#banner:not([hidden])")
+    error = page.wait_for_selector("#search-button + .error-message")
+    assert error.inner_text() == "The csu server cannot be reached"
+    page.screenshot(path=str(ARTIFACTS / "audit-offline.png"))
+    page.unroute("**/api/**")
+    page.unroute("**/healthz")
+    page.wait_for_selector("#banner", state="hidden")
+    page.wait_for_selector("#search-button + .error-message", state="detached")
+    assert page.eval_on_selector_all("#results tbody tr", "rows => rows.length") > 0
+    page.context.close()
