@@ -19,6 +19,7 @@ from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.jobs import purge_expired_tokens
 from csu.identity.site_sync import apply_authorisations
+from csu.identity.token_cache import TokenCache
 from csu.metrics import Metrics
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
@@ -29,6 +30,7 @@ from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
 from privacy.access_log.subscribers import log_identity_events
+from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
@@ -37,7 +39,20 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, audit, auth, cameras, events_ws, incidents, live, logbook, pages, system
+from web import (
+    admin,
+    alarms,
+    audit,
+    auth,
+    cameras,
+    events_ws,
+    incidents,
+    live,
+    logbook,
+    oversight_pages,
+    pages,
+    system,
+)
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
@@ -104,7 +119,9 @@ def create_app(
         crisis_router,
         audit.router,
         analytics_router,
+        admin.router,
         pages.router,
+        oversight_pages.router,
     )
     for router in routers:
         app.include_router(router)
@@ -170,6 +187,7 @@ async def start_services(
     metrics.add_collector(lambda: camera_metrics(camera_service))
     metrics.add_collector(lambda: _bus_metrics(bus))
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
+    tokens = TokenCache()
     return AppServices(
         settings=settings,
         site=site,
@@ -187,6 +205,10 @@ async def start_services(
         audit=lawful.audit,
         lawful=lawful,
         analytics=analytics,
+        accounts=AccountAdmin(
+            db, access_log, {c.id for c in site.cameras}, sessions_ended=tokens.clear
+        ),
+        tokens=tokens,
     )
 
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 
 from privacy.access_log import Outcome
+from privacy.audit.export import ExportFormat, export_lines
 from privacy.audit.search import MAX_PAGE, AccessQuery
 from privacy.audit.service import AccessPage
 from privacy.audit.summary import ActivitySummary, SummaryBy
+from privacy.audit.verification import VerificationStatus
 from web.deps import CurrentUser, Services, client_address
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 DEFAULT_SUMMARY_DAYS = 7
+EXPORT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
 
 
 def _unprocessable(exc: ValidationError | ValueError) -> HTTPException:
@@ -90,3 +95,49 @@ def activity_summary(
     except ValueError as exc:
         raise _unprocessable(exc) from exc
     return SummaryOut(by=by, since=start, until=end, items=items)
+
+
+def _period(since: datetime | None, until: datetime | None) -> None:
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise _unprocessable(ValueError(f"{name} needs a timezone (e.g. ...Z)"))
+    if since is not None and until is not None and since >= until:
+        raise _unprocessable(ValueError("since must be before until"))
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
+)
+def export_access_log(
+    request: Request,
+    actor: CurrentUser,
+    services: Services,
+    format: ExportFormat = ExportFormat.CSV,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> StreamingResponse:
+    """The access log in [since, until) as CSV or JSON Lines; the export is logged first."""
+    _period(since, until)
+    rows = services.audit.export(
+        actor=actor, client=client_address(request), since=since, until=until, fmt=format
+    )
+    name = f"access-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{format.value}"
+    return StreamingResponse(
+        export_lines(rows, format),
+        media_type=EXPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/verify", response_model=VerificationStatus)
+async def verify_chain(
+    request: Request, actor: CurrentUser, services: Services, fresh: bool = False
+) -> VerificationStatus:
+    """The last verification of the hash chain and its signatures; `fresh=true` runs a new one."""
+    client = client_address(request)
+    # Verification reads the whole log: it runs on a worker thread, never on the event loop.
+    return await to_thread.run_sync(
+        lambda: services.audit.verification(actor=actor, client=client, fresh=fresh)
+    )

@@ -15,6 +15,7 @@ from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService
 from privacy.access_log import AccessLog
+from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
@@ -43,4 +44,5 @@ class AppServices:
     audit: AuditService
     lawful: LawfulAccess
     analytics: AnalyticsService
+    accounts: AccountAdmin
     tokens: TokenCache = field(default_factory=TokenCache)

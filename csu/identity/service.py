@@ -78,6 +78,27 @@ def grant_cameras(
     return result
 
 
+def replace_grants(
+    session: Session, *, user: User, grants: dict[str, datetime | None]
+) -> list[CameraGrant]:
+    """Make the user's authorisations exactly these (camera id -> expiry or None)."""
+    for grant in grants_for(session, user=user):
+        if grant.camera_id not in grants:
+            session.delete(grant)
+    session.flush()
+    result = []
+    for camera_id, expires_at in grants.items():
+        result += grant_cameras(session, user=user, cameras=[camera_id], expires_at=expires_at)
+    return result
+
+
+def deactivate_user(session: Session, *, user: User) -> None:
+    """Close the account for good (it stays, for the log's sake) and end its sessions."""
+    user.active = False
+    session.add(user)
+    revoke_user_tokens(session, user=user)
+
+
 def grants_for(session: Session, *, user: User) -> list[CameraGrant]:
     """Every camera authorisation of the user, expired ones included."""
     return list(session.exec(select(CameraGrant).where(CameraGrant.user_id == user.id)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TextIO
 
@@ -26,20 +27,33 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: ExportFormat) -> int:
-    """Write the rows in the format; returns how many were written."""
-    count = 0
+def export_lines(rows: Iterable[dict[str, Any]], fmt: ExportFormat) -> Iterator[str]:
+    """The export as lines of text (header first for CSV), for writing or streaming."""
     if fmt is ExportFormat.CSV:
-        writer = csv.DictWriter(out, fieldnames=ENTRY_COLUMNS, lineterminator="\n")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=ENTRY_COLUMNS, lineterminator="\n")
         writer.writeheader()
+        yield buffer.getvalue()
         for row in rows:
+            buffer.seek(0)
+            buffer.truncate()
             writer.writerow(_plain(row))
-            count += 1
-        return count
+            yield buffer.getvalue()
+        return
     for row in rows:
         doc = _plain(row)
         # details is stored as JSON text; JSON Lines readers get it as an object.
         doc["details"] = json.loads(doc["details"])
-        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        yield json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def write_export(rows: Iterable[dict[str, Any]], out: TextIO, fmt: ExportFormat) -> int:
+    """Write the rows in the format; returns how many were written."""
+    lines = export_lines(rows, fmt)
+    if fmt is ExportFormat.CSV:
+        out.write(next(lines))
+    count = 0
+    for line in lines:
+        out.write(line)
         count += 1
     return count

@@ -16,6 +16,7 @@ from privacy.access_log import AccessLog
 from privacy.access_log.checkpoints import Checkpointer, CheckpointKind, witness_path
 from privacy.access_log.signing import load_or_create_signer
 from privacy.audit.service import AuditService
+from privacy.audit.verification import ChainVerification
 from privacy.retention.access_log import prune_job
 from privacy.retention.changes import log_retention_change, retention_policy
 from privacy.retention.footage import FootageStore, purge_footage
@@ -79,7 +80,11 @@ def start_lawful_access(
                 "access_log": access_log,
             },
         )
-    return LawfulAccess(audit=AuditService(db, access_log, zone), checkpointer=checkpointer)
+    verification = ChainVerification(
+        db, key_path=settings.signing_key_path(), witness=witness_path(settings.data_dir)
+    )
+    audit = AuditService(db, access_log, zone, verification=verification)
+    return LawfulAccess(audit=audit, checkpointer=checkpointer)
 
 
 def stop_lawful_access(lawful: LawfulAccess) -> None:

@@ -13,16 +13,19 @@ from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.rows import stream_rows
+from privacy.audit.export import ExportFormat
 from privacy.audit.search import AccessQuery, AuditEntry, search_entries
 from privacy.audit.stats import DEFAULT_THRESHOLDS, Thresholds
 from privacy.audit.summary import ActivitySummary, SummaryBy, summarise
 from privacy.audit.unusual import unusual_flags
+from privacy.audit.verification import ChainVerification, VerificationStatus
 from privacy.guard import RIGHT_NAMES, AccessDenied
 from privacy.policy import Action, role_allows
 
 SEARCH = "audit.search"
 SUMMARY = "audit.summary"
 EXPORT = "audit.export"
+VERIFY = "audit.verify"
 MAX_SUMMARY_DAYS = 366
 
 
@@ -42,11 +45,13 @@ class AuditService:
         access_log: AccessLog,
         zone: tzinfo,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        verification: ChainVerification | None = None,
     ) -> None:
         self._db = db
         self._log = access_log
         self._zone = zone
         self._thresholds = thresholds
+        self._verification = verification
 
     def search(self, *, actor: User, client: str | None, query: AccessQuery) -> AccessPage:
         """Matching entries with their unusual-access flags; logged before it is answered."""
@@ -74,6 +79,34 @@ class AuditService:
         )
         self._record(actor, client, SUMMARY, {"filters": filters, "groups": len(found)})
         return found
+
+    def export(
+        self,
+        *,
+        actor: User,
+        client: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        fmt: ExportFormat,
+    ) -> Iterator[dict[str, Any]]:
+        """The entries in [since, until) in chain order, once the export itself is logged."""
+        filters = {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "format": fmt.value,
+        }
+        self._authorise(actor, client, EXPORT, filters)
+        self._record(actor, client, EXPORT, {"filters": filters})
+        return stream_rows(self._db, since=since, until=until)
+
+    def verification(self, *, actor: User, client: str | None, fresh: bool) -> VerificationStatus:
+        """The last chain verification, or a new one (slow: call it off the event loop)."""
+        if self._verification is None:
+            raise RuntimeError("chain verification is not configured")
+        self._authorise(actor, client, VERIFY, {"fresh": fresh})
+        self._record(actor, client, VERIFY, {"fresh": fresh})
+        last = self._verification.last
+        return last if last is not None and not fresh else self._verification.run()
 
     def _authorise(
         self, actor: User, client: str | None, action: str, filters: dict[str, Any]

@@ -17,6 +17,7 @@ from csu.config import parse_site
 from csu.identity.roles import Role
 from csu.settings import Settings
 from privacy.access_log import AccessRecord, Outcome
+from tests.privacy.tamper import tamper
 from tests.web.conftest import SITE, login, seed_accounts, services_of
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -296,3 +297,61 @@ def test_site_file_authorisations_are_logged_as_permission_changes(
         "cam-street": "2030-01-31T23:59:59.999999+00:00",
         "cam-plaza": "2030-01-31T23:59:59.999999+00:00",
     }
+
+
+def test_export_streams_the_period_as_csv_or_jsonl_and_is_logged(client: TestClient) -> None:
+    """Both formats carry the entries of the period with their hashes; the export is logged."""
+    base = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    _seed(
+        client,
+        [
+            (base + timedelta(hours=i), AccessRecord(action="video.live", user="operator"))
+            for i in range(3)
+        ],
+    )
+    officer = login(client, "privacy_officer")
+    period = {"since": "2026-11-20T09:30:00Z", "until": "2026-11-20T12:00:00Z"}
+    csv_answer = client.get(
+        "/api/audit/export", params={**period, "format": "csv"}, headers=officer
+    )
+    assert csv_answer.status_code == 200, csv_answer.text
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_answer.headers["content-disposition"]
+    header, *lines = csv_answer.text.strip().split("\n")
+    assert header.split(",")[:3] == ["seq", "at", "action"]
+    assert len(lines) == 2 and all(",video.live,operator," in line for line in lines)
+    jsonl = client.get("/api/audit/export", params={**period, "format": "jsonl"}, headers=officer)
+    docs = [json.loads(line) for line in jsonl.text.strip().split("\n")]
+    assert [d["at"][:19] for d in docs] == ["2026-11-20T10:00:00", "2026-11-20T11:00:00"]
+    assert all(len(d["hash"]) == 64 and isinstance(d["details"], dict) for d in docs)
+    exports = [e for e in _entries(client, "audit.export") if e["user"] == "privacy_officer"]
+    formats = [json.loads(e["details"])["filters"]["format"] for e in exports]
+    assert formats == ["csv", "jsonl"]
+    bad = client.get("/api/audit/export", params={"format": "xml"}, headers=officer)
+    assert bad.status_code == 422 and "csv" in bad.json()["detail"]
+    naive = client.get("/api/audit/export", params={"since": "2026-11-20T09:00"}, headers=officer)
+    assert naive.status_code == 422 and "timezone" in naive.json()["detail"]
+    refused = client.get("/api/audit/export", headers=login(client, "admin"))
+    assert refused.status_code == 403
+
+
+def test_verification_status_is_cached_and_finds_tampering(client: TestClient) -> None:
+    """An intact chain verifies; the cached answer is reused until a fresh run finds the edit."""
+    officer = login(client, "privacy_officer")
+    first = client.get("/api/audit/verify", headers=officer)
+    assert first.status_code == 200, first.text
+    status = first.json()
+    assert status["ok"] is True and status["problem"] is None
+    assert status["entries"] >= 1 and status["checkpoints"] >= 1
+    assert "(start)" in status["latest_checkpoint"]
+    again = client.get("/api/audit/verify", headers=officer).json()
+    assert again["checked_at"] == status["checked_at"]
+    tamper(services_of(client).db, "UPDATE access_log SET reason = 'edited' WHERE seq = 2")
+    stale = client.get("/api/audit/verify", headers=officer).json()
+    assert stale["ok"] is True and stale["checked_at"] == status["checked_at"]
+    fresh = client.get("/api/audit/verify", params={"fresh": "true"}, headers=officer).json()
+    assert fresh["ok"] is False and fresh["checked_at"] > status["checked_at"]
+    assert fresh["problem"] == "entry 2: content does not match its hash (edited)"
+    asked = [json.loads(e["details"])["fresh"] for e in _entries(client, "audit.verify")]
+    assert asked == [False, False, False, True]
+    assert client.get("/api/audit/verify", headers=login(client, "operator")).status_code == 403

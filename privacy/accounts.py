@@ -1,0 +1,269 @@
+"""Account administration: every change is written to the access log before it takes effect."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Set
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlmodel import Session
+
+from csu.config.authorisations import USER_PATTERN
+from csu.db import Database
+from csu.identity import service as identity
+from csu.identity.models import CameraGrant, User
+from csu.identity.roles import ALL_CAMERAS, Role
+from privacy.access_log import AccessLog, AccessRecord, Outcome
+from privacy.access_log.grants import GRANTS_CHANGED
+from privacy.access_log.subscribers import account_created_record
+from privacy.guard import RIGHT_NAMES, AccessDenied
+from privacy.policy import Action, role_allows
+
+USER_DEACTIVATED = "admin.user_deactivated"
+MIN_PASSWORD = 10
+MAX_CAMERAS = 500
+
+
+class UnknownAccount(LookupError):
+    """No account has that username."""
+
+
+class AccountConflict(Exception):
+    """The change clashes with the accounts as they are (duplicate, deactivated...)."""
+
+
+class GrantOut(BaseModel):
+    """One camera authorisation as administration shows it."""
+
+    camera_id: str
+    expires_at: datetime | None
+    expired: bool
+
+
+class AccountOut(BaseModel):
+    """An account and its authorisations (never its password hash)."""
+
+    username: str
+    role: Role
+    active: bool
+    anonymised_view: bool
+    created_at: datetime
+    grants: list[GrantOut]
+
+
+class GrantChange(BaseModel):
+    """The cameras an account may see ('*' alone for all) until an optional expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cameras: list[str] = Field(default_factory=list, max_length=MAX_CAMERAS)
+    expires_at: datetime | None = Field(default=None, description="UTC unless it says otherwise.")
+
+    @field_validator("cameras")
+    @classmethod
+    def _one_star(cls, cameras: list[str]) -> list[str]:
+        cleaned = list(dict.fromkeys(c.strip() for c in cameras if c.strip()))
+        if ALL_CAMERAS in cleaned and len(cleaned) > 1:
+            raise ValueError("cameras: '*' (all cameras) must be the only entry")
+        return cleaned
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if aware <= datetime.now(UTC):
+            raise ValueError(f"expires_at: {aware.isoformat()} is in the past")
+        return aware.astimezone(UTC)
+
+
+class NewAccount(GrantChange):
+    """A named account to create, with its first authorisations."""
+
+    username: str = Field(pattern=USER_PATTERN, max_length=64)
+    role: Role
+    password: str = Field(min_length=MIN_PASSWORD, max_length=256)
+    anonymised_view: bool = False
+
+    @model_validator(mode="after")
+    def _no_video_for_the_officer(self) -> NewAccount:
+        # The privacy officer audits access to video and never gets any.
+        if self.role is Role.PRIVACY_OFFICER and self.cameras:
+            raise ValueError("cameras: a privacy officer is granted no camera")
+        return self
+
+
+class AccountAdmin:
+    """Creates accounts, sets their camera authorisations and closes them, logging first."""
+
+    def __init__(
+        self,
+        db: Database,
+        access_log: AccessLog,
+        cameras: Set[str],
+        *,
+        sessions_ended: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
+        self._log = access_log
+        self._cameras = frozenset(cameras)
+        # Told when an account's sessions end, so no cached token outlives the account.
+        self._sessions_ended = sessions_ended
+        # One change at a time, so the check, the log entry and the change stay together.
+        self._lock = threading.Lock()
+
+    def accounts(self) -> list[AccountOut]:
+        """Every account with its authorisations, by username."""
+        with self._db.session() as session:
+            return [_out(session, u) for u in identity.list_users(session)]
+
+    def create(self, *, actor: User, client: str | None, account: NewAccount) -> AccountOut:
+        """Create the account; the creation is logged before the account exists."""
+        details = {"username": account.username, "role": account.role.value}
+        with self._lock:
+            self._authorise(actor, client, "admin.user_created", details)
+            self._check_cameras(account.cameras)
+            with self._db.session() as session:
+                if identity.get_user(session, username=account.username) is not None:
+                    raise AccountConflict(f"user '{account.username}' already exists")
+            self._log.append(
+                account_created_record(
+                    username=account.username,
+                    role=account.role.value,
+                    cameras=account.cameras,
+                    expires_at=_iso(account.expires_at),
+                    actor=actor.username,
+                    extra={
+                        "via": "administration",
+                        "anonymised_view": account.anonymised_view,
+                        "client": client,
+                    },
+                )
+            )
+            with self._db.session() as session:
+                user = identity.create_user(
+                    session,
+                    username=account.username,
+                    role=account.role,
+                    password=account.password,
+                    cameras=account.cameras,
+                    expires_at=account.expires_at,
+                    anonymised_view=account.anonymised_view,
+                )
+                session.flush()
+                return _out(session, user)
+
+    def set_grants(
+        self, *, actor: User, client: str | None, username: str, change: GrantChange
+    ) -> AccountOut:
+        """Replace the account's authorisations; logged with before and after first."""
+        with self._lock:
+            self._authorise(actor, client, GRANTS_CHANGED, {"username": username})
+            self._check_cameras(change.cameras)
+            with self._db.session() as session:
+                user = self._changeable(session, username)
+                if Role(user.role) is Role.PRIVACY_OFFICER and change.cameras:
+                    raise ValueError("cameras: a privacy officer is granted no camera")
+                before = _plain_grants(identity.grants_for(session, user=user))
+                after = {c: _iso(change.expires_at) for c in change.cameras}
+                self._log.append(
+                    self._record(
+                        actor,
+                        client,
+                        GRANTS_CHANGED,
+                        {"username": username, "before": before, "after": after},
+                    )
+                )
+                grants = {c: change.expires_at for c in change.cameras}
+                identity.replace_grants(session, user=user, grants=grants)
+                return _out(session, user)
+
+    def deactivate(self, *, actor: User, client: str | None, username: str) -> AccountOut:
+        """Close the account and end its sessions; logged first."""
+        with self._lock:
+            self._authorise(actor, client, USER_DEACTIVATED, {"username": username})
+            if username == actor.username:
+                raise AccountConflict("you cannot deactivate your own account")
+            with self._db.session() as session:
+                user = self._changeable(session, username)
+                self._log.append(
+                    self._record(actor, client, USER_DEACTIVATED, {"username": username})
+                )
+                identity.deactivate_user(session, user=user)
+                closed = _out(session, user)
+            self._sessions_ended()
+            return closed
+
+    def _changeable(self, session: Session, username: str) -> User:
+        user = identity.get_user(session, username=username)
+        if user is None:
+            raise UnknownAccount(f"no user '{username}'")
+        if not user.active:
+            raise AccountConflict(f"user '{username}' is deactivated")
+        return user
+
+    def _check_cameras(self, cameras: list[str]) -> None:
+        unknown = [c for c in cameras if c != ALL_CAMERAS and c not in self._cameras]
+        if unknown:
+            raise ValueError(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
+
+    def _authorise(
+        self, actor: User, client: str | None, action: str, details: dict[str, Any]
+    ) -> None:
+        if actor.active and role_allows(Role(actor.role), Action.USER_ADMIN):
+            return
+        self._log.append(self._record(actor, client, action, details, Outcome.DENIED))
+        raise AccessDenied(f"no {RIGHT_NAMES[Action.USER_ADMIN]} right")
+
+    @staticmethod
+    def _record(
+        actor: User,
+        client: str | None,
+        action: str,
+        details: dict[str, Any],
+        outcome: Outcome = Outcome.GRANTED,
+    ) -> AccessRecord:
+        return AccessRecord(
+            action=action,
+            user=actor.username,
+            role=actor.role,
+            client=client,
+            outcome=outcome,
+            details={**details, "source": "administration"},
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _aware(moment).astimezone(UTC).isoformat() if moment else None
+
+
+def _plain_grants(grants: list[CameraGrant]) -> dict[str, str | None]:
+    return {g.camera_id: _iso(g.expires_at) for g in grants}
+
+
+def _out(session: Session, user: User) -> AccountOut:
+    now = datetime.now(UTC)
+    grants = sorted(identity.grants_for(session, user=user), key=lambda g: g.camera_id)
+    return AccountOut(
+        username=user.username,
+        role=Role(user.role),
+        active=user.active,
+        anonymised_view=user.anonymised_view,
+        created_at=_aware(user.created_at),
+        grants=[
+            GrantOut(
+                camera_id=g.camera_id,
+                expires_at=_aware(g.expires_at) if g.expires_at else None,
+                expired=g.expires_at is not None and _aware(g.expires_at) <= now,
+            )
+            for g in grants
+        ],
+    )

@@ -1,0 +1,129 @@
+"""Administration over HTTP: accounts and their camera authorisations, and the cameras' settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel
+
+from csu.identity.models import User
+from privacy.accounts import (
+    AccountConflict,
+    AccountOut,
+    GrantChange,
+    NewAccount,
+    UnknownAccount,
+)
+from privacy.policy import Action
+from web.deps import CurrentUser, Services, client_address, require
+
+router = APIRouter(prefix="/api", tags=["administration"])
+
+Admin = Annotated[User, Depends(require(Action.USER_ADMIN))]
+
+
+def _problem(exc: Exception) -> HTTPException:
+    if isinstance(exc, UnknownAccount):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+    if isinstance(exc, AccountConflict):
+        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+
+@router.get("/users", response_model=list[AccountOut])
+def list_users(_admin: Admin, services: Services) -> list[AccountOut]:
+    """Every account with its role, state and camera authorisations (with expiry)."""
+    return services.accounts.accounts()
+
+
+@router.post("/users", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
+def create_user(
+    body: NewAccount, request: Request, actor: CurrentUser, services: Services
+) -> AccountOut:
+    """Create a named account; the creation is logged before the account exists."""
+    try:
+        return services.accounts.create(actor=actor, client=client_address(request), account=body)
+    except (UnknownAccount, AccountConflict, ValueError) as exc:
+        raise _problem(exc) from exc
+
+
+@router.put("/users/{username}/grants", response_model=AccountOut)
+def set_grants(
+    username: str, body: GrantChange, request: Request, actor: CurrentUser, services: Services
+) -> AccountOut:
+    """Replace the account's camera authorisations; logged with before and after first."""
+    try:
+        return services.accounts.set_grants(
+            actor=actor, client=client_address(request), username=username, change=body
+        )
+    except (UnknownAccount, AccountConflict, ValueError) as exc:
+        raise _problem(exc) from exc
+
+
+@router.post("/users/{username}/deactivate", response_model=AccountOut)
+def deactivate_user(
+    username: str, request: Request, actor: CurrentUser, services: Services
+) -> AccountOut:
+    """Close the account and end its sessions; logged first."""
+    try:
+        return services.accounts.deactivate(
+            actor=actor, client=client_address(request), username=username
+        )
+    except (UnknownAccount, AccountConflict, ValueError) as exc:
+        raise _problem(exc) from exc
+
+
+class CameraAnalyticsState(BaseModel):
+    """Whether the camera is analysed, and under which authorisation."""
+
+    configured: bool
+    running: bool
+    legal_basis: str | None
+    ends_at: datetime | None
+    error: str | None
+
+
+class CameraAdminOut(BaseModel):
+    """A camera's settings as administration sees them (its stream address is never shown)."""
+
+    id: str
+    name: str
+    enabled: bool
+    status: str
+    status_reason: str | None
+    fps: float
+    retention_days: int
+    zones: list[list[list[float]]]
+    analytics: CameraAnalyticsState
+
+
+@router.get("/admin/cameras", response_model=list[CameraAdminOut])
+def admin_cameras(_admin: Admin, services: Services) -> list[CameraAdminOut]:
+    """Every camera with its retention, privacy zones in force and analytics state."""
+    analysed = {a.camera_id: a for a in services.analytics.cameras()}
+    found = []
+    for view in services.cameras.cameras():
+        c = view.config
+        state = analysed.get(c.id)
+        found.append(
+            CameraAdminOut(
+                id=c.id,
+                name=c.name,
+                enabled=c.enabled,
+                status=view.health.state.value,
+                status_reason=view.health.reason,
+                fps=round(view.health.fps, 1),
+                retention_days=c.retention_days,
+                zones=services.cameras.privacy_zones(c.id),
+                analytics=CameraAnalyticsState(
+                    configured=state is not None,
+                    running=state.running if state else False,
+                    legal_basis=state.legal_basis if state else None,
+                    ends_at=state.ends_at if state else None,
+                    error=state.stats.error if state and state.stats else None,
+                ),
+            )
+        )
+    return found

@@ -1,0 +1,196 @@
+// The administrator's page: cameras, accounts and their camera authorisations, privacy zones.
+// Every change goes through the API, which logs it before it takes effect.
+import { api, clearError, showError } from "/static/common/api.js";
+import "/static/common/banner.js";
+import { el } from "/static/common/dom.js";
+import { localTime, signedInAs } from "/static/oversight/gate.js";
+import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
+
+const $ = (id) => document.getElementById(id);
+const ALL = "*";
+let cameras = [];
+let myName = null;
+
+function analyticsText(a) {
+  if (!a.configured) return "off";
+  const until = a.ends_at ? ` until ${localTime(a.ends_at)}` : "";
+  return `${a.running ? "running" : "stopped"} (${a.legal_basis || "no basis"}${until})${a.error ? ` — ${a.error}` : ""}`;
+}
+
+async function loadCameras() {
+  const table = $("cameras");
+  try {
+    cameras = await api("/api/admin/cameras");
+    clearError(table);
+  } catch (error) {
+    showError(table, error);
+    return;
+  }
+  table.tBodies[0].replaceChildren(
+    ...cameras.map((c) => {
+      const edit = el("button", { type: "button", class: "quiet edit-zones" }, "Edit zones");
+      edit.addEventListener("click", () => {
+        editCamera(c.id);
+        $("zones-section").scrollIntoView({ behavior: "smooth" });
+      });
+      return el(
+        "tr",
+        { "data-camera": c.id },
+        el("td", {}, c.id),
+        el("td", {}, c.name),
+        el("td", { title: c.status_reason || "" }, `${c.status}${c.enabled ? "" : " (disabled)"}`),
+        el("td", {}, `${c.retention_days} days`),
+        el("td", { class: "zone-count" }, String(c.zones.length)),
+        el("td", {}, analyticsText(c.analytics)),
+        el("td", {}, edit),
+      );
+    }),
+  );
+}
+
+function cameraChoices(fieldset, chosen) {
+  const boxes = [[ALL, "all cameras"], ...cameras.map((c) => [c.id, c.name])].map(([id, name]) =>
+    el("label", {}, el("input", { type: "checkbox", value: id, checked: chosen.includes(id) }), name),
+  );
+  fieldset.replaceChildren(fieldset.querySelector("legend") || el("legend", {}, "Cameras"), ...boxes);
+}
+
+function chosenCameras(fieldset) {
+  return [...fieldset.querySelectorAll("input:checked")].map((box) => box.value);
+}
+
+function endOfDay(input) {
+  // An authorisation dated D runs through the whole of day D, local time.
+  return input.value ? new Date(`${input.value}T23:59:59`).toISOString() : null;
+}
+
+function grantsCell(user) {
+  if (!user.grants.length) return el("td", { class: "muted" }, "none");
+  return el(
+    "td",
+    {},
+    ...user.grants.map((g) =>
+      el(
+        "span",
+        { class: g.expired ? "grant expired" : "grant", "data-camera": g.camera_id },
+        `${g.camera_id === ALL ? "all cameras" : g.camera_id}${g.expires_at ? ` (until ${localTime(g.expires_at)})` : ""}`,
+      ),
+    ),
+  );
+}
+
+function openGrantEditor(row, user) {
+  const next = row.nextElementSibling;
+  if (next && next.classList.contains("grant-editor")) return;
+  const editor = $("grant-editor").content.firstElementChild.cloneNode(true);
+  const form = editor.querySelector("form");
+  const fieldset = editor.querySelector("fieldset");
+  cameraChoices(fieldset, user.grants.filter((g) => !g.expired).map((g) => g.camera_id));
+  editor.querySelector(".cancel").addEventListener("click", () => editor.remove());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = editor.querySelector(".save-grants");
+    button.disabled = true;
+    try {
+      await api(`/api/users/${encodeURIComponent(user.username)}/grants`, {
+        method: "PUT",
+        body: { cameras: chosenCameras(fieldset), expires_at: endOfDay(editor.querySelector(".expires")) },
+      });
+      editor.remove();
+      await loadUsers();
+    } catch (error) {
+      showError(button, error);
+      button.disabled = false;
+    }
+  });
+  row.after(editor);
+}
+
+async function deactivate(user, button) {
+  if (!confirm(`Deactivate ${user.username}? Their sessions end now and they cannot sign in again.`)) return;
+  try {
+    await api(`/api/users/${encodeURIComponent(user.username)}/deactivate`, { method: "POST" });
+    await loadUsers();
+  } catch (error) {
+    showError(button, error);
+  }
+}
+
+function userRow(user) {
+  const row = el("tr", { "data-user": user.username, class: user.active ? null : "inactive" });
+  const actions = el("td", {});
+  if (user.active) {
+    const grants = el("button", { type: "button", class: "quiet edit-grants" }, "Cameras…");
+    grants.addEventListener("click", () => openGrantEditor(row, user));
+    const off = el("button", { type: "button", class: "danger deactivate" }, "Deactivate");
+    off.addEventListener("click", () => deactivate(user, off));
+    // One's own account is closed by another administrator, never by oneself.
+    actions.append(grants, " ", ...(user.username === myName ? [] : [off]));
+  }
+  const state = user.active ? "active" : "deactivated";
+  row.append(
+    el("td", {}, user.username),
+    el("td", {}, user.role.replace("_", " ")),
+    el("td", {}, user.anonymised_view ? `${state}, anonymised only` : state),
+    grantsCell(user),
+    actions,
+  );
+  return row;
+}
+
+async function loadUsers() {
+  const table = $("users");
+  try {
+    const users = await api("/api/users");
+    clearError(table);
+    table.tBodies[0].replaceChildren(...users.map(userRow));
+  } catch (error) {
+    showError(table, error);
+  }
+}
+
+async function createUser(event) {
+  event.preventDefault();
+  const button = $("nu-create");
+  button.disabled = true;
+  try {
+    await api("/api/users", {
+      method: "POST",
+      body: {
+        username: $("nu-username").value.trim(),
+        role: $("nu-role").value,
+        password: $("nu-password").value,
+        cameras: chosenCameras($("nu-cameras")),
+        expires_at: endOfDay($("nu-expires")),
+        anonymised_view: $("nu-anonymised").checked,
+      },
+    });
+    clearError(button);
+    $("new-user").reset();
+    cameraChoices($("nu-cameras"), []);
+    await loadUsers();
+  } catch (error) {
+    showError(button, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function start() {
+  const who = await signedInAs(["admin"], "the administration pages are for administrators only");
+  if (!who) return;
+  myName = who.username;
+  await loadCameras();
+  cameraChoices($("nu-cameras"), []);
+  $("new-user").addEventListener("submit", createUser);
+  setUpZoneEditor(cameras, loadCameras);
+  await loadUsers();
+  if (cameras.length) await editCamera(cameras[0].id);
+  window.addEventListener("csu:reconnected", () => {
+    loadCameras();
+    loadUsers();
+  });
+  document.body.dataset.ready = "true";
+}
+
+start();
