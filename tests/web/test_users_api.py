@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from csu.identity.roles import Role
 from tests.web.conftest import PASSWORD, login, services_of
+from tests.web.test_alarms_api import csu_alarm
 
 NEW_PASSWORD = "a-long-password-7"
 
@@ -167,11 +168,16 @@ def test_deactivation_ends_sessions_and_logins_and_is_logged(client: TestClient)
     """A deactivated operator's open session stops working and it cannot log in again."""
     admin = login(client, "admin")
     operator = login(client, "operator")
+    client.cookies.clear()  # the bearer tokens alone speak for each account below
     assert client.get("/api/cameras", headers=operator).status_code == 200
+    # A posting client's token is remembered by the alarm intake; deactivation forgets it.
+    alarm = csu_alarm("D-1")
+    assert client.post("/api/alarms", json=alarm, headers=operator).status_code == 201
     response = client.post("/api/users/operator/deactivate", headers=admin)
     assert response.status_code == 200, response.text
     assert response.json()["active"] is False
     assert client.get("/api/cameras", headers=operator).status_code == 401
+    assert client.post("/api/alarms", json=alarm, headers=operator).status_code == 401
     again = client.post("/api/auth/login", json={"username": "operator", "password": PASSWORD})
     assert again.status_code == 401
     (entry,) = _entries(client, "admin.user_deactivated")
