@@ -18,6 +18,8 @@ from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
 from video.live import LiveService
+from video.recording.holds import HoldService
+from video.recording.service import RecordingService
 from video.service import CameraService
 from web.hub import EventHub
 
@@ -42,3 +44,5 @@ class AppServices:
     audit: AuditService
     lawful: LawfulAccess
     analytics: AnalyticsService
+    recordings: RecordingService
+    holds: HoldService
