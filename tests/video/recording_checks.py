@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -88,7 +89,7 @@ async def record_for(
 def assert_contiguous(segments: list[Segment], before: datetime, after: datetime) -> None:
     """Segments follow one another without holes, inside the recording's wall-clock window."""
     assert segments, "no segment indexed"
-    for a, b in zip(segments, segments[1:], strict=False):
+    for a, b in itertools.pairwise(segments):
         assert abs((b.start - a.end).total_seconds()) < 0.25, (a, b)
     assert before <= segments[0].start and segments[-1].end <= after + timedelta(seconds=1)
     for segment in segments:

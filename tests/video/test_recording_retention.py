@@ -1,4 +1,4 @@
-"""Retention of recordings: the purge under a controlled clock, legal holds, the disk-full policy."""
+"""Retention of recordings: purge under a controlled clock, legal holds, the disk-full policy."""
 
 from __future__ import annotations
 
@@ -151,7 +151,14 @@ def test_disk_full_destroys_the_oldest_unheld_segments_first(site: Site) -> None
     destroyed = make_room(site.store, site.log, 2 * SEGMENT_BYTES + 500, free_bytes=free_bytes)
 
     assert [s.start for s in destroyed] == [segments[2].start, segments[3].start]
-    assert [p.exists() for p in (s.path for s in segments)] == [True, True, False, False, True, True]
+    assert [p.exists() for p in (s.path for s in segments)] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
     entries = site.entries(DESTROY_ACTION)
     assert [json.loads(e.details) for e in entries] == [
         {"store": "recordings", "ref": s.ref, "reason": "disk_full"} for s in destroyed
