@@ -38,7 +38,7 @@ from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
-from video.recording.service import RecordingService
+from video.recording.service import RecordingService, recording_metrics
 from video.recording.store import SegmentStore, make_room
 from video.service import CameraService
 from video.sources import open_source
@@ -202,6 +202,7 @@ async def start_services(
     await wall_service.start()
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(camera_service))
+    metrics.add_collector(lambda: recording_metrics(recording))
     metrics.add_collector(lambda: _bus_metrics(bus))
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(

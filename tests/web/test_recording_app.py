@@ -97,6 +97,9 @@ def test_continuous_and_event_recording_with_an_incident_clip(
         (span,) = listed["spans"]
         assert datetime.fromisoformat(span["start"]) == start
         assert datetime.fromisoformat(span["end"]) >= done
+        scraped = client.get("/metrics").text
+        assert 'csu_recording_dropped_packets_total{camera="cam-plaza"} 0.0' in scraped
+        assert 'csu_recording_segments_total{camera="cam-street"}' in scraped
         stopping = datetime.now(UTC)
     # Stopping the app closes the open continuous segment into the index.
     with TestClient(create_app(settings, parse_site(SITE), camera_opener=small_demo)) as again:

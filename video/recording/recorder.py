@@ -162,6 +162,9 @@ class CameraRecorder:
     def _take_event(self, item: TimedPacket) -> None:
         with self._lock:
             since, until = self._since, self._until
+            if self._writer is not None:
+                # Already recording: a trigger meanwhile only extends `until`.
+                self._since = float("inf")
         if self._writer is None:
             self._buffer.push(item)
             if item.wall < until:
@@ -195,7 +198,12 @@ class CameraRecorder:
         writer, self._writer = self._writer, None
         if writer is None:
             return
-        segment = writer.close()
+        try:
+            segment = writer.close()
+        except (av.FFmpegError, OSError):
+            log.exception("recording %s: segment %s not finished", self.camera_id, writer.path)
+            writer.abandon()
+            return
         self.stats.segments += 1
         try:
             self._on_segment(segment)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+
+from prometheus_client.core import CounterMetricFamily, Metric
 
 from csu.config import CameraConfig
 from privacy.renditions import Rendition
@@ -66,6 +68,10 @@ class RecordingService:
         """A camera's running recorder, if it records."""
         return self._recorders.get(camera_id)
 
+    def recorders(self) -> dict[str, CameraRecorder]:
+        """Every running recorder by camera."""
+        return dict(self._recorders)
+
     def clip_window(self, camera_id: str) -> tuple[float, float]:
         """Seconds before and after an alarm that a clip of this camera covers."""
         config = self._all.get(camera_id)
@@ -96,3 +102,20 @@ def remove_partial_segments(root: Path) -> int:
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def recording_metrics(service: RecordingService) -> Iterator[Metric]:
+    """Segments written and packets dropped (disk too slow) per recording camera."""
+    segments = CounterMetricFamily(
+        "csu_recording_segments", "Segments written since start.", labels=["camera"]
+    )
+    dropped = CounterMetricFamily(
+        "csu_recording_dropped_packets",
+        "Packets the recorder could not keep up with (each drop leaves a gap).",
+        labels=["camera"],
+    )
+    for camera_id, recorder in service.recorders().items():
+        segments.add_metric([camera_id], recorder.stats.segments)
+        dropped.add_metric([camera_id], recorder.stats.dropped)
+    yield segments
+    yield dropped
