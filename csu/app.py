@@ -25,7 +25,8 @@ from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
-from incidents.service import IncidentService, camera_cones
+from incidents.clips import Clip
+from incidents.service import IncidentService, camera_cones, clip_policy
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
@@ -37,6 +38,10 @@ from video.analytics.service import AnalyticsService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
+from video.recording.holds import HoldService
+from video.recording.index import SegmentIndex
+from video.recording.service import RecordingService, recording_metrics
+from video.recording.store import SegmentStore, make_room
 from video.service import CameraService
 from video.sources import open_source
 from web import (
@@ -46,11 +51,13 @@ from web import (
     auth,
     cameras,
     events_ws,
+    holds,
     incidents,
     live,
     logbook,
     oversight_pages,
     pages,
+    recordings,
     system,
 )
 from web.analytics import router as analytics_router
@@ -120,6 +127,8 @@ def create_app(
         audit.router,
         analytics_router,
         admin.router,
+        recordings.router,
+        holds.router,
         pages.router,
         oversight_pages.router,
     )
@@ -145,6 +154,7 @@ async def start_services(
     scheduler.add_interval(
         purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
     )
+    segment_store = SegmentStore(SegmentIndex(db, settings.recordings_dir()))
     lawful = await asyncio.to_thread(
         start_lawful_access,
         settings,
@@ -153,14 +163,32 @@ async def start_services(
         scheduler=scheduler,
         zone=site.site.tzinfo,
         camera_retention={c.id: c.retention_days for c in site.cameras},
+        footage_stores=[segment_store],
     )
+    _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
     camera_service = CameraService(site.cameras, bus, opener=camera_opener)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start()
-    incident_service = IncidentService(db, bus, camera_cones(site), sources=site.alarm_sources)
+    live_service = LiveService(
+        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
+        providers=rendition_provider(camera_service),
+        access_log=access_log,
+    )
+    recording = RecordingService(
+        site.cameras, live_service.pool, rendition_provider(camera_service), segment_store.index
+    )
+    await recording.start()
+    incident_service = IncidentService(
+        db,
+        bus,
+        camera_cones(site),
+        sources=site.alarm_sources,
+        clips=clip_policy(site),
+        on_clip=lambda clip: _record_clip(recording, clip),
+    )
     await incident_service.start()
     forward_video_loss(bus, incident_service, lambda cid: _camera_name(site, cid))
     forward_analytics_events(bus, incident_service, lambda cid: _camera_name(site, cid))
@@ -174,17 +202,13 @@ async def start_services(
     )
     analytics.start()
     analytics.schedule(scheduler)
-    live_service = LiveService(
-        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
-        providers=rendition_provider(camera_service),
-        access_log=access_log,
-    )
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
     wall_service = WallService(db, bus, site, lambda: _camera_states(camera_service))
     await wall_service.start()
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(camera_service))
+    metrics.add_collector(lambda: recording_metrics(recording))
     metrics.add_collector(lambda: _bus_metrics(bus))
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     tokens = TokenCache()
@@ -208,6 +232,8 @@ async def start_services(
         accounts=AccountAdmin(
             db, access_log, {c.id for c in site.cameras}, sessions_ended=tokens.clear
         ),
+        recordings=recording,
+        holds=HoldService(db, access_log),
         tokens=tokens,
     )
 
@@ -217,6 +243,7 @@ async def stop_services(services: AppServices) -> None:
     services.hub.close()
     await services.walls.stop()
     await services.crises.stop()
+    await services.recordings.stop()
     await services.live.stop()
     await services.analytics.stop()
     await services.incidents.stop()
@@ -225,6 +252,28 @@ async def stop_services(services: AppServices) -> None:
     await services.bus.stop()
     await asyncio.to_thread(stop_lawful_access, services.lawful)
     services.db.dispose()
+
+
+def _schedule_disk_guard(
+    scheduler: Scheduler, settings: Settings, store: SegmentStore, access_log: AccessLog
+) -> None:
+    # Disk-full policy: oldest unheld footage goes first, each destruction logged.
+    if settings.recording_min_free_mb <= 0:
+        return
+    scheduler.add_interval(
+        make_room,
+        job_id="recordings.disk_full",
+        seconds=settings.recording_free_check_seconds,
+        kwargs={
+            "store": store,
+            "access_log": access_log,
+            "min_free_bytes": settings.recording_min_free_mb * 1024 * 1024,
+        },
+    )
+
+
+def _record_clip(recording: RecordingService, clip: Clip) -> None:
+    recording.request_clip(clip.camera_id, clip.start, clip.end)
 
 
 def _sync_site(db: Database, site: SiteConfig, access_log: AccessLog) -> None:

@@ -20,6 +20,8 @@ from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
 from video.live import LiveService
+from video.recording.holds import HoldService
+from video.recording.service import RecordingService
 from video.service import CameraService
 from web.hub import EventHub
 
@@ -45,4 +47,6 @@ class AppServices:
     lawful: LawfulAccess
     analytics: AnalyticsService
     accounts: AccountAdmin
+    recordings: RecordingService
+    holds: HoldService
     tokens: TokenCache = field(default_factory=TokenCache)
