@@ -32,12 +32,26 @@ from privacy.access_log.subscribers import log_identity_events
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
+from video.evidence.segments import SegmentSource
+from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
 from video.service import CameraService
 from video.sources import open_source
-from web import alarms, audit, auth, cameras, events_ws, incidents, live, logbook, system
+from web import (
+    alarms,
+    audit,
+    auth,
+    cameras,
+    events_ws,
+    exports,
+    incidents,
+    live,
+    logbook,
+    playback,
+    system,
+)
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
@@ -59,15 +73,17 @@ def create_app(
     *,
     camera_opener: SourceOpener = open_source,
     companions: Sequence[Companion] = (),
+    recordings: SegmentSource | None = None,
 ) -> FastAPI:
     """The whole of csu as one ASGI app; its lifespan runs every package.
 
     Companions (the demo's simulated hypervisor) run as tasks beside the app once it is up.
+    `recordings` is the index playback and exports read recorded footage from.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await start_services(settings, site, camera_opener)
+        services = await start_services(settings, site, camera_opener, recordings)
         app.state.services = services
         tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
         try:
@@ -91,6 +107,8 @@ def create_app(
         auth.router,
         cameras.router,
         live.router,
+        playback.router,
+        exports.router,
         alarms.router,
         incidents.router,
         events_ws.router,
@@ -107,7 +125,10 @@ def create_app(
 
 
 async def start_services(
-    settings: Settings, site: SiteConfig, camera_opener: SourceOpener = open_source
+    settings: Settings,
+    site: SiteConfig,
+    camera_opener: SourceOpener = open_source,
+    recordings: SegmentSource | None = None,
 ) -> AppServices:
     """Open the database (migrated), then start the bus, scheduler and cameras, in that order."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -181,12 +202,16 @@ async def start_services(
         audit=lawful.audit,
         lawful=lawful,
         analytics=analytics,
+        recordings=recordings,
+        exports=ExportService(recordings, site, settings.data_dir) if recordings else None,
     )
 
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
     services.hub.close()
+    if services.exports is not None:
+        services.exports.close()
     await services.walls.stop()
     await services.crises.stop()
     await services.live.stop()
