@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -73,7 +74,7 @@ class Timeline:
 
     def frame_s(self) -> float:
         """The usual interval between frames."""
-        steps = [b - a for a, b in zip(self.walls, self.walls[1:], strict=False) if b > a]
+        steps = [b - a for a, b in pairwise(self.walls) if b > a]
         return statistics.median(steps) if steps else DEFAULT_FRAME_S
 
     def footage(self, camera_id: str, start: datetime, end: datetime) -> Footage:
@@ -81,11 +82,7 @@ class Timeline:
         if not self.walls:
             raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
         step = self.frame_s()
-        gaps = tuple(
-            (_utc(a + step), _utc(b))
-            for a, b in zip(self.walls, self.walls[1:], strict=False)
-            if b - a > GAP_S
-        )
+        gaps = tuple((_utc(a + step), _utc(b)) for a, b in pairwise(self.walls) if b - a > GAP_S)
         return Footage(
             _utc(self.walls[0]), _utc(self.walls[-1] + step), len(self.walls), self.keyframes, gaps
         )

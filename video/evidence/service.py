@@ -108,7 +108,8 @@ class ExportService:
 
     def _run(self, job: ExportJob) -> None:
         folder = self.root / job.id
-        self._store(job.moved(ExportState.RUNNING, folder=folder))
+        job = job.moved(ExportState.RUNNING, folder=folder)
+        self._store(job)
         try:
             done = self._export(job, folder)
         except Exception as exc:  # the job records why; nothing half-written stays behind

@@ -54,11 +54,13 @@ def verify_folder(folder: Path, public_key: Path | None = None) -> Verdict:
     verifier = _key(folder, pinned, problems)
     _check_signature(folder, data, verifier, problems)
     manifest = _parse(data, problems)
-    listed = _check_files(folder, manifest, problems) if manifest is not None else set()
-    extra = sorted(
-        p.name for p in folder.iterdir() if p.name not in listed | {MANIFEST, SIGNATURE, PUBLIC_KEY}
-    )
-    problems += [f"{name}: not listed in the manifest (extra file)" for name in extra]
+    listed: set[str] = set()
+    if manifest is not None:
+        # Extra files only mean something against a readable list of the expected ones.
+        listed = _check_files(folder, manifest, problems)
+        expected = listed | {MANIFEST, SIGNATURE, PUBLIC_KEY}
+        extra = sorted(p.name for p in folder.iterdir() if p.name not in expected)
+        problems += [f"{name}: not listed in the manifest (extra file)" for name in extra]
     return Verdict(
         tuple(problems),
         len(listed),
