@@ -1,4 +1,4 @@
-"""Evidence exports over HTTP: export right, reason, logged before the work, then a signed folder."""
+"""Evidence exports over HTTP: export right, reason, logged before the work, a signed folder."""
 
 from __future__ import annotations
 
