@@ -24,7 +24,8 @@ from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
-from incidents.service import IncidentService, camera_cones
+from incidents.clips import Clip
+from incidents.service import IncidentService, camera_cones, clip_policy
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
@@ -32,11 +33,14 @@ from privacy.access_log.subscribers import log_identity_events
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
-from video.evidence.segments import SegmentSource
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
+from video.recording.holds import HoldService
+from video.recording.index import SegmentIndex
+from video.recording.service import RecordingService
+from video.recording.store import SegmentStore, make_room
 from video.service import CameraService
 from video.sources import open_source
 from web import (
@@ -46,10 +50,12 @@ from web import (
     cameras,
     events_ws,
     exports,
+    holds,
     incidents,
     live,
     logbook,
     playback,
+    recordings,
     system,
 )
 from web.analytics import router as analytics_router
@@ -73,17 +79,15 @@ def create_app(
     *,
     camera_opener: SourceOpener = open_source,
     companions: Sequence[Companion] = (),
-    recordings: SegmentSource | None = None,
 ) -> FastAPI:
     """The whole of csu as one ASGI app; its lifespan runs every package.
 
     Companions (the demo's simulated hypervisor) run as tasks beside the app once it is up.
-    `recordings` is the index playback and exports read recorded footage from.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await start_services(settings, site, camera_opener, recordings)
+        services = await start_services(settings, site, camera_opener)
         app.state.services = services
         tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
         try:
@@ -118,6 +122,8 @@ def create_app(
         crisis_router,
         audit.router,
         analytics_router,
+        recordings.router,
+        holds.router,
     )
     for router in routers:
         app.include_router(router)
@@ -125,10 +131,7 @@ def create_app(
 
 
 async def start_services(
-    settings: Settings,
-    site: SiteConfig,
-    camera_opener: SourceOpener = open_source,
-    recordings: SegmentSource | None = None,
+    settings: Settings, site: SiteConfig, camera_opener: SourceOpener = open_source
 ) -> AppServices:
     """Open the database (migrated), then start the bus, scheduler and cameras, in that order."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +146,7 @@ async def start_services(
     scheduler.add_interval(
         purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
     )
+    segment_store = SegmentStore(SegmentIndex(db, settings.recordings_dir()))
     lawful = await asyncio.to_thread(
         start_lawful_access,
         settings,
@@ -151,14 +155,32 @@ async def start_services(
         scheduler=scheduler,
         zone=site.site.tzinfo,
         camera_retention={c.id: c.retention_days for c in site.cameras},
+        footage_stores=[segment_store],
     )
+    _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
     camera_service = CameraService(site.cameras, bus, opener=camera_opener)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start()
-    incident_service = IncidentService(db, bus, camera_cones(site), sources=site.alarm_sources)
+    live_service = LiveService(
+        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
+        providers=rendition_provider(camera_service),
+        access_log=access_log,
+    )
+    recording = RecordingService(
+        site.cameras, live_service.pool, rendition_provider(camera_service), segment_store.index
+    )
+    await recording.start()
+    incident_service = IncidentService(
+        db,
+        bus,
+        camera_cones(site),
+        sources=site.alarm_sources,
+        clips=clip_policy(site),
+        on_clip=lambda clip: _record_clip(recording, clip),
+    )
     await incident_service.start()
     forward_video_loss(bus, incident_service, lambda cid: _camera_name(site, cid))
     forward_analytics_events(bus, incident_service, lambda cid: _camera_name(site, cid))
@@ -172,11 +194,6 @@ async def start_services(
     )
     analytics.start()
     analytics.schedule(scheduler)
-    live_service = LiveService(
-        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
-        providers=rendition_provider(camera_service),
-        access_log=access_log,
-    )
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
     wall_service = WallService(db, bus, site, lambda: _camera_states(camera_service))
@@ -202,18 +219,19 @@ async def start_services(
         audit=lawful.audit,
         lawful=lawful,
         analytics=analytics,
-        recordings=recordings,
-        exports=ExportService(recordings, site, settings.data_dir) if recordings else None,
+        recordings=recording,
+        holds=HoldService(db, access_log),
+        exports=ExportService(segment_store.index, site, settings.data_dir),
     )
 
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
     services.hub.close()
-    if services.exports is not None:
-        services.exports.close()
+    services.exports.close()
     await services.walls.stop()
     await services.crises.stop()
+    await services.recordings.stop()
     await services.live.stop()
     await services.analytics.stop()
     await services.incidents.stop()
@@ -222,6 +240,28 @@ async def stop_services(services: AppServices) -> None:
     await services.bus.stop()
     await asyncio.to_thread(stop_lawful_access, services.lawful)
     services.db.dispose()
+
+
+def _schedule_disk_guard(
+    scheduler: Scheduler, settings: Settings, store: SegmentStore, access_log: AccessLog
+) -> None:
+    # Disk-full policy: oldest unheld footage goes first, each destruction logged.
+    if settings.recording_min_free_mb <= 0:
+        return
+    scheduler.add_interval(
+        make_room,
+        job_id="recordings.disk_full",
+        seconds=settings.recording_free_check_seconds,
+        kwargs={
+            "store": store,
+            "access_log": access_log,
+            "min_free_bytes": settings.recording_min_free_mb * 1024 * 1024,
+        },
+    )
+
+
+def _record_clip(recording: RecordingService, clip: Clip) -> None:
+    recording.request_clip(clip.camera_id, clip.start, clip.end)
 
 
 def _sync_site(db: Database, site: SiteConfig, access_log: AccessLog) -> None:

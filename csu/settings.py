@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         " <data_dir>/keys/access-log-ed25519.pem, generated on first start (mode 0600).",
     )
 
+    recording_min_free_mb: int = Field(
+        default=2048,
+        ge=0,
+        le=10_000_000,
+        description="Free space (MiB) kept on the recordings volume: below it the oldest"
+        " unheld segments are destroyed (each logged), 0 to disable.",
+    )
+    recording_free_check_seconds: float = Field(
+        default=60, ge=5, le=3600, description="How often the recordings volume's space is checked."
+    )
+
     @field_validator("access_log_retention_days")
     @classmethod
     def _legal_minimum(cls, value: int) -> int:
@@ -74,6 +85,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'csu.db').resolve()}"
+
+    def recordings_dir(self) -> Path:
+        """Where segment files are kept: <data_dir>/recordings."""
+        return self.data_dir / "recordings"
 
     def signing_key_path(self) -> Path:
         """The access-log signing key in force: the configured file or the one under data_dir."""

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from incidents import timeline
 from incidents.alarms import Alarm, AlarmStatus
+from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import Action, Correlator, Decision
 from incidents.coverage import covering_cameras
 from incidents.geo import LonLat
@@ -47,6 +48,7 @@ class BatchOutcome:
     opened: set[int] = field(default_factory=set)
     touched: dict[int, Incident] = field(default_factory=dict)
     by_alarm: dict[Key, AlarmRow] = field(default_factory=dict)
+    clips: list[Clip] = field(default_factory=list)
 
 
 @dataclass
@@ -57,10 +59,17 @@ class _Joined:
 class BatchApplier:
     """Runs inside the writer thread, inside one transaction."""
 
-    def __init__(self, session: Session, correlator: Correlator, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        correlator: Correlator,
+        now: datetime,
+        clips: ClipPolicy | None = None,
+    ) -> None:
         self.s = session
         self.c = correlator
         self.now = now
+        self.clips = clips or ClipPolicy()
         self.out = BatchOutcome()
         self._new: list[tuple[NewAlarm, Alarm]] = []
         self._known: dict[Key, AlarmRow] = {}
@@ -173,6 +182,22 @@ class BatchApplier:
                 camera_id=sighting.camera_id,
                 distance_m=sighting.distance_m,
             )
+            self._add_clip(incident, sighting.camera_id, incident.opened_at)
+
+    def _add_clip(self, incident: Incident, camera_id: str, alarm_at: datetime) -> None:
+        assert incident.id is not None
+        clip = self.clips.clip(incident.id, camera_id, alarm_at)
+        if clip is None:
+            return
+        timeline.log_clip(
+            self.s,
+            incident_id=incident.id,
+            at=self.now,
+            camera_id=camera_id,
+            start=clip.start,
+            end=clip.end,
+        )
+        self.out.clips.append(clip)
 
     def _record(self, incident: Incident, group: _Joined) -> None:
         assert incident.id is not None
@@ -212,6 +237,7 @@ class BatchApplier:
         cameras = json.loads(incident.cameras)
         if row.camera_id not in cameras:
             incident.cameras = json.dumps([*cameras, row.camera_id])
+            self._add_clip(incident, row.camera_id, row.occurred_at)
         assert incident.id is not None
         if row.type.startswith("video."):
             timeline.log_video_event(

@@ -23,6 +23,7 @@ from csu.db import Database
 from csu.events import Context, Event
 from incidents.alarms import AlarmParseError
 from incidents.batch import BatchApplier, BatchOutcome
+from incidents.clips import Clip, ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand, apply_command
 from incidents.correlation import Correlator, OpenIncident
 from incidents.events import AlarmsStored, AlarmSummary, IncidentChanged, IncidentEscalated
@@ -66,9 +67,18 @@ class IncidentEngine:
     """Owns the correlator; every write to alarms, incidents and timelines happens here."""
 
     def __init__(
-        self, db: Database, publish: Publish, correlator: Correlator, *, max_batch: int = 500
+        self,
+        db: Database,
+        publish: Publish,
+        correlator: Correlator,
+        *,
+        max_batch: int = 500,
+        clips: ClipPolicy | None = None,
+        on_clip: ClipSink | None = None,
     ) -> None:
         self._db = db
+        self._clips = clips
+        self._on_clip = on_clip
         self._publish = publish
         self.correlator = correlator
         self._max_batch = max_batch
@@ -164,7 +174,7 @@ class IncidentEngine:
             except AlarmParseError as exc:
                 parsed.append(str(exc))
         with self._db.session() as session:
-            applier = BatchApplier(session, self.correlator, now)
+            applier = BatchApplier(session, self.correlator, now, self._clips)
             applier.prefetch([a for p in parsed if isinstance(p, Parsed) for a in p.alarms])
             marks: list[tuple[int, str | None, int]] = []
             for raw_id, result in zip(raw_ids, parsed, strict=True):
@@ -188,6 +198,16 @@ class IncidentEngine:
             future.set_result(outcome)
         for event in events:
             self._publish(event)
+        self._hand_clips(applier.out.clips)
+
+    def _hand_clips(self, clips: list[Clip]) -> None:
+        if self._on_clip is None:
+            return
+        for clip in clips:
+            try:
+                self._on_clip(clip)
+            except Exception:  # the incident is stored; a recorder's trouble must not undo it
+                log.exception("clip of camera %s not handed over", clip.camera_id)
 
     def _result(
         self, raw_id: int, result: Parsed | str, out: BatchOutcome, created: set[int]

@@ -108,6 +108,7 @@ class TimelineKind(StrEnum):
     ALARM_UPDATED = "alarm_updated"
     VIDEO_EVENT = "video_event"
     CAMERA_ATTACHED = "camera_attached"
+    CLIP = "clip"
     ACKNOWLEDGED = "acknowledged"
     ASSIGNED = "assigned"
     NOTE = "note"

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from csu.bus import EventBus
 from csu.config import AlarmSourceConfig, SiteConfig
+from incidents.clips import ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand
 from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
@@ -40,6 +41,17 @@ def camera_cones(site: SiteConfig) -> list[CameraCone]:
     ]
 
 
+def clip_policy(site: SiteConfig) -> ClipPolicy:
+    """Clip windows of the site's recording cameras (pre- and post-alarm seconds)."""
+    return ClipPolicy(
+        {
+            c.id: (c.recording.pre_alarm_s, c.recording.post_alarm_s)
+            for c in site.cameras
+            if c.enabled and c.recording.mode != "off"
+        }
+    )
+
+
 @dataclass(frozen=True)
 class IncidentDetail:
     """An incident with its timeline and alarms."""
@@ -61,10 +73,14 @@ class IncidentService:
         rules: Sequence[Rule] = DEFAULT_RULES,
         settings: CorrelationSettings | None = None,
         sources: Sequence[AlarmSourceConfig] = (),
+        clips: ClipPolicy | None = None,
+        on_clip: ClipSink | None = None,
     ) -> None:
         self._db = db
         correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
-        self.engine = IncidentEngine(db, bus.publish_threadsafe, correlator)
+        self.engine = IncidentEngine(
+            db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
+        )
         self.feeds = [MqttFeed(s, self.engine) for s in sources if s.kind == "mqtt"]
 
     async def start(self) -> None:

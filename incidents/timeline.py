@@ -105,6 +105,27 @@ def log_camera_attached(
     )
 
 
+def log_clip(
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    camera_id: str,
+    start: datetime,
+    end: datetime,
+) -> TimelineEntry:
+    """A camera's recording from before to after the alarm belongs to the incident."""
+    seconds = (end - start).total_seconds()
+    return _add(
+        session,
+        incident_id,
+        TimelineKind.CLIP,
+        at,
+        f"clip from camera {camera_id} ({seconds:.0f} s around the alarm)",
+        data={"camera_id": camera_id, "start": start.isoformat(), "end": end.isoformat()},
+    )
+
+
 def log_acknowledged(
     session: Session, *, incident_id: int, at: datetime, user: str
 ) -> TimelineEntry:

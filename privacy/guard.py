@@ -17,6 +17,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.SNAPSHOT: "snapshot",
     Action.PLAYBACK: "playback",
     Action.EXPORT: "export",
+    Action.LEGAL_HOLD: "legal-hold",
     Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
     Action.USER_ADMIN: "user-administration",
     Action.RETENTION_ADMIN: "retention-administration",

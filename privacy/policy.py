@@ -16,6 +16,7 @@ class Action(StrEnum):
     SNAPSHOT = "video.snapshot"
     PLAYBACK = "video.playback"
     EXPORT = "video.export"
+    LEGAL_HOLD = "video.legal_hold"
     PRIVACY_ZONE_EDIT = "privacy.zone_edit"
     USER_ADMIN = "admin.users"
     RETENTION_ADMIN = "admin.retention"
@@ -42,7 +43,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         _WATCH
         | _ALARMS
         | _WALLS
-        | {Action.PLAYBACK, Action.EXPORT, Action.INCIDENT_ACT, Action.ALARM_REJECTED_READ}
+        | {
+            Action.PLAYBACK,
+            Action.EXPORT,
+            Action.LEGAL_HOLD,
+            Action.INCIDENT_ACT,
+            Action.ALARM_REJECTED_READ,
+        }
     ),
     # The crisis cell watches the situation and logs its decisions; it operates nothing.
     Role.CRISIS: frozenset(
@@ -63,6 +70,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PRIVACY_ZONE_EDIT,
             Action.USER_ADMIN,
             Action.RETENTION_ADMIN,
+            Action.LEGAL_HOLD,
             Action.ALARM_REJECTED_READ,
             Action.WALL_READ,
             Action.WALL_CONTROL,

@@ -12,7 +12,6 @@ from privacy.guard import authorise_camera_action
 from privacy.policy import Action, camera_allowed
 from video.evidence.jobs import ExportJob, ExportRequest, Purpose
 from video.evidence.segments import MAX_EXPORT, range_problems
-from video.evidence.service import ExportService
 from web.deps import CurrentUser, DbSession, Services, client_address, role_of
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
@@ -74,12 +73,6 @@ def _out(job: ExportJob) -> ExportOut:
     )
 
 
-def _exports(services: Services) -> ExportService:
-    if services.exports is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "recording is not running")
-    return services.exports
-
-
 @router.post("", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
 def create_export(
     body: ExportBody, request: Request, user: CurrentUser, session: DbSession, services: Services
@@ -92,7 +85,6 @@ def create_export(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
     if services.cameras.camera(body.camera_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
-    exports = _exports(services)
     authorise_camera_action(
         services.access_log,
         user=user,
@@ -105,7 +97,7 @@ def create_export(
         requisition=body.requisition,
         details={"purpose": body.purpose.value, "recipient": body.recipient},
     )
-    job = exports.submit(
+    job = services.exports.submit(
         ExportRequest(
             camera_id=body.camera_id,
             start=body.start,
@@ -126,7 +118,7 @@ def get_export(
     export_id: str, user: CurrentUser, session: DbSession, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
-    job = _exports(services).get(export_id)
+    job = services.exports.get(export_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown export '{export_id}'")
     granted = identity.active_camera_ids(session, user=user)

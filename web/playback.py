@@ -48,8 +48,6 @@ def playback(
             f"account '{user.username}' sees only anonymised video:"
             " ask for a public_request export instead",
         )
-    if services.recordings is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "recording is not running")
     authorise_camera_action(
         services.access_log,
         user=user,
@@ -60,7 +58,7 @@ def playback(
         reason=reason.strip(),
         span=(start, end),
     )
-    segments = services.recordings.between(camera_id, start, end)
+    segments = services.recordings.index.between(camera_id, start, end)
     if not segments:
         missing = describe_range(camera_id, start, end)
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"nothing recorded for {missing}")

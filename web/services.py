@@ -17,9 +17,10 @@ from privacy.access_log import AccessLog
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
-from video.evidence.segments import SegmentSource
 from video.evidence.service import ExportService
 from video.live import LiveService
+from video.recording.holds import HoldService
+from video.recording.service import RecordingService
 from video.service import CameraService
 from web.hub import EventHub
 
@@ -44,6 +45,6 @@ class AppServices:
     audit: AuditService
     lawful: LawfulAccess
     analytics: AnalyticsService
-    # None until recording runs: playback and exports then answer 503.
-    recordings: SegmentSource | None = None
-    exports: ExportService | None = None
+    recordings: RecordingService
+    holds: HoldService
+    exports: ExportService

@@ -178,6 +178,39 @@ class AnonymiserConfig(BaseModel):
     )
 
 
+class RecordingConfig(BaseModel):
+    """What a camera keeps of its masked `zones` rendition on disk."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A CSU records around the clock by default: footage for a complaint filed days later.
+    mode: Literal["continuous", "events", "off"] = Field(
+        default="continuous",
+        description="Record all the time, only around incidents (pre-alarm buffer), or never.",
+    )
+    segment_s: float = Field(
+        default=10.0,
+        strict=True,
+        ge=2,
+        le=300,
+        description="Nominal segment length; cut at the first keyframe after it.",
+    )
+    pre_alarm_s: float = Field(
+        default=10.0,
+        strict=True,
+        ge=0,
+        le=120,
+        description="Seconds before an alarm that its clip starts (kept in memory in events mode).",
+    )
+    post_alarm_s: float = Field(
+        default=30.0,
+        strict=True,
+        ge=0,
+        le=1800,
+        description="Seconds after an alarm that its clip ends (events mode records on as long).",
+    )
+
+
 class CameraConfig(BaseModel):
     """One camera: its stream, its place on the map, its retention and its privacy masks."""
 
@@ -214,6 +247,10 @@ class CameraConfig(BaseModel):
     analytics: AnalyticsConfig = Field(
         default_factory=AnalyticsConfig,
         description="Lawful video analytics (off unless a legal basis and end date are given).",
+    )
+    recording: RecordingConfig = Field(
+        default_factory=RecordingConfig,
+        description="Recording of the masked picture: continuous, on events, or off.",
     )
 
     @field_validator("source")

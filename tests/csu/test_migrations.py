@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import csu.identity.models  # noqa: F401  (registers the tables)
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
+import video.recording.models  # noqa: F401
 from csu.db import create_db_engine
 from csu.migrate import upgrade
 

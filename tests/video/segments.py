@@ -1,10 +1,10 @@
 """Real recorded segments for evidence tests: real frames, zones burned in, the live encoder's
-packets muxed into MPEG-TS files as the recorder writes them, and an index over them."""
+packets muxed into MPEG-TS files as the recorder writes them, and an in-memory index over them
+(the API tests add the same segments to the real database index)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -14,19 +14,8 @@ import numpy as np
 
 from privacy.masking import Polygon, ZoneMasker
 from video.live.encoder import VIDEO_TIME_BASE, EncoderSettings, H264Stream
+from video.recording.index import Segment
 from video.sources.base import Image
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One segment file, as the recorder's index describes it."""
-
-    camera_id: str
-    rendition: str
-    path: Path
-    start: datetime
-    end: datetime
-    size_bytes: int
 
 
 class ListIndex:

@@ -37,11 +37,13 @@ SITE = textwrap.dedent(
         location: {lat: 47.47, lon: -0.55}
         view: {bearing_deg: 90, fov_deg: 60, range_m: 50}
         privacy_zones: [[[0.04, 0.09], [0.46, 0.09], [0.46, 0.51], [0.04, 0.51]]]
+        recording: {mode: "off"}  # keeps the API tests light; recording has its own tests
       - id: cam-plaza
         name: Plaza
         source: demo://plaza
         location: {lat: 47.48, lon: -0.56}
         view: {bearing_deg: 180, fov_deg: 70, range_m: 80}
+        recording: {mode: "off"}
     walls:
       - {id: csu-main, name: CSU wall, grid: [2, 2]}
     """

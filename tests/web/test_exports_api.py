@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from csu.app import create_app
 from csu.config import SiteConfig
 from csu.settings import Settings
-from tests.video.segments import ListIndex, record_segments, video_frames
+from tests.video.segments import record_segments, video_frames
 from tests.web.conftest import login, seed_accounts, services_of
 from video.evidence.verify import verify_folder
 
@@ -35,16 +35,20 @@ def body(start_s: float, end_s: float, **extra: Any) -> dict[str, Any]:
 def client(
     database_url: str, site: SiteConfig, tmp_path: Path, shared_data: Path
 ) -> Iterator[TestClient]:
-    """The app over 8 s of a real street clip recorded in 4 s segments."""
-    frames = video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=100)
-    index = ListIndex(
-        record_segments(
-            frames, tmp_path / "rec", camera_id="cam-street", start=T0, fps=12.5, segment_s=4.0
-        )
-    )
+    """The app, its database index holding 8 s of a real street clip in 4 s segments."""
     seed_accounts(database_url)
     settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
-    with TestClient(create_app(settings, site, recordings=index)) as test_client:
+    segments = record_segments(
+        video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=100),
+        settings.recordings_dir() / "cam-street",
+        camera_id="cam-street",
+        start=T0,
+        fps=12.5,
+        segment_s=4.0,
+    )
+    with TestClient(create_app(settings, site)) as test_client:
+        for segment in segments:
+            services_of(test_client).recordings.index.add(segment)
         yield test_client
 
 

@@ -17,7 +17,7 @@ from csu.config import SiteConfig
 from csu.settings import Settings
 from privacy.access_log import AccessLogEntry, AccessLogUnavailable, AccessRecord
 from privacy.masking import MASK_COLOUR
-from tests.video.segments import ListIndex, record_segments, video_frames
+from tests.video.segments import record_segments, video_frames
 from tests.web.conftest import login, seed_accounts, services_of
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -36,32 +36,29 @@ def span(start_s: float, end_s: float, reason: str | None = "check the crossing"
 
 
 @pytest.fixture
-def recorded(tmp_path: Path, shared_data: Path, site: SiteConfig) -> ListIndex:
-    """12 s of a real street clip, with cam-street's privacy zone burned in, in 4 s segments."""
+def client(
+    database_url: str, site: SiteConfig, tmp_path: Path, shared_data: Path
+) -> Iterator[TestClient]:
+    """The app, its database index holding 12 s of a real street clip in 4 s segments.
+
+    The frames have cam-street's privacy zone burned in, as its recorder's would.
+    """
     camera = site.camera("cam-street")
     assert camera is not None
-    frames = video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=150)
-    return ListIndex(
-        record_segments(
-            frames,
-            tmp_path / "rec",
-            camera_id="cam-street",
-            start=T0,
-            fps=12.5,
-            segment_s=4.0,
-            zones=[[list(p) for p in zone] for zone in camera.privacy_zones],
-        )
-    )
-
-
-@pytest.fixture
-def client(
-    database_url: str, site: SiteConfig, tmp_path: Path, recorded: ListIndex
-) -> Iterator[TestClient]:
-    """The app with the recordings index."""
     seed_accounts(database_url)
     settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
-    with TestClient(create_app(settings, site, recordings=recorded)) as test_client:
+    segments = record_segments(
+        video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=150),
+        settings.recordings_dir() / "cam-street",
+        camera_id="cam-street",
+        start=T0,
+        fps=12.5,
+        segment_s=4.0,
+        zones=[[list(p) for p in zone] for zone in camera.privacy_zones],
+    )
+    with TestClient(create_app(settings, site)) as test_client:
+        for segment in segments:
+            services_of(test_client).recordings.index.add(segment)
         yield test_client
 
 

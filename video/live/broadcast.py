@@ -1,9 +1,14 @@
-"""The fan-out: one shared encoder per (camera, rendition), started and stopped with its viewers."""
+"""The fan-out: one shared encoder per (camera, rendition), running while anyone needs it.
+
+Viewers (WebRTC tracks on the event loop) come and go; thread sinks (the recorder) subscribe for
+as long as they like and keep the encoder running, so live view and recording share one encode.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from privacy.renditions import Rendition
@@ -16,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BroadcastKey = tuple[str, Rendition]
+# Called on the encoder thread with each packet and its frame's wall time: must never block.
+ThreadSink = Callable[["EncodedPacket", float], None]
 
 
 class Broadcast:
@@ -30,6 +37,8 @@ class Broadcast:
     ) -> None:
         self.key = key
         self.viewers: set[PacketTrack] = set()
+        # Replaced, never mutated: the encoder thread iterates whichever tuple it last read.
+        self.sinks: tuple[ThreadSink, ...] = ()
         self.idle_timer: asyncio.TimerHandle | None = None
         self.loop = loop
         camera_id, rendition = key
@@ -42,9 +51,20 @@ class Broadcast:
         for track in tuple(self.viewers):
             track.deliver(packet)
 
+    @property
+    def idle(self) -> bool:
+        """True when neither a viewer nor a sink needs the encoder."""
+        return not self.viewers and not self.sinks
+
     def _from_encoder_thread(self, packet: EncodedPacket) -> None:
-        # One loop wake-up per packet, whatever the number of viewers.
-        self.loop.call_soon_threadsafe(self.distribute, packet)
+        if self.sinks:
+            wall = self.encoder.wall_time(int(packet.pts or 0))
+            for sink in self.sinks:
+                sink(packet, wall)
+        # One loop wake-up per packet, whatever the number of viewers; none when nobody watches
+        # (a viewer joining in between asks for a keyframe, so it misses nothing it could use).
+        if self.viewers:
+            self.loop.call_soon_threadsafe(self.distribute, packet)
 
 
 class BroadcastPool:
@@ -76,6 +96,27 @@ class BroadcastPool:
         track.on_stop = lambda t: self._detach(key, t)
         # A joining viewer needs an IDR to start decoding; without one it waits up to a second.
         broadcast.encoder.request_keyframe()
+
+    def subscribe(
+        self, camera_id: str, rendition: Rendition, provider: FrameProvider, sink: ThreadSink
+    ) -> None:
+        """Feed `sink` every packet of this rendition until unsubscribed (starts the encoder)."""
+        key = (camera_id, rendition)
+        broadcast = self._broadcasts.get(key) or self._start(key, provider)
+        if broadcast.idle_timer is not None:
+            broadcast.idle_timer.cancel()
+            broadcast.idle_timer = None
+        broadcast.sinks = (*broadcast.sinks, sink)
+        broadcast.encoder.request_keyframe()
+
+    def unsubscribe(self, camera_id: str, rendition: Rendition, sink: ThreadSink) -> None:
+        """Stop feeding `sink`; the encoder stops after the grace period if nobody else needs it."""
+        key = (camera_id, rendition)
+        broadcast = self._broadcasts.get(key)
+        if broadcast is None:
+            return
+        broadcast.sinks = tuple(s for s in broadcast.sinks if s is not sink)
+        self._idle_later(key, broadcast)
 
     def encoder_count(self) -> int:
         """Encoders currently running."""
@@ -112,14 +153,17 @@ class BroadcastPool:
         if broadcast is None:
             return
         broadcast.viewers.discard(track)
-        if not broadcast.viewers and broadcast.idle_timer is None:
+        self._idle_later(key, broadcast)
+
+    def _idle_later(self, key: BroadcastKey, broadcast: Broadcast) -> None:
+        if broadcast.idle and broadcast.idle_timer is None:
             broadcast.idle_timer = broadcast.loop.call_later(
                 self._grace_s, self._retire_if_idle, key
             )
 
     def _retire_if_idle(self, key: BroadcastKey) -> None:
         broadcast = self._broadcasts.get(key)
-        if broadcast is not None and not broadcast.viewers:
+        if broadcast is not None and broadcast.idle:
             self._retire(key)
 
     def _retire(self, key: BroadcastKey) -> None:

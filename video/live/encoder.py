@@ -122,6 +122,8 @@ class SharedEncoder:
         self.name = name
         self.frames_encoded = 0
         self.last_frame: MaskedFrame | None = None
+        # Wall time of pts 0: a packet's frame was taken at wall_origin + pts / 90 kHz.
+        self.wall_origin: float | None = None
         self._provider = provider
         self._sink = sink
         self._settings = settings or EncoderSettings()
@@ -144,6 +146,10 @@ class SharedEncoder:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def wall_time(self, pts: int) -> float:
+        """Wall time (epoch seconds) of the frame a packet with this pts came from."""
+        return (self.wall_origin or 0.0) + pts / VIDEO_TIME_BASE.denominator
+
     def request_keyframe(self) -> None:
         """Make an upcoming frame an IDR (requests coalesce; safe from any thread)."""
         self._keyframe_wanted.set()
@@ -158,6 +164,7 @@ class SharedEncoder:
                 continue
             if after < 0:
                 origin = frame.monotonic
+                self.wall_origin = frame.wallclock
             after = frame.index
             # Strictly increasing pts even if two frames share a clock reading.
             pts = max(last_pts + 1, round((frame.monotonic - origin) * VIDEO_TIME_BASE.denominator))

@@ -1,0 +1,82 @@
+"""Recording for every camera that records: subscribes each recorder to its camera's encoder."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from csu.config import CameraConfig
+from privacy.renditions import Rendition
+from video.live.broadcast import BroadcastPool
+from video.live.encoder import ProviderLookup
+from video.recording.index import SegmentIndex
+from video.recording.recorder import CameraRecorder
+
+log = logging.getLogger(__name__)
+
+# Operators watch the zones rendition; it is what is kept (the anonymised one is made from it).
+RECORDED = Rendition.ZONES
+
+
+class RecordingService:
+    """Starts a recorder per recording camera and routes incident clips to events-mode ones."""
+
+    def __init__(
+        self,
+        cameras: Iterable[CameraConfig],
+        pool: BroadcastPool,
+        providers: ProviderLookup,
+        index: SegmentIndex,
+    ) -> None:
+        self.index = index
+        self._configs = [c for c in cameras if c.enabled and c.recording.mode != "off"]
+        self._all = {c.id: c for c in cameras}
+        self._pool = pool
+        self._providers = providers
+        self._recorders: dict[str, CameraRecorder] = {}
+
+    async def start(self) -> None:
+        """Start each camera's recorder and subscribe it to the camera's zones encoder."""
+        for config in self._configs:
+            provider = self._providers(config.id, RECORDED)
+            if provider is None:
+                log.warning("camera %s records but has no running picture", config.id)
+                continue
+            recorder = CameraRecorder(
+                config.id, config.recording, self.index.root, self.index.add, rendition=RECORDED
+            )
+            recorder.start()
+            self._recorders[config.id] = recorder
+            self._pool.subscribe(config.id, RECORDED, provider, recorder.offer)
+        log.info("recording %d cameras into %s", len(self._recorders), self.index.root)
+
+    async def stop(self) -> None:
+        """Unsubscribe every recorder, then close their open segments (off the loop)."""
+        for camera_id, recorder in self._recorders.items():
+            self._pool.unsubscribe(camera_id, RECORDED, recorder.offer)
+        await asyncio.gather(*(asyncio.to_thread(r.stop) for r in self._recorders.values()))
+        self._recorders.clear()
+
+    def recorder(self, camera_id: str) -> CameraRecorder | None:
+        """A camera's running recorder, if it records."""
+        return self._recorders.get(camera_id)
+
+    def clip_window(self, camera_id: str) -> tuple[float, float]:
+        """Seconds before and after an alarm that a clip of this camera covers."""
+        config = self._all.get(camera_id)
+        if config is None:
+            return (0.0, 0.0)
+        return (config.recording.pre_alarm_s, config.recording.post_alarm_s)
+
+    def request_clip(self, camera_id: str, start: datetime, end: datetime) -> None:
+        """Make sure [start, end) is recorded as far as it still can be (safe from any thread).
+
+        Continuous cameras record it anyway; an events-mode camera flushes its pre-alarm buffer
+        and records on until `end`.
+        """
+        del start  # what is before now is in the pre-alarm buffer or lost, whatever we ask
+        recorder = self._recorders.get(camera_id)
+        if recorder is not None and recorder.events_mode:
+            recorder.trigger(end.timestamp())

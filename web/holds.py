@@ -1,0 +1,133 @@
+"""Legal holds: place, list and release (logged before they take effect)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from csu.identity import service as identity
+from csu.identity.models import User
+from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
+from video.recording.index import aware
+from video.recording.models import LegalHold
+from web.deps import CurrentUser, DbSession, Services, client_address
+
+router = APIRouter(prefix="/api/holds", tags=["holds"])
+
+
+class HoldIn(BaseModel):
+    """A judicial requisition to keep a camera's footage over [start, end)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(min_length=1, max_length=64)
+    start: datetime
+    end: datetime
+    requisition: str = Field(min_length=1, max_length=128, description="Requisition reference.")
+    officer: str = Field(min_length=1, max_length=128, description="Requesting judicial officer.")
+    reason: str = Field(min_length=1, max_length=2000, description="Why, as the law asks.")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ReleaseIn(BaseModel):
+    """Why a hold ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HoldOut(BaseModel):
+    """A legal hold as stored."""
+
+    id: int
+    camera_id: str
+    start: datetime
+    end: datetime
+    requisition: str
+    officer: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    release_reason: str | None
+    active: bool
+
+
+def _out(hold: LegalHold) -> HoldOut:
+    assert hold.id is not None
+    return HoldOut(
+        id=hold.id,
+        camera_id=hold.camera_id,
+        start=aware(hold.start),
+        end=aware(hold.end),
+        requisition=hold.requisition,
+        officer=hold.officer,
+        reason=hold.reason,
+        placed_by=hold.placed_by,
+        placed_at=aware(hold.placed_at),
+        released_at=aware(hold.released_at) if hold.released_at else None,
+        released_by=hold.released_by,
+        release_reason=hold.release_reason,
+        active=hold.released_at is None,
+    )
+
+
+def _actor(request: Request, user: User, session: DbSession) -> Actor:
+    return Actor(user, identity.active_camera_ids(session, user=user), client_address(request))
+
+
+@router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
+def place_hold(
+    body: HoldIn, request: Request, user: CurrentUser, session: DbSession, services: Services
+) -> HoldOut:
+    """Keep footage past retention for a requisition (supervisor or admin; logged first)."""
+    if services.cameras.camera(body.camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
+    hold_request = HoldRequest(
+        body.camera_id, body.start, body.end, body.requisition, body.officer, body.reason
+    )
+    try:
+        hold = services.holds.place(hold_request, _actor(request, user, session))
+    except HoldError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    return _out(hold)
+
+
+@router.get("", response_model=list[HoldOut])
+def list_holds(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+    active: bool = False,
+) -> list[HoldOut]:
+    """Legal holds on the cameras this user may hold, newest first."""
+    holds = services.holds.holds(_actor(request, user, session), active_only=active)
+    return [_out(h) for h in holds]
+
+
+@router.post("/{hold_id}/release", response_model=HoldOut)
+def release_hold(
+    hold_id: int,
+    body: ReleaseIn,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+) -> HoldOut:
+    """End a hold; its footage falls back under retention (logged first)."""
+    try:
+        hold = services.holds.release(hold_id, body.reason, _actor(request, user, session))
+    except HoldNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except HoldError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return _out(hold)
