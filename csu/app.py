@@ -221,7 +221,7 @@ async def start_services(
         analytics=analytics,
         recordings=recording,
         holds=HoldService(db, access_log),
-        exports=ExportService(segment_store.index, site, settings.data_dir),
+        exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
     )
 
 

@@ -22,10 +22,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import csu
 from csu.config import SiteConfig, parse_site
 from privacy.anonymise import CenterFaceDetector
+from privacy.renditions import Rendition
 from tests.video.segments import ListIndex, record_segments, video_frames
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
 from video.evidence.manifest import evidence_key_path
-from video.evidence.service import ExportService
+from video.evidence.service import ExportService, rendition_for
 from video.sources.base import Image
 
 REPO = Path(__file__).resolve().parents[2]
@@ -337,3 +338,10 @@ def test_a_public_request_export_hides_the_faces(
             assert np.abs(face_hidden.astype(int) - face_kept.astype(int)).mean() > 8
         below = slice(int(0.7 * photo.shape[0]), None)
         assert np.abs(frame[below].astype(int) - recorded[below].astype(int)).mean() < 6
+
+
+def test_public_requests_and_anonymised_accounts_get_the_anonymised_rendition() -> None:
+    """Judicial exports keep the zones rendition, unless the user sees only anonymised video."""
+    assert rendition_for(Purpose.JUDICIAL, anonymised_user=False) is Rendition.ZONES
+    assert rendition_for(Purpose.PUBLIC_REQUEST, anonymised_user=False) is Rendition.ANONYMISED
+    assert rendition_for(Purpose.JUDICIAL, anonymised_user=True) is Rendition.ANONYMISED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -89,6 +91,18 @@ def test_a_supervisor_exports_and_the_folder_verifies(client: TestClient, tmp_pa
     assert done["footage_end"] == "2026-11-25T10:00:06Z"
     verdict = verify_folder(folder, tmp_path / "var" / "keys" / "evidence-ed25519.pub.pem")
     assert verdict.ok and verdict.files == 1 and verdict.pinned
+    # The log ties the signed manifest to the request: its hash is in the chain.
+    [logged] = [
+        e for e in services_of(client).access_log.entries() if e.action == "video.export.done"
+    ]
+    details = json.loads(logged.details)
+    assert details["export_id"] == created["id"]
+    assert (
+        details["manifest_sha256"]
+        == hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+    )
+    assert (logged.user, logged.requisition) == ("supervisor", "PV 2026/77")
+    assert logged.seq is not None and entry.seq is not None and logged.seq > entry.seq
 
 
 def test_the_export_right_and_a_reason_are_required(client: TestClient) -> None:

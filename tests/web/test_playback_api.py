@@ -14,11 +14,14 @@ from fastapi.testclient import TestClient
 
 from csu.app import create_app
 from csu.config import SiteConfig
+from csu.db import Database
+from csu.identity import service as identity
+from csu.identity.roles import Role
 from csu.settings import Settings
 from privacy.access_log import AccessLogEntry, AccessLogUnavailable, AccessRecord
 from privacy.masking import MASK_COLOUR
 from tests.video.segments import record_segments, video_frames
-from tests.web.conftest import login, seed_accounts, services_of
+from tests.web.conftest import PASSWORD, login, seed_accounts, services_of
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 URL = "/api/cameras/cam-street/playback.mp4"
@@ -163,3 +166,25 @@ def test_no_log_entry_no_video(client: TestClient, monkeypatch: pytest.MonkeyPat
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {"detail": "access log write failed: disk full"}
+
+
+def test_an_anonymised_only_account_gets_no_recorded_zones_footage(
+    client: TestClient, database_url: str
+) -> None:
+    """Recordings hold the zones rendition: an anonymised-view account is refused, told why."""
+    db = Database(database_url)
+    with db.session() as session:
+        identity.create_user(
+            session,
+            username="kiosk",
+            role=Role.OPERATOR,
+            password=PASSWORD,
+            cameras=["*"],
+            anonymised_view=True,
+        )
+    db.dispose()
+    response = client.get(URL, params=span(0, 5), headers=login(client, "kiosk"))
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "account 'kiosk' sees only anonymised video: ask for a public_request export instead"
+    )

@@ -19,12 +19,21 @@ from typing import Any
 
 import csu
 from csu.config import CameraConfig, SiteConfig
+from privacy.access_log import AccessLog, AccessRecord
 from privacy.anonymise import Anonymiser
 from privacy.renditions import Rendition
 from video.evidence import jobs
 from video.evidence.anonymised import anonymised_mp4
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
-from video.evidence.manifest import FORMAT, evidence_signer, file_entry, iso, write_signed
+from video.evidence.manifest import (
+    FORMAT,
+    MANIFEST,
+    evidence_signer,
+    file_entry,
+    iso,
+    sha256_of,
+    write_signed,
+)
 from video.evidence.remux import Footage, remux
 from video.evidence.segments import NoFootage, SegmentSource, describe_range
 from video.service import face_anonymiser
@@ -32,6 +41,8 @@ from video.service import face_anonymiser
 log = logging.getLogger(__name__)
 
 AnonymiserFactory = Callable[[CameraConfig], Anonymiser]
+# Logged once the folder is signed, beside the video.export entry logged before the work.
+EXPORT_DONE = "video.export.done"
 
 
 def site_anonymiser(camera: CameraConfig) -> Anonymiser:
@@ -56,6 +67,7 @@ class ExportService:
         data_dir: Path,
         *,
         make_anonymiser: AnonymiserFactory = site_anonymiser,
+        access_log: AccessLog | None = None,
         workers: int = 1,
     ) -> None:
         self.root = data_dir / "exports"
@@ -63,6 +75,7 @@ class ExportService:
         self._site = site
         self._data_dir = data_dir
         self._make_anonymiser = make_anonymiser
+        self._access_log = access_log
         self._jobs: dict[str, ExportJob] = {}
         self._done: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -100,6 +113,7 @@ class ExportService:
             waiting = [j for j in self._jobs.values() if j.state is ExportState.PENDING]
         for job in waiting:
             self._store(job.moved(ExportState.FAILED, error="the server stopped first"))
+            self._done[job.id].set()
 
     def _store(self, job: ExportJob) -> None:
         with self._lock:
@@ -112,6 +126,7 @@ class ExportService:
         self._store(job)
         try:
             done = self._export(job, folder)
+            self._log_done(done, folder)
         except Exception as exc:  # the job records why; nothing half-written stays behind
             if not isinstance(exc, NoFootage):
                 log.exception("export %s failed", job.id)
@@ -122,6 +137,32 @@ class ExportService:
             log.info("export %s done: %s", job.id, folder)
         finally:
             self._done[job.id].set()
+
+    def _log_done(self, job: ExportJob, folder: Path) -> None:
+        # The manifest's hash in the hash-chained log ties the delivered evidence to the log:
+        # a folder re-signed later (with a stolen key) no longer matches. No entry, no export.
+        if self._access_log is None:
+            return
+        request = job.request
+        self._access_log.append(
+            AccessRecord(
+                action=EXPORT_DONE,
+                user=request.user,
+                camera_id=request.camera_id,
+                span_start=job.footage_start,
+                span_end=job.footage_end,
+                reason=request.reason,
+                requisition=request.requisition,
+                details={
+                    "export_id": job.id,
+                    "manifest_sha256": sha256_of(folder / MANIFEST),
+                    "files": list(job.files),
+                    "rendition": job.rendition,
+                    "purpose": request.purpose.value,
+                    "recipient": request.recipient,
+                },
+            )
+        )
 
     def _export(self, job: ExportJob, folder: Path) -> ExportJob:
         request = job.request
