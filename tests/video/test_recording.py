@@ -25,9 +25,10 @@ from tests.video.recording_checks import (
 )
 from tests.video.rtsp_server import RtspServer, free_port
 from video.ingest import IngestWorker
-from video.live import BroadcastPool, EncoderSettings, PacketTrack
+from video.live import BroadcastPool, EncoderSettings, H264Stream, PacketTrack
 from video.recording.index import SegmentIndex
 from video.recording.recorder import CameraRecorder
+from video.scenes import make_scene
 from video.sources import FrameSource
 from video.sources.demo import DemoSource
 
@@ -171,3 +172,21 @@ async def test_rtsp_camera_records_masked_segments(
         assert frames.first_is_key and frames.walls[0] == segment.start
         assert frames.images[0].shape == (432, 768, 3)
         assert_zone_masked(frames.images[-1])
+
+
+def test_a_camera_outage_ends_the_segment_instead_of_spanning_it(index: SegmentIndex) -> None:
+    stream = H264Stream(EncoderSettings(keyframe_interval_s=1.0))
+    scene = make_scene("street", 320, 240)
+    recorder = CameraRecorder("cam", RecordingConfig(segment_s=10), index.root, index.add)
+    recorder.start()
+    t0 = now().timestamp()
+    for i in range(40):  # 1 s, then the camera is away 5 s, then 0.6 s more
+        at = i / 25 if i < 25 else 5 + i / 25
+        keyframe = i in (0, 25)  # the encoder forces an IDR after an outage
+        for packet in stream.encode(scene.render(at), round(at * 90_000), keyframe=keyframe):
+            recorder.offer(packet, t0 + at)
+    recorder.stop()
+    first, second = index.between("cam", now() - timedelta(minutes=1), now() + timedelta(minutes=1))
+    assert first.end.timestamp() == pytest.approx(t0 + 1.0, abs=0.001)
+    assert second.start.timestamp() == pytest.approx(t0 + 6.0, abs=0.001)
+    assert len(decode(first).images) == 25 and len(decode(second).images) == 15

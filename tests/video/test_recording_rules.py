@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from csu.config.cameras import RecordingConfig
 from video.recording.index import Segment
 from video.recording.segments import PreAlarmBuffer, TimedPacket, end_wall, should_cut
+from video.recording.service import remove_partial_segments
 from video.recording.spans import Span, recorded_spans
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -83,3 +84,14 @@ def test_recording_config_defaults_and_bounds() -> None:
         RecordingConfig.model_validate({"mode": "sometimes"})
     with pytest.raises(ValidationError, match="extra"):
         RecordingConfig.model_validate({"mode": "off", "fps": 3})
+
+
+def test_unfinished_segments_left_by_a_crash_are_removed(tmp_path: Path) -> None:
+    day = tmp_path / "cam" / "zones" / "2026-11-25"
+    day.mkdir(parents=True)
+    (day / "20261125T100000.000000Z.ts.part").write_bytes(b"\x47" * 188)
+    kept = day / "20261125T095950.000000Z.ts"
+    kept.write_bytes(b"\x47" * 188)
+    assert remove_partial_segments(tmp_path) == 1
+    assert [p.name for p in day.iterdir()] == [kept.name]
+    assert remove_partial_segments(tmp_path / "absent") == 0

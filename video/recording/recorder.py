@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # About 20 s of 25 fps video: room for a slow disk write without dropping anything.
 QUEUE_PACKETS = 500
+# Frames further apart than this mean the camera was away: the segment ends, a gap begins, so
+# the index never claims footage of the outage.
+MAX_FRAME_GAP_S = 2.0
 _STOP = object()
 _LOST = object()
 
@@ -71,6 +74,7 @@ class CameraRecorder:
         self._until = float("-inf")
         self._lock = threading.Lock()
         self._lost = False
+        self._last_wall: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"rec-{camera_id}", daemon=True)
 
     @property
@@ -133,6 +137,10 @@ class CameraRecorder:
 
     def _take(self, item: TimedPacket) -> None:
         self.stats.packets += 1
+        if self._last_wall is not None and item.wall - self._last_wall > MAX_FRAME_GAP_S:
+            self._close()
+            self._buffer.drain()
+        self._last_wall = item.wall
         if self.events_mode:
             self._take_event(item)
             return

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from csu.config import CameraConfig
 from privacy.renditions import Rendition
@@ -13,6 +14,7 @@ from video.live.broadcast import BroadcastPool
 from video.live.encoder import ProviderLookup
 from video.recording.index import SegmentIndex
 from video.recording.recorder import CameraRecorder
+from video.recording.writer import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class RecordingService:
 
     async def start(self) -> None:
         """Start each camera's recorder and subscribe it to the camera's zones encoder."""
+        await asyncio.to_thread(remove_partial_segments, self.index.root)
         for config in self._configs:
             provider = self._providers(config.id, RECORDED)
             if provider is None:
@@ -80,3 +83,17 @@ class RecordingService:
         recorder = self._recorders.get(camera_id)
         if recorder is not None and recorder.events_mode:
             recorder.trigger(end.timestamp())
+
+
+def remove_partial_segments(root: Path) -> int:
+    """Delete segments left half-written by a crash; how many.
+
+    They are in no index, so neither retention nor a hold could ever reach them: footage that
+    no purge would destroy must not stay.
+    """
+    removed = 0
+    for path in root.rglob(f"*.ts{PARTIAL_SUFFIX}") if root.exists() else []:
+        log.warning("removing unfinished segment %s", path)
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
