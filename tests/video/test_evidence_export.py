@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import csu
 from csu.config import SiteConfig, parse_site
-from privacy.anonymise import CenterFaceDetector
+from privacy.anonymise import Anonymiser, CenterFaceDetector, Detection
 from privacy.renditions import Rendition
 from tests.video.segments import ListIndex, record_segments, video_frames
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
@@ -345,3 +346,32 @@ def test_public_requests_and_anonymised_accounts_get_the_anonymised_rendition() 
     assert rendition_for(Purpose.JUDICIAL, anonymised_user=False) is Rendition.ZONES
     assert rendition_for(Purpose.PUBLIC_REQUEST, anonymised_user=False) is Rendition.ANONYMISED
     assert rendition_for(Purpose.JUDICIAL, anonymised_user=True) is Rendition.ANONYMISED
+
+
+class BrokenDetector:
+    """A face detector whose session has failed."""
+
+    def detect(self, image: Image) -> Sequence[Detection]:
+        raise RuntimeError("onnxruntime: session failed")
+
+
+def test_a_public_request_fails_closed_when_faces_cannot_be_looked_for(
+    tmp_path: Path, site: SiteConfig, street: ListIndex
+) -> None:
+    """No detection, no delivery: the export fails, naming why, and leaves no video behind."""
+    service = ExportService(
+        street, site, tmp_path / "var", make_anonymiser=lambda _camera: Anonymiser(BrokenDetector())
+    )
+    request = ExportRequest(
+        camera_id="cam-street",
+        start=at(0),
+        end=at(4),
+        user="sup",
+        reason="request",
+        purpose=Purpose.PUBLIC_REQUEST,
+    )
+    job = finished(service, service.submit(request))
+    service.close()
+    assert job.state is ExportState.FAILED
+    assert job.error == "onnxruntime: session failed"
+    assert not (service.root / job.id).exists()
