@@ -23,10 +23,11 @@ the payload of rank r (its raw id over HTTP; its publish order over MQTT, which 
 one subscriber keep) was pushed with the first frame whose running total reaches r. Every alarm is
 timed this way; the alarms listed by external id in the frames (the newest 50 of a window) give a
 cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 100 ms):
-an alarm waits 0 to 100 ms in it by design, so `post_*` (HTTP answer: stored and correlated) is
-given apart. Throughput is the alarms measured over the time from the first measured send to the
-push of the last one, so a backlog counts against it. Server CPU is user + system time of the
-server process (all threads) over that same time, sampled every 50 ms.
+the first event after a quiet window goes out at once, later ones wait up to 100 ms to be merged,
+so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured
+over the time from the first measured send to the push of the last one, so a backlog counts against
+it. Server CPU is user + system time of the server process (all threads) over that same time,
+sampled every 50 ms.
 
 The HTTP and WebSocket implementations are uvicorn's `auto` choice unless `--http`/`--loop` say
 otherwise (httptools and uvloop when `uvicorn[standard]` is installed); WebSockets need the

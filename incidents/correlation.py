@@ -9,8 +9,9 @@ guard caps how many incidents one source may open per window, so a burst stays b
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,9 +40,13 @@ class Rule:
 
     def relates(self, earlier: str, arriving: str) -> bool:
         """True when the types fit this rule's patterns."""
-        return fnmatch.fnmatchcase(earlier, self.first) and fnmatch.fnmatchcase(
-            arriving, self.second
-        )
+        return type_matches(earlier, self.first) and type_matches(arriving, self.second)
+
+
+@functools.cache
+def type_matches(alarm_type: str, pattern: str) -> bool:
+    """fnmatch on alarm types, memoised: a storm asks the same few questions again and again."""
+    return fnmatch.fnmatchcase(alarm_type, pattern)
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
@@ -125,6 +130,9 @@ class Correlator:
         self.settings = settings or CorrelationSettings()
         self.open: dict[int, OpenIncident] = {}
         self._opens_by_source: dict[str, deque[datetime]] = {}
+        # (source, type) -> open incidents holding such an alarm: grouping looks only at those.
+        self._by_group: dict[tuple[str, str], set[int]] = {}
+        self._by_type: dict[str, set[int]] = {}  # alarm type -> open incidents holding one
 
     def position_of(self, facts: AlarmFacts) -> LonLat | None:
         """The alarm's place, or its camera's when it has none (video events)."""
@@ -138,11 +146,12 @@ class Correlator:
         place = self.position_of(facts)
         for rule in self.rules:
             # Most rules cannot apply to this type at all: skip them before scanning incidents.
-            if not fnmatch.fnmatchcase(facts.type, rule.second):
+            if not type_matches(facts.type, rule.second):
                 continue
-            for incident in self._candidates(facts.occurred_at, rule.window_s):
-                earlier = next((t for t in incident.types if rule.relates(t, facts.type)), None)
-                if earlier and self._close_enough(rule, incident, facts, place):
+            holding = self._holding(rule.first)
+            for incident in _within(holding, facts.occurred_at, rule.window_s):
+                earlier = next(t for t in incident.types if type_matches(t, rule.first))
+                if self._close_enough(rule, incident, facts, place):
                     inhibited = rule.kind is RuleKind.INHIBIT
                     verb = "explained by" if inhibited else "related to"
                     why = f"{facts.type} {verb} {earlier} (rule {rule.first} -> {rule.second})"
@@ -178,17 +187,43 @@ class Correlator:
             return
         incident.types.add(facts.type)
         incident.groups.add((facts.source, facts.type))
+        self._by_group.setdefault((facts.source, facts.type), set()).add(incident_id)
+        self._by_type.setdefault(facts.type, set()).add(incident_id)
         incident.last_at = max(incident.last_at, facts.occurred_at)
         if incident.anchor is None:
             incident.anchor = self.position_of(facts)
 
+    def restore(self, incident: OpenIncident) -> None:
+        """Take back an incident left open before a restart."""
+        self.open[incident.incident_id] = incident
+        for group in incident.groups:
+            self._by_group.setdefault(group, set()).add(incident.incident_id)
+        for alarm_type in incident.types:
+            self._by_type.setdefault(alarm_type, set()).add(incident.incident_id)
+
     def closed(self, incident_id: int) -> None:
         """The incident no longer takes alarms."""
-        self.open.pop(incident_id, None)
+        incident = self.open.pop(incident_id, None)
+        for group in incident.groups if incident else ():
+            self._by_group.get(group, set()).discard(incident_id)
+        for alarm_type in incident.types if incident else ():
+            self._by_type.get(alarm_type, set()).discard(incident_id)
 
-    def _candidates(self, at: datetime, window_s: float) -> list[OpenIncident]:
-        horizon = at - timedelta(seconds=window_s)
-        found = [i for i in self.open.values() if i.last_at >= horizon and i.storm_source is None]
+    def _holding(self, pattern: str) -> list[OpenIncident]:
+        # Incidents holding an alarm of a type the pattern names, latest activity first.
+        ids: set[int] = set()
+        for alarm_type, holders in self._by_type.items():
+            if type_matches(alarm_type, pattern):
+                ids |= holders
+        return self._recent_first(ids)
+
+    def _recent_first(self, ids: Iterable[int]) -> list[OpenIncident]:
+        found = [
+            incident
+            for incident_id in ids
+            if (incident := self.open.get(incident_id)) is not None
+            and incident.storm_source is None
+        ]
         return sorted(found, key=lambda i: i.last_at, reverse=True)
 
     def _close_enough(
@@ -203,9 +238,8 @@ class Correlator:
 
     def _group(self, facts: AlarmFacts, place: LonLat | None) -> OpenIncident | None:
         s = self.settings
-        for incident in self._candidates(facts.occurred_at, s.group_window_s):
-            if (facts.source, facts.type) not in incident.groups:
-                continue
+        members = self._recent_first(self._by_group.get((facts.source, facts.type), ()))
+        for incident in _within(members, facts.occurred_at, s.group_window_s):
             # Without both positions, source and type alone decide (a feed with no geometry).
             if place is None or incident.anchor is None:
                 return incident
@@ -228,3 +262,14 @@ class Correlator:
             if incident.storm_source == facts.source and incident.last_at >= horizon:
                 return incident
         return None
+
+
+def _within(
+    recent_first: list[OpenIncident], at: datetime, window_s: float
+) -> Iterator[OpenIncident]:
+    """The incidents (newest activity first) active within `window_s` before `at`."""
+    horizon = at - timedelta(seconds=window_s)
+    for incident in recent_first:
+        if incident.last_at < horizon:
+            return
+        yield incident

@@ -279,7 +279,7 @@ class IncidentEngine:
                     groups={(a.source, a.type) for a in alarms},
                     storm_source=alarms[0].source if incident.storm and alarms else None,
                 )
-                self.correlator.open[incident.id] = restored
+                self.correlator.restore(restored)
 
     def _requeue_unparsed(self) -> None:
         # Payloads stored but never parsed (a crash between the two transactions) go through now.

@@ -20,8 +20,10 @@ from incidents.parsing import Channel, Submission
 log = logging.getLogger(__name__)
 
 # Above this many queued payloads the subscriber waits for the engine: the broker buffers the
-# rest (QoS 1, persistent session) instead of csu's memory.
-MAX_PENDING = 20_000
+# rest (QoS 1, persistent session) instead of csu's memory. A stock Mosquitto keeps only 1,000
+# queued messages per client and drops the rest, so csu takes a storm of several tens of thousands
+# itself (about 1 KB each) before leaning on the broker.
+MAX_PENDING = 50_000
 
 
 @dataclass

@@ -18,7 +18,7 @@ from incidents.parsing import Channel, Submission
 from incidents.service import list_alarms, list_rejected
 from incidents.store import alarm_summary
 from privacy.policy import Action
-from web.deps import DbSession, get_current_user, require
+from web.deps import DbSession, bearer_token, get_current_user, require
 from web.services import AppServices
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
@@ -32,15 +32,22 @@ async def intake_services(request: Request) -> AppServices:
     return services
 
 
-def submitter(request: Request) -> User:
+async def submitter(request: Request) -> User:
     """The caller, if allowed to submit alarms.
 
     Its database session is closed before the alarm is awaited: a request-long session would
     hold a pooled connection while the engine works, so a burst of posts would drain the pool.
+    A token checked in the last few seconds is not read again (services.tokens); a `def`
+    dependency would cost a worker-thread hop per post, so the rare miss reads on the loop.
     """
     services: AppServices = request.app.state.services
-    with services.db.session() as session:
-        user = get_current_user(request, session)
+    token = bearer_token(request)
+    user = services.tokens.get(token) if token else None
+    if user is None:
+        with services.db.session() as session:
+            user = get_current_user(request, session)
+        if token:
+            services.tokens.put(token, user)
     return _may_submit(user)
 
 

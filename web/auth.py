@@ -74,11 +74,18 @@ def _login(services: Services, body: LoginRequest) -> tuple[str, str] | None:
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, session: DbSession, _user: CurrentUser) -> None:
+def logout(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    services: Services,
+    _user: CurrentUser,
+) -> None:
     """End the current session."""
     token = bearer_token(request)
     if token:
         identity.revoke_token(session, token=token)
+        services.tokens.forget(token)
     response.delete_cookie(SESSION_COOKIE)
 
 

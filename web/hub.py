@@ -1,7 +1,8 @@
 """WS /api/events: live alarms, incident changes and camera status for consoles.
 
 Messages are coalesced per client over a short window, so an alarm storm costs each console a
-bounded number of frames: alarm batches merge, and only the latest state of an incident is sent.
+bounded number of frames (at most one per window): alarm batches merge, and only the latest state
+of an incident is sent. The first event after a quiet window is sent at once.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class EventHub:
         client = _Client(websocket, role)
         self._clients.add(client)
         reader = asyncio.create_task(_drain_incoming(websocket))
+        loop = asyncio.get_running_loop()
+        last_flush = -FLUSH_S
         try:
             while not reader.done():
                 waiter = asyncio.create_task(client.ready.wait())
@@ -104,7 +107,10 @@ class EventHub:
                 waiter.cancel()
                 if reader.done():
                     break
-                await asyncio.sleep(FLUSH_S)  # gather what else arrives in the window
+                # The first event after a quiet spell goes out at once; during a burst at most
+                # one flush per window, and whatever arrives meanwhile is merged into it.
+                await asyncio.sleep(max(0.0, last_flush + FLUSH_S - loop.time()))
+                last_flush = loop.time()
                 for message in client.take():
                     await websocket.send_text(json.dumps(message, default=str))
         except (WebSocketDisconnect, RuntimeError):

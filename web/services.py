@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
+from csu.identity.token_cache import TokenCache
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
@@ -48,3 +49,4 @@ class AppServices:
     recordings: RecordingService
     holds: HoldService
     exports: ExportService
+    tokens: TokenCache = field(default_factory=TokenCache)

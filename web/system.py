@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from fastapi.responses import RedirectResponse
 
 from csu.metrics import CONTENT_TYPE
 from web.deps import Services
@@ -21,9 +20,3 @@ def healthz() -> dict[str, str]:
 def metrics(services: Services) -> Response:
     """Prometheus text format."""
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)
-
-
-@router.get("/", include_in_schema=False)
-def root() -> RedirectResponse:
-    """Until the console exists, the API documentation is the front page."""
-    return RedirectResponse("/docs")

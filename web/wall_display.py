@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from starlette.websockets import WebSocketDisconnect
 
 from crisis.wall_state import WallFeed, WallState
@@ -28,11 +27,10 @@ from privacy.renditions import rendition_for
 from video.live import CameraNotFound, InvalidOffer, RenditionUnavailable
 from web.deps import Services, bearer_token, client_address, require
 from web.live import SDP, Granted, Live, read_sdp_offer
+from web.pages import page
 
 router = APIRouter(tags=["walls"])
 
-ASSETS = Path(__file__).resolve().parent / "static" / "wall"
-ASSET_TYPES = {"wall.js": "text/javascript", "wall.css": "text/css"}
 Reader = Annotated[User, Depends(require(Action.WALL_READ))]
 
 
@@ -46,15 +44,7 @@ def wall_page(wall_id: str, services: Services) -> Response:
     """The kiosk page of a wall (it signs in and follows the layout by itself)."""
     if services.site.wall(wall_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no wall '{wall_id}'")
-    return FileResponse(ASSETS / "index.html", media_type="text/html")
-
-
-@router.get("/static/wall/{name}", include_in_schema=False)
-def wall_asset(name: str) -> Response:
-    """The wall page's script and style sheet (no CDN: the network is closed)."""
-    if name not in ASSET_TYPES:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no asset '{name}'")
-    return FileResponse(ASSETS / name, media_type=ASSET_TYPES[name])
+    return page("wall")
 
 
 def _may_read_walls(websocket: WebSocket) -> bool:

@@ -13,6 +13,7 @@ from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
+from csu.config.map import MapConfig
 from csu.config.walls import WallConfig
 
 
@@ -83,6 +84,9 @@ class SiteConfig(BaseModel):
     )
     models: tuple[DetectionModelConfig, ...] = Field(
         default=(), description="Detectors the site supplies for video analytics."
+    )
+    map: MapConfig = Field(
+        default_factory=MapConfig, description="The map's background (offline by default)."
     )
 
     @model_validator(mode="after")

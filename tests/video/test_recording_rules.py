@@ -32,6 +32,10 @@ def test_pre_alarm_buffer_starts_on_an_idr_and_covers_its_length() -> None:
     assert items[-1].wall - items[0].wall >= 2.0
     assert [p.pts for p in items] == [packet(i).pts for i in range(15, 30)]
     assert len(buffer) == 0 and buffer.first_wall() is None
+    for i in range(30, 50):
+        buffer.push(packet(i))
+    # A trigger that wants footage from 7.5 s on gets the GOP that holds that moment.
+    assert buffer.drain(since=packet(37).wall)[0].pts == packet(35).pts
 
 
 def test_segments_cut_at_the_first_keyframe_after_their_length() -> None:

@@ -102,6 +102,17 @@ def test_rights_on_alarms(client: TestClient) -> None:
     assert client.post("/api/alarms", json=csu_alarm("A")).status_code == 401
 
 
+def test_a_logged_out_token_posts_no_more_alarms(client: TestClient) -> None:
+    """The intake remembers checked tokens for a few seconds, but logout forgets at once."""
+    headers = login(client, "operator")
+    assert client.post("/api/alarms", json=csu_alarm("T-1"), headers=headers).status_code == 201
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    client.cookies.clear()
+    refused = client.post("/api/alarms", json=csu_alarm("T-2"), headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "session expired or invalid"
+
+
 def test_cap_files_go_through_the_cap_endpoint(client: TestClient, shared_data: Path) -> None:
     """Every CAP example posts; the thunderstorm's polygon is stored as GeoJSON."""
     headers = {**login(client, "operator"), "content-type": "application/cap+xml"}

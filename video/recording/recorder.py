@@ -34,6 +34,9 @@ QUEUE_PACKETS = 500
 # Frames further apart than this mean the camera was away: the segment ends, a gap begins, so
 # the index never claims footage of the outage.
 MAX_FRAME_GAP_S = 2.0
+# An alarm reaches the recorder a little after it happened (intake, correlation, commit): the
+# buffer keeps this much more than the pre-alarm time, so the clip still starts on time.
+TRIGGER_SLACK_S = 3.0
 _STOP = object()
 _LOST = object()
 
@@ -70,7 +73,8 @@ class CameraRecorder:
         self._on_segment = on_segment
         self._queue: queue.Queue[TimedPacket | object] = queue.Queue(QUEUE_PACKETS)
         self._writer: SegmentWriter | None = None
-        self._buffer = PreAlarmBuffer(config.pre_alarm_s)
+        self._buffer = PreAlarmBuffer(config.pre_alarm_s + TRIGGER_SLACK_S)
+        self._since = float("inf")
         self._until = float("-inf")
         self._lock = threading.Lock()
         self._lost = False
@@ -110,9 +114,10 @@ class CameraRecorder:
             self._lost = True
             self.stats.dropped += 1
 
-    def trigger(self, until: float) -> None:
-        """Record (events mode) from the pre-alarm buffer on until wall time `until`."""
+    def trigger(self, since: float, until: float) -> None:
+        """Record (events mode) from wall time `since` (as far as buffered) until `until`."""
         with self._lock:
+            self._since = min(self._since, since)
             self._until = max(self._until, until)
 
     def _run(self) -> None:
@@ -156,11 +161,11 @@ class CameraRecorder:
 
     def _take_event(self, item: TimedPacket) -> None:
         with self._lock:
-            until = self._until
+            since, until = self._since, self._until
         if self._writer is None:
             self._buffer.push(item)
             if item.wall < until:
-                self._flush_buffer()
+                self._flush_buffer(since)
             return
         if item.wall >= until:
             self._close()
@@ -172,8 +177,10 @@ class CameraRecorder:
             return
         self._writer.write(item)
 
-    def _flush_buffer(self) -> None:
-        items = self._buffer.drain()
+    def _flush_buffer(self, since: float) -> None:
+        with self._lock:
+            self._since = float("inf")  # the next trigger brings its own start
+        items = self._buffer.drain(since)
         if not items:
             return
         self._writer = SegmentWriter(self._root, self.camera_id, self.rendition, items[0])

@@ -46,8 +46,14 @@ class PreAlarmBuffer:
         while len(self._gops) >= 2 and self._gops[1][0].wall <= horizon:
             self._gops.popleft()
 
-    def drain(self) -> list[TimedPacket]:
-        """Every buffered packet in order; the buffer is empty afterwards."""
+    def drain(self, since: float | None = None) -> list[TimedPacket]:
+        """The buffered packets from the last IDR at or before `since` (all if None), in order.
+
+        The buffer is empty afterwards.
+        """
+        if since is not None:
+            while len(self._gops) >= 2 and self._gops[1][0].wall <= since:
+                self._gops.popleft()
         items = [p for gop in self._gops for p in gop]
         self._gops.clear()
         return items

@@ -79,10 +79,9 @@ class RecordingService:
         Continuous cameras record it anyway; an events-mode camera flushes its pre-alarm buffer
         and records on until `end`.
         """
-        del start  # what is before now is in the pre-alarm buffer or lost, whatever we ask
         recorder = self._recorders.get(camera_id)
         if recorder is not None and recorder.events_mode:
-            recorder.trigger(end.timestamp())
+            recorder.trigger(start.timestamp(), end.timestamp())
 
 
 def remove_partial_segments(root: Path) -> int:

@@ -1,0 +1,116 @@
+// The camera grid: live WHEP video of a page of cameras, with each camera's status.
+import { el } from "/static/common/dom.js";
+import { liveTile } from "/static/common/whep.js";
+
+const PAGE_SIZE = 4;
+
+/** A grid of live camera tiles; onPick(cameraId) runs when a tile is clicked. */
+export class CameraGrid {
+  constructor(grid, title, onPick) {
+    this.grid = grid;
+    this.title = title;
+    this.onPick = onPick;
+    this.cameras = new Map(); // id -> camera from /api/cameras
+    this.tiles = new Map(); // id -> {node, stop}
+    this.shown = { ids: null, label: "All cameras", highlight: new Set() };
+    this.pageIndex = 0;
+    this.large = null;
+  }
+
+  /** The cameras this user may see (from GET /api/cameras). */
+  setCameras(list) {
+    this.cameras = new Map(list.map((camera) => [camera.id, camera]));
+    this.render();
+  }
+
+  /** A camera's status changed (from WS /api/events). */
+  status(id, status, reason) {
+    const camera = this.cameras.get(id);
+    if (camera) Object.assign(camera, { status, status_reason: reason });
+    const tile = this.tiles.get(id);
+    if (tile) this.badge(tile.node, camera || { status, status_reason: reason });
+  }
+
+  /** Every camera, a page at a time. */
+  showAll() {
+    this.shown = { ids: null, label: "All cameras", highlight: new Set() };
+    this.pageIndex = 0;
+    this.large = null;
+    this.render();
+  }
+
+  /** Only these cameras (an incident's), outlined. */
+  show(ids, label) {
+    this.shown = { ids: [...ids], label, highlight: new Set(ids) };
+    this.pageIndex = 0;
+    this.large = null;
+    this.render();
+  }
+
+  page(delta) {
+    const pages = Math.max(1, Math.ceil(this.ids().length / PAGE_SIZE));
+    this.pageIndex = (this.pageIndex + delta + pages) % pages;
+    this.large = null;
+    this.render();
+  }
+
+  /** Enlarge one camera (the first shown by default); again to go back. */
+  toggleLarge(id = null) {
+    const visible = this.visible();
+    this.large = this.large ? null : id || visible[0] || null;
+    this.render();
+  }
+
+  ids() {
+    const all = this.shown.ids || [...this.cameras.keys()];
+    return all.filter((id) => this.cameras.has(id));
+  }
+
+  /** The cameras on screen now. */
+  visible() {
+    if (this.large) return [this.large];
+    return this.ids().slice(this.pageIndex * PAGE_SIZE, (this.pageIndex + 1) * PAGE_SIZE);
+  }
+
+  render() {
+    const visible = this.visible();
+    for (const [id, tile] of this.tiles) {
+      if (!visible.includes(id)) {
+        tile.stop();
+        tile.node.remove();
+        this.tiles.delete(id);
+      }
+    }
+    const nodes = visible.map((id) => this.tile(id));
+    this.grid.replaceChildren(...nodes);
+    this.grid.classList.toggle("single", visible.length === 1);
+    const pages = Math.max(1, Math.ceil(this.ids().length / PAGE_SIZE));
+    this.title.textContent = this.large
+      ? `${this.cameras.get(this.large).name} (f to go back)`
+      : `${this.shown.label}${pages > 1 ? ` · page ${this.pageIndex + 1}/${pages}` : ""}`;
+    if (!nodes.length) this.grid.append(el("p", { class: "placeholder" }, "No camera to show."));
+  }
+
+  tile(id) {
+    let tile = this.tiles.get(id);
+    if (!tile) {
+      const camera = this.cameras.get(id);
+      const node = el("section", { class: "cam", "data-camera": id, tabindex: "0" });
+      node.append(el("span", { class: "status" }));
+      const stop = liveTile(node, `/api/cameras/${encodeURIComponent(id)}/whep`, camera.name);
+      node.addEventListener("click", () => this.onPick(id));
+      tile = { node, stop };
+      this.tiles.set(id, tile);
+    }
+    tile.node.classList.toggle("incident-camera", this.shown.highlight.has(id));
+    this.badge(tile.node, this.cameras.get(id));
+    return tile.node;
+  }
+
+  badge(node, camera) {
+    node.dataset.status = camera.status;
+    const badge = node.querySelector(".status");
+    badge.textContent = camera.status;
+    badge.title = camera.status_reason || "";
+  }
+}

@@ -1,0 +1,150 @@
+// The operator console: queue, incident, cameras and map, all live over WS /api/events.
+import { api, homeOf, logout, me, showError } from "/static/common/api.js";
+import { tickClock } from "/static/common/dom.js";
+import { drawMap, mapConfig } from "/static/common/map.js";
+import { reconnectingSocket } from "/static/common/ws.js";
+import { CameraGrid } from "./cameras.js";
+import { dialogOpen, toggleHelp } from "./dialogs.js";
+import { IncidentView } from "./incident.js";
+import { Queue } from "./queue.js";
+import { openPush } from "./walls.js";
+
+const SETTLE_MS = 300;
+const mapPane = document.getElementById("map-pane");
+const centre = document.getElementById("centre");
+const queueList = document.getElementById("queue");
+let settings = {};
+let pickedCamera = null;
+
+const grid = new CameraGrid(document.getElementById("grid"), document.getElementById("grid-title"), (id) => {
+  pickedCamera = id;
+  grid.toggleLarge(id);
+});
+const view = new IncidentView(document.getElementById("incident"), {
+  onChanged: (summary) => queue.upsert(summary),
+  onCameras: (ids, label) => grid.show(ids, label),
+  onPush: () => push(),
+});
+const queue = new Queue(queueList, (id) => view.show(id));
+
+function later(fn) {
+  // Many events in a burst cause one reload.
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, SETTLE_MS);
+  };
+}
+
+function redraw() {
+  const markers = queue.ordered().filter((i) => i.lat != null && i.lon != null).map((i) => ({
+    id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, severity: i.severity,
+  }));
+  const svg = drawMap({
+    cameras: [...grid.cameras.values()],
+    markers,
+    settings,
+    width: mapPane.clientWidth,
+    height: mapPane.clientHeight,
+    onSelect: (kind, id) => (kind === "camera" ? grid.show([id], "From the map") : queue.select(Number(id))),
+  });
+  mapPane.replaceChildren(svg);
+}
+
+const redrawSoon = later(redraw);
+new ResizeObserver(redrawSoon).observe(mapPane);
+const refreshIncidentSoon = later(() => view.refresh());
+
+/** Read everything again: at start, and after every reconnection (events may have been missed). */
+async function resync() {
+  try {
+    const [cameras, incidents] = await Promise.all([api("/api/cameras"), api("/api/incidents")]);
+    grid.setCameras(cameras);
+    queue.load(incidents);
+    if (queue.selectedId != null) await view.refresh();
+    redraw();
+  } catch (error) {
+    if (error.status !== 0 && error.status !== 401) showError(queueList, error);
+  }
+}
+
+const resyncSoon = later(resync);
+
+function onEvent(message) {
+  if (message.type === "alarms") {
+    if (queue.alarmsArrived(message.alarms).length) resyncSoon();
+  } else if (message.type === "incident") {
+    queue.upsert(message.incident, { fresh: ["opened", "alarms"].includes(message.change) });
+    if (message.incident.id === queue.selectedId) refreshIncidentSoon();
+    redrawSoon();
+  } else if (message.type === "camera") {
+    grid.status(message.camera_id, message.status, message.reason);
+    redrawSoon();
+  }
+}
+
+function push() {
+  openPush(queue.selected(), [...grid.cameras.values()], pickedCamera);
+}
+
+const KEYS = {
+  ArrowDown: () => queue.move(1),
+  ArrowUp: () => queue.move(-1),
+  j: () => queue.move(1),
+  k: () => queue.move(-1),
+  a: () => view.acknowledge(),
+  e: () => view.escalate(),
+  n: () => view.focusNote(),
+  s: () => view.focusStatus(),
+  c: () => view.showCameras(),
+  g: () => grid.showAll(),
+  "[": () => grid.page(-1),
+  "]": () => grid.page(1),
+  f: () => grid.toggleLarge(),
+  w: () => push(),
+  m: () => { centre.classList.toggle("map-large"); },
+  "?": () => toggleHelp(),
+};
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.altKey || event.metaKey || dialogOpen()) return;
+  const typing = event.target.closest("input, textarea, select");
+  if (typing) {
+    if (event.key === "Escape") event.target.blur();
+    return;
+  }
+  const digit = /^[1-9]$/.test(event.key) ? Number(event.key) - 1 : null;
+  const action = digit != null ? () => view.toggleStep(digit) : KEYS[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
+
+document.getElementById("logout").addEventListener("click", () => logout());
+document.getElementById("grid-all").addEventListener("click", () => grid.showAll());
+document.getElementById("grid-prev").addEventListener("click", () => grid.page(-1));
+document.getElementById("grid-next").addEventListener("click", () => grid.page(1));
+window.addEventListener("csu:reconnected", resyncSoon);
+
+async function start() {
+  const user = await me();
+  if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
+  document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
+  settings = await mapConfig().catch(() => ({}));
+  await resync();
+  reconnectingSocket("/api/events", onEvent, {
+    onOpen: ({ reconnected }) => { if (reconnected) resync(); },
+  });
+  queueList.focus();
+}
+
+tickClock(document.getElementById("clock"));
+
+function begin() {
+  start().catch((error) => {
+    if (error.status === 0) setTimeout(begin, 3000); // the server is not answering yet
+    else if (error.status !== 401) showError(queueList, error);
+  });
+}
+
+begin();

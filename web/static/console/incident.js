@@ -1,0 +1,209 @@
+// The incident view: facts, actions, procedure checklist, attached cameras, notes and timeline.
+import { api, clearError, showError } from "/static/common/api.js";
+import { el, when } from "/static/common/dom.js";
+import { askReason } from "./dialogs.js";
+
+const STATUSES = ["new", "acknowledged", "in_progress", "resolved", "closed"];
+
+function needsReason(error) {
+  // The server names a missing reason in its refusal: ask for one and send it again.
+  return [400, 409, 422].includes(error.status) && /reason/i.test(error.detail || "");
+}
+
+/** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(). */
+export class IncidentView {
+  constructor(root, hooks) {
+    this.root = root;
+    this.hooks = hooks;
+    this.incident = null;
+    this.loading = null;
+  }
+
+  /** Show an incident (null: none). */
+  async show(id) {
+    this.id = id;
+    if (id == null) {
+      this.incident = null;
+      this.root.replaceChildren(el("p", { class: "placeholder" }, "Select an incident in the queue."));
+      return;
+    }
+    await this.refresh();
+  }
+
+  /** Read the incident again (after a change, or when the server says it changed). */
+  async refresh() {
+    const id = this.id;
+    if (id == null) return;
+    try {
+      const incident = await api(`/api/incidents/${id}`);
+      if (id !== this.id) return;
+      this.incident = incident;
+      this.render();
+    } catch (error) {
+      if (id !== this.id) return;
+      const line = el("p", { class: "placeholder" }, `Incident #${id}`);
+      this.root.replaceChildren(line);
+      showError(line, error);
+    }
+  }
+
+  /** Carry out an action; errors appear next to the control (anchor) that asked for it. */
+  async act(body, anchor, reasonTitle = null) {
+    if (!this.incident) return false;
+    try {
+      const summary = await api(`/api/incidents/${this.incident.id}/actions`, { method: "POST", body });
+      clearError(this.anchor(anchor));
+      this.hooks.onChanged(summary);
+      await this.refresh();
+      return true;
+    } catch (error) {
+      if (needsReason(error) && !body.text) {
+        const text = await askReason(reasonTitle || "Reason required", error.detail);
+        if (text) return this.act({ ...body, text }, anchor, reasonTitle);
+      }
+      showError(this.anchor(anchor), error);
+      return false;
+    }
+  }
+
+  anchor(name) {
+    return this.root.querySelector(`[data-control=${name}]`) || this.root;
+  }
+
+  acknowledge() {
+    return this.act({ action: "acknowledge" }, "acknowledge");
+  }
+
+  async escalate() {
+    if (!this.incident) return;
+    const text = await askReason(
+      `Escalate incident #${this.incident.id} to the crisis cell`,
+      "Why? The crisis cell reads this first.",
+    );
+    if (text) await this.act({ action: "escalate", text }, "escalate");
+  }
+
+  setStatus(status) {
+    return this.act({ action: "status", status }, "status");
+  }
+
+  toggleStep(index) {
+    const step = this.incident && this.incident.procedure[index];
+    if (step) this.act({ action: "step", step: index, done: !step.done }, `step-${index}`);
+  }
+
+  focusNote() {
+    const input = this.root.querySelector("[data-control=note]");
+    if (input) input.focus();
+  }
+
+  focusStatus() {
+    const select = this.root.querySelector("[data-control=status]");
+    if (select) select.focus();
+  }
+
+  render() {
+    // A refresh must not lose a note being typed, nor the keyboard focus.
+    const note = this.root.querySelector("[data-control=note]");
+    const draft = note && note.value;
+    const focused = document.activeElement && this.root.contains(document.activeElement)
+      ? document.activeElement.dataset.control : null;
+    this.draw();
+    const again = this.root.querySelector("[data-control=note]");
+    if (draft && again) again.value = draft;
+    const control = focused && this.root.querySelector(`[data-control="${focused}"]`);
+    if (control) control.focus();
+  }
+
+  draw() {
+    const i = this.incident;
+    const facts = [`#${i.id}`, i.type, i.severity, i.status.replace("_", " "),
+      i.assignee ? `assigned to ${i.assignee}` : null, i.escalated ? "escalated" : null].filter(Boolean);
+    this.root.replaceChildren(
+      el("h3", { class: `sev-${i.severity}` }, i.title),
+      el("p", { class: "facts" }, facts.join(" · "), " · opened ", when(i.opened_at)),
+      this.actions(),
+      this.procedure(),
+      this.cameras(),
+      this.notes(),
+      this.timeline(),
+    );
+    this.root.dataset.incident = i.id;
+    this.root.dataset.status = i.status;
+  }
+
+  actions() {
+    const i = this.incident;
+    const button = (control, text, onClick, disabled = false) => {
+      const node = el("button", { type: "button", "data-control": control, disabled }, text);
+      node.addEventListener("click", onClick);
+      return node;
+    };
+    const select = el("select", { "data-control": "status", "aria-label": "Status" },
+      ...STATUSES.map((s) => el("option", { value: s, selected: s === i.status }, s.replace("_", " "))));
+    select.addEventListener("change", () => this.setStatus(select.value));
+    return el("div", { class: "actions" },
+      button("acknowledge", "Acknowledge (a)", () => this.acknowledge(), i.status !== "new"),
+      button("escalate", i.escalated ? "Escalated (e: again)" : "Escalate (e)", () => this.escalate()),
+      select,
+      button("push", "Push to wall (w)", () => this.hooks.onPush()),
+      button("show-cameras", "Show cameras (c)", () => this.showCameras(), !i.cameras.length));
+  }
+
+  showCameras() {
+    if (this.incident && this.incident.cameras.length) {
+      this.hooks.onCameras(this.incident.cameras, `Incident #${this.incident.id}`);
+    }
+  }
+
+  procedure() {
+    const steps = this.incident.procedure.map((step, index) => {
+      const box = el("input", { type: "checkbox", checked: step.done, "data-control": `step-${index}` });
+      box.addEventListener("change", (event) => {
+        event.preventDefault();
+        this.toggleStep(index);
+      });
+      const by = step.done && step.by ? ` — ${step.by}` : "";
+      return el("li", {}, el("label", {}, box, el("kbd", {}, index < 9 ? String(index + 1) : ""), `${step.text}${by}`));
+    });
+    if (!steps.length) steps.push(el("li", { class: "placeholder" }, "No procedure for this type."));
+    return el("section", {}, el("h2", {}, "Procedure"), el("ol", { class: "steps" }, ...steps));
+  }
+
+  cameras() {
+    const ids = this.incident.cameras;
+    const buttons = ids.map((id) => {
+      const node = el("button", { type: "button", "data-camera": id }, id);
+      node.addEventListener("click", () => this.hooks.onCameras([id], `Incident #${this.incident.id}`));
+      return node;
+    });
+    if (!buttons.length) buttons.push(el("span", { class: "placeholder" }, "No camera sees the place."));
+    return el("section", {}, el("h2", {}, "Cameras"), el("div", { class: "cameras" }, ...buttons));
+  }
+
+  notes() {
+    const input = el("input", { "data-control": "note", placeholder: "Write a note, Enter to save", maxlength: 4000 });
+    const form = el("form", { class: "note" }, input, el("button", {}, "Add note"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return showError(input, "a note needs text");
+      input.value = ""; // sent: a refresh must not bring it back as a draft
+      if (!(await this.act({ action: "note", text }, "note"))) {
+        const again = this.root.querySelector("[data-control=note]");
+        if (again) again.value = text;
+      }
+    });
+    return el("section", {}, el("h2", {}, "Notes"), form);
+  }
+
+  timeline() {
+    const entries = [...this.incident.timeline].reverse().map((entry) => {
+      const clip = entry.data && (entry.data.clip_url || entry.data.clip);
+      const link = typeof clip === "string" ? el("a", { href: clip, target: "_blank", class: "clip" }, " clip") : null;
+      const author = entry.author ? `${entry.author}: ` : "";
+      return el("li", { "data-kind": entry.kind }, when(entry.at), author + entry.text, link);
+    });
+    return el("section", {}, el("h2", {}, "Timeline"), el("ol", { class: "timeline" }, ...entries));
+  }
+}

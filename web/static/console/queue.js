@@ -1,0 +1,117 @@
+// The queue: open incidents, unacknowledged first, then the most severe, then the newest.
+import { el, when } from "/static/common/dom.js";
+
+const SEVERITY = { critical: 4, high: 3, medium: 2, low: 1, informational: 0 };
+const FINISHED = new Set(["resolved", "closed"]);
+const FRESH_MS = 2000;
+
+function rank(a, b) {
+  const fresh = (a.status === "new" ? 0 : 1) - (b.status === "new" ? 0 : 1);
+  if (fresh) return fresh;
+  const severity = (SEVERITY[b.severity] ?? 0) - (SEVERITY[a.severity] ?? 0);
+  if (severity) return severity;
+  return b.opened_at.localeCompare(a.opened_at);
+}
+
+/** The incident queue in a listbox; onSelect(id) runs when the selection changes. */
+export class Queue {
+  constructor(list, onSelect) {
+    this.list = list;
+    this.onSelect = onSelect;
+    this.incidents = new Map();
+    this.fresh = new Set();
+    this.selectedId = null;
+    list.addEventListener("click", (event) => {
+      const item = event.target.closest("li[data-id]");
+      if (item) this.select(Number(item.dataset.id));
+    });
+  }
+
+  /** Replace everything (first load and every resync). */
+  load(summaries) {
+    this.incidents.clear();
+    for (const summary of summaries) this.incidents.set(summary.id, summary);
+    this.render();
+  }
+
+  /** One incident opened or changed. */
+  upsert(summary, { fresh = false } = {}) {
+    this.incidents.set(summary.id, summary);
+    if (fresh) this.flash(summary.id);
+    this.render();
+  }
+
+  /** Alarms arrived: flash their incidents; returns the ids this queue does not know yet. */
+  alarmsArrived(alarms) {
+    const unknown = [];
+    for (const alarm of alarms) {
+      if (alarm.incident_id == null) continue;
+      if (this.incidents.has(alarm.incident_id)) this.flash(alarm.incident_id);
+      else unknown.push(alarm.incident_id);
+    }
+    this.render();
+    return unknown;
+  }
+
+  flash(id) {
+    this.fresh.add(id);
+    setTimeout(() => { this.fresh.delete(id); }, FRESH_MS);
+  }
+
+  /** The open incidents in queue order. */
+  ordered() {
+    return [...this.incidents.values()].filter((i) => !FINISHED.has(i.status)).sort(rank);
+  }
+
+  /** The selected incident's summary, or null. */
+  selected() {
+    return this.incidents.get(this.selectedId) || null;
+  }
+
+  select(id) {
+    if (this.selectedId === id) return;
+    this.selectedId = id;
+    this.render();
+    this.onSelect(id);
+  }
+
+  /** Move the selection up (-1) or down (+1). */
+  move(delta) {
+    const order = this.ordered();
+    if (!order.length) return;
+    const at = order.findIndex((i) => i.id === this.selectedId);
+    const next = at < 0 ? 0 : Math.max(0, Math.min(order.length - 1, at + delta));
+    this.select(order[next].id);
+  }
+
+  render() {
+    const order = this.ordered();
+    const items = order.map((incident) => this.item(incident));
+    if (!items.length) items.push(el("li", { class: "empty" }, "No open incident."));
+    this.list.replaceChildren(...items);
+    const chosen = this.list.querySelector("[aria-selected=true]");
+    if (chosen) chosen.scrollIntoView({ block: "nearest" });
+    const waiting = order.filter((i) => i.status === "new").length;
+    document.getElementById("counts").textContent = waiting ? `${waiting} to acknowledge` : "";
+  }
+
+  item(incident) {
+    const selected = incident.id === this.selectedId;
+    const node = el("li", {
+      role: "option",
+      "aria-selected": String(selected),
+      "data-id": incident.id,
+      "data-status": incident.status,
+      "data-severity": incident.severity,
+      class: this.fresh.has(incident.id) ? "fresh" : null,
+    },
+    el("div", { class: "title" }, `#${incident.id} ${incident.title}`),
+    el("div", { class: "meta" },
+      el("span", { class: "badge" }, incident.status.replace("_", " ")),
+      el("span", { class: `sev-${incident.severity}` }, incident.severity),
+      when(incident.opened_at),
+      el("span", {}, `${incident.alarm_count} alarm${incident.alarm_count === 1 ? "" : "s"}`),
+      incident.escalated ? el("span", { class: "sev-critical" }, "escalated") : null));
+    return node;
+  }
+}

@@ -1,0 +1,83 @@
+// Push to a video wall: choose the wall, what to show and the tile; errors stay in the dialog.
+import { api, clearError, showError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+
+const dialog = document.getElementById("wall-dialog");
+const wallSelect = document.getElementById("wall-select");
+const whatSelect = document.getElementById("wall-what");
+const cells = document.getElementById("wall-cells");
+const pushButton = document.getElementById("wall-push");
+let walls = [];
+let choices = [];
+let cell = { x: 0, y: 0 };
+
+function contents(incident, cameras) {
+  // What can go on a tile, the selected incident first.
+  const list = [];
+  if (incident) {
+    list.push({ label: `Incident #${incident.id}: its camera`, body: { kind: "camera", incident_id: incident.id } });
+    list.push({ label: `Incident #${incident.id}: timeline`, body: { kind: "timeline", incident_id: incident.id } });
+  }
+  for (const camera of cameras) list.push({ label: `Camera: ${camera.name}`, body: { kind: "camera", camera_id: camera.id } });
+  list.push({ label: "Alarms panel", body: { kind: "alarms" } });
+  list.push({ label: "Map", body: { kind: "map" } });
+  return list;
+}
+
+function drawCells() {
+  const wall = walls.find((w) => w.id === wallSelect.value);
+  if (!wall) return cells.replaceChildren();
+  const [cols, rows] = wall.grid;
+  cell = { x: Math.min(cell.x, cols - 1), y: Math.min(cell.y, rows - 1) };
+  cells.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
+  const buttons = [];
+  for (let y = 0; y < rows; y += 1) {
+    for (let x = 0; x < cols; x += 1) {
+      const pressed = x === cell.x && y === cell.y;
+      const node = el("button", { type: "button", "aria-pressed": String(pressed), "data-x": x, "data-y": y }, `${x + 1},${y + 1}`);
+      node.addEventListener("click", () => { cell = { x, y }; drawCells(); });
+      buttons.push(node);
+    }
+  }
+  cells.replaceChildren(...buttons);
+}
+
+/** Open the dialog for the selected incident (or none) and the cameras the user may see. */
+export async function openPush(incident, cameras, preferred = null) {
+  clearError(pushButton);
+  choices = contents(incident, cameras);
+  whatSelect.replaceChildren(...choices.map((c, index) => el("option", { value: index }, c.label)));
+  if (preferred) {
+    const index = choices.findIndex((c) => c.body.camera_id === preferred);
+    if (index >= 0) whatSelect.value = String(index);
+  }
+  dialog.showModal();
+  try {
+    walls = await api("/api/walls");
+    const before = wallSelect.value;
+    wallSelect.replaceChildren(...walls.map((w) => el("option", { value: w.id }, `${w.name} (${w.mode})`)));
+    if (walls.some((w) => w.id === before)) wallSelect.value = before;
+    drawCells();
+    wallSelect.focus();
+  } catch (error) {
+    showError(pushButton, error);
+  }
+}
+
+wallSelect.addEventListener("change", drawCells);
+document.getElementById("wall-cancel").addEventListener("click", () => dialog.close());
+document.getElementById("wall-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const choice = choices[Number(whatSelect.value)];
+  if (!choice || !wallSelect.value) return showError(pushButton, "choose a wall and what to show");
+  try {
+    await api(`/api/walls/${encodeURIComponent(wallSelect.value)}/push`, {
+      method: "POST",
+      body: { ...cell, ...choice.body },
+    });
+    clearError(pushButton);
+    dialog.close();
+  } catch (error) {
+    showError(pushButton, error);
+  }
+});
