@@ -35,6 +35,7 @@ from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
+from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
@@ -51,12 +52,14 @@ from web import (
     auth,
     cameras,
     events_ws,
+    exports,
     holds,
     incidents,
     live,
     logbook,
     oversight_pages,
     pages,
+    playback,
     recordings,
     system,
 )
@@ -118,6 +121,8 @@ def create_app(
         auth.router,
         cameras.router,
         live.router,
+        playback.router,
+        exports.router,
         incidents.router,
         events_ws.router,
         logbook.router,
@@ -234,6 +239,7 @@ async def start_services(
         ),
         recordings=recording,
         holds=HoldService(db, access_log),
+        exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
         tokens=tokens,
     )
 
@@ -241,6 +247,7 @@ async def start_services(
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
     services.hub.close()
+    services.exports.close()
     await services.walls.stop()
     await services.crises.stop()
     await services.recordings.stop()

@@ -27,6 +27,7 @@ from csu.settings import Settings, settings_errors
 from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
 from privacy.access_log.subscribers import account_created_record
 from privacy.audit.cli import add_audit_commands
+from video.evidence.cli import add_export_commands
 
 EXIT_USAGE = 2
 
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.set_defaults(run=_run_user_add)
     add_audit_commands(sub)
+    add_export_commands(sub)
     return parser
 
 

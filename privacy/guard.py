@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Set
+from datetime import datetime
 from typing import Any
 
 from csu.identity.models import User
@@ -47,11 +48,14 @@ def authorise_camera_action(
     client: str | None,
     details: dict[str, Any] | None = None,
     reason: str | None = None,
+    span: tuple[datetime, datetime] | None = None,
+    requisition: str | None = None,
 ) -> None:
     """Log and allow the action, or log the denial and raise AccessDenied.
 
     The granted entry is written before the caller serves anything; if it cannot be written,
-    AccessLogUnavailable propagates and nothing may be served.
+    AccessLogUnavailable propagates and nothing may be served. `span` is the recorded footage
+    asked for (playback, export).
     """
     allowed = user.active and camera_allowed(Role(user.role), action, camera_id, granted)
     record = AccessRecord(
@@ -61,6 +65,9 @@ def authorise_camera_action(
         camera_id=camera_id,
         client=client,
         reason=reason,
+        span_start=span[0] if span else None,
+        span_end=span[1] if span else None,
+        requisition=requisition,
         outcome=Outcome.GRANTED if allowed else Outcome.DENIED,
         details=details or {},
     )

@@ -19,6 +19,7 @@ from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
 from video.analytics.service import AnalyticsService
+from video.evidence.service import ExportService
 from video.live import LiveService
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
@@ -49,4 +50,5 @@ class AppServices:
     accounts: AccountAdmin
     recordings: RecordingService
     holds: HoldService
+    exports: ExportService
     tokens: TokenCache = field(default_factory=TokenCache)

@@ -1,0 +1,1 @@
+"""Recorded footage out: remuxed playback, signed evidence exports and their verification."""

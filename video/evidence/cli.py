@@ -1,0 +1,46 @@
+"""`csu export verify DIR [--public-key FILE]`: is this evidence folder what the site signed?"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from video.evidence.verify import VerifyUsageError, verify_folder
+
+EXIT_ALTERED = 1
+EXIT_USAGE = 2
+
+
+def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `export verify` on the `csu` subcommands."""
+    export = commands.add_parser("export", help="check evidence exports")
+    actions = export.add_subparsers(dest="export_command", required=True, metavar="ACTION")
+    verify = actions.add_parser(
+        "verify", help="check an export folder's signature and files (exit 1 names what differs)"
+    )
+    verify.add_argument("folder", type=Path, metavar="DIR")
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="FILE",
+        help="the site's evidence public key (PEM), obtained from the site: pins the signer",
+    )
+    verify.set_defaults(run=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Exit 0 intact, 1 with one line per difference, 2 when the folder cannot be checked."""
+    try:
+        verdict = verify_folder(args.folder, args.public_key)
+    except VerifyUsageError as exc:
+        for line in exc.errors:
+            print(f"export verify: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    if not verdict.ok:
+        for line in verdict.problems:
+            print(line)
+        return EXIT_ALTERED
+    key = "the pinned key" if verdict.pinned else "the key shipped in the folder (not pinned)"
+    print(f"{args.folder}: intact, {verdict.files} file(s), signed by {key} {verdict.key_id}")
+    return 0

@@ -1,0 +1,129 @@
+"""Export jobs: what was asked, where it stands, kept beside the export folder as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+
+
+class Purpose(StrEnum):
+    """Why footage leaves the system; a public access request gets faces hidden."""
+
+    JUDICIAL = "judicial"
+    PUBLIC_REQUEST = "public_request"
+
+
+class ExportState(StrEnum):
+    """Where a job stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """One camera's footage over [start, end), asked for by a user, with the law's reasons."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+    user: str
+    reason: str
+    requisition: str | None = None
+    recipient: str | None = None
+    purpose: Purpose = Purpose.JUDICIAL
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """An export and its state; `files` and the footage span are set once done."""
+
+    id: str
+    request: ExportRequest
+    rendition: str
+    created_at: datetime
+    state: ExportState = ExportState.PENDING
+    folder: Path | None = None
+    files: tuple[str, ...] = field(default=())
+    footage_start: datetime | None = None
+    footage_end: datetime | None = None
+    error: str | None = None
+
+    def moved(self, state: ExportState, **changes: Any) -> ExportJob:
+        """The job in a new state."""
+        return replace(self, state=state, **changes)
+
+
+def new_id(now: datetime) -> str:
+    """A sortable, unguessable id, safe as a folder name."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+def state_path(root: Path, job_id: str) -> Path:
+    """Where a job's state is kept: beside its folder, so the folder holds only evidence."""
+    return root / f"{job_id}.json"
+
+
+def save(root: Path, job: ExportJob) -> None:
+    """Write the job's state atomically."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = state_path(root, job.id)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(_plain(job), indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def load(root: Path, job_id: str) -> ExportJob | None:
+    """A job from its state file, or None."""
+    path = state_path(root, job_id)
+    if not ID_PATTERN.match(job_id) or not path.is_file():
+        return None
+    return _job(json.loads(path.read_text()))
+
+
+def unfinished(root: Path) -> list[ExportJob]:
+    """Jobs a previous run left pending or running."""
+    if not root.is_dir():
+        return []
+    jobs = (load(root, p.stem) for p in sorted(root.glob("*.json")))
+    return [j for j in jobs if j and j.state in (ExportState.PENDING, ExportState.RUNNING)]
+
+
+def _plain(job: ExportJob) -> dict[str, Any]:
+    data = asdict(job)
+    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _job(data: dict[str, Any]) -> ExportJob:
+    req = data["request"]
+    request = ExportRequest(
+        **{**req, "start": _moment(req["start"]), "end": _moment(req["end"])},
+    )
+    request = replace(request, purpose=Purpose(req["purpose"]))
+    return ExportJob(
+        id=data["id"],
+        request=request,
+        rendition=data["rendition"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        state=ExportState(data["state"]),
+        folder=Path(data["folder"]) if data["folder"] else None,
+        files=tuple(data["files"]),
+        footage_start=_moment(data["footage_start"]),
+        footage_end=_moment(data["footage_end"]),
+        error=data["error"],
+    )

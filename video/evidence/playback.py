@@ -1,0 +1,73 @@
+"""Playback: a time range as a fragmented MP4 streamed while it is remuxed.
+
+The remux runs on its own thread and hands bytes over a bounded queue, so a long range is never
+held in memory and a viewer who leaves stops the work at its next write.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from video.evidence.remux import remux
+from video.evidence.segments import RecordedSegment
+
+log = logging.getLogger(__name__)
+
+_QUEUE_CHUNKS = 64
+_POLL_S = 0.5
+_END = b""
+
+
+class _Cancelled(Exception):
+    """The reader went away."""
+
+
+class _QueueSink:
+    def __init__(self, chunks: queue.Queue[bytes], cancelled: threading.Event) -> None:
+        self._chunks = chunks
+        self._cancelled = cancelled
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        while not self._cancelled.is_set():
+            try:
+                self._chunks.put(chunk, timeout=_POLL_S)
+                return len(chunk)
+            except queue.Full:
+                continue
+        raise _Cancelled
+
+
+def stream_mp4(
+    segments: Sequence[RecordedSegment], start: datetime, end: datetime
+) -> Iterator[bytes]:
+    """The fragmented MP4 of [start, end), chunk by chunk as the muxer writes it."""
+    chunks: queue.Queue[bytes] = queue.Queue(_QUEUE_CHUNKS)
+    cancelled = threading.Event()
+
+    def produce() -> None:
+        try:
+            remux(segments, start, end, _QueueSink(chunks, cancelled), fragmented=True)
+        except Exception:
+            if cancelled.is_set():
+                return  # the viewer left; the muxer may wrap our exception in its own
+            # The status line is sent already: the stream ends short and the log says why.
+            log.exception("playback remux failed for %s", segments[0].camera_id)
+        while not cancelled.is_set():
+            try:
+                chunks.put(_END, timeout=_POLL_S)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=produce, name="playback-remux", daemon=True)
+    worker.start()
+    try:
+        while (chunk := chunks.get()) != _END:
+            yield chunk
+    finally:
+        cancelled.set()

@@ -1,0 +1,83 @@
+"""What evidence and playback need from the recorder: segment files found by time range."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+
+class RecordedSegment(Protocol):
+    """One MPEG-TS segment file of one camera's rendition (starts with an IDR)."""
+
+    @property
+    def camera_id(self) -> str:
+        """The camera it was recorded from."""
+        ...
+
+    @property
+    def rendition(self) -> str:
+        """The masked rendition it holds (zones)."""
+        ...
+
+    @property
+    def path(self) -> Path:
+        """The .ts file."""
+        ...
+
+    @property
+    def start(self) -> datetime:
+        """Wall time (aware UTC) of its first frame."""
+        ...
+
+    @property
+    def end(self) -> datetime:
+        """Wall time (aware UTC) just after its last frame."""
+        ...
+
+    @property
+    def size_bytes(self) -> int:
+        """File size."""
+        ...
+
+
+class SegmentSource(Protocol):
+    """The recordings index: which segments overlap a time range, oldest first."""
+
+    def between(self, camera_id: str, start: datetime, end: datetime) -> Sequence[RecordedSegment]:
+        """Segments of the camera overlapping [start, end)."""
+        ...
+
+
+class NoFootage(LookupError):
+    """Nothing is recorded in the asked range; the message names the camera and the range."""
+
+
+def describe_range(camera_id: str, start: datetime, end: datetime) -> str:
+    """`camera 'x' from 2026-01-01T10:00:00+00:00 to ...`, for errors and logs."""
+    return f"camera '{camera_id}' from {start.isoformat()} to {end.isoformat()}"
+
+
+MAX_PLAYBACK = timedelta(hours=1)
+# A requisition may cover a day; longer spans are several exports, each logged.
+MAX_EXPORT = timedelta(hours=24)
+
+
+def range_problems(start: datetime, end: datetime, limit: timedelta) -> list[str]:
+    """Why [start, end) cannot be asked for, one line each (empty when it can)."""
+    problems = [
+        f"{name}: give a time zone, e.g. {moment.isoformat()}Z"
+        for name, moment in (("start", start), ("end", end))
+        if moment.tzinfo is None
+    ]
+    if problems:
+        return problems
+    if end <= start:
+        problems.append("end: must be after start")
+    elif end - start > limit:
+        problems.append(
+            f"range: {(end - start).total_seconds():.0f} s asked, at most"
+            f" {limit.total_seconds():.0f} s at once"
+        )
+    return problems

@@ -1,0 +1,232 @@
+"""Evidence exports: footage written to a signed folder on a worker thread, off the event loop.
+
+The caller has logged the export (privacy.guard) before submitting it; this service only does
+the work: remux (judicial: the zones rendition as recorded) or anonymise and re-encode (public
+access requests), then hash every file and sign the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import csu
+from csu.config import CameraConfig, SiteConfig
+from privacy.access_log import AccessLog, AccessRecord
+from privacy.anonymise import Anonymiser
+from privacy.renditions import Rendition
+from video.evidence import jobs
+from video.evidence.anonymised import anonymised_mp4
+from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
+from video.evidence.manifest import (
+    FORMAT,
+    MANIFEST,
+    evidence_signer,
+    file_entry,
+    iso,
+    sha256_of,
+    write_signed,
+)
+from video.evidence.remux import Footage, remux
+from video.evidence.segments import NoFootage, SegmentSource, describe_range
+from video.service import face_anonymiser
+
+log = logging.getLogger(__name__)
+
+AnonymiserFactory = Callable[[CameraConfig], Anonymiser]
+# Logged once the folder is signed, beside the video.export entry logged before the work.
+EXPORT_DONE = "video.export.done"
+
+
+def site_anonymiser(camera: CameraConfig) -> Anonymiser:
+    """The camera's own face anonymiser, as its live anonymised rendition uses."""
+    return face_anonymiser(camera.anonymiser)
+
+
+def rendition_for(purpose: Purpose, *, anonymised_user: bool) -> Rendition:
+    """Public requests, and users who only ever see anonymised video, get faces hidden."""
+    if purpose is Purpose.PUBLIC_REQUEST or anonymised_user:
+        return Rendition.ANONYMISED
+    return Rendition.ZONES
+
+
+class ExportService:
+    """Runs exports one at a time (a re-encode uses every core it is given) and tracks them."""
+
+    def __init__(
+        self,
+        segments: SegmentSource,
+        site: SiteConfig,
+        data_dir: Path,
+        *,
+        make_anonymiser: AnonymiserFactory = site_anonymiser,
+        access_log: AccessLog | None = None,
+        workers: int = 1,
+    ) -> None:
+        self.root = data_dir / "exports"
+        self._segments = segments
+        self._site = site
+        self._data_dir = data_dir
+        self._make_anonymiser = make_anonymiser
+        self._access_log = access_log
+        self._jobs: dict[str, ExportJob] = {}
+        self._done: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="export")
+        for job in jobs.unfinished(self.root):
+            jobs.save(self.root, job.moved(ExportState.FAILED, error="interrupted by a restart"))
+
+    def submit(self, request: ExportRequest, *, anonymised_user: bool = False) -> ExportJob:
+        """Queue an export (already logged by the caller); returns it pending."""
+        now = datetime.now(UTC)
+        rendition = rendition_for(request.purpose, anonymised_user=anonymised_user)
+        job = ExportJob(jobs.new_id(now), request, rendition.value, now)
+        self._store(job)
+        self._done[job.id] = threading.Event()
+        self._pool.submit(self._run, job)
+        return job
+
+    def get(self, job_id: str) -> ExportJob | None:
+        """The job by id, from memory or, after a restart, from its state file."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job or jobs.load(self.root, job_id)
+
+    def wait(self, job_id: str, timeout: float) -> ExportJob | None:
+        """Block until the job has finished (or the timeout passed); for tests and tools."""
+        event = self._done.get(job_id)
+        if event is not None:
+            event.wait(timeout)
+        return self.get(job_id)
+
+    def close(self) -> None:
+        """Stop taking work; a running export finishes, queued ones are dropped as failed."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            waiting = [j for j in self._jobs.values() if j.state is ExportState.PENDING]
+        for job in waiting:
+            self._store(job.moved(ExportState.FAILED, error="the server stopped first"))
+            self._done[job.id].set()
+
+    def _store(self, job: ExportJob) -> None:
+        with self._lock:
+            self._jobs[job.id] = job
+        jobs.save(self.root, job)
+
+    def _run(self, job: ExportJob) -> None:
+        folder = self.root / job.id
+        job = job.moved(ExportState.RUNNING, folder=folder)
+        self._store(job)
+        try:
+            done = self._export(job, folder)
+            self._log_done(done, folder)
+        except Exception as exc:  # the job records why; nothing half-written stays behind
+            if not isinstance(exc, NoFootage):
+                log.exception("export %s failed", job.id)
+            shutil.rmtree(folder, ignore_errors=True)
+            self._store(job.moved(ExportState.FAILED, folder=None, error=str(exc)))
+        else:
+            self._store(done)
+            log.info("export %s done: %s", job.id, folder)
+        finally:
+            self._done[job.id].set()
+
+    def _log_done(self, job: ExportJob, folder: Path) -> None:
+        # The manifest's hash in the hash-chained log ties the delivered evidence to the log:
+        # a folder re-signed later (with a stolen key) no longer matches. No entry, no export.
+        if self._access_log is None:
+            return
+        request = job.request
+        self._access_log.append(
+            AccessRecord(
+                action=EXPORT_DONE,
+                user=request.user,
+                camera_id=request.camera_id,
+                span_start=job.footage_start,
+                span_end=job.footage_end,
+                reason=request.reason,
+                requisition=request.requisition,
+                details={
+                    "export_id": job.id,
+                    "manifest_sha256": sha256_of(folder / MANIFEST),
+                    "files": list(job.files),
+                    "rendition": job.rendition,
+                    "purpose": request.purpose.value,
+                    "recipient": request.recipient,
+                },
+            )
+        )
+
+    def _export(self, job: ExportJob, folder: Path) -> ExportJob:
+        request = job.request
+        camera = self._site.camera(request.camera_id)
+        if camera is None:
+            raise NoFootage(f"unknown camera '{request.camera_id}'")
+        segments = self._segments.between(request.camera_id, request.start, request.end)
+        if not segments:
+            raise NoFootage(
+                "nothing recorded for "
+                + describe_range(request.camera_id, request.start, request.end)
+            )
+        folder.mkdir(parents=True)
+        video = folder / _file_name(request)
+        if job.rendition == Rendition.ANONYMISED:
+            footage = anonymised_mp4(
+                segments,
+                request.start,
+                request.end,
+                video,
+                lambda: self._make_anonymiser(camera),
+            )
+        else:
+            footage = remux(segments, request.start, request.end, video)
+        entry = file_entry(video)
+        manifest = _manifest(job, camera, footage, [asdict(entry)])
+        write_signed(folder, manifest, evidence_signer(self._data_dir))
+        return job.moved(
+            ExportState.DONE,
+            files=(video.name,),
+            footage_start=footage.start,
+            footage_end=footage.end,
+        )
+
+
+def _file_name(request: ExportRequest) -> str:
+    start, end = (f"{t.astimezone(UTC):%Y%m%dT%H%M%SZ}" for t in (request.start, request.end))
+    return f"{request.camera_id}_{start}_{end}.mp4"
+
+
+def _manifest(
+    job: ExportJob, camera: CameraConfig, footage: Footage, files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    request = job.request
+    location = camera.location
+    return {
+        "format": FORMAT,
+        "export_id": job.id,
+        "camera_id": camera.id,
+        "camera_name": camera.name,
+        "camera_location": {"lat": location.lat, "lon": location.lon} if location else None,
+        "start": iso(footage.start),
+        "end": iso(footage.end),
+        "requested_start": iso(request.start),
+        "requested_end": iso(request.end),
+        "frames": footage.frames,
+        "gaps": [[iso(a), iso(b)] for a, b in footage.gaps],
+        "rendition": job.rendition,
+        "files": files,
+        "exported_by": request.user,
+        "reason": request.reason,
+        "requisition": request.requisition,
+        "recipient": request.recipient,
+        "purpose": request.purpose.value,
+        "csu_version": csu.__version__,
+        "created_at": iso(job.created_at),
+    }

@@ -1,0 +1,129 @@
+"""Evidence exports: ask for one (logged before the work starts), then follow its state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from csu.identity import service as identity
+from privacy.guard import authorise_camera_action
+from privacy.policy import Action, camera_allowed
+from video.evidence.jobs import ExportJob, ExportRequest, Purpose
+from video.evidence.segments import MAX_EXPORT, range_problems
+from web.deps import CurrentUser, DbSession, Services, client_address, role_of
+
+router = APIRouter(prefix="/api/exports", tags=["exports"])
+
+
+class ExportBody(BaseModel):
+    """What to export and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera_id: str = Field(max_length=64)
+    start: datetime = Field(description="Range start, ISO 8601 with a time zone.")
+    end: datetime = Field(description="Range end (excluded), at most 24 h after start.")
+    reason: str = Field(default="", max_length=1000, description="Why (required by law).")
+    requisition: str | None = Field(
+        default=None, max_length=128, description="Judicial requisition reference."
+    )
+    recipient: str | None = Field(default=None, max_length=200, description="Who receives it.")
+    purpose: Purpose = Field(
+        default=Purpose.JUDICIAL,
+        description="judicial (zones rendition as recorded) or public_request (faces hidden).",
+    )
+
+
+class ExportOut(BaseModel):
+    """An export and where it stands."""
+
+    id: str
+    state: str
+    camera_id: str
+    start: datetime
+    end: datetime
+    purpose: str
+    rendition: str
+    created_at: datetime
+    folder: str | None
+    files: list[str]
+    footage_start: datetime | None
+    footage_end: datetime | None
+    error: str | None
+
+
+def _out(job: ExportJob) -> ExportOut:
+    r = job.request
+    return ExportOut(
+        id=job.id,
+        state=job.state.value,
+        camera_id=r.camera_id,
+        start=r.start,
+        end=r.end,
+        purpose=r.purpose.value,
+        rendition=job.rendition,
+        created_at=job.created_at,
+        folder=str(job.folder) if job.folder else None,
+        files=list(job.files),
+        footage_start=job.footage_start,
+        footage_end=job.footage_end,
+        error=job.error,
+    )
+
+
+@router.post("", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
+def create_export(
+    body: ExportBody, request: Request, user: CurrentUser, session: DbSession, services: Services
+) -> ExportOut:
+    """Start an export; the access log has it (with span and reason) before any work."""
+    problems = range_problems(body.start, body.end, MAX_EXPORT)
+    if not body.reason.strip():
+        problems.insert(0, "reason: a reason is required to export recorded video")
+    if problems:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
+    if services.cameras.camera(body.camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
+    authorise_camera_action(
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        action=Action.EXPORT,
+        camera_id=body.camera_id,
+        client=client_address(request),
+        reason=body.reason.strip(),
+        span=(body.start, body.end),
+        requisition=body.requisition,
+        details={"purpose": body.purpose.value, "recipient": body.recipient},
+    )
+    job = services.exports.submit(
+        ExportRequest(
+            camera_id=body.camera_id,
+            start=body.start,
+            end=body.end,
+            user=user.username,
+            reason=body.reason.strip(),
+            requisition=body.requisition,
+            recipient=body.recipient,
+            purpose=body.purpose,
+        ),
+        anonymised_user=user.anonymised_view,
+    )
+    return _out(job)
+
+
+@router.get("/{export_id}", response_model=ExportOut)
+def get_export(
+    export_id: str, user: CurrentUser, session: DbSession, services: Services
+) -> ExportOut:
+    """An export's state, folder and files (for users with the export right on its camera)."""
+    job = services.exports.get(export_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown export '{export_id}'")
+    granted = identity.active_camera_ids(session, user=user)
+    if not camera_allowed(role_of(user), Action.EXPORT, job.request.camera_id, granted):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"no export right on camera '{job.request.camera_id}'"
+        )
+    return _out(job)

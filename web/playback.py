@@ -1,0 +1,69 @@
+"""Playback of recorded footage: a time range as a fragmented MP4, logged with its reason first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+
+from csu.identity import service as identity
+from privacy.guard import authorise_camera_action
+from privacy.policy import Action
+from video.evidence.playback import stream_mp4
+from video.evidence.segments import MAX_PLAYBACK, describe_range, range_problems
+from web.deps import CurrentUser, DbSession, Services, client_address
+
+router = APIRouter(prefix="/api/cameras", tags=["playback"])
+
+
+@router.get(
+    "/{camera_id}/playback.mp4",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"video/mp4": {}}}},
+)
+def playback(
+    camera_id: str,
+    start: Annotated[datetime, Query(description="Range start, ISO 8601 with a time zone.")],
+    end: Annotated[datetime, Query(description="Range end (excluded), at most 1 h after start.")],
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+    reason: Annotated[str, Query(max_length=1000, description="Why (required by law).")] = "",
+) -> StreamingResponse:
+    """The recorded range from the last keyframe at or before `start` (logged before serving)."""
+    problems = range_problems(start, end, MAX_PLAYBACK)
+    if not reason.strip():
+        problems.insert(0, "reason: a reason is required to play back recorded video")
+    if problems:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
+    if services.cameras.camera(camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    if user.anonymised_view:
+        # Recordings hold the zones rendition; faces are hidden only in exports made for it.
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"account '{user.username}' sees only anonymised video:"
+            " ask for a public_request export instead",
+        )
+    authorise_camera_action(
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        action=Action.PLAYBACK,
+        camera_id=camera_id,
+        client=client_address(request),
+        reason=reason.strip(),
+        span=(start, end),
+    )
+    segments = services.recordings.index.between(camera_id, start, end)
+    if not segments:
+        missing = describe_range(camera_id, start, end)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"nothing recorded for {missing}")
+    return StreamingResponse(
+        stream_mp4(segments, start, end),
+        media_type="video/mp4",
+        headers={"Cache-Control": "no-store"},
+    )
