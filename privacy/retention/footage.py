@@ -62,7 +62,14 @@ def purge_footage(
 
 
 def _destroy(store: FootageStore, span: FootageSpan, days: int, access_log: AccessLog) -> bool:
-    details = {"store": store.name, "ref": span.ref, "retention_days": days}
+    return destroy_logged(store, span, {"retention_days": days}, access_log)
+
+
+def destroy_logged(
+    store: FootageStore, span: FootageSpan, why: dict[str, object], access_log: AccessLog
+) -> bool:
+    """Log the destruction, then destroy; a failure is logged too. True when it is gone."""
+    details = {"store": store.name, "ref": span.ref, **why}
     access_log.append(_record(span, Outcome.GRANTED, details))
     try:
         store.destroy(span)

@@ -78,3 +78,28 @@ def run_csu(data_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess
     return subprocess.run(
         [str(CSU), *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def refuse_log_writes(db: Database) -> None:
+    """Make every insert into the access log fail, as a full disk would (reads still work)."""
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.execute(
+                sa.text(
+                    "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
+                    " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
+            return
+        conn.execute(
+            sa.text(
+                "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
+                " FOR EACH ROW EXECUTE FUNCTION full_disk()"
+            )
+        )

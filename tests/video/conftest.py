@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import av
@@ -13,6 +13,7 @@ import pytest
 
 from csu.bus import EventBus
 from tests.conftest import require_service
+from tests.video.rtsp_server import RtspServer, free_port
 from video.sources.base import Image
 
 CLIP_FRAMES = 10
@@ -88,6 +89,17 @@ def ffmpeg() -> str:
         require_service("ffmpeg")
         raise AssertionError("unreachable: require_service skips or fails")
     return path
+
+
+@pytest.fixture
+def rtsp_server(person_video: Path, ffmpeg: str) -> Iterator[RtspServer]:
+    """A real RTSP server streaming the person video (768x432, 10 fps), children stopped after."""
+    server = RtspServer(person_video, free_port(), ffmpeg=ffmpeg)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

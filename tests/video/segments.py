@@ -5,7 +5,7 @@ packets muxed into MPEG-TS files as the recorder writes them, and an in-memory i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -101,3 +101,25 @@ def _write_segment(
             for packet in encoder.encode(masked, pts, keyframe=offset == 0):
                 packet.stream = stream
                 container.mux(packet)
+
+
+STREET_T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def street_footage(
+    shared_data: Path,
+    folder: Path,
+    *,
+    zones: Sequence[Polygon] = (),
+    limit: int = 150,
+) -> list[Segment]:
+    """12 s of the real street clip (150 frames at 12.5 fps) as 4 s segments of cam-street."""
+    return record_segments(
+        video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=limit),
+        folder,
+        camera_id="cam-street",
+        start=STREET_T0,
+        fps=12.5,
+        segment_s=4.0,
+        zones=zones,
+    )

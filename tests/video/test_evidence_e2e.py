@@ -7,7 +7,7 @@ import json
 import shutil
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,21 +21,10 @@ from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
 from tests.video.recording_checks import ZONE, assert_zone_masked
-from tests.video.rtsp_server import RtspServer, free_port
+from tests.video.rtsp_server import RtspServer
 from tests.video.test_evidence_export import flip_byte, run_verify
 from tests.web.conftest import login, seed_accounts, services_of
 from video.recording.index import Segment
-
-
-@pytest.fixture
-def rtsp_camera(person_video: Path, ffmpeg: str) -> Iterator[RtspServer]:
-    """A real RTSP server streaming the shared 768x432 person video at 10 fps."""
-    server = RtspServer(person_video, free_port(), ffmpeg=ffmpeg)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float) -> None:
@@ -72,7 +61,7 @@ def finished(client: TestClient, export_id: str, headers: dict[str, str]) -> dic
 
 @pytest.mark.slow
 def test_rtsp_to_recorder_to_playback_to_export_to_verify(
-    rtsp_camera: RtspServer, database_url: str, tmp_path: Path
+    rtsp_server: RtspServer, database_url: str, tmp_path: Path
 ) -> None:
     """Three 2 s segments from a live RTSP camera, played back and exported; verify holds."""
     site = parse_site(
@@ -82,7 +71,7 @@ def test_rtsp_to_recorder_to_playback_to_export_to_verify(
             cameras:
               - id: cam-rtsp
                 name: Quai Ligny
-                source: {rtsp_camera.url}
+                source: {rtsp_server.url}
                 fps: 10
                 location: {{lat: 47.47, lon: -0.55}}
                 privacy_zones: [{json.dumps([list(p) for p in ZONE])}]

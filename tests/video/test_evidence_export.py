@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import av
@@ -24,14 +24,14 @@ import csu
 from csu.config import SiteConfig, parse_site
 from privacy.anonymise import Anonymiser, CenterFaceDetector, Detection
 from privacy.renditions import Rendition
-from tests.video.segments import ListIndex, record_segments, video_frames
+from tests.video.segments import STREET_T0, ListIndex, record_segments, street_footage
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
 from video.evidence.manifest import evidence_key_path
 from video.evidence.service import ExportService, rendition_for
 from video.sources.base import Image
 
 REPO = Path(__file__).resolve().parents[2]
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+T0 = STREET_T0
 SITE = textwrap.dedent(
     """
     site: {name: Testville, timezone: Europe/Paris}
@@ -96,12 +96,7 @@ def finished(service: ExportService, job: ExportJob) -> ExportJob:
 @pytest.fixture
 def street(tmp_path: Path, shared_data: Path) -> ListIndex:
     """12 s of a real street clip recorded as three 4 s segments."""
-    frames = video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=150)
-    return ListIndex(
-        record_segments(
-            frames, tmp_path / "rec", camera_id="cam-street", start=T0, fps=12.5, segment_s=4.0
-        )
-    )
+    return ListIndex(street_footage(shared_data, tmp_path / "rec"))
 
 
 @pytest.fixture

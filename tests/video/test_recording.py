@@ -23,7 +23,7 @@ from tests.video.recording_checks import (
     record_for,
     tree,
 )
-from tests.video.rtsp_server import RtspServer, free_port
+from tests.video.rtsp_server import RtspServer
 from video.ingest import IngestWorker
 from video.live import BroadcastPool, EncoderSettings, H264Stream, PacketTrack
 from video.recording.index import SegmentIndex
@@ -138,17 +138,6 @@ async def test_events_mode_keeps_a_pre_alarm_buffer_and_stops_after_the_post_ala
     first = decode(segments[0])
     assert first.first_is_key and first.walls[0] < alarm
     assert_zone_masked(first.images[0])
-
-
-@pytest.fixture
-def rtsp_server(person_video: Path, ffmpeg: str) -> Iterator[RtspServer]:
-    """A real RTSP server streaming the shared person video."""
-    server = RtspServer(person_video, free_port(), ffmpeg=ffmpeg)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow

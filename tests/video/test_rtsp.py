@@ -38,17 +38,6 @@ ZONE = ((0.1, 0.1), (0.5, 0.1), (0.5, 0.6), (0.1, 0.6))
 
 
 @pytest.fixture
-def rtsp_server(person_video: Path, ffmpeg: str) -> Iterator[RtspServer]:
-    """A real RTSP server streaming the person video, stopped (children killed) after the test."""
-    server = RtspServer(person_video, free_port(), ffmpeg=ffmpeg)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def garbage_port() -> Iterator[int]:
     """A TCP port whose server answers every client with 64 KiB of random bytes and hangs up."""
     listener = socket.socket()

@@ -17,6 +17,7 @@ from csu.config import parse_site
 from csu.identity.roles import Role
 from csu.settings import Settings
 from privacy.access_log import AccessRecord, Outcome
+from tests.privacy.logtools import refuse_log_writes
 from tests.privacy.tamper import tamper
 from tests.web.conftest import SITE, login, seed_accounts, services_of
 
@@ -221,27 +222,7 @@ def test_a_search_that_cannot_be_logged_is_not_answered(client: TestClient) -> N
     officer = login(client, "privacy_officer")
     assert client.get("/api/audit/access", headers=officer).status_code == 200
     db = services_of(client).db
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
-                    " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-                )
-            )
-        else:
-            conn.execute(
-                sa.text(
-                    "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS"
-                    " $$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
-                    " FOR EACH ROW EXECUTE FUNCTION full_disk()"
-                )
-            )
+    refuse_log_writes(db)
     for path in ("/api/audit/access", "/api/audit/summary"):
         response = client.get(path, headers=officer)
         assert response.status_code == 503, path

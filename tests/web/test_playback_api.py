@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import av
@@ -20,10 +20,10 @@ from csu.identity.roles import Role
 from csu.settings import Settings
 from privacy.access_log import AccessLogEntry, AccessLogUnavailable, AccessRecord
 from privacy.masking import MASK_COLOUR
-from tests.video.segments import record_segments, video_frames
+from tests.video.segments import STREET_T0, street_footage
 from tests.web.conftest import PASSWORD, login, seed_accounts, services_of
 
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+T0 = STREET_T0
 URL = "/api/cameras/cam-street/playback.mp4"
 
 
@@ -50,13 +50,9 @@ def client(
     assert camera is not None
     seed_accounts(database_url)
     settings = Settings(data_dir=tmp_path / "var", database_url=database_url)
-    segments = record_segments(
-        video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=150),
+    segments = street_footage(
+        shared_data,
         settings.recordings_dir() / "cam-street",
-        camera_id="cam-street",
-        start=T0,
-        fps=12.5,
-        segment_s=4.0,
         zones=[[list(p) for p in zone] for zone in camera.privacy_zones],
     )
     with TestClient(create_app(settings, site)) as test_client:

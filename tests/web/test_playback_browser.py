@@ -6,7 +6,7 @@ The app runs under uvicorn; the browser holds only the session cookie, as the co
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,13 +18,13 @@ from csu.config import parse_site
 from csu.settings import Settings
 from privacy.masking import MASK_COLOUR
 from tests.conftest import require_service
-from tests.video.segments import record_segments, video_frames
+from tests.video.segments import STREET_T0, street_footage
 from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
 from tests.web.test_wall_page import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
 
 pytestmark = pytest.mark.slow
 
-T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+T0 = STREET_T0
 
 
 @pytest.fixture
@@ -36,13 +36,9 @@ def server(tmp_path: Path, shared_data: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'csu.db'}"
     seed_accounts(url)
     settings = Settings(data_dir=tmp_path / "var", database_url=url)
-    segments = record_segments(
-        video_frames(shared_data / "video" / "intel_car-detection.mp4", limit=150),
+    segments = street_footage(
+        shared_data,
         settings.recordings_dir() / "cam-street",
-        camera_id="cam-street",
-        start=T0,
-        fps=12.5,
-        segment_s=4.0,
         zones=[[list(p) for p in zone] for zone in camera.privacy_zones],
     )
     app = create_app(settings, site)

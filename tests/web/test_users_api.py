@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from csu.identity.roles import Role
+from tests.privacy.logtools import refuse_log_writes
 from tests.web.conftest import PASSWORD, login, services_of
 from tests.web.test_alarms_api import csu_alarm
 
@@ -196,27 +196,7 @@ def test_no_change_without_its_log_entry(client: TestClient) -> None:
     """With the access log refusing writes, creation and grant changes are 503 and not applied."""
     admin = login(client, "admin")
     db = services_of(client).db
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
-                    " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-                )
-            )
-        else:
-            conn.execute(
-                sa.text(
-                    "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS"
-                    " $$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER full_disk BEFORE INSERT ON access_log"
-                    " FOR EACH ROW EXECUTE FUNCTION full_disk()"
-                )
-            )
+    refuse_log_writes(db)
     body = {"username": "ghost", "role": "operator", "password": NEW_PASSWORD}
     assert client.post("/api/users", json=body, headers=admin).status_code == 503
     put = client.put("/api/users/street-only/grants", json={"cameras": ["*"]}, headers=admin)

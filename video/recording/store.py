@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlmodel import col
 
-from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.retention.footage import DESTROY_ACTION, FootageSpan
+from privacy.access_log import AccessLog
+from privacy.retention.footage import FootageSpan, destroy_logged
 from video.recording.index import SegmentIndex, aware, unheld
 from video.recording.models import RecordingSegment
 
@@ -90,23 +90,8 @@ def make_room(
                 "recordings volume below %d bytes free and nothing unheld left", min_free_bytes
             )
             break
-        details: dict[str, object] = {"store": store.name, "ref": span.ref, "reason": "disk_full"}
-        access_log.append(_record(span, Outcome.GRANTED, details))
-        try:
-            store.destroy(span)
-        except OSError as exc:
-            access_log.append(_record(span, Outcome.FAILED, {**details, "error": str(exc)}))
+        if not destroy_logged(store, span, {"reason": "disk_full"}, access_log):
             break
         destroyed.append(span)
     return destroyed
 
-
-def _record(span: FootageSpan, outcome: Outcome, details: dict[str, object]) -> AccessRecord:
-    return AccessRecord(
-        action=DESTROY_ACTION,
-        camera_id=span.camera_id,
-        span_start=span.start,
-        span_end=span.end,
-        outcome=outcome,
-        details=details,
-    )
