@@ -207,6 +207,10 @@ def test_the_p_key_shows_the_last_quarter_hour_with_its_gap_and_refusals(
     """`p` on a camera tile: 15 minutes, recorded since start-up, the gap before it in red."""
     page = new_page(browser)
     sign_in(page, server, "operator")  # type: ignore[arg-type]
+    page.keyboard.press("?")
+    keys = page.wait_for_selector("#help[open]").inner_text()
+    assert "recordings of the focused" in keys and "confirm the incident's video analytics" in keys
+    page.keyboard.press("Escape")
     page.focus("#grid .cam[data-camera='cam-street']")
     page.keyboard.press("p")
     page.wait_for_selector("#playback[open][data-camera=cam-street]")
@@ -223,6 +227,7 @@ def test_the_p_key_shows_the_last_quarter_hour_with_its_gap_and_refusals(
     page.click("#playback [data-control=playback-play]")
     give_reason(page, "looking for an old complaint")
     refusal = page.wait_for_selector("[data-control=playback-play] + .error-message")
+    assert page.is_hidden(VIDEO)
     assert refusal.inner_text().startswith("Nothing recorded for camera 'cam-street' from ")
     page.context.close()
 
@@ -323,4 +328,22 @@ def test_operator_confirms_an_analytics_alert_onto_the_timeline(
     ).json()
     decisions = [e for e in detail["timeline"] if e["kind"] == "analytics_decision"]
     assert [(d["author"], d["data"]["decision"]) for d in decisions] == [("operator", "confirmed")]
+    # Changing one's mind is a new decision, with the button this time; the last one counts.
+    page.click("#incident [data-control=dismiss]")
+    page.wait_for_selector("#incident .analytics .decision[data-decision=dismissed]")
+    assert page.locator("#incident li[data-kind=analytics_decision]").count() == 2
+    page.context.close()
+
+
+def test_the_crisis_cell_is_told_it_has_no_playback_right(
+    browser: Any, server: Recorder
+) -> None:
+    """The crisis role watches live but may not play back: the server's 403 sits under the bar."""
+    page = new_page(browser)
+    sign_in(page, server, "crisis")  # type: ignore[arg-type]
+    page.focus("#grid .cam[data-camera='cam-street']")
+    page.keyboard.press("p")
+    refusal = page.wait_for_selector(f"{BAR} + .error-message")
+    assert refusal.inner_text() == "No playback right on camera 'cam-street'"
+    assert page.get_attribute(BAR, "data-spans") == "0"
     page.context.close()

@@ -71,6 +71,7 @@ export class PlaybackPanel {
     this.play.addEventListener("click", () => this.start());
     this.video = el("video", { controls: true, muted: true, playsinline: true, "data-control": "playback-video" });
     this.video.muted = true;
+    this.video.hidden = true; // until there is something to show
     this.video.addEventListener("error", () => {
       if (this.controller) showError(this.play, "the browser could not play this footage");
     });
@@ -90,6 +91,7 @@ export class PlaybackPanel {
     this.dialog.dataset.camera = cameraId;
     this.video.removeAttribute("src");
     this.video.load();
+    this.video.hidden = true;
     if (!this.dialog.open) this.dialog.showModal();
     this.play.focus();
     await this.load();
@@ -154,7 +156,7 @@ export class PlaybackPanel {
     this.bar.setAttribute("aria-label", `${duration(recorded)} recorded, ${found.gaps.length} gaps`);
     this.summary.textContent = found.spans.length
       ? `${duration(recorded)} recorded of ${duration(total)} (${clock(this.range.start)}–${clock(this.range.end)}),`
-        + ` ${found.gaps.length} gap${found.gaps.length === 1 ? "" : "s"} shown in red.`
+        + (found.gaps.length ? ` ${found.gaps.length} gap${found.gaps.length === 1 ? "" : "s"} shown in red.` : " no gap.")
       : `Nothing recorded between ${clock(this.range.start)} and ${clock(this.range.end)}.`;
   }
 
@@ -175,11 +177,13 @@ export class PlaybackPanel {
     const controller = new AbortController();
     this.controller = controller;
     this.dialog.dataset.playing = "true";
+    this.video.hidden = false;
     try {
       await playInto(this.video, `/api/cameras/${encodeURIComponent(this.camera)}/playback.mp4?${query}`, controller);
     } catch (error) {
       if (controller.signal.aborted) return undefined;
       this.dialog.dataset.playing = "false";
+      this.video.hidden = true;
       showError(this.play, error);
     }
     return undefined;

@@ -37,17 +37,15 @@ async function append(buffer, video, bytes, stopped) {
   // A full buffer waits for the viewer: what was watched is dropped, then we try again.
   for (;;) {
     try {
-      const done = updated(buffer);
-      buffer.appendBuffer(bytes);
-      await done;
+      buffer.appendBuffer(bytes); // throws at once when the buffer is full
+      await updated(buffer); // updateend comes later, as an event
       return;
     } catch (error) {
       if (error.name !== "QuotaExceededError" || stopped()) throw error;
       const behind = video.currentTime - KEEP_BEHIND_S;
       if (behind > 0 && buffer.buffered.length && buffer.buffered.start(0) < behind) {
-        const done = updated(buffer);
         buffer.remove(0, behind);
-        await done;
+        await updated(buffer);
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
