@@ -335,9 +335,7 @@ def test_operator_confirms_an_analytics_alert_onto_the_timeline(
     page.context.close()
 
 
-def test_the_crisis_cell_is_told_it_has_no_playback_right(
-    browser: Any, server: Recorder
-) -> None:
+def test_the_crisis_cell_is_told_it_has_no_playback_right(browser: Any, server: Recorder) -> None:
     """The crisis role watches live but may not play back: the server's 403 sits under the bar."""
     page = new_page(browser)
     sign_in(page, server, "crisis")  # type: ignore[arg-type]
