@@ -1,13 +1,18 @@
 // Evidence tools of the playback panel: export the range shown as signed evidence, place a legal
 // hold on it, and release active holds. Shown by role; the server still decides every request.
 import { api, clearError, showError } from "/static/common/api.js";
-import { el, when } from "/static/common/dom.js";
+import { el } from "/static/common/dom.js";
 import { askReason } from "./dialogs.js";
 
 const EXPORTERS = new Set(["supervisor"]);
 const HOLDERS = new Set(["supervisor", "admin"]);
 const POLL_MS = 1000;
 const FINISHED = new Set(["done", "failed"]);
+
+function moment(iso) {
+  // Holds may cover days: the date as well as the time.
+  return new Date(iso).toLocaleString([], { hour12: false });
+}
 
 function field(label, attrs) {
   const input = el(attrs.rows ? "textarea" : "input", attrs);
@@ -169,6 +174,6 @@ export class EvidenceTools {
     });
     return el("li", { "data-hold": hold.id },
       `${hold.camera_id} · ${hold.requisition} (${hold.officer}) · `,
-      when(hold.start), "–", when(hold.end), ` · by ${hold.placed_by} `, release);
+      `${moment(hold.start)} – ${moment(hold.end)} · by ${hold.placed_by} `, release);
   }
 }
