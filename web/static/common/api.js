@@ -72,10 +72,10 @@ function watchServer() {
 
 /**
  * Call the API. Plain objects go as JSON; returns the parsed JSON (or the Response with raw).
- * 401 sends the user to the sign-in page unless `signIn: false`.
+ * 401 sends the user to the sign-in page unless `signIn: false`; `signal` can abort it.
  */
-export async function api(path, { method = "GET", body, headers = {}, raw = false, signIn = true } = {}) {
-  const options = { method, headers: { ...headers }, credentials: "same-origin" };
+export async function api(path, { method = "GET", body, headers = {}, raw = false, signIn = true, signal } = {}) {
+  const options = { method, headers: { ...headers }, credentials: "same-origin", signal };
   if (body !== undefined) {
     const plain = body !== null && typeof body === "object" && !(body instanceof Blob) && !(body instanceof FormData);
     options.body = plain ? JSON.stringify(body) : body;
@@ -84,7 +84,8 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
   let response;
   try {
     response = await fetch(path, options);
-  } catch (_) {
+  } catch (error) {
+    if (error.name === "AbortError") throw error; // the page gave up on it: not an outage
     connectionLost("http");
     watchServer();
     throw new ApiError(0, "the csu server cannot be reached");

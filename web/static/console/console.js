@@ -6,6 +6,7 @@ import { reconnectingSocket } from "/static/common/ws.js";
 import { CameraGrid } from "./cameras.js";
 import { dialogOpen, toggleHelp } from "./dialogs.js";
 import { IncidentView } from "./incident.js";
+import { PlaybackPanel } from "./playback.js";
 import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
 
@@ -20,10 +21,13 @@ const grid = new CameraGrid(document.getElementById("grid"), document.getElement
   pickedCamera = id;
   grid.toggleLarge(id);
 });
+const playback = new PlaybackPanel(document.getElementById("playback"),
+  (id) => (grid.cameras.get(id) || { name: id }).name);
 const view = new IncidentView(document.getElementById("incident"), {
   onChanged: (summary) => queue.upsert(summary),
   onCameras: (ids, label) => grid.show(ids, label),
   onPush: () => push(),
+  onPlay: (camera, start, end) => playback.open(camera, start, end),
 });
 const queue = new Queue(queueList, (id) => view.show(id));
 
@@ -83,6 +87,20 @@ function onEvent(message) {
   }
 }
 
+/** The camera the operator means: the focused tile, the one clicked last, else the first shown. */
+function chosenCamera() {
+  const tile = document.activeElement && document.activeElement.closest("#grid .cam");
+  if (tile) return tile.dataset.camera;
+  const visible = grid.visible();
+  if (pickedCamera && visible.includes(pickedCamera)) return pickedCamera;
+  return visible[0] || null;
+}
+
+function playCamera() {
+  const camera = chosenCamera();
+  if (camera) playback.open(camera);
+}
+
 function push() {
   openPush(queue.selected(), [...grid.cameras.values()], pickedCamera);
 }
@@ -102,6 +120,10 @@ const KEYS = {
   "]": () => grid.page(1),
   f: () => grid.toggleLarge(),
   w: () => push(),
+  p: () => playCamera(),
+  l: () => view.playLatestClip(),
+  y: () => view.decide(true),
+  x: () => view.decide(false),
   m: () => { centre.classList.toggle("map-large"); },
   "?": () => toggleHelp(),
 };
@@ -124,11 +146,13 @@ document.getElementById("logout").addEventListener("click", () => logout());
 document.getElementById("grid-all").addEventListener("click", () => grid.showAll());
 document.getElementById("grid-prev").addEventListener("click", () => grid.page(-1));
 document.getElementById("grid-next").addEventListener("click", () => grid.page(1));
+document.getElementById("grid-playback").addEventListener("click", () => playCamera());
 window.addEventListener("csu:reconnected", resyncSoon);
 
 async function start() {
   const user = await me();
   if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
+  playback.setRole(user.role);
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
   await resync();

@@ -10,7 +10,12 @@ function needsReason(error) {
   return [400, 409, 422].includes(error.status) && /reason/i.test(error.detail || "");
 }
 
-/** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(). */
+/** The video analytics alarms of an incident (each waits for a person's decision). */
+function analyticsAlarms(incident) {
+  return incident.alarms.filter((alarm) => alarm.type.startsWith("video.analytics."));
+}
+
+/** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(), onPlay(camera, start, end). */
 export class IncidentView {
   constructor(root, hooks) {
     this.root = root;
@@ -83,6 +88,26 @@ export class IncidentView {
     if (text) await this.act({ action: "escalate", text }, "escalate");
   }
 
+  /** Confirm (true) or dismiss (false) the incident's video analytics alerts: a person decides. */
+  decide(confirmed) {
+    if (!this.incident || !analyticsAlarms(this.incident).length) return undefined;
+    const action = confirmed ? "confirm" : "dismiss";
+    return this.act({ action }, action);
+  }
+
+  /** Play the newest clip on the timeline (false: the incident has none). */
+  playLatestClip() {
+    const clips = this.incident ? this.incident.timeline.filter((e) => e.kind === "clip") : [];
+    const clip = clips[clips.length - 1];
+    if (!clip) return false;
+    this.playClip(clip.data);
+    return true;
+  }
+
+  playClip(data) {
+    this.hooks.onPlay(data.camera_id, new Date(data.start), new Date(data.end));
+  }
+
   setStatus(status) {
     return this.act({ action: "status", status }, "status");
   }
@@ -123,6 +148,7 @@ export class IncidentView {
       el("h3", { class: `sev-${i.severity}` }, i.title),
       el("p", { class: "facts" }, facts.join(" · "), " · opened ", when(i.opened_at)),
       this.actions(),
+      this.analytics(),
       this.procedure(),
       this.cameras(),
       this.notes(),
@@ -154,6 +180,24 @@ export class IncidentView {
     if (this.incident && this.incident.cameras.length) {
       this.hooks.onCameras(this.incident.cameras, `Incident #${this.incident.id}`);
     }
+  }
+
+  analytics() {
+    const alarms = analyticsAlarms(this.incident);
+    if (!alarms.length) return null;
+    const decisions = this.incident.timeline.filter((e) => e.kind === "analytics_decision");
+    const last = decisions[decisions.length - 1];
+    const button = (action, text) => {
+      const node = el("button", { type: "button", "data-control": action }, text);
+      node.addEventListener("click", () => this.decide(action === "confirm"));
+      return node;
+    };
+    const kinds = [...new Set(alarms.map((a) => a.type.replace("video.analytics.", "").replace("_", " ")))];
+    const state = last
+      ? el("p", { class: "decision", "data-decision": last.data.decision }, `Last decision: ${last.text}`)
+      : el("p", { class: "decision", "data-decision": "none" }, "Video analytics only suggest: confirm or dismiss.");
+    return el("section", { class: "analytics" }, el("h2", {}, `Video analytics: ${kinds.join(", ")}`),
+      state, el("div", { class: "actions" }, button("confirm", "Confirm (y)"), button("dismiss", "Dismiss (x)")));
   }
 
   procedure() {
@@ -199,10 +243,13 @@ export class IncidentView {
 
   timeline() {
     const entries = [...this.incident.timeline].reverse().map((entry) => {
-      const clip = entry.data && (entry.data.clip_url || entry.data.clip);
-      const link = typeof clip === "string" ? el("a", { href: clip, target: "_blank", class: "clip" }, " clip") : null;
+      let play = null;
+      if (entry.kind === "clip" && entry.data && entry.data.camera_id) {
+        play = el("button", { type: "button", class: "clip", "data-control": "play-clip" }, "▶ Play (l)");
+        play.addEventListener("click", () => this.playClip(entry.data));
+      }
       const author = entry.author ? `${entry.author}: ` : "";
-      return el("li", { "data-kind": entry.kind }, when(entry.at), author + entry.text, link);
+      return el("li", { "data-kind": entry.kind }, when(entry.at), author + entry.text, play ? " " : null, play);
     });
     return el("section", {}, el("h2", {}, "Timeline"), el("ol", { class: "timeline" }, ...entries));
   }

@@ -1,0 +1,179 @@
+// Evidence tools of the playback panel: export the range shown as signed evidence, place a legal
+// hold on it, and release active holds. Shown by role; the server still decides every request.
+import { api, clearError, showError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { askReason } from "./dialogs.js";
+
+const EXPORTERS = new Set(["supervisor"]);
+const HOLDERS = new Set(["supervisor", "admin"]);
+const POLL_MS = 1000;
+const FINISHED = new Set(["done", "failed"]);
+
+function moment(iso) {
+  // Holds may cover days: the date as well as the time.
+  return new Date(iso).toLocaleString([], { hour12: false });
+}
+
+function field(label, attrs) {
+  const input = el(attrs.rows ? "textarea" : "input", attrs);
+  return [el("label", {}, label, " ", input), input];
+}
+
+/** The export and hold controls under the playback panel; range() gives {cameraId, start, end}. */
+export class EvidenceTools {
+  constructor(root, range) {
+    this.root = root;
+    this.range = range;
+    this.role = null;
+    this.polling = null;
+  }
+
+  setRole(role) {
+    this.role = role;
+    this.render();
+  }
+
+  render() {
+    const parts = [];
+    if (EXPORTERS.has(this.role)) parts.push(this.exportForm());
+    if (HOLDERS.has(this.role)) parts.push(this.holdForm(), this.holdList());
+    this.root.replaceChildren(...parts);
+  }
+
+  /** The range changed (or the panel opened): read the holds again. */
+  refresh() {
+    if (HOLDERS.has(this.role)) this.loadHolds();
+    if (this.state) this.state.textContent = "";
+  }
+
+  exportForm() {
+    const [reasonLabel, reason] = field("Reason", { rows: 2, required: true, maxlength: 1000, "data-control": "export-reason" });
+    const [reqLabel, requisition] = field("Requisition", { maxlength: 128, "data-control": "export-requisition", placeholder: "optional" });
+    const [toLabel, recipient] = field("Recipient", { maxlength: 200, "data-control": "export-recipient", placeholder: "optional" });
+    const purpose = el("select", { "data-control": "export-purpose" },
+      el("option", { value: "judicial" }, "judicial (as recorded, zones masked)"),
+      el("option", { value: "public_request" }, "public access request (faces hidden)"));
+    const submit = el("button", { "data-control": "export-submit" }, "Export as evidence");
+    this.state = el("p", { class: "export-state", "data-control": "export-state", "aria-live": "polite" });
+    const form = el("form", { class: "export" }, el("h3", {}, "Evidence export"),
+      reasonLabel, reqLabel, toLabel, el("label", {}, "Purpose ", purpose), submit, this.state);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.exportRange({
+        reason: reason.value.trim(),
+        requisition: requisition.value.trim() || null,
+        recipient: recipient.value.trim() || null,
+        purpose: purpose.value,
+      }, submit);
+    });
+    return form;
+  }
+
+  async exportRange(fields, anchor) {
+    const { cameraId, start, end } = this.range();
+    if (!fields.reason) return showError(anchor, "an export needs a reason (the access log keeps it)");
+    clearInterval(this.polling);
+    this.state.dataset.state = "asking";
+    this.state.textContent = "Asking for the export…";
+    try {
+      const job = await api("/api/exports", {
+        method: "POST",
+        body: { camera_id: cameraId, start: start.toISOString(), end: end.toISOString(), ...fields },
+      });
+      clearError(anchor);
+      this.follow(job, anchor);
+    } catch (error) {
+      this.state.textContent = "";
+      showError(anchor, error);
+    }
+    return undefined;
+  }
+
+  follow(job, anchor) {
+    this.showJob(job);
+    if (FINISHED.has(job.state)) return;
+    this.polling = setInterval(async () => {
+      try {
+        const now = await api(`/api/exports/${encodeURIComponent(job.id)}`);
+        this.showJob(now);
+        if (FINISHED.has(now.state)) clearInterval(this.polling);
+      } catch (error) {
+        clearInterval(this.polling);
+        showError(anchor, error);
+      }
+    }, POLL_MS);
+  }
+
+  showJob(job) {
+    this.state.dataset.state = job.state;
+    this.state.dataset.folder = job.folder || "";
+    if (job.state === "done") {
+      this.state.textContent = `Export ${job.id} done: ${job.files.length} file(s) and a signed manifest in ${job.folder}`;
+    } else if (job.state === "failed") {
+      this.state.textContent = `Export ${job.id} failed: ${job.error || "no reason given"}`;
+    } else {
+      this.state.textContent = `Export ${job.id}: ${job.state}…`;
+    }
+  }
+
+  holdForm() {
+    const [reqLabel, requisition] = field("Requisition", { required: true, maxlength: 128, "data-control": "hold-requisition" });
+    const [officerLabel, officer] = field("Officer", { required: true, maxlength: 128, "data-control": "hold-officer" });
+    const [reasonLabel, reason] = field("Reason", { rows: 2, required: true, maxlength: 2000, "data-control": "hold-reason" });
+    const submit = el("button", { "data-control": "hold-submit" }, "Place a legal hold on this range");
+    const form = el("form", { class: "hold" }, el("h3", {}, "Legal hold"), reqLabel, officerLabel, reasonLabel, submit);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const { cameraId, start, end } = this.range();
+      const body = {
+        camera_id: cameraId, start: start.toISOString(), end: end.toISOString(),
+        requisition: requisition.value.trim(), officer: officer.value.trim(), reason: reason.value.trim(),
+      };
+      try {
+        await api("/api/holds", { method: "POST", body });
+        clearError(submit);
+        form.reset();
+        await this.loadHolds();
+      } catch (error) {
+        showError(submit, error);
+      }
+    });
+    return form;
+  }
+
+  holdList() {
+    this.holds = el("ul", { class: "holds", "data-control": "holds" });
+    return el("section", {}, el("h3", {}, "Active legal holds"), this.holds);
+  }
+
+  async loadHolds() {
+    if (!this.holds) return;
+    try {
+      const holds = await api("/api/holds?active=true");
+      clearError(this.holds);
+      const items = holds.map((hold) => this.holdItem(hold));
+      if (!items.length) items.push(el("li", { class: "placeholder" }, "No active hold."));
+      this.holds.replaceChildren(...items);
+    } catch (error) {
+      showError(this.holds, error);
+    }
+  }
+
+  holdItem(hold) {
+    const release = el("button", { type: "button", "data-control": `release-${hold.id}` }, "Release…");
+    release.addEventListener("click", async () => {
+      const reason = await askReason(`Release legal hold ${hold.requisition}`,
+        "Why? The footage falls back under retention and may be purged.");
+      if (!reason) return;
+      try {
+        await api(`/api/holds/${hold.id}/release`, { method: "POST", body: { reason } });
+        await this.loadHolds();
+      } catch (error) {
+        showError(release, error);
+      }
+    });
+    return el("li", { "data-hold": hold.id },
+      `${hold.camera_id} · ${hold.requisition} (${hold.officer}) · `,
+      `${moment(hold.start)} – ${moment(hold.end)} · by ${hold.placed_by} `, release);
+  }
+}

@@ -1,0 +1,198 @@
+// The playback panel: a camera's recorded spans and gaps over a time range, then the footage itself
+// (the reason asked first, as the law wants), with evidence export and legal holds for those allowed.
+import { api, clearError, showError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { askReason } from "./dialogs.js";
+import { EvidenceTools } from "./evidence.js";
+import { playInto } from "./stream.js";
+
+const DEFAULT_MINUTES = 15;
+const MAX_PLAYBACK_MS = 60 * 60 * 1000; // the server's limit for one playback
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+/** A Date as the value of a datetime-local input (local time, to the second). */
+export function localInput(date) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+    + `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** A duration in words: "4 min 20 s". */
+export function duration(ms) {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return [h ? `${h} h` : null, m ? `${m} min` : null, s % 60 || !(h || m) ? `${s % 60} s` : null]
+    .filter(Boolean).join(" ");
+}
+
+function clock(date) {
+  return date.toLocaleTimeString([], { hour12: false });
+}
+
+/** The panel in <dialog id="playback">; role decides which evidence tools are shown. */
+export class PlaybackPanel {
+  constructor(dialog, cameraName) {
+    this.dialog = dialog;
+    this.cameraName = cameraName;
+    this.role = null;
+    this.controller = null;
+    this.camera = null;
+    this.range = null;
+    dialog.addEventListener("close", () => this.stop());
+    this.build();
+    this.evidence = new EvidenceTools(this.dialog.querySelector(".evidence"), () => this.current());
+  }
+
+  /** Who is signed in: the export and hold controls follow the role (the server still decides). */
+  setRole(role) {
+    this.role = role;
+    this.evidence.setRole(role);
+  }
+
+  build() {
+    this.title = el("h2", {});
+    const close = el("button", { type: "button", "data-control": "playback-close" }, "Close (Esc)");
+    close.addEventListener("click", () => this.dialog.close());
+    this.startInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-start", "aria-label": "From" });
+    this.endInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-end", "aria-label": "To" });
+    const show = el("button", { "data-control": "playback-show" }, "Show recordings");
+    this.rangeForm = el("form", { class: "range" },
+      el("label", {}, "From ", this.startInput), el("label", {}, "to ", this.endInput), show);
+    this.rangeForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.readRange();
+    });
+    this.bar = el("div", { class: "bar", role: "img", "data-control": "playback-bar" });
+    this.summary = el("p", { class: "summary" });
+    this.play = el("button", { type: "button", "data-control": "playback-play" }, "Play… (asks the reason)");
+    this.play.addEventListener("click", () => this.start());
+    this.video = el("video", { controls: true, muted: true, playsinline: true, "data-control": "playback-video" });
+    this.video.muted = true;
+    this.video.hidden = true; // until there is something to show
+    this.video.addEventListener("error", () => {
+      if (this.controller) showError(this.play, "the browser could not play this footage");
+    });
+    this.dialog.replaceChildren(
+      el("header", {}, this.title, el("span", { class: "spacer" }), close),
+      this.rangeForm, this.bar, this.summary, el("div", { class: "play-row" }, this.play), this.video,
+      el("div", { class: "evidence" }));
+  }
+
+  /** Open on a camera over [start, end) (Dates); default: the last 15 minutes. */
+  async open(cameraId, start = null, end = null) {
+    this.stop();
+    this.camera = cameraId;
+    const until = end || new Date();
+    this.setRange(start || new Date(until.getTime() - DEFAULT_MINUTES * 60000), until);
+    this.title.textContent = `Recordings · ${this.cameraName(cameraId)}`;
+    this.dialog.dataset.camera = cameraId;
+    this.video.removeAttribute("src");
+    this.video.load();
+    this.video.hidden = true;
+    if (!this.dialog.open) this.dialog.showModal();
+    this.play.focus();
+    await this.load();
+  }
+
+  setRange(start, end) {
+    this.range = { start, end };
+    this.startInput.value = localInput(start);
+    this.endInput.value = localInput(end);
+  }
+
+  /** The camera and range shown now (for exports and holds). */
+  current() {
+    return { cameraId: this.camera, ...this.range };
+  }
+
+  readRange() {
+    const start = new Date(this.startInput.value);
+    const end = new Date(this.endInput.value);
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) {
+      return showError(this.rangeForm, "give both times of the range");
+    }
+    if (end <= start) return showError(this.rangeForm, "the end of the range must come after its start");
+    clearError(this.rangeForm);
+    this.range = { start, end };
+    this.stop();
+    return this.load();
+  }
+
+  /** Ask the server what is recorded over the range and draw it. */
+  async load() {
+    const { start, end } = this.range;
+    const query = new URLSearchParams({ start: start.toISOString(), end: end.toISOString() });
+    this.bar.replaceChildren();
+    this.summary.textContent = "Reading the recordings…";
+    try {
+      const found = await api(`/api/cameras/${encodeURIComponent(this.camera)}/recordings?${query}`);
+      clearError(this.bar);
+      this.draw(found);
+    } catch (error) {
+      this.summary.textContent = "";
+      this.bar.dataset.spans = "0";
+      showError(this.bar, error);
+    }
+    this.evidence.refresh();
+  }
+
+  draw(found) {
+    const from = this.range.start.getTime();
+    const total = this.range.end.getTime() - from;
+    const piece = (kind, item) => {
+      const a = new Date(item.start), b = new Date(item.end);
+      const left = ((a.getTime() - from) / total) * 100;
+      const width = Math.max(0.3, ((b.getTime() - a.getTime()) / total) * 100);
+      const words = `${kind === "span" ? "recorded" : "nothing recorded"} ${clock(a)}–${clock(b)}`;
+      return el("div", { class: kind, style: `left:${left}%;width:${width}%`, title: words, "data-start": item.start, "data-end": item.end });
+    };
+    this.bar.replaceChildren(...found.spans.map((s) => piece("span", s)), ...found.gaps.map((g) => piece("gap", g)));
+    this.bar.dataset.spans = String(found.spans.length);
+    this.bar.dataset.gaps = String(found.gaps.length);
+    const recorded = found.spans.reduce((n, s) => n + (new Date(s.end) - new Date(s.start)), 0);
+    this.bar.setAttribute("aria-label", `${duration(recorded)} recorded, ${found.gaps.length} gaps`);
+    this.summary.textContent = found.spans.length
+      ? `${duration(recorded)} recorded of ${duration(total)} (${clock(this.range.start)}–${clock(this.range.end)}),`
+        + (found.gaps.length ? ` ${found.gaps.length} gap${found.gaps.length === 1 ? "" : "s"} shown in red.` : " no gap.")
+      : `Nothing recorded between ${clock(this.range.start)} and ${clock(this.range.end)}.`;
+  }
+
+  /** Ask why, then play the range (one request: refused in plain words, or the footage). */
+  async start() {
+    const { start, end } = this.range;
+    if (end - start > MAX_PLAYBACK_MS) {
+      return showError(this.play, "one playback covers at most 1 hour: shorten the range (an export may cover 24 h)");
+    }
+    const reason = await askReason(
+      `Play back ${this.cameraName(this.camera)}, ${clock(start)}–${clock(end)}`,
+      "Why? The access log keeps this reason with your name.",
+    );
+    if (!reason) return undefined;
+    this.stop();
+    clearError(this.play);
+    const query = new URLSearchParams({ start: start.toISOString(), end: end.toISOString(), reason });
+    const controller = new AbortController();
+    this.controller = controller;
+    this.dialog.dataset.playing = "true";
+    this.video.hidden = false;
+    try {
+      await playInto(this.video, `/api/cameras/${encodeURIComponent(this.camera)}/playback.mp4?${query}`, controller);
+    } catch (error) {
+      if (controller.signal.aborted) return undefined;
+      this.dialog.dataset.playing = "false";
+      this.video.hidden = true;
+      showError(this.play, error);
+    }
+    return undefined;
+  }
+
+  stop() {
+    if (this.controller) this.controller.abort();
+    this.controller = null;
+    this.video.pause();
+    this.dialog.dataset.playing = "false";
+  }
+}
