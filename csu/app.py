@@ -32,6 +32,7 @@ from privacy.access_log.subscribers import log_identity_events
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
+from video.analytics.snapshots import SnapshotStore
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
 from video.metrics import camera_metrics
@@ -130,6 +131,7 @@ async def start_services(
         scheduler=scheduler,
         zone=site.site.tzinfo,
         camera_retention={c.id: c.retention_days for c in site.cameras},
+        footage_stores=(SnapshotStore(settings.data_dir),),
     )
     scheduler.start()
     camera_service = CameraService(site.cameras, bus, opener=camera_opener)
