@@ -9,10 +9,13 @@ Percentile calibration (99.999 %) clips rare activation peaks; it agreed best wi
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import onnx
@@ -26,6 +29,8 @@ from onnxruntime.quantization import (
 
 from video.analytics.calibration import calibration_images
 from video.analytics.detector import letterbox
+
+log = logging.getLogger(__name__)
 
 _MODULE = re.compile(r"^/model\.(\d+)/")
 
@@ -76,19 +81,26 @@ def quantise(fp32: Path, target: Path, input_size: tuple[int, int]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         out = Path(work) / target.name
+        chatter = io.StringIO()
         try:
-            quantize_static(
-                str(fp32),
-                str(out),
-                _Frames(input_name, input_size),
-                quant_format=QuantFormat.QDQ,
-                per_channel=True,
-                weight_type=QuantType.QInt8,
-                activation_type=QuantType.QUInt8,
-                calibrate_method=CalibrationMethod.Percentile,
-                nodes_to_exclude=excluded,
-                extra_options={"CalibMovingAverage": False},
-            )
+            # The calibrator prints its progress: on stdout it would corrupt `csu analyze`'s
+            # JSON lines, so it goes to the debug log instead.
+            with redirect_stdout(chatter):
+                quantize_static(
+                    str(fp32),
+                    str(out),
+                    _Frames(input_name, input_size),
+                    quant_format=QuantFormat.QDQ,
+                    per_channel=True,
+                    weight_type=QuantType.QInt8,
+                    activation_type=QuantType.QUInt8,
+                    calibrate_method=CalibrationMethod.Percentile,
+                    nodes_to_exclude=excluded,
+                    extra_options={"CalibMovingAverage": False},
+                )
         except Exception as exc:
             raise QuantiseError(f"cannot quantise {fp32.name}: {exc}") from exc
+        finally:
+            log.debug("quantising %s: %s", fp32.name, chatter.getvalue().strip())
         os.replace(out, target)
+    log.info("%s quantised to int8 for %dx%d input", fp32.name, *input_size)
