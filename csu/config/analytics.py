@@ -257,7 +257,7 @@ def _multiple_of_32(value: int) -> int:
 
 InputSide = Annotated[int, Field(ge=160, le=1280)]
 # int8: the detector quantised once on this machine (about 2.4x faster a frame, boxes agreeing
-# with fp32 at IoU 0.5 on about 95 % of people, bench/analytics.py); fp32: the weights as trained.
+# with fp32 at IoU 0.5 on about 97 % of people, bench/analytics.py); fp32: the weights as trained.
 Precision = Literal["int8", "fp32"]
 
 
