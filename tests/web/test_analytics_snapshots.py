@@ -51,6 +51,7 @@ def test_the_event_snapshot_is_served_with_its_box_and_logged(
     assert response.headers["cache-control"] == "no-store"
     image = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
     assert image.shape == frame.shape
+
     # the box's left edge is drawn red; the frame's own pixels away from it are kept
     def redness(picture: np.ndarray) -> float:
         strip = picture[100:260, 158:162].reshape(-1, 3).astype(int)
