@@ -35,6 +35,7 @@ from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
+from video.analytics.snapshots import SnapshotStore
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, rendition_provider
@@ -168,7 +169,7 @@ async def start_services(
         scheduler=scheduler,
         zone=site.site.tzinfo,
         camera_retention={c.id: c.retention_days for c in site.cameras},
-        footage_stores=[segment_store],
+        footage_stores=(segment_store, SnapshotStore(settings.data_dir)),
     )
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
+from csu.identity import service as identity
 from csu.identity.models import User
 from incidents.analytics_decisions import decision_counts
 from privacy.policy import Action
-from web.deps import DbSession, Services, require
+from video.analytics.snapshot_access import NoSnapshot, read_event_snapshot
+from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, require
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -67,3 +69,27 @@ def get_stats(session: DbSession, services: Services, _user: Reader) -> Analytic
         )
     rules = {kind: RuleCounts(**counts) for kind, counts in decision_counts(session).items()}
     return AnalyticsStats(rules=rules, cameras=cameras)
+
+
+@router.get(
+    "/events/{event_id}/snapshot.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_event_snapshot(
+    event_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
+) -> Response:
+    """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
+    try:
+        jpeg = read_event_snapshot(
+            services.settings.data_dir,
+            services.access_log,
+            user=user,
+            granted=identity.active_camera_ids(session, user=user),
+            event_id=event_id,
+            rendition=rendition_of(user),
+            client=client_address(request),
+        )
+    except NoSnapshot as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -61,6 +61,21 @@ def class_labels(
     return out
 
 
+def letterbox(
+    image: Image, input_size: tuple[int, int]
+) -> tuple[NDArray[np.float32], float, tuple[int, int]]:
+    """The frame scaled into [width, height] with grey bars, as a 1x3xHxW RGB blob in 0..1."""
+    width, height = input_size
+    scale = min(width / image.shape[1], height / image.shape[0])
+    new_w, new_h = round(image.shape[1] * scale), round(image.shape[0] * scale)
+    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    pad = ((width - new_w) // 2, (height - new_h) // 2)
+    canvas = np.full((height, width, 3), _PAD, np.uint8)
+    canvas[pad[1] : pad[1] + new_h, pad[0] : pad[0] + new_w] = resized
+    blob = np.asarray(cv2.dnn.blobFromImage(canvas, 1 / 255.0, swapRB=True), np.float32)
+    return blob, scale, pad
+
+
 class OnnxDetector:
     """Letterbox, run, decode and suppress overlaps: YOLOv8/11 detect (or segment) exports."""
 
@@ -80,7 +95,7 @@ class OnnxDetector:
 
     def detect(self, image: Image) -> list[Detection]:
         """The objects in a BGR frame that carry a csu label."""
-        tensor, scale, pad = self._letterbox(image)
+        tensor, scale, pad = letterbox(image, self.input_size)
         output = self._session.run(None, {self._input: tensor})[0][0]
         scores = output[4 : 4 + len(self._names)].T[:, self._wanted]
         best = scores.argmax(axis=1)
@@ -114,14 +129,3 @@ class OnnxDetector:
         x2, y2 = x1 + w / scale / width, y1 + h / scale / height
         box = Box(max(0.0, x1), max(0.0, y1), min(1.0, x2), min(1.0, y2))
         return Detection(box, self._classes[cls], score, cls)
-
-    def _letterbox(self, image: Image) -> tuple[NDArray[np.float32], float, tuple[int, int]]:
-        width, height = self.input_size
-        scale = min(width / image.shape[1], height / image.shape[0])
-        new_w, new_h = round(image.shape[1] * scale), round(image.shape[0] * scale)
-        resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-        pad = ((width - new_w) // 2, (height - new_h) // 2)
-        canvas = np.full((height, width, 3), _PAD, np.uint8)
-        canvas[pad[1] : pad[1] + new_h, pad[0] : pad[0] + new_w] = resized
-        blob = np.asarray(cv2.dnn.blobFromImage(canvas, 1 / 255.0, swapRB=True), np.float32)
-        return blob, scale, pad

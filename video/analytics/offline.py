@@ -26,6 +26,7 @@ from csu.config.analytics import (
     DetectionModelConfig,
     InputSide,
     Polygon,
+    Precision,
     analytics_problems,
 )
 from privacy.masking import ZoneMasker
@@ -46,6 +47,9 @@ class RulesFile(BaseModel):
 
     input_size: tuple[InputSide, InputSide] = Field(
         default=(640, 384), description="Detector input [width, height], multiples of 32."
+    )
+    precision: Precision = Field(
+        default="int8", description="Detector arithmetic: int8 (quantised, faster) or fp32."
     )
     models: tuple[str, ...] = Field(default=("people",), description="Detectors to run.")
     site_models: tuple[DetectionModelConfig, ...] = Field(
@@ -88,7 +92,11 @@ def load_settings(rules: Path | None, fps: float) -> Settings | list[str]:
     try:
         parsed = RulesFile.model_validate(raw)
         analytics = AnalyticsConfig(
-            fps=fps, input_size=parsed.input_size, models=parsed.models, rules=parsed.rules
+            fps=fps,
+            input_size=parsed.input_size,
+            precision=parsed.precision,
+            models=parsed.models,
+            rules=parsed.rules,
         )
     except ValidationError as exc:
         return _problems(exc, f"{rules}: ")

@@ -77,7 +77,7 @@ def build_analyser(
     for model_id in config.models:
         weights, labels = model_source(model_id, site_models)
         if needed & set(labels):
-            path = onnx_file(weights, config.input_size, cache)
+            path = onnx_file(weights, config.input_size, cache, config.precision)
             detectors.append(OnnxDetector(path, labels, config.input_size))
     moving = MovingObjects(config.fps) if _uses_motion(config) else None
     still = StillObjects(config.fps) if _uses_still(config) else None

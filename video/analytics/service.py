@@ -21,7 +21,6 @@ from csu.config.analytics import DetectionModelConfig
 from csu.scheduler import Scheduler
 from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.pipeline import build_analyser
-from video.analytics.snapshots import purge_snapshots
 from video.analytics.worker import AnalysisStats, CameraAnalysis, FeedOf
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ class AnalyticsService:
         await asyncio.gather(*(asyncio.to_thread(a.stop) for a in running))
 
     def schedule(self, scheduler: Scheduler) -> None:
-        """Register the end-date switch of every running camera, and the snapshot purge."""
+        """Register the end-date switch of every running camera."""
         for camera_id in self._running:
             ends = self.ends_at(camera_id)
             assert ends is not None  # only authorised cameras run
@@ -124,7 +123,6 @@ class AnalyticsService:
             )
         # A second guard for the switch: a job that fired late or not at all (clock change).
         scheduler.add_interval(self.end_due, job_id="analytics.end_due", seconds=60)
-        scheduler.add_cron(self.purge, job_id="analytics.purge_snapshots", cron="17 3 * * *")
 
     def end(self, camera_id: str) -> None:
         """The authorisation has ended: stop the camera's analysis for good (blocks; a job)."""
@@ -140,14 +138,6 @@ class AnalyticsService:
         for camera_id in due:
             self.end(camera_id)
         return due
-
-    def purge(self) -> int:
-        """Destroy event snapshots older than each camera's retention; how many days went."""
-        today = self._clock().astimezone(self._tz).date()
-        return sum(
-            purge_snapshots(self._data_dir, c.id, c.retention_days, today)
-            for c in self._configs.values()
-        )
 
     def running(self) -> list[str]:
         """The cameras being analysed now."""

@@ -1,14 +1,20 @@
-"""Masked JPEG snapshots of analytics events, kept under the data folder by camera and day."""
+"""Masked JPEG snapshots of analytics events, kept under the data folder by camera and day.
+
+They are footage: served only through the access-logged gate, destroyed at the camera's
+retention by the logged retention job (SnapshotStore).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import cv2
 
+from privacy.retention.footage import FootageSpan
 from video.analytics.geometry import Box
 from video.sources.base import Image
 
@@ -17,6 +23,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_DIR = "analytics"
 JPEG_QUALITY = 80
 _BOX_COLOUR = (0, 0, 255)
+EVENT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def save_snapshot(
@@ -38,20 +45,49 @@ def save_snapshot(
     return relative.as_posix()
 
 
-def purge_snapshots(data_dir: Path, camera_id: str, retention_days: int, today: date) -> int:
-    """Delete the camera's snapshot days older than its retention; how many days went."""
-    root = data_dir / SNAPSHOT_DIR / camera_id
-    if not root.is_dir():
-        return 0
-    oldest_kept = today - timedelta(days=retention_days)
-    purged = 0
-    for day in sorted(root.iterdir()):
-        try:
-            when = date.fromisoformat(day.name)
-        except ValueError:
-            continue
-        if when < oldest_kept:
-            shutil.rmtree(day)
-            purged += 1
-            log.info("analytics snapshots of %s on %s destroyed (retention)", camera_id, when)
-    return purged
+def find_snapshot(data_dir: Path, event_id: str) -> tuple[str, Path] | None:
+    """The camera and file of an event's snapshot, or None (an id is 32 hex digits, no path)."""
+    if not EVENT_ID.fullmatch(event_id):
+        return None
+    for path in (data_dir / SNAPSHOT_DIR).glob(f"*/*/{event_id}.jpg"):
+        return path.parent.parent.name, path
+    return None
+
+
+class SnapshotStore:
+    """Event snapshots as footage for the retention job: one span per camera and UTC day.
+
+    The job (privacy.retention.footage) logs each destruction in the access log before it.
+    """
+
+    name = "analytics-snapshots"
+
+    def __init__(self, data_dir: Path) -> None:
+        self._root = data_dir / SNAPSHOT_DIR
+
+    def expired(self, camera_id: str, before: datetime) -> list[FootageSpan]:
+        """The camera's snapshot days that ended before `before`."""
+        root = self._root / camera_id
+        if not root.is_dir():
+            return []
+        spans = []
+        for folder in sorted(root.iterdir()):
+            try:
+                day = date.fromisoformat(folder.name)
+            except ValueError:
+                continue
+            start = datetime.combine(day, time.min, UTC)
+            span = FootageSpan(camera_id, start, start + timedelta(days=1), _ref(folder, root))
+            if span.end <= before:
+                spans.append(span)
+        return spans
+
+    def destroy(self, span: FootageSpan) -> None:
+        """Remove the day's snapshots for good."""
+        folder = self._root / span.camera_id / span.start.date().isoformat()
+        shutil.rmtree(folder)
+        log.info("analytics snapshots %s destroyed (retention)", span.ref)
+
+
+def _ref(folder: Path, root: Path) -> str:
+    return (Path(SNAPSHOT_DIR) / root.name / folder.name).as_posix()

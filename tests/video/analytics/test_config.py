@@ -65,6 +65,13 @@ def test_wrong_keys_and_sizes_are_errors(tmp_path: Path) -> None:
     assert any("face_match: unknown key" in e for e in errors)
 
 
+def test_the_detector_runs_int8_unless_fp32_is_asked_for(tmp_path: Path) -> None:
+    assert AnalyticsConfig().precision == "int8"
+    assert AnalyticsConfig(precision="fp32").precision == "fp32"
+    errors = site_errors(tmp_path, {"precision": "fp16"})
+    assert len(errors) == 1 and "precision" in errors[0] and "'int8' or 'fp32'" in errors[0]
+
+
 def test_vehicle_rule_without_a_vehicle_model_is_refused_but_moving_needs_none(
     tmp_path: Path,
 ) -> None:

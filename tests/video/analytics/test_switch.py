@@ -118,7 +118,7 @@ async def test_the_end_date_switch_is_scheduled(tmp_path: Path) -> None:
     try:
         analytics.schedule(scheduler)
         jobs = {job.id for job in scheduler.jobs()}
-        assert {"analytics.end.cam-on", "analytics.end_due", "analytics.purge_snapshots"} <= jobs
+        assert {"analytics.end.cam-on", "analytics.end_due"} <= jobs
         assert "analytics.end.cam-off" not in jobs
         ends = authorisation_end(END, PARIS)
         assert ends == datetime(2027, 1, 1, tzinfo=PARIS)
@@ -126,14 +126,3 @@ async def test_the_end_date_switch_is_scheduled(tmp_path: Path) -> None:
     finally:
         await analytics.stop()
         await scheduler.shutdown()
-
-
-def test_snapshots_older_than_retention_are_destroyed(tmp_path: Path) -> None:
-    from video.analytics.snapshots import purge_snapshots
-
-    root = tmp_path / "analytics" / "cam-on"
-    for day in ("2026-11-01", "2026-11-20", "2026-11-25"):
-        (root / day).mkdir(parents=True)
-        (root / day / "e.jpg").write_bytes(b"x")
-    assert purge_snapshots(tmp_path, "cam-on", 15, date(2026, 11, 25)) == 1
-    assert sorted(p.name for p in root.iterdir()) == ["2026-11-20", "2026-11-25"]
