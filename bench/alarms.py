@@ -22,8 +22,8 @@ each `alarms` frame carries a `total` (+ `rejected`) that adds up to the payload
 the payload of rank r (its raw id over HTTP; its publish order over MQTT, which one publisher and
 one subscriber keep) was pushed with the first frame whose running total reaches r. Every alarm is
 timed this way; the alarms listed by external id in the frames (the newest 50 of a window) give a
-cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 100 ms):
-the first event after a quiet window goes out at once, later ones wait up to 100 ms to be merged,
+cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 50 ms):
+the first event after a quiet window goes out at once, later ones wait up to 50 ms to be merged,
 so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured
 over the time from the first measured send to the push of the last one, so a backlog counts against
 it. Server CPU is user + system time of the server process (all threads) over that same time,
@@ -80,6 +80,13 @@ MIX: tuple[tuple[str, str, int], ...] = (
     ("bms-security", "building.fire_alarm", 4),
 )
 SCENARIOS = ("http", "http-max", "mqtt", "mqtt-max")
+
+
+def web_flush_s() -> float:
+    """The console hub's coalescing window in this checkout."""
+    import web.hub
+
+    return web.hub.FLUSH_S
 
 
 def emit(**fields: Any) -> None:
@@ -684,7 +691,7 @@ def _measure(name: str, opts: Options, server: Server, run: str, topic: str) -> 
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
-    time.sleep(0.3 + (opts.flush_s if opts.flush_s is not None else 0.1))  # the last frame
+    time.sleep(0.3 + (opts.flush_s if opts.flush_s is not None else web_flush_s()))  # last frame
     ws_conn.send("stop")
     frames: Frames = ws_conn.recv()
     ws_proc.join(5)
@@ -789,7 +796,7 @@ def report(
         transport="http" if name.startswith("http") else f"mqtt qos{opts.mqtt_qos}",
         database="postgresql" if opts.postgres else "sqlite",
         uvicorn=f"http={opts.http} loop={opts.loop}",
-        flush_s=opts.flush_s if opts.flush_s is not None else 0.1,
+        flush_s=opts.flush_s if opts.flush_s is not None else web_flush_s(),
         offered_per_s=round(measured / (timed.sent_last - start), 1),
         measured=measured,
         handled=handled,

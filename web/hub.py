@@ -23,7 +23,7 @@ from privacy.policy import Action, role_allows
 from video.events import CameraStatusChanged
 
 log = logging.getLogger(__name__)
-FLUSH_S = 0.1
+FLUSH_S = 0.05
 
 
 class _Client:
