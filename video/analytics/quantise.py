@@ -73,7 +73,13 @@ def decoding_nodes(model: onnx.ModelProto) -> list[str]:
     return excluded
 
 
-def quantise(fp32: Path, target: Path, input_size: tuple[int, int]) -> None:
+def quantise(
+    fp32: Path,
+    target: Path,
+    input_size: tuple[int, int],
+    *,
+    method: CalibrationMethod = CalibrationMethod.Percentile,
+) -> None:
     """Write the int8 model of a fixed-size fp32 export to `target` (atomically)."""
     model = onnx.load(str(fp32))
     input_name = model.graph.input[0].name
@@ -94,7 +100,7 @@ def quantise(fp32: Path, target: Path, input_size: tuple[int, int]) -> None:
                     per_channel=True,
                     weight_type=QuantType.QInt8,
                     activation_type=QuantType.QUInt8,
-                    calibrate_method=CalibrationMethod.Percentile,
+                    calibrate_method=method,
                     nodes_to_exclude=excluded,
                     extra_options={"CalibMovingAverage": False},
                 )
