@@ -46,8 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(logging, log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Migration and scheduler chatter at every start hides what an operator needs to read.
-    for noisy in ("alembic", "apscheduler"):
+    # Migration, scheduler and HTTP-client chatter (the demo hypervisor logs every post) hides
+    # what an operator needs to read.
+    for noisy in ("alembic", "apscheduler", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     result: int = args.run(args)
     return result

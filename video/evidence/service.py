@@ -70,7 +70,7 @@ class ExportService:
         access_log: AccessLog | None = None,
         workers: int = 1,
     ) -> None:
-        self.root = data_dir / "exports"
+        self.root = data_dir.resolve() / "exports"  # the folder handed over is a full path
         self._segments = segments
         self._site = site
         self._data_dir = data_dir
