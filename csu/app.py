@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -46,32 +47,11 @@ from video.recording.service import RecordingService, recording_metrics
 from video.recording.store import SegmentStore, make_room
 from video.service import CameraService
 from video.sources import open_source
-from web import (
-    admin,
-    alarms,
-    audit,
-    auth,
-    cameras,
-    events_ws,
-    exports,
-    holds,
-    incidents,
-    live,
-    logbook,
-    oversight_pages,
-    pages,
-    playback,
-    recordings,
-    system,
-)
-from web.analytics import router as analytics_router
-from web.crisis import router as crisis_router
 from web.errors import install_error_handlers
 from web.hub import EventHub
 from web.problems import install_problem_handlers
+from web.routes import include_routes
 from web.services import AppServices
-from web.wall_display import router as wall_display_router
-from web.walls import router as walls_router
 
 log = logging.getLogger(__name__)
 
@@ -115,51 +95,35 @@ def create_app(
     )
     install_error_handlers(app)
     install_problem_handlers(app)
-    # Alarm intake first: routes are matched in order, and it is the path a storm hammers.
-    routers = (
-        alarms.router,
-        system.router,
-        auth.router,
-        cameras.router,
-        live.router,
-        playback.router,
-        exports.router,
-        incidents.router,
-        events_ws.router,
-        logbook.router,
-        walls_router,
-        wall_display_router,
-        crisis_router,
-        audit.router,
-        analytics_router,
-        admin.router,
-        recordings.router,
-        holds.router,
-        pages.router,
-        oversight_pages.router,
-    )
-    for router in routers:
-        app.include_router(router)
-    pages.mount_static(app)
+    include_routes(app)
     return app
+
+
+@dataclass(frozen=True)
+class _Kernel:
+    """What every package starts on: the migrated database, its access log, bus and scheduler."""
+
+    db: Database
+    access_log: AccessLog
+    bus: EventBus
+    scheduler: Scheduler
+
+
+@dataclass(frozen=True)
+class _Video:
+    """The running cameras, their live view and their recorders."""
+
+    cameras: CameraService
+    live: LiveService
+    recording: RecordingService
 
 
 async def start_services(
     settings: Settings, site: SiteConfig, camera_opener: SourceOpener = open_source
 ) -> AppServices:
     """Open the database (migrated), then start the bus, scheduler and cameras, in that order."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.resolved_database_url())
-    await asyncio.to_thread(upgrade, db.engine)
-    access_log = AccessLog(db)
-    await asyncio.to_thread(_sync_site, db, site, access_log)
-    bus = EventBus()
-    log_identity_events(bus, access_log)
-    await bus.start()
-    scheduler = Scheduler(db.url)
-    scheduler.add_interval(
-        purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
-    )
+    kernel = await _start_kernel(settings, site)
+    db, access_log, bus, scheduler = kernel.db, kernel.access_log, kernel.bus, kernel.scheduler
     segment_store = SegmentStore(SegmentIndex(db, settings.recordings_dir()))
     lawful = await asyncio.to_thread(
         start_lawful_access,
@@ -173,35 +137,12 @@ async def start_services(
     )
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
-    camera_service = CameraService(site.cameras, bus, opener=camera_opener)
-    for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
-        if camera_service.camera(camera_id) is not None:
-            camera_service.apply_privacy_zones(camera_id, zones)
-    await camera_service.start()
-    live_service = LiveService(
-        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
-        providers=rendition_provider(camera_service),
-        access_log=access_log,
-    )
-    recording = RecordingService(
-        site.cameras, live_service.pool, rendition_provider(camera_service), segment_store.index
-    )
-    await recording.start()
-    incident_service = IncidentService(
-        db,
-        bus,
-        camera_cones(site),
-        sources=site.alarm_sources,
-        clips=clip_policy(site),
-        on_clip=lambda clip: _record_clip(recording, clip),
-    )
-    await incident_service.start()
-    forward_video_loss(bus, incident_service, lambda cid: _camera_name(site, cid))
-    forward_analytics_events(bus, incident_service, lambda cid: _camera_name(site, cid))
+    video = await _start_video(site, kernel, camera_opener, segment_store.index)
+    incident_service = await _start_incidents(site, kernel, video)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
-        camera_service.feed,
+        video.cameras.feed,
         bus.publish_threadsafe,
         data_dir=settings.data_dir,
         tz=site.site.tzinfo,
@@ -210,12 +151,8 @@ async def start_services(
     analytics.schedule(scheduler)
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
-    wall_service = WallService(db, bus, site, lambda: _camera_states(camera_service))
+    wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
     await wall_service.start()
-    metrics = Metrics()
-    metrics.add_collector(lambda: camera_metrics(camera_service))
-    metrics.add_collector(lambda: recording_metrics(recording))
-    metrics.add_collector(lambda: _bus_metrics(bus))
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     tokens = TokenCache()
     return AppServices(
@@ -224,10 +161,10 @@ async def start_services(
         db=db,
         bus=bus,
         scheduler=scheduler,
-        metrics=metrics,
-        cameras=camera_service,
+        metrics=_metrics(video, bus),
+        cameras=video.cameras,
         access_log=access_log,
-        live=live_service,
+        live=video.live,
         incidents=incident_service,
         hub=EventHub(bus),
         walls=wall_service,
@@ -238,11 +175,70 @@ async def start_services(
         accounts=AccountAdmin(
             db, access_log, {c.id for c in site.cameras}, sessions_ended=tokens.clear
         ),
-        recordings=recording,
+        recordings=video.recording,
         holds=HoldService(db, access_log),
         exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
         tokens=tokens,
     )
+
+
+async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url())
+    await asyncio.to_thread(upgrade, db.engine)
+    access_log = AccessLog(db)
+    await asyncio.to_thread(_sync_site, db, site, access_log)
+    bus = EventBus()
+    log_identity_events(bus, access_log)
+    await bus.start()
+    scheduler = Scheduler(db.url)
+    scheduler.add_interval(
+        purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
+    )
+    return _Kernel(db, access_log, bus, scheduler)
+
+
+async def _start_video(
+    site: SiteConfig, kernel: _Kernel, camera_opener: SourceOpener, index: SegmentIndex
+) -> _Video:
+    camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener)
+    for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
+        if camera_service.camera(camera_id) is not None:
+            camera_service.apply_privacy_zones(camera_id, zones)
+    await camera_service.start()
+    live_service = LiveService(
+        camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
+        providers=rendition_provider(camera_service),
+        access_log=kernel.access_log,
+    )
+    recording = RecordingService(
+        site.cameras, live_service.pool, rendition_provider(camera_service), index
+    )
+    await recording.start()
+    return _Video(camera_service, live_service, recording)
+
+
+async def _start_incidents(site: SiteConfig, kernel: _Kernel, video: _Video) -> IncidentService:
+    incident_service = IncidentService(
+        kernel.db,
+        kernel.bus,
+        camera_cones(site),
+        sources=site.alarm_sources,
+        clips=clip_policy(site),
+        on_clip=lambda clip: _record_clip(video.recording, clip),
+    )
+    await incident_service.start()
+    forward_video_loss(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))
+    forward_analytics_events(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))
+    return incident_service
+
+
+def _metrics(video: _Video, bus: EventBus) -> Metrics:
+    metrics = Metrics()
+    metrics.add_collector(lambda: camera_metrics(video.cameras))
+    metrics.add_collector(lambda: recording_metrics(video.recording))
+    metrics.add_collector(lambda: _bus_metrics(bus))
+    return metrics
 
 
 async def stop_services(services: AppServices) -> None:

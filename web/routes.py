@@ -1,0 +1,59 @@
+"""Every HTTP and WebSocket route of csu, in the order they are matched."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from web import (
+    admin,
+    alarms,
+    audit,
+    auth,
+    cameras,
+    events_ws,
+    exports,
+    holds,
+    incidents,
+    live,
+    logbook,
+    oversight_pages,
+    pages,
+    playback,
+    recordings,
+    system,
+)
+from web.analytics import router as analytics_router
+from web.crisis import router as crisis_router
+from web.wall_display import router as wall_display_router
+from web.walls import router as walls_router
+
+# Alarm intake first: routes are matched in order, and it is the path a storm hammers.
+ROUTERS = (
+    alarms.router,
+    system.router,
+    auth.router,
+    cameras.router,
+    live.router,
+    playback.router,
+    exports.router,
+    incidents.router,
+    events_ws.router,
+    logbook.router,
+    walls_router,
+    wall_display_router,
+    crisis_router,
+    audit.router,
+    analytics_router,
+    admin.router,
+    recordings.router,
+    holds.router,
+    pages.router,
+    oversight_pages.router,
+)
+
+
+def include_routes(app: FastAPI) -> None:
+    """Add every router and the static files to the app."""
+    for router in ROUTERS:
+        app.include_router(router)
+    pages.mount_static(app)
