@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from csu.identity.models import User
+from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
 from incidents.commands import ActionName, CommandError, IncidentCommand, IncidentNotFound
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
@@ -48,6 +49,7 @@ class IncidentOut(IncidentSummary):
 
     timeline: list[TimelineOut]
     alarms: list[dict[str, Any]]
+    analytics: list[AnalyticsAlarmView]
     procedure: list[ProcedureStep]
 
 
@@ -89,6 +91,7 @@ def get_incident(incident_id: int, session: DbSession, _user: Reader) -> Inciden
             for e in detail.timeline
         ],
         alarms=[alarm_summary(a, created=False).model_dump(mode="json") for a in detail.alarms],
+        analytics=analytics_views(detail.alarms),
         procedure=[ProcedureStep(**step) for step in json.loads(detail.incident.procedure)],
     )
 

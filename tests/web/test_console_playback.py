@@ -8,6 +8,7 @@ A demo camera records continuously from the start of the module's server, as in 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -25,14 +26,19 @@ import pytest
 
 from csu.app import create_app
 from csu.config import parse_site
+from csu.identity import service as identity
+from csu.identity.roles import Role
 from csu.settings import Settings
 from tests.video.test_recording import small_demo
-from tests.web.conftest import seed_accounts, served
+from tests.web.conftest import PASSWORD, seed_accounts, served
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_console_page import browser as browser
 from tests.web.test_console_page import new_page, sign_in, wait_for
 from tests.web.test_wall_page import ARTIFACTS, token
 from video.analytics.events import VideoAnalyticsEvent
+from video.analytics.geometry import Box
+from video.analytics.snapshots import save_snapshot
+from video.scenes import make_scene
 from web.services import AppServices
 
 pytestmark = pytest.mark.slow
@@ -57,6 +63,7 @@ SITE = textwrap.dedent(
         recording: {mode: "off"}
     """
 )
+EVENT_BOX = (0.4, 0.5, 0.45, 0.7)
 BAR = "#playback [data-control=playback-bar]"
 VIDEO = "#playback [data-control=playback-video]"
 
@@ -284,21 +291,24 @@ def test_supervisor_exports_the_clip_and_places_a_legal_hold(
     page.context.close()
 
 
-def test_operator_confirms_an_analytics_alert_onto_the_timeline(
-    browser: Any, server: Recorder
-) -> None:
-    """An analytics event becomes an incident; `y` confirms it; the timeline shows who did."""
-    page = new_page(browser)
-    sign_in(page, server, "operator")  # type: ignore[arg-type]
+def raise_analytics_event(server: Recorder, *, snapshot: bool = True) -> tuple[str, int]:
+    """Publish a zone-intrusion event on cam-plaza (its snapshot saved as the worker saves it)."""
+    event_id = uuid.uuid4().hex
+    at = datetime.now(UTC)
+    saved = None
+    if snapshot:
+        frame = make_scene("plaza", 640, 360).render(3.0)
+        data_dir = server.services.settings.data_dir
+        saved = save_snapshot(data_dir, "cam-plaza", event_id, frame, Box(*EVENT_BOX), at)
     event = VideoAnalyticsEvent(
-        event_id=uuid.uuid4().hex,
+        event_id=event_id,
         camera_id="cam-plaza",
         kind="zone_intrusion",
         rule="fountain",
-        occurred_at=datetime.now(UTC),
-        box=(0.4, 0.5, 0.45, 0.7),
+        occurred_at=at,
+        box=EVENT_BOX,
         track="o0-3",
-        snapshot="analytics/cam-plaza/x.jpg",
+        snapshot=saved,
         details={"frames": 2},
     )
     server.services.bus.publish_threadsafe(event)
@@ -310,28 +320,121 @@ def test_operator_confirms_an_analytics_alert_onto_the_timeline(
             params={"type": "video.analytics.zone_intrusion"},
             headers=headers(server, "operator"),
         ).json()
-        found[:] = [item["alarm"]["incident_id"] for item in answer["items"]]
+        found[:] = [
+            item["alarm"]["incident_id"]
+            for item in answer["items"]
+            if item["alarm"]["external_id"].endswith(event_id)
+        ]
         return bool(found)
 
     wait_for(raised)
-    incident = found[0]
+    return event_id, found[0]
+
+
+def snapshot_log(server: Recorder, event_id: str) -> list[dict[str, Any]]:
+    """The access log's snapshot entries for one analytics event, read by the privacy officer."""
+    audit = httpx.get(
+        f"{server.url}/api/audit/access",
+        params={"action": "video.snapshot"},
+        headers=headers(server, "privacy_officer"),
+    )
+    assert audit.status_code == 200, audit.text
+    return [e for e in audit.json()["items"] if event_id in json.dumps(e["details"])]
+
+
+def test_operator_confirms_an_analytics_alert_onto_the_timeline(
+    browser: Any, server: Recorder
+) -> None:
+    """An analytics event becomes an incident; its snapshot and box show; `y` confirms it."""
+    page = new_page(browser)
+    sign_in(page, server, "operator")  # type: ignore[arg-type]
+    event_id, incident = raise_analytics_event(server)
     page.wait_for_selector(f"#queue li[data-id='{incident}']")
+    # Listed in the queue is not looked at: no snapshot fetched (and logged) yet.
+    assert snapshot_log(server, event_id) == []
     open_incident(page, incident)
+    figure = f"#incident .analytics figure[data-event='{event_id}']"
+    page.wait_for_selector(f"{figure} .snapshot[data-state=shown]")
+    image = page.evaluate(
+        f"(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+        f'(document.querySelector("{figure} img"))'
+    )
+    assert image == [True, 640, 360]
+    # The overlay sits on the event's normalised box, in the picture as drawn.
+    rects = page.evaluate(
+        f"['img', '.box'].map(s => document.querySelector(`{figure} ${{s}}`)"
+        ".getBoundingClientRect()).map(r => [r.left, r.top, r.width, r.height])"
+    )
+    (left, top, width, height), box = rects
+    x1, y1, x2, y2 = EVENT_BOX
+    expected = [left + x1 * width, top + y1 * height, (x2 - x1) * width, (y2 - y1) * height]
+    assert width > 200 and all(abs(a - b) < 1.5 for a, b in zip(box, expected, strict=True)), rects
+    caption = page.inner_text(f"{figure} figcaption")
+    assert caption.startswith("Rule fountain · ") and "track o0-3" in caption
     page.wait_for_selector("#incident .analytics .decision[data-decision=none]")
     page.keyboard.press("y")
     entry = page.wait_for_selector("#incident li[data-kind=analytics_decision]")
     assert re.search(r"confirmed by operator: video\.analytics\.zone_intrusion", entry.inner_text())
     page.wait_for_selector("#incident .analytics .decision[data-decision=confirmed]")
+    assert page.locator(f"{figure} .snapshot[data-state=shown] img").count() == 1
     page.screenshot(path=str(ARTIFACTS / "console-analytics-confirmed.png"))
     detail = httpx.get(
         f"{server.url}/api/incidents/{incident}", headers=headers(server, "operator")
     ).json()
     decisions = [e for e in detail["timeline"] if e["kind"] == "analytics_decision"]
     assert [(d["author"], d["data"]["decision"]) for d in decisions] == [("operator", "confirmed")]
+    (shown,) = detail["analytics"]
+    assert (shown["event_id"], shown["rule"], shown["box"]) == (event_id, "fountain", [*EVENT_BOX])
     # Changing one's mind is a new decision, with the button this time; the last one counts.
     page.click("#incident [data-control=dismiss]")
     page.wait_for_selector("#incident .analytics .decision[data-decision=dismissed]")
     assert page.locator("#incident li[data-kind=analytics_decision]").count() == 2
+    # Redrawn after each decision, the snapshot was fetched once: one logged access.
+    logged = snapshot_log(server, event_id)
+    assert [(e["user"], e["camera_id"], e["outcome"]) for e in logged] == [
+        ("operator", "cam-plaza", "granted")
+    ], logged
+    page.context.close()
+
+
+def test_refused_and_purged_snapshots_are_said_in_plain_words(
+    browser: Any, server: Recorder
+) -> None:
+    """An anonymised viewer is told why there is no picture; a purged snapshot says it is gone."""
+    with server.services.db.session() as session:
+        identity.create_user(
+            session,
+            username="anon-viewer",
+            role=Role.OPERATOR,
+            password=PASSWORD,
+            cameras=["*"],
+            anonymised_view=True,
+        )
+    event_id, incident = raise_analytics_event(server)
+    page = new_page(browser)
+    sign_in(page, server, "anon-viewer")  # type: ignore[arg-type]
+    open_incident(page, incident)
+    figure = f"#incident .analytics figure[data-event='{event_id}']"
+    refusal = page.wait_for_selector(f"{figure} .snapshot[data-state='403'] .error-message")
+    assert refusal.inner_text() == (
+        "You may not see this snapshot: event snapshots show faces;"
+        " your view of cameras is anonymised."
+    )
+    assert page.locator(f"{figure} img").count() == 0
+    page.wait_for_selector("#incident .analytics [data-control=confirm]")
+    page.context.close()
+    assert [(e["user"], e["outcome"]) for e in snapshot_log(server, event_id)] == [
+        ("anon-viewer", "denied")
+    ]
+
+    # Destroyed at retention after the event: the operator reads that it is gone.
+    (path,) = (server.services.settings.data_dir / "analytics").glob(f"*/*/{event_id}.jpg")
+    path.unlink()
+    page = new_page(browser)
+    sign_in(page, server, "operator")  # type: ignore[arg-type]
+    open_incident(page, incident)
+    gone = page.wait_for_selector(f"{figure} .snapshot[data-state='404'] .error-message")
+    assert "no longer kept" in gone.inner_text()
     page.context.close()
 
 

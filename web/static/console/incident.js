@@ -2,6 +2,7 @@
 import { api, clearError, showError } from "/static/common/api.js";
 import { el, when } from "/static/common/dom.js";
 import { askReason } from "./dialogs.js";
+import { eventFigure } from "./snapshot.js";
 
 const STATUSES = ["new", "acknowledged", "in_progress", "resolved", "closed"];
 
@@ -22,10 +23,12 @@ export class IncidentView {
     this.hooks = hooks;
     this.incident = null;
     this.loading = null;
+    this.figures = new Map(); // event id -> figure: each snapshot is fetched (and logged) once
   }
 
   /** Show an incident (null: none). */
   async show(id) {
+    if (id !== this.id) this.figures = new Map();
     this.id = id;
     if (id == null) {
       this.incident = null;
@@ -197,7 +200,13 @@ export class IncidentView {
       ? el("p", { class: "decision", "data-decision": last.data.decision }, `Last decision: ${last.text}`)
       : el("p", { class: "decision", "data-decision": "none" }, "Video analytics only suggest: confirm or dismiss.");
     return el("section", { class: "analytics" }, el("h2", {}, `Video analytics: ${kinds.join(", ")}`),
+      ...this.incident.analytics.map((view) => this.figure(view)),
       state, el("div", { class: "actions" }, button("confirm", "Confirm (y)"), button("dismiss", "Dismiss (x)")));
+  }
+
+  figure(view) {
+    if (!this.figures.has(view.event_id)) this.figures.set(view.event_id, eventFigure(view));
+    return this.figures.get(view.event_id);
   }
 
   procedure() {
