@@ -94,4 +94,3 @@ def make_room(
             break
         destroyed.append(span)
     return destroyed
-
