@@ -155,10 +155,9 @@ async function start() {
   playback.setRole(user.role);
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
-  await resync();
-  reconnectingSocket("/api/events", onEvent, {
-    onOpen: ({ reconnected }) => { if (reconnected) resync(); },
-  });
+  // Read the state once the event stream is open, never before: an incident opened in between
+  // would otherwise be in neither.
+  reconnectingSocket("/api/events", onEvent, { onOpen: () => resync() });
   queueList.focus();
 }
 
