@@ -160,13 +160,13 @@ class Server:
         return cpu_seconds(self.proc.pid)
 
 
-def site_yaml(run: str, broker: str) -> tuple[str, str]:
+def site_yaml(run: str, broker: str, ack: str = "received") -> tuple[str, str]:
     """A site with one MQTT alarm source on a topic of this run; returns (yaml, topic)."""
     topic = f"csu-bench/{run}/alarms"
     text = (
         "site: {name: Bench Angers, timezone: Europe/Paris}\n"
         "alarm_sources:\n"
-        f"  - {{id: bench-{run}, kind: mqtt, url: '{broker}', topic: '{topic}'}}\n"
+        f"  - {{id: bench-{run}, kind: mqtt, url: '{broker}', topic: '{topic}', ack: {ack}}}\n"
     )
     return text, topic
 
@@ -575,6 +575,7 @@ class Options:
     mqtt_rate: float
     mqtt_count: int
     mqtt_qos: int
+    mqtt_ack: str
     broker: str
     postgres: str | None
     http: str
@@ -658,7 +659,7 @@ def run_scenario(name: str, opts: Options) -> None:
                 url = stack.enter_context(postgres_database(opts.postgres, run))
             else:
                 url = f"sqlite:///{folder / 'csu.db'}"
-            text, topic = site_yaml(run, opts.broker)
+            text, topic = site_yaml(run, opts.broker, opts.mqtt_ack)
             (folder / "site.yaml").write_text(text)
             prepare_database(url)
             server = start_server(folder, url, opts)
@@ -793,7 +794,9 @@ def report(
     p99 = pct(latency, 99)
     emit(
         scenario=name,
-        transport="http" if name.startswith("http") else f"mqtt qos{opts.mqtt_qos}",
+        transport="http"
+        if name.startswith("http")
+        else f"mqtt qos{opts.mqtt_qos} ack {opts.mqtt_ack}",
         database="postgresql" if opts.postgres else "sqlite",
         uvicorn=f"http={opts.http} loop={opts.loop}",
         flush_s=opts.flush_s if opts.flush_s is not None else web_flush_s(),
@@ -842,6 +845,12 @@ def main() -> None:
     parser.add_argument("--mqtt-rate", type=float, default=10_000.0)
     parser.add_argument("--mqtt-count", type=int, default=50_000, help="Measured alarms.")
     parser.add_argument("--mqtt-qos", type=int, choices=(0, 1), default=1)
+    parser.add_argument(
+        "--mqtt-ack",
+        choices=("received", "stored"),
+        default="received",
+        help="When csu acknowledges (the alarm source's `ack`).",
+    )
     parser.add_argument("--broker", default=os.environ.get("CSU_BENCH_BROKER", "mqtt://127.0.0.1"))
     parser.add_argument("--postgres", metavar="URL", help="Use a fresh database on this server.")
     parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"))
@@ -866,6 +875,7 @@ def main() -> None:
         mqtt_rate=args.mqtt_rate,
         mqtt_count=args.mqtt_count,
         mqtt_qos=args.mqtt_qos,
+        mqtt_ack=args.mqtt_ack,
         broker=args.broker,
         postgres=args.postgres,
         http=args.http,

@@ -167,6 +167,7 @@ class IncidentEngine:
         submissions = [w.item for w in works if isinstance(w.item, Submission)]
         with self._db.session() as session:
             raw_ids = insert_raw_ids(session, submissions)
+        _stored(submissions)
         parsed: list[Parsed | str] = []
         for submission in submissions:
             try:
@@ -303,3 +304,14 @@ class IncidentEngine:
                     session, raw.id or 0, error="superseded: re-parsed after restart", alarm_count=0
                 )
             self.submit(again)
+
+
+def _stored(submissions: list[Submission]) -> None:
+    """Tell the senders that wait for it that their raw payloads are committed."""
+    for submission in submissions:
+        if submission.on_stored is None:
+            continue
+        try:
+            submission.on_stored()
+        except Exception:  # a feed's bookkeeping must never stop the writer
+            log.exception("stored-payload notification failed")

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
@@ -87,7 +88,7 @@ class MqttFeed:
     async def _session(self) -> None:
         url = urlsplit(self.source.url or "")
         # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
-        async with aiomqtt.Client(
+        client = aiomqtt.Client(
             url.hostname or "127.0.0.1",
             url.port or (8883 if url.scheme == "mqtts" else 1883),
             username=unquote(url.username) if url.username else None,
@@ -96,15 +97,24 @@ class MqttFeed:
             clean_session=False,
             tls_context=ssl.create_default_context() if url.scheme == "mqtts" else None,
             timeout=10,
-        ) as client:
-            await client.subscribe(self.source.topic or "#", qos=1)
-            self.status.connected, self.status.last_error = True, None
-            self.status.connected_at = datetime.now(UTC)
-            log.info("MQTT feed %s subscribed to %s", self.source.id, self.source.topic)
-            async for message in client.messages:
-                await self._hand_over(str(message.topic), message.payload)
+        )
+        acks = StoredAcks(client) if self.source.ack == "stored" else None
+        try:
+            async with client:
+                await client.subscribe(self.source.topic or "#", qos=1)
+                self.status.connected, self.status.last_error = True, None
+                self.status.connected_at = datetime.now(UTC)
+                log.info("MQTT feed %s subscribed to %s", self.source.id, self.source.topic)
+                async for message in client.messages:
+                    on_stored = acks.later(message.mid) if acks and message.qos > 0 else None
+                    await self._hand_over(str(message.topic), message.payload, on_stored)
+        finally:
+            if acks is not None:
+                acks.close()  # the broker sends again what this session left unacknowledged
 
-    async def _hand_over(self, topic: str, payload: object) -> None:
+    async def _hand_over(
+        self, topic: str, payload: object, on_stored: Callable[[], None] | None
+    ) -> None:
         body = payload if isinstance(payload, bytes) else str(payload).encode()
         while self._engine.pending() > MAX_PENDING:
             await asyncio.sleep(0.01)
@@ -116,6 +126,39 @@ class MqttFeed:
                 received_at=datetime.now(UTC),
                 content_type="application/json",
                 source_hint=topic,
+                on_stored=on_stored,
             )
         )
         self.status.received += 1
+
+
+class StoredAcks:
+    """Acknowledges each QoS 1 message only once the engine has committed its raw payload.
+
+    paho acknowledges on receipt unless told otherwise, and aiomqtt does not expose the switch,
+    so the paho client inside is set to manual acknowledgement before it connects (messages a
+    persistent session holds arrive right after the connection).
+    """
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self._paho = client._client
+        self._paho.manual_ack_set(True)
+        self._loop = asyncio.get_running_loop()
+        self._open = True
+
+    def later(self, mid: int) -> Callable[[], None]:
+        """The callback the engine's thread runs once message `mid` is stored."""
+
+        def stored() -> None:
+            if not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._ack, mid)
+
+        return stored
+
+    def close(self) -> None:
+        """This connection is over: acknowledgements still to come would go to the next one."""
+        self._open = False
+
+    def _ack(self, mid: int) -> None:
+        if self._open:
+            self._paho.ack(mid, 1)

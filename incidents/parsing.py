@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -37,6 +38,9 @@ class Submission:
     content_type: str | None = None
     source_hint: str | None = None  # MQTT topic, alarm source id, camera id for ONVIF
     link_header: str | None = None
+    # Called from the engine's thread once the raw payload is committed (a broker feed that
+    # acknowledges only what is stored).
+    on_stored: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

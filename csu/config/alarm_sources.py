@@ -61,6 +61,16 @@ class AlarmSourceConfig(BaseModel):
         max_length=65535,
         description="Topic filter to subscribe to (mqtt only).",
     )
+    ack: Literal["received", "stored"] = Field(
+        default="received",
+        description=(
+            "When csu acknowledges a QoS 1 message (mqtt only): 'received' at once, or 'stored'"
+            " once its raw payload is committed, so a csu crash loses nothing. 'stored' needs a"
+            " broker whose in-flight window and queue hold a storm (Mosquitto:"
+            " max_inflight_messages 0, max_queued_messages 0): unacknowledged messages count"
+            " against both."
+        ),
+    )
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Self:
@@ -84,8 +94,11 @@ class AlarmSourceConfig(BaseModel):
         return errors
 
     def _http_errors(self) -> list[InitErrorDetails]:
-        return [
+        errors = [
             _error(key, "not_allowed", "not allowed for kind 'http'", value)
             for key, value in (("url", self.url), ("topic", self.topic))
             if value is not None
         ]
+        if "ack" in self.model_fields_set:
+            errors.append(_error("ack", "not_allowed", "not allowed for kind 'http'", self.ack))
+        return errors

@@ -337,11 +337,15 @@ def test_http_alarm_source_takes_no_url_or_topic() -> None:
         site: {name: Angers}
         alarm_sources:
           - {id: push, kind: http}
-          - {id: bad, kind: http, url: "mqtt://broker", topic: a/b}
+          - {id: bad, kind: http, url: "mqtt://broker", topic: a/b, ack: stored}
+          - {id: feed, kind: mqtt, url: "mqtt://broker", topic: a/#, ack: stored}
+          - {id: odd, kind: mqtt, url: "mqtt://broker", topic: a/#, ack: never}
         """
     ) == [
         "alarm_sources[1].url: not allowed for kind 'http'",
         "alarm_sources[1].topic: not allowed for kind 'http'",
+        "alarm_sources[1].ack: not allowed for kind 'http'",
+        "alarm_sources[3].ack: must be 'received' or 'stored' (got 'never')",
     ]
 
 

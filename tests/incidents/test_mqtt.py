@@ -21,6 +21,8 @@ from csu.bus import EventBus
 from csu.config import AlarmSourceConfig
 from csu.db import Database
 from csu.migrate import upgrade
+from incidents.mqtt import MqttFeed
+from incidents.parsing import Submission
 from incidents.service import IncidentService, list_alarms
 from tests.conftest import require_service
 
@@ -180,5 +182,58 @@ async def test_broker_restart_mid_stream_loses_nothing(
         await _publish(broker.port, "alarms/b", [payload(n, run) for n in range(100, 200)])
         await _until(lambda: feed.status.connected, timeout=40)
         assert await _stored(db, 200) == 200
+    finally:
+        await service.stop()
+
+
+class _Crashing:
+    """An engine that takes messages and dies before storing any: csu crashing mid-storm."""
+
+    def __init__(self) -> None:
+        self.taken: list[Submission] = []
+
+    def pending(self) -> int:
+        return 0
+
+    def feed(self, submission: Submission) -> None:
+        self.taken.append(submission)
+
+
+@pytest.mark.parametrize(("ack", "kept"), [("stored", 60), ("received", 0)])
+async def test_acknowledged_only_once_stored(
+    stack: tuple[Database, EventBus], broker: Broker, ack: str, kept: int
+) -> None:
+    """With ack 'stored', what a crashed csu took but never stored comes back from the broker.
+
+    The 'received' run is the control: acknowledged on receipt, the same messages are gone.
+    """
+    db, bus = stack
+    run = uuid.uuid4().hex[:8]
+    source = AlarmSourceConfig.model_validate(
+        {
+            "id": "hypervisor",
+            "kind": "mqtt",
+            "url": f"mqtt://127.0.0.1:{broker.port}",
+            "topic": "alarms/#",
+            "ack": ack,
+        }
+    )
+    crashing = _Crashing()
+    doomed = MqttFeed(source, crashing)  # type: ignore[arg-type]  # the engine's two methods
+    doomed.start()
+    await _until(lambda: doomed.status.connected)
+    await _publish(broker.port, "alarms/a", [payload(n, run) for n in range(60)])
+    # Mosquitto hands a client 20 unacknowledged messages at a time; the rest wait in it.
+    await _until(lambda: len(crashing.taken) >= (20 if ack == "stored" else 60))
+    await doomed.stop()
+    service = IncidentService(db, bus, [], sources=[source])
+    await service.start()
+    try:
+        await _until(lambda: service.feeds[0].status.connected)
+        if kept:
+            assert await _stored(db, kept) == kept
+        await asyncio.sleep(1.0)  # anything the broker still had would have arrived by now
+        with db.session() as s:
+            assert list_alarms(s, source="hypervisor-mqtt", limit=1)[1] == kept
     finally:
         await service.stop()
