@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -23,7 +24,22 @@ from csu.identity import service as identity
 from csu.identity.roles import Role
 from csu.migrate import upgrade
 from csu.settings import Settings
+from tests.conftest import require_service
 from web.services import AppServices
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 30_000
 
 PASSWORD = "test-password-1"
 
@@ -125,3 +141,17 @@ def served(app: FastAPI, start_timeout: float = 30.0) -> Iterator[str]:
         server.should_exit = True
         thread.join(20)
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (no browser is ever downloaded)."""
+    if not CHROMIUM.exists():
+        require_service("chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -25,9 +25,7 @@ from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
 from privacy.masking import MASK_COLOUR
-from tests.conftest import require_service
-from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
-from tests.web.test_wall_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.web.conftest import ARTIFACTS, PASSWORD, SITE, TIMEOUT_MS, seed_accounts, served
 
 pytestmark = pytest.mark.slow
 
@@ -45,20 +43,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(SITE))
     with served(app) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium, headless."""
-    if not CHROMIUM.exists():
-        require_service("chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def bearer(base_url: str, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -12,23 +12,16 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from privacy.masking import MASK_COLOUR
-from tests.conftest import require_service
+from tests.web.conftest import ARTIFACTS, TIMEOUT_MS
 from tests.web.test_alarms_api import csu_alarm
-from tests.web.test_wall_page import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    Server,
-    token,
-)
+from tests.web.test_wall_page import Server, token
 from tests.web.test_wall_page import server as server
 
 pytestmark = pytest.mark.slow
@@ -46,20 +39,6 @@ PIXEL_JS = """([selector, fx, fy]) => {
   const x = Math.floor(fx * canvas.width), y = Math.floor(fy * canvas.height);
   return [...context.getImageData(x - 2, y - 2, 5, 5).data];
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium under Playwright."""
-    if not CHROMIUM.exists():
-        require_service("chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser: Any) -> Any:

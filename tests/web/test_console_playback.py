@@ -30,11 +30,10 @@ from csu.identity import service as identity
 from csu.identity.roles import Role
 from csu.settings import Settings
 from tests.video.test_recording import small_demo
-from tests.web.conftest import PASSWORD, seed_accounts, served
+from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts, served
 from tests.web.test_alarms_api import csu_alarm
-from tests.web.test_console_page import browser as browser
 from tests.web.test_console_page import new_page, sign_in, wait_for
-from tests.web.test_wall_page import ARTIFACTS, token
+from tests.web.test_wall_page import token
 from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.geometry import Box
 from video.analytics.snapshots import save_snapshot

@@ -19,8 +19,15 @@ from csu.settings import Settings
 from privacy.masking import MASK_COLOUR
 from tests.conftest import require_service
 from tests.video.segments import STREET_T0, street_footage
-from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
-from tests.web.test_wall_page import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.web.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    SITE,
+    TIMEOUT_MS,
+    seed_accounts,
+    served,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,6 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,25 +19,20 @@ from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
 from tests.conftest import require_service
-from tests.web.conftest import PASSWORD, seed_accounts, served
+from tests.web.conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    TIMEOUT_MS,
+    seed_accounts,
+    served,
+)
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_walls import WALL_SITE
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 30_000
 TOP_LEFT = "#wall .tile[data-x='0'][data-y='0']"
 
 
