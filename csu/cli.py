@@ -147,8 +147,13 @@ def _run_demo(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = _migrated_database(settings)
     passwords = demo_passwords(settings.data_dir / "demo-accounts.json")
-    ensure_demo_accounts(db, passwords)
-    db.dispose()
+    try:
+        ensure_demo_accounts(db, passwords)
+    except ValueError as exc:  # a CSU_DEMO_PASSWORD the password rules refuse
+        print(f"CSU_DEMO_PASSWORD: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        db.dispose()
     url = f"http://{args.host}:{args.port}/"
     print(f"csu demo: {url}  (state in {settings.data_dir.resolve()})")
     print("demo accounts (username / password):")

@@ -138,3 +138,14 @@ def test_user_add_rejects_bad_input_with_exit_2(
     result = run_csu("user", "add", "someone", *args, env={"CSU_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_demo_refuses_a_short_demo_password_in_one_line(tmp_path: Path) -> None:
+    """A CSU_DEMO_PASSWORD the password rules refuse: exit 2 and one line, no traceback."""
+    result = run_csu(
+        "demo", env={"CSU_DEMO_PASSWORD": "short", "CSU_DATA_DIR": str(tmp_path / "var")}
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "CSU_DEMO_PASSWORD: password must be at least 8 characters"
+    ]

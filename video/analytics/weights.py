@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +95,47 @@ def onnx_file(
         fp32 = cache_dir / f"{weights.stem}-{_digest(weights)}-{width}x{height}.onnx"
     with _EXPORT_LOCK:  # two cameras with one model and size prepare it once
         if not fp32.is_file():
-            _export(weights, (height, width), fp32)
+            _in_child(_export, weights, (height, width), fp32)
         if precision == "fp32":
             return fp32
         int8 = cache_dir / f"{fp32.stem}-{_digest(fp32)}-int8-{CALIBRATION}.onnx"
         if not int8.is_file():
-            _quantise(fp32, int8, input_size)
+            _in_child(_quantise, fp32, int8, input_size)
     return int8
+
+
+def _in_child(job: Callable[..., None], *args: Any) -> None:
+    """Run a long one-off preparation (export, quantisation) in a child process.
+
+    Stopping csu while torch or onnxruntime works in one of its threads aborts the whole
+    process at exit (their native thread pools are torn down mid-job); a daemonic child is
+    simply terminated. Its files are written atomically, so a killed job leaves nothing half-done.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main, args=(sender, job, args), name=f"csu-{job.__name__}", daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        error: str | None = receiver.recv()
+    except EOFError:
+        error = f"{job.__name__.strip('_')} stopped (exit code {child.exitcode})"
+    finally:
+        child.join()
+        receiver.close()
+    if error is not None:
+        raise WeightsError(error)
+
+
+def _child_main(sender: Connection, job: Callable[..., None], args: tuple[Any, ...]) -> None:
+    try:
+        job(*args)
+    except Exception as exc:
+        sender.send(str(exc) if isinstance(exc, WeightsError) else f"{type(exc).__name__}: {exc}")
+    else:
+        sender.send(None)
 
 
 def _quantise(fp32: Path, target: Path, input_size: tuple[int, int]) -> None:
