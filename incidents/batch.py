@@ -10,23 +10,22 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from incidents import timeline
-from incidents.alarms import Alarm, AlarmStatus
+from incidents.alarms import AlarmStatus
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import Action, Correlator, Decision
 from incidents.coverage import covering_cameras
 from incidents.geo import LonLat
+from incidents.incident_rows import IncidentRow, IncidentRows
 from incidents.lifecycle import worst
-from incidents.models import Incident, StoredAlarm
+from incidents.models import StoredAlarm
+from incidents.records import NewAlarm
 from incidents.store import (
     AlarmRow,
     Key,
-    NewAlarm,
     existing_alarms,
     facts_of,
     insert_alarms,
-    new_alarm,
     new_incident,
-    place_alarms,
     update_alarm_row,
 )
 
@@ -46,7 +45,7 @@ class BatchOutcome:
     created: list[AlarmRow] = field(default_factory=list)
     updated: list[AlarmRow] = field(default_factory=list)
     opened: set[int] = field(default_factory=set)
-    touched: dict[int, Incident] = field(default_factory=dict)
+    touched: dict[int, IncidentRow] = field(default_factory=dict)
     by_alarm: dict[Key, AlarmRow] = field(default_factory=dict)
     clips: list[Clip] = field(default_factory=list)
 
@@ -63,28 +62,31 @@ class BatchApplier:
         self,
         session: Session,
         correlator: Correlator,
+        incidents: IncidentRows,
         now: datetime,
         clips: ClipPolicy | None = None,
     ) -> None:
         self.s = session
         self.c = correlator
+        self.incidents = incidents
+        self.timeline = timeline.TimelineBatch()
         self.now = now
         self.clips = clips or ClipPolicy()
         self.out = BatchOutcome()
-        self._new: list[tuple[NewAlarm, Alarm]] = []
+        self._new: list[NewAlarm] = []
         self._known: dict[Key, AlarmRow] = {}
         self._updated: set[int] = set()  # id() of the rows in out.updated
 
-    def prefetch(self, alarms: list[Alarm]) -> None:
+    def prefetch(self, alarms: list[NewAlarm]) -> None:
         """Load the stored alarms these keys already name (one query per 400 keys)."""
         self._known = dict(existing_alarms(self.s, [(a.source, a.external_id) for a in alarms]))
 
-    def add(self, alarm: Alarm, raw_id: int | None) -> None:
+    def add(self, fresh: NewAlarm) -> None:
         """Upsert one alarm; new ones are inserted together and correlated in `correlate`."""
-        key = (alarm.source, alarm.external_id)
+        key = (fresh.source, fresh.external_id)
         row = self._known.get(key)
         if row is not None:
-            update_alarm_row(row, alarm, raw_id=raw_id, now=self.now)
+            update_alarm_row(row, fresh, now=self.now)
             row.flapping = row.state_changes >= FLAP_LIMIT
             if isinstance(row, StoredAlarm):
                 self.s.add(row)
@@ -92,46 +94,52 @@ class BatchApplier:
                 self._updated.add(id(row))
                 self.out.updated.append(row)
         else:
-            row = new_alarm(alarm, raw_id=raw_id, now=self.now)
+            row = fresh
+            row.received_at = row.updated_at = self.now
             self._known[key] = row
-            self._new.append((row, alarm))
+            self._new.append(row)
         self.out.by_alarm[key] = row
 
     def correlate(self) -> None:
-        """Place every new alarm on an incident, then write counts and timelines."""
+        """Place every new alarm on an incident, insert them, then write counts and timelines."""
         self.s.flush()
-        new_rows = [row for row, _ in self._new]
-        insert_alarms(self.s, new_rows)
-        self._place_all()
-        place_alarms(self.s, new_rows)
-
-    def _place_all(self) -> None:
         joined: dict[int, _Joined] = defaultdict(_Joined)
-        for new, alarm in self._new:
-            decision = self._referenced(new, alarm) or self.c.decide(facts_of(new))
+        for new in self._new:
+            decision = self._referenced(new) or self.c.decide(facts_of(new))
             incident = self._place(new, decision)
             assert incident.id is not None
             joined[incident.id].rows.append((new, decision))
             self.out.created.append(new)
+        insert_alarms(self.s, self._new)
         for incident_id, group in joined.items():
             self._record(self.out.touched[incident_id], group)
         for row in self.out.updated:
             self._record_update(row)
+        conn = self.s.connection()
+        self.timeline.write(conn)
+        self.incidents.write_back(conn, list(self.out.touched.values()), set(self.c.open))
 
-    def _referenced(self, row: AlarmRow, alarm: Alarm) -> Decision | None:
+    def _referenced(self, row: NewAlarm) -> Decision | None:
         # CAP Update and Cancel name earlier alerts: they belong on the same incident.
-        if not alarm.references:
+        if not row.references:
             return None
         loaded = self.s.exec(
             select(StoredAlarm).where(
                 StoredAlarm.source == row.source,
-                col(StoredAlarm.external_id).in_(alarm.references),
+                col(StoredAlarm.external_id).in_(row.references),
             )
         )
-        # A row this batch already holds is the one to read and change (it may be a NewAlarm).
-        earlier = [self._known.get((r.source, r.external_id), r) for r in loaded]
+        # A row this batch already holds is the one to read and change (it may be a NewAlarm,
+        # not yet in the database).
+        earlier: list[AlarmRow] = [self._known.get((r.source, r.external_id), r) for r in loaded]
+        seen = {id(r) for r in earlier}
+        for external_id in row.references:
+            in_batch = self._known.get((row.source, external_id))
+            if in_batch is not None and in_batch is not row and id(in_batch) not in seen:
+                earlier.append(in_batch)
+        cancels = row.status == AlarmStatus.CANCELLED.value
         for ref in earlier:
-            if alarm.status is AlarmStatus.CANCELLED:
+            if cancels:
                 ref.status = AlarmStatus.CANCELLED.value
                 ref.updated_at = self.now
                 if isinstance(ref, StoredAlarm):
@@ -139,17 +147,16 @@ class BatchApplier:
         target = next((r.incident_id for r in earlier if r.incident_id is not None), None)
         if target is None:
             return None
-        verb = "cancels" if alarm.status is AlarmStatus.CANCELLED else "updates"
+        verb = "cancels" if cancels else "updates"
         why = f"{verb} {earlier[0].external_id}"
         return Decision(Action.JOIN, target, False, why)
 
-    def _place(self, row: AlarmRow, decision: Decision) -> Incident:
+    def _place(self, row: AlarmRow, decision: Decision) -> IncidentRow:
         facts = facts_of(row)
         incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
         if incident is None:
             incident = new_incident(row, now=self.now, storm=decision.storm)
-            self.s.add(incident)
-            self.s.flush()
+            self.incidents.insert(self.s.connection(), incident)
             assert incident.id is not None
             self.c.opened(incident.id, facts, storm=decision.storm)
             self.out.opened.add(incident.id)
@@ -162,12 +169,14 @@ class BatchApplier:
         self.out.touched[incident.id or 0] = incident
         return incident
 
-    def _incident(self, incident_id: int | None) -> Incident | None:
+    def _incident(self, incident_id: int | None) -> IncidentRow | None:
         if incident_id is None:
             return None
-        return self.out.touched.get(incident_id) or self.s.get(Incident, incident_id)
+        return self.out.touched.get(incident_id) or self.incidents.get(
+            self.s.connection(), incident_id
+        )
 
-    def _attach_cameras(self, incident: Incident) -> None:
+    def _attach_cameras(self, incident: IncidentRow) -> None:
         assert incident.id is not None
         if incident.lon is None or incident.lat is None:
             return
@@ -176,7 +185,7 @@ class BatchApplier:
         incident.cameras = json.dumps([s.camera_id for s in chosen])
         for sighting in chosen:
             timeline.log_camera_attached(
-                self.s,
+                self.timeline,
                 incident_id=incident.id,
                 at=self.now,
                 camera_id=sighting.camera_id,
@@ -184,13 +193,13 @@ class BatchApplier:
             )
             self._add_clip(incident, sighting.camera_id, incident.opened_at)
 
-    def _add_clip(self, incident: Incident, camera_id: str, alarm_at: datetime) -> None:
+    def _add_clip(self, incident: IncidentRow, camera_id: str, alarm_at: datetime) -> None:
         assert incident.id is not None
         clip = self.clips.clip(incident.id, camera_id, alarm_at)
         if clip is None:
             return
         timeline.log_clip(
-            self.s,
+            self.timeline,
             incident_id=incident.id,
             at=self.now,
             camera_id=camera_id,
@@ -199,7 +208,7 @@ class BatchApplier:
         )
         self.out.clips.append(clip)
 
-    def _record(self, incident: Incident, group: _Joined) -> None:
+    def _record(self, incident: IncidentRow, group: _Joined) -> None:
         assert incident.id is not None
         incident.alarm_count += len(group.rows)
         incident.updated_at = self.now
@@ -211,7 +220,7 @@ class BatchApplier:
             for row, decision in group.rows:
                 assert row.id is not None
                 timeline.log_alarm_received(
-                    self.s,
+                    self.timeline,
                     incident_id=incident.id,
                     at=row.occurred_at,
                     alarm_id=row.id,
@@ -222,15 +231,15 @@ class BatchApplier:
             ids = [r.id for r, _ in group.rows if r.id is not None]
             types = sorted({r.type for r, _ in group.rows})
             timeline.log_alarms_grouped(
-                self.s,
+                self.timeline,
                 incident_id=incident.id,
                 at=self.now,
                 alarm_ids=ids,
                 summary=f"{len(ids)} alarms ({', '.join(types)[:200]})",
             )
-        self.s.add(incident)
+        incident.dirty = True
 
-    def _note_camera(self, incident: Incident, row: AlarmRow) -> None:
+    def _note_camera(self, incident: IncidentRow, row: AlarmRow) -> None:
         # A camera's own event (loss, motion, analytics) puts that camera on the incident.
         if row.camera_id is None:
             return
@@ -241,7 +250,7 @@ class BatchApplier:
         assert incident.id is not None
         if row.type.startswith("video."):
             timeline.log_video_event(
-                self.s,
+                self.timeline,
                 incident_id=incident.id,
                 at=row.occurred_at,
                 camera_id=row.camera_id,
@@ -253,7 +262,7 @@ class BatchApplier:
             return
         assert row.id is not None
         timeline.log_alarm_updated(
-            self.s,
+            self.timeline,
             incident_id=row.incident_id,
             at=self.now,
             alarm_id=row.id,
@@ -262,5 +271,5 @@ class BatchApplier:
         incident = self._incident(row.incident_id)
         if incident is not None:
             incident.updated_at = self.now
-            self.s.add(incident)
+            incident.dirty = True
             self.out.touched[row.incident_id] = incident

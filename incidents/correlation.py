@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from incidents.coverage import CameraCone, sees
-from incidents.geo import LonLat, distance_m
+from incidents.geo import LonLat, within_m
 
 
 class RuleKind(StrEnum):
@@ -66,7 +66,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 class AlarmFacts:
     """What correlation needs to know of one stored alarm."""
 
-    alarm_id: int
+    alarm_id: int | None  # None before a new alarm is inserted
     source: str
     type: str
     occurred_at: datetime
@@ -133,6 +133,7 @@ class Correlator:
         # (source, type) -> open incidents holding such an alarm: grouping looks only at those.
         self._by_group: dict[tuple[str, str], set[int]] = {}
         self._by_type: dict[str, set[int]] = {}  # alarm type -> open incidents holding one
+        self._storms: dict[str, set[int]] = {}  # source -> its open storm incidents
 
     def position_of(self, facts: AlarmFacts) -> LonLat | None:
         """The alarm's place, or its camera's when it has none (video events)."""
@@ -177,6 +178,8 @@ class Correlator:
             facts.occurred_at,
             storm_source=facts.source if storm else None,
         )
+        if storm:
+            self._storms.setdefault(facts.source, set()).add(incident_id)
         self._opens_by_source.setdefault(facts.source, deque()).append(facts.occurred_at)
         self.joined(incident_id, facts)
 
@@ -196,6 +199,8 @@ class Correlator:
     def restore(self, incident: OpenIncident) -> None:
         """Take back an incident left open before a restart."""
         self.open[incident.incident_id] = incident
+        if incident.storm_source is not None:
+            self._storms.setdefault(incident.storm_source, set()).add(incident.incident_id)
         for group in incident.groups:
             self._by_group.setdefault(group, set()).add(incident.incident_id)
         for alarm_type in incident.types:
@@ -208,6 +213,16 @@ class Correlator:
             self._by_group.get(group, set()).discard(incident_id)
         for alarm_type in incident.types if incident else ():
             self._by_type.get(alarm_type, set()).discard(incident_id)
+        if incident is not None and incident.storm_source is not None:
+            self._storms.get(incident.storm_source, set()).discard(incident_id)
+
+    def forget_all(self) -> None:
+        """Drop every open incident (before restoring them from the database)."""
+        self.open.clear()
+        self._opens_by_source.clear()
+        self._by_group.clear()
+        self._by_type.clear()
+        self._storms.clear()
 
     def _holding(self, pattern: str) -> list[OpenIncident]:
         # Incidents holding an alarm of a type the pattern names, latest activity first.
@@ -234,18 +249,24 @@ class Correlator:
         if rule.via_camera:
             camera = self.cameras.get(facts.camera_id or "")
             return camera is not None and sees(camera, incident.anchor) is not None
-        return place is not None and distance_m(place, incident.anchor) <= rule.max_distance_m
+        return place is not None and within_m(place, incident.anchor, rule.max_distance_m)
 
     def _group(self, facts: AlarmFacts, place: LonLat | None) -> OpenIncident | None:
+        # The most recently active incident of the same source and type, within the window and
+        # the radius. Without both positions, source and type alone decide (no geometry).
         s = self.settings
-        members = self._recent_first(self._by_group.get((facts.source, facts.type), ()))
-        for incident in _within(members, facts.occurred_at, s.group_window_s):
-            # Without both positions, source and type alone decide (a feed with no geometry).
-            if place is None or incident.anchor is None:
-                return incident
-            if distance_m(place, incident.anchor) <= s.group_radius_m:
-                return incident
-        return None
+        horizon = facts.occurred_at - timedelta(seconds=s.group_window_s)
+        best: OpenIncident | None = None
+        for incident_id in self._by_group.get((facts.source, facts.type), ()):
+            incident = self.open.get(incident_id)
+            if incident is None or incident.storm_source is not None:
+                continue
+            if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
+                continue
+            anchor = incident.anchor
+            if place is None or anchor is None or within_m(place, anchor, s.group_radius_m):
+                best = incident
+        return best
 
     def _storming(self, source: str, at: datetime) -> bool:
         opens = self._opens_by_source.get(source)
@@ -258,8 +279,9 @@ class Correlator:
 
     def _storm_incident(self, facts: AlarmFacts) -> OpenIncident | None:
         horizon = facts.occurred_at - timedelta(seconds=self.settings.storm_window_s)
-        for incident in self.open.values():
-            if incident.storm_source == facts.source and incident.last_at >= horizon:
+        for incident_id in self._storms.get(facts.source, ()):
+            incident = self.open.get(incident_id)
+            if incident is not None and incident.last_at >= horizon:
                 return incident
         return None
 

@@ -21,15 +21,16 @@ from sqlmodel import col, select
 
 from csu.db import Database
 from csu.events import Context, Event
-from incidents.alarms import AlarmParseError
 from incidents.batch import BatchApplier, BatchOutcome
 from incidents.clips import Clip, ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand, apply_command
 from incidents.correlation import Correlator, OpenIncident
 from incidents.events import AlarmsStored, AlarmSummary, IncidentChanged, IncidentEscalated
 from incidents.geo import LonLat
+from incidents.incident_rows import IncidentRows
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
-from incidents.parsing import Channel, Parsed, Submission, parse_submission
+from incidents.parsing import Channel, Submission
+from incidents.records import StoredPayload, prepared
 from incidents.store import (
     alarm_summary,
     aware,
@@ -37,7 +38,6 @@ from incidents.store import (
     insert_raw_ids,
     mark_raw,
     mark_raws,
-    open_incidents,
 )
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | IncidentCommand
+    item: Submission | StoredPayload | IncidentCommand
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
 
@@ -81,6 +81,7 @@ class IncidentEngine:
         self._on_clip = on_clip
         self._publish = publish
         self.correlator = correlator
+        self._incidents = IncidentRows()
         self._max_batch = max_batch
         self._queue: queue.Queue[_Work | object] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
@@ -110,6 +111,11 @@ class IncidentEngine:
         """
         self._queue.put(_Work(submission, None))
 
+    def feed_stored(self, payloads: list[StoredPayload]) -> None:
+        """Queue payloads an intake already stored and parsed; nobody waits for an answer."""
+        for payload in payloads:
+            self._queue.put(_Work(payload, None))
+
     def command(self, cmd: IncidentCommand) -> Future[Any]:
         """Queue an operator action; resolves to the incident summary or raises its error."""
         future: Future[Any] = Future()
@@ -130,6 +136,7 @@ class IncidentEngine:
                 for work in batch:
                     if work.future is not None and not work.future.done():
                         work.future.set_exception(exc)
+                self._recover()
             if stop:
                 return
 
@@ -152,7 +159,7 @@ class IncidentEngine:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if isinstance(work.item, Submission):
+            if not isinstance(work.item, IncidentCommand):
                 run.append(work)
                 continue
             if run:
@@ -164,42 +171,44 @@ class IncidentEngine:
 
     def _ingest(self, works: list[_Work]) -> None:
         now = datetime.now(UTC)
-        submissions = [w.item for w in works if isinstance(w.item, Submission)]
+        payloads = self._stored_payloads(works, now)
         with self._db.session() as session:
-            raw_ids = insert_raw_ids(session, submissions)
-        _stored(submissions)
-        parsed: list[Parsed | str] = []
-        for submission in submissions:
-            try:
-                parsed.append(parse_submission(submission))
-            except AlarmParseError as exc:
-                parsed.append(str(exc))
-        with self._db.session() as session:
-            applier = BatchApplier(session, self.correlator, now, self._clips)
-            applier.prefetch([a for p in parsed if isinstance(p, Parsed) for a in p.alarms])
-            marks: list[tuple[int, str | None, int]] = []
-            for raw_id, result in zip(raw_ids, parsed, strict=True):
-                alarms = result.alarms if isinstance(result, Parsed) else []
-                for alarm in alarms:
-                    applier.add(alarm, raw_id)
-                error = result if isinstance(result, str) else None
-                marks.append((raw_id, error, len(alarms)))
-            mark_raws(session, marks)
+            applier = BatchApplier(session, self.correlator, self._incidents, now, self._clips)
+            applier.prefetch([row for p in payloads for row in p.rows])
+            for payload in payloads:
+                for row in payload.rows:
+                    applier.add(row)
+            mark_raws(session, [(p.raw_id, p.error, len(p.rows)) for p in payloads])
             applier.correlate()
             created = {id(r) for r in applier.out.created}
             answers = [
-                (work.future, self._result(raw_id, result, applier.out, created))
-                for work, raw_id, result in zip(works, raw_ids, parsed, strict=True)
+                (work.future, self._result(payload, applier.out, created))
+                for work, payload in zip(works, payloads, strict=True)
                 if work.future is not None
             ]
-            events = self._events(
-                applier.out, created, rejected=sum(isinstance(p, str) for p in parsed)
-            )
+            rejected = sum(p.error is not None for p in payloads)
+            events = self._events(applier.out, created, rejected=rejected)
         for future, outcome in answers:
             future.set_result(outcome)
         for event in events:
             self._publish(event)
         self._hand_clips(applier.out.clips)
+
+    def _stored_payloads(self, works: list[_Work], now: datetime) -> list[StoredPayload]:
+        """Store the raw payloads not yet stored (one commit), then parse them, in order."""
+        fresh = [w.item for w in works if isinstance(w.item, Submission)]
+        if fresh:
+            with self._db.session() as session:
+                raw_ids = iter(insert_raw_ids(session, fresh))
+            _stored(fresh)
+        out: list[StoredPayload] = []
+        for work in works:
+            item = work.item
+            if isinstance(item, Submission):
+                out.append(prepared(item, next(raw_ids), now))
+            elif isinstance(item, StoredPayload):
+                out.append(item)
+        return out
 
     def _hand_clips(self, clips: list[Clip]) -> None:
         if self._on_clip is None:
@@ -210,14 +219,14 @@ class IncidentEngine:
             except Exception:  # the incident is stored; a recorder's trouble must not undo it
                 log.exception("clip of camera %s not handed over", clip.camera_id)
 
-    def _result(
-        self, raw_id: int, result: Parsed | str, out: BatchOutcome, created: set[int]
-    ) -> IntakeResult:
-        if isinstance(result, str):
-            return IntakeResult(raw_id=raw_id, accepted=False, error=result)
-        rows = [out.by_alarm[(a.source, a.external_id)] for a in result.alarms]
+    def _result(self, payload: StoredPayload, out: BatchOutcome, created: set[int]) -> IntakeResult:
+        if payload.error is not None:
+            return IntakeResult(raw_id=payload.raw_id, accepted=False, error=payload.error)
+        rows = [out.by_alarm[(a.source, a.external_id)] for a in payload.rows]
         summaries = [alarm_summary(r, created=id(r) in created) for r in rows]
-        return IntakeResult(raw_id=raw_id, accepted=True, alarms=summaries, skipped=result.skipped)
+        return IntakeResult(
+            raw_id=payload.raw_id, accepted=True, alarms=summaries, skipped=payload.skipped
+        )
 
     def _events(self, out: BatchOutcome, created: set[int], *, rejected: int) -> list[Event]:
         ctx = Context.new()
@@ -250,6 +259,8 @@ class IncidentEngine:
         except Exception as exc:
             work.future.set_exception(exc)
             return
+        finally:
+            self._incidents.forget(cmd.incident_id)
         work.future.set_result(summary)
         ctx = Context.new(user=cmd.user)
         self._publish(IncidentChanged(context=ctx, incident=summary, change=cmd.action.value))
@@ -260,7 +271,7 @@ class IncidentEngine:
 
     def _restore(self) -> None:
         with self._db.session() as session:
-            for incident in open_incidents(session):
+            for incident in self._incidents.load_open(session.connection()):
                 assert incident.id is not None
                 rows = session.exec(
                     select(StoredAlarm).where(StoredAlarm.incident_id == incident.id)
@@ -281,6 +292,15 @@ class IncidentEngine:
                     storm_source=alarms[0].source if incident.storm and alarms else None,
                 )
                 self.correlator.restore(restored)
+
+    def _recover(self) -> None:
+        # A failed batch was rolled back: what memory holds of it must go too.
+        try:
+            self._incidents.clear()
+            self.correlator.forget_all()
+            self._restore()
+        except Exception:
+            log.exception("incident engine could not reload its state")
 
     def _requeue_unparsed(self) -> None:
         # Payloads stored but never parsed (a crash between the two transactions) go through now.

@@ -25,6 +25,21 @@ def distance_m(a: LonLat, b: LonLat) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+# A degree of latitude is at least this long anywhere on Earth (the meridian's shortest).
+_MIN_M_PER_DEG_LAT = 110_574.0
+
+
+def within_m(a: LonLat, b: LonLat, limit_m: float) -> bool:
+    """True when a and b are at most `limit_m` apart.
+
+    The latitude gap alone rules most far pairs out without trigonometry: correlation asks this
+    for every open incident an alarm might join.
+    """
+    if abs(a.lat - b.lat) * _MIN_M_PER_DEG_LAT > limit_m:
+        return False
+    return distance_m(a, b) <= limit_m
+
+
 def bearing_deg(a: LonLat, b: LonLat) -> float:
     """Initial bearing from a to b, degrees clockwise from north in [0, 360)."""
     phi1, phi2 = math.radians(a.lat), math.radians(b.lat)

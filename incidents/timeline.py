@@ -7,13 +7,41 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from incidents.models import TimelineEntry, TimelineKind
 
+_TABLE = TimelineEntry.__table__  # type: ignore[attr-defined]
+_INSERT = sa.insert(_TABLE)
+
+
+class TimelineBatch:
+    """Entries of one engine batch, written in one statement by `write`.
+
+    A storm writes thousands of entries; ORM objects would cost more than the alarms themselves.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, entry: dict[str, Any]) -> None:
+        """Keep an entry (the table's columns but `id`) for `write`."""
+        self.rows.append(entry)
+
+    def write(self, conn: Connection) -> None:
+        """Insert what was kept, then forget it."""
+        if self.rows:
+            conn.execute(_INSERT, self.rows)
+        self.rows = []
+
+
+Writer = Session | TimelineBatch
+
 
 def _add(
-    session: Session,
+    session: Writer,
     incident_id: int,
     kind: TimelineKind,
     at: datetime,
@@ -21,24 +49,26 @@ def _add(
     *,
     author: str | None = None,
     data: dict[str, Any] | None = None,
-) -> TimelineEntry:
-    entry = TimelineEntry(
-        incident_id=incident_id,
-        at=at,
-        kind=kind.value,
-        author=author,
-        text=text,
-        data=json.dumps(data or {}, sort_keys=True, default=str),
-    )
-    session.add(entry)
-    return entry
+) -> None:
+    entry: dict[str, Any] = {
+        "incident_id": incident_id,
+        "at": at,
+        "kind": kind.value,
+        "author": author,
+        "text": text,
+        "data": json.dumps(data or {}, sort_keys=True, default=str),
+    }
+    if isinstance(session, TimelineBatch):
+        session.add(entry)
+    else:
+        session.add(TimelineEntry(**entry))
 
 
 def log_alarm_received(
-    session: Session, *, incident_id: int, at: datetime, alarm_id: int, summary: str, why: str
-) -> TimelineEntry:
+    session: Writer, *, incident_id: int, at: datetime, alarm_id: int, summary: str, why: str
+) -> None:
     """An alarm joined or opened the incident, and why."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.ALARM_RECEIVED,
@@ -49,10 +79,10 @@ def log_alarm_received(
 
 
 def log_alarms_grouped(
-    session: Session, *, incident_id: int, at: datetime, alarm_ids: Sequence[int], summary: str
-) -> TimelineEntry:
+    session: Writer, *, incident_id: int, at: datetime, alarm_ids: Sequence[int], summary: str
+) -> None:
     """Many alarms at once (a burst): one entry that counts them, so the story stays readable."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.ALARM_RECEIVED,
@@ -63,25 +93,25 @@ def log_alarms_grouped(
 
 
 def log_alarm_updated(
-    session: Session, *, incident_id: int, at: datetime, alarm_id: int, summary: str
-) -> TimelineEntry:
+    session: Writer, *, incident_id: int, at: datetime, alarm_id: int, summary: str
+) -> None:
     """The sender re-sent or changed an alarm already on the incident."""
-    return _add(
+    _add(
         session, incident_id, TimelineKind.ALARM_UPDATED, at, summary, data={"alarm_id": alarm_id}
     )
 
 
 def log_video_event(
-    session: Session,
+    session: Writer,
     *,
     incident_id: int,
     at: datetime,
     camera_id: str,
     summary: str,
     data: dict[str, Any] | None = None,
-) -> TimelineEntry:
+) -> None:
     """A camera saw something relevant (analytics, motion, loss of signal)."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.VIDEO_EVENT,
@@ -92,10 +122,10 @@ def log_video_event(
 
 
 def log_camera_attached(
-    session: Session, *, incident_id: int, at: datetime, camera_id: str, distance_m: float
-) -> TimelineEntry:
+    session: Writer, *, incident_id: int, at: datetime, camera_id: str, distance_m: float
+) -> None:
     """A camera that sees the place was attached."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.CAMERA_ATTACHED,
@@ -106,17 +136,17 @@ def log_camera_attached(
 
 
 def log_clip(
-    session: Session,
+    session: Writer,
     *,
     incident_id: int,
     at: datetime,
     camera_id: str,
     start: datetime,
     end: datetime,
-) -> TimelineEntry:
+) -> None:
     """A camera's recording from before to after the alarm belongs to the incident."""
     seconds = (end - start).total_seconds()
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.CLIP,
@@ -128,18 +158,18 @@ def log_clip(
 
 def log_acknowledged(
     session: Session, *, incident_id: int, at: datetime, user: str
-) -> TimelineEntry:
+) -> None:
     """An operator took note of the incident."""
-    return _add(
+    _add(
         session, incident_id, TimelineKind.ACKNOWLEDGED, at, f"acknowledged by {user}", author=user
     )
 
 
 def log_assigned(
     session: Session, *, incident_id: int, at: datetime, user: str, assignee: str
-) -> TimelineEntry:
+) -> None:
     """The incident was given to someone."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.ASSIGNED,
@@ -152,16 +182,16 @@ def log_assigned(
 
 def log_note(
     session: Session, *, incident_id: int, at: datetime, user: str, text: str
-) -> TimelineEntry:
+) -> None:
     """A free-text note from an operator."""
-    return _add(session, incident_id, TimelineKind.NOTE, at, text, author=user)
+    _add(session, incident_id, TimelineKind.NOTE, at, text, author=user)
 
 
 def log_status_change(
     session: Session, *, incident_id: int, at: datetime, user: str | None, old: str, new: str
-) -> TimelineEntry:
+) -> None:
     """The lifecycle moved on."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.STATUS_CHANGE,
@@ -174,9 +204,9 @@ def log_status_change(
 
 def log_escalated(
     session: Session, *, incident_id: int, at: datetime, user: str, text: str | None
-) -> TimelineEntry:
+) -> None:
     """Handed to the crisis cell."""
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.ESCALATED,
@@ -188,10 +218,10 @@ def log_escalated(
 
 def log_procedure_step(
     session: Session, *, incident_id: int, at: datetime, user: str, step: int, text: str, done: bool
-) -> TimelineEntry:
+) -> None:
     """A checklist step was ticked or unticked."""
     verb = "done" if done else "reopened"
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.PROCEDURE_STEP,
@@ -211,12 +241,12 @@ def log_analytics_decision(
     confirmed: bool,
     alarms: Sequence[tuple[int, str]],
     text: str | None,
-) -> TimelineEntry:
+) -> None:
     """An operator confirmed or dismissed video analytics alerts: the human decision of the law."""
     decision = "confirmed" if confirmed else "dismissed"
     kinds = ", ".join(sorted({t for _, t in alarms}))
     summary = f"{decision} by {user}: {kinds}" + (f" ({text})" if text else "")
-    return _add(
+    _add(
         session,
         incident_id,
         TimelineKind.ANALYTICS_DECISION,

@@ -1,0 +1,104 @@
+"""Alarms ready for the incident engine: rows to insert, and payloads already stored and parsed.
+
+Parsing happens where the payload arrives when that is another process (an MQTT intake): what
+crosses to the engine is plain data, cheap to pickle, with the row's fields already computed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from incidents.alarms import Alarm, AlarmParseError
+from incidents.geo import LonLat, centroid
+from incidents.parsing import Parsed, Submission, parse_submission
+
+
+@dataclass(eq=False, slots=True)
+class NewAlarm:
+    """A row of `alarms` that the writer inserts itself, many at once (see `insert_alarms`).
+
+    It has StoredAlarm's fields without being an ORM object: building a SQLModel table object
+    costs more than parsing the alarm, and a batch writes its new rows in one statement.
+    """
+
+    source: str
+    external_id: str
+    type: str
+    severity: str
+    status: str
+    occurred_at: datetime
+    received_at: datetime
+    updated_at: datetime
+    lon: float | None
+    lat: float | None
+    location: str | None
+    description: str
+    data: str
+    camera_id: str | None
+    raw_id: int | None
+    id: int | None = None
+    incident_id: int | None = None
+    update_count: int = 0
+    state_changes: int = 0
+    inhibited: bool = False
+    flapping: bool = False
+    references: tuple[str, ...] = ()  # external ids this alarm updates or cancels (not a column)
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPayload:
+    """A payload whose raw row is committed, parsed into rows or rejected with a reason."""
+
+    raw_id: int
+    rows: list[NewAlarm] = field(default_factory=list)
+    error: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:
+    """Parse a stored payload into rows; a parse failure becomes the rejection's reason."""
+    try:
+        parsed: Parsed = parse_submission(submission)
+    except AlarmParseError as exc:
+        return StoredPayload(raw_id, error=str(exc))
+    rows = [new_alarm(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
+    return StoredPayload(raw_id, rows, skipped=parsed.skipped)
+
+
+def alarm_position(alarm: Alarm) -> LonLat | None:
+    """A point for the alarm: its Point, or the centre of its Polygon."""
+    if alarm.location is None:
+        return None
+    geometry = alarm.location.model_dump()
+    if geometry["type"] == "Point":
+        lon, lat = geometry["coordinates"][:2]
+        return LonLat(lon, lat)
+    ring = geometry["coordinates"][0]
+    return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
+
+
+def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
+    """The row for an alarm never seen before, to insert with `insert_alarms`."""
+    position = alarm_position(alarm)
+    return NewAlarm(
+        source=alarm.source,
+        external_id=alarm.external_id,
+        type=alarm.type,
+        severity=alarm.severity.value,
+        status=alarm.status.value,
+        occurred_at=alarm.occurred_at,
+        received_at=now,
+        updated_at=now,
+        lon=position.lon if position else None,
+        lat=position.lat if position else None,
+        location=alarm.location.model_dump_json() if alarm.location else None,
+        description=alarm.description,
+        data=json.dumps(alarm.data, sort_keys=True, default=str),
+        camera_id=alarm.camera_id,
+        raw_id=raw_id,
+        references=tuple(alarm.references),
+    )

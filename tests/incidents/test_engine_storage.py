@@ -1,0 +1,122 @@
+"""The engine's bulk writes: a batch's ids, raw marks, incident rows kept, stored payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from csu.db import Database
+from csu.migrate import upgrade
+from incidents.commands import ActionName, IncidentCommand
+from incidents.correlation import Correlator
+from incidents.engine import IncidentEngine
+from incidents.events import IncidentChanged
+from incidents.models import RawAlarm, RawStatus, StoredAlarm
+from incidents.parsing import Channel, Submission
+from incidents.records import StoredPayload, prepared
+from incidents.service import incident_detail
+from incidents.store import insert_raw_ids, mark_raws
+from tests.incidents.test_engine import alarm, sub
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated, empty database."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _raws(db: Database, n: int) -> list[int]:
+    with db.session() as session:
+        return insert_raw_ids(session, [sub(alarm(f"r{i}")) for i in range(n)])
+
+
+def test_raw_ids_come_back_in_order_and_read_back_as_written(db: Database) -> None:
+    first = _raws(db, 3)
+    second = _raws(db, 500)
+    assert first == sorted(first) and len(set(first)) == 3
+    assert second == list(range(first[-1] + 1, first[-1] + 501))
+    with db.session() as session:
+        row = session.get(RawAlarm, second[7])
+        assert row is not None
+    assert b'"external_id": "r7"' in row.body
+    assert row.status == RawStatus.RECEIVED.value and row.channel == "http.json"
+    assert row.received_at.replace(tzinfo=UTC) <= datetime.now(UTC)
+
+
+def test_marks_runs_of_single_alarms_and_the_rest_one_by_one(db: Database) -> None:
+    ids = _raws(db, 8)
+    marks: list[tuple[int, str | None, int]] = [(i, None, 1) for i in ids[:3]]  # a run
+    marks += [(ids[3], "location: required", 0), (ids[4], None, 2), (ids[5], None, 1)]
+    marks += [(ids[7], None, 1)]  # a run of one after a gap; ids[6] stays received
+    mark_raws_in(db, marks)
+    with db.session() as session:
+        rows = {r.id: r for r in session.exec(select(RawAlarm))}
+    assert [rows[i].status for i in ids] == [
+        "parsed", "parsed", "parsed", "rejected", "parsed", "parsed", "received", "parsed",
+    ]  # fmt: skip
+    assert rows[ids[3]].error == "location: required" and rows[ids[4]].alarm_count == 2
+    assert rows[ids[0]].alarm_count == 1 and rows[ids[7]].alarm_count == 1
+
+
+def mark_raws_in(db: Database, marks: list[tuple[int, str | None, int]]) -> None:
+    """Mark in one transaction."""
+    with db.session() as session:
+        mark_raws(session, marks)
+
+
+def test_stored_payloads_from_an_intake_join_incidents_like_submissions(db: Database) -> None:
+    events: list[object] = []
+    engine = IncidentEngine(db, events.append, Correlator())
+    engine.start()
+    try:
+        first = engine.submit(sub(alarm("a1"))).result(timeout=10)
+        subs = [sub(alarm(f"a{i}"), Channel.MQTT) for i in (2, 3)] + [
+            Submission(channel=Channel.MQTT, body=b"{", received_at=datetime.now(UTC))
+        ]
+        with db.session() as session:
+            raw_ids = insert_raw_ids(session, subs)
+        payloads = [prepared(s, r, datetime.now(UTC)) for s, r in zip(subs, raw_ids, strict=True)]
+        assert isinstance(payloads[2], StoredPayload) and payloads[2].error is not None
+        engine.feed_stored(payloads)
+        engine.command(
+            IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op", text="seen")
+        ).result(timeout=10)  # runs after the fed payloads: they are in
+    finally:
+        engine.stop()
+    incident_id = first.alarms[0].incident_id
+    assert incident_id is not None
+    with db.session() as session:
+        detail = incident_detail(session, incident_id)
+        raws = {r.id: r for r in session.exec(select(RawAlarm))}
+        stored = list(session.exec(select(StoredAlarm)))
+    assert detail is not None and detail.incident.alarm_count == 3
+    assert sorted(a.external_id for a in stored) == ["a1", "a2", "a3"]
+    assert raws[raw_ids[0]].status == "parsed" and raws[raw_ids[2]].status == "rejected"
+    assert "not valid JSON" in (raws[raw_ids[2]].error or "")
+    changed = [e for e in events if isinstance(e, IncidentChanged)]
+    assert changed[-1].incident.alarm_count == 3  # the command saw the batch's count
+
+
+def test_a_command_then_a_batch_keep_both_changes(db: Database) -> None:
+    engine = IncidentEngine(db, lambda _e: None, Correlator())
+    engine.start()
+    try:
+        first = engine.submit(sub(alarm("b1"))).result(timeout=10)
+        incident_id = first.alarms[0].incident_id
+        assert incident_id is not None
+        engine.command(
+            IncidentCommand(incident_id=incident_id, action=ActionName.ESCALATE, user="op")
+        ).result(timeout=10)
+        engine.submit(sub(alarm("b2"))).result(timeout=10)
+    finally:
+        engine.stop()
+    with db.session() as session:
+        detail = incident_detail(session, incident_id)
+    assert detail is not None
+    assert detail.incident.escalated and detail.incident.alarm_count == 2
