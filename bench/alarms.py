@@ -14,8 +14,15 @@ account is created before the start. Three more processes keep their CPU apart f
   so a server that falls behind is not hidden) or, in the `-max` scenarios, as fast as answers
   come back. The client speaks HTTP/1.1 on asyncio streams, as cheap per request as a client gets
   in Python, so that it takes as little as possible of the two cores; its CPU is reported;
-- MQTT load: one aiomqtt publisher, QoS 1 (`--mqtt-qos`), `--mqtt-count` alarms at `--mqtt-rate`
-  a second or flat out (`mqtt-max`).
+- MQTT load: one publisher, QoS 1 (`--mqtt-qos`), `--mqtt-count` alarms at `--mqtt-rate` a second
+  or flat out (`mqtt-max`), at most 200 awaiting their PUBACK. By default (`--mqtt-client`) it is
+  Debian's `mosquitto_pub -l` (mosquitto-clients, in C), fed one single-line JSON alarm a line on
+  its stdin, every 2 ms what is due or, flat out, as its PUBACKs (read from its `-d` output) free
+  the window; per alarm it takes a third (paced) to a seventh (flat out) of the CPU of the
+  alternative, one aiomqtt publisher. Payloads are made before the clock starts and stamped
+  (`occurred_at`) as they go. Closing its stdin makes it publish the rest and leave; its count of
+  PUBACKs must equal the lines written. The client's CPU (mosquitto_pub's included, apart in
+  `client_child_cores`) counts from the first measured message, as the server's does.
 
 Latency from receipt to push: every payload is one alarm, the engine takes payloads in order, and
 each `alarms` frame carries a `total` (+ `rejected`) that adds up to the payloads handled so far. So
@@ -26,8 +33,10 @@ cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub
 the first event after a quiet window goes out at once, later ones wait up to 50 ms to be merged,
 so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured
 over the time from the first measured send to the push of the last one, so a backlog counts against
-it. Server CPU is user + system time of the server process (all threads) over that same time,
-sampled every 50 ms.
+it. Server CPU is user + system time over that same time, sampled every 50 ms, of the server
+process (all threads) and its descendants (`server_cores`; an incident engine in a child process
+with `--engine process`, passed on as CSU_INCIDENT_ENGINE) and of the main process alone
+(`server_main_cores`).
 
 The HTTP and WebSocket implementations are uvicorn's `auto` choice unless `--http`/`--loop` say
 otherwise (httptools and uvloop when `uvicorn[standard]` is installed); WebSockets need the
@@ -45,6 +54,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -80,6 +90,11 @@ MIX: tuple[tuple[str, str, int], ...] = (
     ("bms-security", "building.fire_alarm", 4),
 )
 SCENARIOS = ("http", "http-max", "mqtt", "mqtt-max")
+MQTT_CLIENTS = ("mosquitto_pub", "aiomqtt")
+ENGINES = ("process", "thread")
+FEED_S = 0.002  # paced, mosquitto_pub is given what is due this often (fewer wake-ups)
+OCCURRED_AT = "@occurred-at@"  # where a payload's timestamp goes, filled in when it is sent
+OCCURRED_AT_B = OCCURRED_AT.encode()
 
 
 def web_flush_s() -> float:
@@ -111,6 +126,11 @@ class Payloads:
 
     def alarm(self, n: int, *, resend: bool = False) -> bytes:
         """Alarm number n of this run; a re-send (same type and place) clears it."""
+        head, tail = self.parts(n, resend=resend)
+        return head + now_iso() + tail
+
+    def parts(self, n: int, *, resend: bool = False) -> tuple[bytes, bytes]:
+        """Alarm n as single-line JSON cut around its `occurred_at` value, stamped when sent."""
         rng = random.Random(n)
         source, kind = rng.choice(self._choices)
         lon = ANGERS[0] + rng.uniform(-SPREAD_DEG, SPREAD_DEG)
@@ -119,14 +139,20 @@ class Payloads:
             "source": source,
             "external_id": f"{self.run}-{n}",
             "type": kind,
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": OCCURRED_AT,
             "location": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
             "description": f"bench alarm {n}",
             "data": {"seq": n, "equipment": f"EQ-{n % 997:04d}"},
         }
         if resend:
             body["status"] = "cleared"
-        return json.dumps(body, separators=(",", ":")).encode()
+        head, _, tail = json.dumps(body, separators=(",", ":")).encode().partition(OCCURRED_AT_B)
+        return head, tail
+
+
+def now_iso() -> bytes:
+    """The current time as `occurred_at` carries it."""
+    return datetime.now(UTC).isoformat().encode()
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -138,11 +164,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process so far, every thread, user + system (Linux /proc)."""
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
     with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return stat.read().rpartition(")")[2].split()
+
+
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """CPU seconds of a process so far, every thread, user + system (Linux /proc).
+
+    With `reaped`, add those of its children that ended and were waited for: a child's time
+    moves there when it is reaped, so a tree's total does not drop when one of them ends.
+    """
+    fields = _stat(pid)
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """The process and all its descendants now (every /proc/<pid>/stat's ppid)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                children.setdefault(int(_stat(int(entry))[1]), []).append(int(entry))
+    tree, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        tree.append(pid)
+        queue.extend(children.get(pid, ()))
+    return tree
+
+
+def tree_cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU seconds of these processes and of their reaped children (gone ones are skipped)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += cpu_seconds(pid, reaped=True)
+    return total
 
 
 @dataclass
@@ -156,7 +218,7 @@ class Server:
     token: str = ""
 
     def cpu(self) -> float:
-        """CPU seconds of the server process so far (every thread, user + system)."""
+        """CPU seconds of the server's main process so far (every thread, user + system)."""
         return cpu_seconds(self.proc.pid)
 
 
@@ -220,8 +282,11 @@ def start_server(folder: Path, url: str, opts: Options) -> Server:
     command += ["--database-url", url, "--http", opts.http, "--loop", opts.loop]
     if opts.flush_s is not None:
         command += ["--flush-s", str(opts.flush_s)]
+    env = dict(os.environ)
+    if opts.engine:
+        env["CSU_INCIDENT_ENGINE"] = opts.engine
     log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     server = Server(folder, url, port, proc)
     deadline = time.monotonic() + 120
     while True:
@@ -277,19 +342,34 @@ def serve(folder: Path, port: int, url: str, http: str, loop: str, flush_s: floa
 
 
 class CpuSampler:
-    """Samples the server's CPU time every 50 ms, to read it at any moment afterwards."""
+    """Samples the server's CPU time every 50 ms, to read it at any moment afterwards.
+
+    Each sample holds the whole tree (the server and its descendants, such as an incident engine
+    in a child process) and the main process alone. The tree is walked again every second only,
+    since walking /proc costs a few ms; a known process is read at every sample.
+    """
+
+    RESCAN_S = 1.0
 
     def __init__(self, server: Server) -> None:
         self._server = server
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float, float]] = []  # (when, tree, main)
+        self.tree: list[int] = []
+        self.processes: set[int] = set()  # every pid seen in the tree
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        scanned = 0.0
         while not self._stop.is_set():
+            now = time.monotonic()
+            if now - scanned >= self.RESCAN_S:
+                self.tree, scanned = process_tree(self._server.proc.pid), now
+                self.processes.update(self.tree)
             with contextlib.suppress(OSError):
-                self.samples.append((time.monotonic(), self._server.cpu()))
+                main = self._server.cpu()
+                self.samples.append((now, tree_cpu_seconds(self.tree), main))
             self._stop.wait(0.05)
 
     def stop(self) -> None:
@@ -297,16 +377,17 @@ class CpuSampler:
         self._stop.set()
         self._thread.join()
 
-    def at(self, moment: float) -> float:
-        """CPU seconds at `moment`, interpolated between samples."""
-        times = [t for t, _ in self.samples]
+    def at(self, moment: float) -> tuple[float, float]:
+        """CPU seconds (tree, main process) at `moment`, interpolated between samples."""
+        times = [t for t, _, _ in self.samples]
         i = bisect.bisect_left(times, moment)
         if i <= 0:
-            return self.samples[0][1]
+            return self.samples[0][1:]
         if i >= len(self.samples):
-            return self.samples[-1][1]
-        (t0, c0), (t1, c1) = self.samples[i - 1], self.samples[i]
-        return c0 + (c1 - c0) * (moment - t0) / (t1 - t0)
+            return self.samples[-1][1:]
+        (t0, a0, b0), (t1, a1, b1) = self.samples[i - 1], self.samples[i]
+        share = (moment - t0) / (t1 - t0)
+        return a0 + (a1 - a0) * share, b0 + (b1 - b0) * share
 
 
 # --- the console (WebSocket) -----------------------------------------------------------------
@@ -326,6 +407,11 @@ class Frames:
         """When the payload of this rank (1 = first handled) reached the console."""
         i = bisect.bisect_left(self.counts, rank)
         return self.times[i] if i < len(self.times) else None
+
+    def handled_by(self, moment: float) -> int:
+        """The running count of payloads the console had seen pushed at `moment`."""
+        i = bisect.bisect_right(self.times, moment)
+        return self.counts[i - 1] if i else 0
 
 
 def console(port: int, token: str, conn: Connection) -> None:
@@ -460,10 +546,12 @@ async def _http_load(plan: HttpPlan) -> HttpResult:
         finally:
             writer.close()
 
-    cpu0 = time.process_time()
+    # The client's CPU counts from the first measured request, as the server's does.
+    cpu0 = [time.process_time()]
+    asyncio.get_running_loop().call_at(t_measure, lambda: cpu0.append(time.process_time()))
     result.start = t_measure
     await asyncio.gather(*(connection(i) for i in range(plan.connections)))
-    result.cpu_s = time.process_time() - cpu0
+    result.cpu_s = time.process_time() - cpu0[-1]
     return result
 
 
@@ -481,29 +569,146 @@ class MqttPlan:
     count: int
     warmup: int  # the first this many are not measured
     qos: int
-    window: int  # publishes awaiting their PUBACK at once
+    window: int  # publishes awaiting their PUBACK at once (QoS 0: not yet written out)
+    client: str  # one of MQTT_CLIENTS
 
 
 @dataclass
 class MqttResult:
-    """(n, resend, planned, published) of each message in publish order."""
+    """(n, resend, planned, published) of each message in publish order; CPU once measuring."""
 
     messages: list[tuple[int, bool, float, float]]
-    cpu_s: float
+    cpu_s: float  # the load client's, from the first measured message until all were published
+    child_cpu_s: float = 0.0  # of which mosquitto_pub's
+
+
+def mqtt_schedule(plan: MqttPlan) -> list[tuple[int, bool, bytes, bytes]]:
+    """The messages in publish order, (n, resend, head, tail): made before the clock starts."""
+    payloads = Payloads(plan.run)
+    resend_lag = max(2000, int(plan.rate or 10_000))  # about a second behind
+    schedule: list[tuple[int, bool, bytes, bytes]] = []
+    for k in range(plan.count):
+        resend = k % RESEND_EVERY == RESEND_EVERY - 1 and k > resend_lag
+        n = k - resend_lag if resend else k
+        schedule.append((n, resend, *payloads.parts(n, resend=resend)))
+    return schedule
 
 
 def mqtt_load(plan: MqttPlan, conn: Connection) -> None:
     """Child process: publish the alarms; send back when each went."""
-    conn.send(asyncio.run(_mqtt_load(plan)))
+    if plan.client == "mosquitto_pub":
+        conn.send(_mosquitto_load(plan))
+    else:
+        conn.send(asyncio.run(_aiomqtt_load(plan)))
 
 
-async def _mqtt_load(plan: MqttPlan) -> MqttResult:
+class PubLog:
+    """Counts the messages mosquitto_pub is done with, from its debug output (`-d`).
+
+    Done is PUBACK received at QoS 1, PUBLISH written out at QoS 0. Its stdout is a pipe, so the
+    lines come in blocks of 4 KiB (about 25 messages): a window of a few hundred never stalls.
+    A thread reads them, so that a full pipe never blocks mosquitto_pub while we write its stdin.
+    """
+
+    def __init__(self, stdout: int, qos: int) -> None:
+        self._fd = stdout
+        self._marker = b"received PUBACK" if qos else b"sending PUBLISH"
+        self.done = 0
+        self.closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        partial = b""
+        while data := os.read(self._fd, 1 << 16):
+            lines, _, partial = (partial + data).rpartition(b"\n")
+            with self._changed:
+                self.done += lines.count(self._marker)
+                self._changed.notify_all()
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait_below(self, written: int, window: int) -> None:
+        """Block until fewer than `window` of the written messages are outstanding."""
+        with self._changed:
+            self._changed.wait_for(lambda: written - self.done < window or self.closed)
+
+    def join(self) -> int:
+        """Wait for the end of the output; the count of messages done."""
+        self._thread.join()
+        return self.done
+
+
+def _mosquitto_load(plan: MqttPlan) -> MqttResult:
+    """Feed one line per alarm to Debian's C publisher, paced or as fast as its window allows."""
+    url = urlsplit(plan.broker)
+    schedule = mqtt_schedule(plan)
+    command = ["mosquitto_pub", "-h", url.hostname or "127.0.0.1", "-p", str(url.port or 1883)]
+    command += ["-i", f"bench-pub-{plan.run}", "-q", str(plan.qos), "-M", str(plan.window)]
+    command += ["-t", plan.topic, "-l", "-d"]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    log = PubLog(proc.stdout.fileno(), plan.qos)
+    result = MqttResult([], 0.0)
+    cpu0: tuple[float, float] | None = None
+    # mosquitto_pub reads stdin once connected (it looks every 100 ms); lines wait in the pipe.
+    t0 = time.monotonic() + 0.2
+    k = 0
+    try:
+        while k < plan.count:
+            if plan.rate:
+                time.sleep(max(FEED_S, t0 + k / plan.rate - time.monotonic()))
+                due = min(plan.count, int((time.monotonic() - t0) * plan.rate) + 1)
+            else:
+                log.wait_below(k, plan.window)
+                due = min(plan.count, log.done + plan.window)
+            if log.closed:
+                break  # it exited early: said below
+            if due <= k:
+                continue
+            if cpu0 is None and due > plan.warmup:
+                cpu0 = (time.process_time(), cpu_seconds(proc.pid))
+            stamp = now_iso()
+            chunk = b"".join(head + stamp + tail + b"\n" for _, _, head, tail in schedule[k:due])
+            flat = time.monotonic()
+            proc.stdin.write(chunk)
+            proc.stdin.flush()
+            written = time.monotonic()
+            for j in range(k, due):
+                planned = t0 + j / plan.rate if plan.rate else flat
+                result.messages.append((schedule[j][0], schedule[j][1], planned, written))
+            k = due
+    except BrokenPipeError:
+        pass  # it exited early: said below
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()  # at the end of its stdin it publishes the rest, then disconnects
+    done = log.join()
+    # Read its CPU once it has exited but before it is reaped, while /proc still has it.
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+    child_cpu = cpu_seconds(proc.pid)
+    # mosquitto_pub 2.0 stops early with status 0 when more than 65535 messages are still queued
+    # at the end of its input (their ids wrap): flat out the window keeps that out; paced, the
+    # count would say.
+    if proc.wait() != 0 or done != len(result.messages):
+        raise RuntimeError(
+            f"mosquitto_pub exited {proc.returncode} having published {done} of "
+            f"{len(result.messages)} lines"
+        )
+    start_self, start_child = cpu0 or (time.process_time(), child_cpu)
+    result.child_cpu_s = child_cpu - start_child
+    result.cpu_s = time.process_time() - start_self + result.child_cpu_s
+    return result
+
+
+async def _aiomqtt_load(plan: MqttPlan) -> MqttResult:
     import aiomqtt
 
     url = urlsplit(plan.broker)
-    payloads = Payloads(plan.run)
+    schedule = mqtt_schedule(plan)
     result = MqttResult([], 0.0)
-    resend_lag = max(2000, int(plan.rate or 10_000))  # about a second behind
     async with aiomqtt.Client(
         url.hostname or "127.0.0.1",
         url.port or 1883,
@@ -522,10 +727,9 @@ async def _mqtt_load(plan: MqttPlan) -> MqttResult:
 
         cpu0 = time.process_time()
         t0 = time.monotonic() + 0.1
-        for k in range(plan.count):
-            resend = k % RESEND_EVERY == RESEND_EVERY - 1 and k > resend_lag
-            n = k - resend_lag if resend else k
-            body = payloads.alarm(n, resend=resend)
+        for k, (n, resend, head, tail) in enumerate(schedule):
+            if k == plan.warmup:
+                cpu0 = time.process_time()
             if plan.rate:
                 planned = t0 + k / plan.rate
                 delay = planned - time.monotonic()
@@ -536,7 +740,7 @@ async def _mqtt_load(plan: MqttPlan) -> MqttResult:
                 await window.acquire()
                 planned = time.monotonic()
             result.messages.append((n, resend, planned, time.monotonic()))
-            task = asyncio.create_task(publish(body))
+            task = asyncio.create_task(publish(head + now_iso() + tail))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
@@ -576,6 +780,8 @@ class Options:
     mqtt_count: int
     mqtt_qos: int
     mqtt_ack: str
+    mqtt_client: str
+    engine: str | None
     broker: str
     postgres: str | None
     http: str
@@ -646,7 +852,8 @@ class Timed:
     new_ids: list[str]  # external ids of measured new alarms, for the listed-id sample
     new_planned: list[float]
     post_latency: list[float] = field(default_factory=list)
-    client_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0  # from the first measured send until the client was done
+    client_child_cpu_s: float = 0.0  # of which a child process's (mosquitto_pub)
 
 
 def run_scenario(name: str, opts: Options) -> None:
@@ -742,7 +949,15 @@ def _drive_mqtt(opts: Options, run: str, topic: str, flat: bool) -> tuple[Timed,
     rate = 0.0 if flat else opts.mqtt_rate
     warmup = int(opts.warmup_s * (rate or opts.mqtt_rate))
     plan = MqttPlan(
-        opts.broker, topic, run, rate, opts.mqtt_count + warmup, warmup, opts.mqtt_qos, 200
+        opts.broker,
+        topic,
+        run,
+        rate,
+        opts.mqtt_count + warmup,
+        warmup,
+        opts.mqtt_qos,
+        200,
+        opts.mqtt_client,
     )
     proc, conn = _spawn(mqtt_load, plan)
     result: MqttResult = conn.recv()
@@ -755,6 +970,7 @@ def _drive_mqtt(opts: Options, run: str, topic: str, flat: bool) -> tuple[Timed,
         new_ids=[f"{run}-{m[0]}" for _, m in measured if not m[1]],
         new_planned=[m[2] for _, m in measured if not m[1]],
         client_cpu_s=result.cpu_s,
+        client_child_cpu_s=result.child_cpu_s,
     )
     unique = len({m[0] for m in result.messages})
     return timed, len(result.messages), unique
@@ -772,6 +988,8 @@ def report(
     unique: int,
 ) -> None:
     """One JSON line for the scenario."""
+    if not frames.times:
+        raise RuntimeError("the console had no `alarms` frame: the server handled nothing")
     # Ranks hold only when every payload reached the engine (a broker may drop some).
     complete = counts["raw"] == sent
     pushed = [frames.pushed_at(rank) if complete else None for rank in timed.ranks]
@@ -779,7 +997,8 @@ def report(
     start = min(timed.planned)
     last_push = max((p for p in pushed if p is not None), default=frames.times[-1])
     wall = last_push - start
-    cpu = sampler.at(last_push) - sampler.at(start)
+    (tree1, main1), (tree0, main0) = sampler.at(last_push), sampler.at(start)
+    cpu, main_cpu = tree1 - tree0, main1 - main0
     sample = [
         frames.listed[i] - t
         for i, t in zip(timed.new_ids, timed.new_planned, strict=True)
@@ -787,16 +1006,21 @@ def report(
     ]
     measured = len(timed.ranks)
     # Payloads handled in the window: all measured ones, or (when some were lost) those the
-    # console's running total counted after the warm-up.
-    handled = measured if complete else max(0, frames.counts[-1] - (min(timed.ranks) - 1))
+    # console's running total counted in it; the server may still be on the warm-up at `start`.
+    handled = measured if complete else frames.handled_by(last_push) - frames.handled_by(start)
     achieved = handled / wall if wall > 0 else 0.0
-    target_rate = 2000 if name.startswith("http") else 10_000
+    http = name.startswith("http")
+    target_rate = 2000 if http else 10_000
     p99 = pct(latency, 99)
+
+    def cores(seconds: float) -> float | None:
+        return round(seconds / wall, 2) if wall > 0 else None
+
     emit(
         scenario=name,
-        transport="http"
-        if name.startswith("http")
-        else f"mqtt qos{opts.mqtt_qos} ack {opts.mqtt_ack}",
+        transport="http" if http else f"mqtt qos{opts.mqtt_qos} ack {opts.mqtt_ack}",
+        load_client="asyncio streams" if http else opts.mqtt_client,
+        engine=opts.engine or os.environ.get("CSU_INCIDENT_ENGINE") or "default",
         database="postgresql" if opts.postgres else "sqlite",
         uvicorn=f"http={opts.http} loop={opts.loop}",
         flush_s=opts.flush_s if opts.flush_s is not None else web_flush_s(),
@@ -822,9 +1046,13 @@ def report(
         sample_p50_ms=pct(sample, 50),
         sample_p99_ms=pct(sample, 99),
         backlog_s=round(last_push - timed.sent_last, 2),
-        server_cores=round(cpu / wall, 2) if wall > 0 else None,
+        server_cores=cores(cpu),
+        server_main_cores=cores(main_cpu),
+        server_processes=len(sampler.processes),
         alarms_per_core_s=round(handled / cpu, 1) if cpu > 0 else None,
-        client_cores=round(timed.client_cpu_s / wall, 2) if wall > 0 else None,
+        client_cores=cores(timed.client_cpu_s),
+        client_child_cores=cores(timed.client_child_cpu_s),
+        client_us_per_alarm=round(1e6 * timed.client_cpu_s / measured, 1),
         console_cpu_s=round(frames.cpu_s, 2),
         ws_frames=len(frames.times),
         meets_rate=achieved >= target_rate * 0.98,
@@ -846,6 +1074,17 @@ def main() -> None:
     parser.add_argument("--mqtt-count", type=int, default=50_000, help="Measured alarms.")
     parser.add_argument("--mqtt-qos", type=int, choices=(0, 1), default=1)
     parser.add_argument(
+        "--mqtt-client",
+        choices=MQTT_CLIENTS,
+        default=MQTT_CLIENTS[0],
+        help="MQTT load: Debian's C mosquitto_pub fed line by line, or aiomqtt in Python.",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="The server's CSU_INCIDENT_ENGINE (default: as the environment has it).",
+    )
+    parser.add_argument(
         "--mqtt-ack",
         choices=("received", "stored"),
         default="received",
@@ -866,6 +1105,9 @@ def main() -> None:
         return
     if importlib.util.find_spec("websockets") is None:
         parser.error("WS /api/events needs the websockets package (uvicorn[standard] brings it)")
+    mqtt = any(name.startswith("mqtt") for name in args.scenarios.split(","))
+    if mqtt and args.mqtt_client == "mosquitto_pub" and shutil.which("mosquitto_pub") is None:
+        parser.error("no mosquitto_pub: install mosquitto-clients, or use --mqtt-client aiomqtt")
     opts = Options(
         seconds=args.seconds,
         warmup_s=args.warmup,
@@ -876,6 +1118,8 @@ def main() -> None:
         mqtt_count=args.mqtt_count,
         mqtt_qos=args.mqtt_qos,
         mqtt_ack=args.mqtt_ack,
+        mqtt_client=args.mqtt_client,
+        engine=args.engine,
         broker=args.broker,
         postgres=args.postgres,
         http=args.http,
