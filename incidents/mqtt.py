@@ -1,21 +1,36 @@
-"""MQTT alarm feeds: one subscriber per `alarm_sources` entry of kind mqtt, reconnecting forever."""
+"""MQTT alarm feeds: one subscriber per `alarm_sources` entry of kind mqtt, reconnecting forever.
+
+Each feed is a paho-mqtt client driven by a thread of its own through paho's external-loop calls
+(loop_read, loop_write, loop_misc), with no event loop. That thread alone touches the socket: an
+acknowledgement from the engine's thread is queued in paho and the thread woken to write it. Per
+message: paho's read of the packet, one Submission handed to the engine, and the PUBACK.
+paho's own thread (loop_start) would cost a socketpair write and read per PUBACK besides, and
+could wait for the engine only inside a callback.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import random
+import select
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-import aiomqtt
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MessageType
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from csu.config import AlarmSourceConfig
-from incidents.engine import IncidentEngine
 from incidents.parsing import Channel, Submission
 
 log = logging.getLogger(__name__)
@@ -25,6 +40,18 @@ log = logging.getLogger(__name__)
 # queued messages per client and drops the rest, so csu takes a storm of several tens of thousands
 # itself (about 1 KB each) before leaning on the broker.
 MAX_PENDING = 50_000
+KEEPALIVE_S = 60
+_BATCH = 64  # packets read per wake-up before their acknowledgements are written
+_IDLE_S = 1.0  # longest select(): paho's keepalive (loop_misc) runs at least this often
+_HOLD_POLL_S = 0.01
+
+
+class AlarmSink(Protocol):
+    """What a feed hands messages to: the incident engine, or a stand-in."""
+
+    def feed(self, submission: Submission) -> None: ...
+
+    def pending(self) -> int: ...
 
 
 @dataclass
@@ -44,121 +71,273 @@ class MqttFeed:
     def __init__(
         self,
         source: AlarmSourceConfig,
-        engine: IncidentEngine,
+        engine: AlarmSink,
         *,
         client_id: str | None = None,
         max_backoff_s: float = 30.0,
+        keepalive_s: int = KEEPALIVE_S,
     ) -> None:
         if source.url is None or source.topic is None:
             raise ValueError(f"alarm source {source.id} is not an MQTT feed")
         self.source = source
         self.status = FeedStatus(source.id)
         self._engine = engine
-        self._client_id = client_id or f"csu-{source.id}"
+        self._topic = source.topic
         self._max_backoff = max_backoff_s
-        self._task: asyncio.Task[None] | None = None
+        self._keepalive = keepalive_s
+        self._manual_ack = source.ack == "stored"
+        # Taken by acknowledgements (engine thread), connection changes (feed thread) and stop():
+        # an acknowledgement is queued only while the connection that brought the message is open.
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._live: int | None = None  # number of the open connection; None between two
+        self._connections = 0
+        self._attempt = 0
+        self._next_ping = 0.0
+        self._woken = False
+        self._wake_r: socket.socket | None = None  # wakes the feed's thread (a socket pair)
+        self._wake_w: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._client = self._make_client(client_id or f"csu-{source.id}")
 
     def start(self) -> None:
-        """Start subscribing in the background."""
-        self._task = asyncio.create_task(self._run(), name=f"mqtt-{self.source.id}")
+        """Connect and subscribe on the feed's own thread; returns at once."""
+        self._stopping.clear()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)
+        self._thread = threading.Thread(target=self._run, name=f"mqtt-{self.source.id}")
+        self._thread.daemon = True
+        self._thread.start()
 
-    async def stop(self) -> None:
-        """Disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+    def stop(self) -> None:
+        """Disconnect and end the feed's thread; it may block a few seconds (a connect)."""
+        with self._lock:
+            self._stopping.set()
+            self._live = None
+        self._wake()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        for end in (self._wake_r, self._wake_w):
+            if end is not None:
+                end.close()
+        self._wake_r = self._wake_w = None
+        self.status.connected = False
 
-    async def _run(self) -> None:
-        attempt = 0
-        while True:
-            try:
-                await self._session()
-                attempt = 0
-            except aiomqtt.MqttError as exc:
-                self.status.last_error = str(exc)
-                if self.status.connected:
-                    attempt = 0
-                    log.warning("MQTT feed %s lost: %s", self.source.id, exc)
-            self.status.connected = False
-            ceiling = min(self._max_backoff, 0.5 * 2 ** min(attempt, 10))
-            await asyncio.sleep(random.uniform(ceiling / 2, ceiling))
-            attempt += 1
-
-    async def _session(self) -> None:
+    def _make_client(self, client_id: str) -> paho.Client:
         url = urlsplit(self.source.url or "")
         # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
-        client = aiomqtt.Client(
-            url.hostname or "127.0.0.1",
-            url.port or (8883 if url.scheme == "mqtts" else 1883),
-            username=unquote(url.username) if url.username else None,
-            password=unquote(url.password) if url.password else None,
-            identifier=self._client_id,
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
             clean_session=False,
-            tls_context=ssl.create_default_context() if url.scheme == "mqtts" else None,
-            timeout=10,
+            manual_ack=self._manual_ack,
         )
-        acks = StoredAcks(client) if self.source.ack == "stored" else None
-        try:
-            async with client:
-                await client.subscribe(self.source.topic or "#", qos=1)
-                self.status.connected, self.status.last_error = True, None
-                self.status.connected_at = datetime.now(UTC)
-                log.info("MQTT feed %s subscribed to %s", self.source.id, self.source.topic)
-                async for message in client.messages:
-                    on_stored = acks.later(message.mid) if acks and message.qos > 0 else None
-                    await self._hand_over(str(message.topic), message.payload, on_stored)
-        finally:
-            if acks is not None:
-                acks.close()  # the broker sends again what this session left unacknowledged
+        if url.username:
+            password = unquote(url.password) if url.password else None
+            client.username_pw_set(unquote(url.username), password)
+        if url.scheme == "mqtts":
+            client.tls_set_context(ssl.create_default_context())
+        # With these set, paho only queues what another thread sends (it would write it there).
+        client.on_socket_register_write = _ignore
+        client.on_socket_unregister_write = _ignore
+        client.on_connect = self._guarded(self._on_connect)
+        client.on_subscribe = self._guarded(self._on_subscribe)
+        client.on_disconnect = self._guarded(self._on_disconnect)
+        client.on_message = self._guarded(self._on_message)
+        return client
 
-    async def _hand_over(
-        self, topic: str, payload: object, on_stored: Callable[[], None] | None
-    ) -> None:
-        body = payload if isinstance(payload, bytes) else str(payload).encode()
-        while self._engine.pending() > MAX_PENDING:
-            await asyncio.sleep(0.01)
+    def _guarded(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """The callback, logging what it raises: paho's read would stop half-way."""
+
+        def run(*args: Any) -> None:
+            try:
+                callback(*args)
+            except Exception:
+                log.exception("MQTT feed %s: %s failed", self.source.id, callback.__name__)
+
+        return run
+
+    def _run(self) -> None:
+        """Connect, serve the connection until it closes, wait, again until stopped."""
+        url = urlsplit(self.source.url or "")
+        port = url.port or (8883 if url.scheme == "mqtts" else 1883)
+        self._client.connect_async(url.hostname or "127.0.0.1", port, keepalive=self._keepalive)
+        while not self._stopping.is_set():
+            with self._lock:
+                self._live = None  # paho drops what is still queued when it reconnects
+            try:
+                self._client.reconnect()
+            except OSError as exc:
+                self.status.last_error = str(exc) or type(exc).__name__
+            else:
+                try:
+                    self._serve()
+                except Exception:
+                    log.exception("MQTT feed %s failed; reconnecting", self.source.id)
+                    self._close()
+                    self.status.connected = False
+            if not self._stopping.is_set():
+                self._back_off()
+
+    def _serve(self) -> None:
+        """Read, write and keep alive one connection until it closes or the feed stops."""
+        client, wake = self._client, self._wake_r
+        assert wake is not None  # set by start()
+        while (sock := client.socket()) is not None:
+            if self._stopping.is_set():
+                client.disconnect()
+                client.loop_write()  # the DISCONNECT; paho closes the socket once it is out
+                self._close()
+                return
+            # Held from the CONNACK on: a persistent session's backlog may follow it at once.
+            holding = self._live is not None and self._engine.pending() > MAX_PENDING
+            readers = [wake] if holding else [sock, wake]
+            writers = [sock] if client.want_write() else []
+            buffered = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            timeout = 0.0 if buffered else _HOLD_POLL_S if holding else _IDLE_S
+            readable, _, _ = select.select(readers, writers, [], timeout)
+            if wake in readable:
+                self._woken = False
+                wake.recv(4096)
+            if (sock in readable or buffered) and not holding:
+                self._read()
+            if client.socket() is not None and client.want_write():
+                client.loop_write()
+            if client.socket() is not None:
+                self._keep_alive(holding)
+
+    def _read(self) -> None:
+        """Read up to _BATCH packets, while they come and the engine keeps up."""
+        client = self._client
+        for _ in range(_BATCH):
+            if self._engine.pending() > MAX_PENDING:
+                return
+            received = self.status.received
+            if client.loop_read() or client.socket() is None:
+                return
+            if self.status.received == received:
+                return  # nothing more to read (or a packet that is not a message)
+
+    def _keep_alive(self, holding: bool) -> None:
+        """paho's keepalive; while holding, a PINGREQ every half keepalive instead.
+
+        A client that reads nothing never sees its PINGRESP, so paho's keepalive would close the
+        connection after two keepalives; the broker only needs to hear from the client within
+        1.5. These pings are not paho's own: its bookkeeping of the one it awaits is left alone.
+        """
+        if not holding:
+            self._client.loop_misc()
+        elif time.monotonic() >= self._next_ping:
+            self._next_ping = time.monotonic() + self._keepalive / 2
+            self._ping()
+
+    def _ping(self) -> None:
+        # paho 2.x internal (a test holds it to account): paho has no public ping.
+        self._client._send_simple_command(MessageType.PINGREQ)
+        self._client.loop_write()
+
+    def _close(self) -> None:
+        """Close a socket paho left open (a DISCONNECT that could not be written)."""
+        sock = self._client.socket()
+        if sock is not None:
+            sock.close()
+
+    def _wake(self) -> None:
+        self._woken = True
+        end = self._wake_w  # stop() may close it meanwhile
+        if end is not None:
+            with contextlib.suppress(OSError):
+                end.send(b"\0")
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        on_stored = None
+        if self._manual_ack and message.qos > 0:
+            on_stored = partial(self._ack, self._live, message.mid)
         # No answer awaited: the engine batches; the raw payload is stored before it is parsed.
         self._engine.feed(
             Submission(
                 channel=Channel.MQTT,
-                body=body,
+                body=bytes(message.payload),  # bytes already: the same object, no copy
                 received_at=datetime.now(UTC),
                 content_type="application/json",
-                source_hint=topic,
+                source_hint=message.topic,
                 on_stored=on_stored,
             )
         )
         self.status.received += 1
 
+    def _ack(self, connection: int | None, mid: int) -> None:
+        """Acknowledge `mid` (engine thread) if the connection that brought it is still open.
 
-class StoredAcks:
-    """Acknowledges each QoS 1 message only once the engine has committed its raw payload.
+        A message id belongs to one connection: after a reconnect the broker sends again what
+        was left unacknowledged, under the same id.
+        """
+        with self._lock:
+            if connection is None or connection != self._live:
+                return
+            self._client.ack(mid, 1)
+        if not self._woken:
+            self._wake()
 
-    paho acknowledges on receipt unless told otherwise, and aiomqtt does not expose the switch,
-    so the paho client inside is set to manual acknowledgement before it connects (messages a
-    persistent session holds arrive right after the connection).
-    """
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            self.status.last_error = f"refused by the broker: {reason}"
+            return
+        with self._lock:
+            self._connections += 1
+            self._live = self._connections
+        client.subscribe(self._topic, qos=1)
 
-    def __init__(self, client: aiomqtt.Client) -> None:
-        self._paho = client._client
-        self._paho.manual_ack_set(True)
-        self._loop = asyncio.get_running_loop()
-        self._open = True
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        if any(r.is_failure for r in reasons):
+            self.status.last_error = f"subscription to {self._topic} refused: {reasons[0]}"
+            log.error("MQTT feed %s: %s", self.source.id, self.status.last_error)
+            return
+        self._attempt = 0
+        self.status.connected, self.status.last_error = True, None
+        self.status.connected_at = datetime.now(UTC)
+        log.info("MQTT feed %s subscribed to %s", self.source.id, self._topic)
 
-    def later(self, mid: int) -> Callable[[], None]:
-        """The callback the engine's thread runs once message `mid` is stored."""
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: paho.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        with self._lock:
+            self._live = None  # acknowledgements still to come would go to the next connection
+        was_connected, self.status.connected = self.status.connected, False
+        if self._stopping.is_set():
+            return
+        if was_connected:
+            self._attempt = 0
+            log.warning("MQTT feed %s lost: %s", self.source.id, reason)
+        if was_connected or self.status.last_error is None:
+            self.status.last_error = f"connection lost: {reason}"
 
-        def stored() -> None:
-            if not self._loop.is_closed():
-                self._loop.call_soon_threadsafe(self._ack, mid)
+    def _back_off(self) -> None:
+        """Wait before the next attempt, doubling up to max_backoff_s, with jitter."""
+        ceiling = min(self._max_backoff, 0.5 * 2 ** min(self._attempt, 10))
+        self._attempt += 1
+        self._stopping.wait(random.uniform(ceiling / 2, ceiling))
 
-        return stored
 
-    def close(self) -> None:
-        """This connection is over: acknowledgements still to come would go to the next one."""
-        self._open = False
-
-    def _ack(self, mid: int) -> None:
-        if self._open:
-            self._paho.ack(mid, 1)
+def _ignore(client: paho.Client, userdata: Any, sock: Any) -> None:
+    """A socket callback with nothing to do."""

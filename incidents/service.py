@@ -92,7 +92,7 @@ class IncidentService:
     async def stop(self) -> None:
         """Unsubscribe, then drain and stop the writer."""
         for feed in self.feeds:
-            await feed.stop()
+            await asyncio.to_thread(feed.stop)
         await asyncio.to_thread(self.engine.stop)
 
     async def submit(self, submission: Submission) -> IntakeResult:

@@ -219,13 +219,13 @@ async def test_acknowledged_only_once_stored(
         }
     )
     crashing = _Crashing()
-    doomed = MqttFeed(source, crashing)  # type: ignore[arg-type]  # the engine's two methods
+    doomed = MqttFeed(source, crashing)
     doomed.start()
     await _until(lambda: doomed.status.connected)
     await _publish(broker.port, "alarms/a", [payload(n, run) for n in range(60)])
     # Mosquitto hands a client 20 unacknowledged messages at a time; the rest wait in it.
     await _until(lambda: len(crashing.taken) >= (20 if ack == "stored" else 60))
-    await doomed.stop()
+    await asyncio.to_thread(doomed.stop)
     service = IncidentService(db, bus, [], sources=[source])
     await service.start()
     try:
