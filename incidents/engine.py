@@ -36,7 +36,6 @@ from incidents.store import (
     aware,
     incident_summary,
     insert_raw_ids,
-    mark_raw,
     mark_raws,
 )
 
@@ -56,11 +55,18 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | StoredPayload | IncidentCommand
+    item: Submission | StoredPayload | IncidentCommand | _Recover
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
 
 _STOP = object()
+
+
+class _Recover:
+    """The work item that runs `_recover_unparsed` in the writer thread."""
+
+
+_RECOVER = _Recover()
 
 
 class IncidentEngine:
@@ -87,10 +93,11 @@ class IncidentEngine:
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
 
     def start(self) -> None:
-        """Restore open incidents into the correlator, then start the writer thread."""
+        """Restore open incidents, start the writer, parse payloads a crash left unparsed."""
         self._restore()
         self._thread.start()
-        self._requeue_unparsed()
+        # Before any intake starts: what is left 'received' now is certainly an orphan.
+        self.recover_unparsed().result()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish queued work and stop."""
@@ -115,6 +122,15 @@ class IncidentEngine:
         """Queue payloads an intake already stored and parsed; nobody waits for an answer."""
         for payload in payloads:
             self._queue.put(_Work(payload, None))
+
+    def recover_unparsed(self) -> Future[int]:
+        """Parse what was stored raw but never reached the engine; resolves to how many.
+
+        Call it after an intake process died, before starting the next one.
+        """
+        future: Future[int] = Future()
+        self._queue.put(_Work(_RECOVER, future))
+        return future
 
     def command(self, cmd: IncidentCommand) -> Future[Any]:
         """Queue an operator action; resolves to the incident summary or raises its error."""
@@ -159,13 +175,17 @@ class IncidentEngine:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if not isinstance(work.item, IncidentCommand):
+            if isinstance(work.item, Submission | StoredPayload):
                 run.append(work)
                 continue
             if run:
                 self._ingest(run)
                 run = []
-            self._act(work)
+            if isinstance(work.item, _Recover):
+                assert work.future is not None
+                work.future.set_result(self._recover_unparsed())
+            else:
+                self._act(work)
         if run:
             self._ingest(run)
 
@@ -302,28 +322,35 @@ class IncidentEngine:
         except Exception:
             log.exception("incident engine could not reload its state")
 
-    def _requeue_unparsed(self) -> None:
-        # Payloads stored but never parsed (a crash between the two transactions) go through now.
+    def _recover_unparsed(self) -> int:
+        # Runs in the writer thread, between batches: every payload a batch stored it also
+        # marked, so a row still 'received' was stored by a process that died before the engine
+        # had it (an intake, or csu itself). It is parsed now, in place.
         with self._db.session() as session:
             stuck = list(
                 session.exec(
-                    select(RawAlarm).where(col(RawAlarm.status) == RawStatus.RECEIVED.value)
+                    select(RawAlarm)
+                    .where(col(RawAlarm.status) == RawStatus.RECEIVED.value)
+                    .order_by(col(RawAlarm.id))
                 )
             )
-        for raw in stuck:
-            log.warning("re-parsing raw alarm %s left unparsed", raw.id)
-            again = Submission(
-                channel=Channel(raw.channel),
-                body=raw.body,
-                received_at=raw.received_at,
-                content_type=raw.content_type,
-                source_hint=raw.source_hint,
-            )
-            with self._db.session() as session:
-                mark_raw(
-                    session, raw.id or 0, error="superseded: re-parsed after restart", alarm_count=0
-                )
-            self.submit(again)
+        now = datetime.now(UTC)
+        for start in range(0, len(stuck), self._max_batch):
+            chunk = stuck[start : start + self._max_batch]
+            log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
+            payloads = [prepared(_resubmission(raw), raw.id or 0, now) for raw in chunk]
+            self._ingest([_Work(p, None) for p in payloads])
+        return len(stuck)
+
+
+def _resubmission(raw: RawAlarm) -> Submission:
+    return Submission(
+        channel=Channel(raw.channel),
+        body=raw.body,
+        received_at=raw.received_at,
+        content_type=raw.content_type,
+        source_hint=raw.source_hint,
+    )
 
 
 def _stored(submissions: list[Submission]) -> None:

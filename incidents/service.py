@@ -20,8 +20,8 @@ from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
+from incidents.intake import MqttIntake
 from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
-from incidents.mqtt import MqttFeed
 from incidents.parsing import Submission
 from incidents.timeline import timeline
 
@@ -81,18 +81,17 @@ class IncidentService:
         self.engine = IncidentEngine(
             db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
         )
-        self.feeds = [MqttFeed(s, self.engine) for s in sources if s.kind == "mqtt"]
+        self.intake = MqttIntake(sources, db.url, self.engine)
+        self.feeds = self.intake.feeds
 
     async def start(self) -> None:
         """Restore state, start the writer, then subscribe to the MQTT feeds."""
         await asyncio.to_thread(self.engine.start)
-        for feed in self.feeds:
-            feed.start()
+        self.intake.start()
 
     async def stop(self) -> None:
         """Unsubscribe, then drain and stop the writer."""
-        for feed in self.feeds:
-            await asyncio.to_thread(feed.stop)
+        await asyncio.to_thread(self.intake.stop)
         await asyncio.to_thread(self.engine.stop)
 
     async def submit(self, submission: Submission) -> IntakeResult:

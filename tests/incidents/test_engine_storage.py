@@ -120,3 +120,22 @@ def test_a_command_then_a_batch_keep_both_changes(db: Database) -> None:
         detail = incident_detail(session, incident_id)
     assert detail is not None
     assert detail.incident.escalated and detail.incident.alarm_count == 2
+
+
+def test_payloads_left_unparsed_are_parsed_in_place(db: Database) -> None:
+    """Rows an intake stored (and acknowledged) before dying are parsed where they lie."""
+    engine = IncidentEngine(db, lambda _e: None, Correlator())
+    engine.start()
+    try:
+        with db.session() as session:
+            raw_ids = insert_raw_ids(session, [sub(alarm("o1"), Channel.MQTT), sub(b"[")])
+        assert engine.recover_unparsed().result(timeout=10) == 2
+        assert engine.recover_unparsed().result(timeout=10) == 0
+    finally:
+        engine.stop()
+    with db.session() as session:
+        raws = {r.id: r for r in session.exec(select(RawAlarm))}
+        stored = list(session.exec(select(StoredAlarm)))
+    assert set(raws) == set(raw_ids)  # no new raw row: parsed in place
+    assert raws[raw_ids[0]].status == "parsed" and raws[raw_ids[1]].status == "rejected"
+    assert [(a.external_id, a.raw_id) for a in stored] == [("o1", raw_ids[0])]

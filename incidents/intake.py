@@ -1,0 +1,247 @@
+"""MQTT intake in a process of its own: receive, store raw, parse; the engine only correlates.
+
+At ten thousand alarms a second, receiving (paho), storing the raw payloads and parsing them take
+more of a core than the incident engine itself, and one Python process runs one core at a time.
+So the feeds run in an intake process that stores each batch raw (one commit, then the broker's
+acknowledgements when the source asks for `ack: stored`), parses it, and sends the engine
+`StoredPayload`s: plain rows, cheap to pickle. The engine marks and correlates them.
+
+Backpressure runs back to the broker: when the engine is behind, the receiving thread stops
+reading the pipe, the intake's sends block, its queue grows past `MAX_PENDING`, and the feeds stop
+reading from the broker, which keeps the rest (QoS 1, persistent session).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as MpEvent
+from typing import Any, Protocol
+
+from csu.config import AlarmSourceConfig
+from csu.db import Database
+from csu.processes import process_context
+from incidents.mqtt import MAX_PENDING, FeedStatus, MqttFeed
+from incidents.parsing import Submission
+from incidents.records import StoredPayload, prepared
+from incidents.store import insert_raw_ids
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+STATUS_EVERY_S = 0.25
+_STOP = object()
+
+
+class Engine(Protocol):
+    """What the intake hands its payloads to."""
+
+    def feed_stored(self, payloads: list[StoredPayload]) -> None: ...
+
+    def pending(self) -> int: ...
+
+    def recover_unparsed(self) -> Future[int]: ...
+
+
+@dataclass
+class FeedView:
+    """A feed as the parent process sees it: its last reported status."""
+
+    status: FeedStatus
+
+
+class IntakeStage:
+    """Inside the intake process: batches the feeds' messages, stores, acknowledges, parses."""
+
+    def __init__(self, db: Database, send: Any) -> None:
+        self._db = db
+        self._send = send
+        self._queue: queue.Queue[Submission | object] = queue.Queue()
+        self._busy = 0
+        self._thread = threading.Thread(target=self._run, name="mqtt-intake", daemon=True)
+
+    def start(self) -> None:
+        """Start the storing thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Store and send what is queued, then stop."""
+        self._queue.put(_STOP)
+        self._thread.join(30)
+
+    def feed(self, submission: Submission) -> None:
+        """A message from a feed (called on the feed's network thread)."""
+        self._queue.put(submission)
+
+    def pending(self) -> int:
+        """Messages received and not yet sent to the engine."""
+        return self._queue.qsize() + self._busy
+
+    def _run(self) -> None:
+        while True:
+            batch, stop = self._take()
+            if batch:
+                try:
+                    self._store(batch)
+                except Exception:  # unacknowledged messages come again from the broker
+                    log.exception("MQTT intake could not store %d payloads", len(batch))
+            if stop:
+                return
+
+    def _take(self) -> tuple[list[Submission], bool]:
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        while len(batch) < MAX_BATCH:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True  # type: ignore[return-value]
+            batch.append(item)
+        self._busy = len(batch)
+        return batch, False  # type: ignore[return-value]
+
+    def _store(self, batch: list[Submission]) -> None:
+        with self._db.session() as session:
+            raw_ids = insert_raw_ids(session, batch)
+        for submission in batch:
+            if submission.on_stored is not None:
+                submission.on_stored()
+        now = datetime.now(UTC)
+        payloads = [prepared(s, r, now) for s, r in zip(batch, raw_ids, strict=True)]
+        self._send(("payloads", payloads))
+        self._busy = 0
+
+
+def _child(
+    sources: Sequence[AlarmSourceConfig], db_url: str, conn: Connection, stop: MpEvent
+) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    db = Database(db_url)
+    lock = threading.Lock()
+
+    def send(message: tuple[str, Any]) -> None:
+        with lock:
+            conn.send(message)
+
+    stage = IntakeStage(db, send)
+    feeds = [MqttFeed(source, stage) for source in sources]
+    stage.start()
+    for feed in feeds:
+        feed.start()
+    try:
+        while not stop.wait(STATUS_EVERY_S):
+            send(("status", [replace(f.status) for f in feeds]))
+    finally:
+        for feed in feeds:
+            feed.stop()
+        stage.stop()
+        send(("status", [replace(f.status, connected=False) for f in feeds]))
+        conn.close()
+        db.dispose()
+
+
+class MqttIntake:
+    """The parent's side: runs the intake process and hands what it parsed to the engine."""
+
+    def __init__(self, sources: Sequence[AlarmSourceConfig], db_url: str, engine: Engine) -> None:
+        self.sources = [s for s in sources if s.kind == "mqtt"]
+        self.feeds = [FeedView(FeedStatus(s.id)) for s in self.sources]
+        self._db_url = db_url
+        self._engine = engine
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self.pid: int | None = None  # the intake process now running
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start the intake process (none without MQTT sources), restarted if it dies."""
+        if not self.sources:
+            return
+        self._supervisor = threading.Thread(target=self._supervise, name="mqtt-intake-parent")
+        self._supervisor.start()
+
+    def stop(self) -> None:
+        """Disconnect the feeds, hand over what was stored, stop the process."""
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(60)
+
+    def _supervise(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            self._run_once()
+            if self._stopping.is_set():
+                return
+            backoff = 0.5 if time.monotonic() - started > 60 else min(backoff * 2, 30.0)
+            log.error("MQTT intake process ended; restarting in %.1f s", backoff)
+            self._recover()
+            self._stopping.wait(backoff)
+            self.restarts += 1
+
+    def _recover(self) -> None:
+        # What the dead process stored (and so acknowledged) but never sent is parsed now, before
+        # a new process stores anything the engine could mistake for it.
+        try:
+            count = self._engine.recover_unparsed().result(timeout=300)
+        except Exception:
+            log.exception("could not recover what the MQTT intake left unparsed")
+            return
+        if count:
+            log.warning("recovered %d payloads the MQTT intake stored but never handed over", count)
+
+    def _run_once(self) -> None:
+        ctx = process_context(preload=("incidents.intake",))
+        receive, send = ctx.Pipe(duplex=False)
+        stop = ctx.Event()
+        process = ctx.Process(
+            target=_child,
+            args=(self.sources, self._db_url, send, stop),
+            name="csu-mqtt-intake",
+        )
+        process.start()
+        self.pid = process.pid
+        send.close()
+        watcher = threading.Thread(target=self._stop_when_asked, args=(stop,), daemon=True)
+        watcher.start()
+        try:
+            self._receive(receive)
+        finally:
+            receive.close()
+            process.join(30)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+            self.pid = None
+            for view in self.feeds:
+                view.status = replace(view.status, connected=False)
+
+    def _stop_when_asked(self, stop: MpEvent) -> None:
+        self._stopping.wait()
+        stop.set()
+
+    def _receive(self, conn: Connection) -> None:
+        while True:
+            try:
+                kind, body = conn.recv()
+            except (EOFError, OSError):
+                return
+            if kind == "status":
+                for view, status in zip(self.feeds, body, strict=False):
+                    view.status = status
+                continue
+            while self._engine.pending() > MAX_PENDING and not self._stopping.is_set():
+                time.sleep(0.01)
+            self._engine.feed_stored(body)
+
