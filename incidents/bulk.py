@@ -9,13 +9,14 @@ batch are consecutive. That is checked, not assumed. Other databases keep insert
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-Row = Mapping[str, Any]
+Row = Sequence[Any]  # values in the order of BulkInsert.columns
 
 
 class BulkInsert:
@@ -32,7 +33,8 @@ class BulkInsert:
         if not rows:
             return []
         if conn.dialect.name != "sqlite":
-            return [int(i) for i in conn.execute(self._returning, list(rows)).scalars()]
+            params = [dict(zip(self.columns, row, strict=True)) for row in rows]
+            return [int(i) for i in conn.execute(self._returning, params).scalars()]
         tuples = self._tuples(conn, rows)
         name = self.table.name
         placeholders = ", ".join("?" for _ in self.columns)
@@ -57,12 +59,21 @@ class BulkInsert:
                 if found is not None:
                     processors.append((index, found))
             self._processors[conn.dialect.name] = processors
-        columns = self.columns
+        # A batch's rows share their receipt time: each distinct time is formatted once.
+        times: dict[datetime, Any] = {}
         out: list[tuple[Any, ...]] = []
         for row in rows:
-            values = [row[name] for name in columns]
+            values = list(row)
             for index, convert in processors:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
+                value = values[index]
+                if value is None:
+                    continue
+                if isinstance(value, datetime):
+                    done = times.get(value)
+                    if done is None:
+                        done = times[value] = convert(value)
+                    values[index] = done
+                else:
+                    values[index] = convert(value)
             out.append(tuple(values))
         return out

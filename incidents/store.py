@@ -34,6 +34,8 @@ _RAW = _table(RawAlarm)
 _ALARMS = _table(StoredAlarm)
 _RAW_INSERT = BulkInsert(_RAW)
 _ALARM_INSERT = BulkInsert(_ALARMS)
+_RAW_COLUMNS = ("received_at", "channel", "source_hint", "content_type", "body", "status", "error")
+assert _RAW_INSERT.columns == (*_RAW_COLUMNS, "alarm_count"), "insert_raw_ids' tuple order"
 _MARK_RAW = (
     sa.update(_RAW)
     .where(_RAW.c.id == sa.bindparam("b_id"))
@@ -60,17 +62,9 @@ _ALARM_COLUMNS = tuple(c.name for c in _ALARMS.columns if c.name != "id")
 
 def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
     """Store each payload as received, in one statement; returns their ids in order."""
+    received = RawStatus.RECEIVED.value
     rows = [
-        {
-            "received_at": s.received_at,
-            "channel": s.channel.value,
-            "source_hint": s.source_hint,
-            "content_type": s.content_type,
-            "body": s.body,
-            "status": RawStatus.RECEIVED.value,
-            "error": None,
-            "alarm_count": 0,
-        }
+        (s.received_at, s.channel.value, s.source_hint, s.content_type, s.body, received, None, 0)
         for s in submissions
     ]
     return _RAW_INSERT.ids(session.connection(), rows)
@@ -129,8 +123,7 @@ def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, StoredAl
     conn = session.connection()
     ids: list[int] = []
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        ids.extend(conn.execute(_KEYS, {"b_keys": chunk}).scalars())
+        ids.extend(_existing_ids(conn, wanted[start : start + _CHUNK]))
     found: dict[Key, StoredAlarm] = {}
     for start in range(0, len(ids), _CHUNK):
         query = select(StoredAlarm).where(col(StoredAlarm.id).in_(ids[start : start + _CHUNK]))
@@ -140,8 +133,8 @@ def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, StoredAl
 
 def insert_alarms(session: Session, rows: Sequence[NewAlarm]) -> None:
     """Insert new alarm rows in one statement and give each its id."""
-    params = [{name: getattr(row, name) for name in _ALARM_COLUMNS} for row in rows]
-    for row, row_id in zip(rows, _ALARM_INSERT.ids(session.connection(), params), strict=True):
+    values = [tuple(getattr(row, name) for name in _ALARM_COLUMNS) for row in rows]
+    for row, row_id in zip(rows, _ALARM_INSERT.ids(session.connection(), values), strict=True):
         row.id = row_id
 
 
@@ -206,6 +199,20 @@ def incident_summary(incident: Incident | IncidentRow) -> IncidentSummary:
         storm=incident.storm,
         escalated=incident.escalated,
     )
+
+
+def _existing_ids(conn: Connection, keys: list[Key]) -> list[int]:
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(_KEYS, {"b_keys": keys}).scalars())
+    # The driver's own placeholders: SQLAlchemy's expanding IN costs more than the lookups.
+    # A join, because SQLite scans the whole table for a row-value IN list.
+    values = ",".join("(?,?)" for _ in keys)
+    sql = (
+        f"SELECT a.id FROM (VALUES {values}) AS k JOIN alarms AS a"
+        " ON a.source = k.column1 AND a.external_id = k.column2"
+    )
+    flat = tuple(part for key in keys for part in key)
+    return [int(row[0]) for row in conn.exec_driver_sql(sql, flat)]
 
 
 def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
