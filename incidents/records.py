@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from incidents.alarms import Alarm, AlarmParseError
+from incidents.alarms import Alarm, AlarmParseError, PointGeometry
 from incidents.geo import LonLat, centroid
 from incidents.parsing import Parsed, Submission, parse_submission
 
@@ -80,13 +80,13 @@ def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayloa
 
 def alarm_position(alarm: Alarm) -> LonLat | None:
     """A point for the alarm: its Point, or the centre of its Polygon."""
-    if alarm.location is None:
+    location = alarm.location
+    if location is None:
         return None
-    geometry = alarm.location.model_dump()
-    if geometry["type"] == "Point":
-        lon, lat = geometry["coordinates"][:2]
+    if isinstance(location, PointGeometry):
+        lon, lat = location.coordinates[:2]
         return LonLat(lon, lat)
-    ring = geometry["coordinates"][0]
+    ring = location.coordinates[0]
     return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
 
 

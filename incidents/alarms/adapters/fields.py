@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from incidents.alarms.errors import AlarmParseError, shown, type_name
 
 
@@ -46,6 +48,12 @@ def decoded_json(payload: Any, what: str) -> Any:
     """`payload` decoded when it is JSON text (bytes or str), else as it is (already decoded)."""
     if not isinstance(payload, bytes | bytearray | str):
         return payload
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        # The standard decoder says exactly what is wrong, and takes the few things orjson
+        # refuses that JSON allows (a byte-order mark, integers beyond 64 bits).
+        pass
     try:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
