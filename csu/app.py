@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from prometheus_client.core import GaugeMetricFamily
@@ -138,7 +138,7 @@ async def start_services(
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
     video = await _start_video(site, kernel, camera_opener, segment_store.index)
-    incident_service = await _start_incidents(site, kernel, video)
+    incident_service = await _start_incidents(site, kernel, video, settings.incident_engine)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -218,7 +218,9 @@ async def _start_video(
     return _Video(camera_service, live_service, recording)
 
 
-async def _start_incidents(site: SiteConfig, kernel: _Kernel, video: _Video) -> IncidentService:
+async def _start_incidents(
+    site: SiteConfig, kernel: _Kernel, video: _Video, engine: Literal["process", "thread"]
+) -> IncidentService:
     incident_service = IncidentService(
         kernel.db,
         kernel.bus,
@@ -226,6 +228,7 @@ async def _start_incidents(site: SiteConfig, kernel: _Kernel, video: _Video) -> 
         sources=site.alarm_sources,
         clips=clip_policy(site),
         on_clip=lambda clip: _record_clip(video.recording, clip),
+        engine=engine,
     )
     await incident_service.start()
     forward_video_loss(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))

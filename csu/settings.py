@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     )
     recording_free_check_seconds: float = Field(
         default=60, ge=5, le=3600, description="How often the recordings volume's space is checked."
+    )
+    incident_engine: Literal["process", "thread"] = Field(
+        default="process",
+        description="Where the incident engine and the MQTT alarm feeds run: a child process"
+        " (a GIL of its own, restarted if it dies) or a thread of the web process.",
     )
 
     @field_validator("access_log_retention_days")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -18,6 +19,8 @@ from incidents.commands import IncidentCommand
 from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
+from incidents.engine_child import EngineSpec
+from incidents.engine_process import EngineProcess
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
 from incidents.intake import MqttIntake
@@ -75,8 +78,25 @@ class IncidentService:
         sources: Sequence[AlarmSourceConfig] = (),
         clips: ClipPolicy | None = None,
         on_clip: ClipSink | None = None,
+        engine: Literal["process", "thread"] = "thread",
     ) -> None:
         self._db = db
+        self.engine: IncidentEngine | EngineProcess
+        self.feeds: list[MqttFeed] = []
+        if engine == "process":
+            # The engine and the MQTT feeds run in a child process: a GIL of their own.
+            spec = EngineSpec(
+                db.url,
+                rules,
+                cameras,
+                settings,
+                clips,
+                sources,
+                send_clips=on_clip is not None,
+                log_level=logging.getLogger().getEffectiveLevel(),
+            )
+            self.engine = EngineProcess(spec, bus.publish_threadsafe, on_clip)
+            return
         correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
         self.engine = IncidentEngine(
             db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from csu.identity.models import User
 from incidents.engine import IntakeResult
+from incidents.engine_process import EngineUnavailable
 from incidents.events import AlarmSummary
 from incidents.models import RawAlarm
 from incidents.parsing import Channel, Submission
@@ -77,7 +78,12 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
         content_type=content_type,
         link_header=request.headers.get("link"),
     )
-    result = await services.incidents.submit(submission)
+    try:
+        result = await services.incidents.submit(submission)
+    except EngineUnavailable as exc:  # restarting: the sender may post again in a moment
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
+        ) from None
     return _answer(result)
 
 

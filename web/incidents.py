@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from csu.identity.models import User
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
 from incidents.commands import ActionName, CommandError, IncidentCommand, IncidentNotFound
+from incidents.engine_process import EngineUnavailable
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
 from incidents.service import incident_detail, list_incidents
@@ -118,3 +119,7 @@ async def post_action(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except CommandError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except EngineUnavailable as exc:  # restarting: whether the action was applied is unknown
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
+        ) from None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import login
+from incidents.engine_process import EngineProcess
+from tests.web.conftest import login, services_of
 
 
 def csu_alarm(ext: str, **fields: object) -> dict[str, object]:
@@ -191,3 +195,36 @@ def test_incident_lifecycle_over_http(client: TestClient) -> None:
     crisis_act = actions(url, json={"action": "note", "text": "x"}, headers=login(client, "crisis"))
     assert crisis_act.status_code == 403
     assert client.get("/api/incidents/999999", headers=operator).status_code == 404
+
+
+def test_a_killed_engine_process_is_503_until_it_is_back(client: TestClient) -> None:
+    """kill -9 the engine: posts and actions get 503 with the reason, then work again."""
+    headers = login(client, "operator")
+    incident_id = client.post("/api/alarms", json=csu_alarm("K-1"), headers=headers).json()[
+        "alarms"
+    ][0]["incident_id"]
+    engine = services_of(client).incidents.engine
+    assert isinstance(engine, EngineProcess) and engine.pid is not None
+    engine.min_backoff_s = 3.0  # time enough to be refused before the new child is up
+    os.kill(engine.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while engine.available:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    refused = client.post("/api/alarms", json=csu_alarm("K-2"), headers=headers)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["detail"] == "incident engine restarting"
+    assert refused.headers["retry-after"] == "1"
+    action = client.post(
+        f"/api/incidents/{incident_id}/actions", json={"action": "acknowledge"}, headers=headers
+    )
+    assert action.status_code == 503 and action.json()["detail"] == "incident engine restarting"
+    while not engine.available:
+        assert time.monotonic() < deadline + 10
+        time.sleep(0.05)
+    again = client.post("/api/alarms", json=csu_alarm("K-2"), headers=headers)
+    assert again.status_code == 201, again.text
+    action = client.post(
+        f"/api/incidents/{incident_id}/actions", json={"action": "acknowledge"}, headers=headers
+    )
+    assert action.status_code == 200 and action.json()["status"] == "acknowledged"

@@ -1,0 +1,313 @@
+"""The incident engine's own process: the engine and the MQTT feeds, talking to the web process.
+
+The web process sends lists of messages over one pipe (payloads, actions, stop); this side answers
+with lists too: one per handful of answers, events and clips, each headed by how many messages it
+has taken and how many still wait for the writer (the parent's `pending`). Batching both ways
+keeps the pickling and system calls per alarm low at 10,000 alarms a second.
+
+Children come from a forkserver that has imported this module (and what the parent's main
+module imports), so each starts in a few tens of milliseconds with everything loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import sys
+import threading
+import types
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from csu.config import AlarmSourceConfig
+from csu.db import Database
+from csu.events import Event
+from incidents.clips import Clip, ClipPolicy
+from incidents.correlation import CorrelationSettings, Correlator, Rule
+from incidents.coverage import CameraCone
+from incidents.engine import IncidentEngine
+from incidents.mqtt import MqttFeed
+from incidents.parsing import Channel, Submission
+
+log = logging.getLogger(__name__)
+
+# Imported here: a child whose pid differs was forked from a server that had preloaded us.
+_IMPORTED_BY = os.getpid()
+MAX_MESSAGES = 2000  # per pipe write, either way
+STATUS_EVERY_S = 0.2  # an idle child still tells the parent how much is pending
+
+# A submission as it crosses the pipe: channel, body, received_at, content type, hint, link.
+Wire = tuple[str, bytes, datetime, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Everything the child needs to build the engine and its feeds."""
+
+    database_url: str
+    rules: Sequence[Rule]
+    cameras: Sequence[CameraCone]
+    settings: CorrelationSettings | None = None
+    clips: ClipPolicy | None = None
+    sources: Sequence[AlarmSourceConfig] = ()
+    send_clips: bool = False  # the parent has a clip sink
+    log_level: int = logging.INFO
+
+
+@functools.cache
+def engine_context() -> BaseContext:
+    """Forkserver with the child's modules preloaded (the web process has threads: no fork)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, *_main_imports()])
+    return context
+
+
+def _main_imports() -> list[str]:
+    """The modules the parent's main module imports from, already loaded here.
+
+    Every child runs the parent's main module again (as __mp_main__); Python 3.11's forkserver
+    never preloads "__main__" as it means to, so without these a child started from the `csu`
+    script would import the whole web application again (about 2 s) before running the engine.
+    """
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if main is None or (name is not None and name.endswith("__main__")):
+        return []  # `python -m package`: the child does not run it again
+    found = set()
+    for value in list(vars(main).values()):
+        module = value.__name__ if isinstance(value, types.ModuleType) else None
+        if module is None:
+            try:
+                module = getattr(value, "__module__", None)
+            except Exception:
+                continue
+        if isinstance(module, str) and module in sys.modules and not module.startswith("__"):
+            found.add(module)
+    return sorted(found)
+
+
+def to_wire(sub: Submission) -> Wire:
+    """A submission as plain values (cheaper to pickle than the dataclass and its enum)."""
+    if sub.on_stored is not None:
+        raise ValueError("on_stored cannot cross to the engine process")
+    return (
+        sub.channel.value,
+        sub.body,
+        sub.received_at,
+        sub.content_type,
+        sub.source_hint,
+        sub.link_header,
+    )
+
+
+def from_wire(wire: Wire) -> Submission:
+    """The submission back from its plain values."""
+    channel, body, received_at, content_type, source_hint, link_header = wire
+    return Submission(
+        channel=Channel(channel),
+        body=body,
+        received_at=received_at,
+        content_type=content_type,
+        source_hint=source_hint,
+        link_header=link_header,
+    )
+
+
+def crossing(exc: BaseException) -> BaseException:
+    """The exception itself when it survives pickling, else a RuntimeError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    exc.__traceback__ = None
+    return exc
+
+
+class Outbox:
+    """Child -> parent: one thread sends what the engine answers and announces, in lists."""
+
+    def __init__(self, conn: Connection, engine: IncidentEngine, taken: list[int]) -> None:
+        self._conn = conn
+        self._engine = engine
+        self._taken = taken  # one counter the receiving thread increments
+        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="engine-outbox", daemon=True)
+
+    def start(self) -> None:
+        """Start sending."""
+        self._thread.start()
+
+    def put(self, message: tuple[Any, ...]) -> None:
+        """Queue one message for the parent."""
+        self._queue.put(message)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Send what is queued, then the goodbye, and stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def answer(self, request_id: int, future: Future[Any]) -> None:
+        """Future callback: the answer to request `request_id`, or its error."""
+        exc = future.exception()
+        if exc is None:
+            self._queue.put(("r", request_id, future.result()))
+        else:
+            self._queue.put(("x", request_id, crossing(exc)))
+
+    def _run(self) -> None:
+        last_status: tuple[int, int] | None = None
+        while True:
+            try:
+                first = self._queue.get(timeout=STATUS_EVERY_S)
+            except queue.Empty:
+                status = (self._taken[0], self._engine.pending())
+                if status != last_status and self._send([]):
+                    last_status = status
+                continue
+            messages, closing = self._drain(first)
+            if closing:
+                self._send([*messages, ("bye",)])
+                return
+            if not self._send(messages):
+                return
+            last_status = None
+
+    def _drain(self, first: tuple[Any, ...] | None) -> tuple[list[tuple[Any, ...]], bool]:
+        if first is None:
+            return [], True
+        messages = [first]
+        while len(messages) < MAX_MESSAGES:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return messages, True
+            messages.append(item)
+        return messages, False
+
+    def _send(self, messages: list[tuple[Any, ...]]) -> bool:
+        try:
+            self._conn.send((self._taken[0], self._engine.pending(), messages))
+        except (OSError, ValueError):  # the parent is gone; it will fail its own futures
+            return False
+        return True
+
+
+class EngineChild:
+    """The engine, its feeds and the two ends of the pipe, inside the child."""
+
+    def __init__(self, spec: EngineSpec, conn: Connection) -> None:
+        self._conn = conn
+        self._db = Database(spec.database_url)
+        self._taken = [0]
+        correlator = Correlator(rules=spec.rules, cameras=spec.cameras, settings=spec.settings)
+        self.engine = IncidentEngine(
+            self._db,
+            self._publish,
+            correlator,
+            clips=spec.clips,
+            on_clip=self._clip if spec.send_clips else None,
+        )
+        self._outbox = Outbox(conn, self.engine, self._taken)
+        self._feeds = [MqttFeed(s, self.engine) for s in spec.sources if s.kind == "mqtt"]
+
+    def start(self) -> bool:
+        """Outbox first (restoring may publish), then the engine, then the feeds."""
+        self._outbox.start()
+        try:
+            self.engine.start()
+        except Exception as exc:
+            log.exception("incident engine did not start")
+            self._outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
+            self._outbox.close()
+            return False
+        for feed in self._feeds:
+            try:
+                feed.start()
+            except Exception:  # one broken feed must not keep the engine from serving
+                log.exception("MQTT feed %s did not start", feed.source.id)
+        self._outbox.put(("ready", os.getpid() != _IMPORTED_BY))
+        return True
+
+    def serve(self) -> None:
+        """Hand what the parent sends to the engine until it says stop or goes away."""
+        while True:
+            try:
+                messages: list[tuple[Any, ...]] = self._conn.recv()
+            except (EOFError, OSError):
+                log.warning("web process gone: incident engine stopping")
+                return
+            for message in messages:
+                if message[0] == "stop":
+                    return
+                self._hand(message)
+            self._taken[0] += len(messages)
+
+    def stop(self) -> None:
+        """Feeds first (they feed the engine), then drain the engine, then flush the outbox."""
+        for feed in self._feeds:
+            try:
+                feed.stop()
+            except Exception:
+                log.exception("MQTT feed %s did not stop cleanly", feed.source.id)
+        self.engine.stop()
+        self._outbox.close()
+        self._db.dispose()
+
+    def _hand(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "s":
+            future: Future[Any] = self.engine.submit(from_wire(message[2]))
+        elif kind == "c":
+            future = self.engine.command(message[2])
+        else:
+            self.engine.feed(from_wire(message[1]))
+            return
+        future.add_done_callback(functools.partial(self._outbox.answer, message[1]))
+
+    def _publish(self, event: Event) -> None:
+        self._outbox.put(("e", event))
+
+    def _clip(self, clip: Clip) -> None:
+        self._outbox.put(("k", clip))
+
+
+def child_main(spec: EngineSpec, conn: Connection) -> None:
+    """Entry point of the engine process."""
+    # Everything imported so far came from the forkserver and lives as long as we do: a full
+    # collection walking it (and copying its pages) would add about 0.1 s to every start.
+    gc.freeze()
+    # The web process decides when the engine stops (it drains first); a Ctrl-C or a SIGTERM
+    # sent to the whole process group must not kill the writer mid-batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    logging.basicConfig(
+        level=spec.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        child = EngineChild(spec, conn)
+    except BaseException as exc:
+        log.exception("incident engine did not start")
+        conn.send((0, 0, [("failed", f"{type(exc).__name__}: {exc}")]))
+        raise SystemExit(1) from None
+    if not child.start():
+        raise SystemExit(1)
+    try:
+        child.serve()
+    finally:
+        child.stop()
+        conn.close()
