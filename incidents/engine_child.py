@@ -14,30 +14,28 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-import multiprocessing
 import os
 import pickle
 import queue
 import signal
-import sys
 import threading
-import types
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext
 from typing import Any
 
 from csu.config import AlarmSourceConfig
 from csu.db import Database
 from csu.events import Event
+from csu.processes import process_context
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine
-from incidents.mqtt import MqttFeed
+from incidents.intake import PRELOAD, MqttIntake
 from incidents.parsing import Channel, Submission
 
 log = logging.getLogger(__name__)
@@ -65,38 +63,9 @@ class EngineSpec:
     log_level: int = logging.INFO
 
 
-@functools.cache
-def engine_context() -> BaseContext:
-    """Forkserver with the child's modules preloaded (the web process has threads: no fork)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *_main_imports()])
-    return context
-
-
-def _main_imports() -> list[str]:
-    """The modules the parent's main module imports from, already loaded here.
-
-    Every child runs the parent's main module again (as __mp_main__); Python 3.11's forkserver
-    never preloads "__main__" as it means to, so without these a child started from the `csu`
-    script would import the whole web application again (about 2 s) before running the engine.
-    """
-    main = sys.modules.get("__main__")
-    name = getattr(getattr(main, "__spec__", None), "name", None)
-    if main is None or (name is not None and name.endswith("__main__")):
-        return []  # `python -m package`: the child does not run it again
-    found = set()
-    for value in list(vars(main).values()):
-        module = value.__name__ if isinstance(value, types.ModuleType) else None
-        if module is None:
-            try:
-                module = getattr(value, "__module__", None)
-            except Exception:
-                continue
-        if isinstance(module, str) and module in sys.modules and not module.startswith("__"):
-            found.add(module)
-    return sorted(found)
+def engine_context() -> ForkServerContext:
+    """The fork-server context, with this module (and the MQTT intake's) preloaded."""
+    return process_context(preload=PRELOAD)
 
 
 def to_wire(sub: Submission) -> Wire:
@@ -223,7 +192,7 @@ class EngineChild:
             on_clip=self._clip if spec.send_clips else None,
         )
         self._outbox = Outbox(conn, self.engine, self._taken)
-        self._feeds = [MqttFeed(s, self.engine) for s in spec.sources if s.kind == "mqtt"]
+        self._intake = MqttIntake(spec.sources, spec.database_url, self.engine)
 
     def start(self) -> bool:
         """Outbox first (restoring may publish), then the engine, then the feeds."""
@@ -235,11 +204,10 @@ class EngineChild:
             self._outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
             self._outbox.close()
             return False
-        for feed in self._feeds:
-            try:
-                feed.start()
-            except Exception:  # one broken feed must not keep the engine from serving
-                log.exception("MQTT feed %s did not start", feed.source.id)
+        try:
+            self._intake.start()
+        except Exception:  # a broken intake must not keep the engine from serving
+            log.exception("MQTT intake did not start")
         self._outbox.put(("ready", os.getpid() != _IMPORTED_BY))
         return True
 
@@ -258,12 +226,11 @@ class EngineChild:
             self._taken[0] += len(messages)
 
     def stop(self) -> None:
-        """Feeds first (they feed the engine), then drain the engine, then flush the outbox."""
-        for feed in self._feeds:
-            try:
-                feed.stop()
-            except Exception:
-                log.exception("MQTT feed %s did not stop cleanly", feed.source.id)
+        """Intake first (it feeds the engine), then drain the engine, then flush the outbox."""
+        try:
+            self._intake.stop()
+        except Exception:
+            log.exception("MQTT intake did not stop cleanly")
         self.engine.stop()
         self._outbox.close()
         self._db.dispose()

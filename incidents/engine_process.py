@@ -63,7 +63,8 @@ class EngineProcess:
         self._spec = spec
         self._publish = publish
         self._on_clip = on_clip
-        self._context = context or engine_context()
+        # Any: typeshed gives BaseContext no Process, though every concrete context has one.
+        self._context: Any = context or engine_context()
         self.min_backoff_s = min_backoff_s  # after a child that lived a minute: no wait at all
         self._max_backoff = max_backoff_s
         self._start_timeout = start_timeout_s
@@ -312,10 +313,11 @@ class EngineProcess:
 
     def _launch(self) -> None:
         parent_conn, child_conn = self._context.Pipe()
-        proc = self._context.Process(  # type: ignore[attr-defined]
+        proc = self._context.Process(
             target=child_main, args=(self._spec, child_conn), name="csu-incident-engine"
         )
-        proc.daemon = True
+        # Not a daemon: the engine process starts the MQTT intake's process itself.
+        proc.daemon = False
         proc.start()
         child_conn.close()  # the child's end lives in the child only: its death reads as EOF
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from incidents.store import insert_raw_ids
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+# What the fork server imports once for the incident processes (the engine's and this one).
+PRELOAD = ("incidents.engine_child", "incidents.intake")
 STATUS_EVERY_S = 0.25
 _STOP = object()
 
@@ -126,6 +129,10 @@ class IntakeStage:
 def _child(
     sources: Sequence[AlarmSourceConfig], db_url: str, conn: Connection, stop: MpEvent
 ) -> None:
+    # The parent decides when the intake stops (it drains first); a Ctrl-C sent to the whole
+    # process group must not cut a batch between its commit and its hand-over.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     db = Database(db_url)
     lock = threading.Lock()
@@ -202,7 +209,7 @@ class MqttIntake:
             log.warning("recovered %d payloads the MQTT intake stored but never handed over", count)
 
     def _run_once(self) -> None:
-        ctx = process_context(preload=("incidents.intake",))
+        ctx = process_context(preload=PRELOAD)
         receive, send = ctx.Pipe(duplex=False)
         stop = ctx.Event()
         process = ctx.Process(

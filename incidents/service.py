@@ -23,7 +23,7 @@ from incidents.engine_child import EngineSpec
 from incidents.engine_process import EngineProcess
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
-from incidents.intake import MqttIntake
+from incidents.intake import FeedView, MqttIntake
 from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
 from incidents.parsing import Submission
 from incidents.timeline import timeline
@@ -82,7 +82,8 @@ class IncidentService:
     ) -> None:
         self._db = db
         self.engine: IncidentEngine | EngineProcess
-        self.feeds: list[MqttFeed] = []
+        self.feeds: list[FeedView] = []
+        self.intake: MqttIntake | None = None  # in process mode, the engine's process runs it
         if engine == "process":
             # The engine and the MQTT feeds run in a child process: a GIL of their own.
             spec = EngineSpec(
@@ -107,11 +108,13 @@ class IncidentService:
     async def start(self) -> None:
         """Restore state, start the writer, then subscribe to the MQTT feeds."""
         await asyncio.to_thread(self.engine.start)
-        self.intake.start()
+        if self.intake is not None:
+            self.intake.start()
 
     async def stop(self) -> None:
         """Unsubscribe, then drain and stop the writer."""
-        await asyncio.to_thread(self.intake.stop)
+        if self.intake is not None:
+            await asyncio.to_thread(self.intake.stop)
         await asyncio.to_thread(self.engine.stop)
 
     async def submit(self, submission: Submission) -> IntakeResult:
