@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MessageType
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -41,9 +42,22 @@ log = logging.getLogger(__name__)
 # itself (about 1 KB each) before leaning on the broker.
 MAX_PENDING = 50_000
 KEEPALIVE_S = 60
+# MQTT 5: how many unacknowledged messages the broker may send ahead. Mosquitto's 3.1.1 default
+# is 20, which caps a feed at 20 per round trip; a stored acknowledgement waits for a commit.
+RECEIVE_MAXIMUM = 5_000
+# MQTT 5: how long the broker keeps csu's session (and what arrives for it) while csu is away.
+SESSION_EXPIRY_S = 7 * 24 * 3600
 _BATCH = 64  # packets read per wake-up before their acknowledgements are written
 _IDLE_S = 1.0  # longest select(): paho's keepalive (loop_misc) runs at least this often
 _HOLD_POLL_S = 0.01
+
+
+def _session_properties() -> Properties:
+    """CONNECT properties of an MQTT 5 feed: a lasting session, a wide in-flight window."""
+    properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    properties.SessionExpiryInterval = SESSION_EXPIRY_S
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
+    return properties
 
 
 class AlarmSink(Protocol):
@@ -127,12 +141,20 @@ class MqttFeed:
     def _make_client(self, client_id: str) -> paho.Client:
         url = urlsplit(self.source.url or "")
         # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=False,
-            manual_ack=self._manual_ack,
-        )
+        if self.source.mqtt_version == "5":
+            client = paho.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                protocol=paho.MQTTv5,
+                manual_ack=self._manual_ack,
+            )
+        else:
+            client = paho.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                clean_session=False,
+                manual_ack=self._manual_ack,
+            )
         if url.username:
             password = unquote(url.password) if url.password else None
             client.username_pw_set(unquote(url.username), password)
@@ -162,7 +184,17 @@ class MqttFeed:
         """Connect, serve the connection until it closes, wait, again until stopped."""
         url = urlsplit(self.source.url or "")
         port = url.port or (8883 if url.scheme == "mqtts" else 1883)
-        self._client.connect_async(url.hostname or "127.0.0.1", port, keepalive=self._keepalive)
+        host = url.hostname or "127.0.0.1"
+        if self.source.mqtt_version == "5":
+            self._client.connect_async(
+                host,
+                port,
+                keepalive=self._keepalive,
+                clean_start=False,
+                properties=_session_properties(),
+            )
+        else:
+            self._client.connect_async(host, port, keepalive=self._keepalive)
         while not self._stopping.is_set():
             with self._lock:
                 self._live = None  # paho drops what is still queued when it reconnects

@@ -65,10 +65,16 @@ class AlarmSourceConfig(BaseModel):
         default="received",
         description=(
             "When csu acknowledges a QoS 1 message (mqtt only): 'received' at once, or 'stored'"
-            " once its raw payload is committed, so a csu crash loses nothing. 'stored' needs a"
-            " broker whose in-flight window and queue hold a storm (Mosquitto:"
-            " max_inflight_messages 0, max_queued_messages 0): unacknowledged messages count"
-            " against both."
+            " once its raw payload is committed, so a csu crash loses nothing."
+        ),
+    )
+    mqtt_version: Literal["5", "3.1.1"] = Field(
+        default="5",
+        description=(
+            "MQTT protocol version (mqtt only). With 5, csu asks the broker for a window of"
+            " several thousand unacknowledged messages (Receive Maximum), which a storm needs:"
+            " 3.1.1 leaves it to the broker's setting (Mosquitto: max_inflight_messages, 20 by"
+            " default, about 10,000 messages a second at best)."
         ),
     )
 
@@ -99,6 +105,8 @@ class AlarmSourceConfig(BaseModel):
             for key, value in (("url", self.url), ("topic", self.topic))
             if value is not None
         ]
-        if "ack" in self.model_fields_set:
-            errors.append(_error("ack", "not_allowed", "not allowed for kind 'http'", self.ack))
+        for key in ("ack", "mqtt_version"):
+            if key in self.model_fields_set:
+                value = getattr(self, key)
+                errors.append(_error(key, "not_allowed", "not allowed for kind 'http'", value))
         return errors

@@ -7,7 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import csu.identity.models  # noqa: F401  (registers the tables)
+# Every package's tables, so that the test sees them all whatever ran before it.
+import crisis.models  # noqa: F401
+import csu.identity.models  # noqa: F401
+import incidents.models  # noqa: F401
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
 import video.recording.models  # noqa: F401

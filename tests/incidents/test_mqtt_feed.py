@@ -273,3 +273,32 @@ def test_mqtts_verifies_the_broker_certificate() -> None:
         feed.stop()
         b.stop()
         shutil.rmtree(b.workdir, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("version", "window"), [("5", 300), ("3.1.1", 20)])
+def test_mqtt_5_widens_the_window_of_unacknowledged_messages(
+    broker: Broker, version: str, window: int
+) -> None:
+    """Acknowledged only once stored (never, here): MQTT 5's Receive Maximum lets the broker send
+    all 300 ahead; over 3.1.1 Mosquitto stops at its default 20 until acknowledgements come."""
+    source = AlarmSourceConfig.model_validate(
+        {
+            "id": "hypervisor",
+            "kind": "mqtt",
+            "url": f"mqtt://127.0.0.1:{broker.port}",
+            "topic": "alarms/#",
+            "ack": "stored",
+            "mqtt_version": version,
+        }
+    )
+    sink = _Sink()
+    feed = MqttFeed(source, sink)
+    feed.start()
+    try:
+        _until(lambda: feed.status.connected)
+        _publish(broker.port, _bodies(300))
+        _until(lambda: len(sink.taken) >= window)
+        time.sleep(0.5)  # anything more the broker would send ahead has arrived by now
+        assert len(sink.taken) == window
+    finally:
+        feed.stop()
