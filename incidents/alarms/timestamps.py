@@ -17,12 +17,23 @@ _DATETIME = re.compile(
     re.ASCII,  # \d must not match other scripts' digits, which int() would accept
 )
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<hours>\d{2}):(?P<minutes>\d{2})", re.ASCII)
+# The shape nearly every sender uses, which datetime.fromisoformat reads exactly as the pattern
+# above would, at a fifth of the cost (a storm parses thousands a second).
+_CANONICAL = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+)
 
 
 def parse_timestamp(value: Any, field: str, *, naive_is_utc: bool = False) -> datetime:
     """`value` as an aware UTC datetime, or an AlarmParseError naming `field`."""
     if not isinstance(value, str):
         raise AlarmParseError(f"{field}: expected an ISO 8601 date-time, got {type_name(value)}")
+    if _CANONICAL.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass  # an impossible date: the full reading below says which part is wrong
     match = _DATETIME.fullmatch(value.strip())
     if match is None:
         raise AlarmParseError(f"{field}: {shown(value)} is not an ISO 8601 date-time")

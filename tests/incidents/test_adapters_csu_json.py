@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from incidents.alarms import AlarmParseError, AlarmStatus, Severity, parse_csu_alarm
+from incidents.alarms import AlarmParseError, AlarmStatus, Severity, parse_csu_alarm, timestamps
 from incidents.alarms.geometry import PointGeometry, PolygonGeometry
 
 # The example of interfaces.md, verbatim.
@@ -186,3 +187,36 @@ def test_bad_alarms_are_named(payload: Any, message: str) -> None:
     with pytest.raises(AlarmParseError) as caught:
         parse_csu_alarm(payload)
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-25T23:59:00Z",
+        "2026-11-25T23:59:00.1+02:00",
+        "2026-11-25T23:59:00.1234567+02:00",
+        "2026-11-25T23:59:00-23:59",
+        "2026-02-30T00:00:00Z",
+        "2026-11-25T24:00:00Z",
+        "2026-11-25T23:59:60Z",
+        "2026-11-25T23:59:00+24:00",
+        "2026-11-25T23:59:00+12:60",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        " 2026-11-25T23:59:00Z",
+    ],
+)
+def test_the_fast_reading_of_common_timestamps_agrees_with_the_full_one(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same datetime or same error, whether the canonical shape takes the fast path or not."""
+
+    def outcome() -> str:
+        try:
+            return repr(timestamps.parse_timestamp(value, "occurred_at"))
+        except AlarmParseError as exc:
+            return f"error: {exc}"
+
+    fast = outcome()
+    monkeypatch.setattr(timestamps, "_CANONICAL", re.compile("(?!)"))
+    assert outcome() == fast
