@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from incidents import timeline
 from incidents.alarms import AlarmStatus
 from incidents.clips import Clip, ClipPolicy
-from incidents.correlation import Action, Correlator, Decision
+from incidents.correlation import Action, AlarmFacts, Correlator, Decision
 from incidents.coverage import covering_cameras
 from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRow, IncidentRows
@@ -105,8 +105,9 @@ class BatchApplier:
         self.s.flush()
         joined: dict[int, _Joined] = defaultdict(_Joined)
         for new in self._new:
-            decision = self._referenced(new) or self.c.decide(facts_of(new))
-            incident = self._place(new, decision)
+            facts = facts_of(new)
+            decision = self._referenced(new) or self.c.decide(facts)
+            incident = self._place(new, facts, decision)
             assert incident.id is not None
             joined[incident.id].rows.append((new, decision))
             self.out.created.append(new)
@@ -151,8 +152,7 @@ class BatchApplier:
         why = f"{verb} {earlier[0].external_id}"
         return Decision(Action.JOIN, target, False, why)
 
-    def _place(self, row: AlarmRow, decision: Decision) -> IncidentRow:
-        facts = facts_of(row)
+    def _place(self, row: AlarmRow, facts: AlarmFacts, decision: Decision) -> IncidentRow:
         incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
         if incident is None:
             incident = new_incident(row, now=self.now, storm=decision.storm)

@@ -30,7 +30,7 @@ from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRows
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredPayload, prepared
+from incidents.records import StoredPayload, StoredRaw, prepared
 from incidents.store import (
     alarm_summary,
     aware,
@@ -55,7 +55,7 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | StoredPayload | IncidentCommand | _Recover
+    item: Submission | StoredRaw | StoredPayload | IncidentCommand | _Recover
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
 
@@ -118,7 +118,7 @@ class IncidentEngine:
         """
         self._queue.put(_Work(submission, None))
 
-    def feed_stored(self, payloads: list[StoredPayload]) -> None:
+    def feed_stored(self, payloads: list[StoredRaw] | list[StoredPayload]) -> None:
         """Queue payloads an intake already stored and parsed; nobody waits for an answer."""
         for payload in payloads:
             self._queue.put(_Work(payload, None))
@@ -175,7 +175,7 @@ class IncidentEngine:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if isinstance(work.item, Submission | StoredPayload):
+            if isinstance(work.item, Submission | StoredRaw | StoredPayload):
                 run.append(work)
                 continue
             if run:
@@ -226,6 +226,8 @@ class IncidentEngine:
             item = work.item
             if isinstance(item, Submission):
                 out.append(prepared(item, next(raw_ids), now))
+            elif isinstance(item, StoredRaw):
+                out.append(prepared(item.submission, item.raw_id, now))
             elif isinstance(item, StoredPayload):
                 out.append(item)
         return out

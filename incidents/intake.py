@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as MpEvent
 from typing import Any, Protocol
@@ -31,7 +30,7 @@ from csu.db import Database
 from csu.processes import process_context
 from incidents.mqtt import MAX_PENDING, FeedStatus, MqttFeed
 from incidents.parsing import Submission
-from incidents.records import StoredPayload, prepared
+from incidents.records import StoredRaw
 from incidents.store import insert_raw_ids
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ STATUS_EVERY_S = 0.25
 class Engine(Protocol):
     """What the intake hands its payloads to."""
 
-    def feed_stored(self, payloads: list[StoredPayload]) -> None: ...
+    def feed_stored(self, payloads: list[StoredRaw]) -> None: ...
 
     def pending(self) -> int: ...
 
@@ -118,9 +117,7 @@ class IntakeStage:
         for submission in batch:
             if submission.on_stored is not None:
                 submission.on_stored()
-        now = datetime.now(UTC)
-        payloads = [prepared(s, r, now) for s, r in zip(batch, raw_ids, strict=True)]
-        self._send(("payloads", payloads))
+        self._send(("payloads", [StoredRaw(r, s) for s, r in zip(batch, raw_ids, strict=True)]))
 
 
 def _child(

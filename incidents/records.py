@@ -10,10 +10,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
+
+import orjson
 
 from incidents.alarms import Alarm, AlarmParseError, PointGeometry
 from incidents.geo import LonLat, centroid
-from incidents.parsing import Parsed, Submission, parse_submission
+from incidents.parsing import Channel, Parsed, Submission, parse_submission
 
 
 @dataclass(eq=False, slots=True)
@@ -68,6 +71,31 @@ class StoredPayload:
         return (StoredPayload, (self.raw_id, self.rows, self.error, self.skipped))
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRaw:
+    """A payload whose raw row is committed, still to parse (the engine parses it)."""
+
+    raw_id: int
+    submission: Submission
+
+    def __reduce__(self) -> tuple[Callable[..., StoredRaw], tuple[object, ...]]:
+        s = self.submission
+        fields = (s.channel.value, s.body, s.received_at, s.content_type, s.source_hint)
+        return (_stored_raw, (self.raw_id, *fields))
+
+
+def _stored_raw(
+    raw_id: int,
+    channel: str,
+    body: bytes,
+    received_at: datetime,
+    content_type: str | None,
+    source_hint: str | None,
+) -> StoredRaw:
+    submission = Submission(Channel(channel), body, received_at, content_type, source_hint)
+    return StoredRaw(raw_id, submission)
+
+
 def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:
     """Parse a stored payload into rows; a parse failure becomes the rejection's reason."""
     try:
@@ -90,6 +118,14 @@ def alarm_position(alarm: Alarm) -> LonLat | None:
     return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
 
 
+def _data_json(data: dict[str, Any]) -> str:
+    # orjson at storm rates; the standard encoder for what it refuses (keys that are not text).
+    try:
+        return orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(data, sort_keys=True, default=str)
+
+
 def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
     """The row for an alarm never seen before, to insert with `insert_alarms`."""
     position = alarm_position(alarm)
@@ -106,7 +142,7 @@ def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
         lat=position.lat if position else None,
         location=alarm.location.model_dump_json() if alarm.location else None,
         description=alarm.description,
-        data=json.dumps(alarm.data, sort_keys=True, default=str),
+        data=_data_json(alarm.data),
         camera_id=alarm.camera_id,
         raw_id=raw_id,
         references=tuple(alarm.references),

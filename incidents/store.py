@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -58,6 +59,7 @@ _KEYS = sa.select(_ALARMS.c.id).where(
 
 AlarmRow = StoredAlarm | NewAlarm
 _ALARM_COLUMNS = tuple(c.name for c in _ALARMS.columns if c.name != "id")
+_alarm_values = operator.attrgetter(*_ALARM_COLUMNS)  # a row's values in column order
 
 
 def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
@@ -133,7 +135,7 @@ def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, StoredAl
 
 def insert_alarms(session: Session, rows: Sequence[NewAlarm]) -> None:
     """Insert new alarm rows in one statement and give each its id."""
-    values = [tuple(getattr(row, name) for name in _ALARM_COLUMNS) for row in rows]
+    values = [_alarm_values(row) for row in rows]
     for row, row_id in zip(rows, _ALARM_INSERT.ids(session.connection(), values), strict=True):
         row.id = row_id
 
