@@ -54,6 +54,7 @@ ROUTERS = (
 
 def include_routes(app: FastAPI) -> None:
     """Add every router and the static files to the app."""
+    app.router.routes.extend(alarms.intake_routes())  # first: matched before any router
     for router in ROUTERS:
         app.include_router(router)
     pages.mount_static(app)

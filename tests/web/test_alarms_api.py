@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.routing import Match, Route
 
 from incidents.engine_process import EngineProcess
 from tests.web.conftest import login, services_of
@@ -228,3 +229,17 @@ def test_a_killed_engine_process_is_503_until_it_is_back(client: TestClient) -> 
         f"/api/incidents/{incident_id}/actions", json={"action": "acknowledge"}, headers=headers
     )
     assert action.status_code == 200 and action.json()["status"] == "acknowledged"
+
+
+def test_intake_is_served_by_the_plain_routes_and_still_documented(client: TestClient) -> None:
+    """The hot path skips FastAPI's routing and dependencies; the OpenAPI document keeps it."""
+    app = client.app
+    for path in ("/api/alarms", "/api/alarms/cap", "/api/alarms/ngsi-ld"):
+        scope = {"type": "http", "path": path, "method": "POST", "root_path": ""}
+        served = next(r for r in app.router.routes if r.matches(scope)[0] == Match.FULL)
+        assert type(served) is Route, path
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"post"} <= set(paths["/api/alarms"]) and "post" in paths["/api/alarms/cap"]
+    headers = login(client, "operator")
+    listed = client.get("/api/alarms", headers=headers)  # GET falls through to FastAPI
+    assert listed.status_code == 200, listed.text
