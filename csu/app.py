@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -76,6 +77,10 @@ def create_app(
         services = await start_services(settings, site, camera_opener)
         app.state.services = services
         tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
+        # What start-up built (models, routes, modules) lives as long as the process: kept out of
+        # the collector's sight, a full collection no longer walks it, which stalled requests by
+        # tens of milliseconds at alarm-storm rates.
+        gc.freeze()
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ reading from the broker, which keeps the rest (QoS 1, persistent session).
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -140,6 +141,7 @@ def _child(
     stage.start()
     for feed in feeds:
         feed.start()
+    gc.freeze()  # what start-up built stays: full collections need not walk it
     try:
         while not stop.wait(STATUS_EVERY_S) and not stage.failed.is_set():
             send(("status", [replace(f.status) for f in feeds]))
