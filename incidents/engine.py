@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from csu.db import Database
 from csu.events import Context, Event
 from incidents.batch import BatchApplier, BatchOutcome
+from incidents.batching import take_batch
 from incidents.clips import Clip, ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand, apply_command
 from incidents.correlation import Correlator, OpenIncident
@@ -157,19 +158,7 @@ class IncidentEngine:
                 return
 
     def _take(self) -> tuple[list[_Work], bool]:
-        first = self._queue.get()
-        if first is _STOP:
-            return [], True
-        batch: list[_Work] = [first]  # type: ignore[list-item]
-        while len(batch) < self._max_batch:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is _STOP:
-                return batch, True
-            batch.append(item)  # type: ignore[arg-type]
-        return batch, False
+        return take_batch(self._queue, _STOP, self._max_batch)
 
     def _process(self, batch: list[_Work]) -> None:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.

@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from csu.events import Event
+from incidents.batching import take_batch
 from incidents.clips import Clip, ClipSink
 from incidents.commands import IncidentCommand
 from incidents.engine import IntakeResult, Publish
@@ -165,19 +166,7 @@ class EngineProcess:
                 return
 
     def _take(self) -> tuple[list[Queued], bool]:
-        first = self._queue.get()
-        if first is _STOP:
-            return [], True
-        batch: list[Queued] = [first]  # type: ignore[list-item]
-        while len(batch) < MAX_MESSAGES:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is _STOP:
-                return batch, True
-            batch.append(item)  # type: ignore[arg-type]
-        return batch, False
+        return take_batch(self._queue, _STOP, MAX_MESSAGES)
 
     def _deliver(self, batch: list[Queued]) -> bool:
         """Send to the child that is up; False once stopping leaves nobody to send to."""

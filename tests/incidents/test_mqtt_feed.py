@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from paho.mqtt import publish
@@ -17,9 +17,10 @@ from csu.config import AlarmSourceConfig
 from incidents.mqtt import MAX_PENDING, MqttFeed
 from incidents.parsing import Submission
 from tests.conftest import require_service
-from tests.incidents.test_mqtt import Broker, _free_port, payload
+from tests.incidents.test_mqtt import Broker, _free_port, broker, payload
 
 pytestmark = pytest.mark.slow
+__all__ = ["broker"]  # a fixture
 
 
 class _Sink:
@@ -34,18 +35,6 @@ class _Sink:
 
     def feed(self, submission: Submission) -> None:
         self.taken.append(submission)
-
-
-@pytest.fixture
-def broker() -> Iterator[Broker]:
-    """A private broker on a free port."""
-    if shutil.which("mosquitto") is None:
-        require_service("mosquitto binary")
-    b = Broker()
-    b.start()
-    yield b
-    b.stop()
-    shutil.rmtree(b.workdir, ignore_errors=True)
 
 
 def _source(url: str, ack: str = "received") -> AlarmSourceConfig:
