@@ -8,7 +8,13 @@ from typing import Any
 
 def take_batch(source: queue.Queue[Any], stop: object, limit: int) -> tuple[list[Any], bool]:
     """Up to `limit` items, blocking for the first only; True once `stop` was taken."""
-    first = source.get()
+    return drain_batch(source, source.get(), stop, limit)
+
+
+def drain_batch(
+    source: queue.Queue[Any], first: Any, stop: object, limit: int
+) -> tuple[list[Any], bool]:
+    """`first` and what else is already queued, up to `limit`; True once `stop` was taken."""
     if first is stop:
         return [], True
     batch = [first]

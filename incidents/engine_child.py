@@ -31,6 +31,7 @@ from csu.config import AlarmSourceConfig
 from csu.db import Database
 from csu.events import Event
 from csu.processes import process_context
+from incidents.batching import drain_batch
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
@@ -155,18 +156,7 @@ class Outbox:
             last_status = None
 
     def _drain(self, first: tuple[Any, ...] | None) -> tuple[list[tuple[Any, ...]], bool]:
-        if first is None:
-            return [], True
-        messages = [first]
-        while len(messages) < MAX_MESSAGES:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                return messages, True
-            messages.append(item)
-        return messages, False
+        return drain_batch(self._queue, first, None, MAX_MESSAGES)
 
     def _send(self, messages: list[tuple[Any, ...]]) -> bool:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,16 +10,6 @@ from csu.db import Database
 from csu.identity import service as identity
 from csu.identity.models import AuthToken
 from csu.identity.roles import Role
-from csu.migrate import upgrade
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def test_password_is_hashed_with_argon2_and_checked(db: Database) -> None:

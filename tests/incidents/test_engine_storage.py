@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import select
 
 from csu.db import Database
-from csu.migrate import upgrade
 from incidents.commands import ActionName, IncidentCommand
 from incidents.correlation import Correlator
 from incidents.engine import IncidentEngine
@@ -20,15 +17,6 @@ from incidents.records import StoredPayload, prepared
 from incidents.service import incident_detail
 from incidents.store import insert_raw_ids, mark_raws
 from tests.incidents.test_engine import alarm, sub
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated, empty database."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def _raws(db: Database, n: int) -> list[int]:

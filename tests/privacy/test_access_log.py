@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,19 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from csu.db import Database
-from csu.migrate import upgrade
 from privacy.access_log import GENESIS, AccessLog, AccessLogUnavailable, AccessRecord, Outcome
 from privacy.access_log.chain import first_break
 from tests.privacy.tamper import tamper
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def _rows(db: Database) -> list[dict[str, Any]]:

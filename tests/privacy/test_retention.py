@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from csu.db import Database
-from csu.migrate import upgrade
 from csu.settings import Settings
 from privacy.access_log import AccessLog, AccessLogUnavailable
 from privacy.access_log.checkpoints import witness_path
@@ -27,13 +26,6 @@ from tests.privacy.tamper import tamper
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def test_access_log_retention_has_a_legal_floor() -> None:

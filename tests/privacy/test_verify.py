@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from csu.db import Database
-from csu.migrate import upgrade
 from privacy.access_log import AccessLog
 from privacy.access_log.chain import canonical_values, entry_hash
 from privacy.access_log.checkpoints import (
@@ -22,15 +20,6 @@ from privacy.access_log.signing import CheckpointVerifier, trusted_keys
 from privacy.access_log.verify import verify_database
 from tests.privacy.logtools import checkpointer, fill, rewrite_chain, rows
 from tests.privacy.tamper import tamper
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A migrated database."""
-    database = Database(database_url)
-    upgrade(database.engine)
-    yield database
-    database.dispose()
 
 
 def _keys(data_dir: Path) -> dict[str, CheckpointVerifier]:
