@@ -1,10 +1,10 @@
-"""MQTT intake in a process of its own: receive, store raw, parse; the engine only correlates.
+"""MQTT intake in a process of its own: receive and store raw; the engine parses and correlates.
 
-At ten thousand alarms a second, receiving (paho), storing the raw payloads and parsing them take
-more of a core than the incident engine itself, and one Python process runs one core at a time.
-So the feeds run in an intake process that stores each batch raw (one commit, then the broker's
-acknowledgements when the source asks for `ack: stored`), parses it, and sends the engine
-`StoredPayload`s: plain rows, cheap to pickle. The engine marks and correlates them.
+At ten thousand alarms a second, receiving (paho) and storing the raw payloads take most of a
+core, and one Python process runs one core at a time. So the feeds run in an intake process that
+stores each batch raw (one commit, then the broker's acknowledgements when the source asks for
+`ack: stored`) and sends the engine `StoredRaw` rows (raw id and payload), cheap to pickle. The
+engine parses, marks and correlates them; parsing there keeps the two processes about even.
 
 Backpressure runs back to the broker: when the engine is behind, the receiving thread stops
 reading the pipe, the intake's sends block, its queue grows past `MAX_PENDING`, and the feeds stop

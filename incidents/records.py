@@ -1,7 +1,7 @@
-"""Alarms ready for the incident engine: rows to insert, and payloads already stored and parsed.
+"""Alarms ready for the incident engine: rows to insert, and payloads another process stored.
 
-Parsing happens where the payload arrives when that is another process (an MQTT intake): what
-crosses to the engine is plain data, cheap to pickle, with the row's fields already computed.
+What crosses from an MQTT intake to the engine is plain data, cheap to pickle: the raw payload
+with its id (`StoredRaw`), or a payload already parsed into rows (`StoredPayload`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The MQTT intake process: stores raw and parses beside the engine, restarted when it dies."""
+"""The MQTT intake process: stores raw beside the engine, restarted when it dies."""
 
 from __future__ import annotations
 
