@@ -31,7 +31,7 @@ from csu.db import Database
 from csu.migrate import upgrade
 from incidents.correlation import DEFAULT_RULES, Correlator
 from incidents.engine import IncidentEngine, IntakeResult
-from incidents.engine_child import MAX_MESSAGES, EngineSpec, engine_context, to_wire
+from incidents.engine_child import MAX_MESSAGES, EngineSpec, engine_context
 from incidents.engine_process import EngineProcess
 from incidents.parsing import Channel, Submission
 
@@ -117,11 +117,11 @@ def _reader(conn: Connection, expected: int) -> None:
 
 def pipe(count: int) -> None:
     """Pickling and writing the alarms one per message, then in lists."""
-    wires = [("s", n, to_wire(s)) for n, s in enumerate(submissions(count))]
+    wires = [("s", n, s) for n, s in enumerate(submissions(count))]
     context = engine_context()
     for per_message in (1, MAX_MESSAGES):
         ours, theirs = context.Pipe()
-        reader = context.Process(target=_reader, args=(theirs, count), daemon=True)  # type: ignore[attr-defined]
+        reader = context.Process(target=_reader, args=(theirs, count), daemon=True)
         reader.start()
         theirs.close()
         cpu, wall = time.thread_time(), time.perf_counter()

@@ -56,7 +56,7 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | StoredRaw | StoredPayload | IncidentCommand | _Recover
+    item: Submission | StoredRaw | IncidentCommand | _Recover
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
 
@@ -119,8 +119,8 @@ class IncidentEngine:
         """
         self._queue.put(_Work(submission, None))
 
-    def feed_stored(self, payloads: list[StoredRaw] | list[StoredPayload]) -> None:
-        """Queue payloads an intake already stored and parsed; nobody waits for an answer."""
+    def feed_stored(self, payloads: list[StoredRaw]) -> None:
+        """Queue payloads an intake already stored raw; nobody waits for an answer."""
         for payload in payloads:
             self._queue.put(_Work(payload, None))
 
@@ -164,7 +164,7 @@ class IncidentEngine:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if isinstance(work.item, Submission | StoredRaw | StoredPayload):
+            if isinstance(work.item, Submission | StoredRaw):
                 run.append(work)
                 continue
             if run:
@@ -217,8 +217,6 @@ class IncidentEngine:
                 out.append(prepared(item, next(raw_ids), now))
             elif isinstance(item, StoredRaw):
                 out.append(prepared(item.submission, item.raw_id, now))
-            elif isinstance(item, StoredPayload):
-                out.append(item)
         return out
 
     def _hand_clips(self, clips: list[Clip]) -> None:
@@ -325,12 +323,10 @@ class IncidentEngine:
                     .order_by(col(RawAlarm.id))
                 )
             )
-        now = datetime.now(UTC)
         for start in range(0, len(stuck), self._max_batch):
             chunk = stuck[start : start + self._max_batch]
             log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
-            payloads = [prepared(_resubmission(raw), raw.id or 0, now) for raw in chunk]
-            self._ingest([_Work(p, None) for p in payloads])
+            self._ingest([_Work(StoredRaw(raw.id or 0, _resubmission(raw)), None) for raw in chunk])
         return len(stuck)
 
 

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from typing import Any
@@ -37,7 +36,6 @@ from incidents.correlation import CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine
 from incidents.intake import PRELOAD, MqttIntake
-from incidents.parsing import Channel, Submission
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +43,6 @@ log = logging.getLogger(__name__)
 _IMPORTED_BY = os.getpid()
 MAX_MESSAGES = 2000  # per pipe write, either way
 STATUS_EVERY_S = 0.2  # an idle child still tells the parent how much is pending
-
-# A submission as it crosses the pipe: channel, body, received_at, content type, hint, link.
-Wire = tuple[str, bytes, datetime, str | None, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -67,33 +62,6 @@ class EngineSpec:
 def engine_context() -> ForkServerContext:
     """The fork-server context, with this module (and the MQTT intake's) preloaded."""
     return process_context(preload=PRELOAD)
-
-
-def to_wire(sub: Submission) -> Wire:
-    """A submission as plain values (cheaper to pickle than the dataclass and its enum)."""
-    if sub.on_stored is not None:
-        raise ValueError("on_stored cannot cross to the engine process")
-    return (
-        sub.channel.value,
-        sub.body,
-        sub.received_at,
-        sub.content_type,
-        sub.source_hint,
-        sub.link_header,
-    )
-
-
-def from_wire(wire: Wire) -> Submission:
-    """The submission back from its plain values."""
-    channel, body, received_at, content_type, source_hint, link_header = wire
-    return Submission(
-        channel=Channel(channel),
-        body=body,
-        received_at=received_at,
-        content_type=content_type,
-        source_hint=source_hint,
-        link_header=link_header,
-    )
 
 
 def crossing(exc: BaseException) -> BaseException:
@@ -228,11 +196,11 @@ class EngineChild:
     def _hand(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "s":
-            future: Future[Any] = self.engine.submit(from_wire(message[2]))
+            future: Future[Any] = self.engine.submit(message[2])
         elif kind == "c":
             future = self.engine.command(message[2])
         else:
-            self.engine.feed(from_wire(message[1]))
+            self.engine.feed(message[1])
             return
         future.add_done_callback(functools.partial(self._outbox.answer, message[1]))
 

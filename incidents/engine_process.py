@@ -26,7 +26,7 @@ from incidents.batching import take_batch
 from incidents.clips import Clip, ClipSink
 from incidents.commands import IncidentCommand
 from incidents.engine import IntakeResult, Publish
-from incidents.engine_child import MAX_MESSAGES, EngineSpec, child_main, engine_context, to_wire
+from incidents.engine_child import MAX_MESSAGES, EngineSpec, child_main, engine_context
 from incidents.events import IncidentSummary
 from incidents.parsing import Submission
 
@@ -123,11 +123,11 @@ class EngineProcess:
 
     def submit(self, submission: Submission) -> Future[IntakeResult]:
         """Queue a payload; the future resolves once it is stored, parsed and correlated."""
-        return self._request("s", to_wire(submission))
+        return self._request("s", _crossing(submission))
 
     def feed(self, submission: Submission) -> None:
         """Queue a payload whose sender waits for no answer (taken by whichever child is up)."""
-        self._queue.put((_ANY_CHILD, ("f", to_wire(submission))))
+        self._queue.put((_ANY_CHILD, ("f", _crossing(submission))))
 
     def command(self, cmd: IncidentCommand) -> Future[IncidentSummary]:
         """Queue an operator action; resolves to the incident summary or raises its error."""
@@ -344,6 +344,13 @@ class EngineProcess:
                     raise EngineStartError(message[1])
                 if message[0] == "ready":
                     return bool(message[1])
+
+
+def _crossing(submission: Submission) -> Submission:
+    # Refused here, in the caller's thread: pickling it in the sender thread would fail there.
+    if submission.on_stored is not None:
+        raise ValueError("on_stored cannot cross to the engine process")
+    return submission
 
 
 def _settle(future: Future[Any], value: Any, *, error: bool) -> None:

@@ -126,7 +126,9 @@ class IntakeStage:
         for submission in batch:
             if submission.on_stored is not None:
                 submission.on_stored()
-        self._send(("payloads", [StoredRaw(r, s) for s, r in zip(batch, raw_ids, strict=True)]))
+        # Acknowledged: the callbacks have done their part and stay behind.
+        stored = [s if s.on_stored is None else replace(s, on_stored=None) for s in batch]
+        self._send(("payloads", [StoredRaw(r, s) for s, r in zip(stored, raw_ids, strict=True)]))
 
 
 def _child(

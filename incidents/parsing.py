@@ -42,6 +42,25 @@ class Submission:
     # acknowledges only what is stored).
     on_stored: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
+    def __reduce__(self) -> tuple[Callable[..., Submission], tuple[object, ...]]:
+        # Plain values cross to the engine's process: cheaper to pickle than the dataclass and
+        # its enum. A callback cannot cross at all.
+        if self.on_stored is not None:
+            raise ValueError("on_stored cannot cross to another process")
+        values = (self.body, self.received_at, self.content_type, self.source_hint)
+        return (_submission, (self.channel.value, *values, self.link_header))
+
+
+def _submission(
+    channel: str,
+    body: bytes,
+    received_at: datetime,
+    content_type: str | None,
+    source_hint: str | None,
+    link_header: str | None,
+) -> Submission:
+    return Submission(Channel(channel), body, received_at, content_type, source_hint, link_header)
+
 
 @dataclass(frozen=True)
 class Parsed:

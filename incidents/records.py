@@ -1,14 +1,13 @@
-"""Alarms ready for the incident engine: rows to insert, and payloads another process stored.
+"""Alarms ready for the incident engine: rows to insert, and payloads already stored raw.
 
-What crosses from an MQTT intake to the engine is plain data, cheap to pickle: the raw payload
-with its id (`StoredRaw`), or a payload already parsed into rows (`StoredPayload`).
+What crosses from an MQTT intake to the engine is the raw payload with its id (`StoredRaw`);
+the engine parses it into a `StoredPayload` of rows.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ import orjson
 
 from incidents.alarms import Alarm, AlarmParseError, PointGeometry
 from incidents.geo import LonLat, centroid
-from incidents.parsing import Channel, Parsed, Submission, parse_submission
+from incidents.parsing import Parsed, Submission, parse_submission
 
 
 @dataclass(eq=False, slots=True)
@@ -50,13 +49,6 @@ class NewAlarm:
     flapping: bool = False
     references: tuple[str, ...] = ()  # external ids this alarm updates or cancels (not a column)
 
-    def __reduce__(self) -> tuple[Callable[..., NewAlarm], tuple[object, ...]]:
-        # A slots dataclass unpickles through dataclasses.fields(), slow at 10,000 a second.
-        return (NewAlarm, tuple(getattr(self, name) for name in _NEW_ALARM_FIELDS))
-
-
-_NEW_ALARM_FIELDS = tuple(f.name for f in fields(NewAlarm))
-
 
 @dataclass(frozen=True, slots=True)
 class StoredPayload:
@@ -67,9 +59,6 @@ class StoredPayload:
     error: str | None = None
     skipped: list[str] = field(default_factory=list)
 
-    def __reduce__(self) -> tuple[type[StoredPayload], tuple[object, ...]]:
-        return (StoredPayload, (self.raw_id, self.rows, self.error, self.skipped))
-
 
 @dataclass(frozen=True, slots=True)
 class StoredRaw:
@@ -78,22 +67,9 @@ class StoredRaw:
     raw_id: int
     submission: Submission
 
-    def __reduce__(self) -> tuple[Callable[..., StoredRaw], tuple[object, ...]]:
-        s = self.submission
-        fields = (s.channel.value, s.body, s.received_at, s.content_type, s.source_hint)
-        return (_stored_raw, (self.raw_id, *fields))
-
-
-def _stored_raw(
-    raw_id: int,
-    channel: str,
-    body: bytes,
-    received_at: datetime,
-    content_type: str | None,
-    source_hint: str | None,
-) -> StoredRaw:
-    submission = Submission(Channel(channel), body, received_at, content_type, source_hint)
-    return StoredRaw(raw_id, submission)
+    def __reduce__(self) -> tuple[type[StoredRaw], tuple[object, ...]]:
+        # A slots dataclass unpickles through dataclasses.fields(), slow at 10,000 a second.
+        return (StoredRaw, (self.raw_id, self.submission))
 
 
 def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:

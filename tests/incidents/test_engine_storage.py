@@ -13,7 +13,7 @@ from incidents.engine import IncidentEngine
 from incidents.events import IncidentChanged
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredPayload, prepared
+from incidents.records import StoredPayload, StoredRaw, prepared
 from incidents.service import incident_detail
 from incidents.store import insert_raw_ids, mark_raws
 from tests.incidents.test_engine import alarm, sub
@@ -71,7 +71,7 @@ def test_stored_payloads_from_an_intake_join_incidents_like_submissions(db: Data
             raw_ids = insert_raw_ids(session, subs)
         payloads = [prepared(s, r, datetime.now(UTC)) for s, r in zip(subs, raw_ids, strict=True)]
         assert isinstance(payloads[2], StoredPayload) and payloads[2].error is not None
-        engine.feed_stored(payloads)
+        engine.feed_stored([StoredRaw(r, s) for s, r in zip(subs, raw_ids, strict=True)])
         engine.command(
             IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op", text="seen")
         ).result(timeout=10)  # runs after the fed payloads: they are in
