@@ -29,9 +29,11 @@ each `alarms` frame carries a `total` (+ `rejected`) that adds up to the payload
 the payload of rank r (its raw id over HTTP; its publish order over MQTT, which one publisher and
 one subscriber keep) was pushed with the first frame whose running total reaches r. Every alarm is
 timed this way; the alarms listed by external id in the frames (the newest 50 of a window) give a
-cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 50 ms):
-the first event after a quiet window goes out at once, later ones wait up to 50 ms to be merged,
-so `post_*` (HTTP answer: stored and correlated) is given apart. Throughput is the alarms measured
+cross-check (`sample_*`). The push includes the hub's coalescing window (web.hub.FLUSH_S, 25 ms):
+the first event after a quiet window goes out at once, later ones wait up to 25 ms to be merged,
+so `post_*` (HTTP answer: stored and correlated) is given apart. Where the time goes: `receipt_*`
+runs from the planned send to the raw row's `received_at` (the server had it), `engine_*` to the
+alarm row's `received_at` (the engine's batch began). Throughput is the alarms measured
 over the time from the first measured send to the push of the last one, so a backlog counts against
 it. Server CPU is user + system time over that same time, sampled every 50 ms, of the server
 process (all threads) and its descendants (`server_cores`; an incident engine in a child process
@@ -820,6 +822,45 @@ def db_counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def stage_latency(url: str, ranks: Sequence[int], planned: Sequence[float]) -> dict[str, Any]:
+    """p50/p99 from the planned send to receipt (raw row) and to the engine's batch (alarm row).
+
+    Rank r is raw id r (see the module's docstring). The rows hold wall-clock times and the load
+    client monotonic ones: one offset, read here, turns the second into the first.
+    """
+    import sqlalchemy as sa
+
+    offset = time.time() - time.monotonic()
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            received = dict(conn.execute(sa.text("SELECT id, received_at FROM raw_alarms")).all())
+            query = "SELECT raw_id, min(received_at) FROM alarms GROUP BY raw_id"
+            handled = dict(conn.execute(sa.text(query)).all())
+    finally:
+        engine.dispose()
+
+    def delays(times: dict[int, Any]) -> list[float]:
+        out = []
+        for rank, at in zip(ranks, planned, strict=True):
+            if (stamp := times.get(rank)) is not None:
+                out.append(_epoch(stamp) - offset - at)
+        return out
+
+    receipt, engine_at = delays(received), delays(handled)
+    return {
+        "receipt_p50_ms": pct(receipt, 50),
+        "receipt_p99_ms": pct(receipt, 99),
+        "engine_p50_ms": pct(engine_at, 50),
+        "engine_p99_ms": pct(engine_at, 99),
+    }
+
+
+def _epoch(stamp: Any) -> float:
+    at = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp))
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
 def wait_stored(url: str, payloads: int, stall_s: float = 10.0) -> dict[str, int]:
     """Poll until every payload is stored and parsed, or nothing has moved for `stall_s`."""
     last, moved = None, time.monotonic()
@@ -889,7 +930,7 @@ def _measure(name: str, opts: Options, server: Server, run: str, topic: str) -> 
     if opts.py_spy:
         out = f"{opts.py_spy}-{name}.txt"
         command = ["py-spy", "record", "--pid", str(server.proc.pid), "--format", "raw"]
-        command += ["--gil", "--rate", "250", "--nonblocking", "-o", out]
+        command += ["--gil", "--subprocesses", "--rate", "250", "--nonblocking", "-o", out]
         spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if name.startswith("http"):
         timed, sent, unique = _drive_http(opts, server, run, flat)
@@ -904,7 +945,8 @@ def _measure(name: str, opts: Options, server: Server, run: str, topic: str) -> 
     frames: Frames = ws_conn.recv()
     ws_proc.join(5)
     sampler.stop()
-    report(name, opts, server, timed, frames, sampler, counts, sent, unique)
+    stages = stage_latency(server.url, timed.ranks, timed.planned)
+    report(name, opts, server, timed, frames, sampler, counts, sent, unique, stages)
 
 
 def _drive_http(opts: Options, server: Server, run: str, flat: bool) -> tuple[Timed, int, int]:
@@ -986,6 +1028,7 @@ def report(
     counts: dict[str, int],
     sent: int,
     unique: int,
+    stages: dict[str, Any],
 ) -> None:
     """One JSON line for the scenario."""
     if not frames.times:
@@ -1040,6 +1083,7 @@ def report(
         pushed=len(latency),
         push_p50_ms=pct(latency, 50),
         push_p99_ms=p99,
+        **stages,
         post_p50_ms=pct(timed.post_latency, 50),
         post_p99_ms=pct(timed.post_latency, 99),
         sample_n=len(sample),
@@ -1095,7 +1139,7 @@ def main() -> None:
     parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"))
     parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
     parser.add_argument("--flush-s", type=float, help="What-if: the hub's coalescing window.")
-    parser.add_argument("--py-spy", type=Path, help="Record the server with py-spy (raw, GIL).")
+    parser.add_argument("--py-spy", type=Path, help="py-spy the server, children too.")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)

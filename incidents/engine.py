@@ -31,7 +31,7 @@ from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRows
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredPayload, StoredRaw, prepared
+from incidents.records import StoredPayload, StoredRaws, prepared
 from incidents.store import (
     alarm_summary,
     aware,
@@ -56,8 +56,12 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | StoredRaw | IncidentCommand | _Recover
+    item: Submission | StoredRaws | IncidentCommand | _Recover
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
+
+    def size(self) -> int:
+        """Payloads it carries (an action counts as one)."""
+        return len(self.item) if isinstance(self.item, StoredRaws) else 1
 
 
 _STOP = object()
@@ -91,6 +95,9 @@ class IncidentEngine:
         self._incidents = IncidentRows()
         self._max_batch = max_batch
         self._queue: queue.Queue[_Work | object] = queue.Queue()
+        # Payloads in queued StoredRaws beyond the one each counts in the queue's size.
+        self._batched = 0
+        self._count_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
 
     def start(self) -> None:
@@ -119,10 +126,13 @@ class IncidentEngine:
         """
         self._queue.put(_Work(submission, None))
 
-    def feed_stored(self, payloads: list[StoredRaw]) -> None:
+    def feed_stored(self, payloads: StoredRaws) -> None:
         """Queue payloads an intake already stored raw; nobody waits for an answer."""
-        for payload in payloads:
-            self._queue.put(_Work(payload, None))
+        if not payloads:
+            return
+        with self._count_lock:
+            self._batched += len(payloads) - 1
+        self._queue.put(_Work(payloads, None))
 
     def recover_unparsed(self) -> Future[int]:
         """Parse what was stored raw but never reached the engine; resolves to how many.
@@ -141,7 +151,7 @@ class IncidentEngine:
 
     def pending(self) -> int:
         """Payloads and actions waiting for the writer."""
-        return self._queue.qsize()
+        return self._queue.qsize() + self._batched
 
     def _run(self) -> None:
         while True:
@@ -158,13 +168,18 @@ class IncidentEngine:
                 return
 
     def _take(self) -> tuple[list[_Work], bool]:
-        return take_batch(self._queue, _STOP, self._max_batch)
+        batch, stop = take_batch(self._queue, _STOP, self._max_batch, size=_Work.size)
+        extra = sum(len(w.item) - 1 for w in batch if isinstance(w.item, StoredRaws))
+        if extra:
+            with self._count_lock:
+                self._batched -= extra
+        return batch, stop
 
     def _process(self, batch: list[_Work]) -> None:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if isinstance(work.item, Submission | StoredRaw):
+            if isinstance(work.item, Submission | StoredRaws):
                 run.append(work)
                 continue
             if run:
@@ -180,7 +195,7 @@ class IncidentEngine:
 
     def _ingest(self, works: list[_Work]) -> None:
         now = datetime.now(UTC)
-        payloads = self._stored_payloads(works, now)
+        futures, payloads = self._stored_payloads(works, now)
         with self._db.session() as session:
             applier = BatchApplier(session, self.correlator, self._incidents, now, self._clips)
             applier.prefetch([row for p in payloads for row in p.rows])
@@ -191,9 +206,9 @@ class IncidentEngine:
             applier.correlate()
             created = {id(r) for r in applier.out.created}
             answers = [
-                (work.future, self._result(payload, applier.out, created))
-                for work, payload in zip(works, payloads, strict=True)
-                if work.future is not None
+                (future, self._result(payload, applier.out, created))
+                for future, payload in zip(futures, payloads, strict=True)
+                if future is not None
             ]
             rejected = sum(p.error is not None for p in payloads)
             events = self._events(applier.out, created, rejected=rejected)
@@ -203,21 +218,29 @@ class IncidentEngine:
             self._publish(event)
         self._hand_clips(applier.out.clips)
 
-    def _stored_payloads(self, works: list[_Work], now: datetime) -> list[StoredPayload]:
-        """Store the raw payloads not yet stored (one commit), then parse them, in order."""
+    def _stored_payloads(
+        self, works: list[_Work], now: datetime
+    ) -> tuple[list[Future[Any] | None], list[StoredPayload]]:
+        """Store the raw payloads not yet stored (one commit), then parse them, in order.
+
+        Returns each payload's future (None when nobody awaits it) and the payloads.
+        """
         fresh = [w.item for w in works if isinstance(w.item, Submission)]
         if fresh:
             with self._db.session() as session:
                 raw_ids = iter(insert_raw_ids(session, fresh))
             _stored(fresh)
+        futures: list[Future[Any] | None] = []
         out: list[StoredPayload] = []
         for work in works:
             item = work.item
             if isinstance(item, Submission):
+                futures.append(work.future)
                 out.append(prepared(item, next(raw_ids), now))
-            elif isinstance(item, StoredRaw):
-                out.append(prepared(item.submission, item.raw_id, now))
-        return out
+            elif isinstance(item, StoredRaws):
+                futures += [None] * len(item)
+                out += [prepared(sub, raw_id, now) for raw_id, sub in item.payloads()]
+        return futures, out
 
     def _hand_clips(self, clips: list[Clip]) -> None:
         if self._on_clip is None:
@@ -326,7 +349,8 @@ class IncidentEngine:
         for start in range(0, len(stuck), self._max_batch):
             chunk = stuck[start : start + self._max_batch]
             log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
-            self._ingest([_Work(StoredRaw(raw.id or 0, _resubmission(raw)), None) for raw in chunk])
+            raws = StoredRaws.of([raw.id or 0 for raw in chunk], [_resubmission(r) for r in chunk])
+            self._ingest([_Work(raws, None)])
         return len(stuck)
 
 

@@ -3,7 +3,7 @@
 At ten thousand alarms a second, receiving (paho) and storing the raw payloads take most of a
 core, and one Python process runs one core at a time. So the feeds run in an intake process that
 stores each batch raw (one commit, then the broker's acknowledgements when the source asks for
-`ack: stored`) and sends the engine `StoredRaw` rows (raw id and payload), cheap to pickle. The
+`ack: stored`) and sends the engine `StoredRaws` (raw ids and payloads), cheap to pickle. The
 engine parses, marks and correlates them; parsing there keeps the two processes about even.
 
 Backpressure runs back to the broker: when the engine is behind, the receiving thread stops
@@ -31,7 +31,7 @@ from csu.db import Database
 from csu.processes import process_context
 from incidents.mqtt import MAX_PENDING, FeedStatus, MqttFeed
 from incidents.parsing import Submission
-from incidents.records import StoredRaw
+from incidents.records import StoredRaws
 from incidents.store import insert_raw_ids
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ STATUS_EVERY_S = 0.25
 class Engine(Protocol):
     """What the intake hands its payloads to."""
 
-    def feed_stored(self, payloads: list[StoredRaw]) -> None: ...
+    def feed_stored(self, payloads: StoredRaws) -> None: ...
 
     def pending(self) -> int: ...
 
@@ -127,8 +127,7 @@ class IntakeStage:
             if submission.on_stored is not None:
                 submission.on_stored()
         # Acknowledged: the callbacks have done their part and stay behind.
-        stored = [s if s.on_stored is None else replace(s, on_stored=None) for s in batch]
-        self._send(("payloads", [StoredRaw(r, s) for s, r in zip(stored, raw_ids, strict=True)]))
+        self._send(("payloads", StoredRaws.of(raw_ids, batch)))
 
 
 def _child(
@@ -257,4 +256,3 @@ class MqttIntake:
             while self._engine.pending() > MAX_PENDING and not self._stopping.is_set():
                 time.sleep(0.01)
             self._engine.feed_stored(body)
-

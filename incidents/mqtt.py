@@ -32,6 +32,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from csu.config import AlarmSourceConfig
+from incidents.mqtt_properties import use_shared_tables
 from incidents.parsing import Channel, Submission
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class MqttFeed:
         self._wake_r: socket.socket | None = None  # wakes the feed's thread (a socket pair)
         self._wake_w: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        use_shared_tables()
         self._client = self._make_client(client_id or f"csu-{source.id}")
 
     def start(self) -> None:
