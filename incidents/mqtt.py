@@ -5,7 +5,8 @@ Each feed is a paho-mqtt client driven by a thread of its own through paho's ext
 acknowledgement from the engine's thread is queued in paho and the thread woken to write it. Per
 message: paho's read of the packet, one Submission handed to the engine, and the PUBACK.
 paho's own thread (loop_start) would cost a socketpair write and read per PUBACK besides, and
-could wait for the engine only inside a callback.
+could wait for the engine only inside a callback. The client is paho's, tuned in
+`incidents.mqtt_paho` (reads in 64 KB chunks, PUBACKs written together, shared property tables).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from csu.config import AlarmSourceConfig
-from incidents.mqtt_properties import use_shared_tables
+from incidents.mqtt_paho import FeedClient, use_shared_tables
 from incidents.parsing import Channel, Submission
 
 log = logging.getLogger(__name__)
@@ -140,18 +141,18 @@ class MqttFeed:
         self._wake_r = self._wake_w = None
         self.status.connected = False
 
-    def _make_client(self, client_id: str) -> paho.Client:
+    def _make_client(self, client_id: str) -> FeedClient:
         url = urlsplit(self.source.url or "")
         # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
         if self.source.mqtt_version == "5":
-            client = paho.Client(
+            client = FeedClient(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 protocol=paho.MQTTv5,
                 manual_ack=self._manual_ack,
             )
         else:
-            client = paho.Client(
+            client = FeedClient(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 clean_session=False,
@@ -228,7 +229,9 @@ class MqttFeed:
             holding = self._live is not None and self._engine.pending() > MAX_PENDING
             readers = [wake] if holding else [sock, wake]
             writers = [sock] if client.want_write() else []
-            buffered = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            buffered = client.buffered() > 0 or (
+                isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+            )
             timeout = 0.0 if buffered else _HOLD_POLL_S if holding else _IDLE_S
             readable, _, _ = select.select(readers, writers, [], timeout)
             if wake in readable:
