@@ -126,6 +126,7 @@ class Correlator:
         settings: CorrelationSettings | None = None,
     ) -> None:
         self.rules = tuple(rules)
+        self._rules_by_type: dict[str, tuple[Rule, ...]] = {}
         self.cameras = {c.camera_id: c for c in cameras}
         self.settings = settings or CorrelationSettings()
         self.open: dict[int, OpenIncident] = {}
@@ -145,10 +146,7 @@ class Correlator:
     def decide(self, facts: AlarmFacts) -> Decision:
         """Where this alarm belongs; call `joined` or `opened` with the outcome afterwards."""
         place = self.position_of(facts)
-        for rule in self.rules:
-            # Most rules cannot apply to this type at all: skip them before scanning incidents.
-            if not type_matches(facts.type, rule.second):
-                continue
+        for rule in self._rules_for(facts.type):
             holding = self._holding(rule.first)
             for incident in _within(holding, facts.occurred_at, rule.window_s):
                 earlier = next(t for t in incident.types if type_matches(t, rule.first))
@@ -167,6 +165,14 @@ class Correlator:
         if self._storming(facts.source, facts.occurred_at):
             return Decision(Action.OPEN, None, False, f"alarm storm from {facts.source}", True)
         return Decision(Action.OPEN, None, False, "no open incident relates to it")
+
+    def _rules_for(self, arriving: str) -> tuple[Rule, ...]:
+        # Most rules cannot apply to a type at all: found once per type, not per alarm.
+        rules = self._rules_by_type.get(arriving)
+        if rules is None:
+            rules = tuple(r for r in self.rules if type_matches(arriving, r.second))
+            self._rules_by_type[arriving] = rules
+        return rules
 
     def opened(self, incident_id: int, facts: AlarmFacts, *, storm: bool = False) -> None:
         """Record that `facts` opened a new incident."""

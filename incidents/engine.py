@@ -31,7 +31,7 @@ from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRows
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredPayload, StoredRaws, prepared
+from incidents.records import ParsedBatch, StoredPayload, prepared
 from incidents.store import (
     alarm_summary,
     aware,
@@ -56,12 +56,12 @@ class IntakeResult(BaseModel):
 
 @dataclass
 class _Work:
-    item: Submission | StoredRaws | IncidentCommand | _Recover
+    item: Submission | ParsedBatch | IncidentCommand | _Recover
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
     def size(self) -> int:
         """Payloads it carries (an action counts as one)."""
-        return len(self.item) if isinstance(self.item, StoredRaws) else 1
+        return len(self.item) if isinstance(self.item, ParsedBatch) else 1
 
 
 _STOP = object()
@@ -95,7 +95,7 @@ class IncidentEngine:
         self._incidents = IncidentRows()
         self._max_batch = max_batch
         self._queue: queue.Queue[_Work | object] = queue.Queue()
-        # Payloads in queued StoredRaws beyond the one each counts in the queue's size.
+        # Payloads in queued ParsedBatches beyond the one each counts in the queue's size.
         self._batched = 0
         self._count_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
@@ -126,8 +126,8 @@ class IncidentEngine:
         """
         self._queue.put(_Work(submission, None))
 
-    def feed_stored(self, payloads: StoredRaws) -> None:
-        """Queue payloads an intake already stored raw; nobody waits for an answer."""
+    def feed_stored(self, payloads: ParsedBatch) -> None:
+        """Queue payloads an intake already stored raw and parsed; nobody waits for an answer."""
         if not payloads:
             return
         with self._count_lock:
@@ -169,7 +169,7 @@ class IncidentEngine:
 
     def _take(self) -> tuple[list[_Work], bool]:
         batch, stop = take_batch(self._queue, _STOP, self._max_batch, size=_Work.size)
-        extra = sum(len(w.item) - 1 for w in batch if isinstance(w.item, StoredRaws))
+        extra = sum(len(w.item) - 1 for w in batch if isinstance(w.item, ParsedBatch))
         if extra:
             with self._count_lock:
                 self._batched -= extra
@@ -179,7 +179,7 @@ class IncidentEngine:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
         run: list[_Work] = []
         for work in batch:
-            if isinstance(work.item, Submission | StoredRaws):
+            if isinstance(work.item, Submission | ParsedBatch):
                 run.append(work)
                 continue
             if run:
@@ -221,7 +221,7 @@ class IncidentEngine:
     def _stored_payloads(
         self, works: list[_Work], now: datetime
     ) -> tuple[list[Future[Any] | None], list[StoredPayload]]:
-        """Store the raw payloads not yet stored (one commit), then parse them, in order.
+        """Store and parse the payloads not yet stored (one commit), in order with the rest.
 
         Returns each payload's future (None when nobody awaits it) and the payloads.
         """
@@ -237,9 +237,9 @@ class IncidentEngine:
             if isinstance(item, Submission):
                 futures.append(work.future)
                 out.append(prepared(item, next(raw_ids), now))
-            elif isinstance(item, StoredRaws):
+            elif isinstance(item, ParsedBatch):
                 futures += [None] * len(item)
-                out += [prepared(sub, raw_id, now) for raw_id, sub in item.payloads()]
+                out += item.payloads
         return futures, out
 
     def _hand_clips(self, clips: list[Clip]) -> None:
@@ -349,8 +349,9 @@ class IncidentEngine:
         for start in range(0, len(stuck), self._max_batch):
             chunk = stuck[start : start + self._max_batch]
             log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
-            raws = StoredRaws.of([raw.id or 0 for raw in chunk], [_resubmission(r) for r in chunk])
-            self._ingest([_Work(raws, None)])
+            now = datetime.now(UTC)
+            parsed = [prepared(_resubmission(raw), raw.id or 0, now) for raw in chunk]
+            self._ingest([_Work(ParsedBatch(parsed), None)])
         return len(stuck)
 
 

@@ -13,7 +13,7 @@ from incidents.engine import IncidentEngine
 from incidents.events import IncidentChanged
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredPayload, StoredRaws, prepared
+from incidents.records import ParsedBatch, StoredPayload, prepared
 from incidents.service import incident_detail
 from incidents.store import insert_raw_ids, mark_raws
 from tests.incidents.test_engine import alarm, sub
@@ -71,7 +71,7 @@ def test_stored_payloads_from_an_intake_join_incidents_like_submissions(db: Data
             raw_ids = insert_raw_ids(session, subs)
         payloads = [prepared(s, r, datetime.now(UTC)) for s, r in zip(subs, raw_ids, strict=True)]
         assert isinstance(payloads[2], StoredPayload) and payloads[2].error is not None
-        engine.feed_stored(StoredRaws.of(raw_ids, subs))
+        engine.feed_stored(ParsedBatch(payloads))
         engine.command(
             IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op", text="seen")
         ).result(timeout=10)  # runs after the fed payloads: they are in
@@ -134,8 +134,10 @@ def test_pending_counts_every_payload_of_a_stored_batch(db: Database) -> None:
     subs = [sub(alarm(f"p{i}"), Channel.MQTT) for i in range(3)]
     with db.session() as session:
         raw_ids = insert_raw_ids(session, subs)
-    engine.feed_stored(StoredRaws.of(raw_ids, subs))
-    engine.feed_stored(StoredRaws.of([], []))  # nothing to queue
+    now = datetime.now(UTC)
+    parsed = [prepared(s, r, now) for s, r in zip(subs, raw_ids, strict=True)]
+    engine.feed_stored(ParsedBatch(parsed))
+    engine.feed_stored(ParsedBatch([]))  # nothing to queue
     assert engine.pending() == 3
     engine.start()
     try:

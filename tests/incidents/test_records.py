@@ -1,44 +1,29 @@
-"""What crosses from the MQTT intake to the engine: StoredRaws, and taking work by weight."""
+"""What crosses from the MQTT intake to the engine: parsed payloads, and taking work by weight."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import queue
 from datetime import UTC, datetime
 
-import pytest
-
 from incidents.batching import drain_batch, take_batch
 from incidents.parsing import Channel, Submission
-from incidents.records import StoredRaws
+from incidents.records import ParsedBatch, prepared
+from tests.incidents.test_engine import alarm
 
 
-def _submissions() -> list[Submission]:
-    at = datetime(2026, 11, 26, 2, 40, 0, 123456, tzinfo=UTC)
-    return [
-        Submission(Channel.MQTT, b'{"a": 1}', at, "application/json", "city/alarms/water"),
-        Submission(Channel.HTTP_NGSI_LD, b"{}", at, None, None, '<https://x/ctx>; rel="ctx"'),
-    ]
-
-
-def test_stored_raws_give_back_each_payload_with_its_id_across_a_pickle() -> None:
-    raws = StoredRaws.of([41, 42], _submissions())
-    back = pickle.loads(pickle.dumps(raws, pickle.HIGHEST_PROTOCOL))
-    assert back == raws and len(back) == 2
-    assert list(back.payloads()) == list(zip([41, 42], _submissions(), strict=True))
-
-
-def test_stored_raws_refuse_ids_that_do_not_match_the_payloads() -> None:
-    with pytest.raises(ValueError, match="1 raw ids for 2 payloads"):
-        StoredRaws.of([1], _submissions())
-
-
-def test_a_stored_payload_s_callback_stays_behind() -> None:
-    acked: list[int] = []
-    with_ack = Submission(Channel.MQTT, b"{}", datetime.now(UTC), on_stored=lambda: acked.append(1))
-    pickle.dumps(StoredRaws.of([1], [with_ack]))  # the callback is not a column
-    with pytest.raises(ValueError, match="on_stored"):
-        pickle.dumps(with_ack)
+def test_a_parsed_batch_crosses_a_pickle_with_every_value() -> None:
+    now = datetime(2026, 11, 26, 2, 40, 0, 123456, tzinfo=UTC)
+    good = Submission(Channel.MQTT, alarm("a1"), now, "application/json", "city/alarms/water")
+    bad = Submission(Channel.MQTT, b"{", now)
+    batch = ParsedBatch([prepared(good, 41, now), prepared(bad, 42, now)])
+    back = pickle.loads(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+    assert len(back) == 2 and back.payloads[1].error == batch.payloads[1].error
+    assert back.payloads[1].rows == [] and back.payloads[0].raw_id == 41
+    (row,) = back.payloads[0].rows
+    assert dataclasses.astuple(row) == dataclasses.astuple(batch.payloads[0].rows[0])
+    assert row.external_id == "a1" and row.raw_id == 41 and row.occurred_at.tzinfo is not None
 
 
 def test_a_batch_is_limited_by_weight_when_asked() -> None:
