@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -147,14 +147,13 @@ class Correlator:
         """Where this alarm belongs; call `joined` or `opened` with the outcome afterwards."""
         place = self.position_of(facts)
         for rule in self._rules_for(facts.type):
-            holding = self._holding(rule.first)
-            for incident in _within(holding, facts.occurred_at, rule.window_s):
+            incident = self._related(rule, facts, place)
+            if incident is not None:
                 earlier = next(t for t in incident.types if type_matches(t, rule.first))
-                if self._close_enough(rule, incident, facts, place):
-                    inhibited = rule.kind is RuleKind.INHIBIT
-                    verb = "explained by" if inhibited else "related to"
-                    why = f"{facts.type} {verb} {earlier} (rule {rule.first} -> {rule.second})"
-                    return Decision(Action.JOIN, incident.incident_id, inhibited, why)
+                inhibited = rule.kind is RuleKind.INHIBIT
+                verb = "explained by" if inhibited else "related to"
+                why = f"{facts.type} {verb} {earlier} (rule {rule.first} -> {rule.second})"
+                return Decision(Action.JOIN, incident.incident_id, inhibited, why)
         grouped = self._group(facts, place)
         if grouped is not None:
             return Decision(Action.JOIN, grouped.incident_id, False, "same source and type nearby")
@@ -230,22 +229,25 @@ class Correlator:
         self._by_type.clear()
         self._storms.clear()
 
-    def _holding(self, pattern: str) -> list[OpenIncident]:
-        # Incidents holding an alarm of a type the pattern names, latest activity first.
-        ids: set[int] = set()
+    def _related(
+        self, rule: Rule, facts: AlarmFacts, place: LonLat | None
+    ) -> OpenIncident | None:
+        # The most recently active incident holding an alarm of the rule's first type, within
+        # its window and reach. One pass, no sorting: a storm asks this for every alarm.
+        horizon = facts.occurred_at - timedelta(seconds=rule.window_s)
+        best: OpenIncident | None = None
         for alarm_type, holders in self._by_type.items():
-            if type_matches(alarm_type, pattern):
-                ids |= holders
-        return self._recent_first(ids)
-
-    def _recent_first(self, ids: Iterable[int]) -> list[OpenIncident]:
-        found = [
-            incident
-            for incident_id in ids
-            if (incident := self.open.get(incident_id)) is not None
-            and incident.storm_source is None
-        ]
-        return sorted(found, key=lambda i: i.last_at, reverse=True)
+            if not type_matches(alarm_type, rule.first):
+                continue
+            for incident_id in holders:
+                incident = self.open.get(incident_id)
+                if incident is None or incident.storm_source is not None:
+                    continue
+                if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
+                    continue
+                if self._close_enough(rule, incident, facts, place):
+                    best = incident
+        return best
 
     def _close_enough(
         self, rule: Rule, incident: OpenIncident, facts: AlarmFacts, place: LonLat | None
@@ -291,13 +293,3 @@ class Correlator:
                 return incident
         return None
 
-
-def _within(
-    recent_first: list[OpenIncident], at: datetime, window_s: float
-) -> Iterator[OpenIncident]:
-    """The incidents (newest activity first) active within `window_s` before `at`."""
-    horizon = at - timedelta(seconds=window_s)
-    for incident in recent_first:
-        if incident.last_at < horizon:
-            return
-        yield incident

@@ -265,9 +265,10 @@ class IncidentEngine:
         listed = [r for r in out.created + out.updated if not r.flapping and not r.inhibited]
         events: list[Event] = []
         if out.created or out.updated or rejected:
+            # The newest, as the console keeps the newest of the batches it merges.
             summaries = [
                 alarm_summary(r, created=id(r) in created)
-                for r in listed[: AlarmsStored.MAX_LISTED]
+                for r in listed[-AlarmsStored.MAX_LISTED :]
             ]
             total = len(out.created) + len(out.updated)
             events.append(

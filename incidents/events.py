@@ -27,7 +27,7 @@ class AlarmSummary(BaseModel):
 
 
 class AlarmsStored(Event):
-    """A batch of alarms was stored (at most `MAX_LISTED` listed; `total` counts all)."""
+    """A batch of alarms was stored (the newest `MAX_LISTED` listed; `total` counts all)."""
 
     topic: ClassVar[str] = "incidents.alarms_stored"
     MAX_LISTED: ClassVar[int] = 50

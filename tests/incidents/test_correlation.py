@@ -74,6 +74,25 @@ def test_lamp_off_under_a_feeder_down_is_inhibited() -> None:
     assert far.action is Action.OPEN and not far.inhibited
 
 
+def test_a_related_alarm_joins_the_latest_incident_in_reach_and_window() -> None:
+    """Of three feeder faults, the lamp-off goes under the latest one that is near enough."""
+    c, ids = _correlator(), itertools.count(1)
+    older = feed(c, facts("lighting.feeder_down", source="a"), ids)
+    newer = feed(
+        c, facts("lighting.feeder_down", at_s=60, where=north_of(RALLIEMENT, 300), source="b"), ids
+    )
+    feed(
+        c, facts("lighting.feeder_down", at_s=120, where=east_of(RALLIEMENT, 2000), source="c"), ids
+    )
+    lamp = facts("lighting.lamp_off", at_s=180, where=north_of(RALLIEMENT, 150))
+    decision = c.decide(lamp)
+    assert decision.incident_id == newer and decision.inhibited
+    assert "lamp_off explained by lighting.feeder_down" in decision.why
+    late = facts("lighting.lamp_off", at_s=3600 + 61, where=north_of(RALLIEMENT, 150))
+    assert c.decide(late).action is Action.OPEN  # both near ones are beyond the rule's hour
+    assert older != newer
+
+
 def test_water_pressure_drop_and_flood_sensor() -> None:
     """Related water alarms 300 m apart join; 2 km apart they stay separate."""
     c, ids = _correlator(), itertools.count(1)
