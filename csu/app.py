@@ -28,6 +28,7 @@ from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
 from incidents.clips import Clip
+from incidents.metrics import feed_metrics
 from incidents.service import IncidentService, camera_cones, clip_policy
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
@@ -166,7 +167,7 @@ async def start_services(
         db=db,
         bus=bus,
         scheduler=scheduler,
-        metrics=_metrics(video, bus),
+        metrics=_metrics(video, bus, incident_service),
         cameras=video.cameras,
         access_log=access_log,
         live=video.live,
@@ -241,9 +242,10 @@ async def _start_incidents(
     return incident_service
 
 
-def _metrics(video: _Video, bus: EventBus) -> Metrics:
+def _metrics(video: _Video, bus: EventBus, incidents: IncidentService) -> Metrics:
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(video.cameras))
+    metrics.add_collector(lambda: feed_metrics(incidents.feeds))
     metrics.add_collector(lambda: recording_metrics(video.recording))
     metrics.add_collector(lambda: _bus_metrics(bus))
     return metrics

@@ -36,6 +36,7 @@ from incidents.correlation import CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine
 from incidents.intake import PRELOAD, MqttIntake
+from incidents.mqtt import FeedStatus
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,9 @@ class EngineChild:
             on_clip=self._clip if spec.send_clips else None,
         )
         self._outbox = Outbox(conn, self.engine, self._taken)
-        self._intake = MqttIntake(spec.sources, spec.database_url, self.engine)
+        self._intake = MqttIntake(
+            spec.sources, spec.database_url, self.engine, on_status=self._feed_status
+        )
 
     def start(self) -> bool:
         """Outbox first (restoring may publish), then the engine, then the feeds."""
@@ -209,6 +212,9 @@ class EngineChild:
 
     def _clip(self, clip: Clip) -> None:
         self._outbox.put(("k", clip))
+
+    def _feed_status(self, statuses: list[FeedStatus]) -> None:
+        self._outbox.put(("feeds", statuses))
 
 
 def child_main(spec: EngineSpec, conn: Connection) -> None:

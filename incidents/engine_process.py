@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Future, InvalidStateError
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -28,6 +29,8 @@ from incidents.commands import IncidentCommand
 from incidents.engine import IntakeResult, Publish
 from incidents.engine_child import MAX_MESSAGES, EngineSpec, child_main, engine_context
 from incidents.events import IncidentSummary
+from incidents.intake import FeedView
+from incidents.mqtt import FeedStatus
 from incidents.parsing import Submission
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,8 @@ class EngineProcess:
         self._sent = self._taken = self._child_pending = 0
         self._started_at, self._streak = 0.0, 0
         self.restarts = 0
+        # The child's MQTT feeds as last reported (every quarter second, and when they change).
+        self.feeds = [FeedView(FeedStatus(s.id)) for s in spec.sources if s.kind == "mqtt"]
         self.preloaded = False  # the last child came from a forkserver that had imported it
         self._sender = threading.Thread(target=self._send_loop, name="engine-sender", daemon=True)
         self._receiver = threading.Thread(target=self._supervise, name="engine-recv", daemon=True)
@@ -237,6 +242,9 @@ class EngineProcess:
                 self._announce(message[1])
             elif message[0] == "k":
                 self._hand_clip(message[1])
+            elif message[0] == "feeds":
+                for view, status in zip(self.feeds, message[1], strict=False):
+                    view.status = status
 
     def _announce(self, event: Event) -> None:
         try:
@@ -262,6 +270,8 @@ class EngineProcess:
         lived = time.monotonic() - self._started_at
         self._streak = 0 if lived > 60 else self._streak + 1
         failed = self._fail_waiting(RESTARTING)
+        for view in self.feeds:  # the feeds lived in the dead process
+            view.status = replace(view.status, connected=False, last_error=RESTARTING)
         log.error(
             "incident engine process %s died (exit code %s) after %.0f s; %d waiting requests"
             " failed; restarting it",

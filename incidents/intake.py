@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -169,11 +169,18 @@ def _child(
 class MqttIntake:
     """The parent's side: runs the intake process and hands what it parsed to the engine."""
 
-    def __init__(self, sources: Sequence[AlarmSourceConfig], db_url: str, engine: Engine) -> None:
+    def __init__(
+        self,
+        sources: Sequence[AlarmSourceConfig],
+        db_url: str,
+        engine: Engine,
+        on_status: Callable[[list[FeedStatus]], None] | None = None,
+    ) -> None:
         self.sources = [s for s in sources if s.kind == "mqtt"]
         self.feeds = [FeedView(FeedStatus(s.id)) for s in self.sources]
         self._db_url = db_url
         self._engine = engine
+        self._on_status = on_status  # told of every status report (the engine's process relays)
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
         self.pid: int | None = None  # the intake process now running
@@ -241,6 +248,15 @@ class MqttIntake:
             self.pid = None
             for view in self.feeds:
                 view.status = replace(view.status, connected=False)
+            self._report()
+
+    def _report(self) -> None:
+        if self._on_status is None:
+            return
+        try:
+            self._on_status([view.status for view in self.feeds])
+        except Exception:  # a relay's trouble must not stop the intake
+            log.exception("MQTT feed status not relayed")
 
     def _stop_when_asked(self, stop: MpEvent) -> None:
         self._stopping.wait()
@@ -255,6 +271,7 @@ class MqttIntake:
             if kind == "status":
                 for view, status in zip(self.feeds, body, strict=False):
                     view.status = status
+                self._report()
                 continue
             while self._engine.pending() > MAX_PENDING and not self._stopping.is_set():
                 time.sleep(0.01)

@@ -97,6 +97,7 @@ class IncidentService:
                 log_level=logging.getLogger().getEffectiveLevel(),
             )
             self.engine = EngineProcess(spec, bus.publish_threadsafe, on_clip)
+            self.feeds = self.engine.feeds
             return
         correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
         self.engine = IncidentEngine(

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from web import (
     admin,
+    alarm_sources,
     alarms,
     audit,
     auth,
@@ -30,6 +31,7 @@ from web.walls import router as walls_router
 # Alarm intake first: routes are matched in order, and it is the path a storm hammers.
 ROUTERS = (
     alarms.router,
+    alarm_sources.router,
     system.router,
     auth.router,
     cameras.router,

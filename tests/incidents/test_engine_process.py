@@ -280,6 +280,12 @@ async def test_mqtt_feed_runs_in_the_child(database_url: str) -> None:
         while not any(a.external_id == f"MQTT-{run}" for e in seen for a in e.alarms):
             assert time.monotonic() < deadline, "AlarmsStored did not reach the parent's bus"
             await asyncio.sleep(0.05)
+        # The feed's status lives in the grandchild; the web process sees it all the same.
+        (feed,) = service.feeds
+        while not (feed.status.connected and feed.status.received >= 1):
+            assert time.monotonic() < deadline, f"feed status not relayed: {feed.status}"
+            await asyncio.sleep(0.05)
+        assert feed.status.source_id == f"proc-{run}" and feed.status.last_error is None
     finally:
         await service.stop()
         await bus.stop()

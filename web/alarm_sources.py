@@ -1,0 +1,68 @@
+"""GET /api/alarm-sources: where alarms come from, and whether each MQTT feed is up now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from csu.config import AlarmSourceConfig
+from csu.config.cameras import redact_url
+from csu.identity.models import User
+from incidents.mqtt import FeedStatus
+from privacy.policy import Action
+from web.deps import Services, require
+
+router = APIRouter(prefix="/api/alarm-sources", tags=["alarms"])
+Reader = Annotated[User, Depends(require(Action.ALARM_READ))]
+
+
+class FeedOut(BaseModel):
+    """An MQTT feed as it stands now (counts since the feed's process started)."""
+
+    connected: bool
+    received: int
+    last_error: str | None
+    connected_at: datetime | None
+
+
+class AlarmSourceOut(BaseModel):
+    """A configured alarm source; `feed` only for MQTT sources."""
+
+    id: str
+    kind: Literal["mqtt", "http"]
+    url: str | None  # password redacted
+    topic: str | None
+    ack: str
+    mqtt_version: str
+    feed: FeedOut | None
+
+
+@router.get("", response_model=list[AlarmSourceOut])
+def get_alarm_sources(services: Services, _user: Reader) -> list[AlarmSourceOut]:
+    """The site's alarm sources in file order, each MQTT one with its feed's live status."""
+    feeds = {view.status.source_id: view.status for view in services.incidents.feeds}
+    return [_source_out(source, feeds.get(source.id)) for source in services.site.alarm_sources]
+
+
+def _source_out(source: AlarmSourceConfig, status: FeedStatus | None) -> AlarmSourceOut:
+    feed = None
+    if source.kind == "mqtt":
+        status = status or FeedStatus(source.id, last_error="not started")
+        feed = FeedOut(
+            connected=status.connected,
+            received=status.received,
+            last_error=status.last_error,
+            connected_at=status.connected_at,
+        )
+    return AlarmSourceOut(
+        id=source.id,
+        kind=source.kind,
+        url=redact_url(source.url) if source.url else None,
+        topic=source.topic,
+        ack=source.ack,
+        mqtt_version=source.mqtt_version,
+        feed=feed,
+    )
