@@ -72,7 +72,7 @@ class AlarmSourceConfig(BaseModel):
         default="5",
         description=(
             "MQTT protocol version (mqtt only). With 5, csu asks the broker for a window of"
-            " several thousand unacknowledged messages (Receive Maximum), which a storm needs:"
+            " tens of thousands of unacknowledged messages (Receive Maximum), which a storm needs:"
             " 3.1.1 leaves it to the broker's setting (Mosquitto: max_inflight_messages, 20 by"
             " default, about 10,000 messages a second at best)."
         ),
