@@ -70,10 +70,14 @@ class Parsed:
     skipped: list[str] = field(default_factory=list)
 
 
+# The channels whose payloads are csu's own alarm JSON.
+CSU_JSON_CHANNELS = frozenset((Channel.HTTP_JSON, Channel.MQTT, Channel.INTERNAL))
+
+
 def parse_submission(submission: Submission) -> Parsed:
     """The alarms carried by the payload; raises AlarmParseError naming what is wrong."""
     channel = submission.channel
-    if channel in (Channel.HTTP_JSON, Channel.MQTT, Channel.INTERNAL):
+    if channel in CSU_JSON_CHANNELS:
         return Parsed([parse_csu_alarm(submission.body)])
     if channel is Channel.HTTP_CAP:
         return Parsed(parse_cap(submission.body))

@@ -15,9 +15,10 @@ from typing import Any
 
 import orjson
 
-from incidents.alarms import Alarm, AlarmParseError, PointGeometry
+from incidents.alarms import Alarm, AlarmParseError, PointGeometry, PolygonGeometry
+from incidents.alarms.adapters.csu_json import CsuAlarmFields, read_csu_alarm
 from incidents.geo import LonLat, centroid
-from incidents.parsing import Parsed, Submission, parse_submission
+from incidents.parsing import CSU_JSON_CHANNELS, Parsed, Submission, parse_submission
 
 
 @dataclass(eq=False, slots=True)
@@ -89,6 +90,9 @@ class ParsedBatch:
 def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:
     """Parse a stored payload into rows; a parse failure becomes the rejection's reason."""
     try:
+        if submission.channel in CSU_JSON_CHANNELS:  # a storm's usual form: the short way
+            fields = read_csu_alarm(submission.body)
+            return StoredPayload(raw_id, [csu_alarm_row(fields, raw_id=raw_id, now=now)])
         parsed: Parsed = parse_submission(submission)
     except AlarmParseError as exc:
         return StoredPayload(raw_id, error=str(exc))
@@ -104,7 +108,11 @@ def alarm_position(alarm: Alarm) -> LonLat | None:
     if isinstance(location, PointGeometry):
         lon, lat = location.coordinates[:2]
         return LonLat(lon, lat)
-    ring = location.coordinates[0]
+    return _polygon_centre(location)
+
+
+def _polygon_centre(polygon: PolygonGeometry) -> LonLat:
+    ring = polygon.coordinates[0]
     return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
 
 
@@ -136,4 +144,35 @@ def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
         camera_id=alarm.camera_id,
         raw_id=raw_id,
         references=tuple(alarm.references),
+    )
+
+
+def csu_alarm_row(fields: CsuAlarmFields, *, raw_id: int | None, now: datetime) -> NewAlarm:
+    """The row `new_alarm` would make of `parse_csu_alarm`'s Alarm, without the Alarm."""
+    position: LonLat | None = None
+    location: str | None = None
+    if fields.point is not None:
+        position = LonLat(*fields.point)
+        # What PointGeometry.model_dump_json writes, byte for byte (a test holds it to that).
+        location = orjson.dumps({"type": "Point", "coordinates": list(fields.point)}).decode()
+    elif fields.polygon is not None:
+        position = _polygon_centre(fields.polygon)
+        location = fields.polygon.model_dump_json()
+    return NewAlarm(
+        source=fields.source,
+        external_id=fields.external_id,
+        type=fields.type,
+        severity=fields.severity,
+        status=fields.status,
+        occurred_at=fields.occurred_at,
+        received_at=now,
+        updated_at=now,
+        lon=position.lon if position else None,
+        lat=position.lat if position else None,
+        location=location,
+        description=fields.description,
+        data=_data_json(fields.data),
+        camera_id=fields.camera_id,
+        raw_id=raw_id,
+        references=tuple(fields.references),
     )

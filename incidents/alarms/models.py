@@ -14,15 +14,19 @@ from incidents.alarms.scales import AlarmStatus, Severity
 
 __all__ = ["Alarm", "AlarmStatus", "PointGeometry", "PolygonGeometry", "Severity", "make_alarm"]
 
+# Lengths match the alarms table (incidents/models.py StoredAlarm).
+MAX_LENGTHS = {"source": 128, "external_id": 512, "camera_id": 64}
+
 
 class Alarm(BaseModel):
     """One alarm from outside, in csu's terms; `source` + `external_id` identify it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # Lengths match the alarms table (incidents/models.py StoredAlarm).
-    source: str = Field(min_length=1, max_length=128, description="Who sent it.")
-    external_id: str = Field(min_length=1, max_length=512, description="The sender's own id.")
+    source: str = Field(min_length=1, max_length=MAX_LENGTHS["source"], description="Who sent it.")
+    external_id: str = Field(
+        min_length=1, max_length=MAX_LENGTHS["external_id"], description="The sender's own id."
+    )
     type: str = Field(description="A csu catalogue type, e.g. lighting.feeder_down.")
     severity: Severity
     occurred_at: AwareDatetime = Field(description="When it happened (or was sent), UTC.")
@@ -33,7 +37,7 @@ class Alarm(BaseModel):
     references: list[str] = Field(
         default_factory=list, description="External ids of the alarms this one updates or cancels."
     )
-    camera_id: str | None = Field(default=None, min_length=1, max_length=64)
+    camera_id: str | None = Field(default=None, min_length=1, max_length=MAX_LENGTHS["camera_id"])
 
     @field_validator("type")
     @classmethod

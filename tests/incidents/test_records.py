@@ -1,15 +1,22 @@
-"""What crosses from the MQTT intake to the engine: parsed payloads, and taking work by weight."""
+"""Payloads made rows (the short way for csu JSON), what crosses to the engine, batching."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import pickle
 import queue
+import random
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
+
+from incidents.alarms import AlarmParseError, parse_csu_alarm
 from incidents.batching import drain_batch, take_batch
 from incidents.parsing import Channel, Submission
-from incidents.records import ParsedBatch, prepared
+from incidents.records import ParsedBatch, StoredPayload, new_alarm, prepared
+from tests.incidents.test_adapters_fuzz import CSU_EXAMPLE, JUNK, _nodes, _replaced, _without
 from tests.incidents.test_engine import alarm
 
 
@@ -35,3 +42,70 @@ def test_a_batch_is_limited_by_weight_when_asked() -> None:
     assert drain_batch(source, 7, None, 500) == ([7, 5], False)
     source.put(None)  # type: ignore[arg-type]
     assert take_batch(source, None, 500) == ([], True)
+
+
+_POLYGON = {
+    "type": "Polygon",
+    "coordinates": [[[-0.55, 47.47], [-0.54, 47.47], [-0.54, 47.48], [-0.55, 47.47]]],
+}
+_VARIANTS: list[dict[str, Any]] = [
+    {},
+    {"location": _POLYGON},
+    {"type": "video.loss", "location": None, "camera_id": "cam-street"},
+    {"type": "video.loss", "location": None},
+    {"status": "cancelled", "references": [" LUM-1 ", "LUM-2"], "severity": None},
+    {"data": {"b": 1, "a": [1, 2.5, None], "nested": {"z": "é"}}, "description": None},
+    {"source": "s" * 128, "external_id": "e" * 512, "camera_id": "c" * 64},
+    {"source": "s" * 129},
+    {"external_id": "e" * 513},
+    {"camera_id": "c" * 65, "type": "video.motion"},
+    {"location": {"type": "Point", "coordinates": [47.0, 0.5, 12]}},
+    {"location": {"type": "Point", "coordinates": [200, 47]}},
+    {"occurred_at": "2026-11-25T21:04:00.123456789-03:30"},
+]
+
+
+def _slow_way(body: bytes, raw_id: int, now: datetime) -> StoredPayload:
+    """What `prepared` made before its short way: the Alarm model, then the row."""
+    try:
+        alarm = parse_csu_alarm(body)
+    except AlarmParseError as exc:
+        return StoredPayload(raw_id, error=str(exc))
+    return StoredPayload(raw_id, [new_alarm(alarm, raw_id=raw_id, now=now)])
+
+
+def _same(body: bytes) -> bool:
+    """Both ways agree on `body`; True when it made a row."""
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    short = prepared(Submission(Channel.MQTT, body, now), 9, now)
+    slow = _slow_way(body, 9, now)
+    assert short.error == slow.error, body
+    assert [dataclasses.astuple(r) for r in short.rows] == [
+        dataclasses.astuple(r) for r in slow.rows
+    ], body
+    return bool(short.rows)
+
+
+@pytest.mark.parametrize("variant", _VARIANTS)
+def test_the_short_way_makes_the_rows_and_errors_the_alarm_model_would(
+    variant: dict[str, Any],
+) -> None:
+    """csu JSON goes straight to its row; it must be the row (or error) the Alarm model gives."""
+    body = {**CSU_EXAMPLE, **variant}
+    _same(json.dumps({k: v for k, v in body.items() if v is not None}).encode())
+
+
+def test_the_short_way_agrees_on_mangled_alarms_too() -> None:
+    rng = random.Random(20261126)
+    made: list[bool] = []
+    for path in list(_nodes(CSU_EXAMPLE))[1:]:
+        made.append(_same(json.dumps(_without(CSU_EXAMPLE, path)).encode()))
+        for junk in rng.sample(JUNK, 6):
+            made.append(_same(json.dumps(_replaced(CSU_EXAMPLE, path, junk)).encode()))
+    assert 10 < sum(made) < len(made) - 10  # both rows and errors, many of each
+    for lon, lat in ((rng.uniform(-180, 180), rng.uniform(-90, 90)) for _ in range(500)):
+        _same(
+            json.dumps(
+                {**CSU_EXAMPLE, "location": {"type": "Point", "coordinates": [lon, lat]}}
+            ).encode()
+        )
