@@ -29,7 +29,7 @@ from typing import Any
 from csu.config import AlarmSourceConfig
 from csu.db import Database
 from csu.events import Event
-from csu.processes import process_context
+from csu.processes import process_context, quick_thread_switches
 from incidents.batching import drain_batch
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import CorrelationSettings, Correlator, Rule
@@ -222,6 +222,7 @@ def child_main(spec: EngineSpec, conn: Connection) -> None:
     # Everything imported so far came from the forkserver and lives as long as we do: a full
     # collection walking it (and copying its pages) would add about 0.1 s to every start.
     gc.freeze()
+    quick_thread_switches()  # a batch passes through four threads here
     # The web process decides when the engine stops (it drains first); a Ctrl-C or a SIGTERM
     # sent to the whole process group must not kill the writer mid-batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from csu.config import AlarmSourceConfig
 from csu.db import Database
-from csu.processes import process_context
+from csu.processes import process_context, quick_thread_switches
 from incidents.mqtt import MAX_PENDING, FeedStatus, MqttFeed
 from incidents.parsing import Submission
 from incidents.records import ParsedBatch, prepared
@@ -154,6 +154,7 @@ def _child(
     for feed in feeds:
         feed.start()
     gc.freeze()  # what start-up built stays: full collections need not walk it
+    quick_thread_switches()  # feed thread and storing thread hand batches over
     try:
         while not stop.wait(STATUS_EVERY_S) and not stage.failed.is_set():
             send(("status", [replace(f.status) for f in feeds]))
