@@ -811,13 +811,17 @@ def db_counts(url: str) -> dict[str, int]:
             def one(query: str) -> int:
                 return int(conn.execute(sa.text(query)).scalar_one())
 
-            return {
-                "alarms": one("SELECT count(*) FROM alarms"),
+            # Payloads first, alarms after: a payload is marked parsed in the transaction that
+            # stores its alarms, so alarms counted later include every parsed payload's, while
+            # counted first they could miss a batch committed in between (seen on PostgreSQL).
+            counts = {
                 "raw": one("SELECT count(*) FROM raw_alarms"),
                 "unparsed": one("SELECT count(*) FROM raw_alarms WHERE status = 'received'"),
                 "rejected": one("SELECT count(*) FROM raw_alarms WHERE status = 'rejected'"),
-                "incidents": one("SELECT count(*) FROM incidents"),
             }
+            counts["alarms"] = one("SELECT count(*) FROM alarms")
+            counts["incidents"] = one("SELECT count(*) FROM incidents")
+            return counts
     finally:
         engine.dispose()
 
