@@ -4,7 +4,9 @@ SQLAlchemy's insert-many with RETURNING processes every parameter of every row i
 thousands of alarms a second that costs more than SQLite's own work. On SQLite the rows go to
 the driver's `executemany` and their ids are read off the table: the engine holds the write lock
 for the whole statement, and SQLite gives each new row the largest rowid plus one, so the ids of a
-batch are consecutive. That is checked, not assumed. Other databases keep insert-many RETURNING.
+batch are consecutive. That is checked, not assumed. On PostgreSQL (psycopg) the rows go to
+psycopg's pipelined `executemany` with RETURNING, a result per row in order. Other databases keep
+SQLAlchemy's insert-many RETURNING.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -229,24 +229,35 @@ class Correlator:
         self._by_type.clear()
         self._storms.clear()
 
-    def _related(
-        self, rule: Rule, facts: AlarmFacts, place: LonLat | None
-    ) -> OpenIncident | None:
+    def _related(self, rule: Rule, facts: AlarmFacts, place: LonLat | None) -> OpenIncident | None:
         # The most recently active incident holding an alarm of the rule's first type, within
         # its window and reach. One pass, no sorting: a storm asks this for every alarm.
-        horizon = facts.occurred_at - timedelta(seconds=rule.window_s)
+        holders = (
+            incident_id
+            for alarm_type, ids in self._by_type.items()
+            if type_matches(alarm_type, rule.first)
+            for incident_id in ids
+        )
+        return self._latest(
+            holders,
+            facts.occurred_at - timedelta(seconds=rule.window_s),
+            lambda incident: self._close_enough(rule, incident, facts, place),
+        )
+
+    def _latest(
+        self, ids: Iterable[int], horizon: datetime, near: Callable[[OpenIncident], bool]
+    ) -> OpenIncident | None:
+        # Of these open incidents (storms aside), the most recently active since `horizon`
+        # that is `near`; the place is checked only for one that would be the latest so far.
         best: OpenIncident | None = None
-        for alarm_type, holders in self._by_type.items():
-            if not type_matches(alarm_type, rule.first):
+        for incident_id in ids:
+            incident = self.open.get(incident_id)
+            if incident is None or incident.storm_source is not None:
                 continue
-            for incident_id in holders:
-                incident = self.open.get(incident_id)
-                if incident is None or incident.storm_source is not None:
-                    continue
-                if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
-                    continue
-                if self._close_enough(rule, incident, facts, place):
-                    best = incident
+            if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
+                continue
+            if near(incident):
+                best = incident
         return best
 
     def _close_enough(
@@ -263,18 +274,16 @@ class Correlator:
         # The most recently active incident of the same source and type, within the window and
         # the radius. Without both positions, source and type alone decide (no geometry).
         s = self.settings
-        horizon = facts.occurred_at - timedelta(seconds=s.group_window_s)
-        best: OpenIncident | None = None
-        for incident_id in self._by_group.get((facts.source, facts.type), ()):
-            incident = self.open.get(incident_id)
-            if incident is None or incident.storm_source is not None:
-                continue
-            if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
-                continue
+
+        def near(incident: OpenIncident) -> bool:
             anchor = incident.anchor
-            if place is None or anchor is None or within_m(place, anchor, s.group_radius_m):
-                best = incident
-        return best
+            return place is None or anchor is None or within_m(place, anchor, s.group_radius_m)
+
+        return self._latest(
+            self._by_group.get((facts.source, facts.type), ()),
+            facts.occurred_at - timedelta(seconds=s.group_window_s),
+            near,
+        )
 
     def _storming(self, source: str, at: datetime) -> bool:
         opens = self._opens_by_source.get(source)
@@ -292,4 +301,3 @@ class Correlator:
             if incident is not None and incident.last_at >= horizon:
                 return incident
         return None
-

@@ -113,8 +113,9 @@ class IntakeStage:
                 try:
                     self._store(batch)
                 except Exception:
-                    # Nothing of the batch was acknowledged as stored; ending the process ends
-                    # its connections, and the broker sends those messages again to the next.
+                    # Ending the process ends its connections: what was not stored (nor so
+                    # acknowledged) the broker sends again to the next; what was stored but not
+                    # handed over is parsed in place by the engine before the next one starts.
                     log.exception("MQTT intake could not store %d payloads", len(batch))
                     self.failed.set()
                     return

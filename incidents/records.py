@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from incidents.alarms import Alarm, AlarmParseError, PointGeometry, PolygonGeometry
-from incidents.alarms.adapters.csu_json import CsuAlarmFields, read_csu_alarm
+from incidents.alarms import Alarm, AlarmFields, AlarmParseError
+from incidents.alarms.adapters.csu_json import read_csu_alarm
 from incidents.geo import LonLat, centroid
 from incidents.parsing import CSU_JSON_CHANNELS, Parsed, Submission, parse_submission
 
@@ -92,28 +92,12 @@ def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayloa
     try:
         if submission.channel in CSU_JSON_CHANNELS:  # a storm's usual form: the short way
             fields = read_csu_alarm(submission.body)
-            return StoredPayload(raw_id, [csu_alarm_row(fields, raw_id=raw_id, now=now)])
+            return StoredPayload(raw_id, [alarm_row(fields, raw_id=raw_id, now=now)])
         parsed: Parsed = parse_submission(submission)
     except AlarmParseError as exc:
         return StoredPayload(raw_id, error=str(exc))
     rows = [new_alarm(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
     return StoredPayload(raw_id, rows, skipped=parsed.skipped)
-
-
-def alarm_position(alarm: Alarm) -> LonLat | None:
-    """A point for the alarm: its Point, or the centre of its Polygon."""
-    location = alarm.location
-    if location is None:
-        return None
-    if isinstance(location, PointGeometry):
-        lon, lat = location.coordinates[:2]
-        return LonLat(lon, lat)
-    return _polygon_centre(location)
-
-
-def _polygon_centre(polygon: PolygonGeometry) -> LonLat:
-    ring = polygon.coordinates[0]
-    return centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
 
 
 def _data_json(data: dict[str, Any]) -> str:
@@ -126,29 +110,12 @@ def _data_json(data: dict[str, Any]) -> str:
 
 def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
     """The row for an alarm never seen before, to insert with `insert_alarms`."""
-    position = alarm_position(alarm)
-    return NewAlarm(
-        source=alarm.source,
-        external_id=alarm.external_id,
-        type=alarm.type,
-        severity=alarm.severity.value,
-        status=alarm.status.value,
-        occurred_at=alarm.occurred_at,
-        received_at=now,
-        updated_at=now,
-        lon=position.lon if position else None,
-        lat=position.lat if position else None,
-        location=alarm.location.model_dump_json() if alarm.location else None,
-        description=alarm.description,
-        data=_data_json(alarm.data),
-        camera_id=alarm.camera_id,
-        raw_id=raw_id,
-        references=tuple(alarm.references),
-    )
+    return alarm_row(AlarmFields.of(alarm), raw_id=raw_id, now=now)
 
 
-def csu_alarm_row(fields: CsuAlarmFields, *, raw_id: int | None, now: datetime) -> NewAlarm:
-    """The row `new_alarm` would make of `parse_csu_alarm`'s Alarm, without the Alarm."""
+def alarm_row(fields: AlarmFields, *, raw_id: int | None, now: datetime) -> NewAlarm:
+    """The row for an alarm never seen before, from its fields; its place is its Point or the
+    centre of its Polygon."""
     position: LonLat | None = None
     location: str | None = None
     if fields.point is not None:
@@ -156,7 +123,8 @@ def csu_alarm_row(fields: CsuAlarmFields, *, raw_id: int | None, now: datetime) 
         # What PointGeometry.model_dump_json writes, byte for byte (a test holds it to that).
         location = orjson.dumps({"type": "Point", "coordinates": list(fields.point)}).decode()
     elif fields.polygon is not None:
-        position = _polygon_centre(fields.polygon)
+        ring = fields.polygon.coordinates[0]
+        position = centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
         location = fields.polygon.model_dump_json()
     return NewAlarm(
         source=fields.source,

@@ -96,9 +96,7 @@ def log_alarm_updated(
     session: Writer, *, incident_id: int, at: datetime, alarm_id: int, summary: str
 ) -> None:
     """The sender re-sent or changed an alarm already on the incident."""
-    _add(
-        session, incident_id, TimelineKind.ALARM_UPDATED, at, summary, data={"alarm_id": alarm_id}
-    )
+    _add(session, incident_id, TimelineKind.ALARM_UPDATED, at, summary, data={"alarm_id": alarm_id})
 
 
 def log_video_event(
@@ -156,9 +154,7 @@ def log_clip(
     )
 
 
-def log_acknowledged(
-    session: Session, *, incident_id: int, at: datetime, user: str
-) -> None:
+def log_acknowledged(session: Session, *, incident_id: int, at: datetime, user: str) -> None:
     """An operator took note of the incident."""
     _add(
         session, incident_id, TimelineKind.ACKNOWLEDGED, at, f"acknowledged by {user}", author=user
@@ -180,9 +176,7 @@ def log_assigned(
     )
 
 
-def log_note(
-    session: Session, *, incident_id: int, at: datetime, user: str, text: str
-) -> None:
+def log_note(session: Session, *, incident_id: int, at: datetime, user: str, text: str) -> None:
     """A free-text note from an operator."""
     _add(session, incident_id, TimelineKind.NOTE, at, text, author=user)
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from csu.config import AlarmSourceConfig
 from csu.config.cameras import redact_url
-from csu.identity.models import User
 from incidents.mqtt import FeedStatus
-from privacy.policy import Action
-from web.deps import Services, require
+from web.alarms import Reader
+from web.deps import Services
 
 router = APIRouter(prefix="/api/alarm-sources", tags=["alarms"])
-Reader = Annotated[User, Depends(require(Action.ALARM_READ))]
 
 
 class FeedOut(BaseModel):

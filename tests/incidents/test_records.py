@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from incidents.alarms import AlarmParseError, parse_csu_alarm
+from incidents.alarms import AlarmParseError, PointGeometry, parse_csu_alarm
 from incidents.batching import drain_batch, take_batch
 from incidents.parsing import Channel, Submission
 from incidents.records import ParsedBatch, StoredPayload, new_alarm, prepared
@@ -109,3 +109,15 @@ def test_the_short_way_agrees_on_mangled_alarms_too() -> None:
                 {**CSU_EXAMPLE, "location": {"type": "Point", "coordinates": [lon, lat]}}
             ).encode()
         )
+
+
+def test_a_point_row_stores_the_geometry_as_the_model_writes_it() -> None:
+    rng = random.Random(7)
+    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    points = [(47.0, 0.0), (-0.0, 90.0), (5e-324, -90.0), (180.0, 1e-7)]
+    points += [(rng.uniform(-180, 180), rng.uniform(-90, 90)) for _ in range(2000)]
+    for lon, lat in points:
+        body = json.dumps({**CSU_EXAMPLE, "location": {"type": "Point", "coordinates": [lon, lat]}})
+        (row,) = prepared(Submission(Channel.MQTT, body.encode(), now), 1, now).rows
+        assert row.location == PointGeometry(coordinates=(lon, lat)).model_dump_json()
+        assert (row.lon, row.lat) == (lon, lat)

@@ -6,15 +6,14 @@ default). `location` is required, because correlation and the map place every al
 video.* alarm may give `camera_id` instead, as the camera's place is in the site file.
 Unknown keys are refused, so a misspelt optional field is an error rather than lost.
 
-`read_csu_alarm` checks every field once and hands back plain values: `parse_csu_alarm` makes the
-Alarm of them, and the incident engine's hot path (thousands a second over MQTT) makes the alarms
-row directly, without building the Alarm and its geometry models only to take them apart again.
+`read_csu_alarm` checks every field once and hands back plain values (`AlarmFields`):
+`parse_csu_alarm` makes the Alarm of them, and the incident engine's hot path (thousands a second
+over MQTT) makes the alarms row directly, without building the Alarm and its geometry models only
+to take them apart again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from incidents.alarms.adapters.fields import (
@@ -26,14 +25,8 @@ from incidents.alarms.adapters.fields import (
 )
 from incidents.alarms.catalogue import alarm_type
 from incidents.alarms.errors import AlarmParseError, shown, type_name
-from incidents.alarms.geometry import (
-    PointGeometry,
-    PolygonGeometry,
-    Position,
-    parse_geometry,
-    parse_position,
-)
-from incidents.alarms.models import MAX_LENGTHS, Alarm, make_alarm
+from incidents.alarms.geometry import PolygonGeometry, Position, parse_geometry, parse_position
+from incidents.alarms.models import MAX_LENGTHS, Alarm, AlarmFields
 from incidents.alarms.scales import AlarmStatus, Severity
 from incidents.alarms.timestamps import parse_timestamp
 
@@ -46,49 +39,12 @@ _SEVERITIES = tuple(severity.value for severity in Severity)
 _STATUSES = tuple(status.value for status in AlarmStatus)
 
 
-@dataclass(frozen=True, slots=True)
-class CsuAlarmFields:
-    """A csu JSON alarm with every field checked, as plain values."""
-
-    source: str
-    external_id: str
-    type: str
-    severity: str
-    occurred_at: datetime  # aware, UTC
-    point: Position | None  # a Point location, or
-    polygon: PolygonGeometry | None  # a Polygon one (neither: a video alarm with a camera)
-    description: str
-    data: dict[str, Any]
-    status: str
-    references: list[str]
-    camera_id: str | None
-
-    def location(self) -> PointGeometry | PolygonGeometry | None:
-        """The location as a geometry model."""
-        if self.point is not None:
-            return PointGeometry(coordinates=self.point)
-        return self.polygon
-
-
 def parse_csu_alarm(payload: Any) -> Alarm:
     """An Alarm from csu's JSON form: a decoded object, or its JSON text as bytes or str."""
-    fields = read_csu_alarm(payload)
-    return make_alarm(
-        source=fields.source,
-        external_id=fields.external_id,
-        type=fields.type,
-        severity=fields.severity,
-        occurred_at=fields.occurred_at,
-        location=fields.location(),
-        description=fields.description,
-        data=fields.data,
-        status=fields.status,
-        references=fields.references,
-        camera_id=fields.camera_id,
-    )
+    return read_csu_alarm(payload).alarm()
 
 
-def read_csu_alarm(payload: Any) -> CsuAlarmFields:
+def read_csu_alarm(payload: Any) -> AlarmFields:
     """The checked fields of a csu JSON alarm; raises AlarmParseError naming what is wrong."""
     body = require_object(decoded_json(payload, "a csu alarm JSON object"), "alarm")
     if not _KNOWN.issuperset(body):
@@ -103,7 +59,7 @@ def read_csu_alarm(payload: Any) -> CsuAlarmFields:
     for key, value in (("source", source), ("external_id", external_id), ("camera_id", camera_id)):
         _check_length(key, value)
     point, polygon = _location(body.get("location"), entry.name, camera_id)
-    return CsuAlarmFields(
+    return AlarmFields(
         source=source,
         external_id=external_id,
         type=entry.name,
