@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from csu.csv_cells import csv_row
 from incidents.models import Incident, TimelineEntry
 
 COLUMNS = ("time", "incident", "title", "kind", "author", "entry")
@@ -60,7 +61,8 @@ def to_csv(rows: list[LogbookRow]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow((r.time, r.incident_id, r.title, r.kind, r.author, r.text))
+        # Notes and alarm texts are typed by others: never a spreadsheet formula.
+        writer.writerow(csv_row((r.time, r.incident_id, r.title, r.kind, r.author, r.text)))
     return out.getvalue()
 
 

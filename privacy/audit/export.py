@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TextIO
 
+from csu.csv_cells import csv_cell
 from privacy.access_log.chain import TIME_FIELDS, canonical_time
 from privacy.access_log.rows import ENTRY_COLUMNS
 
@@ -37,7 +38,8 @@ def export_lines(rows: Iterable[dict[str, Any]], fmt: ExportFormat) -> Iterator[
         for row in rows:
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow(_plain(row))
+            # Usernames tried at the login page and other typed text: never a spreadsheet formula.
+            writer.writerow({name: csv_cell(value) for name, value in _plain(row).items()})
             yield buffer.getvalue()
         return
     for row in rows:
