@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Set
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.policy import Action, camera_allowed
+from privacy.policy import Action, camera_allowed, role_allows
 
 RIGHT_NAMES: dict[Action, str] = {
     Action.CAMERA_LIST: "camera-list",
@@ -38,6 +39,18 @@ class AccessDenied(PermissionError):
     """The user lacks the right; the message names it."""
 
 
+def refusal_reason(user: User, action: Action, camera_id: str, granted: Set[str]) -> str | None:
+    """Why the policy refuses the action on the camera, in words; None when it allows it."""
+    role = Role(user.role)
+    if not user.active:
+        return f"account '{user.username}' is deactivated"
+    if not role_allows(role, action):
+        return f"the {role.value} role has no {RIGHT_NAMES[action]} right"
+    if not camera_allowed(role, action, camera_id, granted):
+        return f"no unexpired authorisation on camera '{camera_id}'"
+    return None
+
+
 def authorise_camera_action(
     access_log: AccessLog,
     *,
@@ -51,26 +64,96 @@ def authorise_camera_action(
     span: tuple[datetime, datetime] | None = None,
     requisition: str | None = None,
 ) -> None:
-    """Log and allow the action, or log the denial and raise AccessDenied.
+    """Log and allow the action, or log the denial (with why) and raise AccessDenied.
 
     The granted entry is written before the caller serves anything; if it cannot be written,
     AccessLogUnavailable propagates and nothing may be served. `span` is the recorded footage
     asked for (playback, export).
     """
-    allowed = user.active and camera_allowed(Role(user.role), action, camera_id, granted)
-    record = AccessRecord(
-        action=action.value,
-        user=user.username,
-        role=user.role,
-        camera_id=camera_id,
-        client=client,
-        reason=reason,
-        span_start=span[0] if span else None,
-        span_end=span[1] if span else None,
-        requisition=requisition,
-        outcome=Outcome.GRANTED if allowed else Outcome.DENIED,
-        details=details or {},
-    )
-    access_log.append(record)
-    if not allowed:
-        raise AccessDenied(f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'")
+    request = _CameraRequest(user, action, camera_id, client, reason, span, requisition)
+    why = refusal_reason(user, action, camera_id, granted)
+    if why is not None:
+        message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
+        _deny(access_log, request, why=why, message=message, details=details)
+    access_log.append(request.record(Outcome.GRANTED, details or {}))
+
+
+def refuse_camera_action(
+    access_log: AccessLog,
+    *,
+    user: User,
+    action: Action,
+    camera_id: str,
+    client: str | None,
+    why: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+    span: tuple[datetime, datetime] | None = None,
+) -> NoReturn:
+    """Log a refusal the policy table does not express (e.g. an anonymised view), then raise.
+
+    `why` goes to the log for the privacy officer; `message` is what the user is told.
+    """
+    request = _CameraRequest(user, action, camera_id, client, reason, span, None)
+    _deny(access_log, request, why=why, message=message, details=details)
+
+
+def refuse_unless_allowed(
+    access_log: AccessLog,
+    *,
+    user: User,
+    granted: Set[str],
+    action: Action,
+    camera_id: str,
+    client: str | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """For reads that show no picture: log and raise a refusal; an allowed read goes unlogged."""
+    why = refusal_reason(user, action, camera_id, granted)
+    if why is not None:
+        request = _CameraRequest(user, action, camera_id, client, None, None, None)
+        message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
+        _deny(access_log, request, why=why, message=message, details=details)
+
+
+@dataclass(frozen=True)
+class _CameraRequest:
+    """Who asks for what on which camera, as the access log records it."""
+
+    user: User
+    action: Action
+    camera_id: str
+    client: str | None
+    reason: str | None
+    span: tuple[datetime, datetime] | None
+    requisition: str | None
+
+    def record(self, outcome: Outcome, details: dict[str, Any]) -> AccessRecord:
+        """The access-log record of this request with the given outcome."""
+        return AccessRecord(
+            action=self.action.value,
+            user=self.user.username,
+            role=self.user.role,
+            camera_id=self.camera_id,
+            client=self.client,
+            reason=self.reason,
+            span_start=self.span[0] if self.span else None,
+            span_end=self.span[1] if self.span else None,
+            requisition=self.requisition,
+            outcome=outcome,
+            details=details,
+        )
+
+
+def _deny(
+    access_log: AccessLog,
+    request: _CameraRequest,
+    *,
+    why: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> NoReturn:
+    """Write the denied entry with why, then raise AccessDenied with the user's message."""
+    access_log.append(request.record(Outcome.DENIED, {**(details or {}), "why": why}))
+    raise AccessDenied(message)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.identity import service as identity
-from privacy.guard import authorise_camera_action
-from privacy.policy import Action, camera_allowed
+from privacy.guard import authorise_camera_action, refuse_unless_allowed
+from privacy.policy import Action
 from video.evidence.jobs import ExportJob, ExportRequest, Purpose
 from video.evidence.segments import MAX_EXPORT, range_problems
-from web.deps import CurrentUser, DbSession, Services, client_address, role_of
+from web.deps import CurrentUser, DbSession, Services, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -115,15 +115,19 @@ def create_export(
 
 @router.get("/{export_id}", response_model=ExportOut)
 def get_export(
-    export_id: str, user: CurrentUser, session: DbSession, services: Services
+    export_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
     job = services.exports.get(export_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown export '{export_id}'")
-    granted = identity.active_camera_ids(session, user=user)
-    if not camera_allowed(role_of(user), Action.EXPORT, job.request.camera_id, granted):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"no export right on camera '{job.request.camera_id}'"
-        )
+    refuse_unless_allowed(
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        action=Action.EXPORT,
+        camera_id=job.request.camera_id,
+        client=client_address(request),
+        details={"export": export_id, "request": "export state"},
+    )
     return _out(job)

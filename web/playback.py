@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from csu.identity import service as identity
-from privacy.guard import authorise_camera_action
+from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from video.evidence.playback import stream_mp4
 from video.evidence.segments import MAX_PLAYBACK, describe_range, range_problems
@@ -43,9 +43,16 @@ def playback(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
     if user.anonymised_view:
         # Recordings hold the zones rendition; faces are hidden only in exports made for it.
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"account '{user.username}' sees only anonymised video:"
+        refuse_camera_action(
+            services.access_log,
+            user=user,
+            action=Action.PLAYBACK,
+            camera_id=camera_id,
+            client=client_address(request),
+            reason=reason.strip(),
+            span=(start, end),
+            why="the account sees only anonymised video; recordings hold the zones rendition",
+            message=f"account '{user.username}' sees only anonymised video:"
             " ask for a public_request export instead",
         )
     authorise_camera_action(

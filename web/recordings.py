@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from csu.identity import service as identity
-from privacy.guard import RIGHT_NAMES
-from privacy.policy import Action, camera_allowed
+from privacy.guard import refuse_unless_allowed
+from privacy.policy import Action
 from video.recording.spans import recorded_spans
-from web.deps import CurrentUser, DbSession, Services, role_of
+from web.deps import CurrentUser, DbSession, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["recordings"])
 
@@ -62,6 +62,7 @@ def parse_range(start: str | None, end: str | None) -> tuple[datetime, datetime]
 @router.get("/{camera_id}/recordings", response_model=RecordingsOut)
 def recordings(
     camera_id: str,
+    request: Request,
     user: CurrentUser,
     session: DbSession,
     services: Services,
@@ -71,12 +72,15 @@ def recordings(
     """Recorded spans and gaps; needs the playback right on the camera (no picture, no reason)."""
     if services.cameras.camera(camera_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
-    granted = identity.active_camera_ids(session, user=user)
-    if not camera_allowed(role_of(user), Action.PLAYBACK, camera_id, granted):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"no {RIGHT_NAMES[Action.PLAYBACK]} right on camera '{camera_id}'",
-        )
+    refuse_unless_allowed(
+        services.access_log,
+        user=user,
+        granted=identity.active_camera_ids(session, user=user),
+        action=Action.PLAYBACK,
+        camera_id=camera_id,
+        client=client_address(request),
+        details={"request": "recorded spans"},
+    )
     a, b = parse_range(start, end)
     spans, gaps = recorded_spans(services.recordings.index.between(camera_id, a, b), a, b)
     return RecordingsOut(

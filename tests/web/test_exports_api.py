@@ -149,3 +149,14 @@ def test_export_state_is_for_export_holders_and_failures_name_the_range(
     )
     response = client.get(f"/api/exports/{created['id']}", headers=login(client, "operator"))
     assert response.status_code == 403
+    [refusal] = [
+        e
+        for e in services_of(client).access_log.entries()
+        if e.action == "video.export" and e.outcome == "denied"
+    ]
+    assert (refusal.user, refusal.camera_id) == ("operator", "cam-street")
+    assert json.loads(refusal.details) == {
+        "export": created["id"],
+        "request": "export state",
+        "why": "the operator role has no export right",
+    }

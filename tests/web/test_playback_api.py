@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -129,9 +130,19 @@ def test_without_the_playback_right_403_and_the_denial_is_logged(client: TestCli
     )
     assert plaza.status_code == 403
     denied = entries(client, "video.playback")
-    assert [(e.user, e.camera_id, e.outcome) for e in denied] == [
-        ("privacy_officer", "cam-street", "denied"),
-        ("street-only", "cam-plaza", "denied"),
+    assert [(e.user, e.camera_id, e.outcome, json.loads(e.details)) for e in denied] == [
+        (
+            "privacy_officer",
+            "cam-street",
+            "denied",
+            {"why": "the privacy_officer role has no playback right"},
+        ),
+        (
+            "street-only",
+            "cam-plaza",
+            "denied",
+            {"why": "no unexpired authorisation on camera 'cam-plaza'"},
+        ),
     ]
 
 
@@ -183,4 +194,12 @@ def test_an_anonymised_only_account_gets_no_recorded_zones_footage(
     assert response.status_code == 403
     assert response.json()["detail"] == (
         "account 'kiosk' sees only anonymised video: ask for a public_request export instead"
+    )
+    # The refusal is in the access log like any other, with the span, the reason and why.
+    [entry] = entries(client, "video.playback")
+    assert (entry.user, entry.camera_id, entry.outcome) == ("kiosk", "cam-street", "denied")
+    assert entry.reason == "check the crossing"
+    assert entry.span_start is not None and entry.span_start.replace(tzinfo=UTC) == T0
+    assert json.loads(entry.details)["why"] == (
+        "the account sees only anonymised video; recordings hold the zones rendition"
     )

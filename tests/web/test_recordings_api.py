@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -75,6 +76,42 @@ def test_recordings_refusals_name_the_problem(client: TestClient) -> None:
         "/api/cameras/nope/recordings", params={"start": iso(0), "end": iso(1)}, headers=operator
     )
     assert unknown.status_code == 404
+
+
+def test_recordings_refusals_are_logged_with_why(client: TestClient) -> None:
+    """A refused listing of recorded footage is a denied entry naming the missing right."""
+    params = {"start": iso(0), "end": iso(10)}
+    refused = client.get(
+        "/api/cameras/cam-plaza/recordings", params=params, headers=login(client, "street-only")
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "no playback right on camera 'cam-plaza'"
+    officer = client.get(
+        "/api/cameras/cam-street/recordings",
+        params=params,
+        headers=login(client, "privacy_officer"),
+    )
+    assert officer.status_code == 403
+    denied = [
+        (e.user, e.camera_id, json.loads(e.details))
+        for e in services_of(client).access_log.entries()
+        if e.action == "video.playback" and e.outcome == "denied"
+    ]
+    assert denied == [
+        (
+            "street-only",
+            "cam-plaza",
+            {
+                "request": "recorded spans",
+                "why": "no unexpired authorisation on camera 'cam-plaza'",
+            },
+        ),
+        (
+            "privacy_officer",
+            "cam-street",
+            {"request": "recorded spans", "why": "the privacy_officer role has no playback right"},
+        ),
+    ]
 
 
 def hold_body(**fields: object) -> dict[str, object]:

@@ -10,8 +10,8 @@ from collections.abc import Set
 from pathlib import Path
 
 from csu.identity.models import User
-from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.guard import AccessDenied, authorise_camera_action
+from privacy.access_log import AccessLog
+from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from video.analytics.snapshots import find_snapshot
@@ -38,18 +38,16 @@ def read_event_snapshot(
     camera_id, path = found
     details = {"analytics_event": event_id, "rendition": Rendition.ZONES.value}
     if rendition is not Rendition.ZONES:
-        access_log.append(
-            AccessRecord(
-                action=Action.SNAPSHOT.value,
-                user=user.username,
-                role=user.role,
-                camera_id=camera_id,
-                client=client,
-                outcome=Outcome.DENIED,
-                details={**details, "why": "the viewer's rendition is anonymised"},
-            )
+        refuse_camera_action(
+            access_log,
+            user=user,
+            action=Action.SNAPSHOT,
+            camera_id=camera_id,
+            client=client,
+            details=details,
+            why="the viewer's rendition is anonymised",
+            message="event snapshots show faces; your view of cameras is anonymised",
         )
-        raise AccessDenied("event snapshots show faces; your view of cameras is anonymised")
     authorise_camera_action(
         access_log,
         user=user,
