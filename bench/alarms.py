@@ -75,7 +75,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-USERNAME, PASSWORD = "bench-operator", "bench-password-1"
+USERNAME, PASSWORD = "bench-operator", "quay-lamp-river-7"
 ANGERS = (-0.5536, 47.4784)  # lon, lat
 SPREAD_DEG = 0.03  # about 2-3 km around the centre
 RESEND_EVERY = 50  # one payload in 50 re-sends an earlier alarm

@@ -38,7 +38,7 @@ from av.frame import Frame
 
 BITS, BLOCK = 16, 32  # the frame-number stamp: 16 blocks of 32x32 pixels along the top edge
 ZONE = [[0.04, 0.09], [0.46, 0.09], [0.46, 0.51], [0.04, 0.51]]
-PASSWORD = "bench-password-1"
+PASSWORD = "quay-lamp-river-7"
 
 
 def emit(**fields: Any) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
-PASSWORD = "bench-password-1"
+PASSWORD = "quay-lamp-river-7"
 TARGET_P95_MS = 250.0
 SITE = """
 site: {name: Bench, timezone: Europe/Paris}

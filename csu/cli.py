@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
+from csu.identity.password_rule import WeakPassword, check_password
 from csu.identity.roles import Role
 from csu.migrate import upgrade
 from csu.settings import Settings, settings_errors
@@ -149,7 +150,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     passwords = demo_passwords(settings.data_dir / "demo-accounts.json")
     try:
         ensure_demo_accounts(db, passwords)
-    except ValueError as exc:  # a CSU_DEMO_PASSWORD the password rules refuse
+    except WeakPassword as exc:  # a CSU_DEMO_PASSWORD the password rule refuses
         print(f"CSU_DEMO_PASSWORD: {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
@@ -200,6 +201,8 @@ def _run_user_add(args: argparse.Namespace) -> int:
     expires = datetime.combine(args.expires, time.max, UTC) if args.expires else None
     db = _migrated_database(Settings())
     try:
+        # Refused before the creation is logged: no entry for an account that is never made.
+        check_password(password, username=args.name)
         with db.session() as session:
             if identity.get_user(session, username=args.name) is not None:
                 raise identity.IdentityError(f"user '{args.name}' already exists")

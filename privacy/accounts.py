@@ -7,13 +7,15 @@ from collections.abc import Callable, Set
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
 from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
+from csu.identity.password_rule import MAX_LENGTH, password_problems
 from csu.identity.roles import ALL_CAMERAS, Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
@@ -22,7 +24,6 @@ from privacy.guard import RIGHT_NAMES, AccessDenied
 from privacy.policy import Action, role_allows
 
 USER_DEACTIVATED = "admin.user_deactivated"
-MIN_PASSWORD = 10
 MAX_CAMERAS = 500
 
 
@@ -85,8 +86,18 @@ class NewAccount(GrantChange):
 
     username: str = Field(pattern=USER_PATTERN, max_length=64)
     role: Role
-    password: str = Field(min_length=MIN_PASSWORD, max_length=256)
+    password: str = Field(max_length=MAX_LENGTH, description="Checked by csu's password rule.")
     anonymised_view: bool = False
+
+    @field_validator("password")
+    @classmethod
+    def _password_rule(cls, password: str, info: ValidationInfo) -> str:
+        # Checked here, before the creation is logged, with the words identity's own check uses.
+        problems = password_problems(password, username=info.data.get("username", ""))
+        if problems:
+            words = "; ".join(problems)
+            raise PydanticCustomError("weak_password", "{problems}", {"problems": words})
+        return password
 
     @model_validator(mode="after")
     def _no_video_for_the_officer(self) -> NewAccount:

@@ -11,6 +11,7 @@ from pathlib import Path
 from csu.config import SiteConfig, parse_site
 from csu.db import Database
 from csu.identity import service as identity
+from csu.identity.password_rule import check_password
 from csu.identity.roles import ALL_CAMERAS, Role
 
 SITE_FILE = Path(__file__).resolve().parent / "site.yaml"
@@ -42,7 +43,13 @@ def demo_passwords(secrets_file: Path) -> dict[str, str]:
 
 
 def ensure_demo_accounts(db: Database, passwords: dict[str, str]) -> None:
-    """One account per role, named like the role, with the given passwords."""
+    """One account per role, named like the role, with the given passwords (WeakPassword if not).
+
+    Every password is checked before any account is touched, also when the accounts exist and
+    the password still works: a demo never runs on a password the rule refuses.
+    """
+    for role in Role:
+        check_password(passwords[role.value], username=role.value)
     expires = datetime.now(UTC) + timedelta(days=365)
     with db.session() as session:
         for role in Role:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.identity.models import AuthToken, CameraGrant, User, utcnow
+from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
 from csu.identity.roles import ALL_CAMERAS, Role
 
@@ -39,9 +40,10 @@ def create_user(
     expires_at: datetime | None = None,
     anonymised_view: bool = False,
 ) -> User:
-    """Create a named account with its camera authorisations."""
+    """Create a named account with its camera authorisations (WeakPassword if the rule refuses)."""
     if get_user(session, username=username) is not None:
         raise IdentityError(f"user '{username}' already exists")
+    check_password(password, username=username)
     user = User(
         username=username,
         role=role.value,
@@ -55,7 +57,8 @@ def create_user(
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:
-    """Replace the account's password and end its open sessions."""
+    """Replace the account's password and end its open sessions (WeakPassword if refused)."""
+    check_password(password, username=user.username)
     user.password_hash = hash_password(password)
     session.add(user)
     revoke_user_tokens(session, user=user)

@@ -12,6 +12,7 @@ import pytest
 
 from csu.db import Database
 from csu.identity import service as identity
+from privacy.access_log import AccessLog
 
 CSU = str(Path(sys.executable).parent / "csu")
 
@@ -93,12 +94,12 @@ def test_user_add_creates_an_account_with_cameras(tmp_path: Path) -> None:
         "2099-12-31",
         "--password-stdin",
         env=env,
-        stdin="s3cret-pass\n",
+        stdin="s3cret-pass-42\n",
     )
     assert result.returncode == 0, result.stderr
     db = Database(f"sqlite:///{tmp_path / 'csu.db'}")
     with db.session() as s:
-        user = identity.authenticate(s, username="jdupont", password="s3cret-pass")
+        user = identity.authenticate(s, username="jdupont", password="s3cret-pass-42")
         assert user is not None and user.role == "operator"
         grants = identity.grants_for(s, user=user)
         assert sorted(g.camera_id for g in grants) == ["cam-1", "cam-2"]
@@ -140,12 +141,40 @@ def test_user_add_rejects_bad_input_with_exit_2(
     assert message in result.stderr
 
 
-def test_demo_refuses_a_short_demo_password_in_one_line(tmp_path: Path) -> None:
-    """A CSU_DEMO_PASSWORD the password rules refuse: exit 2 and one line, no traceback."""
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("change-me", "password must be at least 12 characters (it has 9)"),
+        ("motdepasse2024", "password is one of the most common passwords"),
+        ("admin-on-watch", "password must not contain the account's name ('admin')"),
+    ],
+)
+def test_demo_refuses_a_weak_demo_password_in_one_line(
+    tmp_path: Path, password: str, why: str
+) -> None:
+    """A CSU_DEMO_PASSWORD the password rule refuses: exit 2 and one line saying why."""
     result = run_csu(
-        "demo", env={"CSU_DEMO_PASSWORD": "short", "CSU_DATA_DIR": str(tmp_path / "var")}
+        "demo", env={"CSU_DEMO_PASSWORD": password, "CSU_DATA_DIR": str(tmp_path / "var")}
     )
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        "CSU_DEMO_PASSWORD: password must be at least 8 characters"
-    ]
+    assert result.stderr.strip().splitlines() == [f"CSU_DEMO_PASSWORD: {why}"]
+
+
+@pytest.mark.parametrize("password", ["password", "jdupont-2026-ok", "short"])
+def test_user_add_refuses_a_weak_password_before_logging_anything(
+    tmp_path: Path, password: str
+) -> None:
+    """The CLI applies the same rule as the API: exit 2, one line, no account, no log entry."""
+    env = {"CSU_DATA_DIR": str(tmp_path)}
+    result = run_csu(
+        "user", "add", "jdupont", "--role", "operator", "--password-stdin",
+        env=env, stdin=password + "\n",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("user add: password ")
+    db = Database(f"sqlite:///{tmp_path / 'csu.db'}")
+    with db.session() as s:
+        assert identity.get_user(s, username="jdupont") is None
+    assert [e for e in AccessLog(db).entries() if e.action == "admin.user_created"] == []
+    db.dispose()

@@ -9,31 +9,40 @@ import pytest
 from csu.db import Database
 from csu.identity import service as identity
 from csu.identity.models import AuthToken
+from csu.identity.password_rule import WeakPassword
 from csu.identity.roles import Role
+
+GOOD = "a-good-passphrase"
 
 
 def test_password_is_hashed_with_argon2_and_checked(db: Database) -> None:
     """The stored hash is argon2id; the right password authenticates, a wrong one does not."""
     with db.session() as s:
         user = identity.create_user(
-            s, username="alice", role=Role.OPERATOR, password="correct horse"
+            s, username="alice", role=Role.OPERATOR, password="correct horse battery"
         )
         assert user.password_hash.startswith("$argon2id$")
-        assert "correct horse" not in user.password_hash
+        assert "correct horse battery" not in user.password_hash
     with db.session() as s:
-        assert identity.authenticate(s, username="alice", password="correct horse") is not None
-        assert identity.authenticate(s, username="alice", password="wrong horse") is None
-        assert identity.authenticate(s, username="nobody", password="correct horse") is None
+        assert (
+            identity.authenticate(s, username="alice", password="correct horse battery") is not None
+        )
+        assert identity.authenticate(s, username="alice", password="wrong horse battery") is None
+        assert identity.authenticate(s, username="nobody", password="correct horse battery") is None
 
 
-def test_duplicate_and_short_password_are_refused(db: Database) -> None:
-    """Usernames are unique; passwords have a minimum length."""
+def test_duplicate_and_weak_password_are_refused(db: Database) -> None:
+    """Usernames are unique; creating or changing a password applies the password rule."""
     with db.session() as s:
-        identity.create_user(s, username="bob", role=Role.ADMIN, password="long enough")
+        bob = identity.create_user(s, username="bob", role=Role.ADMIN, password="long enough pass")
     with db.session() as s, pytest.raises(identity.IdentityError, match="already exists"):
-        identity.create_user(s, username="bob", role=Role.ADMIN, password="long enough")
-    with db.session() as s, pytest.raises(ValueError, match="at least 8"):
+        identity.create_user(s, username="bob", role=Role.ADMIN, password="long enough pass")
+    with db.session() as s, pytest.raises(WeakPassword, match="at least 12"):
         identity.create_user(s, username="carol", role=Role.ADMIN, password="short")
+    with db.session() as s, pytest.raises(WeakPassword, match="most common"):
+        identity.set_password(s, user=bob, password="password")
+    with db.session() as s, pytest.raises(WeakPassword, match="account's name"):
+        identity.create_user(s, username="carol", role=Role.ADMIN, password="carol-is-on-duty")
 
 
 def test_camera_authorisation_expires(db: Database) -> None:
@@ -44,7 +53,7 @@ def test_camera_authorisation_expires(db: Database) -> None:
             s,
             username="op",
             role=Role.OPERATOR,
-            password="password1",
+            password=GOOD,
             cameras=["cam-a", "cam-b"],
             expires_at=expiry,
         )
@@ -62,7 +71,7 @@ def test_wildcard_grant_covers_every_camera(db: Database) -> None:
     """'*' authorises any camera id."""
     with db.session() as s:
         user = identity.create_user(
-            s, username="sup", role=Role.SUPERVISOR, password="password1", cameras=["*"]
+            s, username="sup", role=Role.SUPERVISOR, password=GOOD, cameras=["*"]
         )
         assert identity.may_access_camera(s, user=user, camera_id="anything")
 
@@ -70,7 +79,7 @@ def test_wildcard_grant_covers_every_camera(db: Database) -> None:
 def test_token_lifecycle(db: Database) -> None:
     """A token maps to its user until it expires or is revoked; only its hash is stored."""
     with db.session() as s:
-        user = identity.create_user(s, username="tok", role=Role.CRISIS, password="password1")
+        user = identity.create_user(s, username="tok", role=Role.CRISIS, password=GOOD)
         token = identity.issue_token(s, user=user, lifetime=timedelta(hours=1))
     with db.session() as s:
         assert s.get(AuthToken, token) is None  # the raw token is not a key
@@ -87,12 +96,12 @@ def test_token_lifecycle(db: Database) -> None:
 def test_password_change_ends_sessions(db: Database) -> None:
     """Setting a new password revokes every open token of the user."""
     with db.session() as s:
-        user = identity.create_user(s, username="pw", role=Role.OPERATOR, password="password1")
+        user = identity.create_user(s, username="pw", role=Role.OPERATOR, password=GOOD)
         token = identity.issue_token(s, user=user, lifetime=timedelta(hours=1))
     with db.session() as s:
         user = identity.get_user(s, username="pw")
         assert user is not None
-        identity.set_password(s, user=user, password="password2")
+        identity.set_password(s, user=user, password="another-passphrase")
     with db.session() as s:
         assert identity.user_for_token(s, token=token) is None
-        assert identity.authenticate(s, username="pw", password="password2") is not None
+        assert identity.authenticate(s, username="pw", password="another-passphrase") is not None

@@ -58,7 +58,7 @@ def site(database_url: str, tmp_path: Path) -> Iterator[Site]:
     with db.session() as session:
         for role in (Role.SUPERVISOR, Role.OPERATOR, Role.ADMIN):
             identity.create_user(
-                session, username=role.value, role=role, password="pw-12345678", cameras=["*"]
+                session, username=role.value, role=role, password="pw-123456789", cameras=["*"]
             )
     log = AccessLog(db)
     index = SegmentIndex(db, tmp_path / "recordings")
