@@ -8,7 +8,7 @@ city. Arranging is stable: a camera that stays on the wall stays on its tile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +32,7 @@ class TileKind(StrEnum):
     CRISIS_LOG = "crisis_log"
     TEXT = "text"
     EMPTY = "empty"
+    RESTRICTED = "restricted"  # as read by someone who may not see the tile's camera
 
 
 class Tile(BaseModel):
@@ -87,6 +88,22 @@ class Layout(BaseModel):
     def cameras(self) -> list[str]:
         """Cameras shown, in tile order."""
         return [t.camera_id for t in self.tiles if t.kind is TileKind.CAMERA and t.camera_id]
+
+    def seen_by(self, may_see: Callable[[str], bool]) -> Layout:
+        """The layout as a reader sees it: tiles of cameras hidden from them are restricted."""
+        hidden = [
+            i
+            for i, t in enumerate(self.tiles)
+            if t.camera_id is not None and not may_see(t.camera_id)
+        ]
+        if not hidden:
+            return self
+        tiles = list(self.tiles)
+        for i in hidden:
+            tiles[i] = tiles[i].model_copy(
+                update={"kind": TileKind.RESTRICTED, "camera_id": None, "incident_id": None}
+            )
+        return self.model_copy(update={"tiles": tuple(tiles)})
 
 
 @dataclass(frozen=True)

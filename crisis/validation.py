@@ -47,6 +47,8 @@ def _overlaps(layout: Layout) -> list[Problem]:
 def _content(
     index: int, tile: Tile, known: Set[str], may_view: Callable[[str], bool]
 ) -> list[Problem]:
+    if tile.kind is TileKind.RESTRICTED:
+        return [Problem(index, tile, "a restricted tile is only ever read; push to it instead")]
     if tile.kind is not TileKind.CAMERA:
         if tile.camera_id is not None:
             return [Problem(index, tile, f"a {tile.kind.value} tile cannot name a camera")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -27,6 +28,11 @@ class WallState(BaseModel):
     layout: Layout
     updated_at: datetime
     updated_by: str | None
+
+    def seen_by(self, may_see: Callable[[str], bool]) -> WallState:
+        """The state as a reader sees it: tiles of cameras hidden from them are restricted."""
+        layout = self.layout.seen_by(may_see)
+        return self if layout is self.layout else self.model_copy(update={"layout": layout})
 
 
 class WallFeed:

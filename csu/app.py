@@ -21,7 +21,6 @@ from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.jobs import purge_expired_tokens
 from csu.identity.site_sync import apply_authorisations
-from csu.identity.token_cache import TokenCache
 from csu.metrics import Metrics
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
@@ -36,12 +35,14 @@ from privacy.access_log.grants import grant_changes, grant_snapshot
 from privacy.access_log.subscribers import log_identity_events
 from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import start_lawful_access, stop_lawful_access
+from privacy.rights import CameraRights
+from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
 from video.analytics.snapshots import SnapshotStore
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
-from video.live import LiveService, rendition_provider
+from video.live import LiveService, SessionLimits, rendition_provider
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
@@ -113,6 +114,8 @@ class _Kernel:
     access_log: AccessLog
     bus: EventBus
     scheduler: Scheduler
+    rights: CameraRights
+    watch: RightsWatch
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ async def start_services(
     )
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
-    video = await _start_video(site, kernel, camera_opener, segment_store.index)
+    video = await _start_video(settings, site, kernel, camera_opener, segment_store.index)
     incident_service = await _start_incidents(site, kernel, video, settings.incident_engine)
     analytics = AnalyticsService(
         site.cameras,
@@ -160,7 +163,6 @@ async def start_services(
     wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
     await wall_service.start()
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
-    tokens = TokenCache()
     return AppServices(
         settings=settings,
         site=site,
@@ -172,19 +174,20 @@ async def start_services(
         access_log=access_log,
         live=video.live,
         incidents=incident_service,
-        hub=EventHub(bus),
+        hub=EventHub(bus, kernel.watch),
         walls=wall_service,
         crises=crisis_service,
         audit=lawful.audit,
         lawful=lawful,
         analytics=analytics,
         accounts=AccountAdmin(
-            db, access_log, {c.id for c in site.cameras}, sessions_ended=tokens.clear
+            db, access_log, {c.id for c in site.cameras}, rights_ended=kernel.rights.ended
         ),
         recordings=video.recording,
         holds=HoldService(db, access_log),
         exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
-        tokens=tokens,
+        rights=kernel.rights,
+        watch=kernel.watch,
     )
 
 
@@ -201,11 +204,18 @@ async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
     scheduler.add_interval(
         purge_expired_tokens, job_id="identity.purge_tokens", seconds=3600, kwargs={"db": db}
     )
-    return _Kernel(db, access_log, bus, scheduler)
+    rights = CameraRights(db, bus.publish_threadsafe)
+    watch = RightsWatch(rights, bus)
+    await watch.start()
+    return _Kernel(db, access_log, bus, scheduler, rights, watch)
 
 
 async def _start_video(
-    site: SiteConfig, kernel: _Kernel, camera_opener: SourceOpener, index: SegmentIndex
+    settings: Settings,
+    site: SiteConfig,
+    kernel: _Kernel,
+    camera_opener: SourceOpener,
+    index: SegmentIndex,
 ) -> _Video:
     camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
@@ -216,6 +226,8 @@ async def _start_video(
         camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
         providers=rendition_provider(camera_service),
         access_log=kernel.access_log,
+        limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
+        watch=kernel.watch,
     )
     recording = RecordingService(
         site.cameras, live_service.pool, rendition_provider(camera_service), index
@@ -263,6 +275,7 @@ async def stop_services(services: AppServices) -> None:
     await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()
+    await services.watch.stop()
     await services.bus.stop()
     await asyncio.to_thread(stop_lawful_access, services.lawful)
     services.db.dispose()

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     recording_free_check_seconds: float = Field(
         default=60, ge=5, le=3600, description="How often the recordings volume's space is checked."
     )
+    live_sessions_per_user: int = Field(
+        default=24,
+        ge=1,
+        le=1000,
+        description="Live (WHEP) sessions one account may have open or opening at once.",
+    )
+    live_sessions_total: int = Field(
+        default=300,
+        ge=1,
+        le=100_000,
+        description="Live (WHEP) sessions the server keeps open or opening at once, in all.",
+    )
     incident_engine: Literal["process", "thread"] = Field(
         default="process",
         description="Where the incident engine and the MQTT alarm feeds run: a child process"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -40,8 +41,13 @@ def decide(
     alarm_id: int | None,
     text: str | None,
     now: datetime,
+    may_see: Callable[[str], bool] = lambda _camera_id: True,
 ) -> list[StoredAlarm]:
-    """Record an operator's decision on one analytics alarm, or on all of the incident's."""
+    """Record an operator's decision on one analytics alarm, or on all of the incident's.
+
+    The person deciding must be allowed to see each alert's picture (`may_see` a camera):
+    PermissionError names the first camera they may not see.
+    """
     assert incident.id is not None
     alarms = analytics_alarms(session, incident.id)
     if alarm_id is not None:
@@ -50,6 +56,12 @@ def decide(
             raise LookupError(f"alarm {alarm_id} is not a video analytics alarm of this incident")
     if not alarms:
         raise LookupError(f"incident {incident.id} has no video analytics alarm to decide")
+    for alarm in alarms:
+        if alarm.camera_id is not None and not may_see(alarm.camera_id):
+            raise PermissionError(
+                f"no snapshot right on camera '{alarm.camera_id}': a decision on alarm"
+                f" {alarm.id} needs its picture"
+            )
     timeline.log_analytics_decision(
         session,
         incident_id=incident.id,

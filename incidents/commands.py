@@ -15,6 +15,8 @@ from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
 from incidents.lifecycle import TAKES_ALARMS, check_transition
 from incidents.models import Incident, IncidentStatus
+from incidents.visibility import incident_cameras, incident_visible
+from privacy.policy import EVERY_CAMERA, CameraScope
 
 
 class ActionName(StrEnum):
@@ -43,6 +45,10 @@ class IncidentCommand:
     step: int | None = None
     done: bool = True
     alarm_id: int | None = None  # confirm/dismiss one analytics alarm (default: all of them)
+    # The cameras that may appear to the user (an incident on none of them is not theirs), and
+    # those whose pictures they may see (a decision on an analytics alert needs its picture).
+    seen: CameraScope = EVERY_CAMERA
+    pictures: CameraScope = EVERY_CAMERA
 
 
 class IncidentNotFound(LookupError):
@@ -53,12 +59,16 @@ class CommandError(ValueError):
     """The action cannot apply; the message says why."""
 
 
+class CommandForbidden(PermissionError):
+    """The user may not take this action on what it concerns; the message says why."""
+
+
 def apply_command(
     session: Session, correlator: Correlator, cmd: IncidentCommand, now: datetime
 ) -> Incident:
     """Carry out the action and write its timeline entry; returns the changed incident."""
     incident = session.get(Incident, cmd.incident_id)
-    if incident is None:
+    if incident is None or not incident_visible(cmd.seen, incident_cameras(incident.cameras)):
         raise IncidentNotFound(f"no incident {cmd.incident_id}")
     handler = _HANDLERS[cmd.action]
     handler(session, incident, cmd, now)
@@ -156,9 +166,12 @@ def _decide(session: Session, incident: Incident, cmd: IncidentCommand, now: dat
             alarm_id=cmd.alarm_id,
             text=cmd.text.strip() if cmd.text and cmd.text.strip() else None,
             now=now,
+            may_see=cmd.pictures.allows,
         )
     except LookupError as exc:
         raise CommandError(str(exc)) from None
+    except PermissionError as exc:
+        raise CommandForbidden(str(exc)) from None
 
 
 _HANDLERS = {

@@ -24,6 +24,7 @@ class AlarmSummary(BaseModel):
     incident_id: int | None
     created: bool
     inhibited: bool
+    camera_id: str | None = None  # the camera that raised it (video loss, analytics)
 
 
 class AlarmsStored(Event):

@@ -27,6 +27,7 @@ from incidents.intake import FeedView, MqttIntake
 from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
 from incidents.parsing import Submission
 from incidents.timeline import timeline
+from privacy.policy import EVERY_CAMERA, CameraScope
 
 
 def camera_cones(site: SiteConfig) -> list[CameraCone]:
@@ -135,9 +136,13 @@ def list_alarms(
     type_: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    seen: CameraScope = EVERY_CAMERA,
 ) -> tuple[list[StoredAlarm], int]:
-    """Stored alarms newest first, and how many match in all."""
+    """Stored alarms newest first, and how many match in all; of the cameras `seen` (or none)."""
     conditions = []
+    if seen.cameras is not None:
+        camera = col(StoredAlarm.camera_id)
+        conditions.append(sa.or_(camera.is_(None), camera.in_(sorted(seen.cameras))))
     if source:
         conditions.append(col(StoredAlarm.source) == source)
     if type_:

@@ -244,4 +244,5 @@ def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
         incident_id=row.incident_id,
         created=created,
         inhibited=row.inhibited,
+        camera_id=row.camera_id,
     )

@@ -116,13 +116,14 @@ class AccountAdmin:
         access_log: AccessLog,
         cameras: Set[str],
         *,
-        sessions_ended: Callable[[], None] = lambda: None,
+        rights_ended: Callable[..., None] = lambda **_: None,
     ) -> None:
         self._db = db
         self._log = access_log
         self._cameras = frozenset(cameras)
-        # Told when an account's sessions end, so no cached token outlives the account.
-        self._sessions_ended = sessions_ended
+        # Told (username, reason) when an account's rights end or shrink, so that no cached token
+        # and no live stream outlives them.
+        self._rights_ended = rights_ended
         # One change at a time, so the check, the log entry and the change stay together.
         self._lock = threading.Lock()
 
@@ -190,7 +191,9 @@ class AccountAdmin:
                 )
                 grants = {c: change.expires_at for c in change.cameras}
                 identity.replace_grants(session, user=user, grants=grants)
-                return _out(session, user)
+                changed = _out(session, user)
+            self._rights_ended(username=username, reason="camera authorisations changed")
+            return changed
 
     def deactivate(self, *, actor: User, client: str | None, username: str) -> AccountOut:
         """Close the account and end its sessions; logged first."""
@@ -205,7 +208,7 @@ class AccountAdmin:
                 )
                 identity.deactivate_user(session, user=user)
                 closed = _out(session, user)
-            self._sessions_ended()
+            self._rights_ended(username=username, reason="account deactivated")
             return closed
 
     def _changeable(self, session: Session, username: str) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Set
+from dataclasses import dataclass
 from enum import StrEnum
 
 from csu.identity.roles import ALL_CAMERAS, Role
@@ -18,6 +19,7 @@ class Action(StrEnum):
     EXPORT = "video.export"
     LEGAL_HOLD = "video.legal_hold"
     PRIVACY_ZONE_EDIT = "privacy.zone_edit"
+    PRIVACY_ZONE_CONFIRM = "privacy.zone_confirm"
     USER_ADMIN = "admin.users"
     RETENTION_ADMIN = "admin.retention"
     AUDIT_READ = "audit.read"
@@ -62,12 +64,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CRISIS_ACT,
         }
     ),
-    Role.PRIVACY_OFFICER: frozenset({Action.CAMERA_LIST, Action.AUDIT_READ}),
+    # Confirming a privacy-zone change is judged on its geometry, never on a picture.
+    Role.PRIVACY_OFFICER: frozenset(
+        {Action.CAMERA_LIST, Action.AUDIT_READ, Action.PRIVACY_ZONE_CONFIRM}
+    ),
     Role.ADMIN: frozenset(
         _WATCH
         | _ALARMS
         | {
             Action.PRIVACY_ZONE_EDIT,
+            Action.PRIVACY_ZONE_CONFIRM,
             Action.USER_ADMIN,
             Action.RETENTION_ADMIN,
             Action.LEGAL_HOLD,
@@ -92,10 +98,37 @@ def role_allows(role: Role, action: Action) -> bool:
     return action in ROLE_ACTIONS[role]
 
 
+@dataclass(frozen=True)
+class CameraScope:
+    """The cameras one right reaches for one user: every camera (None), or these."""
+
+    cameras: frozenset[str] | None
+
+    @property
+    def everything(self) -> bool:
+        """True when no camera is outside the scope."""
+        return self.cameras is None
+
+    def allows(self, camera_id: str) -> bool:
+        """True when the camera is in the scope."""
+        return self.cameras is None or camera_id in self.cameras
+
+
+EVERY_CAMERA = CameraScope(None)
+NO_CAMERA = CameraScope(frozenset())
+
+
+def camera_scope(role: Role, action: Action, granted: Set[str]) -> CameraScope:
+    """The cameras a role with these unexpired authorisations may act on with this right."""
+    if not role_allows(role, action):
+        return NO_CAMERA
+    if action is Action.CAMERA_LIST and role in SEES_ALL_CAMERA_METADATA:
+        return EVERY_CAMERA
+    if ALL_CAMERAS in granted:
+        return EVERY_CAMERA
+    return CameraScope(frozenset(granted))
+
+
 def camera_allowed(role: Role, action: Action, camera_id: str, granted: Set[str]) -> bool:
     """True when the role has the right and, for a camera action, an unexpired authorisation."""
-    if not role_allows(role, action):
-        return False
-    if action is Action.CAMERA_LIST and role in SEES_ALL_CAMERA_METADATA:
-        return True
-    return ALL_CAMERAS in granted or camera_id in granted
+    return camera_scope(role, action, granted).allows(camera_id)

@@ -21,12 +21,10 @@ from incidents.parsing import Channel, Submission
 from incidents.service import list_alarms, list_rejected
 from incidents.store import alarm_summary
 from privacy.policy import Action
-from web.deps import DbSession, bearer_token, get_current_user, require
+from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
 from web.services import AppServices
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
-
-_may_submit = require(Action.ALARM_SUBMIT)
 
 
 async def intake_services(request: Request) -> AppServices:
@@ -38,20 +36,10 @@ async def intake_services(request: Request) -> AppServices:
 async def submitter(request: Request) -> User:
     """The caller, if allowed to submit alarms.
 
-    Its database session is closed before the alarm is awaited: a request-long session would
-    hold a pooled connection while the engine works, so a burst of posts would drain the pool.
-    A token checked in the last few seconds is not read again (services.tokens); a `def`
-    dependency would cost a worker-thread hop per post, so the rare miss reads on the loop.
+    No database session stays open while the alarm is awaited: a burst of posts would drain the
+    pool. A token checked in the last few seconds is not read again (services.rights).
     """
-    services: AppServices = request.app.state.services
-    token = bearer_token(request)
-    user = services.tokens.get(token) if token else None
-    if user is None:
-        with services.db.session() as session:
-            user = get_current_user(request, session)
-        if token:
-            services.tokens.put(token, user)
-    return _may_submit(user)
+    return checked(await get_viewer(request), Action.ALARM_SUBMIT).user
 
 
 IntakeServices = Annotated[AppServices, Depends(intake_services)]
@@ -178,7 +166,8 @@ class AlarmPage(BaseModel):
 @router.get("", response_model=AlarmPage)
 def get_alarms(
     session: DbSession,
-    user: Reader,
+    _user: Reader,
+    viewer: CurrentViewer,
     source: str | None = None,
     type: str | None = None,
     since: datetime | None = None,
@@ -187,10 +176,12 @@ def get_alarms(
 ) -> AlarmPage:
     """Stored alarms, or with ?rejected=true the payloads kept as rejected (administrators)."""
     if rejected:
-        require(Action.ALARM_REJECTED_READ)(user)
+        checked(viewer, Action.ALARM_REJECTED_READ)
         raws, total = list_rejected(session, since=since, limit=limit)
         return AlarmPage(total=total, items=[_rejected(r) for r in raws])
-    rows, total = list_alarms(session, source=source, type_=type, since=since, limit=limit)
+    rows, total = list_alarms(
+        session, source=source, type_=type, since=since, limit=limit, seen=viewer.seen
+    )
     items = [
         StoredAlarmOut(
             alarm=alarm_summary(r, created=r.update_count == 0),

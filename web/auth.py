@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from csu.identity import service as identity
 from csu.identity.events import LoginFailed, LoginSucceeded
-from web.deps import SESSION_COOKIE, CurrentUser, DbSession, Services, bearer_token, client_address
+from web.deps import SESSION_COOKIE, CurrentUser, Services, bearer_token, client_address
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -74,18 +74,11 @@ def _login(services: Services, body: LoginRequest) -> tuple[str, str] | None:
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(
-    request: Request,
-    response: Response,
-    session: DbSession,
-    services: Services,
-    _user: CurrentUser,
-) -> None:
-    """End the current session."""
+def logout(request: Request, response: Response, services: Services, user: CurrentUser) -> None:
+    """End the current session, and the live streams and event streams opened under it."""
     token = bearer_token(request)
     if token:
-        identity.revoke_token(session, token=token)
-        services.tokens.forget(token)
+        services.rights.logout(token, username=user.username)
     response.delete_cookie(SESSION_COOKIE)
 
 

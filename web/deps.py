@@ -1,20 +1,21 @@
-"""Typed request dependencies: the services, a database session, the current user."""
+"""Typed request dependencies: the services, a database session, the current user and rights."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
-from csu.identity import service as identity
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.guard import RIGHT_NAMES
-from privacy.policy import Action, role_allows
+from privacy.policy import Action
 from privacy.renditions import Rendition, rendition_for
+from privacy.rights import Viewer
 from web.services import AppServices
 
 SESSION_COOKIE = "csu_session"
@@ -30,12 +31,16 @@ Services = Annotated[AppServices, Depends(get_services)]
 
 
 def get_session(services: Services) -> Iterator[Session]:
-    """A database session committed when the request succeeds."""
+    """A database session committed when the route's function returns.
+
+    Closed before the response is sent ("function" scope): a streamed answer or a slow client
+    must not hold a pooled connection.
+    """
     with services.db.session() as session:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def bearer_token(request: HTTPConnection) -> str | None:
@@ -47,16 +52,38 @@ def bearer_token(request: HTTPConnection) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def get_current_user(request: Request, session: DbSession) -> User:
-    """The authenticated user, or 401."""
-    token = bearer_token(request)
-    user = identity.user_for_token(session, token=token) if token else None
-    if user is None:
-        detail = "not authenticated" if token is None else "session expired or invalid"
+async def viewer_for(connection: HTTPConnection) -> Viewer | None:
+    """The Viewer behind the request's token (HTTP or WebSocket), or None.
+
+    A token seen in the last seconds costs nothing; otherwise its rights are read on a worker
+    thread, in a database session closed before the request goes on.
+    """
+    services: AppServices = connection.app.state.services
+    token = bearer_token(connection)
+    if not token:
+        return None
+    return services.rights.cached(token) or await to_thread.run_sync(
+        services.rights.resolve, token
+    )
+
+
+async def get_viewer(request: Request) -> Viewer:
+    """The authenticated user and the cameras they may use now, or 401 (once per request)."""
+    viewer = await viewer_for(request)
+    if viewer is None:
+        detail = "not authenticated" if bearer_token(request) is None else "session expired"
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
         )
-    return user
+    return viewer
+
+
+CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def get_current_user(viewer: CurrentViewer) -> User:
+    """The authenticated user, or 401."""
+    return viewer.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -67,9 +94,10 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def rendition_of(user: User) -> Rendition:
+def rendition_of(user: User | Viewer) -> Rendition:
     """The rendition policy gives this user; the client never chooses."""
-    return rendition_for(anonymised_viewer=user.anonymised_view)
+    anonymised = user.anonymised if isinstance(user, Viewer) else user.anonymised_view
+    return rendition_for(anonymised_viewer=anonymised)
 
 
 def role_of(user: User) -> Role:
@@ -77,12 +105,17 @@ def role_of(user: User) -> Role:
     return Role(user.role)
 
 
-def require(action: Action) -> Callable[[User], User]:
+def require(action: Action) -> Callable[[Viewer], Awaitable[User]]:
     """A dependency that lets the request through only for roles with the right."""
 
-    def check(user: CurrentUser) -> User:
-        if not role_allows(role_of(user), action):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"no {RIGHT_NAMES[action]} right")
-        return user
+    async def check(viewer: CurrentViewer) -> User:
+        return checked(viewer, action).user
 
     return check
+
+
+def checked(viewer: Viewer, action: Action) -> Viewer:
+    """The viewer, if their role carries the right; else 403 naming it."""
+    if not viewer.has(action):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no {RIGHT_NAMES[action]} right")
+    return viewer

@@ -17,9 +17,11 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from csu.bus import EventBus
-from csu.identity.roles import Role
-from incidents.events import AlarmsStored, IncidentChanged
-from privacy.policy import Action, role_allows
+from incidents.events import AlarmsStored, IncidentChanged, IncidentSummary
+from incidents.visibility import shown_alarms, shown_incident
+from privacy.policy import Action
+from privacy.rights import Viewer
+from privacy.rights_watch import RightsWatch
 from video.events import CameraStatusChanged
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,19 @@ FLUSH_S = 0.025
 class _Client:
     """One console: what it may see, and what waits to be sent to it."""
 
-    def __init__(self, websocket: WebSocket, role: Role) -> None:
+    def __init__(self, websocket: WebSocket, viewer: Viewer) -> None:
         self.websocket = websocket
-        self.sees_incidents = role_allows(role, Action.INCIDENT_READ)
+        self.follow(viewer)
         self.alarms: dict[str, Any] | None = None
         self.incidents: dict[int, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}
         self.ready = asyncio.Event()
+
+    def follow(self, viewer: Viewer) -> str | None:
+        """Take the user's rights as they are now (the rights watch calls it); never ends."""
+        self.sees_incidents = viewer.has(Action.INCIDENT_READ)
+        self.seen = viewer.seen
+        return None
 
     def offer(self, kind: str, payload: dict[str, Any]) -> None:
         """Merge one event into what is pending."""
@@ -78,7 +86,8 @@ def _merge_alarms(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, 
 class EventHub:
     """Fans bus events out to every connected console."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, watch: RightsWatch | None = None) -> None:
+        self._watch = watch
         self._clients: set[_Client] = set()
         self._unsubscribe: list[Callable[[], None]] = [
             bus.subscribe(AlarmsStored, self._on_alarms, name="ws.alarms"),
@@ -96,10 +105,11 @@ class EventHub:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
 
-    async def serve(self, websocket: WebSocket, role: Role) -> None:
-        """Push events to an accepted socket until it goes away."""
-        client = _Client(websocket, role)
+    async def serve(self, websocket: WebSocket, viewer: Viewer) -> None:
+        """Push events to an accepted socket until it goes away, or the user's session ends."""
+        client = _Client(websocket, viewer)
         self._clients.add(client)
+        release = self._hold(client, viewer)
         reader = asyncio.create_task(_drain_incoming(websocket))
         loop = asyncio.get_running_loop()
         last_flush = -FLUSH_S
@@ -119,29 +129,61 @@ class EventHub:
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            release()
             self._clients.discard(client)
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await reader
 
-    def _send(self, kind: str, payload: dict[str, Any]) -> None:
-        for client in list(self._clients):
-            client.offer(kind, payload)
+    def _hold(self, client: _Client, viewer: Viewer) -> Callable[[], None]:
+        if self._watch is None or viewer.token_hash is None:
+            return lambda: None
+
+        async def end(why: str) -> None:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await client.websocket.close(code=1008, reason=f"session ended: {why}"[:120])
+
+        return self._watch.hold(viewer.token_hash, client.follow, end)
 
     def _on_alarms(self, event: AlarmsStored) -> None:
-        if self._clients:
-            include = {"alarms", "total", "rejected"}
-            self._send("alarms", event.model_dump(mode="json", include=include))
+        # Dumped once for every console that sees all cameras, again only for those that do not.
+        shared: dict[str, Any] | None = None
+        for client in list(self._clients):
+            if client.seen.everything:
+                shared = shared or _alarms_payload(event)
+                client.offer("alarms", shared)
+                continue
+            shown = shown_alarms(client.seen, event.alarms)
+            if shown:
+                client.offer("alarms", _alarms_payload(event.model_copy(update={"alarms": shown})))
 
     def _on_incident(self, event: IncidentChanged) -> None:
-        if self._clients:
-            self._send("incident", event.model_dump(mode="json", include={"incident", "change"}))
+        shared: dict[str, Any] | None = None
+        for client in list(self._clients):
+            if client.seen.everything:
+                shared = shared or _incident_payload(event)
+                client.offer("incident", shared)
+                continue
+            shown = shown_incident(client.seen, event.incident)
+            if shown is not None:
+                client.offer("incident", _incident_payload(event, shown))
 
     def _on_camera(self, event: CameraStatusChanged) -> None:
-        self._send(
-            "camera",
-            {"camera_id": event.camera_id, "status": event.status, "reason": event.reason},
-        )
+        payload = {"camera_id": event.camera_id, "status": event.status, "reason": event.reason}
+        for client in list(self._clients):
+            if client.seen.allows(event.camera_id):
+                client.offer("camera", payload)
+
+
+def _alarms_payload(event: AlarmsStored) -> dict[str, Any]:
+    return event.model_dump(mode="json", include={"alarms", "total", "rejected"})
+
+
+def _incident_payload(
+    event: IncidentChanged, shown: IncidentSummary | None = None
+) -> dict[str, Any]:
+    incident = shown if shown is not None else event.incident
+    return {"incident": incident.model_dump(mode="json"), "change": event.change}
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:

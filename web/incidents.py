@@ -11,14 +11,21 @@ from pydantic import BaseModel, Field
 
 from csu.identity.models import User
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
-from incidents.commands import ActionName, CommandError, IncidentCommand, IncidentNotFound
+from incidents.commands import (
+    ActionName,
+    CommandError,
+    CommandForbidden,
+    IncidentCommand,
+    IncidentNotFound,
+)
 from incidents.engine_process import EngineUnavailable
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
 from incidents.service import incident_detail, list_incidents
 from incidents.store import alarm_summary, incident_summary
+from incidents.visibility import alarm_visible, entry_visible, shown_incident
 from privacy.policy import Action
-from web.deps import DbSession, Services, require
+from web.deps import CurrentViewer, DbSession, Services, require
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -72,36 +79,46 @@ class ActionIn(BaseModel):
 
 @router.get("", response_model=list[IncidentSummary])
 def get_incidents(
-    session: DbSession, _user: Reader, status: IncidentStatus | None = None
+    session: DbSession, _user: Reader, viewer: CurrentViewer, status: IncidentStatus | None = None
 ) -> list[IncidentSummary]:
-    """Incidents, most recently changed first."""
-    return [incident_summary(i) for i in list_incidents(session, status=status)]
+    """Incidents, most recently changed first: those on the reader's cameras or on none."""
+    incidents = list_incidents(session, status=status)
+    shown = (shown_incident(viewer.seen, incident_summary(i)) for i in incidents)
+    return [i for i in shown if i is not None]
 
 
 @router.get("/{incident_id}", response_model=IncidentOut)
-def get_incident(incident_id: int, session: DbSession, _user: Reader) -> IncidentOut:
-    """One incident with its timeline."""
+def get_incident(
+    incident_id: int, session: DbSession, _user: Reader, viewer: CurrentViewer
+) -> IncidentOut:
+    """One incident with its timeline, as far as it concerns the reader's cameras."""
     detail = incident_detail(session, incident_id)
-    if detail is None:
+    summary = shown_incident(viewer.seen, incident_summary(detail.incident)) if detail else None
+    if detail is None or summary is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    summary = incident_summary(detail.incident)
+    scope = viewer.seen
+    alarms = [a for a in detail.alarms if alarm_visible(scope, a.camera_id)]
+    hidden = {a.id for a in detail.alarms if a.id is not None} - {a.id for a in alarms}
+    entries = [(e, json.loads(e.data)) for e in detail.timeline]
     return IncidentOut(
         **summary.model_dump(),
         timeline=[
-            TimelineOut(at=e.at, kind=e.kind, author=e.author, text=e.text, data=json.loads(e.data))
-            for e in detail.timeline
+            TimelineOut(at=e.at, kind=e.kind, author=e.author, text=e.text, data=data)
+            for e, data in entries
+            if entry_visible(scope, data, hidden)
         ],
-        alarms=[alarm_summary(a, created=False).model_dump(mode="json") for a in detail.alarms],
-        analytics=analytics_views(detail.alarms),
+        alarms=[alarm_summary(a, created=False).model_dump(mode="json") for a in alarms],
+        analytics=analytics_views(alarms),
         procedure=[ProcedureStep(**step) for step in json.loads(detail.incident.procedure)],
     )
 
 
 @router.post("/{incident_id}/actions", response_model=IncidentSummary)
 async def post_action(
-    incident_id: int, body: ActionIn, user: Actor, services: Services
+    incident_id: int, body: ActionIn, user: Actor, viewer: CurrentViewer, services: Services
 ) -> IncidentSummary:
-    """Acknowledge, note, assign, change status, escalate or tick a checklist step."""
+    """Acknowledge, note, assign, change status, escalate, tick a checklist step, or decide on
+    an analytics alert (which needs the snapshot right on its camera)."""
     command = IncidentCommand(
         incident_id=incident_id,
         action=ActionName(body.action),
@@ -112,14 +129,19 @@ async def post_action(
         step=body.step,
         done=body.done,
         alarm_id=body.alarm_id,
+        seen=viewer.seen,
+        pictures=viewer.scope(Action.SNAPSHOT),
     )
     try:
-        return await services.incidents.act(command)
+        summary = await services.incidents.act(command)
     except IncidentNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except CommandForbidden as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except CommandError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except EngineUnavailable as exc:  # restarting: whether the action was applied is unknown
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from None
+    return shown_incident(viewer.seen, summary) or summary

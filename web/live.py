@@ -6,17 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
-from csu.identity import service as identity
+from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.live import (
     CameraNotFound,
     InvalidOffer,
     LiveService,
+    LiveSession,
     NotSessionOwner,
     RenditionUnavailable,
     SessionNotFound,
+    TooManySessions,
 )
 from video.live.offer import MAX_OFFER_BYTES
-from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, role_of
+from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of, role_of
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
 
@@ -29,14 +32,6 @@ def get_live(services: Services) -> LiveService:
 
 
 Live = Annotated[LiveService, Depends(get_live)]
-
-
-def granted_cameras(user: CurrentUser, session: DbSession) -> frozenset[str]:
-    """The cameras the user is authorised on now (a sync dependency: runs off the loop)."""
-    return frozenset(identity.active_camera_ids(session, user=user))
-
-
-Granted = Annotated[frozenset[str], Depends(granted_cameras)]
 
 
 async def read_sdp_offer(request: Request) -> str:
@@ -58,6 +53,36 @@ async def read_sdp_offer(request: Request) -> str:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from None
 
 
+async def open_live(
+    live: LiveService,
+    camera_id: str,
+    offer: str,
+    viewer: Viewer,
+    request: Request,
+    rendition: Rendition | None = None,
+) -> LiveSession:
+    """Open a live session for the viewer (in the policy's rendition unless a stricter one is
+    given), its errors as HTTP statuses."""
+    try:
+        return await live.open(
+            camera_id,
+            offer,
+            viewer=viewer,
+            rendition=rendition or rendition_of(viewer),
+            client=client_address(request),
+        )
+    except CameraNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except TooManySessions as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "5"}
+        ) from None
+    except InvalidOffer as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    except RenditionUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+
+
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
 def whep_options(camera_id: str, _user: CurrentUser, services: Services) -> Response:
     """What the WHEP endpoint accepts."""
@@ -76,25 +101,11 @@ def whep_options(camera_id: str, _user: CurrentUser, services: Services) -> Resp
     responses={201: {"content": {SDP: {}}}},
 )
 async def whep_offer(
-    camera_id: str, request: Request, user: CurrentUser, granted: Granted, live: Live
+    camera_id: str, request: Request, viewer: CurrentViewer, live: Live
 ) -> Response:
     """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows)."""
     offer = await read_sdp_offer(request)
-    try:
-        session = await live.open(
-            camera_id,
-            offer,
-            user=user,
-            granted=granted,
-            rendition=rendition_of(user),
-            client=client_address(request),
-        )
-    except CameraNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except InvalidOffer as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    except RenditionUnavailable as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    session = await open_live(live, camera_id, offer, viewer, request)
     location = f"/api/cameras/{camera_id}/whep/{session.id}"
     return Response(
         session.answer_sdp,

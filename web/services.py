@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
-from csu.identity.token_cache import TokenCache
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
@@ -18,6 +17,8 @@ from privacy.access_log import AccessLog
 from privacy.accounts import AccountAdmin
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
+from privacy.rights import CameraRights
+from privacy.rights_watch import RightsWatch
 from video.analytics.service import AnalyticsService
 from video.evidence.service import ExportService
 from video.live import LiveService
@@ -51,4 +52,5 @@ class AppServices:
     recordings: RecordingService
     holds: HoldService
     exports: ExportService
-    tokens: TokenCache = field(default_factory=TokenCache)
+    rights: CameraRights
+    watch: RightsWatch

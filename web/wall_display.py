@@ -11,28 +11,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
+from fastapi import APIRouter, HTTPException, Request, Response, WebSocket, status
 from fastapi.responses import HTMLResponse
 from starlette.websockets import WebSocketDisconnect
 
 from crisis.wall_state import WallFeed, WallState
 from crisis.walls import UnknownWall, WallService
-from csu.identity import service as identity
-from csu.identity.models import User
-from csu.identity.roles import Role
-from privacy.policy import Action, role_allows
+from privacy.policy import Action
 from privacy.renditions import rendition_for
-from video.live import CameraNotFound, InvalidOffer, RenditionUnavailable
-from web.deps import Services, bearer_token, client_address, require
-from web.live import SDP, Granted, Live, read_sdp_offer
+from privacy.rights import Viewer
+from web.deps import CurrentViewer, Services, checked, viewer_for
+from web.live import SDP, Live, open_live, read_sdp_offer
 from web.pages import page
+from web.services import AppServices
 
 router = APIRouter(tags=["walls"])
-
-Reader = Annotated[User, Depends(require(Action.WALL_READ))]
-
 
 def message(state: WallState) -> str:
     """The layout message every display of the wall receives."""
@@ -47,21 +41,16 @@ def wall_page(wall_id: str, services: Services) -> Response:
     return page("wall")
 
 
-def _may_read_walls(websocket: WebSocket) -> bool:
-    services = websocket.app.state.services
-    token = bearer_token(websocket)
-    if not token:
-        return False
-    with services.db.session() as session:
-        user = identity.user_for_token(session, token=token)
-        return user is not None and role_allows(Role(user.role), Action.WALL_READ)
-
-
 @router.websocket("/api/walls/{wall_id}/ws")
 async def wall_feed(websocket: WebSocket, wall_id: str) -> None:
-    """The wall's layout now, then every new version; send "resync" to get the current again."""
-    walls: WallService = websocket.app.state.services.walls
-    if not await asyncio.to_thread(_may_read_walls, websocket):
+    """The wall's layout now, then every new version; send "resync" to get the current again.
+
+    The feed ends when the display's session ends (logout, deactivation, expiry).
+    """
+    services: AppServices = websocket.app.state.services
+    walls = services.walls
+    viewer = await viewer_for(websocket)
+    if viewer is None or not viewer.has(Action.WALL_READ):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="not authenticated")
         return
     try:
@@ -70,26 +59,51 @@ async def wall_feed(websocket: WebSocket, wall_id: str) -> None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(exc))
         return
     await websocket.accept()
+    rights = _Following(viewer)
+
+    async def end(why: str) -> None:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code=1008, reason=f"session ended: {why}"[:120])
+
+    release = (
+        services.watch.hold(viewer.token_hash, rights.follow, end)
+        if viewer.token_hash
+        else lambda: None
+    )
     with walls.follow(wall_id) as feed:
         reader = asyncio.create_task(_read(websocket, feed, walls, wall_id))
         try:
-            await _send_states(websocket, feed, reader)
+            await _send_states(websocket, feed, reader, rights)
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
+            release()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await reader
 
 
-async def _send_states(websocket: WebSocket, feed: WallFeed, reader: asyncio.Task[None]) -> None:
+class _Following:
+    """A display's rights as the rights watch last read them."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+
+    def follow(self, viewer: Viewer) -> str | None:
+        self.viewer = viewer
+        return None if viewer.has(Action.WALL_READ) else "wall-read right ended"
+
+
+async def _send_states(
+    websocket: WebSocket, feed: WallFeed, reader: asyncio.Task[None], rights: _Following
+) -> None:
     while not reader.done():
         waiter = asyncio.create_task(feed.next())
         await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
         if not waiter.done():
             waiter.cancel()
             break
-        await websocket.send_text(message(waiter.result()))
+        await websocket.send_text(message(waiter.result().seen_by(rights.viewer.sees)))
 
 
 async def _read(websocket: WebSocket, feed: WallFeed, walls: WallService, wall_id: str) -> None:
@@ -110,8 +124,7 @@ async def wall_whep(
     wall_id: str,
     camera_id: str,
     request: Request,
-    user: Reader,
-    granted: Granted,
+    viewer: CurrentViewer,
     live: Live,
     services: Services,
 ) -> Response:
@@ -125,26 +138,13 @@ async def wall_whep(
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )
+    checked(viewer, Action.WALL_READ)
     offer = await read_sdp_offer(request)
     rendition = rendition_for(
-        anonymised_viewer=user.anonymised_view,
+        anonymised_viewer=viewer.anonymised,
         anonymised_display=state.rendition == "anonymised",
     )
-    try:
-        session = await live.open(
-            camera_id,
-            offer,
-            user=user,
-            granted=granted,
-            rendition=rendition,
-            client=client_address(request),
-        )
-    except CameraNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except InvalidOffer as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    except RenditionUnavailable as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    session = await open_live(live, camera_id, offer, viewer, request, rendition)
     return Response(
         session.answer_sdp,
         status_code=status.HTTP_201_CREATED,

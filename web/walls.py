@@ -15,9 +15,9 @@ from crisis.templates import UnknownTemplate, template_names
 from crisis.wall_state import WallState
 from crisis.walls import LayoutRejected, SalvoNotFound, UnknownWall, WallService
 from csu.identity.models import User
-from privacy.policy import Action, camera_allowed
-from web.deps import DbSession, Services, require, role_of
-from web.live import Granted
+from privacy.policy import Action
+from privacy.rights import Viewer
+from web.deps import CurrentViewer, DbSession, Services, require
 
 router = APIRouter(prefix="/api/walls", tags=["walls"])
 
@@ -112,12 +112,9 @@ def _answers() -> Iterator[None]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
-def viewer_check(user: User, granted: frozenset[str]) -> Callable[[str], bool]:
+def viewer_check(viewer: Viewer) -> Callable[[str], bool]:
     """Whether the user may watch a camera live: what a tile they choose may show."""
-    role = role_of(user)
-    return lambda camera_id: (
-        user.active and camera_allowed(role, Action.LIVE_VIEW, camera_id, granted)
-    )
+    return lambda camera_id: viewer.may(Action.LIVE_VIEW, camera_id)
 
 
 def _out(walls: WallService, state: WallState) -> WallOut:
@@ -146,15 +143,15 @@ def list_templates(_user: Reader) -> list[str]:
 
 
 @router.get("/{wall_id}/layout", response_model=WallState)
-def get_layout(wall_id: str, _user: Reader, walls: Walls) -> WallState:
-    """The wall's current layout and its version."""
+def get_layout(wall_id: str, _user: Reader, viewer: CurrentViewer, walls: Walls) -> WallState:
+    """The wall's current layout and its version (cameras hidden from the reader restricted)."""
     with _answers():
-        return walls.state(wall_id)
+        return walls.state(wall_id).seen_by(viewer.sees)
 
 
 @router.put("/{wall_id}/layout", response_model=WallState)
 async def put_layout(
-    wall_id: str, body: LayoutIn, user: Controller, granted: Granted, walls: Walls
+    wall_id: str, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Replace the layout (free tiles are then filled for the situation), or apply a template."""
     with _answers():
@@ -163,7 +160,8 @@ async def put_layout(
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT, "send tiles, a template, or both"
                 )
-            return await walls.use_template(wall_id, body.template, by=user.username)
+            state = await walls.use_template(wall_id, body.template, by=user.username)
+            return state.seen_by(viewer.sees)
         config = walls.config(wall_id)
         layout = Layout(
             cols=body.cols or config.cols,
@@ -171,14 +169,15 @@ async def put_layout(
             template=body.template or "grid",
             tiles=tuple(body.tiles),
         )
-        return await walls.set_layout(
-            wall_id, layout, by=user.username, may_view=viewer_check(user, granted)
+        state = await walls.set_layout(
+            wall_id, layout, by=user.username, may_view=viewer_check(viewer)
         )
+    return state.seen_by(viewer.sees)
 
 
 @router.post("/{wall_id}/push", response_model=WallState)
 async def push(
-    wall_id: str, body: PushIn, user: Controller, granted: Granted, walls: Walls
+    wall_id: str, body: PushIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Show a camera, an incident or a panel on one tile."""
     content = Tile(
@@ -190,52 +189,63 @@ async def push(
         text=body.text,
     )
     with _answers():
-        return await walls.push(
-            wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(user, granted)
+        state = await walls.push(
+            wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(viewer)
         )
+    return state.seen_by(viewer.sees)
 
 
 @router.post("/{wall_id}/pin", response_model=WallState)
 async def pin(
-    wall_id: str, body: PinIn, user: Controller, granted: Granted, walls: Walls
+    wall_id: str, body: PinIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Pin a tile (the automatic layout never moves it) or unpin it."""
     with _answers():
-        return await walls.pin(
+        state = await walls.pin(
             wall_id,
             body.x,
             body.y,
             pinned=body.pinned,
             by=user.username,
-            may_view=viewer_check(user, granted),
+            may_view=viewer_check(viewer),
         )
+    return state.seen_by(viewer.sees)
 
 
 @router.get("/{wall_id}/salvos", response_model=list[SalvoOut])
-def list_salvos(wall_id: str, session: DbSession, _user: Reader, walls: Walls) -> list[SalvoOut]:
-    """The wall's saved layouts."""
+def list_salvos(
+    wall_id: str, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: Walls
+) -> list[SalvoOut]:
+    """The wall's saved layouts (cameras hidden from the reader restricted)."""
     with _answers():
         rows = walls.salvos(session, wall_id)
-    return [SalvoOut(name=n, layout=lay, saved_at=at, saved_by=by) for n, lay, at, by in rows]
+    return [
+        SalvoOut(name=n, layout=lay.seen_by(viewer.sees), saved_at=at, saved_by=by)
+        for n, lay, at, by in rows
+    ]
 
 
 @router.post("/{wall_id}/salvos", response_model=SalvoOut, status_code=status.HTTP_201_CREATED)
-async def save_salvo(wall_id: str, body: SalvoIn, user: Controller, walls: Walls) -> SalvoOut:
+async def save_salvo(
+    wall_id: str, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: Walls
+) -> SalvoOut:
     """Save the wall's current layout as a salvo."""
     with _answers():
         layout, at = await walls.save_salvo(wall_id, body.name, by=user.username)
-    return SalvoOut(name=body.name, layout=layout, saved_at=at, saved_by=user.username)
+    shown = layout.seen_by(viewer.sees)
+    return SalvoOut(name=body.name, layout=shown, saved_at=at, saved_by=user.username)
 
 
 @router.post("/{wall_id}/salvos/{name}/recall", response_model=WallState)
 async def recall_salvo(
-    wall_id: str, name: str, user: Controller, granted: Granted, walls: Walls
+    wall_id: str, name: str, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Put a salvo back on the wall."""
     with _answers():
-        return await walls.recall_salvo(
-            wall_id, name, by=user.username, may_view=viewer_check(user, granted)
+        state = await walls.recall_salvo(
+            wall_id, name, by=user.username, may_view=viewer_check(viewer)
         )
+    return state.seen_by(viewer.sees)
 
 
 @router.delete("/{wall_id}/salvos/{name}", status_code=status.HTTP_204_NO_CONTENT)

@@ -33,3 +33,15 @@ class UserCreated(Event):
     role: str
     cameras: list[str]
     expires_at: str | None
+
+
+class RightsEnded(Event):
+    """Rights ended early: a logout, a deactivation, a change of authorisations.
+
+    Whatever depends on them (live streams, event streams) is checked again at once; expiries
+    need no event, they are found by the periodic check.
+    """
+
+    topic: ClassVar[str] = "identity.rights_ended"
+    username: str
+    reason: str

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from csu.identity.models import AuthToken, CameraGrant, User, utcnow
 from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
-from csu.identity.roles import ALL_CAMERAS, Role
+from csu.identity.roles import Role
 
 
 class IdentityError(ValueError):
@@ -107,22 +107,21 @@ def grants_for(session: Session, *, user: User) -> list[CameraGrant]:
     return list(session.exec(select(CameraGrant).where(CameraGrant.user_id == user.id)))
 
 
+def active_grants(
+    session: Session, *, user: User, now: datetime | None = None
+) -> dict[str, datetime | None]:
+    """The user's unexpired authorisations: camera id ('*' for all) -> expiry (aware) or None."""
+    moment = now or utcnow()
+    grants = {
+        g.camera_id: _aware(g.expires_at) if g.expires_at else None
+        for g in grants_for(session, user=user)
+    }
+    return {c: until for c, until in grants.items() if until is None or until > moment}
+
+
 def active_camera_ids(session: Session, *, user: User, now: datetime | None = None) -> set[str]:
     """Camera ids the user is authorised for now ('*' stands for every camera)."""
-    moment = now or utcnow()
-    return {
-        g.camera_id
-        for g in grants_for(session, user=user)
-        if g.expires_at is None or _aware(g.expires_at) > moment
-    }
-
-
-def may_access_camera(
-    session: Session, *, user: User, camera_id: str, now: datetime | None = None
-) -> bool:
-    """True while the user holds an unexpired authorisation for this camera."""
-    ids = active_camera_ids(session, user=user, now=now)
-    return user.active and (ALL_CAMERAS in ids or camera_id in ids)
+    return set(active_grants(session, user=user, now=now))
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
@@ -144,7 +143,10 @@ def issue_token(session: Session, *, user: User, lifetime: timedelta) -> str:
     now = utcnow()
     session.add(
         AuthToken(
-            token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
         )
     )
     return token
@@ -152,17 +154,30 @@ def issue_token(session: Session, *, user: User, lifetime: timedelta) -> str:
 
 def user_for_token(session: Session, *, token: str, now: datetime | None = None) -> User | None:
     """The active user behind an unexpired, unrevoked token."""
-    moment = now or utcnow()
-    row = session.get(AuthToken, _digest(token))
-    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= moment:
-        return None
+    user, _why = token_holder(session, token_hash=token_digest(token), now=now)
+    return user
+
+
+def token_holder(
+    session: Session, *, token_hash: str, now: datetime | None = None
+) -> tuple[User | None, str | None]:
+    """The active user behind a login session, or None and why the session is over."""
+    row = session.get(AuthToken, token_hash)
+    if row is None:
+        return None, "unknown session"
     user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None, "account deactivated"
+    if row.revoked_at is not None:
+        return None, "logged out"
+    if _aware(row.expires_at) <= (now or utcnow()):
+        return None, "session expired"
+    return user, None
 
 
 def revoke_token(session: Session, *, token: str) -> None:
     """End one login session."""
-    row = session.get(AuthToken, _digest(token))
+    row = session.get(AuthToken, token_digest(token))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
@@ -177,7 +192,8 @@ def revoke_user_tokens(session: Session, *, user: User) -> None:
     )
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

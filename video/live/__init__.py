@@ -10,7 +10,9 @@ from video.live.sessions import (
     LiveSession,
     NotSessionOwner,
     RenditionUnavailable,
+    SessionLimits,
     SessionNotFound,
+    TooManySessions,
     rendition_provider,
 )
 from video.live.track import PacketTrack
@@ -28,8 +30,10 @@ __all__ = [
     "NotSessionOwner",
     "PacketTrack",
     "RenditionUnavailable",
+    "SessionLimits",
     "SessionNotFound",
     "SharedEncoder",
+    "TooManySessions",
     "check_offer",
     "rendition_provider",
 ]

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Set
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,13 @@ from aiortc import (
     RTCSessionDescription,
 )
 
-from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
 from privacy.guard import authorise_camera_action
-from privacy.policy import Action, camera_allowed
+from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
+from privacy.rights_watch import RightsWatch
 from video.live.broadcast import BroadcastPool
 from video.live.encoder import EncoderSettings, FrameProvider, ProviderLookup
 from video.live.offer import InvalidOffer, check_offer
@@ -60,6 +61,18 @@ class NotSessionOwner(LiveError):
     """Only the viewer who opened a session, or an admin, may end it."""
 
 
+class TooManySessions(LiveError):
+    """The user, or the server, has as many live sessions open or opening as allowed."""
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How many live sessions may be open or opening at once, per user and in all."""
+
+    per_user: int = 24
+    total: int = 300
+
+
 @dataclass
 class LiveSession:
     """One viewer's peer connection to one rendition of a camera."""
@@ -76,6 +89,7 @@ class LiveSession:
     started: float = field(default_factory=time.monotonic)
     ended: bool = False
     connect_timer: asyncio.TimerHandle | None = None
+    release: Callable[[], None] = lambda: None  # stops the rights watch following it
 
 
 class LiveService:
@@ -90,13 +104,20 @@ class LiveService:
         settings: EncoderSettings | None = None,
         grace_s: float = 5.0,
         connect_timeout_s: float = 30.0,
+        limits: SessionLimits | None = None,
+        watch: RightsWatch | None = None,
     ) -> None:
         self._camera_exists = camera_exists
         self._providers = providers
         self._log = access_log
         self._connect_timeout_s = connect_timeout_s
+        self._limits = limits or SessionLimits()
+        self._watch_rights = watch
         self.pool = BroadcastPool(settings, grace_s=grace_s)
         self._sessions: dict[str, LiveSession] = {}
+        # Offers being negotiated, by username: they count against the limits too, so a flood of
+        # offers cannot get past them while the first ones are still gathering candidates.
+        self._opening: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def session(self, session_id: str) -> LiveSession | None:
@@ -112,39 +133,82 @@ class LiveService:
         camera_id: str,
         offer_sdp: str,
         *,
-        user: User,
-        granted: Set[str],
+        viewer: Viewer,
         rendition: Rendition,
         client: str | None,
     ) -> LiveSession:
         """Check the right, answer the offer, log the access; pictures flow once connected.
 
-        Raises CameraNotFound, AccessDenied (denial logged), InvalidOffer, RenditionUnavailable,
-        or AccessLogUnavailable (then nothing is served).
+        Raises CameraNotFound, AccessDenied (denial logged), TooManySessions, InvalidOffer,
+        RenditionUnavailable, or AccessLogUnavailable (then nothing is served).
         """
         if not self._camera_exists(camera_id):
             raise CameraNotFound(f"unknown camera '{camera_id}'")
-        if not camera_allowed(Role(user.role), Action.LIVE_VIEW, camera_id, granted):
+        if not viewer.may(Action.LIVE_VIEW, camera_id):
             # The guard writes the denial and raises AccessDenied naming the missing right.
-            await self._authorise(camera_id, user, granted, client, {})
+            await self._authorise(camera_id, viewer, client, {})
         check_offer(offer_sdp)
         provider = self._providers(camera_id, rendition)
         if provider is None:
             raise RenditionUnavailable(
                 f"camera '{camera_id}' has no running {rendition.value} rendition"
             )
-        session = await self._negotiate(camera_id, rendition, user, client, offer_sdp)
-        try:
-            # Logged after negotiation so a refused offer leaves no false entry, and before the
-            # answer is returned: without the answer no connection, hence no picture, can exist.
-            details = {"rendition": rendition.value, "session": session.id}
-            await self._authorise(camera_id, user, granted, client, details)
-        except BaseException:
-            await session.peer.close()
-            raise
-        self._sessions[session.id] = session
+        with self._slot(viewer.username):
+            session = await self._negotiate(camera_id, rendition, viewer, client, offer_sdp)
+            try:
+                # Logged after negotiation so a refused offer leaves no false entry, and before
+                # the answer is returned: without it no connection, hence no picture, can exist.
+                details = {"rendition": rendition.value, "session": session.id}
+                await self._authorise(camera_id, viewer, client, details)
+            except BaseException:
+                await session.peer.close()
+                raise
+            self._sessions[session.id] = session
         self._watch(session)
+        self._follow_rights(session, viewer)
         return session
+
+    def count(self, username: str | None = None) -> int:
+        """Live sessions open or opening, of one user or in all."""
+        if username is None:
+            return len(self._sessions) + sum(self._opening.values())
+        held = sum(1 for s in self._sessions.values() if s.username == username)
+        return held + self._opening.get(username, 0)
+
+    @contextlib.contextmanager
+    def _slot(self, username: str) -> Iterator[None]:
+        if self.count(username) >= self._limits.per_user:
+            raise TooManySessions(
+                f"{username} has {self._limits.per_user} live sessions open or opening already;"
+                " close one first"
+            )
+        if self.count() >= self._limits.total:
+            raise TooManySessions(
+                f"the server has {self._limits.total} live sessions open or opening; try later"
+            )
+        self._opening[username] = self._opening.get(username, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._opening[username] - 1
+            if left:
+                self._opening[username] = left
+            else:
+                del self._opening[username]
+
+    def _follow_rights(self, session: LiveSession, viewer: Viewer) -> None:
+        if self._watch_rights is None or viewer.token_hash is None:
+            return
+
+        def follow(now: Viewer) -> str | None:
+            if now.may(Action.LIVE_VIEW, session.camera_id):
+                return None
+            return f"live-view right on camera '{session.camera_id}' ended"
+
+        async def end(why: str) -> None:
+            await self._end(session, f"right ended: {why}")
+
+        session.release = self._watch_rights.hold(viewer.token_hash, follow, end)
 
     async def close(self, session_id: str, *, username: str, role: Role) -> None:
         """End a session at the viewer's request (its owner or an admin)."""
@@ -164,19 +228,14 @@ class LiveService:
         await self.pool.stop()
 
     async def _authorise(
-        self,
-        camera_id: str,
-        user: User,
-        granted: Set[str],
-        client: str | None,
-        details: dict[str, Any],
+        self, camera_id: str, viewer: Viewer, client: str | None, details: dict[str, Any]
     ) -> None:
         # A synchronous database write: off the event loop, which carries everyone's video.
         await asyncio.to_thread(
             authorise_camera_action,
             self._log,
-            user=user,
-            granted=granted,
+            user=viewer.user,
+            granted=viewer.cameras,
             action=Action.LIVE_VIEW,
             camera_id=camera_id,
             client=client,
@@ -187,7 +246,7 @@ class LiveService:
         self,
         camera_id: str,
         rendition: Rendition,
-        user: User,
+        viewer: Viewer,
         client: str | None,
         offer_sdp: str,
     ) -> LiveSession:
@@ -207,8 +266,8 @@ class LiveService:
             id=secrets.token_urlsafe(12),
             camera_id=camera_id,
             rendition=rendition,
-            username=user.username,
-            role=user.role,
+            username=viewer.username,
+            role=viewer.role.value,
             client=client,
             peer=peer,
             track=track,
@@ -242,6 +301,7 @@ class LiveService:
             return
         # Marked before the first await: a second path arriving meanwhile must not log again.
         session.ended = True
+        session.release()
         self._sessions.pop(session.id, None)
         if session.connect_timer is not None:
             session.connect_timer.cancel()
