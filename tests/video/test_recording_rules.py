@@ -9,9 +9,17 @@ import pytest
 from pydantic import ValidationError
 
 from csu.config.cameras import RecordingConfig
+from video.recording.files import recover_partial_segments
 from video.recording.index import Segment
-from video.recording.segments import PreAlarmBuffer, TimedPacket, end_wall, should_cut
-from video.recording.service import remove_partial_segments
+from video.recording.segments import (
+    PreAlarmBuffer,
+    SegmentName,
+    TimedPacket,
+    end_wall,
+    parse_segment_file,
+    segment_file,
+    should_cut,
+)
 from video.recording.spans import Span, recorded_spans
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -90,12 +98,23 @@ def test_recording_config_defaults_and_bounds() -> None:
         RecordingConfig.model_validate({"mode": "off", "fps": 3})
 
 
-def test_unfinished_segments_left_by_a_crash_are_removed(tmp_path: Path) -> None:
+def test_an_unfinished_segment_without_a_whole_frame_is_removed(tmp_path: Path) -> None:
     day = tmp_path / "cam" / "zones" / "2026-11-25"
     day.mkdir(parents=True)
     (day / "20261125T100000.000000Z.ts.part").write_bytes(b"\x47" * 188)
     kept = day / "20261125T095950.000000Z.ts"
     kept.write_bytes(b"\x47" * 188)
-    assert remove_partial_segments(tmp_path) == 1
+    assert recover_partial_segments(tmp_path) == []
     assert [p.name for p in day.iterdir()] == [kept.name]
-    assert remove_partial_segments(tmp_path / "absent") == 0
+    assert recover_partial_segments(tmp_path / "absent") == []
+
+
+def test_segment_file_names_read_back() -> None:
+    root = Path("/rec")
+    start = T0 + timedelta(microseconds=123456)
+    path = segment_file(root, "cam-1", "zones", start.timestamp())
+    assert parse_segment_file(root, path) == SegmentName("cam-1", "zones", start)
+    assert parse_segment_file(root, path.with_name(path.name + ".part")) is None
+    assert parse_segment_file(root, root / "cam-1" / "zones" / "2026-11-24" / path.name) is None
+    assert parse_segment_file(root, root / "cam-1" / path.name) is None
+    assert parse_segment_file(Path("/other"), path) is None

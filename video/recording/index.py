@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,6 +11,9 @@ from sqlmodel import Session, col, select
 
 from csu.db import Database
 from video.recording.models import LegalHold, RecordingSegment
+
+# A segment's start is stored to the microsecond; the window only lets the lookup use the index.
+_SAME_START = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -52,20 +55,47 @@ class SegmentIndex:
             return [self.segment(row) for row in session.exec(query)]
 
     def add(self, segment: Segment) -> int:
-        """Index a closed segment; its id."""
-        row = RecordingSegment(
-            camera_id=segment.camera_id,
-            rendition=segment.rendition,
-            path=segment.path.relative_to(self.root).as_posix(),
-            start=segment.start,
-            end=segment.end,
-            size_bytes=segment.size_bytes,
-        )
+        """Index a closed segment; its id, the existing one if this file is indexed already."""
+        path = self.relative(segment.path)
         with self.db.session() as session:
+            # A file the recorder handed in may meanwhile have been found on disk by the
+            # reconciliation: indexing it twice would play it twice.
+            existing = session.exec(
+                select(RecordingSegment.id).where(
+                    col(RecordingSegment.camera_id) == segment.camera_id,
+                    col(RecordingSegment.start) >= segment.start - _SAME_START,
+                    col(RecordingSegment.start) <= segment.start + _SAME_START,
+                    col(RecordingSegment.path) == path,
+                )
+            ).first()
+            if existing is not None:
+                return existing
+            row = RecordingSegment(
+                camera_id=segment.camera_id,
+                rendition=segment.rendition,
+                path=path,
+                start=segment.start,
+                end=segment.end,
+                size_bytes=segment.size_bytes,
+            )
             session.add(row)
             session.flush()
             assert row.id is not None
             return row.id
+
+    def paths_starting(self, camera_id: str, start: datetime, end: datetime) -> set[str]:
+        """Relative paths of this camera's segments that start in [start, end)."""
+        query = select(RecordingSegment.path).where(
+            col(RecordingSegment.camera_id) == camera_id,
+            col(RecordingSegment.start) >= start,
+            col(RecordingSegment.start) < end,
+        )
+        with self.db.session() as session:
+            return set(session.exec(query))
+
+    def relative(self, path: Path) -> str:
+        """A file's path as the index stores it."""
+        return path.relative_to(self.root).as_posix()
 
     def rows(self, session: Session, *conditions: sa.ColumnElement[bool]) -> list[RecordingSegment]:
         """Index rows matching the conditions, oldest first."""

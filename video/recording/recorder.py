@@ -1,4 +1,7 @@
-"""One camera's recorder: its own thread turns the encoder's packets into indexed segments.
+"""One camera's recorder: its own thread turns the encoder's packets into segment files.
+
+Each closed segment is handed over to be indexed (video.recording.indexer): the recorder never
+waits on the database.
 
 The encoder thread only puts packets on a bounded queue and never waits: when the disk is too
 slow the queue fills, packets are dropped, and the recording resumes at the next keyframe (a gap
@@ -208,11 +211,8 @@ class CameraRecorder:
         try:
             self._on_segment(segment)
         except Exception:
-            # An unindexed file would escape retention and holds alike: it must not stay.
-            log.exception(
-                "recording %s: segment %s not indexed, deleted", self.camera_id, segment.path
-            )
-            segment.path.unlink(missing_ok=True)
+            # The file stays: the indexer's next pass over the folders indexes it.
+            log.exception("recording %s: segment %s not handed over", self.camera_id, segment.path)
 
     def _abandon(self) -> None:
         writer, self._writer = self._writer, None

@@ -71,14 +71,50 @@ def should_cut(segment_start: float, item: TimedPacket, segment_s: float) -> boo
     return item.keyframe and item.wall - segment_start >= segment_s
 
 
+_STAMP = "%Y%m%dT%H%M%S.%f"
+_DAY = "%Y-%m-%d"
+_SUFFIX = "Z.ts"
+
+
+@dataclass(frozen=True)
+class SegmentName:
+    """What a segment file's place and name say: camera, rendition, wall time of its first frame."""
+
+    camera_id: str
+    rendition: str
+    start: datetime  # aware UTC
+
+
 def segment_file(root: Path, camera_id: str, rendition: str, start: float) -> Path:
     """<root>/<camera>/<rendition>/<YYYY-MM-DD>/<start %Y%m%dT%H%M%S.%fZ>.ts (UTC)."""
     moment = datetime.fromtimestamp(start, UTC)
-    day = moment.strftime("%Y-%m-%d")
-    return root / camera_id / rendition / day / f"{moment.strftime('%Y%m%dT%H%M%S.%f')}Z.ts"
+    day = moment.strftime(_DAY)
+    return root / camera_id / rendition / day / f"{moment.strftime(_STAMP)}{_SUFFIX}"
+
+
+def parse_segment_file(root: Path, path: Path) -> SegmentName | None:
+    """Camera, rendition and start of a file named by segment_file; None for any other file."""
+    try:
+        camera_id, rendition, day, name = path.relative_to(root).parts
+    except ValueError:
+        return None
+    if not name.endswith(_SUFFIX):
+        return None
+    try:
+        start = datetime.strptime(name.removesuffix(_SUFFIX), _STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if start.strftime(_DAY) != day:
+        return None
+    return SegmentName(camera_id, rendition, start)
+
+
+def frame_ticks(last_pts: int, previous_pts: int | None) -> int:
+    """The last frame's duration in 90 kHz ticks: the interval before it (25 fps if alone)."""
+    interval = last_pts - previous_pts if previous_pts is not None else DEFAULT_FRAME_PTS
+    return max(interval, 1)
 
 
 def end_wall(last: TimedPacket, previous_pts: int | None) -> float:
     """The segment's end: the last frame's wall time plus one frame interval."""
-    interval = last.pts - previous_pts if previous_pts is not None else DEFAULT_FRAME_PTS
-    return last.wall + max(interval, 1) / PTS_PER_SECOND
+    return last.wall + frame_ticks(last.pts, previous_pts) / PTS_PER_SECOND

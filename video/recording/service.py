@@ -6,17 +6,17 @@ import asyncio
 import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from pathlib import Path
 
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from csu.config import CameraConfig
 from privacy.renditions import Rendition
 from video.live.broadcast import BroadcastPool
 from video.live.encoder import ProviderLookup
+from video.recording.files import recover_partial_segments
 from video.recording.index import SegmentIndex
+from video.recording.indexer import SegmentIndexer
 from video.recording.recorder import CameraRecorder
-from video.recording.writer import PARTIAL_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,11 @@ class RecordingService:
         pool: BroadcastPool,
         providers: ProviderLookup,
         index: SegmentIndex,
+        *,
+        indexer: SegmentIndexer | None = None,
     ) -> None:
         self.index = index
+        self.indexer = indexer or SegmentIndexer(index)
         self._configs = [c for c in cameras if c.enabled and c.recording.mode != "off"]
         self._all = {c.id: c for c in cameras}
         self._pool = pool
@@ -42,15 +45,21 @@ class RecordingService:
         self._recorders: dict[str, CameraRecorder] = {}
 
     async def start(self) -> None:
-        """Start each camera's recorder and subscribe it to the camera's zones encoder."""
-        await asyncio.to_thread(remove_partial_segments, self.index.root)
+        """Keep what a killed process was writing, then start the indexer and each recorder."""
+        # Before any recorder opens a file: every `.part` left now is a dead process's.
+        await asyncio.to_thread(recover_partial_segments, self.index.root)
+        self.indexer.start()
         for config in self._configs:
             provider = self._providers(config.id, RECORDED)
             if provider is None:
                 log.warning("camera %s records but has no running picture", config.id)
                 continue
             recorder = CameraRecorder(
-                config.id, config.recording, self.index.root, self.index.add, rendition=RECORDED
+                config.id,
+                config.recording,
+                self.index.root,
+                self.indexer.submit,
+                rendition=RECORDED,
             )
             recorder.start()
             self._recorders[config.id] = recorder
@@ -63,6 +72,7 @@ class RecordingService:
             self._pool.unsubscribe(camera_id, RECORDED, recorder.offer)
         await asyncio.gather(*(asyncio.to_thread(r.stop) for r in self._recorders.values()))
         self._recorders.clear()
+        await asyncio.to_thread(self.indexer.stop)
 
     def recorder(self, camera_id: str) -> CameraRecorder | None:
         """A camera's running recorder, if it records."""
@@ -90,22 +100,8 @@ class RecordingService:
             recorder.trigger(start.timestamp(), end.timestamp())
 
 
-def remove_partial_segments(root: Path) -> int:
-    """Delete segments left half-written by a crash; how many.
-
-    They are in no index, so neither retention nor a hold could ever reach them: footage that
-    no purge would destroy must not stay.
-    """
-    removed = 0
-    for path in root.rglob(f"*.ts{PARTIAL_SUFFIX}") if root.exists() else []:
-        log.warning("removing unfinished segment %s", path)
-        path.unlink(missing_ok=True)
-        removed += 1
-    return removed
-
-
 def recording_metrics(service: RecordingService) -> Iterator[Metric]:
-    """Segments written and packets dropped (disk too slow) per recording camera."""
+    """Segments written and packets dropped (disk too slow) per camera; segments not indexed."""
     segments = CounterMetricFamily(
         "csu_recording_segments", "Segments written since start.", labels=["camera"]
     )
@@ -119,3 +115,8 @@ def recording_metrics(service: RecordingService) -> Iterator[Metric]:
         dropped.add_metric([camera_id], recorder.stats.dropped)
     yield segments
     yield dropped
+    yield GaugeMetricFamily(
+        "csu_recording_unindexed_segments",
+        "Closed segments kept on disk while the index cannot take them.",
+        value=service.indexer.waiting,
+    )

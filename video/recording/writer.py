@@ -11,18 +11,22 @@ from pathlib import Path
 import av
 from av.container import OutputContainer
 
+from video.recording.files import partial_file
 from video.recording.index import Segment
 from video.recording.segments import TimedPacket, end_wall, segment_file
 
 log = logging.getLogger(__name__)
 
 TIME_BASE = Fraction(1, 90_000)
-PARTIAL_SUFFIX = ".part"
+# Each packet goes to the operating system as soon as it is muxed (a write, no fsync): a killed
+# process then loses at most the frame being written. PyAV's default 256 KiB buffer (about
+# 3 s of a 720p camera) was lost with the process.
+_FLUSH_EACH_PACKET = {"flush_packets": "1"}
 
 
 class SegmentWriter:
     """Writes one segment; the file gets its final name only once closed, so readers never see
-    half a segment under an indexed name."""
+    half a segment under an indexed name (a killed recorder's is recovered at the next start)."""
 
     def __init__(self, root: Path, camera_id: str, rendition: str, first: TimedPacket) -> None:
         if not first.keyframe:
@@ -33,9 +37,11 @@ class SegmentWriter:
         self.last = first
         self.path = segment_file(root, camera_id, rendition, first.wall)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(self.path.name + PARTIAL_SUFFIX)
+        self._partial = partial_file(self.path)
         self._previous_pts: int | None = None
-        self._container: OutputContainer = av.open(str(self._partial), "w", format="mpegts")
+        self._container: OutputContainer = av.open(
+            str(self._partial), "w", format="mpegts", container_options=_FLUSH_EACH_PACKET
+        )
         self._stream = self._container.add_mux_stream("h264")
         self._stream.time_base = TIME_BASE
         self.packets = 0
