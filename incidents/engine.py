@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import col, select
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from csu.db import Database
 from csu.events import Context, Event
@@ -25,16 +26,14 @@ from incidents.batch import BatchApplier, BatchOutcome
 from incidents.batching import take_batch
 from incidents.clips import Clip, ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand, apply_command
-from incidents.correlation import Correlator, OpenIncident
+from incidents.correlation import Correlator
 from incidents.events import AlarmsStored, AlarmSummary, IncidentChanged, IncidentEscalated
-from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRows
-from incidents.models import RawAlarm, RawStatus, StoredAlarm
-from incidents.parsing import Channel, Submission
+from incidents.parsing import Submission
 from incidents.records import ParsedBatch, StoredPayload, prepared
+from incidents.recovery import failure_reason, open_incidents, reparsed, unparsed
 from incidents.store import (
     alarm_summary,
-    aware,
     incident_summary,
     insert_raw_ids,
     mark_raws,
@@ -62,6 +61,15 @@ class _Work:
     def size(self) -> int:
         """Payloads it carries (an action counts as one)."""
         return len(self.item) if isinstance(self.item, ParsedBatch) else 1
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """A committed batch's answers, events and clips, to send once it is committed."""
+
+    answers: list[tuple[Future[Any], IntakeResult]]
+    events: list[Event]
+    clips: list[Clip]
 
 
 _STOP = object()
@@ -104,8 +112,13 @@ class IncidentEngine:
         """Restore open incidents, start the writer, parse payloads a crash left unparsed."""
         self._restore()
         self._thread.start()
-        # Before any intake starts: what is left 'received' now is certainly an orphan.
-        self.recover_unparsed().result()
+        # Before any intake starts: what is left 'received' now is certainly an orphan. A payload
+        # it cannot store is rejected; should the database itself fail, csu still starts (the
+        # rows stay 'received' for the next recovery).
+        try:
+            self.recover_unparsed().result()
+        except Exception:
+            log.exception("payloads left unparsed could not be recovered now")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish queued work and stop."""
@@ -196,6 +209,37 @@ class IncidentEngine:
     def _ingest(self, works: list[_Work]) -> None:
         now = datetime.now(UTC)
         futures, payloads = self._stored_payloads(works, now)
+        self._apply_isolating(futures, payloads, now)
+
+    def _apply_isolating(
+        self, futures: list[Future[Any] | None], payloads: list[StoredPayload], now: datetime
+    ) -> None:
+        """Apply payloads in one transaction; if it fails, in halves, down to the payload that
+        fails alone, which is rejected with the reason: one bad payload never fails the others.
+
+        A database that cannot be reached fails them all (raised): no payload is to blame.
+        """
+        try:
+            applied = self._apply(futures, payloads, now)
+        except (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+            raise
+        except Exception as exc:
+            self._recover()  # the transaction was rolled back: what memory holds of it goes too
+            if len(payloads) > 1:
+                half = len(payloads) // 2
+                self._apply_isolating(futures[:half], payloads[:half], now)
+                self._apply_isolating(futures[half:], payloads[half:], now)
+                return
+            raw_id, reason = payloads[0].raw_id, failure_reason(exc)
+            log.warning("raw alarm %d could not be stored: %s", raw_id, reason)
+            refused = StoredPayload(raw_id, error=f"could not be stored: {reason}")
+            applied = self._apply(futures, [refused], now)
+        self._announce(applied)
+
+    def _apply(
+        self, futures: list[Future[Any] | None], payloads: list[StoredPayload], now: datetime
+    ) -> _Applied:
+        """Store, correlate and mark the payloads in one transaction; nothing is announced yet."""
         with self._db.session() as session:
             applier = BatchApplier(session, self.correlator, self._incidents, now, self._clips)
             applier.prefetch([row for p in payloads for row in p.rows])
@@ -212,11 +256,15 @@ class IncidentEngine:
             ]
             rejected = sum(p.error is not None for p in payloads)
             events = self._events(applier.out, created, rejected=rejected)
-        for future, outcome in answers:
+        return _Applied(answers, events, applier.out.clips)
+
+    def _announce(self, applied: _Applied) -> None:
+        """Answer, publish and hand clips over, once the batch is committed."""
+        for future, outcome in applied.answers:
             future.set_result(outcome)
-        for event in events:
+        for event in applied.events:
             self._publish(event)
-        self._hand_clips(applier.out.clips)
+        self._hand_clips(applied.clips)
 
     def _stored_payloads(
         self, works: list[_Work], now: datetime
@@ -304,27 +352,8 @@ class IncidentEngine:
 
     def _restore(self) -> None:
         with self._db.session() as session:
-            for incident in self._incidents.load_open(session.connection()):
-                assert incident.id is not None
-                rows = session.exec(
-                    select(StoredAlarm).where(StoredAlarm.incident_id == incident.id)
-                )
-                alarms = list(rows)
-                anchor = (
-                    LonLat(incident.lon, incident.lat)
-                    if incident.lon is not None and incident.lat is not None
-                    else None
-                )
-                restored = OpenIncident(
-                    incident.id,
-                    anchor,
-                    aware(incident.opened_at),
-                    aware(max((a.occurred_at for a in alarms), default=incident.opened_at)),
-                    types={a.type for a in alarms},
-                    groups={(a.source, a.type) for a in alarms},
-                    storm_source=alarms[0].source if incident.storm and alarms else None,
-                )
-                self.correlator.restore(restored)
+            for incident in open_incidents(session, self._incidents):
+                self.correlator.restore(incident)
 
     def _recover(self) -> None:
         # A failed batch was rolled back: what memory holds of it must go too.
@@ -338,32 +367,17 @@ class IncidentEngine:
     def _recover_unparsed(self) -> int:
         # Runs in the writer thread, between batches: every payload a batch stored it also
         # marked, so a row still 'received' was stored by a process that died before the engine
-        # had it (an intake, or csu itself). It is parsed now, in place.
-        with self._db.session() as session:
-            stuck = list(
-                session.exec(
-                    select(RawAlarm)
-                    .where(col(RawAlarm.status) == RawStatus.RECEIVED.value)
-                    .order_by(col(RawAlarm.id))
-                )
-            )
-        for start in range(0, len(stuck), self._max_batch):
-            chunk = stuck[start : start + self._max_batch]
+        # had it (an intake, or csu itself). It is parsed now, in place, a batch at a time.
+        after, count = 0, 0
+        while True:
+            with self._db.session() as session:
+                chunk = unparsed(session, after=after, limit=self._max_batch)
+            if not chunk:
+                return count
             log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
             now = datetime.now(UTC)
-            parsed = [prepared(_resubmission(raw), raw.id or 0, now) for raw in chunk]
-            self._ingest([_Work(ParsedBatch(parsed), None)])
-        return len(stuck)
-
-
-def _resubmission(raw: RawAlarm) -> Submission:
-    return Submission(
-        channel=Channel(raw.channel),
-        body=raw.body,
-        received_at=raw.received_at,
-        content_type=raw.content_type,
-        source_hint=raw.source_hint,
-    )
+            self._ingest([_Work(ParsedBatch([reparsed(raw, now) for raw in chunk]), None)])
+            after, count = chunk[-1].id or after, count + len(chunk)
 
 
 def _stored(submissions: list[Submission]) -> None:

@@ -291,6 +291,10 @@ class MqttFeed:
                 end.send(b"\0")
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        try:
+            topic: str | None = message.topic
+        except UnicodeDecodeError:  # a broker that lets it through; the payload is kept anyway
+            topic = None
         on_stored = None
         if self._manual_ack and message.qos > 0:
             on_stored = partial(self._ack, self._live, message.mid)
@@ -301,7 +305,7 @@ class MqttFeed:
                 body=bytes(message.payload),  # bytes already: the same object, no copy
                 received_at=datetime.now(UTC),
                 content_type="application/json",
-                source_hint=message.topic,
+                source_hint=topic,
                 on_stored=on_stored,
             )
         )

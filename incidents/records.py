@@ -7,6 +7,7 @@ the engine a `ParsedBatch` of them; rows pickle as plain values.
 from __future__ import annotations
 
 import json
+import logging
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -19,6 +20,8 @@ from incidents.alarms import Alarm, AlarmFields, AlarmParseError
 from incidents.alarms.adapters.csu_json import read_csu_alarm
 from incidents.geo import LonLat, centroid
 from incidents.parsing import CSU_JSON_CHANNELS, Parsed, Submission, parse_submission
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False, slots=True)
@@ -88,15 +91,22 @@ class ParsedBatch:
 
 
 def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:
-    """Parse a stored payload into rows; a parse failure becomes the rejection's reason."""
+    """Parse a stored payload into rows; a parse failure becomes the rejection's reason.
+
+    Whatever goes wrong with one payload stays with it: an adapter's own failure (a bug that a
+    payload finds) rejects that payload, never the batch it came in.
+    """
     try:
         if submission.channel in CSU_JSON_CHANNELS:  # a storm's usual form: the short way
             fields = read_csu_alarm(submission.body)
             return StoredPayload(raw_id, [alarm_row(fields, raw_id=raw_id, now=now)])
         parsed: Parsed = parse_submission(submission)
+        rows = [new_alarm(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
     except AlarmParseError as exc:
         return StoredPayload(raw_id, error=str(exc))
-    rows = [new_alarm(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
+    except Exception as exc:
+        log.exception("raw alarm %d: the %s adapter failed", raw_id, submission.channel.value)
+        return StoredPayload(raw_id, error=f"could not be parsed: {type(exc).__name__}: {exc}")
     return StoredPayload(raw_id, rows, skipped=parsed.skipped)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
 from incidents.alarms import alarm_type
+from incidents.alarms.text import storable
 from incidents.bulk import BulkInsert
 from incidents.correlation import AlarmFacts
 from incidents.events import AlarmSummary, IncidentSummary
@@ -36,6 +37,18 @@ _ALARMS = _table(StoredAlarm)
 _RAW_INSERT = BulkInsert(_RAW)
 _ALARM_INSERT = BulkInsert(_ALARMS)
 _RAW_COLUMNS = ("received_at", "channel", "source_hint", "content_type", "body", "status", "error")
+
+
+def _chars(column: sa.Column[str]) -> int:
+    length = getattr(column.type, "length", None)  # SQLModel's AutoString, a String's decorator
+    assert isinstance(length, int)
+    return length
+
+
+_HINT_CHARS = _chars(_RAW.c.source_hint)
+_TYPE_CHARS = _chars(_RAW.c.content_type)
+_CHANNEL_CHARS = _chars(_RAW.c.channel)
+ERROR_CHARS = 2000  # a database's error message may quote a whole statement
 assert _RAW_INSERT.columns == (*_RAW_COLUMNS, "alarm_count"), "insert_raw_ids' tuple order"
 _MARK_RAW = (
     sa.update(_RAW)
@@ -63,13 +76,33 @@ _alarm_values = operator.attrgetter(*_ALARM_COLUMNS)  # a row's values in column
 
 
 def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
-    """Store each payload as received, in one statement; returns their ids in order."""
+    """Store each payload as received, in one statement; returns their ids in order.
+
+    The body is bytes and always fits; the few strings beside it (a channel, an MQTT topic, a
+    content type from a header) are repaired and cut to their columns, so that no sender can make
+    the row itself unstorable: the payload must be kept whatever it carries.
+    """
     received = RawStatus.RECEIVED.value
     rows = [
-        (s.received_at, s.channel.value, s.source_hint, s.content_type, s.body, received, None, 0)
+        (
+            s.received_at,
+            _column_text(s.channel.value, _CHANNEL_CHARS),
+            _column_text(s.source_hint, _HINT_CHARS),
+            _column_text(s.content_type, _TYPE_CHARS),
+            s.body,
+            received,
+            None,
+            0,
+        )
         for s in submissions
     ]
     return _RAW_INSERT.ids(session.connection(), rows)
+
+
+def _column_text(value: str | None, limit: int) -> str | None:
+    if value is None or (value.isascii() and "\x00" not in value and len(value) <= limit):
+        return value
+    return storable(value, limit)
 
 
 def mark_raws(session: Session, marks: Sequence[tuple[int, str | None, int]]) -> None:
@@ -91,7 +124,8 @@ def mark_raws(session: Session, marks: Sequence[tuple[int, str | None, int]]) ->
             run = [raw_id]
             continue
         status = (RawStatus.REJECTED if error else RawStatus.PARSED).value
-        singles.append({"b_id": raw_id, "b_status": status, "b_error": error, "b_count": count})
+        shown = None if error is None else storable(error, ERROR_CHARS)
+        singles.append({"b_id": raw_id, "b_status": status, "b_error": shown, "b_count": count})
     _mark_run(conn, run, singles)
     if singles:
         conn.execute(_MARK_RAW, singles)
@@ -108,10 +142,11 @@ def _mark_run(conn: Connection, run: list[int], singles: list[dict[str, object]]
 def mark_raw(session: Session, raw_id: int, *, error: str | None, alarm_count: int) -> None:
     """Record whether the payload parsed, and into how many alarms."""
     status = RawStatus.REJECTED if error else RawStatus.PARSED
+    shown = None if error is None else storable(error, ERROR_CHARS)
     session.execute(
         sa.update(RawAlarm)
         .where(col(RawAlarm.id) == raw_id)
-        .values(status=status.value, error=error, alarm_count=alarm_count)
+        .values(status=status.value, error=shown, alarm_count=alarm_count)
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from paho.mqtt import publish
-from paho.mqtt.client import Client
+from paho.mqtt.client import Client, MQTTMessage
 
 from csu.config import AlarmSourceConfig
 from incidents.mqtt import MAX_PENDING, MqttFeed
@@ -291,3 +291,15 @@ def test_mqtt_5_widens_the_window_of_unacknowledged_messages(
         assert len(sink.taken) == window
     finally:
         feed.stop()
+
+
+def test_a_topic_that_is_not_utf8_still_hands_the_payload_over() -> None:
+    """MQTT topics are UTF-8 by the standard, and paho decodes them strictly: a broker that lets a
+    bad one through must not make the feed drop the message (the topic is only a hint)."""
+    sink = _Sink()
+    feed = MqttFeed(_source("mqtt://127.0.0.1:1"), sink)
+    message = MQTTMessage(mid=1, topic=b"alarms/\xff\xfe")
+    message.payload = b'{"a": 1}'
+    feed._on_message(feed._client, None, message)  # what paho calls for each PUBLISH
+    assert [(s.body, s.source_hint) for s in sink.taken] == [(b'{"a": 1}', None)]
+    assert feed.status.received == 1

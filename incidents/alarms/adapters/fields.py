@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from incidents.alarms.errors import AlarmParseError, shown, type_name
+from incidents.alarms.text import unstorable
 
 
 def optional_str(payload: dict[str, Any], key: str, field: str | None = None) -> str | None:
@@ -45,15 +46,33 @@ def require_object(value: Any, what: str) -> dict[str, Any]:
 
 
 def decoded_json(payload: Any, what: str) -> Any:
-    """`payload` decoded when it is JSON text (bytes or str), else as it is (already decoded)."""
+    """`payload` decoded when it is JSON text (bytes or str), else as it is (already decoded).
+
+    A document with a string no database can store (a lone surrogate, a NUL) is refused, naming
+    where that string is.
+    """
     if not isinstance(payload, bytes | bytearray | str):
-        return payload
+        return _storable(payload)
     try:
-        return orjson.loads(payload)
+        decoded = orjson.loads(payload)
     except orjson.JSONDecodeError:
         # The standard decoder says exactly what is wrong, and takes the few things orjson
-        # refuses that JSON allows (a byte-order mark, integers beyond 64 bits).
-        pass
+        # refuses that JSON allows (a byte-order mark, integers beyond 64 bits, lone surrogates).
+        return _storable(_standard_json(payload, what))
+    # orjson refuses lone surrogates: of what it takes, only the escape of NUL cannot be stored.
+    # Looking for the escape costs a few hundred nanoseconds; walking every document, microseconds.
+    escaped_nul = "\\u0000" in payload if isinstance(payload, str) else b"\\u0000" in payload
+    return _storable(decoded) if escaped_nul else decoded
+
+
+def _storable(document: Any) -> Any:
+    problem = unstorable(document)
+    if problem is not None:
+        raise AlarmParseError(problem)
+    return document
+
+
+def _standard_json(payload: bytes | bytearray | str, what: str) -> Any:
     try:
         text = payload if isinstance(payload, str) else bytes(payload).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
