@@ -43,6 +43,7 @@ from video.analytics.snapshots import SnapshotStore
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits, rendition_provider
+from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
@@ -196,6 +197,8 @@ async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
     db = Database(settings.resolved_database_url())
     await asyncio.to_thread(upgrade, db.engine)
     access_log = AccessLog(db)
+    # First of all: what this start logs must come after the ends of the views a kill left open.
+    await asyncio.to_thread(close_interrupted_views, db, access_log)
     await asyncio.to_thread(_sync_site, db, site, access_log)
     bus = EventBus()
     log_identity_events(bus, access_log)
