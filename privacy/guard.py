@@ -20,6 +20,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.EXPORT: "export",
     Action.LEGAL_HOLD: "legal-hold",
     Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
+    Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
     Action.USER_ADMIN: "user-administration",
     Action.RETENTION_ADMIN: "retention-administration",
     Action.AUDIT_READ: "audit-read",
@@ -39,16 +40,21 @@ class AccessDenied(PermissionError):
     """The user lacks the right; the message names it."""
 
 
-def refusal_reason(user: User, action: Action, camera_id: str, granted: Set[str]) -> str | None:
-    """Why the policy refuses the action on the camera, in words; None when it allows it."""
-    role = Role(user.role)
+def role_refusal(user: User, action: Action) -> str | None:
+    """Why the account may not take this action at all, in words; None when its role may."""
     if not user.active:
         return f"account '{user.username}' is deactivated"
-    if not role_allows(role, action):
-        return f"the {role.value} role has no {RIGHT_NAMES[action]} right"
-    if not camera_allowed(role, action, camera_id, granted):
-        return f"no unexpired authorisation on camera '{camera_id}'"
+    if not role_allows(Role(user.role), action):
+        return f"the {user.role} role has no {RIGHT_NAMES[action]} right"
     return None
+
+
+def refusal_reason(user: User, action: Action, camera_id: str, granted: Set[str]) -> str | None:
+    """Why the policy refuses the action on the camera, in words; None when it allows it."""
+    why = role_refusal(user, action)
+    if why is None and not camera_allowed(Role(user.role), action, camera_id, granted):
+        why = f"no unexpired authorisation on camera '{camera_id}'"
+    return why
 
 
 def authorise_camera_action(

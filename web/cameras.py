@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.config.cameras import Polygon
 from csu.identity import service as identity
-from privacy.guard import authorise_camera_action
 from privacy.policy import Action, camera_allowed
-from privacy.zones.service import as_plain, save_zones
+from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
+from privacy.zones.service import as_plain
 from video.service import CameraView
 from video.snapshots import take_snapshot
 from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, role_of
+from web.zone_changes import ZoneChangeOut, change_out, reason_given
 
 # Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
 ZONE_READERS = (Action.LIVE_VIEW, Action.SNAPSHOT, Action.PRIVACY_ZONE_EDIT)
@@ -111,6 +114,9 @@ class ZonesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     zones: tuple[Polygon, ...] = Field(max_length=64)
+    reason: str = Field(max_length=1000, description="Why (logged with before and after).")
+
+    _reason = field_validator("reason")(reason_given)
 
 
 class ZonesOut(BaseModel):
@@ -118,6 +124,13 @@ class ZonesOut(BaseModel):
 
     camera_id: str
     zones: list[list[list[float]]]
+
+
+class ZoneEditOut(ZonesOut):
+    """What an edit did: applied at once, or pending until a second person confirms it."""
+
+    state: Literal["applied", "pending"]
+    change: ZoneChangeOut | None = Field(description="The pending change, when one was made.")
 
 
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
@@ -133,30 +146,41 @@ def get_privacy_zones(
     return ZonesOut(camera_id=camera_id, zones=services.cameras.privacy_zones(camera_id))
 
 
-@router.put("/{camera_id}/privacy-zones", response_model=ZonesOut)
+@router.put(
+    "/{camera_id}/privacy-zones",
+    response_model=ZoneEditOut,
+    responses={202: {"model": ZoneEditOut, "description": "Stored pending a second person."}},
+)
 def put_privacy_zones(
     camera_id: str,
     body: ZonesBody,
     request: Request,
+    response: Response,
     user: CurrentUser,
     session: DbSession,
     services: Services,
-) -> ZonesOut:
-    """Replace the camera's zones: logged with before and after, burned in from the next frame."""
+) -> ZoneEditOut:
+    """Replace the zones: added coverage applies now; removed coverage waits for confirmation.
+
+    Logged with reason, before and after; applied zones are burned in from the next frame.
+    """
     _known(services, camera_id)
-    client = client_address(request)
-    before = services.cameras.privacy_zones(camera_id)
-    after = as_plain(body.zones)
-    authorise_camera_action(
-        services.access_log,
-        user=user,
-        granted=identity.active_camera_ids(session, user=user),
-        action=Action.PRIVACY_ZONE_EDIT,
-        camera_id=camera_id,
-        client=client,
-        details={"before": before, "after": after},
-    )
-    save_zones(session, user=user, camera_id=camera_id, zones=after)
-    session.commit()
-    services.cameras.apply_privacy_zones(camera_id, after)
-    return ZonesOut(camera_id=camera_id, zones=after)
+    editor = Editor(user, identity.active_camera_ids(session, user=user), client_address(request))
+    try:
+        edit = edit_zones(
+            session,
+            services.access_log,
+            editor=editor,
+            camera_id=camera_id,
+            before=services.cameras.privacy_zones(camera_id),
+            after=as_plain(body.zones),
+            reason=body.reason,
+        )
+    except ZoneChangeClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    if edit.pending is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        change = change_out(edit.pending)
+        return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="pending", change=change)
+    services.cameras.apply_privacy_zones(camera_id, edit.zones)
+    return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="applied", change=None)

@@ -22,6 +22,7 @@ from web import (
     playback,
     recordings,
     system,
+    zone_changes,
 )
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
@@ -49,6 +50,7 @@ ROUTERS = (
     admin.router,
     recordings.router,
     holds.router,
+    zone_changes.router,
     pages.router,
     oversight_pages.router,
 )

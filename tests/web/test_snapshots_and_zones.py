@@ -106,29 +106,35 @@ NEW_ZONE = [[[0.6, 0.6], [0.9, 0.6], [0.9, 0.95], [0.6, 0.95]]]
 
 
 def test_admin_edits_zones_live_and_the_edit_is_logged(client: TestClient) -> None:
-    """PUT replaces the zones: the next frames mask the new area; before/after are logged."""
+    """PUT adding a zone: the next frames mask the new area; reason, before/after are logged."""
     admin = login(client, "admin")
     before = client.get("/api/cameras/cam-street/privacy-zones", headers=admin).json()["zones"]
     assert len(before) == 1
+    after = before + NEW_ZONE
     response = client.put(
-        "/api/cameras/cam-street/privacy-zones", headers=admin, json={"zones": NEW_ZONE}
+        "/api/cameras/cam-street/privacy-zones",
+        headers=admin,
+        json={"zones": after, "reason": "a new window"},
     )
     assert response.status_code == 200, response.text
     time.sleep(0.3)  # a few frames at 25 fps
     image = _snapshot(client, admin)
     assert _is_mask(_region(image, (0.6, 0.6, 0.9, 0.95)))
-    assert not _is_mask(_region(image, STREET_ZONE))
+    assert _is_mask(_region(image, STREET_ZONE))
     edits = [e for e in _log(client) if e["action"] == "privacy.zone_edit"]
     assert len(edits) == 1 and edits[0]["user"] == "admin"
+    assert edits[0]["reason"] == "a new window"
     details = json.loads(str(edits[0]["details"]))
-    assert details == {"before": before, "after": NEW_ZONE}
+    assert details == {"before": before, "after": after, "effect": "applied", "unmasked_share": 0}
 
 
 def test_zone_edit_needs_the_right_and_valid_polygons(client: TestClient) -> None:
     """Operators cannot edit zones; malformed polygons get a 422 naming the problem."""
     operator = login(client, "operator")
     refused = client.put(
-        "/api/cameras/cam-street/privacy-zones", headers=operator, json={"zones": NEW_ZONE}
+        "/api/cameras/cam-street/privacy-zones",
+        headers=operator,
+        json={"zones": NEW_ZONE, "reason": "x"},
     )
     assert refused.status_code == 403
     assert refused.json()["detail"] == "no privacy-zone-edit right on camera 'cam-street'"
@@ -136,7 +142,7 @@ def test_zone_edit_needs_the_right_and_valid_polygons(client: TestClient) -> Non
     two_points = client.put(
         "/api/cameras/cam-street/privacy-zones",
         headers=admin,
-        json={"zones": [[[0.1, 0.1], [0.2, 0.2]]]},
+        json={"zones": [[[0.1, 0.1], [0.2, 0.2]]], "reason": "x"},
     )
     assert two_points.status_code == 422
     assert (
@@ -146,7 +152,7 @@ def test_zone_edit_needs_the_right_and_valid_polygons(client: TestClient) -> Non
     outside = client.put(
         "/api/cameras/cam-street/privacy-zones",
         headers=admin,
-        json={"zones": [[[0.1, 0.1], [1.5, 0.1], [0.1, 0.5]]]},
+        json={"zones": [[[0.1, 0.1], [1.5, 0.1], [0.1, 0.5]]], "reason": "x"},
     )
     assert outside.status_code == 422 and "less than or equal to 1" in outside.json()["detail"]
 
@@ -158,7 +164,9 @@ def test_saved_zones_survive_a_restart(
     admin = login(client, "admin")
     assert (
         client.put(
-            "/api/cameras/cam-plaza/privacy-zones", headers=admin, json={"zones": NEW_ZONE}
+            "/api/cameras/cam-plaza/privacy-zones",
+            headers=admin,
+            json={"zones": NEW_ZONE, "reason": "shop flat"},
         ).status_code
         == 200
     )

@@ -1,0 +1,159 @@
+"""Privacy-zone changes waiting for a second person: list them, confirm or refuse them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from csu.identity import service as identity
+from csu.identity.models import User
+from privacy.zones.changes import (
+    Editor,
+    ZoneChangeClosed,
+    ZoneChangeNotFound,
+    changes,
+    decide,
+)
+from privacy.zones.coverage import coverage_change, describe
+from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
+from video.recording.index import aware
+from web.deps import CurrentUser, DbSession, Services, client_address
+
+router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
+
+ChangeId = Annotated[str, Path(max_length=64, description="The change's id.")]
+
+
+def reason_given(value: str) -> str:
+    """The reason without surrounding blanks; a blank one is refused."""
+    if not value.strip():
+        raise ValueError("a reason is required")
+    return value.strip()
+
+
+class DecisionIn(BaseModel):
+    """Why the change is confirmed or refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=1000, description="Why (logged with the decision).")
+
+    _reason = field_validator("reason")(reason_given)
+
+
+class ZoneChangeOut(BaseModel):
+    """A requested change of a camera's zones, with what it would unmask."""
+
+    id: str
+    camera_id: str
+    state: ZoneChangeState
+    before: list[list[list[float]]] = Field(description="The zones in force when asked for.")
+    after: list[list[list[float]]] = Field(description="The zones asked for.")
+    unmasked_share: float = Field(description="Share of the picture no longer masked (0..1).")
+    masked_share: float = Field(description="Share of the picture newly masked (0..1).")
+    description: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+def change_out(change: PrivacyZoneChange) -> ZoneChangeOut:
+    """The API's view of a stored change."""
+    before, after = json.loads(change.before), json.loads(change.after)
+    coverage = coverage_change(before, after)
+    return ZoneChangeOut(
+        id=change.id,
+        camera_id=change.camera_id,
+        state=ZoneChangeState(change.state),
+        before=before,
+        after=after,
+        unmasked_share=round(coverage.unmasked, 6),
+        masked_share=round(coverage.masked, 6),
+        description=describe(before, after, coverage),
+        reason=change.reason,
+        requested_by=change.requested_by,
+        requested_at=aware(change.requested_at),
+        expires_at=aware(change.expires_at),
+        decided_by=change.decided_by,
+        decided_at=aware(change.decided_at) if change.decided_at else None,
+        decision_reason=change.decision_reason,
+    )
+
+
+@router.get("", response_model=list[ZoneChangeOut])
+def list_changes(
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+    state: Annotated[
+        ZoneChangeState | None, Query(description="Only this state; every state when left out.")
+    ] = ZoneChangeState.PENDING,
+) -> list[ZoneChangeOut]:
+    """Changes of privacy zones, newest first (administrators and the privacy officer)."""
+    found = changes(session, services.access_log, reader=user, state=state)
+    return [change_out(c) for c in found]
+
+
+def _decide(
+    change_id: str,
+    body: DecisionIn,
+    request: Request,
+    user: User,
+    session: DbSession,
+    services: Services,
+    *,
+    confirm: bool,
+) -> ZoneChangeOut:
+    decider = Editor(user, identity.active_camera_ids(session, user=user), client_address(request))
+    try:
+        decision = decide(
+            session,
+            services.access_log,
+            change_id=change_id,
+            decider=decider,
+            confirm=confirm,
+            reason=body.reason,
+            zones_in_force=services.cameras.privacy_zones,
+        )
+    except ZoneChangeNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except ZoneChangeClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    if decision.zones is not None:
+        # Stored and logged: burned in from the next frame, as a direct edit is.
+        services.cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)
+    return change_out(decision.change)
+
+
+@router.post("/{change_id}/confirm", response_model=ZoneChangeOut)
+def confirm_change(
+    change_id: ChangeId,
+    body: DecisionIn,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+) -> ZoneChangeOut:
+    """Put a pending change in force (another administrator or the privacy officer)."""
+    return _decide(change_id, body, request, user, session, services, confirm=True)
+
+
+@router.post("/{change_id}/refuse", response_model=ZoneChangeOut)
+def refuse_change(
+    change_id: ChangeId,
+    body: DecisionIn,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    services: Services,
+) -> ZoneChangeOut:
+    """Refuse a pending change (its requester may withdraw it this way); the zones stay."""
+    return _decide(change_id, body, request, user, session, services, confirm=False)
