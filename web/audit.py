@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from csu.times import ApiTime
 from privacy.access_log import Outcome
 from privacy.audit.export import ExportFormat, export_lines
 from privacy.audit.search import MAX_PAGE, AccessQuery
@@ -41,8 +42,8 @@ def search_access(
     camera: str | None = None,
     action: Annotated[str | None, Query(description="exact, or a prefix ending in '*'")] = None,
     outcome: Outcome | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: ApiTime | None = None,
+    until: ApiTime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AccessPage:
@@ -78,8 +79,8 @@ def activity_summary(
     actor: CurrentUser,
     services: Services,
     by: SummaryBy = SummaryBy.CAMERA,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: ApiTime | None = None,
+    until: ApiTime | None = None,
 ) -> SummaryOut:
     """Per-camera or per-user activity with unusual-access flags (default: the last 7 days)."""
     end = until or datetime.now(UTC)
@@ -115,8 +116,8 @@ def export_access_log(
     actor: CurrentUser,
     services: Services,
     format: ExportFormat = ExportFormat.CSV,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: ApiTime | None = None,
+    until: ApiTime | None = None,
 ) -> StreamingResponse:
     """The access log in [since, until) as CSV or JSON Lines; the export is logged first."""
     _period(since, until)

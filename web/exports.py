@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.identity import service as identity
+from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_unless_allowed
 from privacy.policy import Action
 from video.evidence.jobs import ExportJob, ExportRequest, Purpose
@@ -23,8 +24,8 @@ class ExportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     camera_id: str = Field(max_length=64)
-    start: datetime = Field(description="Range start, ISO 8601 with a time zone.")
-    end: datetime = Field(description="Range end (excluded), at most 24 h after start.")
+    start: ApiTime = Field(description="Range start, ISO 8601 with a time zone.")
+    end: ApiTime = Field(description="Range end (excluded), at most 24 h after start.")
     reason: str = Field(default="", max_length=1000, description="Why (required by law).")
     requisition: str | None = Field(
         default=None, max_length=128, description="Judicial requisition reference."

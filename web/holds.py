@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.identity import service as identity
 from csu.identity.models import User
+from csu.times import ApiTime
 from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
 from video.recording.index import aware
 from video.recording.models import LegalHold
@@ -23,8 +24,8 @@ class HoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     camera_id: str = Field(min_length=1, max_length=64)
-    start: datetime
-    end: datetime
+    start: ApiTime
+    end: ApiTime
     requisition: str = Field(min_length=1, max_length=128, description="Requisition reference.")
     officer: str = Field(min_length=1, max_length=128, description="Requesting judicial officer.")
     reason: str = Field(min_length=1, max_length=2000, description="Why, as the law asks.")

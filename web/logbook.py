@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from csu.identity.models import User
+from csu.times import ApiTime
 from incidents.logbook import logbook_rows, to_csv, to_html
 from privacy.policy import Action
 from web.deps import DbSession, Services, require
@@ -18,8 +19,8 @@ MAX_PERIOD = timedelta(days=31)
 
 @router.get("", response_class=Response)
 def get_logbook(
-    start: datetime,
-    end: datetime,
+    start: ApiTime,
+    end: ApiTime,
     session: DbSession,
     services: Services,
     _user: Annotated[User, Depends(require(Action.INCIDENT_READ))],

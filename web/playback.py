@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from csu.identity import service as identity
+from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from video.evidence.playback import stream_mp4
@@ -25,8 +25,8 @@ router = APIRouter(prefix="/api/cameras", tags=["playback"])
 )
 def playback(
     camera_id: str,
-    start: Annotated[datetime, Query(description="Range start, ISO 8601 with a time zone.")],
-    end: Annotated[datetime, Query(description="Range end (excluded), at most 1 h after start.")],
+    start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
+    end: Annotated[ApiTime, Query(description="Range end (excluded), at most 1 h after start.")],
     request: Request,
     user: CurrentUser,
     session: DbSession,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
 from csu.identity import service as identity
+from csu.times import ApiTime
 from privacy.guard import refuse_unless_allowed
 from privacy.policy import Action
 from video.recording.spans import recorded_spans
@@ -36,22 +38,9 @@ class RecordingsOut(BaseModel):
     gaps: list[SpanOut]
 
 
-def parse_moment(name: str, value: str | None) -> datetime:
-    """An ISO 8601 query parameter as an aware UTC datetime (naive means UTC), or 400."""
-    if not value:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"missing '{name}' (ISO 8601 time)")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, f"'{name}' is not an ISO 8601 time: {value!r}"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def parse_range(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """A valid [start, end) range from query parameters, or 400 naming the bad one."""
-    a, b = parse_moment("start", start), parse_moment("end", end)
+def parse_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A valid [start, end) range in UTC, or 400 naming the problem."""
+    a, b = start.astimezone(UTC), end.astimezone(UTC)
     if b <= a:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "'end' must be after 'start'")
     if b - a > MAX_RANGE:
@@ -66,8 +55,8 @@ def recordings(
     user: CurrentUser,
     session: DbSession,
     services: Services,
-    start: str | None = Query(default=None, description="Range start, ISO 8601 (UTC if naive)."),
-    end: str | None = Query(default=None, description="Range end, ISO 8601 (UTC if naive)."),
+    start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
+    end: Annotated[ApiTime, Query(description="Range end, ISO 8601 with a time zone.")],
 ) -> RecordingsOut:
     """Recorded spans and gaps; needs the playback right on the camera (no picture, no reason)."""
     if services.cameras.camera(camera_id) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,8 +57,15 @@ def canonical_time(value: datetime | str | None) -> str | None:
             return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)
     # SQLite returns naive datetimes; every stored time is UTC, so naive means UTC.
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    # isoformat pads the year to four digits, as both databases write it back; strftime("%Y")
+    # did not below year 1000, so such a time hashed differently once read back.
+    return utc.isoformat(timespec="microseconds") + "Z"
+
+
+def legacy_time(text: str) -> str:
+    """A canonical time as the first form wrote it: the year without leading zeros."""
+    return text.lstrip("0") if text[:1] == "0" else text
 
 
 def _time_json(value: datetime | str | None) -> str:
@@ -71,6 +78,7 @@ def _time_json(value: datetime | str | None) -> str:
 # The chained fields in sorted order: the order of the canonical JSON keys, and the order in
 # which a fast reader selects columns so that a row maps straight onto canonical_values().
 SORTED_FIELDS = tuple(sorted(CHAINED_FIELDS))
+_TIME_POSITIONS = tuple((n, i) for i, n in enumerate(SORTED_FIELDS) if n in TIME_FIELDS)
 
 
 def canonical_values(
@@ -122,6 +130,38 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def legacy_canonical(values: Sequence[Any]) -> bytes | None:
+    """The canonical form as written before years were padded, or None where it is the same.
+
+    The first form hashed years below 1000 without leading zeros; for every other value it is
+    byte for byte today's, so only entries with such a year are checked a second time.
+    """
+    current = canonical_values(*values)
+    legacy = current
+    for name, position in _TIME_POSITIONS:
+        text = canonical_time(values[position])
+        if text is not None and text[:1] == "0":
+            old, new = f'"{name}":"{text}"', f'"{name}":"{legacy_time(text)}"'
+            # Keys are unique and quotes inside string values are escaped: this is the field.
+            legacy = legacy.replace(old.encode(), new.encode(), 1)
+    return None if legacy == current else legacy
+
+
+def hash_matches(prev_hash: str, values: Sequence[Any], stored: object) -> bool:
+    """Whether values (SORTED_FIELDS order) after prev_hash give the stored hash, in any form."""
+    # UTF-8, not ASCII: a tampered link may hold anything, and hex is the same bytes either way.
+    digest = hashlib.sha256(prev_hash.encode())
+    digest.update(canonical_values(*values))
+    if digest.hexdigest() == stored:
+        return True
+    legacy = legacy_canonical(values)
+    if legacy is None:
+        return False
+    digest = hashlib.sha256(prev_hash.encode())
+    digest.update(legacy)
+    return digest.hexdigest() == stored
+
+
 def link_problem(entry: dict[str, Any], prev: str, expected_seq: int | None) -> str | None:
     """Why this entry does not follow the previous one (hash `prev`), or None when it does."""
     seq = entry.get("seq")
@@ -129,7 +169,7 @@ def link_problem(entry: dict[str, Any], prev: str, expected_seq: int | None) -> 
         return f"expected entry {expected_seq}, found {seq} (deleted or reordered)"
     if entry.get("prev_hash") != prev:
         return "previous-hash link broken (an entry before it was removed or changed)"
-    if entry_hash(prev, entry) != entry.get("hash"):
+    if not hash_matches(prev, [entry.get(name) for name in SORTED_FIELDS], entry.get("hash")):
         return "content does not match its hash (edited)"
     return None
 

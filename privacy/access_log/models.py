@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from csu.times import LoggedTime
+
 
 class Outcome(StrEnum):
     """Whether the logged action was carried out."""
@@ -29,8 +31,10 @@ class AccessRecord(BaseModel):
     user: str | None = Field(default=None, description="Username, or what was typed at login.")
     role: str | None = None
     camera_id: str | None = None
-    span_start: datetime | None = Field(default=None, description="Start of footage viewed (UTC).")
-    span_end: datetime | None = Field(default=None, description="End of footage viewed (UTC).")
+    # Bounded like every API time: a time the log could not hash the same once read back
+    # (or convert to UTC at all) is refused before anything is written.
+    span_start: LoggedTime | None = Field(default=None, description="Start of footage viewed.")
+    span_end: LoggedTime | None = Field(default=None, description="End of footage viewed.")
     reason: str | None = Field(default=None, description="Why, in the user's words.")
     requisition: str | None = Field(default=None, description="Judicial requisition reference.")
     client: str | None = Field(default=None, description="Client network address.")

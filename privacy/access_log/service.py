@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
 
 from csu.db import Database
+from csu.times import within_bounds
 from privacy.access_log.chain import GENESIS, entry_hash
 from privacy.access_log.models import AccessLogEntry, AccessRecord
 
@@ -35,8 +36,11 @@ class AccessLog:
         self._lock = threading.Lock()
 
     def append(self, record: AccessRecord, *, at: datetime | None = None) -> AccessLogEntry:
-        """Write one entry, chained to the last; raises AccessLogUnavailable on failure."""
-        moment = at or datetime.now(UTC)
+        """Write one entry, chained to the last; raises AccessLogUnavailable on failure.
+
+        ValueError, before anything is written, when `at` is outside the times the log holds.
+        """
+        moment = datetime.now(UTC) if at is None else within_bounds(at)
         with self._lock:
             for attempt in range(_RETRIES):
                 try:

@@ -118,7 +118,7 @@ def test_bad_search_parameters_are_422(client: TestClient) -> None:
     officer = login(client, "privacy_officer")
     cases = {
         "since=2026-11-21T00:00:00Z&until=2026-11-20T00:00:00Z": "since must be before until",
-        "since=2026-11-21T00:00:00": "since needs a timezone",
+        "since=2026-11-21T00:00:00": "query.since: give a time zone",
         "limit=5000": "less than or equal to 1000",
         "outcome=maybe": "granted",
     }
@@ -311,7 +311,7 @@ def test_export_streams_the_period_as_csv_or_jsonl_and_is_logged(client: TestCli
     bad = client.get("/api/audit/export", params={"format": "xml"}, headers=officer)
     assert bad.status_code == 422 and "csv" in bad.json()["detail"]
     naive = client.get("/api/audit/export", params={"since": "2026-11-20T09:00"}, headers=officer)
-    assert naive.status_code == 422 and "timezone" in naive.json()["detail"]
+    assert naive.status_code == 422 and "time zone" in naive.json()["detail"]
     refused = client.get("/api/audit/export", headers=login(client, "admin"))
     assert refused.status_code == 403
 
