@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -20,6 +21,7 @@ from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.jobs import purge_expired_tokens
+from csu.identity.logins import LoginService
 from csu.identity.site_sync import apply_authorisations
 from csu.metrics import Metrics
 from csu.migrate import upgrade
@@ -163,6 +165,8 @@ async def start_services(
     await crisis_service.start()
     wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
     await wall_service.start()
+    logins = LoginService(db, bus, session_lifetime=timedelta(hours=settings.session_hours))
+    await logins.start()
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(
         settings=settings,
@@ -187,6 +191,7 @@ async def start_services(
         recordings=video.recording,
         holds=HoldService(db, access_log),
         exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
+        logins=logins,
         rights=kernel.rights,
         watch=kernel.watch,
     )
@@ -268,6 +273,7 @@ def _metrics(video: _Video, bus: EventBus, incidents: IncidentService) -> Metric
 
 async def stop_services(services: AppServices) -> None:
     """Stop everything in the reverse order of start."""
+    await services.logins.stop()
     services.hub.close()
     services.exports.close()
     await services.walls.stop()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field
 
-from csu.identity import service as identity
-from csu.identity.events import LoginFailed, LoginSucceeded
+from csu.identity.login_throttle import Refusal
+from csu.identity.logins import Busy, Granted
 from web.deps import SESSION_COOKIE, CurrentUser, Services, bearer_token, client_address
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -36,41 +33,46 @@ class Me(BaseModel):
     role: str
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {"description": "Too many failed sign-ins (Retry-After says when to try again)."},
+        503: {"description": "Too many sign-ins being checked at once (Retry-After)."},
+    },
+)
 async def login(
     body: LoginRequest, request: Request, response: Response, services: Services
 ) -> TokenResponse:
-    """Check the credentials, publish the outcome, and open a session."""
-    client = client_address(request)
-    token = await to_thread.run_sync(_login, services, body)
-    if token is None:
-        services.metrics.logins.labels("failure").inc()
-        services.bus.publish(
-            LoginFailed(username=body.username, client=client, reason="bad credentials")
+    """Check the credentials (throttled after failures) and open a session."""
+    outcome = await services.logins.attempt(body.username, body.password, client_address(request))
+    if isinstance(outcome, Refusal):
+        services.metrics.logins.labels("throttled").inc()
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            outcome.reason,
+            headers={"Retry-After": str(outcome.retry_after_s)},
         )
+    if isinstance(outcome, Busy):
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"too many sign-ins are being checked at once: try again in {outcome.retry_after_s} s",
+            headers={"Retry-After": str(outcome.retry_after_s)},
+        )
+    if not isinstance(outcome, Granted):
+        services.metrics.logins.labels("failure").inc()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-    access_token, role = token
     services.metrics.logins.labels("success").inc()
-    services.bus.publish(LoginSucceeded(username=body.username, role=role, client=client))
     response.set_cookie(
         SESSION_COOKIE,
-        access_token,
+        outcome.token,
         max_age=int(services.settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
         secure=services.settings.cookie_secure,
     )
-    return TokenResponse(access_token=access_token)
-
-
-def _login(services: Services, body: LoginRequest) -> tuple[str, str] | None:
-    # Argon2 verification takes tens of milliseconds: it runs on a worker thread.
-    with services.db.session() as session:
-        user = identity.authenticate(session, username=body.username, password=body.password)
-        if user is None:
-            return None
-        lifetime = timedelta(hours=services.settings.session_hours)
-        return identity.issue_token(session, user=user, lifetime=lifetime), user.role
+    return TokenResponse(access_token=outcome.token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

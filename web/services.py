@@ -9,6 +9,7 @@ from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
+from csu.identity.logins import LoginService
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
@@ -52,5 +53,6 @@ class AppServices:
     recordings: RecordingService
     holds: HoldService
     exports: ExportService
+    logins: LoginService
     rights: CameraRights
     watch: RightsWatch

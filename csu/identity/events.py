@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
+
+from pydantic import Field
 
 from csu.events import Event
 
@@ -16,13 +19,21 @@ class LoginSucceeded(Event):
     client: str | None
 
 
-class LoginFailed(Event):
-    """A login was refused; the username is as typed, it may not exist."""
+class LoginFailures(Event):
+    """Failed logins of one account (or of names with no account) from one address, tallied.
 
-    topic: ClassVar[str] = "identity.login_failed"
-    username: str
-    client: str | None
-    reason: str
+    One per window instead of one per failure, so that guessing cannot flood the access log.
+    """
+
+    topic: ClassVar[str] = "identity.login_failures"
+    username: str | None = Field(description="The account tried; None for names with none.")
+    client: str | None = Field(description="The address; None for the overflow of many.")
+    failures: int = Field(description="Wrong credentials in the window.")
+    refused: int = Field(description="Tries refused unchecked while throttled.")
+    first_at: datetime
+    last_at: datetime
+    locked: bool = Field(description="The window closed because a lock began.")
+    tried_names: list[str] = Field(description="A few of the names with no account tried.")
 
 
 class UserCreated(Event):

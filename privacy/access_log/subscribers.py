@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from csu.bus import EventBus
-from csu.identity.events import LoginFailed, LoginSucceeded, UserCreated
+from csu.identity.events import LoginFailures, LoginSucceeded, UserCreated
 from privacy.access_log.models import AccessRecord, Outcome
 from privacy.access_log.service import AccessLog
 
@@ -29,7 +29,7 @@ def account_created_record(
 
 
 def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[], None]]:
-    """Log every login, failed login and account creation; returns the unsubscribers."""
+    """Log every login, tally of failed logins and account creation; returns the unsubscribers."""
 
     async def on_login(event: LoginSucceeded) -> None:
         record = AccessRecord(
@@ -37,13 +37,22 @@ def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[
         )
         await asyncio.to_thread(access_log.append, record, at=event.at)
 
-    async def on_failure(event: LoginFailed) -> None:
+    async def on_failures(event: LoginFailures) -> None:
+        # One entry per account (or names with no account) and address per window, not per try.
         record = AccessRecord(
             action="auth.login",
             user=event.username,
             client=event.client,
             outcome=Outcome.DENIED,
-            details={"reason": event.reason},
+            details={
+                "reason": "bad credentials",
+                "failures": event.failures,
+                "refused_while_throttled": event.refused,
+                "first_at": event.first_at.isoformat(),
+                "last_at": event.last_at.isoformat(),
+                "locked": event.locked,
+                "names_without_account": event.tried_names,
+            },
         )
         await asyncio.to_thread(access_log.append, record, at=event.at)
 
@@ -59,6 +68,6 @@ def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[
 
     return [
         bus.subscribe(LoginSucceeded, on_login, name="access-log.login"),
-        bus.subscribe(LoginFailed, on_failure, name="access-log.login-failed"),
+        bus.subscribe(LoginFailures, on_failures, name="access-log.login-failures"),
         bus.subscribe(UserCreated, on_user, name="access-log.user-created"),
     ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from csu.events import Event
-from csu.identity.events import LoginFailed, LoginSucceeded
+from csu.identity.events import LoginFailures, LoginSucceeded
 from tests.web.conftest import PASSWORD, login, services_of
+from tests.web.test_login_throttling import close_windows
 
 
 def _collect(client: TestClient) -> list[Event]:
@@ -34,17 +35,17 @@ def test_login_returns_a_bearer_token_and_publishes_success(client: TestClient) 
     assert successes[0].client == "testclient"
 
 
-def test_wrong_password_is_401_and_publishes_failure(client: TestClient) -> None:
-    """A wrong password names no detail about which part was wrong, and is published."""
+def test_wrong_password_is_401_and_is_tallied(client: TestClient) -> None:
+    """A wrong password names no detail about which part was wrong; its window is published."""
     events = _collect(client)
     response = client.post(
         "/api/auth/login", json={"username": "operator", "password": "nope-nope"}
     )
     assert response.status_code == 401
     assert response.json() == {"detail": "wrong username or password"}
-    _drain(client)
-    failures = [e for e in events if isinstance(e, LoginFailed)]
-    assert [(e.username, e.reason) for e in failures] == [("operator", "bad credentials")]
+    close_windows(client)
+    failures = [e for e in events if isinstance(e, LoginFailures)]
+    assert [(e.username, e.client, e.failures) for e in failures] == [("operator", "testclient", 1)]
 
 
 def test_malformed_login_is_422_with_a_plain_message(client: TestClient) -> None:
@@ -92,11 +93,11 @@ def test_openapi_is_served(client: TestClient) -> None:
 
 
 def test_logins_and_failures_reach_the_access_log(client: TestClient) -> None:
-    """Every login and failed login is an access-log entry with the client address."""
+    """Every login, and each window of failed logins, is an access-log entry with the address."""
     login_ok = client.post("/api/auth/login", json={"username": "crisis", "password": PASSWORD})
     assert login_ok.status_code == 200
     client.post("/api/auth/login", json={"username": "crisis", "password": "bad-bad-bad"})
-    _drain(client)
+    close_windows(client)
     entries = [
         (e.action, e.user, e.role, e.outcome, e.client)
         for e in services_of(client).access_log.entries()
