@@ -250,8 +250,12 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.wait_for_selector("#zone-overlay[data-draft='4']")
     page.click("#zone-close")
     page.wait_for_selector("#zone-overlay[data-zones='1'] polygon.zone")
+    page.click("#zone-save")  # no reason given: refused by the page itself
+    error = page.wait_for_selector("#zone-save + .error-message")
+    assert error.inner_text() == "Give the reason for this change: it is logged"
+    page.fill("#zone-reason", "flat above the shop")
     page.click("#zone-save")
-    page.wait_for_selector("#zone-save[data-saved]")
+    page.wait_for_selector("#zone-save[data-state='applied']")
     page.wait_for_selector("#cameras tbody tr[data-camera='cam-plaza'] td.zone-count:text('1')")
 
     saved = httpx.get(f"{base_url}/api/cameras/cam-plaza/privacy-zones", headers=operator).json()
@@ -277,14 +281,95 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     assert max(abs(inside[0] - red), abs(inside[1] - green), abs(inside[2] - blue)) <= 10
     page.screenshot(path=str(ARTIFACTS / "admin-zone-editor.png"), full_page=True)
 
-    # Deleting the zone and saving unmasks the area again.
+    # Deleting the zone only asks for it: the area stays masked until a second person agrees.
     page.click("#zone-list li[data-index='0'] .delete-zone")
+    page.fill("#zone-reason", "drawn on the wrong camera")
     page.click("#zone-save")
-    page.wait_for_selector("#cameras tbody tr[data-camera='cam-plaza'] td.zone-count:text('0')")
+    page.wait_for_selector("#zone-save[data-state='pending']")
+    assert "awaits confirmation" in page.inner_text("#zone-status.pending")
+    page.wait_for_selector("#zone-overlay[data-zones='1']")  # the zone in force is back in view
+    card = "#zone-changes article.zone-change[data-camera='cam-plaza']"
+    page.wait_for_selector(f"{card} img.change-snapshot")
+    page.wait_for_function(
+        f'document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
+    )
+    # The requester can withdraw, never confirm.
+    assert page.locator(f"{card} button").all_inner_texts() == ["Withdraw"]
+    assert zone_is_masked(snapshot(base_url, operator, "cam-plaza"))
+    page.locator(card).scroll_into_view_if_needed()
+    page.locator("#zone-changes-section").screenshot(
+        path=str(ARTIFACTS / "admin-zone-change-requested.png")
+    )
+
+    officer = signed_in_page(browser, base_url, "privacy_officer", "/audit")
+    requested: list[str] = []
+    officer.on("request", lambda request: requested.append(request.url))
+    officer.wait_for_selector(f"{card} svg.change-overlay polygon.now")
+    assert "no longer be masked" in officer.inner_text(f"{card} .change-description")
+    assert officer.inner_text(f"{card} .change-reason") == "drawn on the wrong camera"
+    pictures = officer.evaluate("document.querySelectorAll('video, img, canvas, picture').length")
+    assert pictures == 0
+    officer.locator("#zone-changes-section").screenshot(
+        path=str(ARTIFACTS / "audit-zone-change-to-confirm.png")
+    )
+    officer.click(f"{card} button.confirm")  # no reason yet: refused by the page
+    officer.wait_for_selector(f"{card} form.decide + .error-message")
+    officer.fill(f"{card} input.decision-reason", "no home in view there, a shop sign")
+    officer.click(f"{card} button.confirm")
+    officer.wait_for_selector("#zone-changes[data-pending='0']")
+    assert not [u for u in requested if "/snapshot" in u or "/whep" in u]
     deadline = time.monotonic() + 10
     while zone_is_masked(snapshot(base_url, operator, "cam-plaza")):
-        assert time.monotonic() < deadline, "the deleted zone is still masked"
+        assert time.monotonic() < deadline, "the confirmed removal is still masked"
         time.sleep(0.2)
+    zones = httpx.get(f"{base_url}/api/cameras/cam-plaza/privacy-zones", headers=operator).json()
+    assert zones["zones"] == []
+    officer.context.close()
+    page.context.close()
+
+
+def test_an_admin_refuses_another_admins_change_seen_on_the_masked_snapshot(
+    base_url: str, browser: Any
+) -> None:
+    """A second administrator asks to remove cam-street's zone; the first refuses it on /admin."""
+    admin = bearer(base_url, "admin")
+    created = httpx.post(
+        f"{base_url}/api/users",
+        headers=admin,
+        json={
+            "username": "admin.deux",
+            "role": "admin",
+            "password": "another-long-pass-9",
+            "cameras": ["*"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    other = bearer(base_url, "admin.deux", "another-long-pass-9")
+    asked = httpx.put(
+        f"{base_url}/api/cameras/cam-street/privacy-zones",
+        headers=other,
+        json={"zones": [], "reason": "the facade was demolished"},
+    )
+    assert asked.status_code == 202, asked.text
+    page = signed_in_page(browser, base_url, "admin", "/admin")
+    card = "#zone-changes article.zone-change[data-camera='cam-street']"
+    page.wait_for_selector(f"{card} img.change-snapshot")
+    page.wait_for_function(
+        f'document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
+    )
+    assert page.locator(f"{card} button").all_inner_texts() == ["Confirm", "Refuse"]
+    assert "asked by admin.deux" in page.inner_text(f"{card} h3")
+    page.locator(card).scroll_into_view_if_needed()
+    page.locator(card).screenshot(path=str(ARTIFACTS / "admin-zone-change-to-decide.png"))
+    page.fill(f"{card} input.decision-reason", "the flats behind are still there")
+    page.click(f"{card} button.refuse")
+    page.wait_for_selector("#zone-changes[data-pending='0']")
+    zones = httpx.get(f"{base_url}/api/cameras/cam-street/privacy-zones", headers=admin).json()
+    assert len(zones["zones"]) == 1
+    refused = httpx.get(
+        f"{base_url}/api/privacy-zone-changes", params={"state": "refused"}, headers=admin
+    ).json()
+    assert [(c["requested_by"], c["decided_by"]) for c in refused] == [("admin.deux", "admin")]
     page.context.close()
 
 

@@ -1,10 +1,12 @@
-// The administrator's page: cameras, accounts and their camera authorisations, privacy zones.
+// The administrator's page: cameras, accounts and their camera authorisations, privacy zones and
+// the zone changes awaiting a second person.
 // Every change goes through the API, which logs it before it takes effect.
 import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
 import { localTime, signedInAs } from "/static/oversight/gate.js";
 import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
+import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
 
 const $ = (id) => document.getElementById(id);
 const ALL = "*";
@@ -183,12 +185,27 @@ async function start() {
   await loadCameras();
   cameraChoices($("nu-cameras"), []);
   $("new-user").addEventListener("submit", createUser);
-  setUpZoneEditor(cameras, loadCameras);
+  const loadChanges = setUpZoneChanges($("zone-changes"), {
+    me: who,
+    cameraName: (id) => (cameras.find((c) => c.id === id) || { name: id }).name,
+    snapshot: true,
+    // A confirmed change is in force: the counts and the editor show it.
+    onDecided: async () => {
+      await loadCameras();
+      await editCamera($("zone-camera").value);
+    },
+  });
+  setUpZoneEditor(cameras, () => {
+    loadCameras();
+    loadChanges();
+  });
   await loadUsers();
   if (cameras.length) await editCamera(cameras[0].id);
+  await loadChanges();
   window.addEventListener("csu:reconnected", () => {
     loadCameras();
     loadUsers();
+    loadChanges();
   });
   document.body.dataset.ready = "true";
 }

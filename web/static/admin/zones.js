@@ -1,6 +1,9 @@
 // The privacy-zone editor: the camera's masked snapshot, its zones as polygons, new ones drawn
-// with clicks in normalised image coordinates (0..1), saved with PUT. Errors show by the control.
+// with clicks in normalised image coordinates (0..1), saved with PUT and a reason. A save that
+// would unmask anything is only a request until a second person confirms it. Errors show by
+// the control.
 import { api, clearError, showError } from "/static/common/api.js";
+import { localTime } from "/static/oversight/gate.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
@@ -105,6 +108,7 @@ async function loadZones() {
 export async function editCamera(cameraId) {
   state.camera = cameraId;
   $("zone-camera").value = cameraId;
+  $("zone-status").textContent = "";
   await Promise.all([loadZones(), loadSnapshot()]);
 }
 
@@ -115,25 +119,50 @@ function addPoint(event) {
   render();
 }
 
+function tellOutcome(answer) {
+  const status = $("zone-status");
+  if (answer.state === "pending") {
+    const change = answer.change;
+    status.textContent = `Not applied yet: ${change.description}. It awaits confirmation by another`
+      + ` administrator or the privacy officer (until ${localTime(change.expires_at)}); the zones`
+      + " in force stay masked meanwhile.";
+    status.className = "pending";
+    status.dataset.change = change.id;
+  } else {
+    status.textContent = "Saved: masked in every rendition from the next frame.";
+    status.className = "muted";
+    delete status.dataset.change;
+  }
+}
+
 async function save(onSaved) {
   const button = $("zone-save");
+  const reason = $("zone-reason").value.trim();
   if (state.draft.length) {
     showError(button, new Error("close or discard the polygon being drawn before saving"));
+    return;
+  }
+  if (!reason) {
+    showError(button, new Error("give the reason for this change: it is logged"));
     return;
   }
   button.disabled = true;
   try {
     const answer = await api(`/api/cameras/${encodeURIComponent(state.camera)}/privacy-zones`, {
       method: "PUT",
-      body: { zones: state.zones },
+      body: { zones: state.zones, reason },
     });
+    // Pending or applied, the answer holds the zones in force now.
     state.zones = answer.zones;
+    $("zone-reason").value = "";
     clearError(button);
+    tellOutcome(answer);
     button.dataset.saved = String(Date.now());
+    button.dataset.state = answer.state;
     render();
     onSaved();
     // The new masks are burned in from the next frame: fetch one.
-    setTimeout(loadSnapshot, 400);
+    if (answer.state === "applied") setTimeout(loadSnapshot, 400);
   } catch (error) {
     showError(button, error);
   } finally {

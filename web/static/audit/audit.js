@@ -1,9 +1,11 @@
-// The privacy officer's page: search the access log, summaries, export, chain verification.
+// The privacy officer's page: search the access log, summaries, export, chain verification, and
+// the privacy-zone changes awaiting confirmation (drawn on a blank frame).
 // It shows no video and no picture of any camera, by design.
 import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
 import { isoOf, localTime, query, signedInAs } from "/static/oversight/gate.js";
+import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { offset: 0, total: 0 };
@@ -108,9 +110,15 @@ async function summary() {
   }
 }
 
+function describeKey(v) {
+  if (!v.latest_key_fingerprint) return "";
+  const pin = v.key_pinned ? "pinned" : "not pinned: compare it with the fingerprint you were given";
+  return `Newest checkpoint signed by key ${v.latest_key_fingerprint} (${pin}).`;
+}
+
 function describeVerification(v) {
   const checked = `checked ${localTime(v.checked_at)} in ${v.seconds.toFixed(2)} s`;
-  if (!v.ok) return `BROKEN — ${v.problem} (${checked})`;
+  if (!v.ok) return `BROKEN — ${v.problem_count} problem(s), listed below (${checked})`;
   if (!v.entries) return `Intact: the log is empty (${checked})`;
   const signed = v.latest_checkpoint
     ? `newest ${v.latest_checkpoint}, ${v.unsigned_entries} entries after it`
@@ -129,6 +137,10 @@ async function verify(fresh) {
     status.textContent = describeVerification(v);
     status.className = v.ok ? "status-ok" : "status-broken";
     status.dataset.ok = String(v.ok);
+    $("verify-key").textContent = describeKey(v);
+    const more = v.problem_count - v.problems.length;
+    const lines = more > 0 ? [...v.problems, `… and ${more} more (csu audit verify lists them all)`] : v.problems;
+    $("verify-problems").replaceChildren(...lines.map((line) => el("li", {}, line)));
   } catch (error) {
     showError(button, error);
   } finally {
@@ -162,8 +174,10 @@ async function fillChoices() {
   try {
     const cameras = await api("/api/cameras");
     $("f-camera").append(...cameras.map((c) => el("option", { value: c.id }, `${c.name} (${c.id})`)));
+    return cameras;
   } catch (error) {
     showError($("f-camera"), error);
+    return [];
   }
 }
 
@@ -200,8 +214,15 @@ async function start() {
   const who = await signedInAs(["privacy_officer"], "the audit pages are for the privacy officer only");
   if (!who) return;
   wire();
-  await fillChoices();
-  await Promise.all([search(), summary(), verify(false)]);
+  const cameras = await fillChoices();
+  const loadChanges = setUpZoneChanges($("zone-changes"), {
+    me: who,
+    cameraName: (id) => (cameras.find((c) => c.id === id) || { name: id }).name,
+    snapshot: false,
+    onDecided: search,
+  });
+  window.addEventListener("csu:reconnected", loadChanges);
+  await Promise.all([search(), summary(), verify(false), loadChanges()]);
   document.body.dataset.ready = "true";
 }
 

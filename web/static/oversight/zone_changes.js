@@ -1,0 +1,145 @@
+// Privacy-zone changes waiting for a second person, on the administrator's and the privacy
+// officer's pages. Each shows the zones now, the zones asked for and what would no longer be
+// masked: over the camera's masked snapshot for an administrator, over a blank frame for the
+// privacy officer (who never sees video). Confirming or refusing asks why; the requester can
+// only withdraw.
+import { api, clearError, showError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { localTime } from "/static/oversight/gate.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function shape(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+function polygons(zones, attrs) {
+  return zones.map((zone) => shape("polygon", { ...attrs, points: zone.map(([x, y]) => `${x},${y}`).join(" ") }));
+}
+
+/** The two zone sets on one frame; the area the change would unmask is filled in warning colour. */
+function drawing(change) {
+  const maskId = `lost-${change.id}`;
+  // SVG mask: white where masked now, black where still masked after: what is left is lost.
+  const mask = shape(
+    "mask",
+    { id: maskId, maskUnits: "userSpaceOnUse", x: 0, y: 0, width: 1, height: 1 },
+    shape("rect", { width: 1, height: 1, fill: "black" }),
+    ...polygons(change.before, { fill: "white" }),
+    ...polygons(change.after, { fill: "black" }),
+  );
+  return shape(
+    "svg",
+    { class: "change-overlay", viewBox: "0 0 1 1", preserveAspectRatio: "none" },
+    shape("defs", {}, mask),
+    ...polygons(change.before, { class: "now" }),
+    shape("rect", { class: "lost", width: 1, height: 1, mask: `url(#${maskId})` }),
+    ...polygons(change.after, { class: "after" }),
+  );
+}
+
+async function showSnapshot(frame, cameraId) {
+  // The administrator's own snapshot right: masked, and logged by the server like any snapshot.
+  try {
+    const response = await api(`/api/cameras/${encodeURIComponent(cameraId)}/snapshot.jpg`, { raw: true });
+    const image = el("img", { class: "change-snapshot", alt: "masked snapshot of the camera" });
+    image.src = URL.createObjectURL(await response.blob());
+    image.addEventListener("load", () => URL.revokeObjectURL(image.src), { once: true });
+    frame.classList.remove("blank");
+    frame.prepend(image);
+  } catch (error) {
+    frame.after(el("p", { class: "muted" }, `No snapshot (${error.detail || error.message}): the zones are drawn on a blank frame.`));
+  }
+}
+
+function legend() {
+  return el(
+    "ul",
+    { class: "change-legend" },
+    el("li", { class: "now" }, "masked now"),
+    el("li", { class: "after" }, "masked after the change"),
+    el("li", { class: "lost" }, "no longer masked"),
+  );
+}
+
+function decisionForm(change, me, onDecided) {
+  const reason = el("input", { class: "decision-reason", maxlength: "1000", size: "40", placeholder: "why (logged)" });
+  const form = el("form", { class: "row decide" }, el("label", {}, "Reason for your decision", reason));
+  const mine = change.requested_by === me.username;
+  // Buttons, not a submit: pressing Enter in the reason must never confirm by itself.
+  const button = (verb, cls, text) => el("button", { type: "button", class: cls, "data-verb": verb }, text);
+  const buttons = mine
+    ? [button("refuse", "quiet refuse", "Withdraw")]
+    : [button("confirm", "confirm", "Confirm"), button("refuse", "danger refuse", "Refuse")];
+  form.append(...buttons);
+  if (mine) form.append(el("span", { class: "muted" }, "Asked by you: another administrator or the privacy officer confirms it."));
+  form.addEventListener("submit", (event) => event.preventDefault());
+  const decide = async (verb) => {
+    if (!reason.value.trim()) {
+      showError(form, new Error("give the reason for your decision: it is logged"));
+      return;
+    }
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      await api(`/api/privacy-zone-changes/${encodeURIComponent(change.id)}/${verb}`, {
+        method: "POST",
+        body: { reason: reason.value.trim() },
+      });
+      clearError(form);
+      await onDecided();
+    } catch (error) {
+      showError(form, error);
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  };
+  for (const b of buttons) b.addEventListener("click", () => decide(b.dataset.verb));
+  return form;
+}
+
+function card(change, { me, cameraName, snapshot, onDecided }) {
+  const frame = el("div", { class: "change-frame blank", "data-camera": change.camera_id });
+  frame.append(drawing(change));
+  if (snapshot) showSnapshot(frame, change.camera_id);
+  return el(
+    "article",
+    { class: "zone-change", "data-change": change.id, "data-camera": change.camera_id },
+    el(
+      "h3",
+      {},
+      `${cameraName(change.camera_id)} — asked by ${change.requested_by} on ${localTime(change.requested_at)}`,
+    ),
+    el("p", { class: "change-description" }, change.description),
+    el("p", {}, "Their reason: ", el("q", { class: "change-reason" }, change.reason)),
+    el("p", { class: "muted" }, `Expires ${localTime(change.expires_at)} unless decided before.`),
+    frame,
+    legend(),
+    decisionForm(change, me, onDecided),
+  );
+}
+
+/**
+ * Keep `container` listing the pending changes. Options: me ({username}), cameraName(id),
+ * snapshot (draw over the masked snapshot: administrators only), onDecided (after a decision).
+ * Returns a function that reloads the list.
+ */
+export function setUpZoneChanges(container, options) {
+  const reload = async () => {
+    try {
+      const pending = await api("/api/privacy-zone-changes");
+      clearError(container);
+      const cards = pending.map((change) => card(change, { ...options, onDecided: decided }));
+      container.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted none" }, "No change is waiting.")]));
+      container.dataset.pending = String(pending.length);
+    } catch (error) {
+      showError(container, error);
+    }
+  };
+  const decided = async () => {
+    await reload();
+    if (options.onDecided) await options.onDecided();
+  };
+  return reload;
+}
