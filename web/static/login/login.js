@@ -5,10 +5,20 @@ const form = document.getElementById("login");
 const submit = document.getElementById("submit");
 
 function destination(role) {
-  // Only a path on this site: never send a user elsewhere from a link's parameter.
+  // Only a page of this site: a link's `next` never sends a signed-in user elsewhere. Prefix
+  // checks are not enough ("/\evil.example" and "/<tab>/evil.example" lead off-site once the
+  // browser parses them), so `next` is parsed the way the browser will, kept only when its
+  // origin is this page's own, and followed as that absolute address.
   const next = new URLSearchParams(location.search).get("next");
-  if (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")) return next;
-  return homeOf(role);
+  if (!next || !next.startsWith("/")) return homeOf(role);
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return homeOf(role);
+  }
+  if (url.origin !== location.origin || url.pathname.startsWith("/login")) return homeOf(role);
+  return url.href;
 }
 
 form.addEventListener("submit", async (event) => {
