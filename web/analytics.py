@@ -8,12 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
-from csu.identity import service as identity
 from csu.identity.models import User
 from incidents.analytics_decisions import decision_counts
 from privacy.policy import Action
 from video.analytics.snapshot_access import NoSnapshot, read_event_snapshot
-from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, require
+from web.deps import (
+    CurrentUser,
+    CurrentViewer,
+    DbSession,
+    Services,
+    client_address,
+    rendition_of,
+    require,
+)
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -77,7 +84,7 @@ def get_stats(session: DbSession, services: Services, _user: Reader) -> Analytic
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_event_snapshot(
-    event_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
+    event_id: str, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
     try:
@@ -85,7 +92,7 @@ def get_event_snapshot(
             services.settings.data_dir,
             services.access_log,
             user=user,
-            granted=identity.active_camera_ids(session, user=user),
+            granted=viewer.cameras,
             event_id=event_id,
             rendition=rendition_of(user),
             client=client_address(request),

@@ -8,13 +8,19 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.config.cameras import Polygon
-from csu.identity import service as identity
-from privacy.policy import Action, camera_allowed
+from privacy.policy import Action
 from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
 from privacy.zones.service import as_plain
 from video.service import CameraView
 from video.snapshots import take_snapshot
-from web.deps import CurrentUser, DbSession, Services, client_address, rendition_of, role_of
+from web.deps import (
+    CurrentUser,
+    CurrentViewer,
+    DbSession,
+    Services,
+    client_address,
+    rendition_of,
+)
 from web.zone_changes import ZoneChangeOut, change_out, reason_given
 
 # Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
@@ -70,15 +76,9 @@ def _out(view: CameraView) -> CameraOut:
 
 
 @router.get("", response_model=list[CameraOut])
-def list_cameras(user: CurrentUser, session: DbSession, services: Services) -> list[CameraOut]:
+def list_cameras(viewer: CurrentViewer, services: Services) -> list[CameraOut]:
     """The cameras this user may know of, with status and location."""
-    granted = identity.active_camera_ids(session, user=user)
-    role = role_of(user)
-    return [
-        _out(v)
-        for v in services.cameras.cameras()
-        if camera_allowed(role, Action.CAMERA_LIST, v.config.id, granted)
-    ]
+    return [_out(v) for v in services.cameras.cameras() if viewer.sees(v.config.id)]
 
 
 def _known(services: Services, camera_id: str) -> None:
@@ -92,17 +92,17 @@ def _known(services: Services, camera_id: str) -> None:
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def snapshot(
-    camera_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
+    camera_id: str, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The latest masked frame as JPEG (logged before it is sent)."""
     _known(services, camera_id)
     jpeg = take_snapshot(
         services.cameras,
         services.access_log,
-        user=user,
-        granted=identity.active_camera_ids(session, user=user),
+        user=viewer.user,
+        granted=viewer.cameras,
         camera_id=camera_id,
-        rendition=rendition_of(user),
+        rendition=rendition_of(viewer),
         client=client_address(request),
     )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
@@ -134,14 +134,10 @@ class ZoneEditOut(ZonesOut):
 
 
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
-def get_privacy_zones(
-    camera_id: str, user: CurrentUser, session: DbSession, services: Services
-) -> ZonesOut:
+def get_privacy_zones(camera_id: str, viewer: CurrentViewer, services: Services) -> ZonesOut:
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
     _known(services, camera_id)
-    granted = identity.active_camera_ids(session, user=user)
-    role = role_of(user)
-    if not any(camera_allowed(role, a, camera_id, granted) for a in ZONE_READERS):
+    if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"no right on camera '{camera_id}'")
     return ZonesOut(camera_id=camera_id, zones=services.cameras.privacy_zones(camera_id))
 
@@ -157,6 +153,7 @@ def put_privacy_zones(
     request: Request,
     response: Response,
     user: CurrentUser,
+    viewer: CurrentViewer,
     session: DbSession,
     services: Services,
 ) -> ZoneEditOut:
@@ -165,7 +162,7 @@ def put_privacy_zones(
     Logged with reason, before and after; applied zones are burned in from the next frame.
     """
     _known(services, camera_id)
-    editor = Editor(user, identity.active_camera_ids(session, user=user), client_address(request))
+    editor = Editor(user, viewer.cameras, client_address(request))
     try:
         edit = edit_zones(
             session,

@@ -7,13 +7,12 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from csu.identity import service as identity
 from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_unless_allowed
 from privacy.policy import Action
 from video.evidence.jobs import ExportJob, ExportRequest, Purpose
 from video.evidence.segments import MAX_EXPORT, range_problems
-from web.deps import CurrentUser, DbSession, Services, client_address
+from web.deps import CurrentUser, CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -76,7 +75,7 @@ def _out(job: ExportJob) -> ExportOut:
 
 @router.post("", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
 def create_export(
-    body: ExportBody, request: Request, user: CurrentUser, session: DbSession, services: Services
+    body: ExportBody, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """Start an export; the access log has it (with span and reason) before any work."""
     problems = range_problems(body.start, body.end, MAX_EXPORT)
@@ -89,7 +88,7 @@ def create_export(
     authorise_camera_action(
         services.access_log,
         user=user,
-        granted=identity.active_camera_ids(session, user=user),
+        granted=viewer.cameras,
         action=Action.EXPORT,
         camera_id=body.camera_id,
         client=client_address(request),
@@ -116,7 +115,7 @@ def create_export(
 
 @router.get("/{export_id}", response_model=ExportOut)
 def get_export(
-    export_id: str, request: Request, user: CurrentUser, session: DbSession, services: Services
+    export_id: str, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
     job = services.exports.get(export_id)
@@ -125,7 +124,7 @@ def get_export(
     refuse_unless_allowed(
         services.access_log,
         user=user,
-        granted=identity.active_camera_ids(session, user=user),
+        granted=viewer.cameras,
         action=Action.EXPORT,
         camera_id=job.request.camera_id,
         client=client_address(request),

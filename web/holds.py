@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from csu.identity import service as identity
-from csu.identity.models import User
 from csu.times import ApiTime
+from privacy.rights import Viewer
 from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
 from video.recording.index import aware
 from video.recording.models import LegalHold
-from web.deps import CurrentUser, DbSession, Services, client_address
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/holds", tags=["holds"])
 
@@ -81,13 +80,13 @@ def _out(hold: LegalHold) -> HoldOut:
     )
 
 
-def _actor(request: Request, user: User, session: DbSession) -> Actor:
-    return Actor(user, identity.active_camera_ids(session, user=user), client_address(request))
+def _actor(request: Request, viewer: Viewer) -> Actor:
+    return Actor(viewer.user, viewer.cameras, client_address(request))
 
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
 def place_hold(
-    body: HoldIn, request: Request, user: CurrentUser, session: DbSession, services: Services
+    body: HoldIn, request: Request, viewer: CurrentViewer, services: Services
 ) -> HoldOut:
     """Keep footage past retention for a requisition (supervisor or admin; logged first)."""
     if services.cameras.camera(body.camera_id) is None:
@@ -96,7 +95,7 @@ def place_hold(
         body.camera_id, body.start, body.end, body.requisition, body.officer, body.reason
     )
     try:
-        hold = services.holds.place(hold_request, _actor(request, user, session))
+        hold = services.holds.place(hold_request, _actor(request, viewer))
     except HoldError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
     return _out(hold)
@@ -105,13 +104,12 @@ def place_hold(
 @router.get("", response_model=list[HoldOut])
 def list_holds(
     request: Request,
-    user: CurrentUser,
-    session: DbSession,
+    viewer: CurrentViewer,
     services: Services,
     active: bool = False,
 ) -> list[HoldOut]:
     """Legal holds on the cameras this user may hold, newest first."""
-    holds = services.holds.holds(_actor(request, user, session), active_only=active)
+    holds = services.holds.holds(_actor(request, viewer), active_only=active)
     return [_out(h) for h in holds]
 
 
@@ -120,13 +118,12 @@ def release_hold(
     hold_id: int,
     body: ReleaseIn,
     request: Request,
-    user: CurrentUser,
-    session: DbSession,
+    viewer: CurrentViewer,
     services: Services,
 ) -> HoldOut:
     """End a hold; its footage falls back under retention (logged first)."""
     try:
-        hold = services.holds.release(hold_id, body.reason, _actor(request, user, session))
+        hold = services.holds.release(hold_id, body.reason, _actor(request, viewer))
     except HoldNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except HoldError as exc:

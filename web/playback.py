@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from csu.identity import service as identity
 from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from video.evidence.playback import stream_mp4
 from video.evidence.segments import MAX_PLAYBACK, describe_range, range_problems
-from web.deps import CurrentUser, DbSession, Services, client_address
+from web.deps import CurrentUser, CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["playback"])
 
@@ -29,7 +28,7 @@ def playback(
     end: Annotated[ApiTime, Query(description="Range end (excluded), at most 1 h after start.")],
     request: Request,
     user: CurrentUser,
-    session: DbSession,
+    viewer: CurrentViewer,
     services: Services,
     reason: Annotated[str, Query(max_length=1000, description="Why (required by law).")] = "",
 ) -> StreamingResponse:
@@ -58,7 +57,7 @@ def playback(
     authorise_camera_action(
         services.access_log,
         user=user,
-        granted=identity.active_camera_ids(session, user=user),
+        granted=viewer.cameras,
         action=Action.PLAYBACK,
         camera_id=camera_id,
         client=client_address(request),

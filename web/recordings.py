@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
-from csu.identity import service as identity
 from csu.times import ApiTime
 from privacy.guard import refuse_unless_allowed
 from privacy.policy import Action
 from video.recording.spans import recorded_spans
-from web.deps import CurrentUser, DbSession, Services, client_address
+from web.deps import CurrentUser, CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["recordings"])
 
@@ -53,7 +52,7 @@ def recordings(
     camera_id: str,
     request: Request,
     user: CurrentUser,
-    session: DbSession,
+    viewer: CurrentViewer,
     services: Services,
     start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
     end: Annotated[ApiTime, Query(description="Range end, ISO 8601 with a time zone.")],
@@ -64,7 +63,7 @@ def recordings(
     refuse_unless_allowed(
         services.access_log,
         user=user,
-        granted=identity.active_camera_ids(session, user=user),
+        granted=viewer.cameras,
         action=Action.PLAYBACK,
         camera_id=camera_id,
         client=client_address(request),

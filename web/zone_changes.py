@@ -9,8 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from csu.identity import service as identity
-from csu.identity.models import User
+from privacy.rights import Viewer
 from privacy.zones.changes import (
     Editor,
     ZoneChangeClosed,
@@ -21,7 +20,7 @@ from privacy.zones.changes import (
 from privacy.zones.coverage import coverage_change, describe
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 from video.recording.index import aware
-from web.deps import CurrentUser, DbSession, Services, client_address
+from web.deps import CurrentUser, CurrentViewer, DbSession, Services, client_address
 
 router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
 
@@ -106,13 +105,13 @@ def _decide(
     change_id: str,
     body: DecisionIn,
     request: Request,
-    user: User,
+    viewer: Viewer,
     session: DbSession,
     services: Services,
     *,
     confirm: bool,
 ) -> ZoneChangeOut:
-    decider = Editor(user, identity.active_camera_ids(session, user=user), client_address(request))
+    decider = Editor(viewer.user, viewer.cameras, client_address(request))
     try:
         decision = decide(
             session,
@@ -138,12 +137,12 @@ def confirm_change(
     change_id: ChangeId,
     body: DecisionIn,
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     session: DbSession,
     services: Services,
 ) -> ZoneChangeOut:
     """Put a pending change in force (another administrator or the privacy officer)."""
-    return _decide(change_id, body, request, user, session, services, confirm=True)
+    return _decide(change_id, body, request, viewer, session, services, confirm=True)
 
 
 @router.post("/{change_id}/refuse", response_model=ZoneChangeOut)
@@ -151,9 +150,9 @@ def refuse_change(
     change_id: ChangeId,
     body: DecisionIn,
     request: Request,
-    user: CurrentUser,
+    viewer: CurrentViewer,
     session: DbSession,
     services: Services,
 ) -> ZoneChangeOut:
     """Refuse a pending change (its requester may withdraw it this way); the zones stay."""
-    return _decide(change_id, body, request, user, session, services, confirm=False)
+    return _decide(change_id, body, request, viewer, session, services, confirm=False)
