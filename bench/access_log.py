@@ -32,9 +32,10 @@ import sqlalchemy as sa
 from csu.db import Database
 from csu.migrate import upgrade
 from privacy.access_log import AccessLog, AccessRecord
-from privacy.access_log.chain import GENESIS, entry_hash
-from privacy.access_log.checkpoints import Checkpointer
-from privacy.access_log.signing import key_ring, load_or_create_signer
+from privacy.access_log.chain import GENESIS, canonical_time, entry_hash
+from privacy.access_log.checkpoints import Checkpointer, checkpoint_message
+from privacy.access_log.models import ChainCheckpoint
+from privacy.access_log.signing import CheckpointSigner, key_ring, load_or_create_signer
 from privacy.access_log.verify import verify_database
 
 INSERT_BATCH = 5_000
@@ -80,6 +81,31 @@ def appends_per_second(db: Database, threads: int, per_thread: int) -> float:
     return threads * per_thread / (time.perf_counter() - start)
 
 
+def checkpoint_cost(db: Database, key_dir: Path, rounds: int) -> dict[str, float]:
+    """CPU per scheduled checkpoint: with nothing new (most runs), and signing a new head."""
+    log = AccessLog(db)
+    checkpointer = Checkpointer(db, load_or_create_signer(key_dir / "bench-ed25519.pem"))
+    log.append(_record(0))
+    checkpointer.checkpoint()
+    cpu = time.process_time()
+    for _ in range(rounds):
+        checkpointer.checkpoint()
+    idle = (time.process_time() - cpu) / rounds
+    signing = 0.0
+    for i in range(rounds):
+        log.append(_record(i))
+        cpu = time.process_time()
+        checkpointer.checkpoint()
+        signing += time.process_time() - cpu
+    signing /= rounds
+    return {
+        "idle_ms": round(idle * 1000, 3),
+        "signing_ms": round(signing * 1000, 3),
+        # every 5 s, each run signing (a busy hour): CPU seconds an hour, on one core
+        "busy_cpu_s_per_hour": round(signing * 720, 2),
+    }
+
+
 def _chain(count: int) -> Iterator[list[dict[str, Any]]]:
     prev, batch = GENESIS, []
     start = datetime.now(UTC) - timedelta(days=300)
@@ -102,17 +128,43 @@ def _chain(count: int) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def verify_speed(db: Database, key_dir: Path, entries: int) -> dict[str, float]:
-    """Write a chain of `entries`, sign its head, and time verify_database over it."""
+def _sign_every(db: Database, signer: CheckpointSigner, every: int) -> int:
+    """A signed interval checkpoint every `every` entries, as a busy site's scheduler leaves."""
+    with db.engine.connect() as conn:
+        query = sa.text("SELECT seq, hash FROM access_log WHERE seq % :n = 0 ORDER BY seq")
+        heads = conn.execute(query, {"n": every}).all()
+    signed_at = canonical_time(datetime.now(UTC))
+    assert signed_at is not None
+    rows = [
+        {
+            "seq": seq,
+            "hash": hash_,
+            "signed_at": datetime.fromisoformat(signed_at),
+            "kind": "interval",
+            "key_id": signer.key_id,
+            "signature": signer.sign(checkpoint_message(seq, hash_, signed_at, "interval")),
+        }
+        for seq, hash_ in heads
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(sa.insert(ChainCheckpoint.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
+
+
+def verify_speed(
+    db: Database, key_dir: Path, entries: int, checkpoint_every: int | None = None
+) -> dict[str, float]:
+    """Write a chain of `entries`, sign its head (or every N entries), time verify_database."""
     with db.engine.begin() as conn:
         for batch in _chain(entries):
             conn.execute(_INSERT, batch)
         if not db.is_sqlite:
             conn.execute(sa.text("ANALYZE access_log"))
     signer = load_or_create_signer(key_dir / "bench-ed25519.pem")
-    Checkpointer(db, signer, None).checkpoint()
+    checkpoints = _sign_every(db, signer, checkpoint_every) if checkpoint_every else 0
+    Checkpointer(db, signer).checkpoint()
     start, cpu = time.perf_counter(), time.process_time()
-    report = verify_database(db, keys=key_ring(signer), witness=None)
+    report = verify_database(db, keys=key_ring(signer))
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     if not report.ok or report.entries != entries:
         raise SystemExit(f"verify failed on the bench chain: {report.problem}")
@@ -120,6 +172,7 @@ def verify_speed(db: Database, key_dir: Path, entries: int) -> dict[str, float]:
     # counted), the figure that holds on a shared machine where wall time depends on neighbours.
     return {
         "entries": entries,
+        "checkpoints": checkpoints + 1,
         "seconds": round(seconds, 3),
         "per_s": round(entries / seconds),
         "per_cpu_s": round(entries / cpu_seconds),
@@ -159,7 +212,10 @@ def bench(kinds: list[str], threads: list[int], appends: int, entries: int) -> N
                 rate = appends_per_second(db, count, max(1, appends // count))
                 emit(db=kind, figure="appends_per_s", threads=count, value=round(rate))
         with tempfile.TemporaryDirectory() as folder, _database(kind, Path(folder)) as db:
-            emit(db=kind, figure="verify", **verify_speed(db, Path(folder), entries))
+            emit(db=kind, figure="checkpoint", **checkpoint_cost(db, Path(folder), 200))
+        for every in (None, 10):
+            with tempfile.TemporaryDirectory() as folder, _database(kind, Path(folder)) as db:
+                emit(db=kind, figure="verify", **verify_speed(db, Path(folder), entries, every))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client.core import GaugeMetricFamily
@@ -150,7 +150,7 @@ async def start_services(
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
     video = await _start_video(settings, site, kernel, camera_opener, segment_store.index)
-    incident_service = await _start_incidents(site, kernel, video, settings.incident_engine)
+    incident_service = await _start_incidents(site, kernel, video, settings)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -245,7 +245,7 @@ async def _start_video(
 
 
 async def _start_incidents(
-    site: SiteConfig, kernel: _Kernel, video: _Video, engine: Literal["process", "thread"]
+    site: SiteConfig, kernel: _Kernel, video: _Video, settings: Settings
 ) -> IncidentService:
     incident_service = IncidentService(
         kernel.db,
@@ -254,7 +254,8 @@ async def _start_incidents(
         sources=site.alarm_sources,
         clips=clip_policy(site),
         on_clip=lambda clip: _record_clip(video.recording, clip),
-        engine=engine,
+        engine=settings.incident_engine,
+        max_payload_bytes=settings.alarm_max_body_bytes,
     )
     await incident_service.start()
     forward_video_loss(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))

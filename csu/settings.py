@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Where the incident engine and the MQTT alarm feeds run: a child process"
         " (a GIL of its own, restarted if it dies) or a thread of the web process.",
     )
+    alarm_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description="Largest alarm payload taken (HTTP body, MQTT message); a larger one is"
+        " refused (HTTP 413) and only its first 64 KiB kept, listed as rejected.",
+    )
 
     @field_validator("access_log_retention_days")
     @classmethod

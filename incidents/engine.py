@@ -41,6 +41,8 @@ from incidents.store import (
 
 log = logging.getLogger(__name__)
 Publish = Callable[[Event], None]
+# A payload of this many bytes weighs as one in a batch (a csu JSON alarm is a few hundred).
+BYTES_PER_PAYLOAD = 1024
 
 
 class IntakeResult(BaseModel):
@@ -59,8 +61,14 @@ class _Work:
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
     def size(self) -> int:
-        """Payloads it carries (an action counts as one)."""
-        return len(self.item) if isinstance(self.item, ParsedBatch) else 1
+        """What it weighs in a batch: payloads it carries (an action counts as one), a large
+        payload by its size, so that a batch of large ones (a thousand alarms each) stays short."""
+        item = self.item
+        if isinstance(item, ParsedBatch):
+            return len(item)
+        if isinstance(item, Submission):
+            return 1 + len(item.body) // BYTES_PER_PAYLOAD
+        return 1
 
 
 @dataclass(frozen=True)

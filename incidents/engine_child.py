@@ -37,6 +37,7 @@ from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine
 from incidents.intake import PRELOAD, MqttIntake
 from incidents.mqtt import FeedStatus
+from incidents.parsing import MAX_PAYLOAD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class EngineSpec:
     sources: Sequence[AlarmSourceConfig] = ()
     send_clips: bool = False  # the parent has a clip sink
     log_level: int = logging.INFO
+    max_payload_bytes: int = MAX_PAYLOAD_BYTES  # of an MQTT message
 
 
 def engine_context() -> ForkServerContext:
@@ -152,7 +154,11 @@ class EngineChild:
         )
         self._outbox = Outbox(conn, self.engine, self._taken)
         self._intake = MqttIntake(
-            spec.sources, spec.database_url, self.engine, on_status=self._feed_status
+            spec.sources,
+            spec.database_url,
+            self.engine,
+            on_status=self._feed_status,
+            max_payload_bytes=spec.max_payload_bytes,
         )
 
     def start(self) -> bool:

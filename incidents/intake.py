@@ -32,7 +32,7 @@ from csu.config import AlarmSourceConfig
 from csu.db import Database
 from csu.processes import process_context, quick_thread_switches
 from incidents.mqtt import MAX_PENDING, FeedStatus, MqttFeed
-from incidents.parsing import Submission
+from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
 from incidents.records import ParsedBatch, prepared
 from incidents.store import insert_raw_ids
 
@@ -135,7 +135,11 @@ class IntakeStage:
 
 
 def _child(
-    sources: Sequence[AlarmSourceConfig], db_url: str, conn: Connection, stop: MpEvent
+    sources: Sequence[AlarmSourceConfig],
+    db_url: str,
+    conn: Connection,
+    stop: MpEvent,
+    max_payload_bytes: int,
 ) -> None:
     # The parent decides when the intake stops (it drains first); a Ctrl-C sent to the whole
     # process group must not cut a batch between its commit and its hand-over.
@@ -150,7 +154,7 @@ def _child(
             conn.send(message)
 
     stage = IntakeStage(db, send)
-    feeds = [MqttFeed(source, stage) for source in sources]
+    feeds = [MqttFeed(source, stage, max_payload_bytes=max_payload_bytes) for source in sources]
     stage.start()
     for feed in feeds:
         feed.start()
@@ -177,8 +181,10 @@ class MqttIntake:
         db_url: str,
         engine: Engine,
         on_status: Callable[[list[FeedStatus]], None] | None = None,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         self.sources = [s for s in sources if s.kind == "mqtt"]
+        self._max_payload = max_payload_bytes
         self.feeds = [FeedView(FeedStatus(s.id)) for s in self.sources]
         self._db_url = db_url
         self._engine = engine
@@ -231,7 +237,7 @@ class MqttIntake:
         stop = ctx.Event()
         process = ctx.Process(
             target=_child,
-            args=(self.sources, self._db_url, send, stop),
+            args=(self.sources, self._db_url, send, stop, self._max_payload),
             name="csu-mqtt-intake",
         )
         process.start()

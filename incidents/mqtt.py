@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -34,7 +34,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from csu.config import AlarmSourceConfig
 from incidents.mqtt_paho import FeedClient, use_shared_tables
-from incidents.parsing import Channel, Submission
+from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission, too_large
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ SESSION_EXPIRY_S = 7 * 24 * 3600
 _BATCH = 64  # packets read per wake-up before their acknowledgements are written
 _IDLE_S = 1.0  # longest select(): paho's keepalive (loop_misc) runs at least this often
 _HOLD_POLL_S = 0.01
+_JSON = "application/json"
 
 
 def _session_properties() -> Properties:
@@ -95,6 +96,7 @@ class MqttFeed:
         client_id: str | None = None,
         max_backoff_s: float = 30.0,
         keepalive_s: int = KEEPALIVE_S,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         if source.url is None or source.topic is None:
             raise ValueError(f"alarm source {source.id} is not an MQTT feed")
@@ -104,6 +106,7 @@ class MqttFeed:
         self._topic = source.topic
         self._max_backoff = max_backoff_s
         self._keepalive = keepalive_s
+        self._max_payload = max_payload_bytes
         self._manual_ack = source.ack == "stored"
         # Taken by acknowledgements (engine thread), connection changes (feed thread) and stop():
         # an acknowledgement is queued only while the connection that brought the message is open.
@@ -298,17 +301,29 @@ class MqttFeed:
         on_stored = None
         if self._manual_ack and message.qos > 0:
             on_stored = partial(self._ack, self._live, message.mid)
-        # No answer awaited: the engine batches; the raw payload is stored before it is parsed.
-        self._engine.feed(
-            Submission(
+        body = bytes(message.payload)  # bytes already: the same object, no copy
+        if len(body) > self._max_payload:
+            # paho has read it all (MQTT allows 256 MB); only its start is kept, refused.
+            submission = too_large(
+                Channel.MQTT,
+                body,
+                size=len(body),
+                limit=self._max_payload,
+                content_type=_JSON,
+                source_hint=topic,
+            )
+            submission = replace(submission, on_stored=on_stored)
+        else:
+            submission = Submission(
                 channel=Channel.MQTT,
-                body=bytes(message.payload),  # bytes already: the same object, no copy
+                body=body,
                 received_at=datetime.now(UTC),
-                content_type="application/json",
+                content_type=_JSON,
                 source_hint=topic,
                 on_stored=on_stored,
             )
-        )
+        # No answer awaited: the engine batches; the raw payload is stored before it is parsed.
+        self._engine.feed(submission)
         self.status.received += 1
 
     def _ack(self, connection: int | None, mid: int) -> None:

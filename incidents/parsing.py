@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
+from csu.settings import Settings
 from incidents.alarms import (
     Alarm,
     AlarmParseError,
@@ -41,6 +42,7 @@ class Submission:
     # Called from the engine's thread once the raw payload is committed (a broker feed that
     # acknowledges only what is stored).
     on_stored: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    refused: str | None = None  # refused before parsing (too large): kept, rejected with this
 
     def __reduce__(self) -> tuple[Callable[..., Submission], tuple[object, ...]]:
         # Plain values cross to the engine's process: cheaper to pickle than the dataclass and
@@ -48,7 +50,7 @@ class Submission:
         if self.on_stored is not None:
             raise ValueError("on_stored cannot cross to another process")
         values = (self.body, self.received_at, self.content_type, self.source_hint)
-        return (_submission, (self.channel.value, *values, self.link_header))
+        return (_submission, (self.channel.value, *values, self.link_header, self.refused))
 
 
 def _submission(
@@ -58,8 +60,54 @@ def _submission(
     content_type: str | None,
     source_hint: str | None,
     link_header: str | None,
+    refused: str | None,
 ) -> Submission:
-    return Submission(Channel(channel), body, received_at, content_type, source_hint, link_header)
+    return Submission(
+        Channel(channel), body, received_at, content_type, source_hint, link_header, None, refused
+    )
+
+
+MAX_SETTING = "CSU_ALARM_MAX_BODY_BYTES"
+# The setting's default, for what is built without settings (tests, tools): one number, one place.
+MAX_PAYLOAD_BYTES: int = Settings.model_fields["alarm_max_body_bytes"].default
+# Of a payload over the size limit, csu keeps this much, rejected with the reason: enough to see
+# who sent what, not the payload an attacker wanted csu to store.
+KEPT_OF_TOO_LARGE = 65_536
+
+
+def kept_of_too_large(limit: int) -> int:
+    """How much of a payload over `limit` bytes is kept: never more than the limit itself."""
+    return min(KEPT_OF_TOO_LARGE, limit)
+
+
+def too_large(
+    channel: Channel,
+    start: bytes,
+    *,
+    size: int | None,
+    limit: int,
+    content_type: str | None = None,
+    source_hint: str | None = None,
+) -> Submission:
+    """The submission that keeps the start of a payload over `limit` bytes, refused.
+
+    `size` is the payload's whole size when known (declared or received), else None (the sender
+    was cut off past the limit).
+    """
+    kept = start[: kept_of_too_large(limit)]
+    whole = f"{size:,} bytes" if size is not None else "more bytes"
+    reason = (
+        f"payload too large: {whole} over the limit of {limit:,} ({MAX_SETTING});"
+        f" its first {len(kept):,} bytes are kept"
+    )
+    return Submission(
+        channel,
+        kept,
+        datetime.now(UTC),
+        content_type=content_type,
+        source_hint=source_hint,
+        refused=reason,
+    )
 
 
 @dataclass(frozen=True)

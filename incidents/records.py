@@ -96,6 +96,8 @@ def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayloa
     Whatever goes wrong with one payload stays with it: an adapter's own failure (a bug that a
     payload finds) rejects that payload, never the batch it came in.
     """
+    if submission.refused is not None:
+        return StoredPayload(raw_id, error=submission.refused)
     try:
         if submission.channel in CSU_JSON_CHANNELS:  # a storm's usual form: the short way
             fields = read_csu_alarm(submission.body)

@@ -24,8 +24,8 @@ from incidents.engine_process import EngineProcess
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
 from incidents.intake import FeedView, MqttIntake
-from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm, TimelineEntry
-from incidents.parsing import Submission
+from incidents.models import Incident, StoredAlarm, TimelineEntry
+from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
 from incidents.timeline import timeline
 from privacy.policy import EVERY_CAMERA, CameraScope
 
@@ -80,6 +80,7 @@ class IncidentService:
         clips: ClipPolicy | None = None,
         on_clip: ClipSink | None = None,
         engine: Literal["process", "thread"] = "thread",
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         self._db = db
         self.engine: IncidentEngine | EngineProcess
@@ -96,6 +97,7 @@ class IncidentService:
                 sources,
                 send_clips=on_clip is not None,
                 log_level=logging.getLogger().getEffectiveLevel(),
+                max_payload_bytes=max_payload_bytes,
             )
             self.engine = EngineProcess(spec, bus.publish_threadsafe, on_clip)
             self.feeds = self.engine.feeds
@@ -104,7 +106,7 @@ class IncidentService:
         self.engine = IncidentEngine(
             db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
         )
-        self.intake = MqttIntake(sources, db.url, self.engine)
+        self.intake = MqttIntake(sources, db.url, self.engine, max_payload_bytes=max_payload_bytes)
         self.feeds = self.intake.feeds
 
     async def start(self) -> None:
@@ -137,6 +139,7 @@ def list_alarms(
     since: datetime | None = None,
     limit: int = 100,
     seen: CameraScope = EVERY_CAMERA,
+    before_id: int | None = None,
 ) -> tuple[list[StoredAlarm], int]:
     """Stored alarms newest first, and how many match in all; of the cameras `seen` (or none)."""
     conditions = []
@@ -150,22 +153,10 @@ def list_alarms(
     if since:
         conditions.append(col(StoredAlarm.received_at) >= since)
     total = session.exec(select(sa.func.count()).select_from(StoredAlarm).where(*conditions)).one()
+    if before_id is not None:  # a later page: the count is of them all
+        conditions.append(col(StoredAlarm.id) < before_id)
     rows = session.exec(
         select(StoredAlarm).where(*conditions).order_by(col(StoredAlarm.id).desc()).limit(limit)
-    )
-    return list(rows), int(total)
-
-
-def list_rejected(
-    session: Session, *, since: datetime | None = None, limit: int = 100
-) -> tuple[list[RawAlarm], int]:
-    """Payloads that could not be parsed, newest first, kept for an administrator."""
-    conditions = [col(RawAlarm.status) == RawStatus.REJECTED.value]
-    if since:
-        conditions.append(col(RawAlarm.received_at) >= since)
-    total = session.exec(select(sa.func.count()).select_from(RawAlarm).where(*conditions)).one()
-    rows = session.exec(
-        select(RawAlarm).where(*conditions).order_by(col(RawAlarm.id).desc()).limit(limit)
     )
     return list(rows), int(total)
 

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from csu.identity.models import User
 from incidents.engine import IntakeResult
 from incidents.engine_process import EngineUnavailable
 from incidents.events import AlarmSummary
-from incidents.models import RawAlarm
-from incidents.parsing import Channel, Submission
-from incidents.service import list_alarms, list_rejected
+from incidents.models import StoredAlarm
+from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
+from incidents.rejected import RejectedPayload, list_rejected, rejected_body
+from incidents.service import list_alarms
 from incidents.store import alarm_summary
 from privacy.policy import Action
 from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
 from web.services import AppServices
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
+MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 
 async def intake_services(request: Request) -> AppServices:
@@ -61,12 +63,8 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
             f"content type {content_type or '(none)'!r} is not accepted here; "
             f"send {' or '.join(ACCEPTED_TYPES[channel])}",
         )
-    submission = Submission(
-        channel=channel,
-        body=await request.body(),
-        received_at=datetime.now(UTC),
-        content_type=content_type,
-        link_header=request.headers.get("link"),
+    submission = await _submission(
+        request, channel, content_type, services.settings.alarm_max_body_bytes
     )
     try:
         result = await services.incidents.submit(submission)
@@ -74,7 +72,43 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from None
+    if submission.refused is not None:
+        # The rest of the body was never read: the connection cannot carry another request.
+        return JSONResponse(
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+            content={"detail": result.error, "raw_id": result.raw_id},
+            headers={"Connection": "close"},
+        )
     return _answer(result)
+
+
+async def _submission(
+    request: Request, channel: Channel, content_type: str, limit: int
+) -> Submission:
+    """The body as a submission; one over `limit` bytes is not read further: its start is kept,
+    refused (a declared Content-Length over the limit is refused before the rest arrives)."""
+    declared = request.headers.get("content-length")
+    size = int(declared) if declared is not None and declared.isdigit() else None
+    over = size is not None and size > limit
+    chunks: list[bytes] = []
+    read = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        read += len(chunk)
+        if read > limit or (over and read >= kept_of_too_large(limit)):
+            over = True
+            break
+    if over:
+        start = b"".join(chunks)
+        whole = size if size is not None and size > limit else None
+        return too_large(channel, start, size=whole, limit=limit, content_type=content_type)
+    return Submission(
+        channel=channel,
+        body=b"".join(chunks),
+        received_at=datetime.now(UTC),
+        content_type=content_type,
+        link_header=request.headers.get("link"),
+    )
 
 
 def _answer(result: IntakeResult) -> JSONResponse:
@@ -151,9 +185,17 @@ class RejectedOut(BaseModel):
     raw_id: int
     received_at: datetime
     channel: str
+    source_hint: str | None
     content_type: str | None
     error: str | None
-    body: str
+    body: str = Field(
+        description="The body as text (invalid UTF-8 replaced), its start only when body_truncated."
+    )
+    body_bytes: int = Field(description="The whole body's size.")
+    body_truncated: bool = Field(
+        description="True when only the start is shown: the whole"
+        " body is at /api/alarms/rejected/{raw_id}/body."
+    )
 
 
 class AlarmPage(BaseModel):
@@ -161,6 +203,9 @@ class AlarmPage(BaseModel):
 
     total: int
     items: list[StoredAlarmOut] | list[RejectedOut]
+    next_before_id: int | None = Field(
+        default=None, description="Pass as before_id for the next page; null on the last."
+    )
 
 
 @router.get("", response_model=AlarmPage)
@@ -173,14 +218,24 @@ def get_alarms(
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     rejected: bool = False,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> AlarmPage:
-    """Stored alarms, or with ?rejected=true the payloads kept as rejected (administrators)."""
+    """Stored alarms, or with ?rejected=true the payloads kept as rejected (administrators);
+    newest first, a page at a time (before_id: the next_before_id of the page before)."""
     if rejected:
         checked(viewer, Action.ALARM_REJECTED_READ)
-        raws, total = list_rejected(session, since=since, limit=limit)
-        return AlarmPage(total=total, items=[_rejected(r) for r in raws])
+        raws, total = list_rejected(session, since=since, before_id=before_id, limit=limit)
+        return AlarmPage(
+            total=total, items=[_rejected(r) for r in raws], next_before_id=_next(raws, limit)
+        )
     rows, total = list_alarms(
-        session, source=source, type_=type, since=since, limit=limit, seen=viewer.seen
+        session,
+        source=source,
+        type_=type,
+        since=since,
+        before_id=before_id,
+        limit=limit,
+        seen=viewer.seen,
     )
     items = [
         StoredAlarmOut(
@@ -193,16 +248,46 @@ def get_alarms(
         )
         for r in rows
     ]
-    return AlarmPage(total=total, items=items)
+    return AlarmPage(total=total, items=items, next_before_id=_next(rows, limit))
 
 
-def _rejected(raw: RawAlarm) -> RejectedOut:
-    assert raw.id is not None
+@router.get(
+    "/rejected/{raw_id}/body",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_rejected_body(
+    raw_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, viewer: CurrentViewer
+) -> Response:
+    """One rejected payload's body whole, as received (administrators); never shown inline."""
+    checked(viewer, Action.ALARM_REJECTED_READ)
+    body = rejected_body(session, raw_id)
+    if body is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no rejected payload {raw_id}")
+    return Response(
+        body,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="rejected-{raw_id}.bin"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _next(rows: Sequence[RejectedPayload | StoredAlarm], limit: int) -> int | None:
+    """The id to page on from, when the page is full (there may be more)."""
+    return rows[-1].id if len(rows) == limit and rows else None
+
+
+def _rejected(raw: RejectedPayload) -> RejectedOut:
     return RejectedOut(
         raw_id=raw.id,
         received_at=raw.received_at,
         channel=raw.channel,
+        source_hint=raw.source_hint,
         content_type=raw.content_type,
         error=raw.error,
-        body=bytes(raw.body).decode("utf-8", errors="replace"),
+        body=raw.body.decode("utf-8", errors="replace"),
+        body_bytes=raw.body_bytes,
+        body_truncated=len(raw.body) < raw.body_bytes,
     )

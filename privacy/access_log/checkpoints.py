@@ -1,21 +1,22 @@
-"""Signed checkpoints of the chain head, kept in the database and in a witness file beside it."""
+"""Signed checkpoints of the chain head, kept in the database and sent to every witness."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 
 from csu.db import Database
 from privacy.access_log.chain import canonical_time
 from privacy.access_log.models import ChainCheckpoint
-from privacy.access_log.signing import CheckpointSigner
+from privacy.access_log.signing import CheckpointSigner, CheckpointVerifier, raw_public
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +57,39 @@ def checkpoint_message(seq: int, hash_: str, signed_at: str, kind: str) -> bytes
     return text.encode()
 
 
-def witness_path(data_dir: Path) -> Path:
-    """The append-only copy of every checkpoint, outside the database."""
-    return data_dir / "access-log-checkpoints.jsonl"
+def witness_record(checkpoint: Checkpoint, key: CheckpointVerifier) -> str:
+    """A checkpoint as witnesses keep it: one JSON object, with the signing key's fingerprint."""
+    record = {
+        **asdict(checkpoint),
+        "key_fingerprint": key.fingerprint,
+        "public_key": raw_public(key.public),
+    }
+    return json.dumps(record, sort_keys=True)
+
+
+class Witness(Protocol):
+    """Somewhere a copy of each checkpoint goes as it is made (a file, a syslog host, NATS)."""
+
+    def witness(self, record: str) -> None:
+        """Keep or send one witness record; must not raise for a witness that is away."""
+        ...
 
 
 class Checkpointer:
-    """Signs the chain head into `chain_checkpoints` and the witness file."""
+    """Signs the chain head into `chain_checkpoints`, then hands it to every witness."""
 
-    def __init__(self, db: Database, signer: CheckpointSigner, witness: Path | None) -> None:
+    def __init__(
+        self, db: Database, signer: CheckpointSigner, witnesses: Sequence[Witness] = ()
+    ) -> None:
         self._db = db
         self._signer = signer
-        self._witness = witness
+        self._witnesses = tuple(witnesses)
         self._lock = threading.Lock()
+
+    @property
+    def signer(self) -> CheckpointSigner:
+        """The key that signs."""
+        return self._signer
 
     def checkpoint(self, kind: CheckpointKind = CheckpointKind.INTERVAL) -> Checkpoint | None:
         """Sign the current head; None when the log is empty or the head is already signed."""
@@ -112,13 +133,11 @@ class Checkpointer:
                     signature=signature,
                 )
             )
-        if self._witness is not None:
-            # After the database: a witness line always has its row, so a line whose row is
-            # gone means the row was deleted.
-            try:
-                append_witness(self._witness, checkpoint)
-            except OSError as exc:
-                log.warning("cannot append to checkpoint witness %s: %s", self._witness, exc)
+        # After the database: a witnessed checkpoint always has its row, so one whose row is
+        # gone means the row was deleted.
+        record = witness_record(checkpoint, self._signer)
+        for witness in self._witnesses:
+            witness.witness(record)
         log.debug("signed %s at entry %d", checkpoint.describe(), seq)
         return checkpoint
 
@@ -145,39 +164,3 @@ def _text_time(value: object) -> str:
     text = canonical_time(value if isinstance(value, datetime | str) else str(value))
     assert text is not None
     return text
-
-
-def append_witness(path: Path, checkpoint: Checkpoint) -> None:
-    """Add one checkpoint to the witness file (one JSON object a line)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as out:
-        out.write(json.dumps(asdict(checkpoint), sort_keys=True) + "\n")
-
-
-def witness_checkpoints(path: Path) -> tuple[list[Checkpoint], list[str]]:
-    """The checkpoints in the witness file, and a note per line that could not be read."""
-    if not path.exists():
-        return [], []
-    found, unreadable = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        checkpoint = _parse_witness(line)
-        if checkpoint is None:
-            unreadable.append(f"{path}:{number}: not a checkpoint record")
-        else:
-            found.append(checkpoint)
-    return found, unreadable
-
-
-def _parse_witness(line: str) -> Checkpoint | None:
-    try:
-        doc = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict) or not isinstance(doc.get("seq"), int):
-        return None
-    text_fields = ("hash", "signed_at", "kind", "key_id", "signature")
-    if not all(isinstance(doc.get(name), str) for name in text_fields):
-        return None
-    return Checkpoint(doc["seq"], *(doc[name] for name in text_fields))

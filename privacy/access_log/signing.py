@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import logging
@@ -27,12 +28,39 @@ def key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def fingerprint(public: Ed25519PublicKey) -> str:
+    """What a privacy officer pins: SHA256: and the unpadded base64 of the key's DER SPKI.
+
+    The same as `openssl pkey -pubin -in KEY.pub.pem -outform DER | openssl dgst -sha256 -binary
+    | base64 | tr -d =`, so it can be checked without csu.
+    """
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode().rstrip("=")
+
+
+def raw_public(public: Ed25519PublicKey) -> str:
+    """The 32 raw bytes of a public key, base64: how witness records carry it."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def public_from_raw(text: str) -> Ed25519PublicKey | None:
+    """The key raw_public wrote, or None when the text is not one."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except ValueError:
+        return None
+
+
 class CheckpointVerifier:
     """Checks signatures made by one key."""
 
     def __init__(self, public: Ed25519PublicKey) -> None:
         self.public = public
         self.key_id = key_id(public)
+        self.fingerprint = fingerprint(public)
 
     def valid(self, signature_hex: str, message: bytes) -> bool:
         """True when the signature is this key's over the message."""
@@ -82,19 +110,6 @@ def load_verifier(path: Path) -> CheckpointVerifier:
 def key_ring(*verifiers: CheckpointVerifier) -> dict[str, CheckpointVerifier]:
     """Verifiers by key id."""
     return {v.key_id: v for v in verifiers}
-
-
-def trusted_keys(path: Path) -> dict[str, CheckpointVerifier]:
-    """The key at path (private or public) and every public key beside it, by key id.
-
-    A rotated key keeps its `.pub.pem` in the folder, so checkpoints it signed still verify;
-    nothing here is read from the database, where an attacker could add a key of their own.
-    Never creates a key: a missing one is reported by verification, not silently replaced.
-    """
-    found = [path, public_path(path)]
-    if path.parent.is_dir():
-        found += sorted(path.parent.glob("*" + PUBLIC_SUFFIX))
-    return key_ring(*(load_verifier(p) for p in dict.fromkeys(found) if p.exists()))
 
 
 def _read_private(path: Path) -> Ed25519PrivateKey:

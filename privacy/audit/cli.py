@@ -1,4 +1,4 @@
-"""`csu audit verify` and `csu audit export`: the access log from the command line."""
+"""`csu audit verify`, `key` and `export`: the access log from the command line."""
 
 from __future__ import annotations
 
@@ -13,27 +13,52 @@ from pydantic import ValidationError
 
 from csu.db import Database
 from csu.migrate import upgrade
-from csu.settings import Settings, settings_errors
+from csu.settings import FINGERPRINT, Settings, settings_errors
 from privacy.access_log import AccessLog, AccessLogUnavailable
-from privacy.access_log.checkpoints import witness_path
-from privacy.access_log.signing import SigningKeyError, trusted_keys
-from privacy.access_log.verify import VerifyReport, verify_database
+from privacy.access_log.signing import SigningKeyError
+from privacy.access_log.trust import configured_verifier
 from privacy.audit.export import ExportFormat, write_export
 from privacy.audit.service import export_rows
+from privacy.audit.verification import Verification, VerifySources, verify_with
 
 EXIT_BROKEN = 1
 EXIT_USAGE = 2
 
 
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `audit verify` and `audit export` on the `csu` subcommands."""
+    """Register `audit verify`, `audit key` and `audit export` on the `csu` subcommands."""
     audit = commands.add_parser("audit", help="check and export the access log")
     actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = actions.add_parser("verify", help="check the hash chain and its signed checkpoints")
     verify.add_argument(
-        "--key", type=Path, help="signing key or its public half (default: the site's key)"
+        "--public-key",
+        "--key",
+        dest="public_keys",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a trusted key (its public half), pinned by hand; repeat for rotated keys",
+    )
+    verify.add_argument(
+        "--fingerprint",
+        dest="fingerprints",
+        action="append",
+        default=[],
+        metavar="SHA256:...",
+        help="fingerprint of a trusted key, as handed to the privacy officer (repeatable)",
+    )
+    verify.add_argument(
+        "--witness",
+        dest="witnesses",
+        action="append",
+        default=[],
+        metavar="FILE|URL",
+        help="checkpoints held off the machine: a syslog capture, a JSON Lines file or nats://",
     )
     verify.set_defaults(run=run_verify)
+    key = actions.add_parser("key", help="print the access-log key's fingerprint, to pin")
+    key.set_defaults(run=run_key)
     export = actions.add_parser("export", help="write the access log to stdout")
     export.add_argument("--since", help="from this date or time (UTC unless it says otherwise)")
     export.add_argument("--until", help="up to this date or time, excluded")
@@ -42,23 +67,60 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    """Verify the log; exit 0 intact, 1 naming the first problem, 2 when it cannot start."""
-    settings = _settings()
+    """Verify the log; exit 0 intact, 1 with a line per problem, 2 when it cannot start."""
+    errors = [
+        f"--fingerprint: {pin!r} is not a key fingerprint (SHA256: and 43 base64 digits)"
+        for pin in args.fingerprints
+        if not FINGERPRINT.fullmatch(pin)
+    ]
+    errors += [f"--witness: {w}: no such file" for w in args.witnesses if not _readable(w)]
+    settings = _settings() if not errors else None
+    for line in errors:
+        print(line, file=sys.stderr)
     if settings is None:
         return EXIT_USAGE
-    try:
-        keys = trusted_keys(args.key or settings.signing_key_path())
-    except SigningKeyError as exc:
-        print(f"audit verify: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    sources = VerifySources.from_settings(
+        settings, pins=args.fingerprints, public_keys=args.public_keys, witnesses=args.witnesses
+    )
     db = _database(settings)
     started = time.perf_counter()
     try:
-        report = verify_database(db, keys=keys, witness=witness_path(settings.data_dir))
+        # Each problem is printed as it is found: a long log's report starts at once.
+        done = verify_with(db, sources, on_problem=print)
+    except SigningKeyError as exc:
+        print(f"audit verify: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         db.dispose()
-    print(_describe(report, time.perf_counter() - started))
-    return 0 if report.ok else EXIT_BROKEN
+    print(_describe(done, time.perf_counter() - started))
+    return 0 if done.report.ok else EXIT_BROKEN
+
+
+def run_key(args: argparse.Namespace) -> int:
+    """Print the fingerprint of the site's access-log key and where its public half is."""
+    settings = _settings()
+    if settings is None:
+        return EXIT_USAGE
+    path = settings.signing_key_path()
+    try:
+        verifier = configured_verifier(path)
+    except SigningKeyError as exc:
+        print(f"audit key: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if verifier is None:
+        print(f"audit key: no access-log key at {path} (made at the first start)", file=sys.stderr)
+        return EXIT_USAGE
+    print(verifier.fingerprint)
+    print(
+        f"key {path} (id {verifier.key_id}): hand this fingerprint to the privacy officer by"
+        " another channel; `csu audit verify --fingerprint` then trusts no other key",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _readable(witness: str) -> bool:
+    return witness.startswith("nats://") or Path(witness).is_file()
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -122,19 +184,25 @@ def _os_user() -> str:
         return "unknown"
 
 
-def _describe(report: VerifyReport, seconds: float) -> str:
+def _describe(done: Verification, seconds: float) -> str:
+    report = done.report
     rate = f"{report.entries / seconds:,.0f} entries/s" if seconds > 0 else "-"
+    notes = "".join(f"\nnote: {note}" for note in report.notes)
     if not report.ok:
-        return f"{report.problem}\n(checked {report.entries} entries in {seconds:.2f} s)"
+        return (
+            f"access log BROKEN: {report.problem_count} problem(s) above"
+            f" (checked {report.entries} entries in {seconds:.2f} s){notes}"
+        )
     if report.entries == 0:
-        return "access log intact: empty"
+        return f"access log intact: empty{notes}"
     span = f"entries {report.first_seq}..{report.last_seq}"
     signed = "no signed checkpoint yet"
     if report.latest is not None:
         unsigned = (report.last_seq or 0) - report.latest.seq
         signed = f"newest {report.latest.describe()} covers entry {report.latest.seq}"
         signed += f", {unsigned} entries after it" if unsigned else ""
+        signed += f", key {done.latest_fingerprint}" + ("" if done.pinned else " (unpinned)")
     return (
         f"access log intact: {report.entries} {span}, {report.checkpoints} checkpoints;"
-        f" {signed} ({seconds:.2f} s, {rate})"
+        f" {signed} ({seconds:.2f} s, {rate}){notes}"
     )

@@ -13,10 +13,13 @@ from csu.db import Database
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from privacy.access_log import AccessLog
-from privacy.access_log.checkpoints import Checkpointer, CheckpointKind, witness_path
-from privacy.access_log.signing import load_or_create_signer
+from privacy.access_log.checkpoints import Checkpointer, CheckpointKind, Witness
+from privacy.access_log.signing import CheckpointSigner, SigningKeyError, load_or_create_signer
+from privacy.access_log.trust import evidence_verifier
+from privacy.access_log.witness import FileWitness, witness_path
+from privacy.access_log.witness_remote import RemoteWitness, remote_witness
 from privacy.audit.service import AuditService
-from privacy.audit.verification import ChainVerification
+from privacy.audit.verification import ChainVerification, VerifySources
 from privacy.retention.access_log import prune_job
 from privacy.retention.changes import log_retention_change, retention_policy
 from privacy.retention.footage import FootageStore, purge_footage
@@ -29,10 +32,11 @@ FOOTAGE_PURGE_SECONDS = 3600
 
 @dataclass
 class LawfulAccess:
-    """The running parts: the audit service and the checkpoint signer."""
+    """The running parts: the audit service, the checkpoint signer and its remote witnesses."""
 
     audit: AuditService
     checkpointer: Checkpointer
+    remote_witnesses: Sequence[RemoteWitness] = ()
 
 
 def start_lawful_access(
@@ -46,8 +50,10 @@ def start_lawful_access(
     footage_stores: Sequence[FootageStore] = (),
 ) -> LawfulAccess:
     """Load (or create) the key, log retention changes, sign the head, schedule the jobs."""
-    signer = load_or_create_signer(settings.signing_key_path())
-    checkpointer = Checkpointer(db, signer, witness_path(settings.data_dir))
+    signer = access_log_signer(settings)
+    remote = [remote_witness(url) for url in settings.access_log_witnesses()]
+    witnesses: list[Witness] = [FileWitness(witness_path(settings.data_dir)), *remote]
+    checkpointer = Checkpointer(db, signer, witnesses)
     policy = retention_policy(
         access_log_days=settings.access_log_retention_days, cameras=camera_retention
     )
@@ -80,11 +86,22 @@ def start_lawful_access(
                 "access_log": access_log,
             },
         )
-    verification = ChainVerification(
-        db, key_path=settings.signing_key_path(), witness=witness_path(settings.data_dir)
-    )
+    verification = ChainVerification(db, VerifySources.from_settings(settings))
     audit = AuditService(db, access_log, zone, verification=verification)
-    return LawfulAccess(audit=audit, checkpointer=checkpointer)
+    return LawfulAccess(audit=audit, checkpointer=checkpointer, remote_witnesses=remote)
+
+
+def access_log_signer(settings: Settings) -> CheckpointSigner:
+    """The access-log key (created on first start); never the evidence-export key."""
+    signer = load_or_create_signer(settings.signing_key_path())
+    evidence = evidence_verifier(settings.evidence_key_path())
+    if evidence is not None and evidence.fingerprint == signer.fingerprint:
+        # Evidence goes to third parties with its key; a log signed by it proves nothing.
+        raise SigningKeyError(
+            f"{settings.signing_key_path()} is the evidence-export key: give the access log a"
+            " key of its own"
+        )
+    return signer
 
 
 def stop_lawful_access(lawful: LawfulAccess) -> None:
@@ -93,3 +110,5 @@ def stop_lawful_access(lawful: LawfulAccess) -> None:
         lawful.checkpointer.checkpoint(CheckpointKind.SHUTDOWN)
     except SQLAlchemyError as exc:
         log.error("could not sign the access log at shutdown: %s", exc)
+    for witness in lawful.remote_witnesses:
+        witness.close()

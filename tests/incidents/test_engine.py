@@ -21,7 +21,8 @@ from incidents.events import AlarmsStored, IncidentChanged
 from incidents.geo import LonLat
 from incidents.models import IncidentStatus
 from incidents.parsing import Channel, Submission
-from incidents.service import incident_detail, list_alarms, list_rejected
+from incidents.rejected import list_rejected
+from incidents.service import incident_detail, list_alarms
 
 CAMERA = CameraCone("cam-lenepveu-1", LonLat(-0.55265, 47.47227), 90, 65, 60)
 

@@ -14,7 +14,8 @@ import pytest
 
 from incidents.alarms import AlarmParseError, PointGeometry, parse_csu_alarm
 from incidents.batching import drain_batch, take_batch
-from incidents.parsing import Channel, Submission
+from incidents.engine import _Work
+from incidents.parsing import Channel, Submission, too_large
 from incidents.records import ParsedBatch, StoredPayload, new_alarm, prepared
 from tests.incidents.test_adapters_fuzz import CSU_EXAMPLE, JUNK, _nodes, _replaced, _without
 from tests.incidents.test_engine import alarm
@@ -31,6 +32,36 @@ def test_a_parsed_batch_crosses_a_pickle_with_every_value() -> None:
     (row,) = back.payloads[0].rows
     assert dataclasses.astuple(row) == dataclasses.astuple(batch.payloads[0].rows[0])
     assert row.external_id == "a1" and row.raw_id == 41 and row.occurred_at.tzinfo is not None
+
+
+def test_a_payload_too_large_crosses_and_is_rejected_unparsed() -> None:
+    """Its start and the reason cross to the engine's process; the engine only marks it."""
+    body = alarm("big") + b" " * 200_000
+    refused = too_large(Channel.HTTP_JSON, body, size=len(body), limit=100_000)
+    back = pickle.loads(pickle.dumps(refused, pickle.HIGHEST_PROTOCOL))
+    assert back == refused and len(back.body) == 65_536 and body.startswith(back.body)
+    assert back.refused == (
+        f"payload too large: {len(body):,} bytes over the limit of 100,000"
+        " (CSU_ALARM_MAX_BODY_BYTES); its first 65,536 bytes are kept"
+    )
+    stored = prepared(back, 7, datetime.now(UTC))
+    assert stored.rows == [] and stored.error == back.refused
+    small_limit = too_large(Channel.MQTT, body, size=None, limit=2048)
+    assert len(small_limit.body) == 2048  # never more kept than the limit itself
+    assert "more bytes over the limit of 2,048" in (small_limit.refused or "")
+
+
+def test_a_large_payload_weighs_more_in_an_engine_batch() -> None:
+    """A notification of a thousand alarms does not share its batch with 499 more payloads."""
+    now = datetime.now(UTC)
+    work = [_Work(Submission(Channel.HTTP_NGSI_LD, b"x" * 600_000, now))]
+    work += [_Work(Submission(Channel.HTTP_JSON, alarm(f"s{n}"), now)) for n in range(600)]
+    source: queue.Queue[object] = queue.Queue()
+    for item in work:
+        source.put(item)
+    first, _ = take_batch(source, None, 500, size=_Work.size)
+    second, _ = take_batch(source, None, 500, size=_Work.size)
+    assert len(first) == 1 and len(second) == 500
 
 
 def test_a_batch_is_limited_by_weight_when_asked() -> None:

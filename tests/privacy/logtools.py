@@ -15,8 +15,11 @@ from csu.db import Database
 from csu.settings import Settings
 from privacy.access_log import AccessLog, AccessRecord
 from privacy.access_log.chain import GENESIS, entry_hash
-from privacy.access_log.checkpoints import Checkpointer, witness_path
+from privacy.access_log.checkpoints import Checkpointer
 from privacy.access_log.signing import load_or_create_signer
+from privacy.access_log.verify import VerifyReport
+from privacy.access_log.witness import FileWitness, witness_path
+from privacy.audit.verification import VerifySources, verify_with
 from tests.privacy.tamper import tamper
 
 CSU = Path(sys.executable).parent / "csu"
@@ -43,7 +46,22 @@ def checkpointer(db: Database, data_dir: Path) -> Checkpointer:
     """The signer the app would use for this data folder (key created on first use)."""
     settings = Settings(data_dir=data_dir)
     signer = load_or_create_signer(settings.signing_key_path())
-    return Checkpointer(db, signer, witness_path(data_dir))
+    return Checkpointer(db, signer, [FileWitness(witness_path(data_dir))])
+
+
+def verify(
+    db: Database,
+    data_dir: Path,
+    *,
+    pins: tuple[str, ...] = (),
+    public_keys: tuple[Path, ...] = (),
+    witnesses: tuple[str, ...] = (),
+) -> VerifyReport:
+    """What `csu audit verify` finds for this data folder, in process."""
+    sources = VerifySources.from_settings(
+        Settings(data_dir=data_dir), pins=pins, public_keys=public_keys, witnesses=witnesses
+    )
+    return verify_with(db, sources).report
 
 
 def rows(db: Database) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from csu.db import Database
 from csu.migrate import upgrade
 from privacy.access_log import AccessLog
+from privacy.access_log.signing import load_or_create_signer, load_verifier
 from tests.privacy.logtools import checkpointer, fill, rewrite_chain, rows, run_csu
 from tests.privacy.tamper import tamper
 
@@ -189,3 +191,60 @@ def test_user_add_writes_an_account_entry(signed: Database, tmp_path: Path) -> N
     assert details["via"] == "cli" and details["os_user"]
     again = run_csu(tmp_path, signed.url, "user", "add", "dana", "--role", "operator")
     assert again.returncode == 2 and rows(signed)[-1]["seq"] == entry["seq"]
+
+
+def test_every_bad_entry_gets_its_own_line(signed: Database, tmp_path: Path) -> None:
+    """Two edits far apart: both named, one line each, then the count; exit 1."""
+    tamper(
+        signed,
+        "UPDATE access_log SET reason = 'nothing to see' WHERE seq = 3",
+        "UPDATE access_log SET reason = 'nothing either' WHERE seq = 11",
+    )
+    code, out = _verify(signed, tmp_path)
+    assert code == 1, out
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "entry 3: content does not match its hash (edited)",
+        "entry 11: content does not match its hash (edited)",
+    ]
+    assert lines[2].startswith("access log BROKEN: 2 problem(s) above (checked 12 entries")
+
+
+def test_audit_key_prints_the_fingerprint_verify_pins(signed: Database, tmp_path: Path) -> None:
+    """The fingerprint to hand over; verify pinned to it trusts that key and no other."""
+    done = run_csu(tmp_path, signed.url, "audit", "key")
+    assert done.returncode == 0, done.stderr
+    fingerprint = done.stdout.strip()
+    public = load_verifier(tmp_path / "keys" / "access-log-ed25519.pub.pem")
+    assert fingerprint == public.fingerprint and fingerprint.startswith("SHA256:")
+    pinned = run_csu(tmp_path, signed.url, "audit", "verify", "--fingerprint", fingerprint)
+    assert pinned.returncode == 0 and "note:" not in pinned.stdout, pinned.stdout
+    assert f"key {fingerprint}" in pinned.stdout
+    code, out = _verify(signed, tmp_path)
+    assert code == 0 and "(unpinned)" in out and "note: signing key not pinned" in out
+    stranger = load_or_create_signer(tmp_path / "elsewhere" / "key.pem").fingerprint
+    wrong = run_csu(tmp_path, signed.url, "audit", "verify", "--fingerprint", stranger)
+    assert wrong.returncode == 1 and "signed by unknown key" in wrong.stdout, wrong.stdout
+    bad = run_csu(
+        tmp_path, signed.url, "audit", "verify", "--fingerprint", "SHA256:x", "--witness", "/nope"
+    )
+    assert bad.returncode == 2 and bad.stderr.splitlines() == [
+        "--fingerprint: 'SHA256:x' is not a key fingerprint (SHA256: and 43 base64 digits)",
+        "--witness: /nope: no such file",
+    ]
+
+
+def test_a_witness_export_catches_what_the_data_folder_hides(
+    signed: Database, tmp_path: Path
+) -> None:
+    """The checkpoints, kept elsewhere, outlive a truncation of the log, its table and file."""
+    kept = tmp_path / "privacy-officer" / "checkpoints.jsonl"
+    kept.parent.mkdir()
+    shutil.copy(tmp_path / "access-log-checkpoints.jsonl", kept)
+    tamper(signed, "DELETE FROM access_log WHERE seq > 3", "DELETE FROM chain_checkpoints")
+    (tmp_path / "access-log-checkpoints.jsonl").unlink()
+    assert _verify(signed, tmp_path)[0] == 0  # the data folder alone is fooled
+    done = run_csu(tmp_path, signed.url, "audit", "verify", "--witness", str(kept))
+    assert done.returncode == 1, done.stdout
+    assert "log ends at entry 3 but checkpoint signed at " in done.stdout
+    assert "covers entry 10 (truncated)" in done.stdout

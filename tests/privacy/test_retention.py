@@ -14,13 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from csu.db import Database
 from csu.settings import Settings
 from privacy.access_log import AccessLog, AccessLogUnavailable
-from privacy.access_log.checkpoints import witness_path
-from privacy.access_log.signing import trusted_keys
-from privacy.access_log.verify import verify_database
 from privacy.retention.access_log import PRUNE_ACTION, prunable_through, prune_access_log
 from privacy.retention.changes import log_retention_change, retention_policy
 from privacy.retention.footage import DESTROY_ACTION, FootageSpan, purge_footage
-from tests.privacy.logtools import checkpointer, fill, rows
+from tests.privacy.logtools import checkpointer, fill, rows, verify
 from tests.privacy.tamper import tamper
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
@@ -55,14 +52,13 @@ def test_pruning_keeps_the_rest_verifiable(db: Database, tmp_path: Path) -> None
     entry = rows(db)[-1]
     assert entry["action"] == PRUNE_ACTION
     assert json.loads(entry["details"])["through_entry"] == 4
-    keys = trusted_keys(Settings(data_dir=tmp_path).signing_key_path())
-    report = verify_database(db, keys=keys, witness=witness_path(tmp_path))
-    assert report.ok, report.problem
+    report = verify(db, tmp_path)
+    assert report.ok, report.problems
     assert report.first_seq == 5
     # pruning again at 180 days takes 5 and 6, and still verifies
     assert prune_access_log(db, log, signer, retention_days=180, now=NOW) is not None
     assert rows(db)[0]["seq"] == 7
-    assert verify_database(db, keys=keys, witness=witness_path(tmp_path)).ok
+    assert verify(db, tmp_path).ok
 
 
 def test_nothing_to_prune_writes_nothing(db: Database, tmp_path: Path) -> None:

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from csu.db import Database
-from privacy.access_log import AccessLog
-from privacy.access_log.chain import canonical_values, entry_hash
-from privacy.access_log.checkpoints import (
-    CheckpointKind,
-    stored_checkpoints,
-    witness_checkpoints,
-    witness_path,
-)
+from privacy.access_log import AccessLog, AccessLogEntry
+from privacy.access_log.chain import canonical, canonical_values, entry_hash
+from privacy.access_log.checkpoints import CheckpointKind, stored_checkpoints
 from privacy.access_log.rows import CHAIN_COLUMNS, ENTRY_COLUMNS, stream_rows, stream_tuples
-from privacy.access_log.signing import CheckpointVerifier, trusted_keys
+from privacy.access_log.signing import load_verifier
 from privacy.access_log.verify import verify_database
-from tests.privacy.logtools import checkpointer, fill, rewrite_chain, rows
+from privacy.access_log.witness import read_witness_file, witness_path
+from tests.privacy.logtools import checkpointer, fill, rewrite_chain, rows, verify
 from tests.privacy.tamper import tamper
 
 
-def _keys(data_dir: Path) -> dict[str, CheckpointVerifier]:
-    return trusted_keys(data_dir / "keys" / "access-log-ed25519.pem")
-
-
 def _check(db: Database, data_dir: Path) -> str | None:
-    report = verify_database(db, keys=_keys(data_dir), witness=witness_path(data_dir))
-    return report.problem
+    return verify(db, data_dir).problem
 
 
 def test_streamed_rows_hash_like_the_writer(db: Database) -> None:
@@ -51,12 +45,12 @@ def test_an_intact_signed_log_verifies(db: Database, tmp_path: Path) -> None:
     fill(log, 5)
     signer.checkpoint(CheckpointKind.SHUTDOWN)
     fill(log, 2)
-    report = verify_database(db, keys=_keys(tmp_path), witness=witness_path(tmp_path))
-    assert report.ok, report.problem
+    report = verify(db, tmp_path)
+    assert report.ok, report.problems
     assert (report.entries, report.first_seq, report.last_seq) == (12, 1, 12)
     assert report.checkpoints == 2 and report.latest is not None and report.latest.seq == 10
     assert [c.seq for c in stored_checkpoints(db)] == [5, 10]
-    assert [c.seq for c in witness_checkpoints(witness_path(tmp_path))[0]] == [5, 10]
+    assert [c.seq for c in read_witness_file(witness_path(tmp_path)).checkpoints] == [5, 10]
 
 
 @pytest.fixture
@@ -133,7 +127,7 @@ def test_a_checkpoint_from_another_key_is_named(signed: Database, tmp_path: Path
 
 def test_without_the_key_checkpoints_cannot_be_trusted(signed: Database, tmp_path: Path) -> None:
     """No key: verify refuses to call the log intact."""
-    report = verify_database(signed, keys={}, witness=None)
+    report = verify_database(signed, keys={})
     assert report.problem == "cannot check 2 checkpoint signatures: no signing key"
 
 
@@ -157,14 +151,82 @@ def test_rows_helper_sees_the_stored_entries(signed: Database) -> None:
 
 
 def test_a_rotated_key_keeps_its_checkpoints_verifiable(signed: Database, tmp_path: Path) -> None:
-    """Retire the private key, keep its public half: old and new checkpoints both verify."""
+    """Retire the private key, keep its public half: with both pinned, old and new verify."""
     key = tmp_path / "keys" / "access-log-ed25519.pem"
     retired = tmp_path / "keys" / "access-log-ed25519-2026.pub.pem"
     (tmp_path / "keys" / "access-log-ed25519.pub.pem").rename(retired)
     key.unlink()
     fill(AccessLog(signed), 1)
     checkpointer(signed, tmp_path).checkpoint()  # a new key is generated and signs
-    assert len(_keys(tmp_path)) == 2
-    assert _check(signed, tmp_path) is None
+    pins = (load_verifier(retired).fingerprint, load_verifier(key).fingerprint)
+    assert verify(signed, tmp_path, pins=pins).ok
+    # unpinned, only the configured (new) key counts; the old checkpoints are not relied on
+    # while the chain agrees with them, so the log still verifies, and says it is unpinned
+    unpinned = verify(signed, tmp_path)
+    assert unpinned.ok and "signing key not pinned" in unpinned.notes[0]
     retired.unlink()
-    assert "signed by unknown key" in str(_check(signed, tmp_path))
+    # the witness records carry each key: a pinned fingerprint finds its key there
+    assert verify(signed, tmp_path, pins=pins).ok
+    witness_path(tmp_path).unlink()
+    missing = verify(signed, tmp_path, pins=pins)
+    assert missing.notes == [
+        f"pinned key {pins[0]}: no public key for it here or in the witness (give it with"
+        " --public-key)"
+    ]
+
+
+def test_every_bad_entry_is_reported_once(signed: Database, tmp_path: Path) -> None:
+    """An edit early on does not hide a later one, nor flag the entries after it."""
+    tamper(
+        signed,
+        "UPDATE access_log SET reason = 'nothing to see' WHERE seq = 3",
+        "UPDATE access_log SET reason = 'nothing either' WHERE seq = 8",
+    )
+    report = verify(signed, tmp_path)
+    assert report.problems == [
+        "entry 3: content does not match its hash (edited)",
+        "entry 8: content does not match its hash (edited)",
+    ]
+    assert report.problem_count == 2 and report.entries == 10
+
+
+def test_a_deletion_and_an_edit_are_both_named(signed: Database, tmp_path: Path) -> None:
+    """A deleted entry is named where the gap shows; an edit after it is still found."""
+    tamper(
+        signed,
+        "DELETE FROM access_log WHERE seq = 4",
+        "UPDATE access_log SET client = '10.9.9.9' WHERE seq = 9",
+    )
+    assert verify(signed, tmp_path).problems == [
+        "entry 5: expected entry 4, found 5 (deleted or reordered)",
+        "entry 9: content does not match its hash (edited)",
+    ]
+
+
+def test_a_chain_written_by_the_first_canonical_form_still_verifies(
+    db: Database, tmp_path: Path
+) -> None:
+    """An entry for year 999 hashed before years were padded is intact, not edited."""
+    log = AccessLog(db)
+    fill(log, 2)
+    prev = rows(db)[-1]["hash"]
+    fields: dict[str, Any] = {
+        "seq": 3,
+        "at": datetime(2026, 11, 25, 21, 4, tzinfo=UTC),
+        "action": "video.playback",
+        "user": "operator",
+        "span_start": datetime(999, 1, 1, tzinfo=UTC),
+        "span_end": datetime(999, 1, 1, 0, 5, tzinfo=UTC),
+        "reason": "typo in the year",
+        "outcome": "granted",
+        "details": "{}",
+    }
+    first_form = canonical(fields).replace(b'"0999-', b'"999-')
+    old_hash = hashlib.sha256(prev.encode() + first_form).hexdigest()
+    with db.session() as session:
+        session.add(AccessLogEntry(**fields, prev_hash=prev, hash=old_hash))
+    fill(log, 2)
+    checkpointer(db, tmp_path).checkpoint()
+    report = verify(db, tmp_path)
+    assert report.ok, report.problems
+    assert report.entries == 5

@@ -17,6 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
+from csu.settings import EVIDENCE_KEY_FILE
 from privacy.access_log.signing import CheckpointSigner, load_or_create_signer
 
 FORMAT = "csu-evidence/1"
@@ -25,7 +26,7 @@ SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "evidence-key.pub.pem"
 # Not the access-log key: evidence goes to third parties who pin it, and either key can then
 # be rotated (or leak) without touching the other.
-KEY_FILE = Path("keys") / "evidence-ed25519.pem"
+KEY_FILE = EVIDENCE_KEY_FILE
 _CHUNK = 1 << 20
 
 

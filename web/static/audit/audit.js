@@ -110,9 +110,15 @@ async function summary() {
   }
 }
 
+function describeKey(v) {
+  if (!v.latest_key_fingerprint) return "";
+  const pin = v.key_pinned ? "pinned" : "not pinned: compare it with the fingerprint you were given";
+  return `Newest checkpoint signed by key ${v.latest_key_fingerprint} (${pin}).`;
+}
+
 function describeVerification(v) {
   const checked = `checked ${localTime(v.checked_at)} in ${v.seconds.toFixed(2)} s`;
-  if (!v.ok) return `BROKEN — ${v.problem} (${checked})`;
+  if (!v.ok) return `BROKEN — ${v.problem_count} problem(s), listed below (${checked})`;
   if (!v.entries) return `Intact: the log is empty (${checked})`;
   const signed = v.latest_checkpoint
     ? `newest ${v.latest_checkpoint}, ${v.unsigned_entries} entries after it`
@@ -131,6 +137,10 @@ async function verify(fresh) {
     status.textContent = describeVerification(v);
     status.className = v.ok ? "status-ok" : "status-broken";
     status.dataset.ok = String(v.ok);
+    $("verify-key").textContent = describeKey(v);
+    const more = v.problem_count - v.problems.length;
+    const lines = more > 0 ? [...v.problems, `… and ${more} more (csu audit verify lists them all)`] : v.problems;
+    $("verify-problems").replaceChildren(...lines.map((line) => el("li", {}, line)));
   } catch (error) {
     showError(button, error);
   } finally {
