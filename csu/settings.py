@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # French video-protection law keeps the access log at least six months.
 MIN_ACCESS_LOG_RETENTION_DAYS = 180
+EVIDENCE_KEY_FILE = Path("keys") / "evidence-ed25519.pem"
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
+WITNESS_SCHEMES = ("syslog+udp", "syslog+tcp", "nats")
 
 
 class Settings(BaseSettings):
@@ -37,15 +42,26 @@ class Settings(BaseSettings):
         description="Days access-log entries are kept; the law asks for at least 180.",
     )
     access_log_checkpoint_seconds: float = Field(
-        default=300,
-        ge=10,
+        default=5,
+        ge=1,
         le=3600,
-        description="How often the access log's head is signed (entries newer are not yet).",
+        description="How often the access log's head is signed when entries were added (newer"
+        " entries are not yet: an attacker could drop them unseen).",
     )
     access_log_signing_key: Path | None = Field(
         default=None,
         description="Ed25519 private key (PEM) that signs access-log checkpoints; default"
         " <data_dir>/keys/access-log-ed25519.pem, generated on first start (mode 0600).",
+    )
+    access_log_key_fingerprint: str | None = Field(
+        default=None,
+        description="Fingerprints (SHA256:..., comma-separated) of the keys the privacy officer"
+        " pinned: verification trusts only these (`csu audit key` prints the site's).",
+    )
+    access_log_witness: str | None = Field(
+        default=None,
+        description="Where each checkpoint is sent as it is signed, comma-separated:"
+        " syslog+udp://host:514, syslog+tcp://host:601, nats://host:4222[?stream=&subject=].",
     )
 
     recording_min_free_mb: int = Field(
@@ -93,6 +109,25 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("access_log_key_fingerprint")
+    @classmethod
+    def _fingerprints(cls, value: str | None) -> str | None:
+        for pin in _items(value):
+            if not FINGERPRINT.fullmatch(pin):
+                raise ValueError(f"{pin!r} is not a key fingerprint (SHA256: and 43 base64 digits)")
+        return value
+
+    @field_validator("access_log_witness")
+    @classmethod
+    def _witnesses(cls, value: str | None) -> str | None:
+        for url in _items(value):
+            parts = urlsplit(url)
+            if parts.scheme not in WITNESS_SCHEMES or not parts.hostname:
+                raise ValueError(
+                    f"{url!r}: give syslog+udp://host:port, syslog+tcp://host:port or nats://host:port"
+                )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:
@@ -118,6 +153,22 @@ class Settings(BaseSettings):
     def signing_key_path(self) -> Path:
         """The access-log signing key in force: the configured file or the one under data_dir."""
         return self.access_log_signing_key or self.data_dir / "keys" / "access-log-ed25519.pem"
+
+    def evidence_key_path(self) -> Path:
+        """The evidence-export signing key: never the access log's."""
+        return self.data_dir / EVIDENCE_KEY_FILE
+
+    def access_log_pins(self) -> list[str]:
+        """The pinned key fingerprints."""
+        return _items(self.access_log_key_fingerprint)
+
+    def access_log_witnesses(self) -> list[str]:
+        """The witness URLs checkpoints are sent to."""
+        return _items(self.access_log_witness)
+
+
+def _items(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 def settings_errors(exc: ValidationError) -> list[str]:
