@@ -57,6 +57,7 @@ from web.errors import install_error_handlers
 from web.hub import EventHub
 from web.problems import install_problem_handlers
 from web.routes import include_routes
+from web.security_headers import install_browser_guards
 from web.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def create_app(
     install_error_handlers(app)
     install_problem_handlers(app)
     include_routes(app)
+    install_browser_guards(app, public_url=settings.public_url, tile_url=site.map.tile_url)
     return app
 
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Mark the session cookie Secure (set behind HTTPS)."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The address browsers open csu at (https://csu.city.example); needed only"
+        " when a proxy in front rewrites the Host header, to tell csu's pages from others'.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     access_log_retention_days: int = Field(
         default=365,

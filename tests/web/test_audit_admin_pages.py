@@ -158,7 +158,9 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.fill("#f-user", "operator")
     page.fill("#f-action", "video.*")
     page.click("#search-button")
-    page.wait_for_function("document.querySelector('#page-info').textContent.endsWith(' of 4')")
+    page.wait_for_function(
+        "() => document.querySelector('#page-info').textContent.endsWith(' of 4')"
+    )
     rows = cell_texts(page, "#results")
     seen = sorted((r[4], r[5], r[6]) for r in rows)
     assert seen == [
@@ -175,7 +177,7 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.select_option("#f-outcome", "denied")
     page.click("#search-button")
     page.wait_for_function(
-        "(() => { const rows = [...document.querySelectorAll('#results tbody tr')];"
+        "() => (() => { const rows = [...document.querySelectorAll('#results tbody tr')];"
         " return rows.length > 0 && rows.every(r => r.cells[2].textContent === 'privacy_officer'"
         " && r.cells[6].textContent === 'denied'); })()"
     )
@@ -194,7 +196,7 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
 
     before = page.get_attribute("#verify-status", "data-ok")
     page.click("#verify-now")
-    page.wait_for_function("!document.querySelector('#verify-now').disabled")
+    page.wait_for_function("() => !document.querySelector('#verify-now').disabled")
     assert before == "true" and page.get_attribute("#verify-status", "data-ok") == "true"
     with page.expect_download() as download:
         page.click("#export-csv")
@@ -238,7 +240,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.wait_for_selector("#cameras tbody tr[data-camera='cam-street']")
     page.select_option("#zone-camera", "cam-plaza")
     page.wait_for_selector("#zone-overlay[data-zones='0']")
-    page.wait_for_function("document.querySelector('#zone-snapshot').naturalWidth === 1280")
+    page.wait_for_function("() => document.querySelector('#zone-snapshot').naturalWidth === 1280")
     box = page.locator("#zone-overlay").bounding_box()
     picture = page.locator("#zone-snapshot").bounding_box()
     assert box is not None and box["width"] > 600
@@ -291,7 +293,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     card = "#zone-changes article.zone-change[data-camera='cam-plaza']"
     page.wait_for_selector(f"{card} img.change-snapshot")
     page.wait_for_function(
-        f'document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
+        f'() => document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
     )
     # The requester can withdraw, never confirm.
     assert page.locator(f"{card} button").all_inner_texts() == ["Withdraw"]
@@ -355,7 +357,7 @@ def test_an_admin_refuses_another_admins_change_seen_on_the_masked_snapshot(
     card = "#zone-changes article.zone-change[data-camera='cam-street']"
     page.wait_for_selector(f"{card} img.change-snapshot")
     page.wait_for_function(
-        f'document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
+        f'() => document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
     )
     assert page.locator(f"{card} button").all_inner_texts() == ["Confirm", "Refuse"]
     assert "asked by admin.deux" in page.inner_text(f"{card} h3")
@@ -387,7 +389,8 @@ def test_the_admin_creates_an_account_and_grants_a_camera(base_url: str, browser
     page.fill("#nu-password", "short")
     page.click("#nu-create")
     page.wait_for_function(
-        "document.querySelector('#nu-create + .error-message').textContent.includes('password')"
+        "() => document.querySelector('#nu-create + .error-message')"
+        ".textContent.includes('password')"
     )
     page.fill("#nu-password", "a-long-password-7")
     page.check("#nu-cameras input[value='cam-street']")

@@ -80,7 +80,7 @@ def pixel(page: Any, where: tuple[float, float]) -> list[int]:
 
 def check_live_video_is_masked(page: Any) -> None:
     """The street tile plays (its clock advances) and its privacy zone is the mask colour."""
-    page.wait_for_function(f'document.querySelector("{STREET}")?.currentTime > 0.5')
+    page.wait_for_function(f'() => document.querySelector("{STREET}")?.currentTime > 0.5')
     before = page.evaluate(f'document.querySelector("{STREET}").currentTime')
     page.wait_for_timeout(1500)
     assert page.evaluate(f'document.querySelector("{STREET}").currentTime') > before + 0.5
@@ -177,7 +177,7 @@ def escalate_and_watch_the_wall(page: Any, browser: Any, server: Server, inciden
     wall_page.wait_for_selector("#wall[data-mode=crisis]")
     wall_page.wait_for_selector(f"#wall .tile[data-kind=timeline][data-incident='{incident}']")
     wall_page.wait_for_function(
-        "document.querySelector('#wall .tile[data-kind=timeline]').textContent"
+        "() => document.querySelector('#wall .tile[data-kind=timeline]').textContent"
         ".includes('water rising in the underpass')"
     )
     page.screenshot(path=str(ARTIFACTS / "console-escalated.png"))

@@ -182,7 +182,7 @@ def test_operator_plays_an_incident_clip_and_the_access_log_has_the_reason(
     reason = f"complaint check {uuid.uuid4().hex[:6]}"
     page.click("#playback [data-control=playback-play]")
     give_reason(page, reason)
-    page.wait_for_function(f"document.querySelector('{VIDEO}').currentTime > 1.0")
+    page.wait_for_function(f"() => document.querySelector('{VIDEO}').currentTime > 1.0")
     before = page.evaluate(f"document.querySelector('{VIDEO}').currentTime")
     page.wait_for_timeout(1000)
     assert page.evaluate(f"document.querySelector('{VIDEO}').currentTime") > before + 0.3

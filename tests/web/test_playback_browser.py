@@ -89,7 +89,7 @@ def test_a_video_element_plays_recorded_footage_with_the_zone_masked(server: str
             }""",
             f"/api/cameras/cam-street/playback.mp4?{query}",
         )
-        page.wait_for_function("document.querySelector('video').currentTime > 1.0")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 1.0")
         size = page.evaluate(
             "(v => [v.videoWidth, v.videoHeight])(document.querySelector('video'))"
         )

@@ -101,13 +101,13 @@ def test_the_wall_page_plays_video_and_switches_on_escalation(server: Server) ->
         page.route_web_socket(re.compile(r".*/api/walls/[^/]+/ws$"), relay)
         page.goto(f"{server.url}/wall/crisis-room")
         page.wait_for_function(
-            "document.querySelectorAll('#wall .tile[data-kind=camera]').length === 2"
+            "() => document.querySelectorAll('#wall .tile[data-kind=camera]').length === 2"
         )
         assert page.locator("#wall").get_attribute("data-mode") == "auto"
         assert tile_kinds(page).count("empty") == 4
         # The video element's clock advances: real frames are arriving and being decoded.
         page.wait_for_function(
-            "[...document.querySelectorAll('#wall video')].some(v => v.currentTime > 0.5)"
+            "() => [...document.querySelectorAll('#wall video')].some(v => v.currentTime > 0.5)"
         )
         before = page.evaluate(
             "Math.max(...[...document.querySelectorAll('#wall video')].map(v => v.currentTime))"
@@ -131,14 +131,14 @@ def test_the_wall_page_plays_video_and_switches_on_escalation(server: Server) ->
         page.wait_for_selector(f"#wall .tile[data-kind=timeline][data-incident='{incident}']")
         assert {"map", "timeline", "crisis_log", "camera"} <= set(tile_kinds(page))
         page.wait_for_function(
-            "document.querySelector('#wall .tile[data-kind=crisis_log]')"
+            "() => document.querySelector('#wall .tile[data-kind=crisis_log]')"
             ".textContent.includes('escalated by operator')"
         )
         first = page.locator(TOP_LEFT)
         assert first.get_attribute("data-camera") == "cam-street"
         assert first.get_attribute("data-incident") == str(incident)
         page.wait_for_function(
-            "[...document.querySelectorAll('#wall video')].some(v => v.currentTime > 0.5)"
+            "() => [...document.querySelectorAll('#wall video')].some(v => v.currentTime > 0.5)"
         )
         page.screenshot(path=str(ARTIFACTS / "wall-crisis-room-after.png"))
 

@@ -147,7 +147,10 @@ export class PlaybackPanel {
       const left = ((a.getTime() - from) / total) * 100;
       const width = Math.max(0.3, ((b.getTime() - a.getTime()) / total) * 100);
       const words = `${kind === "span" ? "recorded" : "nothing recorded"} ${clock(a)}–${clock(b)}`;
-      return el("div", { class: kind, style: `left:${left}%;width:${width}%`, title: words, "data-start": item.start, "data-end": item.end });
+      // Placed through the style object: the page's CSP refuses inline style attributes.
+      const span = el("div", { class: kind, title: words, "data-start": item.start, "data-end": item.end });
+      Object.assign(span.style, { left: `${left}%`, width: `${width}%` });
+      return span;
     };
     this.bar.replaceChildren(...found.spans.map((s) => piece("span", s)), ...found.gaps.map((g) => piece("gap", g)));
     this.bar.dataset.spans = String(found.spans.length);
