@@ -36,16 +36,24 @@ class _Client:
 
     def __init__(self, websocket: WebSocket, viewer: Viewer) -> None:
         self.websocket = websocket
-        self.follow(viewer)
+        self.sees_incidents = viewer.has(Action.INCIDENT_READ)
+        self.seen = viewer.seen
+        self.rights_changed = False
         self.alarms: dict[str, Any] | None = None
         self.incidents: dict[int, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}
         self.ready = asyncio.Event()
 
     def follow(self, viewer: Viewer) -> str | None:
-        """Take the user's rights as they are now (the rights watch calls it); never ends."""
-        self.sees_incidents = viewer.has(Action.INCIDENT_READ)
-        self.seen = viewer.seen
+        """Take the user's rights as they are now (the rights watch calls it); never ends.
+
+        When they changed, the console is told to read its cameras and incidents again.
+        """
+        sees_incidents, seen = viewer.has(Action.INCIDENT_READ), viewer.seen
+        if (sees_incidents, seen) != (self.sees_incidents, self.seen):
+            self.sees_incidents, self.seen = sees_incidents, seen
+            self.rights_changed = True
+            self.ready.set()
         return None
 
     def offer(self, kind: str, payload: dict[str, Any]) -> None:
@@ -63,6 +71,9 @@ class _Client:
     def take(self) -> list[dict[str, Any]]:
         """Everything pending, as messages, oldest kinds first."""
         messages: list[dict[str, Any]] = []
+        if self.rights_changed:
+            messages.append({"type": "rights"})
+            self.rights_changed = False
         if self.alarms is not None:
             messages.append({"type": "alarms", **self.alarms})
         messages += [{"type": "incident", **p} for p in self.incidents.values()]

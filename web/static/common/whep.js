@@ -53,7 +53,9 @@ export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {
       video.play().catch(() => {});
     };
     pc.onconnectionstatechange = () => {
-      if (pc === peer && pc.connectionState === "failed") again("the connection failed");
+      // "closed" from the server's side too: it ends a stream whose right ended, and the next
+      // offer then says why (refused, or back to sign-in when the session itself ended).
+      if (pc === peer && ["failed", "closed"].includes(pc.connectionState)) again("the connection ended");
     };
     try {
       await pc.setLocalDescription(await pc.createOffer());

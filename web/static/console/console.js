@@ -84,6 +84,8 @@ function onEvent(message) {
   } else if (message.type === "camera") {
     grid.status(message.camera_id, message.status, message.reason);
     redrawSoon();
+  } else if (message.type === "rights") {
+    resyncSoon(); // this account's cameras changed: show the ones it may see now
   }
 }
 

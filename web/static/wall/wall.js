@@ -74,6 +74,9 @@ function build(tile, signature) {
   const entry = { el: node, signature, stop: () => {}, refresh: null };
   if (tile.kind === "camera") entry.stop = cameraTile(node, tile);
   else if (tile.kind === "text") node.append(el("div", { class: "text" }, tile.text || ""));
+  else if (tile.kind === "restricted") {
+    node.append(el("div", { class: "text restricted" }, "A camera this account may not see"));
+  }
   else if (PANELS[tile.kind]) {
     entry.refresh = () => fill(node, tile);
     entry.refresh();
