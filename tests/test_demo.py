@@ -126,7 +126,7 @@ def test_restart_keeps_users_and_generated_passwords(tmp_path: Path) -> None:
             "--password-stdin",
         ],
         cwd=tmp_path,
-        input="night-shift-pw\n",
+        input="quiet harbour lantern 7\n",
         text=True,
         capture_output=True,
         env={**os.environ, **env},
@@ -136,6 +136,6 @@ def test_restart_keeps_users_and_generated_passwords(tmp_path: Path) -> None:
     with running_demo(tmp_path, env) as (url, lines):
         second = {m[1]: m[2] for line in lines if (m := re.match(r"\s+(\w+)\s+(\S+)$", line))}
         assert second == first
-        token = _token(url, "night-shift", "night-shift-pw")
+        token = _token(url, "night-shift", "quiet harbour lantern 7")
         cameras = httpx.get(f"{url}/api/cameras", headers={"Authorization": f"Bearer {token}"})
         assert len(cameras.json()) >= 4
