@@ -155,6 +155,8 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.on("request", lambda request: requested.append(request.url))
     page.wait_for_selector("#verify-status[data-ok=true]")
     assert "Intact" in page.inner_text("#verify-status")
+    key = page.inner_text("#verify-key")
+    assert "signed by key SHA256:" in key and "not pinned" in key, key
     page.fill("#f-user", "operator")
     page.fill("#f-action", "video.*")
     page.click("#search-button")
