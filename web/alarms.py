@@ -111,6 +111,18 @@ async def _submission(
     )
 
 
+INTAKE_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {
+        "description": "Over CSU_ALARM_MAX_BODY_BYTES: not read further; its start is kept as"
+        " rejected ({detail, raw_id})"
+    },
+    422: {
+        "description": "Not a valid alarm: detail names the field and the problem; kept as"
+        " rejected ({detail, raw_id})"
+    },
+}
+
+
 def _answer(result: IntakeResult) -> JSONResponse:
     if not result.accepted:
         return JSONResponse(
@@ -124,19 +136,19 @@ def _answer(result: IntakeResult) -> JSONResponse:
     )
 
 
-@router.post("", status_code=201, response_model=IntakeResult)
+@router.post("", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
 async def post_alarm(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An alarm in csu's own JSON form; re-sending the same source + external_id updates it."""
     return await _intake(request, services, Channel.HTTP_JSON)
 
 
-@router.post("/cap", status_code=201, response_model=IntakeResult)
+@router.post("/cap", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
 async def post_cap(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An OASIS CAP 1.2 <alert>; Update and Cancel act on the alerts they reference."""
     return await _intake(request, services, Channel.HTTP_CAP)
 
 
-@router.post("/ngsi-ld", status_code=201, response_model=IntakeResult)
+@router.post("/ngsi-ld", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
 async def post_ngsi_ld(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An NGSI-LD notification carrying Alert or Anomaly entities."""
     return await _intake(request, services, Channel.HTTP_NGSI_LD)

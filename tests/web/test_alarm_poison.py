@@ -324,13 +324,17 @@ def mqtt_site(broker: Broker) -> SiteConfig:
 def test_mqtt_poison_never_holds_back_the_feed(
     database_url: str, mqtt_site: SiteConfig, broker: Broker, tmp_path: Path
 ) -> None:
-    """Acknowledged on receipt, 400 good and 10 poisoned messages (and a 300-character topic):
-    400 alarms stored, 10 rejected, nothing left unparsed."""
+    """Acknowledged on receipt, 400 good and 10 poisoned messages (escapes, invalid UTF-8, NUL,
+    an oversized source) and a 300-character topic: 400 alarms stored, 10 rejected, nothing left
+    unparsed."""
     seed_accounts(database_url)
     run = uuid.uuid4().hex[:6]
     good = [json_alarm(f"{run}-{n}") for n in range(400)]
     poisoned = [body for path, body in _POISONED if path == "/api/alarms"]
-    poisoned += [json_alarm(f"{run}-p1", "description", b"\\ud800\\u0000")] * 2
+    poisoned += [
+        json_alarm(f"{run}-p1", "description", b"literal \x00 NUL"),
+        json.dumps(csu_alarm(f"{run}-p2", source="s" * 129)).encode(),  # longer than its column
+    ]
     messages = list(good)
     for n, body in enumerate(poisoned):
         messages.insert(n * 40 + 3, body)
