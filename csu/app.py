@@ -58,6 +58,7 @@ from web.hub import EventHub
 from web.problems import install_problem_handlers
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
+from web.url_text import UrlTextCheck
 from web.services import AppServices
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def create_app(
     install_error_handlers(app)
     install_problem_handlers(app)
     include_routes(app)
+    app.add_middleware(UrlTextCheck)
     install_browser_guards(app, public_url=settings.public_url, tile_url=site.map.tile_url)
     return app
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
+from csu.text import storable
 from incidents.alarms import alarm_type
-from incidents.alarms.text import storable
 from incidents.bulk import BulkInsert
 from incidents.correlation import AlarmFacts
 from incidents.events import AlarmSummary, IncidentSummary

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.config.cameras import Polygon
+from csu.text import StorableText
 from privacy.policy import Action
 from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
 from privacy.zones.service import as_plain
@@ -114,7 +115,7 @@ class ZonesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     zones: tuple[Polygon, ...] = Field(max_length=64)
-    reason: str = Field(max_length=1000, description="Why (logged with before and after).")
+    reason: StorableText = Field(max_length=1000, description="Why (logged with before and after).")
 
     _reason = field_validator("reason")(reason_given)
 

@@ -24,6 +24,7 @@ from crisis.service import (
     list_all,
 )
 from csu.identity.models import User
+from csu.text import StorableText
 from privacy.policy import Action
 from web.deps import DbSession, Services, require
 
@@ -47,7 +48,7 @@ class CrisisIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=256)
+    title: StorableText = Field(min_length=1, max_length=256)
     incidents: list[int] = Field(default_factory=list, max_length=100)
     participants: list[Username] = Field(default_factory=list, max_length=100)
 
@@ -58,7 +59,7 @@ class LogIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["decision", "action"] = "decision"
-    text: str = Field(min_length=1, max_length=4000)
+    text: StorableText = Field(min_length=1, max_length=4000)
 
 
 class LogOut(BaseModel):
@@ -91,7 +92,7 @@ class IncidentIn(BaseModel):
 class CloseIn(BaseModel):
     """Why the crisis ends."""
 
-    text: str | None = Field(default=None, max_length=4000)
+    text: StorableText | None = Field(default=None, max_length=4000)
 
 
 @contextmanager

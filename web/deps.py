@@ -71,7 +71,8 @@ async def get_viewer(request: Request) -> Viewer:
     """The authenticated user and the cameras they may use now, or 401 (once per request)."""
     viewer = await viewer_for(request)
     if viewer is None:
-        detail = "not authenticated" if bearer_token(request) is None else "session expired"
+        token = bearer_token(request)
+        detail = "not authenticated" if token is None else "session expired or invalid"
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
         )

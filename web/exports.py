@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_unless_allowed
 from privacy.policy import Action
@@ -25,11 +26,13 @@ class ExportBody(BaseModel):
     camera_id: str = Field(max_length=64)
     start: ApiTime = Field(description="Range start, ISO 8601 with a time zone.")
     end: ApiTime = Field(description="Range end (excluded), at most 24 h after start.")
-    reason: str = Field(default="", max_length=1000, description="Why (required by law).")
-    requisition: str | None = Field(
+    reason: StorableText = Field(default="", max_length=1000, description="Why (required by law).")
+    requisition: StorableText | None = Field(
         default=None, max_length=128, description="Judicial requisition reference."
     )
-    recipient: str | None = Field(default=None, max_length=200, description="Who receives it.")
+    recipient: StorableText | None = Field(
+        default=None, max_length=200, description="Who receives it."
+    )
     purpose: Purpose = Field(
         default=Purpose.JUDICIAL,
         description="judicial (zones rendition as recorded) or public_request (faces hidden).",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.rights import Viewer
 from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
@@ -25,9 +26,13 @@ class HoldIn(BaseModel):
     camera_id: str = Field(min_length=1, max_length=64)
     start: ApiTime
     end: ApiTime
-    requisition: str = Field(min_length=1, max_length=128, description="Requisition reference.")
-    officer: str = Field(min_length=1, max_length=128, description="Requesting judicial officer.")
-    reason: str = Field(min_length=1, max_length=2000, description="Why, as the law asks.")
+    requisition: StorableText = Field(
+        min_length=1, max_length=128, description="Requisition reference."
+    )
+    officer: StorableText = Field(
+        min_length=1, max_length=128, description="Requesting judicial officer."
+    )
+    reason: StorableText = Field(min_length=1, max_length=2000, description="Why, as the law asks.")
 
     @field_validator("start", "end")
     @classmethod
@@ -40,7 +45,7 @@ class ReleaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: StorableText = Field(min_length=1, max_length=2000)
 
 
 class HoldOut(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from csu.identity.models import User
+from csu.text import StorableText
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
 from incidents.commands import (
     ActionName,
@@ -67,8 +68,8 @@ class ActionIn(BaseModel):
     action: Literal[
         "acknowledge", "note", "assign", "status", "escalate", "step", "confirm", "dismiss"
     ]
-    text: str | None = Field(default=None, max_length=4000)
-    assignee: str | None = Field(default=None, max_length=64)
+    text: StorableText | None = Field(default=None, max_length=4000)
+    assignee: StorableText | None = Field(default=None, max_length=64)
     status: IncidentStatus | None = None
     step: int | None = Field(default=None, ge=0)
     done: bool = True

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from csu.text import StorableText
 from privacy.rights import Viewer
 from privacy.zones.changes import (
     Editor,
@@ -39,7 +40,7 @@ class DecisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(max_length=1000, description="Why (logged with the decision).")
+    reason: StorableText = Field(max_length=1000, description="Why (logged with the decision).")
 
     _reason = field_validator("reason")(reason_given)
 

@@ -7,10 +7,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from csu.text import storable, storable_document
 from csu.times import LoggedTime
 
 
@@ -41,6 +42,21 @@ class AccessRecord(BaseModel):
     outcome: Outcome = Outcome.GRANTED
     details: dict[str, Any] = Field(default_factory=dict, description="Before/after, duration...")
 
+    @field_validator("action", "user", "role", "camera_id", "reason", "requisition", "client")
+    @classmethod
+    def _storable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # What was asked is logged whatever it holds: text no database stores (a NUL, a lone
+        # surrogate) is repaired and cut to its column, never a reason for the write to fail.
+        if value is None:
+            return None
+        return storable(value, _LIMITS[info.field_name or ""])
+
+    @field_validator("details")
+    @classmethod
+    def _storable_details(cls, value: dict[str, Any]) -> dict[str, Any]:
+        repaired: dict[str, Any] = storable_document(value)
+        return repaired
+
 
 class AccessLogEntry(SQLModel, table=True):
     """One stored entry; `hash` covers every other column and the previous entry's hash."""
@@ -62,6 +78,13 @@ class AccessLogEntry(SQLModel, table=True):
     details: str = SQLField(default="{}", sa_type=sa.Text)
     prev_hash: str = SQLField(max_length=64)
     hash: str = SQLField(max_length=64, sa_column_kwargs={"unique": True})
+
+
+_LIMITS = {
+    name: int(column.type.length)
+    for name, column in AccessLogEntry.__table__.columns.items()  # type: ignore[attr-defined]
+    if getattr(column.type, "length", None)
+}
 
 
 class ChainCheckpoint(SQLModel, table=True):

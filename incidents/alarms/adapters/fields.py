@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
+from csu.text import unstorable
 from incidents.alarms.errors import AlarmParseError, shown, type_name
-from incidents.alarms.text import unstorable
 
 
 def optional_str(payload: dict[str, Any], key: str, field: str | None = None) -> str | None:

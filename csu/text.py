@@ -9,7 +9,9 @@ topic, an error message) is repaired instead (`storable`), since the payload mus
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 REPLACEMENT = "\ufffd"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -59,3 +61,26 @@ def storable(value: str, limit: int | None = None) -> str:
     if limit is not None and len(value) > limit:
         value = value[: limit - 1] + _ELLIPSIS
     return value
+
+
+def storable_document(document: Any) -> Any:
+    """A decoded JSON-like document whose every string (keys too) is `storable`."""
+    if isinstance(document, str):
+        return storable(document)
+    if isinstance(document, dict):
+        return {storable(str(k)): storable_document(v) for k, v in document.items()}
+    if isinstance(document, list | tuple):
+        return [storable_document(v) for v in document]
+    return document
+
+
+def _refuse_unstorable(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Free text taken from a request: refused with a 422 naming the field when no database could
+# store it, rather than failing at the write.
+StorableText = Annotated[str, AfterValidator(_refuse_unstorable)]

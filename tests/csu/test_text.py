@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from csu.db import Database
+from csu.text import storable, text_problem, unstorable
 from incidents.alarms import AlarmParseError
 from incidents.alarms.adapters.fields import decoded_json
-from incidents.alarms.text import storable, text_problem, unstorable
 from incidents.models import RawAlarm
 from incidents.parsing import Channel, Submission
 from incidents.store import insert_raw_ids
