@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 CHECK_WORKERS = 2
 MAX_WAITING = 64
 FLUSH_EVERY_S = 10.0
+PASSWORD_CHECK_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,9 @@ class LoginService:
         self._db = db
         self._bus = bus
         self._lifetime = session_lifetime
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="password-check")
+        self._pool = ThreadPoolExecutor(
+            workers, thread_name_prefix="password-check", initializer=_lower_priority
+        )
         self._capacity = workers + max_waiting
         self._in_pool = 0
         self._clock = clock
@@ -150,3 +155,10 @@ class LoginService:
         while True:
             await asyncio.sleep(FLUSH_EVERY_S)
             self.close_windows()
+
+
+def _lower_priority() -> None:
+    # Argon2's own threads inherit this: the event loop (and so /healthz, alarms, video
+    # signalling) gets a core first whenever both want one.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_CHECK_NICENESS)
