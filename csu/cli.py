@@ -290,9 +290,17 @@ def _serve(
     import uvicorn
 
     from csu.app import create_app
+    from web.http_server import header_deadline_protocol
 
     app = create_app(settings, site, companions=companions)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        http=header_deadline_protocol(),  # slow request headers are cut off (slowloris)
+    )
 
 
 if __name__ == "__main__":

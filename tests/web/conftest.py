@@ -25,6 +25,7 @@ from csu.identity.roles import Role
 from csu.migrate import upgrade
 from csu.settings import Settings
 from tests.conftest import require_service
+from web.http_server import HEADER_TIMEOUT_S, header_deadline_protocol
 from web.services import AppServices
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -123,12 +124,15 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
 
 
 @contextmanager
-def served(app: FastAPI, start_timeout: float = 30.0) -> Iterator[str]:
-    """Run the app under a real uvicorn on a free port in a thread; yields its base URL."""
+def served(
+    app: FastAPI, start_timeout: float = 30.0, header_timeout_s: float = HEADER_TIMEOUT_S
+) -> Iterator[str]:
+    """Run the app under uvicorn as `csu serve` does, on a free port in a thread; its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    protocol = header_deadline_protocol(header_timeout_s)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=protocol))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout
