@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csu.bounds import RowId
+
 MAX_SIDE = 8
 # The first pass gives each incident at most this many tiles, so the next incident gets some too;
 # leftover tiles then go to the extra cameras of the most severe incidents.
@@ -44,13 +46,13 @@ class Tile(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    x: int = Field(ge=0, description="Left column, from 0.")
-    y: int = Field(ge=0, description="Top row, from 0.")
+    x: int = Field(ge=0, lt=MAX_SIDE, description="Left column, from 0.")
+    y: int = Field(ge=0, lt=MAX_SIDE, description="Top row, from 0.")
     w: int = Field(default=1, ge=1, le=MAX_SIDE, description="Width in columns.")
     h: int = Field(default=1, ge=1, le=MAX_SIDE, description="Height in rows.")
     kind: TileKind = TileKind.EMPTY
     camera_id: str | None = Field(default=None, max_length=64)
-    incident_id: int | None = Field(default=None, description="The incident the tile is for.")
+    incident_id: RowId | None = Field(default=None, description="The incident the tile is for.")
     text: str | None = Field(default=None, max_length=2000, description="A text panel's words.")
     pinned: bool = False
     auto: bool = False

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 # Wide enough for any footage, hold or audit period a site can have; narrow enough that a time
 # and any UTC offset stay inside what Python, SQLite and PostgreSQL all represent the same way.
@@ -41,7 +42,24 @@ def aware_within_bounds(value: datetime) -> datetime:
     return within_bounds(value)
 
 
+class _StatedBounds:
+    """Writes the bounds into the JSON schema (ajv's formatMinimum keywords), so the OpenAPI
+    document says what a client may send."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema: dict[str, Any] = handler(core_schema)
+        schema["formatMinimum"] = _iso(EARLIEST)
+        schema["formatExclusiveMaximum"] = _iso(LATEST)
+        return schema
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 # The one type for a time given to the API (query parameter or body field).
-ApiTime = Annotated[datetime, AfterValidator(aware_within_bounds)]
+ApiTime = Annotated[datetime, AfterValidator(aware_within_bounds), _StatedBounds()]
 # A time kept in the access log: the same bounds; internal callers may pass naive UTC.
 LoggedTime = Annotated[datetime, AfterValidator(within_bounds)]

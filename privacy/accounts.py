@@ -11,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
+from csu.bounds import Key
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
 from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
 from csu.identity.password_rule import MAX_LENGTH, password_problems
 from csu.identity.roles import ALL_CAMERAS, Role
+from csu.times import ApiTime
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
 from privacy.access_log.subscribers import account_created_record
@@ -59,8 +61,8 @@ class GrantChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cameras: list[str] = Field(default_factory=list, max_length=MAX_CAMERAS)
-    expires_at: datetime | None = Field(default=None, description="UTC unless it says otherwise.")
+    cameras: list[Key] = Field(default_factory=list, max_length=MAX_CAMERAS)
+    expires_at: ApiTime | None = Field(default=None, description="With a UTC offset.")
 
     @field_validator("cameras")
     @classmethod
@@ -75,10 +77,9 @@ class GrantChange(BaseModel):
     def _future(cls, moment: datetime | None) -> datetime | None:
         if moment is None:
             return None
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        if aware <= datetime.now(UTC):
-            raise ValueError(f"expires_at: {aware.isoformat()} is in the past")
-        return aware.astimezone(UTC)
+        if moment <= datetime.now(UTC):  # ApiTime: aware, within bounds
+            raise ValueError(f"expires_at: {moment.isoformat()} is in the past")
+        return moment.astimezone(UTC)
 
 
 class NewAccount(GrantChange):

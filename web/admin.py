@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel
 
+from csu.bounds import Key
 from csu.identity.models import User
 from privacy.accounts import (
     AccountConflict,
@@ -51,7 +52,7 @@ def create_user(
 
 @router.put("/users/{username}/grants", response_model=AccountOut)
 def set_grants(
-    username: str, body: GrantChange, request: Request, actor: CurrentUser, services: Services
+    username: Key, body: GrantChange, request: Request, actor: CurrentUser, services: Services
 ) -> AccountOut:
     """Replace the account's camera authorisations; logged with before and after first."""
     try:
@@ -64,7 +65,7 @@ def set_grants(
 
 @router.post("/users/{username}/deactivate", response_model=AccountOut)
 def deactivate_user(
-    username: str, request: Request, actor: CurrentUser, services: Services
+    username: Key, request: Request, actor: CurrentUser, services: Services
 ) -> AccountOut:
     """Close the account and end its sessions; logged first."""
     try:

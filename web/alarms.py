@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.routing import Route
 
+from csu.bounds import Key, RowId
 from csu.identity.models import User
+from csu.times import ApiTime
 from incidents.engine import IntakeResult
 from incidents.engine_process import EngineUnavailable
 from incidents.events import AlarmSummary
@@ -26,7 +28,6 @@ from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
 from web.services import AppServices
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
-MAX_ID = 2**63 - 1  # the largest id a database column holds
 
 
 async def intake_services(request: Request) -> AppServices:
@@ -225,12 +226,12 @@ def get_alarms(
     session: DbSession,
     _user: Reader,
     viewer: CurrentViewer,
-    source: str | None = None,
-    type: str | None = None,
-    since: datetime | None = None,
+    source: Key | None = None,
+    type: Key | None = None,
+    since: ApiTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     rejected: bool = False,
-    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    before_id: RowId | None = None,
 ) -> AlarmPage:
     """Stored alarms, or with ?rejected=true the payloads kept as rejected (administrators);
     newest first, a page at a time (before_id: the next_before_id of the page before)."""
@@ -269,7 +270,7 @@ def get_alarms(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def get_rejected_body(
-    raw_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: DbSession, viewer: CurrentViewer
+    raw_id: RowId, session: DbSession, viewer: CurrentViewer
 ) -> Response:
     """One rejected payload's body whole, as received (administrators); never shown inline."""
     checked(viewer, Action.ALARM_REJECTED_READ)

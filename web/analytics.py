@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import BaseModel
 
+from csu.bounds import Key
 from csu.identity.models import User
 from incidents.analytics_decisions import decision_counts
 from privacy.policy import Action
@@ -84,7 +85,7 @@ def get_stats(session: DbSession, services: Services, _user: Reader) -> Analytic
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_event_snapshot(
-    event_id: str, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
+    event_id: Key, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
     try:

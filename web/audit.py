@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from csu.bounds import Key, Position
 from csu.times import ApiTime
 from privacy.access_log import Outcome
 from privacy.audit.export import ExportFormat, export_lines
@@ -38,14 +39,14 @@ def search_access(
     request: Request,
     actor: CurrentUser,
     services: Services,
-    user: str | None = None,
-    camera: str | None = None,
-    action: Annotated[str | None, Query(description="exact, or a prefix ending in '*'")] = None,
+    user: Key | None = None,
+    camera: Key | None = None,
+    action: Annotated[Key | None, Query(description="exact, or a prefix ending in '*'")] = None,
     outcome: Outcome | None = None,
     since: ApiTime | None = None,
     until: ApiTime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Position = 0,
 ) -> AccessPage:
     """Access-log entries by user, camera, action and period, newest first (privacy officer)."""
     try:

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from csu.bounds import Key
 from csu.config.cameras import Polygon
 from csu.text import StorableText
 from privacy.policy import Action
@@ -93,7 +94,7 @@ def _known(services: Services, camera_id: str) -> None:
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def snapshot(
-    camera_id: str, request: Request, viewer: CurrentViewer, services: Services
+    camera_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The latest masked frame as JPEG (logged before it is sent)."""
     _known(services, camera_id)
@@ -135,7 +136,7 @@ class ZoneEditOut(ZonesOut):
 
 
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
-def get_privacy_zones(camera_id: str, viewer: CurrentViewer, services: Services) -> ZonesOut:
+def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, services: Services) -> ZonesOut:
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
     _known(services, camera_id)
     if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
@@ -149,7 +150,7 @@ def get_privacy_zones(camera_id: str, viewer: CurrentViewer, services: Services)
     responses={202: {"model": ZoneEditOut, "description": "Stored pending a second person."}},
 )
 def put_privacy_zones(
-    camera_id: str,
+    camera_id: Key,
     body: ZonesBody,
     request: Request,
     response: Response,

@@ -23,6 +23,7 @@ from crisis.service import (
     current,
     list_all,
 )
+from csu.bounds import RowId
 from csu.identity.models import User
 from csu.text import StorableText
 from privacy.policy import Action
@@ -49,7 +50,7 @@ class CrisisIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: StorableText = Field(min_length=1, max_length=256)
-    incidents: list[int] = Field(default_factory=list, max_length=100)
+    incidents: list[RowId] = Field(default_factory=list, max_length=100)
     participants: list[Username] = Field(default_factory=list, max_length=100)
 
 
@@ -86,7 +87,7 @@ class ParticipantIn(BaseModel):
 class IncidentIn(BaseModel):
     """An incident to attach to the crisis."""
 
-    incident_id: int
+    incident_id: RowId
 
 
 class CloseIn(BaseModel):
@@ -131,7 +132,7 @@ async def open_crisis(body: CrisisIn, user: Actor, crises: Crises) -> CrisisSumm
 
 
 @router.get("/{crisis_id}", response_model=CrisisOut)
-def get_crisis(crisis_id: int, session: DbSession, _user: Reader) -> CrisisOut:
+def get_crisis(crisis_id: RowId, session: DbSession, _user: Reader) -> CrisisOut:
     """A crisis with its log."""
     with _answers():
         detail = crisis_detail(session, crisis_id)
@@ -140,7 +141,7 @@ def get_crisis(crisis_id: int, session: DbSession, _user: Reader) -> CrisisOut:
 
 
 @router.post("/{crisis_id}/log", response_model=CrisisSummary, status_code=201)
-async def write_log(crisis_id: int, body: LogIn, user: Actor, crises: Crises) -> CrisisSummary:
+async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: Crises) -> CrisisSummary:
     """Log a decision or an action (its author joins the participants)."""
     with _answers():
         return await crises.write(
@@ -150,7 +151,7 @@ async def write_log(crisis_id: int, body: LogIn, user: Actor, crises: Crises) ->
 
 @router.post("/{crisis_id}/participants", response_model=CrisisSummary)
 async def add_participant(
-    crisis_id: int, body: ParticipantIn, user: Actor, crises: Crises
+    crisis_id: RowId, body: ParticipantIn, user: Actor, crises: Crises
 ) -> CrisisSummary:
     """Add someone to the crisis cell."""
     with _answers():
@@ -159,7 +160,7 @@ async def add_participant(
 
 @router.post("/{crisis_id}/incidents", response_model=CrisisSummary)
 async def attach_incident(
-    crisis_id: int, body: IncidentIn, user: Actor, crises: Crises
+    crisis_id: RowId, body: IncidentIn, user: Actor, crises: Crises
 ) -> CrisisSummary:
     """Attach an incident to the crisis (the crisis walls show its cameras)."""
     with _answers():
@@ -167,14 +168,16 @@ async def attach_incident(
 
 
 @router.post("/{crisis_id}/close", response_model=CrisisSummary)
-async def close_crisis(crisis_id: int, body: CloseIn, user: Actor, crises: Crises) -> CrisisSummary:
+async def close_crisis(
+    crisis_id: RowId, body: CloseIn, user: Actor, crises: Crises
+) -> CrisisSummary:
     """Close the crisis; its report is frozen at /api/crises/{id}/report."""
     with _answers():
         return await crises.close(crisis_id, by=user.username, text=body.text)
 
 
 @router.get("/{crisis_id}/report", response_class=HTMLResponse)
-def get_report(crisis_id: int, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
+def get_report(crisis_id: RowId, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
     """The printable report (a draft while the crisis is open)."""
     with _answers():
         return HTMLResponse(crises.report(session, crisis_id))

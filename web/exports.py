@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from csu.bounds import Key
 from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_unless_allowed
@@ -23,7 +24,7 @@ class ExportBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    camera_id: str = Field(max_length=64)
+    camera_id: Key
     start: ApiTime = Field(description="Range start, ISO 8601 with a time zone.")
     end: ApiTime = Field(description="Range end (excluded), at most 24 h after start.")
     reason: StorableText = Field(default="", max_length=1000, description="Why (required by law).")
@@ -118,7 +119,7 @@ def create_export(
 
 @router.get("/{export_id}", response_model=ExportOut)
 def get_export(
-    export_id: str, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
+    export_id: Key, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
     job = services.exports.get(export_id)

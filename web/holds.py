@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from csu.bounds import RowId
 from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.rights import Viewer
@@ -120,7 +121,7 @@ def list_holds(
 
 @router.post("/{hold_id}/release", response_model=HoldOut)
 def release_hold(
-    hold_id: int,
+    hold_id: RowId,
     body: ReleaseIn,
     request: Request,
     viewer: CurrentViewer,

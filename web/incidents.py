@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
+from csu.bounds import Position, RowId
 from csu.identity.models import User
 from csu.text import StorableText
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
@@ -71,10 +72,10 @@ class ActionIn(BaseModel):
     text: StorableText | None = Field(default=None, max_length=4000)
     assignee: StorableText | None = Field(default=None, max_length=64)
     status: IncidentStatus | None = None
-    step: int | None = Field(default=None, ge=0)
+    step: Position | None = None
     done: bool = True
-    alarm_id: int | None = Field(
-        default=None, ge=1, description="confirm/dismiss: one analytics alarm (default: all)."
+    alarm_id: RowId | None = Field(
+        default=None, description="confirm/dismiss: one analytics alarm (default: all)."
     )
 
 
@@ -90,7 +91,7 @@ def get_incidents(
 
 @router.get("/{incident_id}", response_model=IncidentOut)
 def get_incident(
-    incident_id: int, session: DbSession, _user: Reader, viewer: CurrentViewer
+    incident_id: RowId, session: DbSession, _user: Reader, viewer: CurrentViewer
 ) -> IncidentOut:
     """One incident with its timeline, as far as it concerns the reader's cameras."""
     detail = incident_detail(session, incident_id)
@@ -116,7 +117,7 @@ def get_incident(
 
 @router.post("/{incident_id}/actions", response_model=IncidentSummary)
 async def post_action(
-    incident_id: int, body: ActionIn, user: Actor, viewer: CurrentViewer, services: Services
+    incident_id: RowId, body: ActionIn, user: Actor, viewer: CurrentViewer, services: Services
 ) -> IncidentSummary:
     """Acknowledge, note, assign, change status, escalate, tick a checklist step, or decide on
     an analytics alert (which needs the snapshot right on its camera)."""

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
+from csu.bounds import Key
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from video.live import (
@@ -84,7 +85,7 @@ async def open_live(
 
 
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
-def whep_options(camera_id: str, _user: CurrentUser, services: Services) -> Response:
+def whep_options(camera_id: Key, _user: CurrentUser, services: Services) -> Response:
     """What the WHEP endpoint accepts."""
     if services.cameras.camera(camera_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
@@ -101,7 +102,7 @@ def whep_options(camera_id: str, _user: CurrentUser, services: Services) -> Resp
     responses={201: {"content": {SDP: {}}}},
 )
 async def whep_offer(
-    camera_id: str, request: Request, viewer: CurrentViewer, live: Live
+    camera_id: Key, request: Request, viewer: CurrentViewer, live: Live
 ) -> Response:
     """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows)."""
     offer = await read_sdp_offer(request)
@@ -116,7 +117,9 @@ async def whep_offer(
 
 
 @router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def whep_delete(camera_id: str, session_id: str, user: CurrentUser, live: Live) -> Response:
+async def whep_delete(
+    camera_id: Key, session_id: Key, user: CurrentUser, live: Live
+) -> Response:
     """End a live session (its viewer or an admin)."""
     session = live.session(session_id)
     if session is None or session.camera_id != camera_id:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
+from csu.bounds import Key
 from csu.times import ApiTime
 from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/api/cameras", tags=["playback"])
     responses={200: {"content": {"video/mp4": {}}}},
 )
 def playback(
-    camera_id: str,
+    camera_id: Key,
     start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
     end: Annotated[ApiTime, Query(description="Range end (excluded), at most 1 h after start.")],
     request: Request,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel
 
+from csu.bounds import Key
 from csu.times import ApiTime
 from privacy.guard import refuse_unless_allowed
 from privacy.policy import Action
@@ -49,7 +50,7 @@ def parse_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 @router.get("/{camera_id}/recordings", response_model=RecordingsOut)
 def recordings(
-    camera_id: str,
+    camera_id: Key,
     request: Request,
     user: CurrentUser,
     viewer: CurrentViewer,

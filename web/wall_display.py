@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from crisis.wall_state import WallFeed, WallState
 from crisis.walls import UnknownWall, WallService
+from csu.bounds import Key
 from privacy.policy import Action
 from privacy.renditions import rendition_for
 from privacy.rights import Viewer
@@ -34,7 +35,7 @@ def message(state: WallState) -> str:
 
 
 @router.get("/wall/{wall_id}", response_class=HTMLResponse, include_in_schema=False)
-def wall_page(wall_id: str, services: Services) -> Response:
+def wall_page(wall_id: Key, services: Services) -> Response:
     """The kiosk page of a wall (it signs in and follows the layout by itself)."""
     if services.site.wall(wall_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no wall '{wall_id}'")
@@ -42,7 +43,7 @@ def wall_page(wall_id: str, services: Services) -> Response:
 
 
 @router.websocket("/api/walls/{wall_id}/ws")
-async def wall_feed(websocket: WebSocket, wall_id: str) -> None:
+async def wall_feed(websocket: WebSocket, wall_id: Key) -> None:
     """The wall's layout now, then every new version; send "resync" to get the current again.
 
     The feed ends when the display's session ends (logout, deactivation, expiry).
@@ -121,8 +122,8 @@ async def _read(websocket: WebSocket, feed: WallFeed, walls: WallService, wall_i
     responses={201: {"content": {SDP: {}}}},
 )
 async def wall_whep(
-    wall_id: str,
-    camera_id: str,
+    wall_id: Key,
+    camera_id: Key,
     request: Request,
     viewer: CurrentViewer,
     live: Live,

@@ -14,6 +14,7 @@ from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
 from crisis.templates import UnknownTemplate, template_names
 from crisis.wall_state import WallState
 from crisis.walls import LayoutRejected, SalvoNotFound, UnknownWall, WallService
+from csu.bounds import Key, RowId
 from csu.identity.models import User
 from privacy.policy import Action
 from privacy.rights import Viewer
@@ -67,7 +68,7 @@ class PushIn(BaseModel):
     y: int = Field(ge=0, lt=MAX_SIDE)
     kind: TileKind = TileKind.CAMERA
     camera_id: str | None = Field(default=None, max_length=64)
-    incident_id: int | None = None
+    incident_id: RowId | None = None
     text: str | None = Field(default=None, max_length=2000)
 
 
@@ -143,7 +144,7 @@ def list_templates(_user: Reader) -> list[str]:
 
 
 @router.get("/{wall_id}/layout", response_model=WallState)
-def get_layout(wall_id: str, _user: Reader, viewer: CurrentViewer, walls: Walls) -> WallState:
+def get_layout(wall_id: Key, _user: Reader, viewer: CurrentViewer, walls: Walls) -> WallState:
     """The wall's current layout and its version (cameras hidden from the reader restricted)."""
     with _answers():
         return walls.state(wall_id).seen_by(viewer.sees)
@@ -151,7 +152,7 @@ def get_layout(wall_id: str, _user: Reader, viewer: CurrentViewer, walls: Walls)
 
 @router.put("/{wall_id}/layout", response_model=WallState)
 async def put_layout(
-    wall_id: str, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Replace the layout (free tiles are then filled for the situation), or apply a template."""
     with _answers():
@@ -177,7 +178,7 @@ async def put_layout(
 
 @router.post("/{wall_id}/push", response_model=WallState)
 async def push(
-    wall_id: str, body: PushIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: PushIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Show a camera, an incident or a panel on one tile."""
     content = Tile(
@@ -197,7 +198,7 @@ async def push(
 
 @router.post("/{wall_id}/pin", response_model=WallState)
 async def pin(
-    wall_id: str, body: PinIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: PinIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Pin a tile (the automatic layout never moves it) or unpin it."""
     with _answers():
@@ -214,7 +215,7 @@ async def pin(
 
 @router.get("/{wall_id}/salvos", response_model=list[SalvoOut])
 def list_salvos(
-    wall_id: str, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: Walls
 ) -> list[SalvoOut]:
     """The wall's saved layouts (cameras hidden from the reader restricted)."""
     with _answers():
@@ -227,7 +228,7 @@ def list_salvos(
 
 @router.post("/{wall_id}/salvos", response_model=SalvoOut, status_code=status.HTTP_201_CREATED)
 async def save_salvo(
-    wall_id: str, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> SalvoOut:
     """Save the wall's current layout as a salvo."""
     with _answers():
@@ -238,7 +239,7 @@ async def save_salvo(
 
 @router.post("/{wall_id}/salvos/{name}/recall", response_model=WallState)
 async def recall_salvo(
-    wall_id: str, name: str, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, name: SalvoName, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Put a salvo back on the wall."""
     with _answers():
@@ -249,7 +250,7 @@ async def recall_salvo(
 
 
 @router.delete("/{wall_id}/salvos/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_salvo(wall_id: str, name: str, _user: Controller, walls: Walls) -> Response:
+async def delete_salvo(wall_id: Key, name: SalvoName, _user: Controller, walls: Walls) -> Response:
     """Forget a salvo."""
     with _answers():
         await walls.delete_salvo(wall_id, name)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
+from csu.bounds import Position
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.audit.unusual import utc
 
@@ -31,7 +32,7 @@ class AccessQuery(BaseModel):
     since: datetime | None = Field(default=None, description="From this time (inclusive).")
     until: datetime | None = Field(default=None, description="Up to this time (exclusive).")
     limit: int = Field(default=100, ge=1, le=MAX_PAGE)
-    offset: int = Field(default=0, ge=0)
+    offset: Position = 0
 
     @model_validator(mode="after")
     def _period(self) -> AccessQuery:
