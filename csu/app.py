@@ -58,8 +58,8 @@ from web.hub import EventHub
 from web.problems import install_problem_handlers
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
-from web.url_text import UrlTextCheck
 from web.services import AppServices
+from web.url_text import UrlTextCheck
 
 log = logging.getLogger(__name__)
 
