@@ -11,10 +11,10 @@ from typing import Annotated
 
 from annotated_types import Ge, Le, MaxLen
 
-# JavaScript's Number.MAX_SAFE_INTEGER: every browser reads such an id exactly, it lies far below
-# the 64-bit integers of SQLite and PostgreSQL, and unlike 2**63 - 1 it survives the OpenAPI
-# document's float bounds unchanged. No table will ever count that many rows.
-MAX_ROW_ID = 2**53 - 1
+# Every id column is an INTEGER: 64 bits in SQLite, but 32 in PostgreSQL, where 2**31 failed the
+# query ("integer out of range"). Also exact in the OpenAPI document's float bounds and in every
+# browser's numbers, which 2**63 - 1 is not.
+MAX_ROW_ID = 2**31 - 1
 # Camera, wall, user, salvo, export and session names: every column that stores one holds 64.
 MAX_KEY_LENGTH = 64
 

@@ -16,7 +16,7 @@ from csu.settings import Settings
 from csu.times import EARLIEST
 from tests.web.conftest import login
 
-BEYOND = [2**53, 2**63, 2**64, -1]
+BEYOND = [2**31, 2**53, 2**63, 2**64, -1]
 FAR_TIME = "9999-12-31T23:00:00-05:00"  # overflows once taken to UTC
 OLD_TIME = "0001-01-01T00:30:00+01:00"  # before year 1 in UTC
 
@@ -172,7 +172,8 @@ def _filled(value: Any, n: int) -> Any:
 
 
 def test_ids_offsets_and_positions_past_any_row_are_422_naming_them(client: TestClient) -> None:
-    """2**53, 2**63, 2**64 and -1 in any id, offset or position: 422 naming it (500s before)."""
+    """2**31 (past PostgreSQL's integer), 2**63, 2**64 and -1 in any id, offset or position: 422
+    naming it (500s before)."""
     tokens = {who: login(client, who) for who in {case[0] for case in EXTREMES}}
     for who, method, url, body, query, location in EXTREMES:
         for n in BEYOND:
