@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel
 
 from csu.events import Event
+from csu.times import UtcTime
 
 
 class CrisisSummary(BaseModel):
@@ -16,9 +16,9 @@ class CrisisSummary(BaseModel):
     id: int
     title: str
     status: str
-    opened_at: datetime
+    opened_at: UtcTime
     opened_by: str
-    closed_at: datetime | None
+    closed_at: UtcTime | None
     closed_by: str | None
     participants: list[str]
     incidents: list[int]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from crisis.crises import log_entries, summary
 from crisis.events import CrisisSummary
 from crisis.models import Crisis, CrisisLogKind, WallRevision
+from csu.times import as_utc
 from incidents.events import IncidentSummary
 from incidents.service import incident_detail
 from incidents.store import incident_summary
@@ -66,18 +67,13 @@ class ReportData:
         return [line for line in self.timeline if line.kind == CrisisLogKind.DECISION.value]
 
 
-def aware(moment: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite hands back naive datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
     """Read the crisis's story, incidents, wall cameras and live viewers (until now if open)."""
     assert crisis.id is not None
-    start = aware(crisis.opened_at)
-    end = aware(crisis.closed_at) if crisis.closed_at else now
+    start = as_utc(crisis.opened_at)
+    end = as_utc(crisis.closed_at) if crisis.closed_at else now
     lines = [
-        Line(aware(e.at), "crisis", e.kind, e.author, e.text)
+        Line(as_utc(e.at), "crisis", e.kind, e.author, e.text)
         for e in log_entries(session, crisis.id)
     ]
     incidents = []
@@ -87,7 +83,7 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
             continue
         incidents.append(incident_summary(detail.incident))
         source = f"incident {incident_id}"
-        lines += [Line(aware(t.at), source, t.kind, t.author, t.text) for t in detail.timeline]
+        lines += [Line(as_utc(t.at), source, t.kind, t.author, t.text) for t in detail.timeline]
     shown = cameras_shown(session, start, end)
     viewers = live_viewers(session, set(shown), start, end)
     cameras = tuple(
@@ -115,7 +111,7 @@ def cameras_shown(
     revisions = [*_in_force_at(session, start), *during]
     shown: dict[str, tuple[datetime, set[str]]] = {}
     for revision in revisions:
-        moment = max(aware(revision.at), start)
+        moment = max(as_utc(revision.at), start)
         for camera in json.loads(revision.cameras):
             first, walls = shown.get(camera, (moment, set()))
             shown[camera] = (min(first, moment), walls | {revision.wall_id})
@@ -156,7 +152,7 @@ def live_viewers(
         key = (row.camera_id or "", row.user or "?")
         old = seen.get(key)
         views = old.views + 1 if old else 1
-        first = old.first if old else aware(row.at)
+        first = old.first if old else as_utc(row.at)
         seen[key] = Viewer(key[1], row.role, first, views)
     result: dict[str, list[Viewer]] = {}
     for (camera, _user), viewer in seen.items():

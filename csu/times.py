@@ -42,6 +42,11 @@ def aware_within_bounds(value: datetime) -> datetime:
     return within_bounds(value)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as aware UTC: SQLite hands back naive datetimes, which are UTC in csu."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class _StatedBounds:
     """Writes the bounds into the JSON schema (ajv's formatMinimum keywords), so the OpenAPI
     document says what a client may send."""
@@ -61,5 +66,7 @@ def _iso(moment: datetime) -> str:
 
 # The one type for a time given to the API (query parameter or body field).
 ApiTime = Annotated[datetime, AfterValidator(aware_within_bounds), _StatedBounds()]
+# A time csu answers with: always with its offset, an RFC 3339 date-time as documented.
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 # A time kept in the access log: the same bounds; internal callers may pass naive UTC.
 LoggedTime = Annotated[datetime, AfterValidator(within_bounds)]

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from csu.times import as_utc
 from incidents.alarms.errors import shown
 from incidents.correlation import OpenIncident
 from incidents.geo import LonLat
@@ -20,7 +21,6 @@ from incidents.incident_rows import IncidentRows
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
 from incidents.records import StoredPayload, prepared
-from incidents.store import aware
 
 
 def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenIncident]:
@@ -44,7 +44,7 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
     ).all()
     by_incident: dict[int, list[tuple[str, str, datetime, int]]] = {}
     for incident_id, source, type_, last, first_id in groups:
-        by_incident.setdefault(incident_id, []).append((source, type_, aware(last), first_id))
+        by_incident.setdefault(incident_id, []).append((source, type_, as_utc(last), first_id))
     for incident in incidents:
         assert incident.id is not None
         found = by_incident.get(incident.id, [])
@@ -57,8 +57,8 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
         yield OpenIncident(
             incident.id,
             anchor,
-            aware(incident.opened_at),
-            max((g[2] for g in found), default=aware(incident.opened_at)),
+            as_utc(incident.opened_at),
+            max((g[2] for g in found), default=as_utc(incident.opened_at)),
             types={g[1] for g in found},
             groups={(g[0], g[1]) for g in found},
             storm_source=first[0] if incident.storm and first is not None else None,
@@ -87,7 +87,7 @@ def reparsed(raw: RawAlarm, now: datetime) -> StoredPayload:
     submission = Submission(
         channel=channel,
         body=raw.body,
-        received_at=aware(raw.received_at),
+        received_at=as_utc(raw.received_at),
         content_type=raw.content_type,
         source_hint=raw.source_hint,
     )

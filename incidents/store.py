@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
 from csu.text import storable
+from csu.times import as_utc
 from incidents.alarms import alarm_type
 from incidents.bulk import BulkInsert
 from incidents.correlation import AlarmFacts
@@ -188,15 +189,11 @@ def update_alarm_row(row: AlarmRow, fresh: NewAlarm, *, now: datetime) -> bool:
     return changed
 
 
-def aware(moment: datetime) -> datetime:
-    """A stored time as aware UTC (SQLite hands back naive datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def facts_of(row: AlarmRow) -> AlarmFacts:
     """What correlation needs from an alarm (a new one has no id yet)."""
     position = LonLat(row.lon, row.lat) if row.lon is not None and row.lat is not None else None
-    return AlarmFacts(row.id, row.source, row.type, aware(row.occurred_at), position, row.camera_id)
+    occurred = as_utc(row.occurred_at)
+    return AlarmFacts(row.id, row.source, row.type, occurred, position, row.camera_id)
 
 
 def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> IncidentRow:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +25,7 @@ from crisis.service import (
 from csu.bounds import RowId
 from csu.identity.models import User
 from csu.text import StorableText
+from csu.times import UtcTime
 from privacy.policy import Action
 from web.deps import DbSession, Services, require
 
@@ -66,7 +66,7 @@ class LogIn(BaseModel):
 class LogOut(BaseModel):
     """One line of the crisis log."""
 
-    at: datetime
+    at: UtcTime
     author: str | None
     kind: str
     text: str
@@ -176,7 +176,11 @@ async def close_crisis(
         return await crises.close(crisis_id, by=user.username, text=body.text)
 
 
-@router.get("/{crisis_id}/report", response_class=HTMLResponse)
+@router.get(
+    "/{crisis_id}/report",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
 def get_report(crisis_id: RowId, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
     """The printable report (a draft while the crisis is open)."""
     with _answers():

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+
+class Problem(BaseModel):
+    """Why a request was refused: one readable sentence naming what was wrong."""
+
+    detail: str
+
+
+# Every refusal has the one shape above; the OpenAPI document says so for each operation (in
+# place of FastAPI's list-shaped 422, which csu never sends).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": Problem, "description": "Refused: `detail` says why."}
+}
 
 
 def describe_validation(exc: RequestValidationError) -> str:

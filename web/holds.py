@@ -9,10 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.bounds import RowId
 from csu.text import StorableText
-from csu.times import ApiTime
+from csu.times import ApiTime, as_utc
 from privacy.rights import Viewer
 from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
-from video.recording.index import aware
 from video.recording.models import LegalHold
 from web.deps import CurrentViewer, Services, client_address
 
@@ -72,14 +71,14 @@ def _out(hold: LegalHold) -> HoldOut:
     return HoldOut(
         id=hold.id,
         camera_id=hold.camera_id,
-        start=aware(hold.start),
-        end=aware(hold.end),
+        start=as_utc(hold.start),
+        end=as_utc(hold.end),
         requisition=hold.requisition,
         officer=hold.officer,
         reason=hold.reason,
         placed_by=hold.placed_by,
-        placed_at=aware(hold.placed_at),
-        released_at=aware(hold.released_at) if hold.released_at else None,
+        placed_at=as_utc(hold.placed_at),
+        released_at=as_utc(hold.released_at) if hold.released_at else None,
         released_by=hold.released_by,
         release_reason=hold.release_reason,
         active=hold.released_at is None,

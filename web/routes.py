@@ -26,6 +26,7 @@ from web import (
 )
 from web.analytics import router as analytics_router
 from web.crisis import router as crisis_router
+from web.errors import PROBLEM_RESPONSES
 from web.wall_display import router as wall_display_router
 from web.walls import router as walls_router
 
@@ -60,5 +61,5 @@ def include_routes(app: FastAPI) -> None:
     """Add every router and the static files to the app."""
     app.router.routes.extend(alarms.intake_routes())  # first: matched before any router
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     pages.mount_static(app)

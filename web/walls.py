@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
@@ -16,6 +15,7 @@ from crisis.wall_state import WallState
 from crisis.walls import LayoutRejected, SalvoNotFound, UnknownWall, WallService
 from csu.bounds import Key, RowId
 from csu.identity.models import User
+from csu.times import UtcTime
 from privacy.policy import Action
 from privacy.rights import Viewer
 from web.deps import CurrentViewer, DbSession, Services, require
@@ -91,7 +91,7 @@ class SalvoOut(BaseModel):
 
     name: str
     layout: Layout
-    saved_at: datetime
+    saved_at: UtcTime
     saved_by: str
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.text import StorableText
+from csu.times import as_utc
 from privacy.rights import Viewer
 from privacy.zones.changes import (
     Editor,
@@ -20,7 +21,6 @@ from privacy.zones.changes import (
 )
 from privacy.zones.coverage import coverage_change, describe
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
-from video.recording.index import aware
 from web.deps import CurrentUser, CurrentViewer, DbSession, Services, client_address
 
 router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
@@ -80,10 +80,10 @@ def change_out(change: PrivacyZoneChange) -> ZoneChangeOut:
         description=describe(before, after, coverage),
         reason=change.reason,
         requested_by=change.requested_by,
-        requested_at=aware(change.requested_at),
-        expires_at=aware(change.expires_at),
+        requested_at=as_utc(change.requested_at),
+        expires_at=as_utc(change.expires_at),
         decided_by=change.decided_by,
-        decided_at=aware(change.decided_at) if change.decided_at else None,
+        decided_at=as_utc(change.decided_at) if change.decided_at else None,
         decision_reason=change.decision_reason,
     )
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.db import Database
+from csu.times import as_utc
 from video.recording.models import LegalHold, RecordingSegment
 
 # A segment's start is stored to the microsecond; the window only lets the lookup use the index.
@@ -26,11 +27,6 @@ class Segment:
     start: datetime  # aware UTC: wall time of the first frame
     end: datetime  # aware UTC: wall time of the last frame + one frame interval
     size_bytes: int
-
-
-def aware(moment: datetime) -> datetime:
-    """The moment in UTC; SQLite hands back naive datetimes, which are UTC here."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class SegmentIndex:
@@ -112,8 +108,8 @@ class SegmentIndex:
             camera_id=row.camera_id,
             rendition=row.rendition,
             path=self.path_of(row),
-            start=aware(row.start),
-            end=aware(row.end),
+            start=as_utc(row.start),
+            end=as_utc(row.end),
             size_bytes=row.size_bytes,
         )
 

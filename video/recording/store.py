@@ -13,9 +13,10 @@ from datetime import datetime
 
 from sqlmodel import col
 
+from csu.times import as_utc
 from privacy.access_log import AccessLog
 from privacy.retention.footage import FootageSpan, destroy_logged
-from video.recording.index import SegmentIndex, aware, unheld
+from video.recording.index import SegmentIndex, unheld
 from video.recording.models import RecordingSegment
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class SegmentStore:
 
 def _span(row: RecordingSegment) -> FootageSpan:
     assert row.id is not None
-    return FootageSpan(row.camera_id, aware(row.start), aware(row.end), str(row.id))
+    return FootageSpan(row.camera_id, as_utc(row.start), as_utc(row.end), str(row.id))
 
 
 def free_bytes_of(store: SegmentStore) -> int:
