@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from csu.identity.login_throttle import Refusal
 from csu.identity.logins import Busy, Granted
+from csu.text import StorableText
 from web.deps import SESSION_COOKIE, CurrentUser, Services, bearer_token, client_address
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -15,7 +16,8 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class LoginRequest(BaseModel):
     """Credentials of a named account."""
 
-    username: str = Field(min_length=1, max_length=64)
+    # Text no database stores would fail the account lookup: refused here, naming the field.
+    username: StorableText = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 

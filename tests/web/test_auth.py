@@ -107,3 +107,16 @@ def test_logins_and_failures_reach_the_access_log(client: TestClient) -> None:
         ("auth.login", "crisis", "crisis", "granted", "testclient"),
         ("auth.login", "crisis", None, "denied", "testclient"),
     ]
+
+
+def test_a_name_no_database_stores_is_422_not_a_failed_login(client: TestClient) -> None:
+    """A NUL or a lone surrogate in the username: 422 naming it (PostgreSQL answered the account
+    lookup with an error, a 500); the account still signs in."""
+    for text in ('"op\\u0000erator"', '"op\\ud800erator"'):
+        body = f'{{"username": {text}, "password": "{PASSWORD}"}}'
+        response = client.post(
+            "/api/auth/login", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"].startswith("body.username: "), response.text
+    assert login(client, "operator")
