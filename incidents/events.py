@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel
 
 from csu.events import Event
+from csu.times import UtcTime
 
 
 class AlarmSummary(BaseModel):
@@ -19,7 +19,7 @@ class AlarmSummary(BaseModel):
     type: str
     severity: str
     status: str
-    occurred_at: datetime
+    occurred_at: UtcTime
     description: str
     incident_id: int | None
     created: bool
@@ -46,8 +46,8 @@ class IncidentSummary(BaseModel):
     severity: str
     status: str
     assignee: str | None
-    opened_at: datetime
-    updated_at: datetime
+    opened_at: UtcTime
+    updated_at: UtcTime
     lon: float | None
     lat: float | None
     alarm_count: int

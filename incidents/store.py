@@ -218,7 +218,8 @@ def incident_summary(incident: Incident | IncidentRow) -> IncidentSummary:
     """The incident as consoles show it."""
     assert incident.id is not None
     # Built from csu's own rows, whose types are the summary's: validating again would only
-    # cost time (a storm builds hundreds a second).
+    # cost time (a storm builds hundreds a second). Times as UtcTime would make them: SQLite
+    # reads them back naive.
     return IncidentSummary.model_construct(
         id=incident.id,
         title=incident.title,
@@ -226,8 +227,8 @@ def incident_summary(incident: Incident | IncidentRow) -> IncidentSummary:
         severity=incident.severity,
         status=incident.status,
         assignee=incident.assignee,
-        opened_at=incident.opened_at,
-        updated_at=incident.updated_at,
+        opened_at=as_utc(incident.opened_at),
+        updated_at=as_utc(incident.updated_at),
         lon=incident.lon,
         lat=incident.lat,
         alarm_count=incident.alarm_count,
@@ -271,7 +272,7 @@ def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
         type=row.type,
         severity=row.severity,
         status=row.status,
-        occurred_at=row.occurred_at,
+        occurred_at=as_utc(row.occurred_at),
         description=row.description,
         incident_id=row.incident_id,
         created=created,

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from csu.bounds import Key, RowId
 from csu.identity.models import User
-from csu.times import ApiTime
+from csu.times import ApiTime, UtcTime
 from incidents.engine import IntakeResult
 from incidents.engine_process import EngineUnavailable
 from incidents.events import AlarmSummary
@@ -187,7 +187,7 @@ class StoredAlarmOut(BaseModel):
     alarm: AlarmSummary
     location: dict[str, Any] | None
     data: dict[str, Any]
-    received_at: datetime
+    received_at: UtcTime
     update_count: int
     flapping: bool
 
@@ -196,7 +196,7 @@ class RejectedOut(BaseModel):
     """A payload that could not be parsed, kept as received."""
 
     raw_id: int
-    received_at: datetime
+    received_at: UtcTime
     channel: str
     source_hint: str | None
     content_type: str | None

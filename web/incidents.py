@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 from csu.bounds import Position, RowId
 from csu.identity.models import User
 from csu.text import StorableText
+from csu.times import UtcTime
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
 from incidents.commands import (
     ActionName,
@@ -38,7 +38,7 @@ Actor = Annotated[User, Depends(require(Action.INCIDENT_ACT))]
 class TimelineOut(BaseModel):
     """One timeline entry."""
 
-    at: datetime
+    at: UtcTime
     kind: str
     author: str | None
     text: str

@@ -12,6 +12,7 @@ from csu.app import create_app
 from csu.config import SiteConfig
 from csu.settings import Settings
 from tests.web.conftest import login
+from tests.web.test_alarms_api import csu_alarm
 
 
 def test_every_operation_documents_its_refusals_as_csu_sends_them(
@@ -68,6 +69,30 @@ def test_crisis_and_salvo_times_carry_their_offset(client: TestClient) -> None:
     }
     answers["opened"], answers["saved"] = opened.json(), saved.json()
     times = [(name + place, value) for name, a in answers.items() for place, value in _times(a)]
+    assert len(times) >= 8, times
+    naive = [(at, value) for at, value in times if datetime.fromisoformat(value).tzinfo is None]
+    assert not naive, naive
+
+
+def test_incident_and_alarm_times_carry_their_offset(client: TestClient) -> None:
+    """Incidents (list, detail with timeline, after an action) and stored alarms answer RFC 3339
+    times: on SQLite opened_at, updated_at, timeline and alarm times came back naive."""
+    operator = login(client, "operator")
+    posted = client.post("/api/alarms", json=csu_alarm("TIMES-1"), headers=operator)
+    assert posted.status_code == 201, posted.text
+    incident = posted.json()["alarms"][0]["incident_id"]
+    acted = client.post(
+        f"/api/incidents/{incident}/actions", json={"action": "acknowledge"}, headers=operator
+    )
+    assert acted.status_code == 200, acted.text
+    answers = {
+        url: client.get(url, headers=operator).json()
+        for url in ("/api/incidents", f"/api/incidents/{incident}", "/api/alarms")
+    }
+    answers["acted"] = acted.json()
+    times = [(name + place, value) for name, a in answers.items() for place, value in _times(a)]
+    alarms = answers["/api/alarms"]["items"]
+    times += [("/api/alarms.occurred_at", a["alarm"]["occurred_at"]) for a in alarms]
     assert len(times) >= 8, times
     naive = [(at, value) for at, value in times if datetime.fromisoformat(value).tzinfo is None]
     assert not naive, naive
