@@ -124,12 +124,12 @@ def test_bad_layouts_are_refused_and_the_wall_keeps_its_layout(
     client: TestClient, tiles: list[dict[str, Any]], code: int, detail: str
 ) -> None:
     """Unknown camera, outside the grid, overlap: 422; a camera the user may not view: 403."""
-    headers = login(client, "street-only")
-    before = wait_layout(client, headers, "csu-main", wall_is_filled)
+    headers, everything = login(client, "street-only"), login(client, "operator")
+    before = wait_layout(client, everything, "csu-main", wall_is_filled)
     answer = client.put("/api/walls/csu-main/layout", json={"tiles": tiles}, headers=headers)
     assert answer.status_code == code, answer.text
     assert detail in answer.json()["detail"]
-    after = client.get("/api/walls/csu-main/layout", headers=headers).json()
+    after = client.get("/api/walls/csu-main/layout", headers=everything).json()
     assert after["version"] == before["version"] and after["layout"] == before["layout"]
 
 
