@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,11 +46,11 @@ def _run_sql(url: str, sql: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, and PostgreSQL when CSU_TEST_DATABASE_URL is set."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'csu.db'}"
+@contextmanager
+def empty_database(kind: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database of this kind ("sqlite" in `folder`, or "postgres")."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'csu.db'}"
         return
     url = os.environ.get("CSU_TEST_DATABASE_URL")
     if not url:
@@ -61,6 +62,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield _schema_url(url, schema)
     finally:
         _run_sql(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, and PostgreSQL when CSU_TEST_DATABASE_URL is set."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

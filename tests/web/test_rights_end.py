@@ -24,7 +24,7 @@ from aiortc.mediastreams import MediaStreamError
 from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
-from tests.conftest import _run_sql, _schema_url, require_service
+from tests.conftest import empty_database
 from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
 from tests.web.test_whep import SDP, Server, Viewer, entries, login
 
@@ -38,26 +38,11 @@ def server(
 ) -> Iterator[Server]:
     """One real server per database kind for the module."""
     folder: Path = tmp_path_factory.mktemp("rights")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'csu.db'}"
-        schema = None
-    else:
-        base = os.environ.get("CSU_TEST_DATABASE_URL")
-        if not base:
-            require_service("CSU_TEST_DATABASE_URL is not set")
-            return
-        schema = f"csu_rights_{os.getpid()}"
-        _run_sql(base, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        _run_sql(base, f"CREATE SCHEMA {schema}")
-        url = _schema_url(base, schema)
-    seed_accounts(url)
-    app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(SITE))
-    try:
+    with empty_database(request.param, folder) as url:
+        seed_accounts(url)
+        app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(SITE))
         with served(app) as base_url:
             yield Server(base_url, app.state.services)
-    finally:
-        if schema is not None:
-            _run_sql(os.environ["CSU_TEST_DATABASE_URL"], f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture

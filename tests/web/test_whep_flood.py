@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import textwrap
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,7 +22,7 @@ import pytest
 from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
-from tests.conftest import _run_sql, _schema_url, require_service
+from tests.conftest import empty_database
 from tests.video.test_recording import small_demo
 from tests.web.conftest import seed_accounts, served
 from tests.web.test_alarms_api import csu_alarm
@@ -53,29 +52,14 @@ OFFERS, AT_ONCE, PER_USER = 100, 20, 24
 @pytest.fixture(params=["sqlite", "postgres"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     """A recording csu on each database kind."""
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'csu.db'}"
-    else:
-        base = os.environ.get("CSU_TEST_DATABASE_URL")
-        if not base:
-            require_service("CSU_TEST_DATABASE_URL is not set")
-            return
-        schema = f"csu_flood_{os.getpid()}"
-        _run_sql(base, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        _run_sql(base, f"CREATE SCHEMA {schema}")
-        url = _schema_url(base, schema)
-    seed_accounts(url)
-    settings = Settings(
-        data_dir=tmp_path / "var", database_url=url, live_sessions_per_user=PER_USER
-    )
-    app = create_app(settings, parse_site(SITE), camera_opener=small_demo)
-    try:
+    with empty_database(request.param, tmp_path) as url:
+        seed_accounts(url)
+        settings = Settings(
+            data_dir=tmp_path / "var", database_url=url, live_sessions_per_user=PER_USER
+        )
+        app = create_app(settings, parse_site(SITE), camera_opener=small_demo)
         with served(app) as base_url:
             yield Server(base_url, app.state.services)
-    finally:
-        if schema is not None:
-            _run_sql(os.environ["CSU_TEST_DATABASE_URL"], f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
