@@ -19,7 +19,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from csu.bus import EventBus
 from incidents.events import AlarmsStored, IncidentChanged, IncidentSummary
 from incidents.visibility import shown_alarms, shown_incident
-from privacy.policy import Action
+from privacy.policy import Action, CameraScope
 from privacy.rights import Viewer
 from privacy.rights_watch import RightsWatch
 from video.events import CameraStatusChanged
@@ -157,44 +157,47 @@ class EventHub:
         return self._watch.hold(viewer.token_hash, client.follow, end)
 
     def _on_alarms(self, event: AlarmsStored) -> None:
+        def restricted(scope: CameraScope) -> dict[str, Any] | None:
+            shown = shown_alarms(scope, event.alarms)
+            return _alarms_payload(event.model_copy(update={"alarms": shown})) if shown else None
+
+        self._fan_out("alarms", lambda: _alarms_payload(event), restricted)
+
+    def _on_incident(self, event: IncidentChanged) -> None:
+        def restricted(scope: CameraScope) -> dict[str, Any] | None:
+            shown = shown_incident(scope, event.incident)
+            return None if shown is None else _incident_payload(event, shown)
+
+        self._fan_out("incident", lambda: _incident_payload(event, event.incident), restricted)
+
+    def _on_camera(self, event: CameraStatusChanged) -> None:
+        payload = {"camera_id": event.camera_id, "status": event.status, "reason": event.reason}
+        self._fan_out(
+            "camera", lambda: payload, lambda s: payload if s.allows(event.camera_id) else None
+        )
+
+    def _fan_out(
+        self,
+        kind: str,
+        everything: Callable[[], dict[str, Any]],
+        restricted: Callable[[CameraScope], dict[str, Any] | None],
+    ) -> None:
         # Dumped once for every console that sees all cameras, again only for those that do not.
         shared: dict[str, Any] | None = None
         for client in list(self._clients):
             if client.seen.everything:
-                shared = shared or _alarms_payload(event)
-                client.offer("alarms", shared)
-                continue
-            shown = shown_alarms(client.seen, event.alarms)
-            if shown:
-                client.offer("alarms", _alarms_payload(event.model_copy(update={"alarms": shown})))
-
-    def _on_incident(self, event: IncidentChanged) -> None:
-        shared: dict[str, Any] | None = None
-        for client in list(self._clients):
-            if client.seen.everything:
-                shared = shared or _incident_payload(event)
-                client.offer("incident", shared)
-                continue
-            shown = shown_incident(client.seen, event.incident)
-            if shown is not None:
-                client.offer("incident", _incident_payload(event, shown))
-
-    def _on_camera(self, event: CameraStatusChanged) -> None:
-        payload = {"camera_id": event.camera_id, "status": event.status, "reason": event.reason}
-        for client in list(self._clients):
-            if client.seen.allows(event.camera_id):
-                client.offer("camera", payload)
+                shared = shared or everything()
+                client.offer(kind, shared)
+            elif (payload := restricted(client.seen)) is not None:
+                client.offer(kind, payload)
 
 
 def _alarms_payload(event: AlarmsStored) -> dict[str, Any]:
     return event.model_dump(mode="json", include={"alarms", "total", "rejected"})
 
 
-def _incident_payload(
-    event: IncidentChanged, shown: IncidentSummary | None = None
-) -> dict[str, Any]:
-    incident = shown if shown is not None else event.incident
-    return {"incident": incident.model_dump(mode="json"), "change": event.change}
+def _incident_payload(event: IncidentChanged, shown: IncidentSummary) -> dict[str, Any]:
+    return {"incident": shown.model_dump(mode="json"), "change": event.change}
 
 
 async def _drain_incoming(websocket: WebSocket) -> None:
