@@ -33,6 +33,15 @@ def test_every_operation_documents_its_refusals_as_csu_sends_them(
             assert problem["properties"] == {"detail": {"type": "string", "title": "Detail"}}
 
 
+def test_metrics_are_documented_as_the_text_they_are(client: TestClient) -> None:
+    """Prometheus' text format, as the document says (it said application/json)."""
+    document = client.get("/openapi.json").json()
+    assert list(document["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == [
+        "text/plain"
+    ]
+    assert client.get("/metrics").headers["content-type"].startswith("text/plain")
+
+
 def _times(answer: Any, where: str = "") -> list[tuple[str, str]]:
     """Every (place, value) of a time in a JSON answer (keys `at` or ending in `_at`)."""
     if isinstance(answer, list):
