@@ -47,7 +47,10 @@ Crises = Annotated[CrisisService, Depends(get_crises)]
 class CrisisIn(BaseModel):
     """A crisis opened by hand."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Crue de la Maine", "incidents": [1]}]},
+    )
 
     title: StorableText = Field(min_length=1, max_length=256)
     incidents: list[RowId] = Field(default_factory=list, max_length=100)

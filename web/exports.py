@@ -22,7 +22,21 @@ router = APIRouter(prefix="/api/exports", tags=["exports"])
 class ExportBody(BaseModel):
     """What to export and why."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "cam-ralliement-1",
+                    "start": "2026-11-25T21:00:00+01:00",
+                    "end": "2026-11-25T21:10:00+01:00",
+                    "reason": "Theft reported rue Lenepveu",
+                    "requisition": "PV-49-2026-0042",
+                    "recipient": "OPJ Durand",
+                }
+            ]
+        },
+    )
 
     camera_id: Key
     start: ApiTime = Field(description="Range start, ISO 8601 with a time zone.")

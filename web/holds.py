@@ -21,7 +21,21 @@ router = APIRouter(prefix="/api/holds", tags=["holds"])
 class HoldIn(BaseModel):
     """A judicial requisition to keep a camera's footage over [start, end)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "cam-ralliement-1",
+                    "start": "2026-11-25T20:30:00+01:00",
+                    "end": "2026-11-25T22:00:00+01:00",
+                    "requisition": "PV-49-2026-0042",
+                    "officer": "OPJ Durand",
+                    "reason": "Assault place du Ralliement: footage asked by the prosecutor",
+                }
+            ]
+        },
+    )
 
     camera_id: str = Field(min_length=1, max_length=64)
     start: ApiTime

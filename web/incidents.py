@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import Position, RowId
 from csu.identity.models import User
@@ -65,6 +65,16 @@ class IncidentOut(IncidentSummary):
 
 class ActionIn(BaseModel):
     """An operator's action on an incident."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"action": "acknowledge"},
+                {"action": "note", "text": "Patrol 12 on its way"},
+                {"action": "escalate", "text": "Water in the underpass"},
+            ]
+        }
+    )
 
     action: Literal[
         "acknowledge", "note", "assign", "status", "escalate", "step", "confirm", "dismiss"

@@ -208,6 +208,8 @@ def test_schemathesis_finds_no_server_error_and_the_log_stays_intact(
         pytest.fail("\n".join(broken), pytrace=False)
     assert all(r.signed_in_after for r in runs), [r.role for r in runs if not r.signed_in_after]
     assert all(r.report["operations"]["tested"] == r.report["operations"]["total"] for r in runs)
+    ran = {(r.role, p): r.report["phases"][p]["status"] for r in runs for p in PHASES.split(",")}
+    assert set(ran.values()) == {"success"}, ran
     verified = run_csu(data_dir, database_url, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.startswith("access log intact"), verified.stdout
