@@ -33,7 +33,9 @@ router = APIRouter(prefix="/api/crises", tags=["crisis"])
 
 Reader = Annotated[User, Depends(require(Action.CRISIS_READ))]
 Actor = Annotated[User, Depends(require(Action.CRISIS_ACT))]
-Username = Annotated[str, Field(min_length=1, max_length=64)]
+# Names are written raw into the crisis log and its frozen report: text no database stores is
+# refused here, or every later close of the crisis would fail on PostgreSQL.
+Username = Annotated[StorableText, Field(min_length=1, max_length=64)]
 
 
 def get_crises(services: Services) -> CrisisService:

@@ -106,6 +106,26 @@ def test_crisis_refusals_name_the_problem(client: TestClient) -> None:
     assert officer.status_code == 403 and "crisis-read" in officer.json()["detail"]
 
 
+def test_a_participant_no_database_stores_is_422_and_the_crisis_still_closes(
+    client: TestClient,
+) -> None:
+    """A participant named with a NUL was taken, then written raw into the frozen report: on
+    PostgreSQL every close of that crisis failed (500) for good. Now 422 naming the field."""
+    operator = login(client, "operator")
+    bad = {"title": "Flood", "participants": ["op\x00erator"]}
+    refused = client.post("/api/crises", json=bad, headers=operator)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith("body.participants.0: "), refused.text
+    opened = client.post("/api/crises", json={"title": "Flood"}, headers=operator)
+    assert opened.status_code == 201, opened.text
+    url = f"/api/crises/{opened.json()['id']}"
+    joined = client.post(f"{url}/participants", json={"username": "a\x00"}, headers=operator)
+    assert joined.status_code == 422, joined.text
+    assert joined.json()["detail"].startswith("body.username: "), joined.text
+    closed = client.post(f"{url}/close", json={"text": "water down"}, headers=operator)
+    assert closed.status_code == 200, closed.text
+
+
 async def _offer() -> str:
     peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     peer.addTransceiver("video", direction="recvonly")
