@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -10,7 +9,8 @@ from typing import Any, NoReturn
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.policy import Action, camera_allowed, role_allows
+from privacy.policy import Action, role_allows
+from privacy.rights import Viewer
 
 RIGHT_NAMES: dict[Action, str] = {
     Action.CAMERA_LIST: "camera-list",
@@ -49,10 +49,10 @@ def role_refusal(user: User, action: Action) -> str | None:
     return None
 
 
-def refusal_reason(user: User, action: Action, camera_id: str, granted: Set[str]) -> str | None:
+def refusal_reason(viewer: Viewer, action: Action, camera_id: str) -> str | None:
     """Why the policy refuses the action on the camera, in words; None when it allows it."""
-    why = role_refusal(user, action)
-    if why is None and not camera_allowed(Role(user.role), action, camera_id, granted):
+    why = role_refusal(viewer.user, action)
+    if why is None and not viewer.may(action, camera_id):
         why = f"no unexpired authorisation on camera '{camera_id}'"
     return why
 
@@ -60,8 +60,7 @@ def refusal_reason(user: User, action: Action, camera_id: str, granted: Set[str]
 def authorise_camera_action(
     access_log: AccessLog,
     *,
-    user: User,
-    granted: Set[str],
+    viewer: Viewer,
     action: Action,
     camera_id: str,
     client: str | None,
@@ -69,15 +68,19 @@ def authorise_camera_action(
     reason: str | None = None,
     span: tuple[datetime, datetime] | None = None,
     requisition: str | None = None,
+    logged_as: str | None = None,
 ) -> None:
     """Log and allow the action, or log the denial (with why) and raise AccessDenied.
 
     The granted entry is written before the caller serves anything; if it cannot be written,
     AccessLogUnavailable propagates and nothing may be served. `span` is the recorded footage
-    asked for (playback, export).
+    asked for (playback, export); `logged_as` names the entry when it is not the right's own
+    name (releasing a hold needs the legal-hold right).
     """
-    request = _CameraRequest(user, action, camera_id, client, reason, span, requisition)
-    why = refusal_reason(user, action, camera_id, granted)
+    request = _CameraRequest(
+        viewer.user, action, camera_id, client, reason, span, requisition, logged_as
+    )
+    why = refusal_reason(viewer, action, camera_id)
     if why is not None:
         message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
         _deny(access_log, request, why=why, message=message, details=details)
@@ -108,17 +111,16 @@ def refuse_camera_action(
 def refuse_unless_allowed(
     access_log: AccessLog,
     *,
-    user: User,
-    granted: Set[str],
+    viewer: Viewer,
     action: Action,
     camera_id: str,
     client: str | None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """For reads that show no picture: log and raise a refusal; an allowed read goes unlogged."""
-    why = refusal_reason(user, action, camera_id, granted)
+    why = refusal_reason(viewer, action, camera_id)
     if why is not None:
-        request = _CameraRequest(user, action, camera_id, client, None, None, None)
+        request = _CameraRequest(viewer.user, action, camera_id, client, None, None, None)
         message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
         _deny(access_log, request, why=why, message=message, details=details)
 
@@ -134,11 +136,12 @@ class _CameraRequest:
     reason: str | None
     span: tuple[datetime, datetime] | None
     requisition: str | None
+    logged_as: str | None = None
 
     def record(self, outcome: Outcome, details: dict[str, Any]) -> AccessRecord:
         """The access-log record of this request with the given outcome."""
         return AccessRecord(
-            action=self.action.value,
+            action=self.logged_as or self.action.value,
             user=self.user.username,
             role=self.user.role,
             camera_id=self.camera_id,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Set
 from datetime import UTC, datetime
 
 import cv2
 
-from csu.identity.models import User
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action
 from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.service import CameraService
 from video.sources.base import Image
 
@@ -34,8 +33,7 @@ def take_snapshot(
     cameras: CameraService,
     access_log: AccessLog,
     *,
-    user: User,
-    granted: Set[str],
+    viewer: Viewer,
     camera_id: str,
     rendition: Rendition,
     client: str | None,
@@ -48,8 +46,7 @@ def take_snapshot(
     }
     authorise_camera_action(
         access_log,
-        user=user,
-        granted=granted,
+        viewer=viewer,
         action=Action.SNAPSHOT,
         camera_id=camera_id,
         client=client,

@@ -14,7 +14,6 @@ from incidents.analytics_decisions import decision_counts
 from privacy.policy import Action
 from video.analytics.snapshot_access import NoSnapshot, read_event_snapshot
 from web.deps import (
-    CurrentUser,
     CurrentViewer,
     DbSession,
     Services,
@@ -85,17 +84,16 @@ def get_stats(session: DbSession, services: Services, _user: Reader) -> Analytic
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_event_snapshot(
-    event_id: Key, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
+    event_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
     try:
         jpeg = read_event_snapshot(
             services.settings.data_dir,
             services.access_log,
-            user=user,
-            granted=viewer.cameras,
+            viewer=viewer,
             event_id=event_id,
-            rendition=rendition_of(user),
+            rendition=rendition_of(viewer),
             client=client_address(request),
         )
     except NoSnapshot as exc:

@@ -16,7 +16,6 @@ from privacy.zones.service import as_plain
 from video.service import CameraView
 from video.snapshots import take_snapshot
 from web.deps import (
-    CurrentUser,
     CurrentViewer,
     DbSession,
     Services,
@@ -101,8 +100,7 @@ def snapshot(
     jpeg = take_snapshot(
         services.cameras,
         services.access_log,
-        user=viewer.user,
-        granted=viewer.cameras,
+        viewer=viewer,
         camera_id=camera_id,
         rendition=rendition_of(viewer),
         client=client_address(request),
@@ -154,7 +152,6 @@ def put_privacy_zones(
     body: ZonesBody,
     request: Request,
     response: Response,
-    user: CurrentUser,
     viewer: CurrentViewer,
     session: DbSession,
     services: Services,
@@ -164,7 +161,7 @@ def put_privacy_zones(
     Logged with reason, before and after; applied zones are burned in from the next frame.
     """
     _known(services, camera_id)
-    editor = Editor(user, viewer.cameras, client_address(request))
+    editor = Editor(viewer, client_address(request))
     try:
         edit = edit_zones(
             session,

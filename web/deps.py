@@ -11,7 +11,6 @@ from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from csu.identity.models import User
-from csu.identity.roles import Role
 from privacy.guard import RIGHT_NAMES
 from privacy.policy import Action
 from privacy.renditions import Rendition, rendition_for
@@ -95,15 +94,9 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def rendition_of(user: User | Viewer) -> Rendition:
+def rendition_of(viewer: Viewer) -> Rendition:
     """The rendition policy gives this user; the client never chooses."""
-    anonymised = user.anonymised if isinstance(user, Viewer) else user.anonymised_view
-    return rendition_for(anonymised_viewer=anonymised)
-
-
-def role_of(user: User) -> Role:
-    """The user's role as the enum."""
-    return Role(user.role)
+    return rendition_for(anonymised_viewer=viewer.anonymised)
 
 
 def require(action: Action) -> Callable[[Viewer], Awaitable[User]]:

@@ -14,7 +14,7 @@ from privacy.guard import authorise_camera_action, refuse_unless_allowed
 from privacy.policy import Action
 from video.evidence.jobs import ExportJob, ExportRequest, Purpose
 from video.evidence.segments import MAX_EXPORT, range_problems
-from web.deps import CurrentUser, CurrentViewer, Services, client_address
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -93,7 +93,7 @@ def _out(job: ExportJob) -> ExportOut:
 
 @router.post("", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
 def create_export(
-    body: ExportBody, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
+    body: ExportBody, request: Request, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """Start an export; the access log has it (with span and reason) before any work."""
     problems = range_problems(body.start, body.end, MAX_EXPORT)
@@ -105,8 +105,7 @@ def create_export(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
     authorise_camera_action(
         services.access_log,
-        user=user,
-        granted=viewer.cameras,
+        viewer=viewer,
         action=Action.EXPORT,
         camera_id=body.camera_id,
         client=client_address(request),
@@ -120,20 +119,20 @@ def create_export(
             camera_id=body.camera_id,
             start=body.start,
             end=body.end,
-            user=user.username,
+            user=viewer.username,
             reason=body.reason.strip(),
             requisition=body.requisition,
             recipient=body.recipient,
             purpose=body.purpose,
         ),
-        anonymised_user=user.anonymised_view,
+        anonymised_user=viewer.anonymised,
     )
     return _out(job)
 
 
 @router.get("/{export_id}", response_model=ExportOut)
 def get_export(
-    export_id: Key, request: Request, user: CurrentUser, viewer: CurrentViewer, services: Services
+    export_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
     job = services.exports.get(export_id)
@@ -141,8 +140,7 @@ def get_export(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown export '{export_id}'")
     refuse_unless_allowed(
         services.access_log,
-        user=user,
-        granted=viewer.cameras,
+        viewer=viewer,
         action=Action.EXPORT,
         camera_id=job.request.camera_id,
         client=client_address(request),

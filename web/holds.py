@@ -100,7 +100,7 @@ def _out(hold: LegalHold) -> HoldOut:
 
 
 def _actor(request: Request, viewer: Viewer) -> Actor:
-    return Actor(viewer.user, viewer.cameras, client_address(request))
+    return Actor(viewer, client_address(request))
 
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)

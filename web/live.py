@@ -20,7 +20,7 @@ from video.live import (
     TooManySessions,
 )
 from video.live.offer import MAX_OFFER_BYTES
-from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of, role_of
+from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
 
@@ -118,14 +118,14 @@ async def whep_offer(
 
 @router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def whep_delete(
-    camera_id: Key, session_id: Key, user: CurrentUser, live: Live
+    camera_id: Key, session_id: Key, viewer: CurrentViewer, live: Live
 ) -> Response:
     """End a live session (its viewer or an admin)."""
     session = live.session(session_id)
     if session is None or session.camera_id != camera_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
     try:
-        await live.close(session_id, username=user.username, role=role_of(user))
+        await live.close(session_id, username=viewer.username, role=viewer.role)
     except SessionNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except NotSessionOwner as exc:

@@ -13,7 +13,7 @@ from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from video.evidence.playback import stream_mp4
 from video.evidence.segments import MAX_PLAYBACK, describe_range, range_problems
-from web.deps import CurrentUser, CurrentViewer, Services, client_address
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["playback"])
 
@@ -28,7 +28,6 @@ def playback(
     start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
     end: Annotated[ApiTime, Query(description="Range end (excluded), at most 1 h after start.")],
     request: Request,
-    user: CurrentUser,
     viewer: CurrentViewer,
     services: Services,
     reason: Annotated[str, Query(max_length=1000, description="Why (required by law).")] = "",
@@ -41,24 +40,23 @@ def playback(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
     if services.cameras.camera(camera_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
-    if user.anonymised_view:
+    if viewer.anonymised:
         # Recordings hold the zones rendition; faces are hidden only in exports made for it.
         refuse_camera_action(
             services.access_log,
-            user=user,
+            user=viewer.user,
             action=Action.PLAYBACK,
             camera_id=camera_id,
             client=client_address(request),
             reason=reason.strip(),
             span=(start, end),
             why="the account sees only anonymised video; recordings hold the zones rendition",
-            message=f"account '{user.username}' sees only anonymised video:"
+            message=f"account '{viewer.username}' sees only anonymised video:"
             " ask for a public_request export instead",
         )
     authorise_camera_action(
         services.access_log,
-        user=user,
-        granted=viewer.cameras,
+        viewer=viewer,
         action=Action.PLAYBACK,
         camera_id=camera_id,
         client=client_address(request),

@@ -13,7 +13,7 @@ from csu.times import ApiTime
 from privacy.guard import refuse_unless_allowed
 from privacy.policy import Action
 from video.recording.spans import recorded_spans
-from web.deps import CurrentUser, CurrentViewer, Services, client_address
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["recordings"])
 
@@ -52,7 +52,6 @@ def parse_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 def recordings(
     camera_id: Key,
     request: Request,
-    user: CurrentUser,
     viewer: CurrentViewer,
     services: Services,
     start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
@@ -63,8 +62,7 @@ def recordings(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
     refuse_unless_allowed(
         services.access_log,
-        user=user,
-        granted=viewer.cameras,
+        viewer=viewer,
         action=Action.PLAYBACK,
         camera_id=camera_id,
         client=client_address(request),

@@ -112,7 +112,7 @@ def _decide(
     *,
     confirm: bool,
 ) -> ZoneChangeOut:
-    decider = Editor(viewer.user, viewer.cameras, client_address(request))
+    decider = Editor(viewer, client_address(request))
     try:
         decision = decide(
             session,

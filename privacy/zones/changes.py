@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Set
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
@@ -31,6 +31,7 @@ from privacy.guard import (
     role_refusal,
 )
 from privacy.policy import Action
+from privacy.rights import Viewer
 from privacy.zones.coverage import coverage_change
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 from privacy.zones.service import Zones, save_zones
@@ -54,11 +55,15 @@ class ZoneChangeClosed(ZoneChangeError):
 
 @dataclass(frozen=True)
 class Editor:
-    """Who acts, with which unexpired camera authorisations, from where."""
+    """Who acts (with the cameras they may act on), from where."""
 
-    user: User
-    granted: Set[str]
+    viewer: Viewer
     client: str | None
+
+    @property
+    def user(self) -> User:
+        """The acting account."""
+        return self.viewer.user
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,7 @@ def edit_zones(
         details["replaces"] = replaced.id
     authorise_camera_action(
         access_log,
-        user=editor.user,
-        granted=editor.granted,
+        viewer=editor.viewer,
         action=Action.PRIVACY_ZONE_EDIT,
         camera_id=camera_id,
         client=editor.client,

@@ -12,6 +12,7 @@ from csu.identity.roles import ALL_CAMERAS, Role
 from privacy.access_log import AccessLog
 from privacy.guard import AccessDenied, authorise_camera_action, refusal_reason
 from privacy.policy import Action
+from privacy.rights import Viewer
 
 
 def user(role: Role, *, active: bool = True, name: str = "jdupont") -> User:
@@ -21,24 +22,25 @@ def user(role: Role, *, active: bool = True, name: str = "jdupont") -> User:
 
 def test_every_refusal_has_a_reason_in_words() -> None:
     """Deactivated account, a role without the right, no authorisation: each said plainly."""
+
+    def why(account: User, action: Action, camera: str, granted: set[str]) -> str | None:
+        return refusal_reason(Viewer(account, frozenset(granted)), action, camera)
+
     operator = user(Role.OPERATOR)
-    assert refusal_reason(operator, Action.PLAYBACK, "cam-1", {"cam-1"}) is None
-    assert refusal_reason(operator, Action.PLAYBACK, "cam-1", {ALL_CAMERAS}) is None
+    assert why(operator, Action.PLAYBACK, "cam-1", {"cam-1"}) is None
+    assert why(operator, Action.PLAYBACK, "cam-1", {ALL_CAMERAS}) is None
     assert (
-        refusal_reason(user(Role.OPERATOR, active=False), Action.PLAYBACK, "cam-1", {"cam-1"})
+        why(user(Role.OPERATOR, active=False), Action.PLAYBACK, "cam-1", {"cam-1"})
         == "account 'jdupont' is deactivated"
     )
-    assert (
-        refusal_reason(operator, Action.EXPORT, "cam-1", {"cam-1"})
-        == "the operator role has no export right"
+    assert why(operator, Action.EXPORT, "cam-1", {"cam-1"}) == (
+        "the operator role has no export right"
     )
-    assert (
-        refusal_reason(user(Role.PRIVACY_OFFICER), Action.SNAPSHOT, "cam-1", set())
-        == "the privacy_officer role has no snapshot right"
+    assert why(user(Role.PRIVACY_OFFICER), Action.SNAPSHOT, "cam-1", set()) == (
+        "the privacy_officer role has no snapshot right"
     )
-    assert (
-        refusal_reason(operator, Action.LIVE_VIEW, "cam-2", {"cam-1"})
-        == "no unexpired authorisation on camera 'cam-2'"
+    assert why(operator, Action.LIVE_VIEW, "cam-2", {"cam-1"}) == (
+        "no unexpired authorisation on camera 'cam-2'"
     )
 
 
@@ -48,8 +50,7 @@ def test_a_denied_entry_carries_why(db: Database) -> None:
     with pytest.raises(AccessDenied, match="no live-view right on camera 'cam-2'"):
         authorise_camera_action(
             log,
-            user=user(Role.OPERATOR),
-            granted={"cam-1"},
+            viewer=Viewer(user(Role.OPERATOR), frozenset({"cam-1"})),
             action=Action.LIVE_VIEW,
             camera_id="cam-2",
             client="127.0.0.1",

@@ -15,6 +15,7 @@ from csu.db import Database
 from csu.identity.models import User
 from csu.identity.roles import ALL_CAMERAS, Role
 from privacy.access_log import AccessLog
+from privacy.rights import Viewer
 from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 
@@ -62,7 +63,7 @@ def test_an_edit_that_loses_a_race_is_refused_and_logged_as_failed(db: Database)
             edit_zones(
                 session,
                 log,
-                editor=Editor(admin, {ALL_CAMERAS}, "127.0.0.1"),
+                editor=Editor(Viewer(admin, frozenset({ALL_CAMERAS})), "127.0.0.1"),
                 camera_id="cam-1",
                 before=HOUSE,
                 after=[],

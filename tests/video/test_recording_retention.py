@@ -18,6 +18,7 @@ from privacy.access_log import AccessLog
 from privacy.access_log.models import AccessLogEntry
 from privacy.guard import AccessDenied
 from privacy.retention.footage import DESTROY_ACTION, purge_footage
+from privacy.rights import viewer_of
 from video.recording.holds import HOLD_RELEASE, Actor, HoldError, HoldRequest, HoldService
 from video.recording.index import Segment, SegmentIndex
 from video.recording.segments import segment_file
@@ -46,8 +47,8 @@ class Site:
         with self.db.session() as session:
             user = identity.get_user(session, username=username)
             assert user is not None
-            granted = identity.active_camera_ids(session, user=user)
-        return Actor(user, granted, "192.0.2.7")
+            viewer = viewer_of(session, user)
+        return Actor(viewer, "192.0.2.7")
 
 
 @pytest.fixture

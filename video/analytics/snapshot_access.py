@@ -6,14 +6,13 @@ the anonymised rendition may not see them: that refusal is logged too.
 
 from __future__ import annotations
 
-from collections.abc import Set
 from pathlib import Path
 
-from csu.identity.models import User
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.analytics.snapshots import find_snapshot
 
 
@@ -25,8 +24,7 @@ def read_event_snapshot(
     data_dir: Path,
     access_log: AccessLog,
     *,
-    user: User,
-    granted: Set[str],
+    viewer: Viewer,
     event_id: str,
     rendition: Rendition,
     client: str | None,
@@ -40,7 +38,7 @@ def read_event_snapshot(
     if rendition is not Rendition.ZONES:
         refuse_camera_action(
             access_log,
-            user=user,
+            user=viewer.user,
             action=Action.SNAPSHOT,
             camera_id=camera_id,
             client=client,
@@ -50,8 +48,7 @@ def read_event_snapshot(
         )
     authorise_camera_action(
         access_log,
-        user=user,
-        granted=granted,
+        viewer=viewer,
         action=Action.SNAPSHOT,
         camera_id=camera_id,
         client=client,

@@ -234,8 +234,7 @@ class LiveService:
         await asyncio.to_thread(
             authorise_camera_action,
             self._log,
-            user=viewer.user,
-            granted=viewer.cameras,
+            viewer=viewer,
             action=Action.LIVE_VIEW,
             camera_id=camera_id,
             client=client,

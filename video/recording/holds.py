@@ -6,7 +6,6 @@ the requisition and the reason; a refused attempt is logged too.
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,11 +13,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from csu.db import Database
-from csu.identity.models import User
-from csu.identity.roles import ALL_CAMERAS, Role
-from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.guard import RIGHT_NAMES, AccessDenied
-from privacy.policy import Action, camera_allowed, role_allows
+from privacy.access_log import AccessLog
+from privacy.guard import RIGHT_NAMES, AccessDenied, authorise_camera_action
+from privacy.policy import Action
+from privacy.rights import Viewer
 from video.recording.models import LegalHold
 
 HOLD_RELEASE = "video.legal_hold_release"
@@ -46,10 +44,9 @@ class HoldRequest:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, from where, with which camera authorisations."""
+    """Who acts (with the cameras they may act on), from where."""
 
-    user: User
-    granted: Set[str]
+    viewer: Viewer
     client: str | None
 
 
@@ -75,7 +72,7 @@ class HoldService:
             requisition=request.requisition,
             officer=request.officer,
             reason=request.reason,
-            placed_by=actor.user.username,
+            placed_by=actor.viewer.username,
             placed_at=now or datetime.now(UTC),
         )
         with self._db.session() as session:
@@ -100,46 +97,36 @@ class HoldService:
             stored = session.get(LegalHold, hold_id)
             assert stored is not None
             stored.released_at = now or datetime.now(UTC)
-            stored.released_by = actor.user.username
+            stored.released_by = actor.viewer.username
             stored.release_reason = reason
             session.add(stored)
         return stored
 
     def holds(self, actor: Actor, *, active_only: bool = False) -> list[LegalHold]:
         """The holds on cameras this user holds the right on, newest first."""
-        if not role_allows(Role(actor.user.role), Action.LEGAL_HOLD):
+        if not actor.viewer.has(Action.LEGAL_HOLD):
             raise AccessDenied(f"no {RIGHT_NAMES[Action.LEGAL_HOLD]} right")
         query = select(LegalHold).order_by(col(LegalHold.placed_at).desc())
         if active_only:
             query = query.where(col(LegalHold.released_at).is_(None))
-        if ALL_CAMERAS not in actor.granted:
-            query = query.where(col(LegalHold.camera_id).in_(sorted(actor.granted)))
+        cameras = actor.viewer.scope(Action.LEGAL_HOLD).cameras
+        if cameras is not None:
+            query = query.where(col(LegalHold.camera_id).in_(sorted(cameras)))
         with self._db.session() as session:
             return list(session.exec(query))
 
     def _authorise(
         self, action: str, request: HoldRequest, actor: Actor, details: dict[str, Any]
     ) -> None:
-        user = actor.user
-        allowed = user.active and camera_allowed(
-            Role(user.role), Action.LEGAL_HOLD, request.camera_id, actor.granted
+        authorise_camera_action(
+            self._log,
+            viewer=actor.viewer,
+            action=Action.LEGAL_HOLD,
+            camera_id=request.camera_id,
+            client=actor.client,
+            details=details,
+            reason=request.reason,
+            span=(request.start, request.end),
+            requisition=request.requisition,
+            logged_as=action,
         )
-        self._log.append(
-            AccessRecord(
-                action=action,
-                user=user.username,
-                role=user.role,
-                camera_id=request.camera_id,
-                span_start=request.start,
-                span_end=request.end,
-                reason=request.reason,
-                requisition=request.requisition,
-                client=actor.client,
-                outcome=Outcome.GRANTED if allowed else Outcome.DENIED,
-                details=details,
-            )
-        )
-        if not allowed:
-            raise AccessDenied(
-                f"no {RIGHT_NAMES[Action.LEGAL_HOLD]} right on camera '{request.camera_id}'"
-            )
