@@ -18,7 +18,7 @@ from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
 from csu.identity.password_rule import MAX_LENGTH, password_problems
 from csu.identity.roles import ALL_CAMERAS, Role
-from csu.times import ApiTime
+from csu.times import ApiTime, as_utc
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
 from privacy.access_log.subscribers import account_created_record
@@ -251,13 +251,8 @@ class AccountAdmin:
         )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _iso(moment: datetime | None) -> str | None:
-    return _aware(moment).astimezone(UTC).isoformat() if moment else None
+    return as_utc(moment).astimezone(UTC).isoformat() if moment else None
 
 
 def _plain_grants(grants: list[CameraGrant]) -> dict[str, str | None]:
@@ -272,12 +267,12 @@ def _out(session: Session, user: User) -> AccountOut:
         role=Role(user.role),
         active=user.active,
         anonymised_view=user.anonymised_view,
-        created_at=_aware(user.created_at),
+        created_at=as_utc(user.created_at),
         grants=[
             GrantOut(
                 camera_id=g.camera_id,
-                expires_at=_aware(g.expires_at) if g.expires_at else None,
-                expired=g.expires_at is not None and _aware(g.expires_at) <= now,
+                expires_at=as_utc(g.expires_at) if g.expires_at else None,
+                expired=g.expires_at is not None and as_utc(g.expires_at) <= now,
             )
             for g in grants
         ],

@@ -14,6 +14,7 @@ from csu.identity.models import AuthToken, CameraGrant, User, utcnow
 from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
 from csu.identity.roles import Role
+from csu.times import as_utc
 
 
 class IdentityError(ValueError):
@@ -113,15 +114,10 @@ def active_grants(
     """The user's unexpired authorisations: camera id ('*' for all) -> expiry (aware) or None."""
     moment = now or utcnow()
     grants = {
-        g.camera_id: _aware(g.expires_at) if g.expires_at else None
+        g.camera_id: as_utc(g.expires_at) if g.expires_at else None
         for g in grants_for(session, user=user)
     }
     return {c: until for c, until in grants.items() if until is None or until > moment}
-
-
-def active_camera_ids(session: Session, *, user: User, now: datetime | None = None) -> set[str]:
-    """Camera ids the user is authorised for now ('*' stands for every camera)."""
-    return set(active_grants(session, user=user, now=now))
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
@@ -170,7 +166,7 @@ def token_holder(
         return None, "account deactivated"
     if row.revoked_at is not None:
         return None, "logged out"
-    if _aware(row.expires_at) <= (now or utcnow()):
+    if as_utc(row.expires_at) <= (now or utcnow()):
         return None, "session expired"
     return user, None
 
@@ -195,8 +191,3 @@ def revoke_user_tokens(session: Session, *, user: User) -> None:
 def token_digest(token: str) -> str:
     """What is stored of a bearer token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone columns; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from sqlmodel import col, select
 
 from csu.db import Database
+from csu.times import as_utc
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.audit.stats import DEFAULT_THRESHOLDS, Activity, Thresholds, flag_activity
 from privacy.policy import Action
@@ -23,11 +24,6 @@ WATCHED_ACTIONS = VIEW_ACTIONS | {"auth.login"}
 Subject = tuple[int, datetime, str, str | None]  # seq, at, action, user
 
 
-def utc(moment: datetime) -> datetime:
-    """An aware UTC time (SQLite hands back naive UTC)."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def unusual_flags(
     db: Database, subjects: Iterable[Subject], zone: tzinfo, t: Thresholds = DEFAULT_THRESHOLDS
 ) -> dict[int, list[str]]:
@@ -35,7 +31,7 @@ def unusual_flags(
     per_user: dict[str, list[Activity]] = defaultdict(list)
     for seq, at, action, user in subjects:
         if user and action in WATCHED_ACTIONS:
-            per_user[user].append(Activity(seq, utc(at), action in VIEW_ACTIONS))
+            per_user[user].append(Activity(seq, as_utc(at), action in VIEW_ACTIONS))
     flags: dict[int, list[str]] = {}
     for user, activities in per_user.items():
         start = min(a.at for a in activities) - timedelta(days=t.window_days + 1)
@@ -57,4 +53,4 @@ def _history(db: Database, user: str, start: datetime, end: datetime) -> Sequenc
     )
     with db.session() as session:
         rows = session.exec(statement).all()
-    return [Activity(int(seq or 0), utc(at), action in VIEW_ACTIONS) for seq, at, action in rows]
+    return [Activity(int(seq or 0), as_utc(at), action in VIEW_ACTIONS) for seq, at, action in rows]

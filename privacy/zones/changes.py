@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from csu.identity.models import User
+from csu.times import as_utc
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import (
     RIGHT_NAMES,
@@ -238,7 +239,7 @@ def expire_overdue(session: Session, access_log: AccessLog, *, now: datetime) ->
     query = select(PrivacyZoneChange).where(
         col(PrivacyZoneChange.state) == ZoneChangeState.PENDING.value
     )
-    overdue = [c for c in session.exec(query) if _aware(c.expires_at) <= now]
+    overdue = [c for c in session.exec(query) if as_utc(c.expires_at) <= now]
     for change in overdue:
         access_log.append(
             AccessRecord(
@@ -247,8 +248,8 @@ def expire_overdue(session: Session, access_log: AccessLog, *, now: datetime) ->
                 details={
                     "change": change.id,
                     "requested_by": change.requested_by,
-                    "requested_at": _aware(change.requested_at).isoformat(),
-                    "expires_at": _aware(change.expires_at).isoformat(),
+                    "requested_at": as_utc(change.requested_at).isoformat(),
+                    "expires_at": as_utc(change.expires_at).isoformat(),
                 },
             )
         )
@@ -344,8 +345,3 @@ def _fail(session: Session, access_log: AccessLog, failed: AccessRecord, why: st
     session.rollback()  # before writing the log: SQLite has one writer at a time
     access_log.append(failed.model_copy(update={"details": {**failed.details, "why": why}}))
     raise ZoneChangeClosed(f"{why}: reload and try again")
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

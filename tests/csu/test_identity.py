@@ -65,7 +65,7 @@ def test_camera_authorisation_expires(db: Database) -> None:
             "cam-a": expiry,
             "cam-b": expiry,
         }
-        assert identity.active_camera_ids(s, user=user, now=after) == set()
+        assert identity.active_grants(s, user=user, now=after) == {}
 
 
 def test_wildcard_grant_covers_every_camera(db: Database) -> None:

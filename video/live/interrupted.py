@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.db import Database
+from csu.times import as_utc
 from privacy.access_log import AccessLog, AccessLogEntry, AccessRecord, Outcome
 from privacy.access_log.checkpoints import CheckpointKind
 from privacy.access_log.models import ChainCheckpoint
@@ -66,8 +67,8 @@ def unended(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
 
 def end_record(start: AccessLogEntry, ended_at: datetime) -> AccessRecord:
     """The `video.live_end` of a session whose process stopped; last seen running at `ended_at`."""
-    started = _utc(start.at)
-    ended = max(_utc(ended_at), started)
+    started = as_utc(start.at)
+    ended = max(as_utc(ended_at), started)
     return AccessRecord(
         action=LIVE_END,
         user=start.user,
@@ -103,7 +104,7 @@ def _live_entries(session: Session) -> list[AccessLogEntry]:
 def _last_sign_of_life(session: Session) -> datetime:
     entry = session.exec(select(sa.func.max(AccessLogEntry.at))).one()
     checkpoint = session.exec(select(sa.func.max(ChainCheckpoint.signed_at))).one()
-    return max(_utc(moment) for moment in (entry, checkpoint) if moment is not None)
+    return max(as_utc(moment) for moment in (entry, checkpoint) if moment is not None)
 
 
 def _details(entry: AccessLogEntry) -> dict[str, Any]:
@@ -112,8 +113,3 @@ def _details(entry: AccessLogEntry) -> dict[str, Any]:
     except ValueError:
         return {}
     return details if isinstance(details, dict) else {}
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive times, which are UTC in the log.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
