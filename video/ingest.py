@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from csu.backoff import Backoff
 from privacy.anonymise import Anonymiser, obscure_all
 from privacy.masking import ZoneMasker
 from privacy.renditions import Rendition
@@ -39,20 +40,6 @@ class MaskedFrame:
     index: int
     monotonic: float
     wallclock: float
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential reconnect delays with full jitter, so cameras do not retry in lockstep."""
-
-    initial_s: float = 0.5
-    maximum_s: float = 30.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Seconds to wait before reconnect attempt number `attempt` (0-based)."""
-        # Cap the exponent: 2**attempt as a float overflows after ~1000 attempts (hours down).
-        ceiling = min(self.maximum_s, self.initial_s * 2.0 ** min(attempt, 64))
-        return rng.uniform(ceiling / 2, ceiling)
 
 
 @dataclass(frozen=True)

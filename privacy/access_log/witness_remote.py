@@ -12,6 +12,7 @@ import asyncio
 import logging
 import logging.handlers
 import os
+import random
 import socket
 import threading
 from collections import deque
@@ -25,12 +26,13 @@ import nats
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
+from csu.backoff import Backoff
 from privacy.access_log.witness import APP_NAME, Witnessed, read_records
 
 log = logging.getLogger(__name__)
 
 BACKLOG = 10_000
-RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0)
+RETRY = Backoff(initial_s=1.0, maximum_s=30.0)
 SEND_TIMEOUT = 5.0
 NATS_STREAM = "CSU_ACCESS_LOG"
 NATS_SUBJECT = "csu.access_log.checkpoints"
@@ -58,6 +60,7 @@ class RemoteWitness:
         self.sender = sender
         self.sent = 0
         self._pending: deque[str] = deque(maxlen=BACKLOG)
+        self._rng = random.Random()
         self._wake = threading.Condition()
         self._closing = False
         name = f"witness {sender.name}"
@@ -112,7 +115,7 @@ class RemoteWitness:
         if failures == 0:
             log.error("witness %s: checkpoint not delivered, will retry: %s", self.sender.name, exc)
         self.sender.close()
-        delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+        delay = RETRY.delay(failures, self._rng)
         with self._wake:
             if not self._closing:
                 self._wake.wait(delay)

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from csu.backoff import Backoff
 from video.health import CameraState, FrameClock, assess
-from video.ingest import Backoff
 
 START = 1000.0  # an arbitrary monotonic time when the camera started
 

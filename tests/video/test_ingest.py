@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
+from csu.backoff import Backoff
 from privacy.masking import MASK_COLOUR, ZoneMasker
 from tests.video.conftest import CLIP_FPS, make_clip, wait_for
 from video.health import CameraState, assess
-from video.ingest import Backoff, IngestWorker, MaskedFrame
+from video.ingest import IngestWorker, MaskedFrame
 from video.sources import FrameSource, SourceError, open_source
 from video.sources.base import Image
 from video.sources.demo import DemoSource

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from video.ingest import Backoff
+from csu.backoff import Backoff
 from video.recording.index import Segment, SegmentIndex
 from video.recording.reconcile import FolderScan
 
