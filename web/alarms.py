@@ -280,10 +280,7 @@ def get_rejected_body(
     return Response(
         body,
         media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="rejected-{raw_id}.bin"',
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers={"Content-Disposition": f'attachment; filename="rejected-{raw_id}.bin"'},
     )
 
 

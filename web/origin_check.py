@@ -76,22 +76,20 @@ class OriginCheck:
         problem = cross_origin_problem(scope, self.allowed) if checked else None
         if problem is None:
             await self.app(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await _refuse_handshake(scope, receive, send, problem)
         else:
-            await _send_403(send, "http.response", problem)
+            await refuse(scope, receive, send, 403, problem)
 
 
-async def _send_403(send: Send, prefix: str, problem: str) -> None:
+async def refuse(scope: Scope, receive: Receive, send: Send, status: int, problem: str) -> None:
+    """Answer a request, or a WebSocket handshake, with `status` and {"detail": problem}."""
+    prefix = "http.response"
+    if scope["type"] == "websocket":
+        await receive()  # websocket.connect
+        if "websocket.http.response" not in scope.get("extensions", {}):
+            await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
+            return
+        prefix = "websocket.http.response"  # a refusal that says why, not a bare close
     body = json.dumps({"detail": problem}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": f"{prefix}.start", "status": 403, "headers": headers})
+    await send({"type": f"{prefix}.start", "status": status, "headers": headers})
     await send({"type": f"{prefix}.body", "body": body})
-
-
-async def _refuse_handshake(scope: Scope, receive: Receive, send: Send, problem: str) -> None:
-    await receive()  # websocket.connect
-    if "websocket.http.response" in scope.get("extensions", {}):
-        await _send_403(send, "websocket.http.response", problem)  # a 403 that says why
-    else:
-        await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})

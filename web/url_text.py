@@ -7,10 +7,11 @@ being told what is wrong. Other undecodable bytes arrive as U+FFFD, which every 
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from web.origin_check import refuse
 
 
 def url_problem(path: str, query: bytes) -> str | None:
@@ -39,14 +40,5 @@ class UrlTextCheck:
         problem = url_problem(scope.get("path", ""), scope.get("query_string", b""))
         if problem is None:
             await self.app(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1008, "reason": problem[:120]})
         else:
-            body = json.dumps({"detail": problem}).encode()
-            headers = [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ]
-            await send({"type": "http.response.start", "status": 400, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await refuse(scope, receive, send, 400, problem)

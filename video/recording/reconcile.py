@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _QUIET_NS = 2_000_000_000
 _DAY = timedelta(days=1)
 
+
 class FolderScan:
     """Finds and indexes unindexed segment files, remembering which day folders are settled."""
 
