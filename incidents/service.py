@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -162,12 +163,22 @@ def list_alarms(
 
 
 def list_incidents(
-    session: Session, *, status: str | None = None, limit: int = 200
+    session: Session,
+    *,
+    status: str | None = None,
+    limit: int = 200,
+    seen: CameraScope = EVERY_CAMERA,
 ) -> list[Incident]:
-    """Incidents, most recently changed first."""
+    """Incidents, most recently changed first: those on a camera `seen`, or on none."""
     query = select(Incident)
     if status:
         query = query.where(col(Incident.status) == status)
+    if seen.cameras is not None:
+        # In the database, not after the limit: a reader of one camera must not find their
+        # incidents crowded out by two hundred of other cameras'. Ids are JSON strings there.
+        cameras = col(Incident.cameras)
+        named = [cameras.contains(json.dumps(c), autoescape=True) for c in sorted(seen.cameras)]
+        query = query.where(sa.or_(cameras == "[]", *named))
     return list(session.exec(query.order_by(col(Incident.updated_at).desc()).limit(limit)))
 
 

@@ -94,7 +94,7 @@ def get_incidents(
     session: DbSession, _user: Reader, viewer: CurrentViewer, status: IncidentStatus | None = None
 ) -> list[IncidentSummary]:
     """Incidents, most recently changed first: those on the reader's cameras or on none."""
-    incidents = list_incidents(session, status=status)
+    incidents = list_incidents(session, status=status, seen=viewer.seen)
     shown = (shown_incident(viewer.seen, incident_summary(i)) for i in incidents)
     return [i for i in shown if i is not None]
 

@@ -10,7 +10,7 @@ import pytest
 
 from incidents.commands import ActionName, CommandForbidden, IncidentNotFound
 from incidents.events import AlarmSummary, IncidentSummary
-from incidents.service import incident_detail
+from incidents.service import incident_detail, list_incidents
 from incidents.visibility import entry_visible, incident_visible, shown_alarms, shown_incident
 from privacy.policy import EVERY_CAMERA, NO_CAMERA, CameraScope
 from tests.incidents.test_engine import Engine, alarm
@@ -128,3 +128,20 @@ def test_deciding_on_an_analytics_alert_needs_its_picture(eng: Engine) -> None:
         pictures=CameraScope(frozenset({"cam-lenepveu-1", "cam-other"})),
     )
     assert done.id == incident_id
+
+
+def test_a_readers_incidents_are_not_crowded_out_by_other_cameras(eng: Engine) -> None:
+    """The scope filters in the query, before the limit, not after it."""
+    nowhere = eng.send(alarm("FAR-1", lon=-0.60, lat=47.50)).alarms[0].incident_id
+    for n in range(3):  # newer changes, all on cam-lenepveu-1's incident
+        eng.act(
+            incident_id=eng.send(alarm(f"LUM-D{n}")).alarms[0].incident_id,
+            action=ActionName.NOTE,
+            user="op",
+            text="touch",
+        )
+    other = CameraScope(frozenset({"cam-other"}))
+    with eng.db.session() as s:
+        assert [i.id for i in list_incidents(s, limit=1, seen=other)] == [nowhere]
+        assert nowhere not in [i.id for i in list_incidents(s, limit=1)]
+        assert [i.id for i in list_incidents(s, limit=1, seen=STREET)] != [nowhere]
