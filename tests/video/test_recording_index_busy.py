@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -15,12 +15,12 @@ from csu.config import CameraConfig
 from csu.config.cameras import RecordingConfig
 from csu.db import Database
 from csu.migrate import upgrade
-from privacy.masking import ZoneMasker
 from privacy.renditions import Rendition
-from tests.video.recording_checks import ZONE, assert_contiguous, assert_zone_masked, decode, now
-from tests.video.test_recording import small_demo
+from tests.video.recording_checks import assert_contiguous, assert_zone_masked, decode, now
+from tests.video.test_recording import demo_worker as demo_worker
+from tests.video.test_recording import pool as pool
 from video.ingest import IngestWorker
-from video.live import BroadcastPool, EncoderSettings
+from video.live import BroadcastPool
 from video.live.encoder import FrameProvider
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
@@ -59,33 +59,16 @@ def busy(database_url: str, tmp_path: Path) -> Iterator[BusyIndex]:
     index.db.dispose()
 
 
-@pytest.fixture
-async def pool() -> AsyncIterator[BroadcastPool]:
-    """The live fan-out, an IDR every half second so 2 s segments cut promptly."""
-    broadcasts = BroadcastPool(EncoderSettings(keyframe_interval_s=0.5), grace_s=0.1)
-    yield broadcasts
-    await broadcasts.stop()
-
-
-@pytest.fixture
-def camera() -> Iterator[IngestWorker]:
-    """A demo camera with a privacy zone, running."""
-    worker = IngestWorker("cam", "demo://street", 25, ZoneMasker([ZONE]), opener=small_demo)
-    worker.start()
-    yield worker
-    worker.stop()
-
-
 def on_disk(root: Path) -> list[Path]:
     """Every finished segment file under the recordings folder."""
     return sorted(root.rglob("*.ts"))
 
 
 async def test_segments_recorded_while_the_index_is_busy_are_kept_and_indexed(
-    busy: BusyIndex, pool: BroadcastPool, camera: IngestWorker
+    busy: BusyIndex, pool: BroadcastPool, demo_worker: IngestWorker
 ) -> None:
     def feeds(camera_id: str, rendition: Rendition) -> FrameProvider | None:
-        return camera.feed(rendition)
+        return demo_worker.feed(rendition)
 
     config = CameraConfig(
         id="cam", name="Cam", source="demo://street", recording=RecordingConfig(segment_s=2)
