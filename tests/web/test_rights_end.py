@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from csu.settings import Settings
 from tests.conftest import empty_database
 from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
 from tests.web.test_whep import SDP, Server, Viewer, entries, login
+from tests.web.test_whep import http as http
 
 pytestmark = pytest.mark.slow
 ENDS_WITHIN_S = 8.0  # the watch checks every 2 s; generous for a shared machine
@@ -43,13 +44,6 @@ def server(
         app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(SITE))
         with served(app) as base_url:
             yield Server(base_url, app.state.services)
-
-
-@pytest.fixture
-async def http(server: Server) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the server."""
-    async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
-        yield client
 
 
 _names = iter(range(10_000))
