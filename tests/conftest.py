@@ -7,12 +7,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
 from csu.db import Database
 from csu.migrate import upgrade
+
+if TYPE_CHECKING:
+    from tests.nats_server import NatsServer
 
 _SCHEMAS = itertools.count()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -86,3 +90,12 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         require_service(f"test data folder {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A private `nats-server -js` for this test alone (its own port and store)."""
+    from tests.nats_server import private_nats
+
+    with private_nats(tmp_path / "nats") as server:
+        yield server
