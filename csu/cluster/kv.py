@@ -1,0 +1,71 @@
+"""The NATS connection and the JetStream key-value buckets a cluster keeps its state in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import nats
+from nats.aio.client import Client
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError
+from nats.js.kv import KeyValue
+
+log = logging.getLogger(__name__)
+
+# Camera and node leases; a key lives as long as the bucket's TTL unless renewed.
+LEASES = "csu_leases"
+# Each node's heartbeat: name, role, URL, when last seen.
+NODES = "csu_nodes"
+
+
+async def connect(url: str, name: str) -> Client:
+    """A client that reconnects forever: a node outlives any NATS restart."""
+
+    async def disconnected() -> None:
+        log.warning("NATS connection to %s lost; reconnecting", url)
+
+    async def reconnected() -> None:
+        log.info("NATS connection to %s back", url)
+
+    async def error(exc: Exception) -> None:
+        log.warning("NATS: %s", exc)
+
+    return await nats.connect(
+        url,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+        disconnected_cb=disconnected,
+        reconnected_cb=reconnected,
+        error_cb=error,
+    )
+
+
+async def bucket(client: Client, name: str, ttl_s: float) -> KeyValue:
+    """The key-value bucket `name`, created with file storage and this TTL if missing."""
+    js = client.jetstream()
+    try:
+        return await js.key_value(name)
+    except BucketNotFoundError:
+        config = KeyValueConfig(bucket=name, history=1, ttl=ttl_s, storage=StorageType.FILE)
+        return await js.create_key_value(config)
+
+
+async def entries(kv: KeyValue) -> dict[str, bytes]:
+    """Every live key of a bucket with its value, read in one pass."""
+    watcher = await kv.watchall(ignore_deletes=True)
+    found: dict[str, bytes] = {}
+    try:
+        async for entry in watcher:
+            if entry is None:  # nats-py's marker: the initial values are all delivered
+                break
+            if entry.value is not None:
+                found[entry.key] = entry.value
+    finally:
+        await watcher.stop()  # type: ignore[no-untyped-call]
+    return found
+
+
+Reader = Callable[[], Awaitable[dict[str, bytes]]]

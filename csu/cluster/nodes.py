@@ -1,0 +1,49 @@
+"""The node registry: each node's heartbeat in a key-value bucket whose TTL forgets the dead."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from nats.js.kv import KeyValue
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from csu.cluster.kv import entries
+from csu.config.cameras import SLUG_PATTERN
+
+Role = Literal["api", "worker"]
+
+
+class NodeInfo(BaseModel):
+    """One node as the cluster sees it (the shape of `GET /api/cluster`'s nodes)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(pattern=SLUG_PATTERN)
+    role: Role
+    url: str | None = None
+    last_seen: datetime
+    capacity: int | None = None
+
+
+def node_key(role: Role, name: str) -> str:
+    """The registry key of a node: one namespace per role, so an API node and a worker may
+    share a host name."""
+    return f"{role}.{name}"
+
+
+async def beat(kv: KeyValue, node: NodeInfo) -> None:
+    """Say that `node` is alive now."""
+    now = node.model_copy(update={"last_seen": datetime.now(UTC)})
+    await kv.put(node_key(node.role, node.name), now.model_dump_json().encode())
+
+
+async def nodes(kv: KeyValue) -> list[NodeInfo]:
+    """Every node alive within the bucket's TTL, by role then name (bad entries skipped)."""
+    found = []
+    for raw in (await entries(kv)).values():
+        try:
+            found.append(NodeInfo.model_validate_json(raw))
+        except ValidationError:
+            continue
+    return sorted(found, key=lambda n: (n.role, n.name))

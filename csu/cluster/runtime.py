@@ -1,0 +1,148 @@
+"""One node's place in the cluster: its NATS connection, its heartbeat, the shared buckets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from csu.cluster import kv as buckets
+from csu.cluster.leases import holders
+from csu.cluster.nodes import NodeInfo, Role, beat, nodes
+from csu.cluster.tickets import new_key
+
+log = logging.getLogger(__name__)
+
+CAMERA_PREFIX = "camera."
+LEADER_KEY = "leader.engine"
+TICKET_KEY = "tickets"
+# Signing keys live as long as the NATS store; no TTL.
+KEYS_BUCKET = "csu_keys"
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    """How this node joins: the server, its name and role, and the cluster's timings."""
+
+    nats_url: str
+    name: str
+    role: Role
+    url: str | None = None
+    capacity: int | None = None
+    lease_ttl_s: float = 5.0
+    beat_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """What `GET /api/cluster` shows: live nodes, each camera's owner, the engine leader."""
+
+    nodes: list[NodeInfo]
+    owners: dict[str, str]
+    leader: str | None
+
+
+def camera_key(camera_id: str) -> str:
+    """The lease key of a camera."""
+    return CAMERA_PREFIX + camera_id
+
+
+class ClusterNode:
+    """Connects, keeps the heartbeat going, and reads the cluster's state for anyone who asks."""
+
+    def __init__(self, settings: NodeSettings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+        self._leases: KeyValue | None = None
+        self._nodes: KeyValue | None = None
+        self._beat: asyncio.Task[None] | None = None
+        self.ticket_key = b""
+
+    @property
+    def client(self) -> Client:
+        """The NATS connection (after start)."""
+        if self._client is None:
+            raise RuntimeError("cluster node not started")
+        return self._client
+
+    @property
+    def leases(self) -> KeyValue:
+        """The leases bucket (after start)."""
+        if self._leases is None:
+            raise RuntimeError("cluster node not started")
+        return self._leases
+
+    def info(self) -> NodeInfo:
+        """This node as the registry shows it."""
+        s = self.settings
+        return NodeInfo(
+            name=s.name, role=s.role, url=s.url, capacity=s.capacity, last_seen=datetime.now(UTC)
+        )
+
+    async def start(self) -> None:
+        """Connect, open the buckets, read the ticket key and start the heartbeat."""
+        s = self.settings
+        self._client = await buckets.connect(s.nats_url, f"csu-{s.role}-{s.name}")
+        self._leases = await buckets.bucket(self._client, buckets.LEASES, s.lease_ttl_s)
+        self._nodes = await buckets.bucket(self._client, buckets.NODES, 3 * s.beat_s + 2.0)
+        self.ticket_key = await self._ticket_key()
+        await beat(self._nodes, self.info())
+        self._beat = asyncio.create_task(self._keep_beating(), name="cluster-heartbeat")
+
+    async def stop(self) -> None:
+        """Stop the heartbeat, leave the registry and close the connection."""
+        if self._beat is not None:
+            self._beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat
+        if self._nodes is not None:
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self._nodes.delete(f"{self.settings.role}.{self.settings.name}")
+        if self._client is not None:
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self._client.drain()
+
+    async def view(self) -> ClusterView:
+        """Live nodes, camera owners and the engine leader, read now."""
+        assert self._nodes is not None
+        held = holders(await buckets.entries(self.leases))
+        owners = {
+            key.removeprefix(CAMERA_PREFIX): who
+            for key, who in held.items()
+            if key.startswith(CAMERA_PREFIX)
+        }
+        return ClusterView(await nodes(self._nodes), owners, held.get(LEADER_KEY))
+
+    async def live_workers(self) -> list[NodeInfo]:
+        """The workers whose heartbeat is recent."""
+        assert self._nodes is not None
+        return [n for n in await nodes(self._nodes) if n.role == "worker"]
+
+    async def _keep_beating(self) -> None:
+        assert self._nodes is not None
+        while True:
+            await asyncio.sleep(self.settings.beat_s)
+            try:
+                await beat(self._nodes, self.info())
+            except (NatsError, TimeoutError) as exc:
+                log.warning("heartbeat not sent: %s", exc)
+
+    async def _ticket_key(self) -> bytes:
+        # The first node of a new cluster makes the key; every later one reads it.
+        store = await buckets.bucket(self.client, KEYS_BUCKET, 0)
+        with contextlib.suppress(KeyWrongLastSequenceError):
+            await store.create(TICKET_KEY, new_key())
+        try:
+            entry = await store.get(TICKET_KEY)
+        except KeyNotFoundError:
+            raise RuntimeError("the cluster's ticket key vanished from NATS") from None
+        if not entry.value or len(entry.value) < 32:
+            raise RuntimeError("the cluster's ticket key in NATS is too short")
+        return entry.value
