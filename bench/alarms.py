@@ -5,8 +5,11 @@ JSON line per scenario (`--scenarios http,http-max,mqtt,mqtt-max` by default).
 
 Each scenario starts the real app (`csu.app.create_app`, uvicorn) in a child process on a fresh
 database (SQLite in a temporary folder, or a fresh PostgreSQL database with `--postgres URL`) and a
-site file whose one alarm source is an MQTT feed on a topic of its own at `--broker`. One operator
-account is created before the start. Three more processes keep their CPU apart from the server's:
+site file whose one alarm source is an MQTT feed on a topic of its own at `--broker`; with
+`--cameras demo` the site also has the demo's cameras (their scenes, masks, continuous recording
+and the one camera's analytics), and measuring waits until every one of them is online. One
+operator account is created before the start. Three more processes keep their CPU apart from the
+server's:
 - a console: one WebSocket on /api/events that timestamps every `alarms` frame;
 - HTTP load: connections that keep alive and post csu-JSON alarms (a mix of types and sources
   at random places around Angers, unique external ids, 2% re-sends of alarms answered a second
@@ -224,15 +227,50 @@ class Server:
         return cpu_seconds(self.proc.pid)
 
 
-def site_yaml(run: str, broker: str, ack: str = "received") -> tuple[str, str]:
-    """A site with one MQTT alarm source on a topic of this run; returns (yaml, topic)."""
+def site_yaml(
+    run: str, broker: str, ack: str = "received", cameras: str = "none"
+) -> tuple[str, str]:
+    """A site with one MQTT alarm source on a topic of this run (and the demo's cameras, with
+    `cameras="demo"`); returns (yaml, topic)."""
     topic = f"csu-bench/{run}/alarms"
     text = (
         "site: {name: Bench Angers, timezone: Europe/Paris}\n"
         "alarm_sources:\n"
         f"  - {{id: bench-{run}, kind: mqtt, url: '{broker}', topic: '{topic}', ack: {ack}}}\n"
     )
+    if cameras == "demo":
+        import yaml
+
+        import csu.demo
+
+        demo = yaml.safe_load((Path(csu.demo.__file__).parent / "site.yaml").read_text())
+        text += yaml.safe_dump({"cameras": demo["cameras"]}, sort_keys=False)
     return text, topic
+
+
+def models_cache() -> Path:
+    """Where the analytics' ONNX exports are kept between runs (exporting one takes minutes)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "csu-bench" / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def wait_cameras_online(server: Server, timeout_s: float = 300.0) -> None:
+    """Wait until every camera of the site says it is online."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/cameras",
+        headers={"Authorization": f"Bearer {server.token}"},
+    )
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            cameras = json.loads(response.read())
+        if all(c["status"] == "online" for c in cameras):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"cameras not online: {[(c['id'], c['status']) for c in cameras]}")
+        time.sleep(0.5)
 
 
 def prepare_database(url: str) -> None:
@@ -790,6 +828,7 @@ class Options:
     loop: str
     flush_s: float | None
     py_spy: Path | None
+    cameras: str = "none"
 
 
 def pct(values: Sequence[float], q: float) -> float | None:
@@ -911,10 +950,15 @@ def run_scenario(name: str, opts: Options) -> None:
                 url = stack.enter_context(postgres_database(opts.postgres, run))
             else:
                 url = f"sqlite:///{folder / 'csu.db'}"
-            text, topic = site_yaml(run, opts.broker, opts.mqtt_ack)
+            text, topic = site_yaml(run, opts.broker, opts.mqtt_ack, opts.cameras)
             (folder / "site.yaml").write_text(text)
+            if opts.cameras == "demo":
+                (folder / "var").mkdir()
+                (folder / "var" / "models").symlink_to(models_cache())
             prepare_database(url)
             server = start_server(folder, url, opts)
+            if opts.cameras == "demo":
+                wait_cameras_online(server)
             stack.callback(forget_mqtt_session, opts.broker, run)
             stack.callback(stop_server, server)
             try:
@@ -1069,6 +1113,7 @@ def report(
         load_client="asyncio streams" if http else opts.mqtt_client,
         engine=opts.engine or os.environ.get("CSU_INCIDENT_ENGINE") or "default",
         database="postgresql" if opts.postgres else "sqlite",
+        cameras=opts.cameras,
         uvicorn=f"http={opts.http} loop={opts.loop}",
         flush_s=opts.flush_s if opts.flush_s is not None else web_flush_s(),
         offered_per_s=round(measured / (timed.sent_last - start), 1),
@@ -1144,6 +1189,12 @@ def main() -> None:
     parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
     parser.add_argument("--flush-s", type=float, help="What-if: the hub's coalescing window.")
     parser.add_argument("--py-spy", type=Path, help="py-spy the server, children too.")
+    parser.add_argument(
+        "--cameras",
+        choices=("none", "demo"),
+        default="none",
+        help="demo: the server also runs the demo site's cameras.",
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -1174,6 +1225,7 @@ def main() -> None:
         loop=args.loop,
         flush_s=args.flush_s,
         py_spy=args.py_spy,
+        cameras=args.cameras,
     )
     for _ in range(args.repeat):
         for name in args.scenarios.split(","):
