@@ -18,6 +18,7 @@ import csu
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
+from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.jobs import purge_expired_tokens
@@ -46,6 +47,7 @@ from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits, rendition_provider
 from video.live.interrupted import close_interrupted_views
+from video.live.remote import LiveRedirects
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
@@ -153,7 +155,10 @@ async def start_services(
     )
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
-    video = await _start_video(settings, site, kernel, camera_opener, segment_store.index)
+    cluster = await _join_cluster(settings)
+    video = await _start_video(
+        settings, site, kernel, camera_opener, segment_store.index, run=cluster is None
+    )
     incident_service = await _start_incidents(site, kernel, video, settings)
     analytics = AnalyticsService(
         site.cameras,
@@ -163,7 +168,8 @@ async def start_services(
         data_dir=settings.data_dir,
         tz=site.site.tzinfo,
     )
-    analytics.start()
+    if cluster is None:  # a cluster's workers run the analytics of the cameras they own
+        analytics.start()
     analytics.schedule(scheduler)
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
@@ -198,7 +204,30 @@ async def start_services(
         logins=logins,
         rights=kernel.rights,
         watch=kernel.watch,
+        cluster=cluster,
+        redirects=_redirects(cluster, access_log),
     )
+
+
+async def _join_cluster(settings: Settings) -> ClusterNode | None:
+    """An API node's place in the cluster when CSU_NATS_URL is set (None: the single process)."""
+    if not settings.nats_url:
+        return None
+    errors = settings.cluster_errors()
+    if errors:
+        raise RuntimeError(errors[0])
+    node = ClusterNode(
+        NodeSettings(settings.nats_url, settings.node_name, "api", url=settings.public_url)
+    )
+    await node.start()
+    log.info("csu API node %s joined the cluster at %s", settings.node_name, settings.nats_url)
+    return node
+
+
+def _redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRedirects | None:
+    if cluster is None:
+        return None
+    return LiveRedirects(access_log, cluster.owner, lambda: cluster.ticket_key)
 
 
 async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
@@ -228,12 +257,16 @@ async def _start_video(
     kernel: _Kernel,
     camera_opener: SourceOpener,
     index: SegmentIndex,
+    *,
+    run: bool = True,
 ) -> _Video:
+    """The video services; with `run` false (a cluster's API node) no camera runs here."""
+    running: list[str] | None = None if run else []
     camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
-    await camera_service.start()
+    await camera_service.start(running)
     live_service = LiveService(
         camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
         providers=rendition_provider(camera_service),
@@ -244,7 +277,7 @@ async def _start_video(
     recording = RecordingService(
         site.cameras, live_service.pool, rendition_provider(camera_service), index
     )
-    await recording.start()
+    await recording.start(running)
     return _Video(camera_service, live_service, recording)
 
 
@@ -258,8 +291,8 @@ async def _start_incidents(
         sources=site.alarm_sources,
         clips=clip_policy(site),
         on_clip=lambda clip: _record_clip(video.recording, clip),
-        engine=settings.incident_engine,
         max_payload_bytes=settings.alarm_max_body_bytes,
+        node=settings.node_name,  # names this node's client id in an MQTT share group
     )
     await incident_service.start()
     forward_video_loss(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))
@@ -290,6 +323,8 @@ async def stop_services(services: AppServices) -> None:
     await services.cameras.stop()
     await services.scheduler.shutdown()
     await services.watch.stop()
+    if services.cluster is not None:
+        await services.cluster.stop()
     await services.bus.stop()
     await asyncio.to_thread(stop_lawful_access, services.lawful)
     services.db.dispose()

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from csu.cluster.cli import add_cluster_commands
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
@@ -93,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
         "--anonymised", action="store_true", help="this account only ever sees anonymised video"
     )
     add.set_defaults(run=_run_user_add)
+    worker = sub.add_parser("worker", help="run a camera worker of a cluster (CSU_NATS_URL)")
+    worker.add_argument("--config", type=Path, required=True, metavar="SITE.yaml")
+    worker.add_argument("--name", required=True, help="this worker's name (lowercase slug)")
+    worker.add_argument(
+        "--advertise", required=True, metavar="URL", help="where browsers reach this worker"
+    )
+    _listen_options(worker)
+    worker.set_defaults(run=_run_worker)
+    add_cluster_commands(sub)
     add_audit_commands(sub)
     add_export_commands(sub)
     return parser
@@ -139,6 +149,49 @@ def _run_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _serve(Settings(), site, args.host, args.port)
     return 0
+
+
+def _run_worker(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from csu.cluster.runtime import NodeSettings
+    from csu.worker import create_worker_app
+    from web.http_server import header_deadline_protocol
+
+    site = _load_or_exit(args.config)
+    settings = Settings()
+    errors = _worker_errors(args, settings)
+    if site is None or errors:
+        for line in errors:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    assert settings.nats_url is not None
+    node = NodeSettings(
+        settings.nats_url,
+        args.name,
+        "worker",
+        url=args.advertise.rstrip("/"),
+        capacity=settings.worker_capacity,
+    )
+    uvicorn.run(
+        create_worker_app(settings, site, node),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        http=header_deadline_protocol(),
+    )
+    return 0
+
+
+def _worker_errors(args: argparse.Namespace, settings: Settings) -> list[str]:
+    errors = settings.cluster_errors()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", args.name):
+        errors.append(f"--name {args.name!r}: give a lowercase slug (a-z, 0-9, - and _)")
+    advertised = urlsplit(args.advertise)
+    if advertised.scheme not in ("http", "https") or not advertised.hostname:
+        errors.append(f"--advertise {args.advertise!r}: give the http(s)://host:port browsers use")
+    return errors
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -39,6 +39,22 @@ class Settings(BaseSettings):
         default=None,
         description="The address browsers open csu at (https://csu.city.example); needed only"
         " when a proxy in front rewrites the Host header, to tell csu's pages from others'.",
+    )
+    node_name: str = Field(
+        default_factory=lambda: _host_slug(),
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="This node's name in a cluster (lowercase slug); default: the host name.",
+    )
+    worker_capacity: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Most cameras a `csu worker` takes (default: an even share of them all).",
+    )
+    nats_url: str | None = Field(
+        default=None,
+        description="nats://host:4222 of the cluster's NATS (JetStream); unset, csu is one"
+        " process. Cluster mode needs PostgreSQL in database_url.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     access_log_retention_days: int = Field(
@@ -90,11 +106,6 @@ class Settings(BaseSettings):
         ge=1,
         le=100_000,
         description="Live (WHEP) sessions the server keeps open or opening at once, in all.",
-    )
-    incident_engine: Literal["process", "thread"] = Field(
-        default="process",
-        description="Where the incident engine and the MQTT alarm feeds run: a child process"
-        " (a GIL of its own, restarted if it dies) or a thread of the web process.",
     )
     alarm_max_body_bytes: int = Field(
         default=1_048_576,
@@ -151,6 +162,17 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'csu.db').resolve()}"
 
+    def cluster_errors(self) -> list[str]:
+        """Why this configuration cannot join a cluster (empty if it can)."""
+        if not self.nats_url:
+            return ["CSU_NATS_URL is not set: a cluster node needs the cluster's NATS server"]
+        if not self.resolved_database_url().startswith("postgresql"):
+            return [
+                "cluster mode needs PostgreSQL: set CSU_DATABASE_URL=postgresql+psycopg://..."
+                " (every node shares it; SQLite is for the single process)"
+            ]
+        return []
+
     def recordings_dir(self) -> Path:
         """Where segment files are kept: <data_dir>/recordings."""
         return self.data_dir / "recordings"
@@ -183,3 +205,9 @@ def settings_errors(exc: ValidationError) -> list[str]:
         name = "CSU_" + "_".join(str(part) for part in error["loc"]).upper()
         lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
     return lines
+
+
+def _host_slug() -> str:
+    """The host name as a node name: lowercase, dots and other signs as dashes."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", socket.gethostname().lower()).strip("-_")
+    return slug[:64] or "node"

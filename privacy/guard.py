@@ -33,6 +33,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.WALL_CONTROL: "wall-control",
     Action.CRISIS_READ: "crisis-read",
     Action.CRISIS_ACT: "crisis-action",
+    Action.CLUSTER_READ: "cluster-read",
 }
 
 

@@ -32,6 +32,7 @@ class Action(StrEnum):
     WALL_CONTROL = "wall.control"
     CRISIS_READ = "crisis.read"
     CRISIS_ACT = "crisis.act"
+    CLUSTER_READ = "cluster.read"
 
 
 # Viewing and exporting are separate rights; the privacy officer never gets video.
@@ -51,6 +52,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.LEGAL_HOLD,
             Action.INCIDENT_ACT,
             Action.ALARM_REJECTED_READ,
+            Action.CLUSTER_READ,
         }
     ),
     # The crisis cell watches the situation and logs its decisions; it operates nothing.
@@ -78,6 +80,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RETENTION_ADMIN,
             Action.LEGAL_HOLD,
             Action.ALARM_REJECTED_READ,
+            Action.CLUSTER_READ,
             Action.WALL_READ,
             Action.WALL_CONTROL,
             Action.CRISIS_READ,

@@ -81,23 +81,66 @@ class CameraService:
         self._offline_seen_at: dict[str, float] = {}
         self._monitor: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Start every enabled camera's worker and the health monitor."""
+    async def start(self, cameras: Iterable[str] | None = None) -> None:
+        """Start the health monitor and the workers of `cameras` (every enabled one if None).
+
+        A cluster's camera worker starts with none and adds those whose lease it takes.
+        """
         for config in self._configs.values():
             if not config.enabled:
                 self._health[config.id] = Health(CameraState.OFFLINE, "disabled in site file", 0.0)
-                continue
-            worker = IngestWorker(
-                config.id,
-                config.source,
-                config.fps,
-                ZoneMasker(self.privacy_zones(config.id)),
-                opener=self._opener,
-                anonymised=anonymised_rendition(config),
-            )
-            self._workers[config.id] = worker
-            worker.start()
+        for camera_id in self._configs if cameras is None else cameras:
+            self.start_camera(camera_id)
         self._monitor = asyncio.create_task(self._watch(), name="camera-health")
+
+    def start_camera(self, camera_id: str, *, dark_since: datetime | None = None) -> bool:
+        """Start one enabled camera's worker; False if unknown, disabled or running already.
+
+        `dark_since` is when another worker last served it (it died): an outage that has
+        lasted long enough is raised as video loss now, and cleared at the first picture.
+        """
+        config = self._configs.get(camera_id)
+        if config is None or not config.enabled or camera_id in self._workers:
+            return False
+        worker = IngestWorker(
+            config.id,
+            config.source,
+            config.fps,
+            ZoneMasker(self.privacy_zones(config.id)),
+            opener=self._opener,
+            anonymised=anonymised_rendition(config),
+        )
+        self._workers[config.id] = worker
+        worker.start()
+        if dark_since is not None:
+            self._dark_since(camera_id, dark_since)
+        return True
+
+    async def stop_camera(self, camera_id: str, reason: str) -> None:
+        """Stop one camera's worker (joined off the event loop): its lease went elsewhere."""
+        worker = self._workers.pop(camera_id, None)
+        if worker is None:
+            return
+        await asyncio.to_thread(worker.stop)
+        self._loss.pop(camera_id, None)
+        self._offline_seen_at.pop(camera_id, None)
+        self._health[camera_id] = Health(CameraState.OFFLINE, reason, 0.0)
+
+    def running(self) -> set[str]:
+        """The cameras whose worker runs in this process."""
+        return set(self._workers)
+
+    def _dark_since(self, camera_id: str, since: datetime) -> None:
+        watch = LossWatch(self._configs[camera_id].video_loss_after_s)
+        now, now_utc = time.monotonic(), datetime.now(UTC)
+        watch.offline_since = now - max(0.0, (now_utc - since).total_seconds())
+        watch.offline_since_utc = since
+        self._loss[camera_id] = watch
+        if now - watch.offline_since >= watch.after_s:
+            watch.raised = True
+            self._bus.publish(
+                VideoLoss(camera_id=camera_id, offline_since=since, reason="its worker stopped")
+            )
 
     async def stop(self) -> None:
         """Stop the monitor and every worker (joined off the event loop)."""

@@ -20,6 +20,7 @@ from video.live import (
     TooManySessions,
 )
 from video.live.offer import MAX_OFFER_BYTES
+from video.live.remote import CameraUnserved, LiveRedirects
 from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
@@ -102,9 +103,15 @@ def whep_options(camera_id: Key, _user: CurrentUser, services: Services) -> Resp
     responses={201: {"content": {SDP: {}}}},
 )
 async def whep_offer(
-    camera_id: Key, request: Request, viewer: CurrentViewer, live: Live
+    camera_id: Key, request: Request, viewer: CurrentViewer, live: Live, services: Services
 ) -> Response:
-    """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows)."""
+    """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows).
+
+    On a cluster's API node, answer 307 to the worker that owns the camera, with a ticket: the
+    client sends its offer again there (RFC 9725 clients follow redirects).
+    """
+    if services.redirects is not None:
+        return await redirect_live(services.redirects, camera_id, viewer, request, services)
     offer = await read_sdp_offer(request)
     session = await open_live(live, camera_id, offer, viewer, request)
     location = f"/api/cameras/{camera_id}/whep/{session.id}"
@@ -113,6 +120,31 @@ async def whep_offer(
         status_code=status.HTTP_201_CREATED,
         media_type=SDP,
         headers={"Location": location, "Cache-Control": "no-store"},
+    )
+
+
+async def redirect_live(
+    redirects: LiveRedirects,
+    camera_id: str,
+    viewer: Viewer,
+    request: Request,
+    services: Services,
+    rendition: Rendition | None = None,
+) -> Response:
+    """307 to the owning worker's WHEP URL with a ticket (404, 403 logged, or 503 otherwise)."""
+    if services.cameras.camera(camera_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    try:
+        url = await redirects.redirect(
+            camera_id, viewer, rendition or rendition_of(viewer), client_address(request)
+        )
+    except CameraUnserved as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "2"}
+        ) from None
+    return Response(
+        status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+        headers={"Location": url, "Cache-Control": "no-store"},
     )
 
 

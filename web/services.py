@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
+from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.logins import LoginService
@@ -23,6 +24,7 @@ from privacy.rights_watch import RightsWatch
 from video.analytics.service import AnalyticsService
 from video.evidence.service import ExportService
 from video.live import LiveService
+from video.live.remote import LiveRedirects
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
 from video.service import CameraService
@@ -56,3 +58,6 @@ class AppServices:
     logins: LoginService
     rights: CameraRights
     watch: RightsWatch
+    # Set on a cluster's API node only: the cluster, and where WHEP offers go instead.
+    cluster: ClusterNode | None = None
+    redirects: LiveRedirects | None = None

@@ -23,11 +23,12 @@ from privacy.policy import Action
 from privacy.renditions import rendition_for
 from privacy.rights import Viewer
 from web.deps import CurrentViewer, Services, checked, viewer_for
-from web.live import SDP, Live, open_live, read_sdp_offer
+from web.live import SDP, Live, open_live, read_sdp_offer, redirect_live
 from web.pages import page
 from web.services import AppServices
 
 router = APIRouter(tags=["walls"])
+
 
 def message(state: WallState) -> str:
     """The layout message every display of the wall receives."""
@@ -140,11 +141,15 @@ async def wall_whep(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )
     checked(viewer, Action.WALL_READ)
-    offer = await read_sdp_offer(request)
     rendition = rendition_for(
         anonymised_viewer=viewer.anonymised,
         anonymised_display=state.rendition == "anonymised",
     )
+    if services.redirects is not None:
+        return await redirect_live(
+            services.redirects, camera_id, viewer, request, services, rendition
+        )
+    offer = await read_sdp_offer(request)
     session = await open_live(live, camera_id, offer, viewer, request, rendition)
     return Response(
         session.answer_sdp,

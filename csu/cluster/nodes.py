@@ -24,6 +24,8 @@ class NodeInfo(BaseModel):
     url: str | None = None
     last_seen: datetime
     capacity: int | None = None
+    # A worker's cameras and their state ("online", "degraded", "offline"), as it sees them.
+    cameras: dict[str, str] = Field(default_factory=dict)
 
 
 def node_key(role: Role, name: str) -> str:

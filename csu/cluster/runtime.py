@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -57,13 +58,18 @@ def camera_key(camera_id: str) -> str:
 class ClusterNode:
     """Connects, keeps the heartbeat going, and reads the cluster's state for anyone who asks."""
 
-    def __init__(self, settings: NodeSettings) -> None:
+    def __init__(
+        self, settings: NodeSettings, cameras: Callable[[], dict[str, str]] | None = None
+    ) -> None:
         self.settings = settings
+        self._camera_states = cameras
         self._client: Client | None = None
         self._leases: KeyValue | None = None
         self._nodes: KeyValue | None = None
         self._beat: asyncio.Task[None] | None = None
         self.ticket_key = b""
+        # Read again every heartbeat: what requests consult without a round trip to NATS.
+        self.latest = ClusterView([], {}, None)
 
     @property
     def client(self) -> Client:
@@ -83,7 +89,12 @@ class ClusterNode:
         """This node as the registry shows it."""
         s = self.settings
         return NodeInfo(
-            name=s.name, role=s.role, url=s.url, capacity=s.capacity, last_seen=datetime.now(UTC)
+            name=s.name,
+            role=s.role,
+            url=s.url,
+            capacity=s.capacity,
+            last_seen=datetime.now(UTC),
+            cameras=self._camera_states() if self._camera_states else {},
         )
 
     async def start(self) -> None:
@@ -94,6 +105,7 @@ class ClusterNode:
         self._nodes = await buckets.bucket(self._client, buckets.NODES, 3 * s.beat_s + 2.0)
         self.ticket_key = await self._ticket_key()
         await beat(self._nodes, self.info())
+        self.latest = await self.view()
         self._beat = asyncio.create_task(self._keep_beating(), name="cluster-heartbeat")
 
     async def stop(self) -> None:
@@ -112,13 +124,13 @@ class ClusterNode:
     async def view(self) -> ClusterView:
         """Live nodes, camera owners and the engine leader, read now."""
         assert self._nodes is not None
-        held = holders(await buckets.entries(self.leases))
-        owners = {
-            key.removeprefix(CAMERA_PREFIX): who
-            for key, who in held.items()
-            if key.startswith(CAMERA_PREFIX)
-        }
-        return ClusterView(await nodes(self._nodes), owners, held.get(LEADER_KEY))
+        return await _view(self.leases, self._nodes)
+
+    def owner(self, camera_id: str) -> NodeInfo | None:
+        """The live worker that holds a camera, as of the last heartbeat."""
+        name = self.latest.owners.get(camera_id)
+        workers = (n for n in self.latest.nodes if n.role == "worker" and n.name == name)
+        return next(workers, None)
 
     async def live_workers(self) -> list[NodeInfo]:
         """The workers whose heartbeat is recent."""
@@ -131,6 +143,7 @@ class ClusterNode:
             await asyncio.sleep(self.settings.beat_s)
             try:
                 await beat(self._nodes, self.info())
+                self.latest = await self.view()
             except (NatsError, TimeoutError) as exc:
                 log.warning("heartbeat not sent: %s", exc)
 
@@ -146,3 +159,23 @@ class ClusterNode:
         if not entry.value or len(entry.value) < 32:
             raise RuntimeError("the cluster's ticket key in NATS is too short")
         return entry.value
+
+
+async def read_view(nats_url: str) -> ClusterView:
+    """The cluster's state read once by a passer-by (the `csu cluster status` command)."""
+    client = await buckets.connect(nats_url, "csu-cluster-status")
+    try:
+        js = client.jetstream()
+        return await _view(await js.key_value(buckets.LEASES), await js.key_value(buckets.NODES))
+    finally:
+        await client.close()
+
+
+async def _view(leases: KeyValue, registry: KeyValue) -> ClusterView:
+    held = holders(await buckets.entries(leases))
+    owners = {
+        key.removeprefix(CAMERA_PREFIX): who
+        for key, who in held.items()
+        if key.startswith(CAMERA_PREFIX)
+    }
+    return ClusterView(await nodes(registry), owners, held.get(LEADER_KEY))

@@ -37,10 +37,13 @@ SERVER_STOPPED = "server stopped"
 _SETTLED_AT = (CheckpointKind.START.value, CheckpointKind.SHUTDOWN.value)
 
 
-def close_interrupted_views(db: Database, access_log: AccessLog) -> int:
-    """Log the end of every live view a stopped process left open; how many (call at start)."""
+def close_interrupted_views(db: Database, access_log: AccessLog, node: str | None = None) -> int:
+    """Log the end of every live view a stopped process left open; how many (call at start).
+
+    A cluster's worker passes its name and closes only the views it logged itself.
+    """
     with db.session() as session:
-        open_views = unended(_live_entries(session))
+        open_views = [e for e in unended(_live_entries(session)) if _details(e).get("node") == node]
         last_seen = _last_sign_of_life(session) if open_views else None
     for entry in open_views:
         assert last_seen is not None

@@ -106,8 +106,12 @@ class LiveService:
         connect_timeout_s: float = 30.0,
         limits: SessionLimits | None = None,
         watch: RightsWatch | None = None,
+        node: str | None = None,
     ) -> None:
         self._camera_exists = camera_exists
+        # A cluster's worker names itself in each view it logs: at its next start it closes
+        # the views it left open, never another worker's.
+        self._node = node
         self._providers = providers
         self._log = access_log
         self._connect_timeout_s = connect_timeout_s
@@ -159,6 +163,8 @@ class LiveService:
                 # Logged after negotiation so a refused offer leaves no false entry, and before
                 # the answer is returned: without it no connection, hence no picture, can exist.
                 details = {"rendition": rendition.value, "session": session.id}
+                if self._node is not None:
+                    details["node"] = self._node
                 await self._authorise(camera_id, viewer, client, details)
             except BaseException:
                 await session.peer.close()
@@ -218,6 +224,13 @@ class LiveService:
         if username != session.username and role is not Role.ADMIN:
             raise NotSessionOwner(f"live session '{session_id}' belongs to another user")
         await self._end(session, "closed by client")
+
+    async def end_camera(self, camera_id: str, reason: str) -> int:
+        """End every session on one camera (logged); how many. Its worker went elsewhere."""
+        ending = [s for s in self._sessions.values() if s.camera_id == camera_id]
+        for session in ending:
+            await self._end(session, reason)
+        return len(ending)
 
     async def stop(self) -> None:
         """End every session (logged) and stop every encoder: app shutdown."""

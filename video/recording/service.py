@@ -38,40 +38,54 @@ class RecordingService:
     ) -> None:
         self.index = index
         self.indexer = indexer or SegmentIndexer(index)
-        self._configs = [c for c in cameras if c.enabled and c.recording.mode != "off"]
+        self._configs = {c.id: c for c in cameras if c.enabled and c.recording.mode != "off"}
         self._all = {c.id: c for c in cameras}
         self._pool = pool
         self._providers = providers
         self._recorders: dict[str, CameraRecorder] = {}
 
-    async def start(self) -> None:
-        """Keep what a killed process was writing, then start the indexer and each recorder."""
+    async def start(self, cameras: Iterable[str] | None = None) -> None:
+        """Keep what a killed process was writing, then start the indexer and the recorders of
+        `cameras` (every recording camera if None; a cluster worker adds its own later)."""
         # Before any recorder opens a file: every `.part` left now is a dead process's.
         await asyncio.to_thread(recover_partial_segments, self.index.root)
         self.indexer.start()
-        for config in self._configs:
-            provider = self._providers(config.id, RECORDED)
-            if provider is None:
-                log.warning("camera %s records but has no running picture", config.id)
-                continue
-            recorder = CameraRecorder(
-                config.id,
-                config.recording,
-                self.index.root,
-                self.indexer.submit,
-                rendition=RECORDED,
-            )
-            recorder.start()
-            self._recorders[config.id] = recorder
-            self._pool.subscribe(config.id, RECORDED, provider, recorder.offer)
+        for camera_id in self._configs if cameras is None else cameras:
+            self.start_camera(camera_id)
         log.info("recording %d cameras into %s", len(self._recorders), self.index.root)
+
+    def start_camera(self, camera_id: str) -> bool:
+        """Start recording one camera that records and has a running picture."""
+        config = self._configs.get(camera_id)
+        if config is None or camera_id in self._recorders:
+            return False
+        provider = self._providers(config.id, RECORDED)
+        if provider is None:
+            log.warning("camera %s records but has no running picture", config.id)
+            return False
+        recorder = CameraRecorder(
+            config.id,
+            config.recording,
+            self.index.root,
+            self.indexer.submit,
+            rendition=RECORDED,
+        )
+        recorder.start()
+        self._recorders[config.id] = recorder
+        self._pool.subscribe(config.id, RECORDED, provider, recorder.offer)
+        return True
+
+    async def stop_camera(self, camera_id: str) -> None:
+        """Stop recording one camera and close its open segment (off the loop)."""
+        recorder = self._recorders.pop(camera_id, None)
+        if recorder is None:
+            return
+        self._pool.unsubscribe(camera_id, RECORDED, recorder.offer)
+        await asyncio.to_thread(recorder.stop)
 
     async def stop(self) -> None:
         """Unsubscribe every recorder, then close their open segments (off the loop)."""
-        for camera_id, recorder in self._recorders.items():
-            self._pool.unsubscribe(camera_id, RECORDED, recorder.offer)
-        await asyncio.gather(*(asyncio.to_thread(r.stop) for r in self._recorders.values()))
-        self._recorders.clear()
+        await asyncio.gather(*(self.stop_camera(c) for c in list(self._recorders)))
         await asyncio.to_thread(self.indexer.stop)
 
     def recorder(self, camera_id: str) -> CameraRecorder | None:

@@ -1,0 +1,194 @@
+"""`csu worker`: a camera worker of a cluster, composed from the video and privacy packages.
+
+It owns cameras by lease (csu.cluster.ownership): for each camera it gains it starts ingest,
+masking, encoding and recording; for each it loses it ends the live views and stops them. Its
+HTTP face serves WHEP for its cameras to browsers an API node redirected with a ticket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+import csu
+from csu.bus import EventBus
+from csu.cluster.ownership import CameraOwnership, Gained
+from csu.cluster.runtime import ClusterNode, NodeSettings
+from csu.config import SiteConfig
+from csu.db import Database
+from csu.migrate import upgrade
+from csu.settings import Settings
+from privacy.access_log import AccessLog
+from privacy.rights import CameraRights
+from privacy.rights_watch import RightsWatch
+from privacy.zones.service import stored_zones
+from video.ingest import SourceOpener
+from video.live import LiveService, SessionLimits, rendition_provider
+from video.live.interrupted import close_interrupted_views
+from video.live.remote import TicketDoor
+from video.recording.index import SegmentIndex
+from video.recording.service import RecordingService
+from video.service import CameraService
+from video.sources import open_source
+from web.errors import install_error_handlers
+from web.worker_routes import WorkerFace, router
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerRuntime:
+    """Everything a running worker holds, stopped in reverse order."""
+
+    db: Database
+    bus: EventBus
+    watch: RightsWatch
+    node: ClusterNode
+    cameras: CameraService
+    live: LiveService
+    recording: RecordingService
+    ownership: CameraOwnership
+
+
+def create_worker_app(
+    settings: Settings,
+    site: SiteConfig,
+    node: NodeSettings,
+    *,
+    camera_opener: SourceOpener = open_source,
+) -> FastAPI:
+    """The worker as one ASGI app; its lifespan joins the cluster and serves owned cameras."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await start_worker(settings, site, node, camera_opener)
+        app.state.runtime = runtime
+        app.state.worker = WorkerFace(
+            runtime.live,
+            TicketDoor(
+                node.name,
+                lambda: runtime.node.ticket_key,
+                CameraRights(runtime.db, runtime.bus.publish_threadsafe),
+            ),
+            lambda camera_id: camera_id in runtime.ownership.owned(),
+        )
+        try:
+            yield
+        finally:
+            await stop_worker(runtime)
+
+    app = FastAPI(title=f"csu worker {node.name}", version=csu.__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
+    # A browser arrives here by a redirect from an API node, with `Origin: null`; the ticket in
+    # the URL authorises, never a cookie, so any origin may call and none gets credentials.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["POST", "DELETE", "OPTIONS"],
+        allow_headers=["content-type"],
+        expose_headers=["Location"],
+    )
+    return app
+
+
+def _healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def start_worker(
+    settings: Settings, site: SiteConfig, node: NodeSettings, opener: SourceOpener = open_source
+) -> WorkerRuntime:
+    """Open the shared database, join the cluster, and start taking camera leases."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url())
+    await asyncio.to_thread(upgrade, db.engine)
+    access_log = AccessLog(db)
+    await asyncio.to_thread(close_interrupted_views, db, access_log, node.name)
+    bus = EventBus()
+    await bus.start()
+    watch = RightsWatch(CameraRights(db, bus.publish_threadsafe), bus)
+    await watch.start()
+    cameras = CameraService(site.cameras, bus, opener=opener)
+    for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
+        if cameras.camera(camera_id) is not None:
+            cameras.apply_privacy_zones(camera_id, zones)
+    await cameras.start(cameras=[])
+    live = LiveService(
+        camera_exists=lambda camera_id: camera_id in cameras.running(),
+        providers=rendition_provider(cameras),
+        access_log=access_log,
+        limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
+        watch=watch,
+        node=node.name,
+    )
+    index = SegmentIndex(db, settings.recordings_dir())
+    recording = RecordingService(site.cameras, live.pool, rendition_provider(cameras), index)
+    await recording.start(cameras=[])
+    cluster = ClusterNode(node, lambda: _states(cameras))
+    await cluster.start()
+    ownership = _ownership(site, node, cluster, cameras, live, recording)
+    await ownership.start()
+    log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
+    return WorkerRuntime(db, bus, watch, cluster, cameras, live, recording, ownership)
+
+
+def _ownership(
+    site: SiteConfig,
+    node: NodeSettings,
+    cluster: ClusterNode,
+    cameras: CameraService,
+    live: LiveService,
+    recording: RecordingService,
+) -> CameraOwnership:
+    async def gain(gained: Gained) -> None:
+        # A worker that died stopped serving at most a lease ago.
+        dark = None
+        if gained.taken_from is not None:
+            dark = datetime.now(UTC) - timedelta(seconds=node.lease_ttl_s)
+            log.warning("taking camera %s over from %s", gained.camera_id, gained.taken_from)
+        cameras.start_camera(gained.camera_id, dark_since=dark)
+        recording.start_camera(gained.camera_id)
+
+    async def lose(camera_id: str) -> None:
+        await live.end_camera(camera_id, "camera moved to another worker")
+        await recording.stop_camera(camera_id)
+        await cameras.stop_camera(camera_id, "served by another worker")
+
+    return CameraOwnership(
+        cluster,
+        [c.id for c in site.cameras if c.enabled],
+        capacity=node.capacity or len(site.cameras),
+        on_gain=gain,
+        on_lose=lose,
+    )
+
+
+async def stop_worker(runtime: WorkerRuntime) -> None:
+    """Give the cameras back at once (others take them without waiting), then stop."""
+    await runtime.ownership.stop()
+    await runtime.live.stop()
+    await runtime.recording.stop()
+    await runtime.cameras.stop()
+    await runtime.node.stop()
+    await runtime.watch.stop()
+    await runtime.bus.stop()
+    runtime.db.dispose()
+
+
+def _states(cameras: CameraService) -> dict[str, str]:
+    running = cameras.running()
+    return {v.config.id: v.health.state.value for v in cameras.cameras() if v.config.id in running}
+
+
+def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:
+    with db.session() as session:
+        return stored_zones(session)

@@ -1,0 +1,83 @@
+"""`GET /api/cluster`: the nodes, who serves each camera, and which node leads the engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+
+from csu.identity.models import User
+from privacy.policy import Action
+from web.deps import Services, require
+
+router = APIRouter(prefix="/api", tags=["cluster"])
+
+
+class NodeOut(BaseModel):
+    """A live node."""
+
+    name: str
+    role: str
+    url: str | None
+    last_seen: datetime
+
+
+class CameraOwnerOut(BaseModel):
+    """A camera, the worker serving it (None: nobody now) and its status as that worker says."""
+
+    id: str
+    owner: str | None
+    status: str
+
+
+class EngineOut(BaseModel):
+    """The API node whose incident engine is the active one."""
+
+    leader: str | None
+
+
+class ClusterOut(BaseModel):
+    """The cluster as this node sees it now; one process alone shows itself."""
+
+    nodes: list[NodeOut]
+    cameras: list[CameraOwnerOut]
+    engine: EngineOut
+
+
+Reader = Annotated[User, Depends(require(Action.CLUSTER_READ))]
+
+
+@router.get("/cluster")
+async def cluster_status(_user: Reader, services: Services) -> ClusterOut:
+    """Nodes, camera owners and the engine leader (supervisors and administrators)."""
+    cluster = services.cluster
+    if cluster is None:
+        name = services.settings.node_name
+        here = NodeOut(
+            name=name, role="single", url=services.settings.public_url, last_seen=datetime.now(UTC)
+        )
+        cameras = [
+            CameraOwnerOut(id=v.config.id, owner=name, status=v.health.state.value)
+            for v in services.cameras.cameras()
+        ]
+        return ClusterOut(nodes=[here], cameras=cameras, engine=EngineOut(leader=name))
+    view = await cluster.view()
+    said = {name: n.cameras for n in view.nodes if n.role == "worker" for name in [n.name]}
+    cameras = []
+    for camera in services.site.cameras:
+        owner = view.owners.get(camera.id)
+        if owner is not None:
+            status = said.get(owner, {}).get(camera.id, "starting")
+        else:
+            status = "offline" if camera.enabled else "disabled"
+        cameras.append(CameraOwnerOut(id=camera.id, owner=owner, status=status))
+    return ClusterOut(
+        nodes=[
+            NodeOut(**n.model_dump(include={"name", "role", "url", "last_seen"}))
+            for n in view.nodes
+        ],
+        cameras=cameras,
+        engine=EngineOut(leader=view.leader),
+    )
