@@ -10,6 +10,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from csu.config.cameras import SLUG_PATTERN, host_problem, redact_url, split_url
 
 MQTT_SCHEMES = ("mqtt", "mqtts")
+# An MQTT 5 share name may not hold "/", "+" or "#"; csu keeps to what reads well in a client id.
+SHARE_GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 def mqtt_url_problem(url: str) -> str | None:
@@ -77,6 +79,16 @@ class AlarmSourceConfig(BaseModel):
             " default, about 10,000 messages a second at best)."
         ),
     )
+    share_group: str | None = Field(
+        default=None,
+        pattern=SHARE_GROUP_PATTERN,
+        description=(
+            "MQTT 5 shared subscription group (mqtt only): csu subscribes to"
+            " $share/<group>/<topic>, and the broker hands each message to one node of the"
+            " group, so several API nodes split the feed. Each node's client id is then"
+            " csu-<id>-<node name> (the machine's name by default). Needs mqtt_version 5."
+        ),
+    )
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Self:
@@ -97,6 +109,9 @@ class AlarmSourceConfig(BaseModel):
             errors.append(_error("topic", "required_for_kind", "required for kind 'mqtt'", None))
         elif (problem := mqtt_topic_problem(self.topic)) is not None:
             errors.append(_error("topic", "mqtt_topic", f"invalid MQTT topic: {problem}", None))
+        if self.share_group is not None and self.mqtt_version != "5":
+            message = "a shared subscription needs mqtt_version 5"
+            errors.append(_error("share_group", "needs_mqtt_5", message, self.share_group))
         return errors
 
     def _http_errors(self) -> list[InitErrorDetails]:
@@ -105,7 +120,7 @@ class AlarmSourceConfig(BaseModel):
             for key, value in (("url", self.url), ("topic", self.topic))
             if value is not None
         ]
-        for key in ("ack", "mqtt_version"):
+        for key in ("ack", "mqtt_version", "share_group"):
             if key in self.model_fields_set:
                 value = getattr(self, key)
                 errors.append(_error(key, "not_allowed", "not allowed for kind 'http'", value))

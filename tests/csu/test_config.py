@@ -337,7 +337,7 @@ def test_http_alarm_source_takes_no_url_or_topic() -> None:
         site: {name: Angers}
         alarm_sources:
           - {id: push, kind: http}
-          - {id: bad, kind: http, url: "mqtt://broker", topic: a/b, ack: stored}
+          - {id: bad, kind: http, url: "mqtt://broker", topic: a/b, ack: stored, share_group: g}
           - {id: feed, kind: mqtt, url: "mqtt://broker", topic: a/#, ack: stored}
           - {id: odd, kind: mqtt, url: "mqtt://broker", topic: a/#, ack: never}
         """
@@ -345,6 +345,7 @@ def test_http_alarm_source_takes_no_url_or_topic() -> None:
         "alarm_sources[1].url: not allowed for kind 'http'",
         "alarm_sources[1].topic: not allowed for kind 'http'",
         "alarm_sources[1].ack: not allowed for kind 'http'",
+        "alarm_sources[1].share_group: not allowed for kind 'http'",
         "alarm_sources[3].ack: must be 'received' or 'stored' (got 'never')",
     ]
 
@@ -376,6 +377,14 @@ def test_http_alarm_source_takes_no_url_or_topic() -> None:
             ["topic: invalid MQTT topic: '#' must be a whole level and the last one"],
         ),
         ("{id: a, kind: smtp}", ["kind: must be 'mqtt' or 'http' (got 'smtp')"]),
+        (
+            "{id: a, kind: mqtt, url: 'mqtt://b', topic: t, share_group: 'api/nodes'}",
+            [r"share_group: must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ (got 'api/nodes')"],
+        ),
+        (
+            "{id: a, kind: mqtt, url: 'mqtt://b', topic: t, share_group: g, mqtt_version: '3.1.1'}",
+            ["share_group: a shared subscription needs mqtt_version 5"],
+        ),
     ],
 )
 def test_mqtt_alarm_source_rules(source: str, errors: list[str]) -> None:
@@ -391,6 +400,15 @@ def test_mqtt_alarm_source_accepts_mqtts_with_credentials() -> None:
     )
 
     assert config.alarm_sources[0].url == "mqtts://u:p@broker:8883"
+
+
+def test_mqtt_alarm_source_takes_a_share_group() -> None:
+    config = parse_site(
+        "site: {name: Angers}\n"
+        "alarm_sources: [{id: a, kind: mqtt, url: 'mqtt://b', topic: 'x/#', share_group: csu-api}]"
+    )
+
+    assert config.alarm_sources[0].share_group == "csu-api"
 
 
 def test_wall_grid_bounds_and_rendition() -> None:
