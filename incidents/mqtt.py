@@ -5,8 +5,12 @@ Each feed is a paho-mqtt client driven by a thread of its own through paho's ext
 acknowledgement from the engine's thread is queued in paho and the thread woken to write it. Per
 message: paho's read of the packet, one Submission handed to the engine, and the PUBACK.
 paho's own thread (loop_start) would cost a socketpair write and read per PUBACK besides, and
-could wait for the engine only inside a callback. The client is paho's, tuned in
-`incidents.mqtt_paho` (reads in 64 KB chunks, PUBACKs written together, shared property tables).
+could wait for the engine only inside a callback. Only paho's public API is used.
+
+A source with a `share_group` subscribes to `$share/<group>/<topic>` (MQTT 5 shared
+subscription): the broker hands each message to one of the group's clients, so several API nodes
+split one feed. Each node then needs a client id of its own, kept across restarts (the broker
+keeps the node's persistent session, and what it queued for it, under that id): csu-<source>-<node>.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ import select
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,13 +30,12 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MessageType
+from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from csu.config import AlarmSourceConfig
-from incidents.mqtt_paho import FeedClient, use_shared_tables
 from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission, too_large
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,25 @@ def _session_properties() -> Properties:
     return properties
 
 
+def feed_client_id(source: AlarmSourceConfig, node: str | None = None) -> str:
+    """The feed's MQTT client id: csu-<source>, or csu-<source>-<node> in a share group.
+
+    `node` defaults to this machine's name: two nodes of one group on one machine must name
+    themselves.
+    """
+    if source.share_group is None:
+        return f"csu-{source.id}"
+    return f"csu-{source.id}-{node or socket.gethostname()}"
+
+
+def subscription(source: AlarmSourceConfig) -> str:
+    """The topic filter subscribed to: the source's, behind $share/<group>/ in a share group."""
+    assert source.topic is not None
+    if source.share_group is None:
+        return source.topic
+    return f"$share/{source.share_group}/{source.topic}"
+
+
 class AlarmSink(Protocol):
     """What a feed hands messages to: the incident engine, or a stand-in."""
 
@@ -94,6 +115,7 @@ class MqttFeed:
         engine: AlarmSink,
         *,
         client_id: str | None = None,
+        node: str | None = None,
         max_backoff_s: float = 30.0,
         keepalive_s: int = KEEPALIVE_S,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
@@ -103,7 +125,7 @@ class MqttFeed:
         self.source = source
         self.status = FeedStatus(source.id)
         self._engine = engine
-        self._topic = source.topic
+        self._topic = subscription(source)
         self._max_backoff = max_backoff_s
         self._keepalive = keepalive_s
         self._max_payload = max_payload_bytes
@@ -115,13 +137,12 @@ class MqttFeed:
         self._live: int | None = None  # number of the open connection; None between two
         self._connections = 0
         self._attempt = 0
-        self._next_ping = 0.0
         self._woken = False
         self._wake_r: socket.socket | None = None  # wakes the feed's thread (a socket pair)
         self._wake_w: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        use_shared_tables()
-        self._client = self._make_client(client_id or f"csu-{source.id}")
+        self.client_id = client_id or feed_client_id(source, node)
+        self._client = self._make_client(self.client_id)
 
     def start(self) -> None:
         """Connect and subscribe on the feed's own thread; returns at once."""
@@ -147,18 +168,18 @@ class MqttFeed:
         self._wake_r = self._wake_w = None
         self.status.connected = False
 
-    def _make_client(self, client_id: str) -> FeedClient:
+    def _make_client(self, client_id: str) -> paho.Client:
         url = urlsplit(self.source.url or "")
         # A persistent session with QoS 1: the broker keeps what arrives while csu reconnects.
         if self.source.mqtt_version == "5":
-            client = FeedClient(
+            client = paho.Client(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 protocol=paho.MQTTv5,
                 manual_ack=self._manual_ack,
             )
         else:
-            client = FeedClient(
+            client = paho.Client(
                 CallbackAPIVersion.VERSION2,
                 client_id=client_id,
                 clean_session=False,
@@ -231,13 +252,11 @@ class MqttFeed:
                 client.loop_write()  # the DISCONNECT; paho closes the socket once it is out
                 self._close()
                 return
-            # Held from the CONNACK on: a persistent session's backlog may follow it at once.
-            holding = self._live is not None and self._engine.pending() > MAX_PENDING
+            holding = self._holding()
             readers = [wake] if holding else [sock, wake]
             writers = [sock] if client.want_write() else []
-            buffered = client.buffered() > 0 or (
-                isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
-            )
+            # Decrypted bytes TLS holds already: select() on the socket cannot see them.
+            buffered = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
             timeout = 0.0 if buffered else _HOLD_POLL_S if holding else _IDLE_S
             readable, _, _ = select.select(readers, writers, [], timeout)
             if wake in readable:
@@ -248,37 +267,31 @@ class MqttFeed:
             if client.socket() is not None and client.want_write():
                 client.loop_write()
             if client.socket() is not None:
-                self._keep_alive(holding)
+                # paho's keepalive, holding or not. A hold reads nothing, not even the PINGRESP,
+                # so one that lasts past two keepalives (the engine stuck that long) ends with
+                # paho closing the connection: the feed connects again, and the broker sends
+                # again what it never had acknowledged, from the session it kept.
+                client.loop_misc()
+
+    def _holding(self) -> bool:
+        """True while the engine is behind: nothing more is read (the broker keeps it).
+
+        Held from the CONNACK on (a persistent session's backlog may follow it at once), never
+        before it: a connection whose CONNACK is never read would be closed by paho's keepalive.
+        """
+        return self._live is not None and self._engine.pending() > MAX_PENDING
 
     def _read(self) -> None:
         """Read up to _BATCH packets, while they come and the engine keeps up."""
         client = self._client
         for _ in range(_BATCH):
-            if self._engine.pending() > MAX_PENDING:
+            if self._holding():
                 return
             received = self.status.received
             if client.loop_read() or client.socket() is None:
                 return
             if self.status.received == received:
                 return  # nothing more to read (or a packet that is not a message)
-
-    def _keep_alive(self, holding: bool) -> None:
-        """paho's keepalive; while holding, a PINGREQ every half keepalive instead.
-
-        A client that reads nothing never sees its PINGRESP, so paho's keepalive would close the
-        connection after two keepalives; the broker only needs to hear from the client within
-        1.5. These pings are not paho's own: its bookkeeping of the one it awaits is left alone.
-        """
-        if not holding:
-            self._client.loop_misc()
-        elif time.monotonic() >= self._next_ping:
-            self._next_ping = time.monotonic() + self._keepalive / 2
-            self._ping()
-
-    def _ping(self) -> None:
-        # paho 2.x internal (a test holds it to account): paho has no public ping.
-        self._client._send_simple_command(MessageType.PINGREQ)
-        self._client.loop_write()
 
     def _close(self) -> None:
         """Close a socket paho left open (a DISCONNECT that could not be written)."""

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/alarm-sources", tags=["alarms"])
 
 
 class FeedOut(BaseModel):
-    """An MQTT feed as it stands now (counts since the feed's process started)."""
+    """An MQTT feed as it stands now (counts since csu started)."""
 
     connected: bool
     received: int
@@ -35,13 +35,14 @@ class AlarmSourceOut(BaseModel):
     topic: str | None
     ack: str
     mqtt_version: str
+    share_group: str | None  # MQTT 5 shared subscription: the nodes of the group split the feed
     feed: FeedOut | None
 
 
 @router.get("", response_model=list[AlarmSourceOut])
 def get_alarm_sources(services: Services, _user: Reader) -> list[AlarmSourceOut]:
     """The site's alarm sources in file order, each MQTT one with its feed's live status."""
-    feeds = {view.status.source_id: view.status for view in services.incidents.feeds}
+    feeds = {feed.status.source_id: feed.status for feed in services.incidents.feeds}
     return [_source_out(source, feeds.get(source.id)) for source in services.site.alarm_sources]
 
 
@@ -62,5 +63,6 @@ def _source_out(source: AlarmSourceConfig, status: FeedStatus | None) -> AlarmSo
         topic=source.topic,
         ack=source.ack,
         mqtt_version=source.mqtt_version,
+        share_group=source.share_group,
         feed=feed,
     )

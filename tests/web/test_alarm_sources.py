@@ -40,7 +40,7 @@ def _sources(client: TestClient, headers: dict[str, str]) -> list[dict[str, obje
 
 
 def test_the_feed_s_status_reaches_the_api_and_the_gauges(client: TestClient) -> None:
-    """The feed runs two processes away (engine, then intake); operators see it connect."""
+    """The feed's thread connects; operators see it, and Prometheus too."""
     headers = login(client, "operator")
     deadline = time.monotonic() + 30
     while not (mqtt := _sources(client, headers)[0])["feed"]["connected"]:  # type: ignore[index]
@@ -53,7 +53,7 @@ def test_the_feed_s_status_reaches_the_api_and_the_gauges(client: TestClient) ->
     assert isinstance(feed, dict) and feed["last_error"] is None and feed["connected_at"]
     assert http == {
         "id": "parking", "kind": "http", "url": None, "topic": None, "ack": "received",
-        "mqtt_version": "5", "feed": None,
+        "mqtt_version": "5", "share_group": None, "feed": None,
     }  # fmt: skip
     metrics = client.get("/metrics").text
     assert f'csu_alarm_feed_up{{source="hyp-{RUN}"}} 1.0' in metrics
