@@ -39,9 +39,9 @@ runs from the planned send to the raw row's `received_at` (the server had it), `
 alarm row's `received_at` (the engine's batch began). Throughput is the alarms measured
 over the time from the first measured send to the push of the last one, so a backlog counts against
 it. Server CPU is user + system time over that same time, sampled every 50 ms, of the server
-process (all threads) and its descendants (`server_cores`; an incident engine in a child process
-with `--engine process`, passed on as CSU_INCIDENT_ENGINE) and of the main process alone
-(`server_main_cores`).
+process (all threads) and its descendants (`server_cores`; with `--cameras demo`, the analytics'
+one-off model export, when not cached yet) and of the main process alone (`server_main_cores`).
+The incident engine, the MQTT feeds, the web server and the cameras share that one process.
 
 The HTTP and WebSocket implementations are uvicorn's `auto` choice unless `--http`/`--loop` say
 otherwise (httptools and uvloop when `uvicorn[standard]` is installed); WebSockets need the
@@ -96,7 +96,6 @@ MIX: tuple[tuple[str, str, int], ...] = (
 )
 SCENARIOS = ("http", "http-max", "mqtt", "mqtt-max")
 MQTT_CLIENTS = ("mosquitto_pub", "aiomqtt")
-ENGINES = ("process", "thread")
 FEED_S = 0.002  # paced, mosquitto_pub is given what is due this often (fewer wake-ups)
 OCCURRED_AT = "@occurred-at@"  # where a payload's timestamp goes, filled in when it is sent
 OCCURRED_AT_B = OCCURRED_AT.encode()
@@ -322,11 +321,8 @@ def start_server(folder: Path, url: str, opts: Options) -> Server:
     command += ["--database-url", url, "--http", opts.http, "--loop", opts.loop]
     if opts.flush_s is not None:
         command += ["--flush-s", str(opts.flush_s)]
-    env = dict(os.environ)
-    if opts.engine:
-        env["CSU_INCIDENT_ENGINE"] = opts.engine
     log = (folder / "server.log").open("wb")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     server = Server(folder, url, port, proc)
     deadline = time.monotonic() + 120
     while True:
@@ -384,8 +380,8 @@ def serve(folder: Path, port: int, url: str, http: str, loop: str, flush_s: floa
 class CpuSampler:
     """Samples the server's CPU time every 50 ms, to read it at any moment afterwards.
 
-    Each sample holds the whole tree (the server and its descendants, such as an incident engine
-    in a child process) and the main process alone. The tree is walked again every second only,
+    Each sample holds the whole tree (the server and its descendants, such as a model export)
+    and the main process alone. The tree is walked again every second only,
     since walking /proc costs a few ms; a known process is read at every sample.
     """
 
@@ -821,7 +817,6 @@ class Options:
     mqtt_qos: int
     mqtt_ack: str
     mqtt_client: str
-    engine: str | None
     broker: str
     postgres: str | None
     http: str
@@ -1111,7 +1106,6 @@ def report(
         scenario=name,
         transport="http" if http else f"mqtt qos{opts.mqtt_qos} ack {opts.mqtt_ack}",
         load_client="asyncio streams" if http else opts.mqtt_client,
-        engine=opts.engine or os.environ.get("CSU_INCIDENT_ENGINE") or "default",
         database="postgresql" if opts.postgres else "sqlite",
         cameras=opts.cameras,
         uvicorn=f"http={opts.http} loop={opts.loop}",
@@ -1173,11 +1167,6 @@ def main() -> None:
         help="MQTT load: Debian's C mosquitto_pub fed line by line, or aiomqtt in Python.",
     )
     parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        help="The server's CSU_INCIDENT_ENGINE (default: as the environment has it).",
-    )
-    parser.add_argument(
         "--mqtt-ack",
         choices=("received", "stored"),
         default="received",
@@ -1218,7 +1207,6 @@ def main() -> None:
         mqtt_qos=args.mqtt_qos,
         mqtt_ack=args.mqtt_ack,
         mqtt_client=args.mqtt_client,
-        engine=args.engine,
         broker=args.broker,
         postgres=args.postgres,
         http=args.http,

@@ -45,6 +45,13 @@ Publish = Callable[[Event], None]
 BYTES_PER_PAYLOAD = 1024
 
 
+STOPPED = "incident engine stopped"
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine has stopped (csu is shutting down); the request got no answer."""
+
+
 class IntakeResult(BaseModel):
     """What became of one payload."""
 
@@ -61,11 +68,9 @@ class _Work:
     future: Future[Any] | None = field(default_factory=Future)  # None: nobody awaits an answer
 
     def size(self) -> int:
-        """What it weighs in a batch: payloads it carries (an action counts as one), a large
-        payload by its size, so that a batch of large ones (a thousand alarms each) stays short."""
+        """What it weighs in a batch: one (an action too), a large payload by its size, so that a
+        batch of large ones (a thousand alarms each) stays short."""
         item = self.item
-        if isinstance(item, ParsedBatch):
-            return len(item)
         if isinstance(item, Submission):
             return 1 + len(item.body) // BYTES_PER_PAYLOAD
         return 1
@@ -111,9 +116,10 @@ class IncidentEngine:
         self._incidents = IncidentRows()
         self._max_batch = max_batch
         self._queue: queue.Queue[_Work | object] = queue.Queue()
-        # Payloads in queued ParsedBatches beyond the one each counts in the queue's size.
-        self._batched = 0
-        self._count_lock = threading.Lock()
+        # Taken to queue work and to stop: nothing is queued behind the stop, where no one
+        # would ever answer it.
+        self._queue_lock = threading.Lock()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
 
     def start(self) -> None:
@@ -129,50 +135,51 @@ class IncidentEngine:
             log.exception("payloads left unparsed could not be recovered now")
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish queued work and stop."""
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
+        """Finish queued work and stop; what comes later fails with EngineUnavailable."""
+        with self._queue_lock:
+            if not self._stopped:
+                self._stopped = True
+                self._queue.put(_STOP)
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout)
 
     def submit(self, submission: Submission) -> Future[IntakeResult]:
         """Queue a payload; the future resolves once it is stored, parsed and correlated."""
-        future: Future[IntakeResult] = Future()
-        self._queue.put(_Work(submission, future))
-        return future
+        return self._put(_Work(submission))
 
     def feed(self, submission: Submission) -> None:
         """Queue a payload whose sender waits for no answer (a broker feed).
 
         It is stored, parsed, correlated and announced like any other; only the answer that
-        `submit` would build is skipped.
+        `submit` would build is skipped. Once stopped, it is dropped unacknowledged: the broker
+        keeps it for the next start.
         """
-        self._queue.put(_Work(submission, None))
-
-    def feed_stored(self, payloads: ParsedBatch) -> None:
-        """Queue payloads an intake already stored raw and parsed; nobody waits for an answer."""
-        if not payloads:
-            return
-        with self._count_lock:
-            self._batched += len(payloads) - 1
-        self._queue.put(_Work(payloads, None))
+        self._put(_Work(submission, None))
 
     def recover_unparsed(self) -> Future[int]:
         """Parse what was stored raw but never reached the engine; resolves to how many.
 
-        Call it after an intake process died, before starting the next one.
+        `start` does it before any intake starts: rows still 'received' then were left by a
+        csu that stopped between storing a batch and parsing it.
         """
-        future: Future[int] = Future()
-        self._queue.put(_Work(_RECOVER, future))
-        return future
+        return self._put(_Work(_RECOVER))
 
     def command(self, cmd: IncidentCommand) -> Future[Any]:
         """Queue an operator action; resolves to the incident summary or raises its error."""
-        future: Future[Any] = Future()
-        self._queue.put(_Work(cmd, future))
-        return future
+        return self._put(_Work(cmd))
 
     def pending(self) -> int:
         """Payloads and actions waiting for the writer."""
-        return self._queue.qsize() + self._batched
+        return self._queue.qsize()
+
+    def _put(self, work: _Work) -> Future[Any]:
+        future = work.future if work.future is not None else Future()
+        with self._queue_lock:
+            if not self._stopped:
+                self._queue.put(work)
+                return future
+        future.set_exception(EngineUnavailable(STOPPED))
+        return future
 
     def _run(self) -> None:
         while True:
@@ -189,12 +196,7 @@ class IncidentEngine:
                 return
 
     def _take(self) -> tuple[list[_Work], bool]:
-        batch, stop = take_batch(self._queue, _STOP, self._max_batch, size=_Work.size)
-        extra = sum(len(w.item) - 1 for w in batch if isinstance(w.item, ParsedBatch))
-        if extra:
-            with self._count_lock:
-                self._batched -= extra
-        return batch, stop
+        return take_batch(self._queue, _STOP, self._max_batch, size=_Work.size)
 
     def _process(self, batch: list[_Work]) -> None:
         # Keep arrival order: runs of payloads go through as one batch, actions one by one.
@@ -374,8 +376,8 @@ class IncidentEngine:
 
     def _recover_unparsed(self) -> int:
         # Runs in the writer thread, between batches: every payload a batch stored it also
-        # marked, so a row still 'received' was stored by a process that died before the engine
-        # had it (an intake, or csu itself). It is parsed now, in place, a batch at a time.
+        # marked, so a row still 'received' was stored by a csu that stopped (or whose database
+        # failed) before the batch was marked. It is parsed now, in place, a batch at a time.
         after, count = 0, 0
         while True:
             with self._db.session() as session:

@@ -6,21 +6,21 @@ from collections.abc import Iterable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from incidents.intake import FeedView
+from incidents.mqtt import MqttFeed
 
 
-def feed_metrics(feeds: Iterable[FeedView]) -> Iterator[Metric]:
+def feed_metrics(feeds: Iterable[MqttFeed]) -> Iterator[Metric]:
     """csu_alarm_feed_up (1 connected and subscribed, else 0) and messages received, per feed."""
     up = GaugeMetricFamily(
         "csu_alarm_feed_up", "1 when the MQTT feed is connected and subscribed.", labels=["source"]
     )
     received = GaugeMetricFamily(
         "csu_alarm_feed_received",
-        "Messages the feed received since its process started.",
+        "Messages the feed received since csu started.",
         labels=["source"],
     )
-    for view in feeds:
-        up.add_metric([view.status.source_id], 1.0 if view.status.connected else 0.0)
-        received.add_metric([view.status.source_id], float(view.status.received))
+    for feed in feeds:
+        up.add_metric([feed.status.source_id], 1.0 if feed.status.connected else 0.0)
+        received.add_metric([feed.status.source_id], float(feed.status.received))
     yield up
     yield received

@@ -44,28 +44,6 @@ class Submission:
     on_stored: Callable[[], None] | None = field(default=None, compare=False, repr=False)
     refused: str | None = None  # refused before parsing (too large): kept, rejected with this
 
-    def __reduce__(self) -> tuple[Callable[..., Submission], tuple[object, ...]]:
-        # Plain values cross to the engine's process: cheaper to pickle than the dataclass and
-        # its enum. A callback cannot cross at all.
-        if self.on_stored is not None:
-            raise ValueError("on_stored cannot cross to another process")
-        values = (self.body, self.received_at, self.content_type, self.source_hint)
-        return (_submission, (self.channel.value, *values, self.link_header, self.refused))
-
-
-def _submission(
-    channel: str,
-    body: bytes,
-    received_at: datetime,
-    content_type: str | None,
-    source_hint: str | None,
-    link_header: str | None,
-    refused: str | None,
-) -> Submission:
-    return Submission(
-        Channel(channel), body, received_at, content_type, source_hint, link_header, None, refused
-    )
-
 
 MAX_SETTING = "CSU_ALARM_MAX_BODY_BYTES"
 # The setting's default, for what is built without settings (tests, tools): one number, one place.

@@ -1,16 +1,14 @@
 """Alarms ready for the incident engine: rows to insert, and payloads already stored raw.
 
-An MQTT intake stores its payloads raw, parses each into a `StoredPayload` of rows, and sends
-the engine a `ParsedBatch` of them; rows pickle as plain values.
+The engine stores each payload raw, then parses it into a `StoredPayload` of rows; payloads it
+finds stored but never parsed (csu stopped in between) come back to it as a `ParsedBatch`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import operator
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,13 +53,6 @@ class NewAlarm:
     flapping: bool = False
     references: tuple[str, ...] = ()  # external ids this alarm updates or cancels (not a column)
 
-    def __reduce__(self) -> tuple[Callable[..., NewAlarm], tuple[object, ...]]:
-        # Its values in field order, for the constructor: a third of a slots dataclass's cost.
-        return (NewAlarm, _new_alarm_values(self))
-
-
-_new_alarm_values = operator.attrgetter(*(f.name for f in fields(NewAlarm)))
-
 
 @dataclass(frozen=True, slots=True)
 class StoredPayload:
@@ -72,22 +63,15 @@ class StoredPayload:
     error: str | None = None
     skipped: list[str] = field(default_factory=list)
 
-    def __reduce__(self) -> tuple[type[StoredPayload], tuple[object, ...]]:
-        # A slots dataclass unpickles through dataclasses.fields(), slow at 10,000 a second.
-        return (StoredPayload, (self.raw_id, self.rows, self.error, self.skipped))
-
 
 @dataclass(frozen=True, slots=True)
 class ParsedBatch:
-    """Payloads an MQTT intake stored raw and parsed: the engine correlates and marks them."""
+    """Payloads stored raw and parsed again (recovery): the engine correlates and marks them."""
 
     payloads: list[StoredPayload]
 
     def __len__(self) -> int:
         return len(self.payloads)
-
-    def __reduce__(self) -> tuple[type[ParsedBatch], tuple[object, ...]]:
-        return (ParsedBatch, (self.payloads,))
 
 
 def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayload:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -20,12 +19,11 @@ from incidents.commands import IncidentCommand
 from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
-from incidents.engine_child import EngineSpec
-from incidents.engine_process import EngineProcess
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
-from incidents.intake import FeedView, MqttIntake
+from incidents.intake import MqttIntake
 from incidents.models import Incident, StoredAlarm, TimelineEntry
+from incidents.mqtt import MqttFeed
 from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
 from incidents.timeline import timeline
 from privacy.policy import EVERY_CAMERA, CameraScope
@@ -67,7 +65,11 @@ class IncidentDetail:
 
 
 class IncidentService:
-    """Starts the engine; hands it payloads and actions; answers queries."""
+    """Starts the engine (one writer thread) and the MQTT feeds; hands it payloads and actions.
+
+    `node` names this csu among the nodes sharing an MQTT source's share group (the machine's
+    name by default): it makes the feed's client id.
+    """
 
     def __init__(
         self,
@@ -80,46 +82,31 @@ class IncidentService:
         sources: Sequence[AlarmSourceConfig] = (),
         clips: ClipPolicy | None = None,
         on_clip: ClipSink | None = None,
-        engine: Literal["process", "thread"] = "thread",
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        node: str | None = None,
     ) -> None:
         self._db = db
-        self.engine: IncidentEngine | EngineProcess
-        self.feeds: list[FeedView] = []
-        self.intake: MqttIntake | None = None  # in process mode, the engine's process runs it
-        if engine == "process":
-            # The engine and the MQTT feeds run in a child process: a GIL of their own.
-            spec = EngineSpec(
-                db.url,
-                rules,
-                cameras,
-                settings,
-                clips,
-                sources,
-                send_clips=on_clip is not None,
-                log_level=logging.getLogger().getEffectiveLevel(),
-                max_payload_bytes=max_payload_bytes,
-            )
-            self.engine = EngineProcess(spec, bus.publish_threadsafe, on_clip)
-            self.feeds = self.engine.feeds
-            return
         correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
         self.engine = IncidentEngine(
             db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
         )
-        self.intake = MqttIntake(sources, db.url, self.engine, max_payload_bytes=max_payload_bytes)
-        self.feeds = self.intake.feeds
+        self.intake = MqttIntake(
+            sources, self.engine, node=node, max_payload_bytes=max_payload_bytes
+        )
+
+    @property
+    def feeds(self) -> list[MqttFeed]:
+        """The MQTT feeds, one per MQTT alarm source, each with its live status."""
+        return self.intake.feeds
 
     async def start(self) -> None:
         """Restore state, start the writer, then subscribe to the MQTT feeds."""
         await asyncio.to_thread(self.engine.start)
-        if self.intake is not None:
-            self.intake.start()
+        self.intake.start()
 
     async def stop(self) -> None:
         """Unsubscribe, then drain and stop the writer."""
-        if self.intake is not None:
-            await asyncio.to_thread(self.intake.stop)
+        await asyncio.to_thread(self.intake.stop)
         await asyncio.to_thread(self.engine.stop)
 
     async def submit(self, submission: Submission) -> IntakeResult:

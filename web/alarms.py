@@ -15,8 +15,7 @@ from starlette.routing import Route
 from csu.bounds import Key, RowId
 from csu.identity.models import User
 from csu.times import ApiTime, UtcTime
-from incidents.engine import IntakeResult
-from incidents.engine_process import EngineUnavailable
+from incidents.engine import EngineUnavailable, IntakeResult
 from incidents.events import AlarmSummary
 from incidents.models import StoredAlarm
 from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
@@ -69,7 +68,7 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
     )
     try:
         result = await services.incidents.submit(submission)
-    except EngineUnavailable as exc:  # restarting: the sender may post again in a moment
+    except EngineUnavailable as exc:  # stopped (shutting down): the sender may post elsewhere
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from None

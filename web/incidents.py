@@ -20,7 +20,7 @@ from incidents.commands import (
     IncidentCommand,
     IncidentNotFound,
 )
-from incidents.engine_process import EngineUnavailable
+from incidents.engine import EngineUnavailable
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
 from incidents.service import incident_detail, list_incidents
@@ -152,7 +152,7 @@ async def post_action(
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except CommandError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except EngineUnavailable as exc:  # restarting: whether the action was applied is unknown
+    except EngineUnavailable as exc:  # stopped (shutting down): the action was not applied
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +20,6 @@ from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import AlarmsStored
 from incidents.models import RawAlarm, StoredAlarm
 from incidents.parsing import Channel
-from incidents.records import ParsedBatch, prepared
 from incidents.store import insert_raw_ids
 from tests.incidents.test_engine import alarm, sub
 
@@ -85,28 +83,29 @@ def test_a_refused_payload_is_answered_alone(
     assert sum(e.total for e in events) == 27 and sum(e.rejected for e in events) == 3
 
 
-def test_an_intake_s_batch_keeps_its_good_payloads(
+@pytest.mark.usefixtures("unguarded")
+def test_a_feed_s_batch_keeps_its_good_payloads(
     db: Database, engine: tuple[IncidentEngine, list[AlarmsStored]]
 ) -> None:
-    """Rows an MQTT intake parsed, two of which the database refuses (a NUL on PostgreSQL would
-    be another): the other 18 are stored, the two marked rejected with the database's reason."""
-    eng, _events = engine
+    """20 messages from an MQTT feed in one batch, nobody awaiting an answer, two of which the
+    database refuses: the other 18 are stored (and acknowledged), the two marked rejected with
+    the database's reason (acknowledged too: they are kept, and sending them again would not
+    change them)."""
+    eng, events = engine
+    acknowledged: list[int] = []
+    bodies = [poisoned(f"m{n}") if n in (3, 15) else alarm(f"m{n}") for n in range(20)]
+    for n, body in enumerate(bodies):
+        eng.feed(sub(body, Channel.MQTT, on_stored=lambda n=n: acknowledged.append(n)))
     eng.start()
-    subs = [sub(alarm(f"m{n}"), Channel.MQTT) for n in range(20)]
-    with db.session() as session:
-        raw_ids = insert_raw_ids(session, subs)
-    now = datetime.now(UTC)
-    payloads = [prepared(s, r, now) for s, r in zip(subs, raw_ids, strict=True)]
-    for bad in (payloads[3], payloads[15]):
-        bad.rows[0].source = "hyper\udfffvisor"  # what a hole in an adapter would let through
-    eng.feed_stored(ParsedBatch(payloads))
     assert eng.recover_unparsed().result(timeout=30) == 0  # queued after: the batch is done
+    assert sorted(acknowledged) == list(range(20))
     assert _stored(db) == sorted(f"m{n}" for n in range(20) if n not in (3, 15))
     raws = _raws(db)
-    rejected = {i: r.error for i, r in raws.items() if r.status == "rejected"}
-    assert set(rejected) == {raw_ids[3], raw_ids[15]}
+    rejected = {r.body: r.error for r in raws.values() if r.status == "rejected"}
+    assert set(rejected) == {bodies[3], bodies[15]}
     for error in rejected.values():
         assert (error or "").startswith("could not be stored: UnicodeEncodeError")
+    assert sum(e.total for e in events) == 18 and sum(e.rejected for e in events) == 2
 
 
 @pytest.mark.usefixtures("unguarded")

@@ -1,19 +1,21 @@
-"""The engine's bulk writes: a batch's ids, raw marks, incident rows kept, stored payloads."""
+"""The engine's bulk writes: a batch's ids, raw marks, incident rows kept, fed payloads; and
+its start and stop."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlmodel import select
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col, select
 
 from csu.db import Database
 from incidents.commands import ActionName, IncidentCommand
 from incidents.correlation import Correlator
-from incidents.engine import IncidentEngine
+from incidents.engine import EngineUnavailable, IncidentEngine
 from incidents.events import IncidentChanged
 from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Channel, Submission
-from incidents.records import ParsedBatch, StoredPayload, prepared
 from incidents.service import incident_detail
 from incidents.store import insert_raw_ids, mark_raws
 from tests.incidents.test_engine import alarm, sub
@@ -58,20 +60,17 @@ def mark_raws_in(db: Database, marks: list[tuple[int, str | None, int]]) -> None
         mark_raws(session, marks)
 
 
-def test_stored_payloads_from_an_intake_join_incidents_like_submissions(db: Database) -> None:
+def test_fed_payloads_join_incidents_like_submissions(db: Database) -> None:
+    """A feed's payloads (nobody awaiting an answer) are stored raw, parsed, correlated; one
+    that does not parse is kept, rejected."""
     events: list[object] = []
     engine = IncidentEngine(db, events.append, Correlator())
     engine.start()
     try:
         first = engine.submit(sub(alarm("a1"))).result(timeout=10)
-        subs = [sub(alarm(f"a{i}"), Channel.MQTT) for i in (2, 3)] + [
-            Submission(channel=Channel.MQTT, body=b"{", received_at=datetime.now(UTC))
-        ]
-        with db.session() as session:
-            raw_ids = insert_raw_ids(session, subs)
-        payloads = [prepared(s, r, datetime.now(UTC)) for s, r in zip(subs, raw_ids, strict=True)]
-        assert isinstance(payloads[2], StoredPayload) and payloads[2].error is not None
-        engine.feed_stored(ParsedBatch(payloads))
+        for i in (2, 3):
+            engine.feed(sub(alarm(f"a{i}"), Channel.MQTT))
+        engine.feed(Submission(channel=Channel.MQTT, body=b"{", received_at=datetime.now(UTC)))
         engine.command(
             IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op", text="seen")
         ).result(timeout=10)  # runs after the fed payloads: they are in
@@ -81,12 +80,13 @@ def test_stored_payloads_from_an_intake_join_incidents_like_submissions(db: Data
     assert incident_id is not None
     with db.session() as session:
         detail = incident_detail(session, incident_id)
-        raws = {r.id: r for r in session.exec(select(RawAlarm))}
+        raws = list(session.exec(select(RawAlarm).order_by(col(RawAlarm.id))))
         stored = list(session.exec(select(StoredAlarm)))
     assert detail is not None and detail.incident.alarm_count == 3
     assert sorted(a.external_id for a in stored) == ["a1", "a2", "a3"]
-    assert raws[raw_ids[0]].status == "parsed" and raws[raw_ids[2]].status == "rejected"
-    assert "not valid JSON" in (raws[raw_ids[2]].error or "")
+    assert [r.channel for r in raws] == ["http.json", "mqtt", "mqtt", "mqtt"]
+    assert [r.status for r in raws] == ["parsed", "parsed", "parsed", "rejected"]
+    assert raws[3].body == b"{" and "not valid JSON" in (raws[3].error or "")
     changed = [e for e in events if isinstance(e, IncidentChanged)]
     assert changed[-1].incident.alarm_count == 3  # the command saw the batch's count
 
@@ -129,16 +129,13 @@ def test_payloads_left_unparsed_are_parsed_in_place(db: Database) -> None:
     assert [(a.external_id, a.raw_id) for a in stored] == [("o1", raw_ids[0])]
 
 
-def test_pending_counts_every_payload_of_a_stored_batch(db: Database) -> None:
+def test_pending_counts_what_waits_for_the_writer(db: Database) -> None:
+    """What a feed reads the backlog by: fed payloads and actions not yet taken."""
     engine = IncidentEngine(db, lambda event: None, Correlator())
-    subs = [sub(alarm(f"p{i}"), Channel.MQTT) for i in range(3)]
-    with db.session() as session:
-        raw_ids = insert_raw_ids(session, subs)
-    now = datetime.now(UTC)
-    parsed = [prepared(s, r, now) for s, r in zip(subs, raw_ids, strict=True)]
-    engine.feed_stored(ParsedBatch(parsed))
-    engine.feed_stored(ParsedBatch([]))  # nothing to queue
-    assert engine.pending() == 3
+    for i in range(3):
+        engine.feed(sub(alarm(f"p{i}"), Channel.MQTT))
+    engine.command(IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op", text="x"))
+    assert engine.pending() == 4
     engine.start()
     try:
         engine.recover_unparsed().result(timeout=10)  # queued after the batch: it is done
@@ -148,3 +145,37 @@ def test_pending_counts_every_payload_of_a_stored_batch(db: Database) -> None:
     with db.session() as session:
         stored = session.exec(select(StoredAlarm.external_id)).all()
     assert sorted(stored) == ["p0", "p1", "p2"]
+
+
+def test_stop_drains_then_refuses(db: Database) -> None:
+    """Everything queued before stop is answered; what comes after fails at once, and a fed
+    payload is not stored (unacknowledged, the broker keeps it for the next start)."""
+    engine = IncidentEngine(db, lambda event: None, Correlator())
+    engine.start()
+    futures = [engine.submit(sub(alarm(f"s{n}"))) for n in range(1000)]
+    engine.stop()
+    engine.stop()  # twice is once
+    assert all(f.result(timeout=0).accepted for f in futures)
+    late = engine.submit(sub(alarm("late")))
+    with pytest.raises(EngineUnavailable, match="incident engine stopped"):
+        late.result(timeout=0)
+    action = engine.command(IncidentCommand(incident_id=1, action=ActionName.NOTE, user="op"))
+    with pytest.raises(EngineUnavailable):
+        action.result(timeout=0)
+    acknowledged: list[bool] = []
+    engine.feed(sub(alarm("fed-late"), Channel.MQTT, on_stored=lambda: acknowledged.append(True)))
+    assert engine.pending() == 0 and acknowledged == []
+    with db.session() as session:
+        assert session.exec(select(sa.func.count()).select_from(RawAlarm)).one() == 1000
+
+
+def test_a_database_it_cannot_reach_fails_the_start() -> None:
+    """start() raises the driver's error: csu does not come up without its database."""
+    unreachable = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    engine = IncidentEngine(unreachable, lambda event: None, Correlator())
+    try:
+        with pytest.raises(sa.exc.OperationalError):
+            engine.start()
+    finally:
+        engine.stop()
+        unreachable.dispose()

@@ -64,7 +64,6 @@ class CsuServe:
             **os.environ,
             "CSU_DATA_DIR": str(workdir / "var"),
             "CSU_DATABASE_URL": database_url,
-            "CSU_INCIDENT_ENGINE": "thread",  # one process: SIGKILL takes all of csu
         }
         self.runs = 0
         self.proc: subprocess.Popen[bytes] | None = None
