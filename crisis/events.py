@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from csu.events import Event
+from csu.events import Event, Reach
 from csu.times import UtcTime
 
 
@@ -28,6 +28,8 @@ class CrisisChanged(Event):
     """A crisis was opened, changed or closed; `change` says how."""
 
     topic: ClassVar[str] = "crisis.changed"
+    # Live: rooms and walls on every node follow it; the crisis is in the database.
+    reach: ClassVar[Reach] = "live"
     crisis: CrisisSummary
     change: str  # opened, incident, participant, log, closed
 
@@ -36,6 +38,7 @@ class WallLayoutChanged(Event):
     """A wall's layout has a new version."""
 
     topic: ClassVar[str] = "crisis.wall_layout"
+    reach: ClassVar[Reach] = "live"  # a push to the wall displays; the layout is stored
     wall_id: str
     version: int
     mode: str

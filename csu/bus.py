@@ -185,13 +185,19 @@ class EventBus:
                 self._track(-1)
 
     async def _dispatch(self, sub: _Subscription, event: Event) -> None:
-        token = current_context.set(event.context)
         try:
-            result = sub.handler(event)
-            if inspect.isawaitable(result):
-                await result
+            await call_handler(sub.handler, event)
         except Exception:
             self.handler_errors += 1
             logger.exception("subscriber %s failed on event %s", sub.name, event.topic)
-        finally:
-            current_context.reset(token)
+
+
+async def call_handler(handler: Callable[[Any], Awaitable[None] | None], event: Event) -> None:
+    """Run one handler on `event` under the event's context; its exceptions propagate."""
+    token = current_context.set(event.context)
+    try:
+        result = handler(event)
+        if inspect.isawaitable(result):
+            await result
+    finally:
+        current_context.reset(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,12 +47,22 @@ def current_or_new_context() -> Context:
     return parent.child() if parent is not None else Context.new()
 
 
+# How far an event travels between the nodes of a cluster (csu.bus_nats); one process sees all.
+# "local": never leaves the process that published it (its subscribers act once, where it
+# happened); "live": to every node connected now, lost for a node that is away; "durable": kept
+# in JetStream, so a node that was away (or the one engine) still gets it.
+Reach = Literal["local", "live", "durable"]
+REACHES: tuple[Reach, ...] = get_args(Reach)
+
+
 class Event(BaseModel):
     """Base of every bus event; concrete subclasses set a ``topic`` such as "identity.login"."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     topic: ClassVar[str]
+    # Local unless a class says otherwise: an event must choose to leave its process.
+    reach: ClassVar[Reach] = "local"
     # True for Event itself and for intermediate classes declared with ``abstract=True``.
     abstract_event: ClassVar[bool] = True
 
@@ -72,6 +82,8 @@ class Event(BaseModel):
                 f"event class {cls.__qualname__} must define a non-empty `topic: ClassVar[str]`"
                 " (or be declared with `abstract=True`)"
             )
+        if cls.reach not in REACHES:
+            raise TypeError(f"event class {cls.__qualname__}: reach must be one of {REACHES}")
 
     def model_post_init(self, context: Any, /) -> None:
         """Refuse to build instances of abstract event classes."""

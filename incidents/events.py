@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from csu.events import Event
+from csu.events import Event, Reach
 from csu.times import UtcTime
 
 
@@ -31,6 +31,8 @@ class AlarmsStored(Event):
     """A batch of alarms was stored (the newest `MAX_LISTED` listed; `total` counts all)."""
 
     topic: ClassVar[str] = "incidents.alarms_stored"
+    # Live: a console push; the alarms themselves are in the database.
+    reach: ClassVar[Reach] = "live"
     MAX_LISTED: ClassVar[int] = 50
     alarms: list[AlarmSummary]
     total: int
@@ -60,6 +62,8 @@ class IncidentChanged(Event):
     """An incident was opened or changed; `change` says how."""
 
     topic: ClassVar[str] = "incidents.changed"
+    # Live: consoles and walls on every node follow it; the incident is in the database.
+    reach: ClassVar[Reach] = "live"
     incident: IncidentSummary
     change: str  # opened, alarms, acknowledged, assigned, note, status, escalated, procedure
 
@@ -68,6 +72,9 @@ class IncidentEscalated(Event):
     """An operator handed an incident to the crisis cell."""
 
     topic: ClassVar[str] = "incidents.escalated"
+    # Local: the crisis service beside the engine that published it opens or joins the crisis
+    # once; every node sees the outcome as IncidentChanged and CrisisChanged.
+    reach: ClassVar[Reach] = "local"
     incident: IncidentSummary
     by: str
     text: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from csu.events import Event
+from csu.events import Event, Reach
 
 
 class CameraStatusChanged(Event):
@@ -17,6 +17,9 @@ class CameraStatusChanged(Event):
     """
 
     topic: ClassVar[str] = "video.camera_status"
+    # Durable: walls and consoles on every node follow camera states; a node that was away
+    # catches up on what changed meanwhile.
+    reach: ClassVar[Reach] = "durable"
     camera_id: str
     status: str
     previous: str | None
@@ -31,6 +34,8 @@ class VideoLoss(Event):
     """
 
     topic: ClassVar[str] = "video.loss"
+    # Durable: the one incident engine turns it into an alarm, wherever the camera runs.
+    reach: ClassVar[Reach] = "durable"
     camera_id: str
     offline_since: datetime
     reason: str | None
@@ -40,6 +45,7 @@ class VideoRestored(Event):
     """A camera whose video loss was raised delivers frames again."""
 
     topic: ClassVar[str] = "video.restored"
+    reach: ClassVar[Reach] = "durable"  # as VideoLoss, whose outage it closes
     camera_id: str
     offline_since: datetime  # the same outage start its VideoLoss carried
     offline_for_s: float

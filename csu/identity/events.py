@@ -7,13 +7,15 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from csu.events import Event
+from csu.events import Event, Reach
 
 
 class LoginSucceeded(Event):
     """A user logged in."""
 
     topic: ClassVar[str] = "identity.login_succeeded"
+    # Local: the access log (one chain for the cluster) records it once, where it happened.
+    reach: ClassVar[Reach] = "local"
     username: str
     role: str
     client: str | None
@@ -26,6 +28,7 @@ class LoginFailures(Event):
     """
 
     topic: ClassVar[str] = "identity.login_failures"
+    reach: ClassVar[Reach] = "local"  # as LoginSucceeded: logged once
     username: str | None = Field(description="The account tried; None for names with none.")
     client: str | None = Field(description="The address; None for the overflow of many.")
     failures: int = Field(description="Wrong credentials in the window.")
@@ -40,6 +43,7 @@ class UserCreated(Event):
     """An account was created (CLI, demo or administration)."""
 
     topic: ClassVar[str] = "identity.user_created"
+    reach: ClassVar[Reach] = "local"  # as LoginSucceeded: logged once
     username: str
     role: str
     cameras: list[str]
@@ -54,5 +58,9 @@ class RightsEnded(Event):
     """
 
     topic: ClassVar[str] = "identity.rights_ended"
+    # Live: a right ended on an API node must end the streams camera workers serve under it,
+    # at once. A node away at that moment finds it by its periodic check of the database, and
+    # a restarted node holds no stream, so nothing is gained by keeping it.
+    reach: ClassVar[Reach] = "live"
     username: str
     reason: str

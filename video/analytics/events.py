@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from csu.events import Event
+from csu.events import Event, Reach
 
 # The closed list of the law (domain.md rule 6), as csu's alarm types name them.
 EventKind = Literal[
@@ -28,6 +28,8 @@ class VideoAnalyticsEvent(Event):
     """
 
     topic: ClassVar[str] = "video.analytics"
+    # Durable: raised on a camera worker, turned into an alarm by the one incident engine.
+    reach: ClassVar[Reach] = "durable"
     event_id: str
     camera_id: str
     kind: EventKind
