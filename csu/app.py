@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ import csu
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
+from csu.bus_nats import NatsBusConfig, NatsEventBus, nats_bus_metrics
 from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.config import SiteConfig
 from csu.db import Database
@@ -44,6 +46,7 @@ from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
 from video.analytics.snapshots import SnapshotStore
 from video.evidence.service import ExportService
+from video.health import CameraState, Health
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits, rendition_provider
 from video.live.interrupted import close_interrupted_views
@@ -57,6 +60,7 @@ from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
 from web.hub import EventHub
+from web.origin_check import origin_of
 from web.problems import install_problem_handlers
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
@@ -111,7 +115,12 @@ def create_app(
     install_problem_handlers(app)
     include_routes(app)
     app.add_middleware(UrlTextCheck)
-    install_browser_guards(app, public_url=settings.public_url, tile_url=site.map.tile_url)
+    install_browser_guards(
+        app,
+        public_url=settings.public_url,
+        tile_url=site.map.tile_url,
+        connect_origins=lambda: _worker_origins(app),
+    )
     return app
 
 
@@ -156,9 +165,7 @@ async def start_services(
     _schedule_disk_guard(scheduler, settings, segment_store, access_log)
     scheduler.start()
     cluster = await _join_cluster(settings)
-    video = await _start_video(
-        settings, site, kernel, camera_opener, segment_store.index, run=cluster is None
-    )
+    video = await _start_video(settings, site, kernel, camera_opener, segment_store.index, cluster)
     incident_service = await _start_incidents(site, kernel, video, settings)
     analytics = AnalyticsService(
         site.cameras,
@@ -209,13 +216,17 @@ async def start_services(
     )
 
 
+def event_bus(settings: Settings, role: str = "api") -> EventBus:
+    """The in-process bus, or on a cluster's node the bus that also reaches the other nodes."""
+    if not settings.nats_url:
+        return EventBus()
+    return NatsEventBus(NatsBusConfig(settings.nats_url, node=f"{role}-{settings.node_name}"))
+
+
 async def _join_cluster(settings: Settings) -> ClusterNode | None:
     """An API node's place in the cluster when CSU_NATS_URL is set (None: the single process)."""
     if not settings.nats_url:
         return None
-    errors = settings.cluster_errors()
-    if errors:
-        raise RuntimeError(errors[0])
     node = ClusterNode(
         NodeSettings(settings.nats_url, settings.node_name, "api", url=settings.public_url)
     )
@@ -231,6 +242,8 @@ def _redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRedire
 
 
 async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
+    if settings.nats_url and (errors := settings.cluster_errors()):
+        raise RuntimeError(errors[0])
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url())
     await asyncio.to_thread(upgrade, db.engine)
@@ -238,7 +251,7 @@ async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
     # First of all: what this start logs must come after the ends of the views a kill left open.
     await asyncio.to_thread(close_interrupted_views, db, access_log)
     await asyncio.to_thread(_sync_site, db, site, access_log)
-    bus = EventBus()
+    bus = event_bus(settings)
     log_identity_events(bus, access_log)
     await bus.start()
     scheduler = Scheduler(db.url)
@@ -257,12 +270,13 @@ async def _start_video(
     kernel: _Kernel,
     camera_opener: SourceOpener,
     index: SegmentIndex,
-    *,
-    run: bool = True,
+    cluster: ClusterNode | None = None,
 ) -> _Video:
-    """The video services; with `run` false (a cluster's API node) no camera runs here."""
-    running: list[str] | None = None if run else []
-    camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener)
+    """The video services; on a cluster's API node no camera runs here, their workers say
+    how they are."""
+    running: list[str] | None = None if cluster is None else []
+    remote = None if cluster is None else partial(_reported_health, cluster)
+    camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener, remote=remote)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
@@ -306,6 +320,8 @@ def _metrics(video: _Video, bus: EventBus, incidents: IncidentService) -> Metric
     metrics.add_collector(lambda: feed_metrics(incidents.feeds))
     metrics.add_collector(lambda: recording_metrics(video.recording))
     metrics.add_collector(lambda: _bus_metrics(bus))
+    if isinstance(bus, NatsEventBus):
+        metrics.add_collector(lambda: nats_bus_metrics(bus))
     return metrics
 
 
@@ -361,6 +377,26 @@ def _sync_site(db: Database, site: SiteConfig, access_log: AccessLog) -> None:
     # Logged before anything is served: a failing log write stops the start.
     for record in grant_changes(before, after, source="site file at start"):
         access_log.append(record)
+
+
+def _reported_health(cluster: ClusterNode, camera_id: str) -> Health | None:
+    report = cluster.report(camera_id)
+    if report is None:
+        return None
+    try:
+        state = CameraState(report.state)
+    except ValueError:
+        return None
+    return Health(state, report.reason, report.fps)
+
+
+def _worker_origins(app: FastAPI) -> tuple[str, ...]:
+    """The origins of the cluster's live workers, where this API node redirects live view."""
+    services: AppServices | None = getattr(app.state, "services", None)
+    if services is None or services.cluster is None:
+        return ()
+    workers = (n.url for n in services.cluster.latest.nodes if n.role == "worker" and n.url)
+    return tuple(sorted({origin_of(url) for url in workers}))
 
 
 def _camera_states(cameras: CameraService) -> dict[str, str]:

@@ -92,6 +92,11 @@ class EventBus:
                 sub.queue.put_nowait(event)
                 self._track(1)
 
+    def publish_here(self, event: Event) -> None:
+        """Deliver `event` to this process's subscribers only, even on a cluster's bus: news
+        each node learns for itself (a camera no worker serves) must not echo between them."""
+        EventBus.publish(self, event)
+
     def publish_threadsafe(self, event: Event) -> None:
         """Publish from another thread (ingest workers); the event is queued on the loop."""
         if self._loop is None:

@@ -19,6 +19,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import csu
 from csu.bus import EventBus
+from csu.bus_nats import NatsBusConfig, NatsEventBus
+from csu.cluster.nodes import CameraReport
 from csu.cluster.ownership import CameraOwnership, Gained
 from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.config import SiteConfig
@@ -113,7 +115,7 @@ async def start_worker(
     await asyncio.to_thread(upgrade, db.engine)
     access_log = AccessLog(db)
     await asyncio.to_thread(close_interrupted_views, db, access_log, node.name)
-    bus = EventBus()
+    bus = NatsEventBus(NatsBusConfig(node.nats_url, node=f"worker-{node.name}"))
     await bus.start()
     watch = RightsWatch(CameraRights(db, bus.publish_threadsafe), bus)
     await watch.start()
@@ -184,9 +186,15 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     runtime.db.dispose()
 
 
-def _states(cameras: CameraService) -> dict[str, str]:
+def _states(cameras: CameraService) -> dict[str, CameraReport]:
     running = cameras.running()
-    return {v.config.id: v.health.state.value for v in cameras.cameras() if v.config.id in running}
+    return {
+        v.config.id: CameraReport(
+            state=v.health.state.value, reason=v.health.reason, fps=round(v.health.fps, 2)
+        )
+        for v in cameras.cameras()
+        if v.config.id in running
+    }
 
 
 def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:

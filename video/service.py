@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -29,6 +29,8 @@ from video.ingest import (
 from video.sources import open_source
 
 log = logging.getLogger(__name__)
+
+UNSERVED = "no worker serves it"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ class CameraService:
         *,
         opener: SourceOpener = open_source,
         monitor_interval_s: float = 1.0,
+        remote: Callable[[str], Health | None] | None = None,
     ) -> None:
+        # On a cluster's API node: what the owning worker says of a camera not running here.
+        self._remote = remote
         self._configs = {c.id: c for c in cameras}
         self._bus = bus
         self._opener = opener
@@ -223,18 +228,39 @@ class CameraService:
             )
             if health.state is CameraState.OFFLINE:
                 self._offline_seen_at[camera_id] = now
-            previous = self._health.get(camera_id)
-            self._health[camera_id] = health
-            if health.differs_from(previous):
-                self._bus.publish(
-                    CameraStatusChanged(
-                        camera_id=camera_id,
-                        status=health.state.value,
-                        previous=previous.state.value if previous else None,
-                        reason=health.reason,
-                    )
-                )
+            self._publish_status(camera_id, health)
             self._watch_loss(camera_id, health, now, now_utc)
+        if self._remote is not None:
+            self._follow_remote(self._remote)
+
+    def _follow_remote(self, remote: Callable[[str], Health | None]) -> None:
+        # The owning worker publishes its cameras' news to every node; what only this node can
+        # tell is that no worker serves a camera any more (its worker died), and it tells
+        # only its own subscribers. Video loss is raised by the worker that takes it over.
+        for camera_id, config in self._configs.items():
+            if camera_id in self._workers or not config.enabled:
+                continue
+            health = remote(camera_id)
+            if health is not None:
+                self._health[camera_id] = health
+            else:
+                self._publish_status(
+                    camera_id, Health(CameraState.OFFLINE, UNSERVED, 0.0), here=True
+                )
+
+    def _publish_status(self, camera_id: str, health: Health, *, here: bool = False) -> None:
+        previous = self._health.get(camera_id)
+        self._health[camera_id] = health
+        if health.differs_from(previous):
+            publish = self._bus.publish_here if here else self._bus.publish
+            publish(
+                CameraStatusChanged(
+                    camera_id=camera_id,
+                    status=health.state.value,
+                    previous=previous.state.value if previous else None,
+                    reason=health.reason,
+                )
+            )
 
     def _watch_loss(self, camera_id: str, health: Health, now: float, now_utc: datetime) -> None:
         watch = self._loss.get(camera_id)

@@ -69,7 +69,8 @@ async def cluster_status(_user: Reader, services: Services) -> ClusterOut:
     for camera in services.site.cameras:
         owner = view.owners.get(camera.id)
         if owner is not None:
-            status = said.get(owner, {}).get(camera.id, "starting")
+            report = said.get(owner, {}).get(camera.id)
+            status = report.state if report else "starting"
         else:
             status = "offline" if camera.enabled else "disabled"
         cameras.append(CameraOwnerOut(id=camera.id, owner=owner, status=status))

@@ -14,6 +14,8 @@ An answer that sets its own Content-Security-Policy or Cache-Control keeps it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,9 +26,13 @@ STATIC_PREFIX = "/static/"
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
-def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
-    """The policy for csu's pages; image_origins adds a tile server."""
+def content_security_policy(
+    image_origins: tuple[str, ...] = (), connect_origins: tuple[str, ...] = ()
+) -> str:
+    """The policy for csu's pages; image_origins adds a tile server, connect_origins the
+    camera workers of a cluster (live view is redirected to them)."""
     images = " ".join(("'self'", "blob:", *image_origins))
+    connect = " ".join(("'self'", *connect_origins))
     return "; ".join(
         (
             "default-src 'self'",
@@ -34,7 +40,7 @@ def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
             "style-src 'self'",
             f"img-src {images}",
             "media-src 'self' blob:",
-            "connect-src 'self'",
+            f"connect-src {connect}",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",
@@ -51,13 +57,19 @@ def tile_origins(tile_url: str | None) -> tuple[str, ...]:
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP answer."""
 
-    def __init__(self, app: ASGIApp, image_origins: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        image_origins: tuple[str, ...] = (),
+        connect_origins: Callable[[], tuple[str, ...]] | None = None,
+    ) -> None:
         self.app = app
         common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-        self._page = [
-            *common,
-            (b"content-security-policy", content_security_policy(image_origins).encode()),
-        ]
+        self._images = image_origins
+        self._connect = connect_origins
+        self._common = common
+        self._connect_seen: tuple[str, ...] = ()
+        self._page = self._page_headers(())
         self._docs = [*common, (b"content-security-policy", b"frame-ancestors 'none'")]
         self._no_store = (b"cache-control", b"no-store")
 
@@ -67,7 +79,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        extra = list(self._docs if path in DOCS_PATHS else self._page)
+        extra = list(self._docs if path in DOCS_PATHS else self._page_headers_now())
         if not path.startswith(STATIC_PREFIX):
             extra.append(self._no_store)
 
@@ -80,8 +92,30 @@ class SecurityHeaders:
 
         await self.app(scope, receive, send_with_headers)
 
+    def _page_headers(self, connect: tuple[str, ...]) -> list[tuple[bytes, bytes]]:
+        policy = content_security_policy(self._images, connect)
+        return [*self._common, (b"content-security-policy", policy.encode())]
 
-def install_browser_guards(app: FastAPI, *, public_url: str | None, tile_url: str | None) -> None:
+    def _page_headers_now(self) -> list[tuple[bytes, bytes]]:
+        # A cluster's workers come and go: the policy names those alive now. Built once per
+        # change, not per answer.
+        if self._connect is None:
+            return self._page
+        origins = self._connect()
+        if origins != self._connect_seen:
+            self._connect_seen, self._page = origins, self._page_headers(origins)
+        return self._page
+
+
+def install_browser_guards(
+    app: FastAPI,
+    *,
+    public_url: str | None,
+    tile_url: str | None,
+    connect_origins: Callable[[], tuple[str, ...]] | None = None,
+) -> None:
     """Wrap the app in the Origin check and, outermost, these headers (403s get them too)."""
     app.add_middleware(OriginCheck, allowed=(public_url,) if public_url else ())
-    app.add_middleware(SecurityHeaders, image_origins=tile_origins(tile_url))
+    app.add_middleware(
+        SecurityHeaders, image_origins=tile_origins(tile_url), connect_origins=connect_origins
+    )

@@ -35,7 +35,8 @@ def render(view: ClusterView, cameras: list[str]) -> list[str]:
     lines.append("cameras:")
     for camera_id in sorted(set(cameras) | set(view.owners)):
         owner = view.owners.get(camera_id)
-        state = states.get(camera_id, "starting") if owner else "offline"
+        report = states.get(camera_id)
+        state = (report.state if report else "starting") if owner else "offline"
         lines.append(f"  {camera_id:<24} {owner or '(no worker)':<20} {state}")
     lines.append(f"engine leader: {view.leader or '(none)'}")
     return lines

@@ -14,6 +14,16 @@ from csu.config.cameras import SLUG_PATTERN
 Role = Literal["api", "worker"]
 
 
+class CameraReport(BaseModel):
+    """How a worker sees one of its cameras: state, why, measured frame rate."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    state: str
+    reason: str | None = None
+    fps: float = 0.0
+
+
 class NodeInfo(BaseModel):
     """One node as the cluster sees it (the shape of `GET /api/cluster`'s nodes)."""
 
@@ -24,8 +34,8 @@ class NodeInfo(BaseModel):
     url: str | None = None
     last_seen: datetime
     capacity: int | None = None
-    # A worker's cameras and their state ("online", "degraded", "offline"), as it sees them.
-    cameras: dict[str, str] = Field(default_factory=dict)
+    # A worker's cameras and their health, as it sees them.
+    cameras: dict[str, CameraReport] = Field(default_factory=dict)
 
 
 def node_key(role: Role, name: str) -> str:

@@ -16,7 +16,7 @@ from nats.js.kv import KeyValue
 
 from csu.cluster import kv as buckets
 from csu.cluster.leases import holders
-from csu.cluster.nodes import NodeInfo, Role, beat, nodes
+from csu.cluster.nodes import CameraReport, NodeInfo, Role, beat, nodes
 from csu.cluster.tickets import new_key
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ClusterNode:
     """Connects, keeps the heartbeat going, and reads the cluster's state for anyone who asks."""
 
     def __init__(
-        self, settings: NodeSettings, cameras: Callable[[], dict[str, str]] | None = None
+        self, settings: NodeSettings, cameras: Callable[[], dict[str, CameraReport]] | None = None
     ) -> None:
         self.settings = settings
         self._camera_states = cameras
@@ -131,6 +131,11 @@ class ClusterNode:
         name = self.latest.owners.get(camera_id)
         workers = (n for n in self.latest.nodes if n.role == "worker" and n.name == name)
         return next(workers, None)
+
+    def report(self, camera_id: str) -> CameraReport | None:
+        """What the camera's owner last said of it (None: no live worker holds it)."""
+        owner = self.owner(camera_id)
+        return None if owner is None else owner.cameras.get(camera_id)
 
     async def live_workers(self) -> list[NodeInfo]:
         """The workers whose heartbeat is recent."""

@@ -10,7 +10,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("csu-timing-equaliser")
 
 
-
 def hash_password(password: str) -> str:
     """An argon2id hash of the password (the password rule is checked by whoever sets one)."""
     return _hasher.hash(password)

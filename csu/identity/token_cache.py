@@ -63,4 +63,3 @@ class TokenCache(Generic[V]):
         """Drop everything (a user's rights or status changed)."""
         with self._lock:
             self._entries.clear()
-

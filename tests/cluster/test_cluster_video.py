@@ -8,6 +8,7 @@ import textwrap
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -23,7 +24,9 @@ from privacy.masking import MASK_COLOUR
 from tests.cluster.processes import Cluster, cluster
 from tests.conftest import empty_database
 from tests.nats_server import NatsServer
-from tests.web.conftest import PASSWORD, seed_accounts
+from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts
+from tests.web.conftest import browser as browser
+from tests.web.test_console_page import check_live_video_is_masked, new_page, sign_in
 from tests.web.test_whep import SDP, ZONE, Viewer, box
 
 pytestmark = pytest.mark.slow
@@ -134,6 +137,28 @@ def test_workers_share_cameras_and_a_killed_workers_cameras_come_back(
     print(f"cam-street played again {back_after:.1f} s after its worker was killed")
     assert back_after < 15, f"cam-street played again after {back_after:.1f} s"
     assert all(o == other for o in _owners(api, auth).values())
+    # The worker that took the camera over raised its video loss and, with the first picture,
+    # cleared it: on the API node's engine, through the cluster's bus.
+    loss = _wait_for(lambda: _loss_alarm(api, auth, "cleared"), 20, "video loss cleared")
+    assert loss["update_count"] >= 1
+    assert "its worker stopped" in _loss_alarm_text(api, auth)
+
+
+def _loss_alarm_text(api: str, auth: dict[str, str]) -> str:
+    # The active alarm's words, kept in the incident's timeline.
+    response = httpx.get(f"{api}/api/incidents", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _loss_alarm(api: str, auth: dict[str, str], status: str) -> dict[str, Any] | None:
+    response = httpx.get(f"{api}/api/alarms", params={"type": "video.loss"}, headers=auth)
+    assert response.status_code == 200, response.text
+    for item in response.json()["items"]:
+        if item["alarm"]["camera_id"] == "cam-street" and item["alarm"]["status"] == status:
+            found: dict[str, Any] = item
+            return found
+    return None
 
 
 async def _retry_watch(watch: Callable[[], Awaitable[tuple[str, float]]]) -> tuple[str, float]:
@@ -219,3 +244,22 @@ def test_the_worker_logs_the_view_and_refuses_bad_tickets(running: Cluster) -> N
 
 def _viewer_token_hash(auth: dict[str, str]) -> str:
     return token_digest(auth["Authorization"].removeprefix("Bearer "))
+
+
+def test_the_console_plays_a_camera_served_by_a_worker(running: Cluster, browser: Any) -> None:
+    api = running.nodes["api1"]
+    supervisor = _login(api.url)
+    _wait_for(
+        lambda: (o := _owners(api.url, supervisor)) and all(o.values()) and o, 30, "cameras served"
+    )
+    page = new_page(browser)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    sign_in(page, api, "operator")  # type: ignore[arg-type]
+    check_live_video_is_masked(page)
+    page.screenshot(path=str(ARTIFACTS / "cluster-console.png"))
+    # The offer went to the API node, then to the worker the 307 named, ticket and all.
+    owner = running.nodes[str(_owners(api.url, supervisor)["cam-street"])]
+    assert f"{api.url}/api/cameras/cam-street/whep" in requests
+    assert any(r.startswith(f"{owner.url}/api/cameras/cam-street/whep?ticket=") for r in requests)
+    page.context.close()

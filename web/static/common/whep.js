@@ -66,7 +66,10 @@ export function playWhep(video, url, { onProblem = () => {}, onPlaying = () => {
         body: pc.localDescription.sdp,
         raw: true,
       });
-      session = response.headers.get("Location");
+      // Relative to where the answer came from: in a cluster the API node redirected the offer
+      // to the camera's worker, and the session lives there.
+      const where = response.headers.get("Location");
+      session = where ? new URL(where, response.url).href : null;
       if (stopped || pc !== peer) return close();
       await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
     } catch (error) {
