@@ -18,9 +18,17 @@ from prometheus_client.core import GaugeMetricFamily
 import csu
 from crisis.service import CrisisService
 from crisis.walls import WallService
+from csu.app_cluster import (
+    event_bus,
+    join_cluster,
+    lead_when_elected,
+    live_redirects,
+    reported_health,
+    worker_origins,
+)
 from csu.bus import EventBus
-from csu.bus_nats import NatsBusConfig, NatsEventBus, nats_bus_metrics
-from csu.cluster.runtime import ClusterNode, NodeSettings
+from csu.bus_nats import NatsEventBus, nats_bus_metrics
+from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
 from csu.identity.jobs import purge_expired_tokens
@@ -46,21 +54,18 @@ from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
 from video.analytics.snapshots import SnapshotStore
 from video.evidence.service import ExportService
-from video.health import CameraState, Health
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits, rendition_provider
 from video.live.interrupted import close_interrupted_views
-from video.live.remote import LiveRedirects
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService, recording_metrics
-from video.recording.store import SegmentStore, make_room
+from video.recording.store import SegmentStore, schedule_disk_guard
 from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
 from web.hub import EventHub
-from web.origin_check import origin_of
 from web.problems import install_problem_handlers
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
@@ -119,7 +124,7 @@ def create_app(
         app,
         public_url=settings.public_url,
         tile_url=site.map.tile_url,
-        connect_origins=lambda: _worker_origins(app),
+        connect_origins=lambda: worker_origins(app),
     )
     return app
 
@@ -162,9 +167,10 @@ async def start_services(
         camera_retention={c.id: c.retention_days for c in site.cameras},
         footage_stores=(segment_store, SnapshotStore(settings.data_dir)),
     )
-    _schedule_disk_guard(scheduler, settings, segment_store, access_log)
-    scheduler.start()
-    cluster = await _join_cluster(settings)
+    schedule_disk_guard(scheduler, settings, segment_store, access_log)
+    # In a cluster only the leader's jobs run: it resumes them when it takes the lead.
+    scheduler.start(paused=bool(settings.nats_url))
+    cluster = await join_cluster(settings)
     video = await _start_video(settings, site, kernel, camera_opener, segment_store.index, cluster)
     incident_service = await _start_incidents(site, kernel, video, settings)
     analytics = AnalyticsService(
@@ -184,6 +190,7 @@ async def start_services(
     await wall_service.start()
     logins = LoginService(db, bus, session_lifetime=timedelta(hours=settings.session_hours))
     await logins.start()
+    leadership = await lead_when_elected(cluster, scheduler)
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(
         settings=settings,
@@ -212,33 +219,9 @@ async def start_services(
         rights=kernel.rights,
         watch=kernel.watch,
         cluster=cluster,
-        redirects=_redirects(cluster, access_log),
+        redirects=live_redirects(cluster, access_log),
+        leadership=leadership,
     )
-
-
-def event_bus(settings: Settings, role: str = "api") -> EventBus:
-    """The in-process bus, or on a cluster's node the bus that also reaches the other nodes."""
-    if not settings.nats_url:
-        return EventBus()
-    return NatsEventBus(NatsBusConfig(settings.nats_url, node=f"{role}-{settings.node_name}"))
-
-
-async def _join_cluster(settings: Settings) -> ClusterNode | None:
-    """An API node's place in the cluster when CSU_NATS_URL is set (None: the single process)."""
-    if not settings.nats_url:
-        return None
-    node = ClusterNode(
-        NodeSettings(settings.nats_url, settings.node_name, "api", url=settings.public_url)
-    )
-    await node.start()
-    log.info("csu API node %s joined the cluster at %s", settings.node_name, settings.nats_url)
-    return node
-
-
-def _redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRedirects | None:
-    if cluster is None:
-        return None
-    return LiveRedirects(access_log, cluster.owner, lambda: cluster.ticket_key)
 
 
 async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
@@ -275,7 +258,7 @@ async def _start_video(
     """The video services; on a cluster's API node no camera runs here, their workers say
     how they are."""
     running: list[str] | None = None if cluster is None else []
-    remote = None if cluster is None else partial(_reported_health, cluster)
+    remote = None if cluster is None else partial(reported_health, cluster)
     camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener, remote=remote)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
         if camera_service.camera(camera_id) is not None:
@@ -326,7 +309,10 @@ def _metrics(video: _Video, bus: EventBus, incidents: IncidentService) -> Metric
 
 
 async def stop_services(services: AppServices) -> None:
-    """Stop everything in the reverse order of start."""
+    """Stop everything in the reverse order of start (the leader lease first: the standby
+    takes over while this node winds down)."""
+    if services.leadership is not None:
+        await services.leadership.stop()
     await services.logins.stop()
     services.hub.close()
     services.exports.close()
@@ -346,24 +332,6 @@ async def stop_services(services: AppServices) -> None:
     services.db.dispose()
 
 
-def _schedule_disk_guard(
-    scheduler: Scheduler, settings: Settings, store: SegmentStore, access_log: AccessLog
-) -> None:
-    # Disk-full policy: oldest unheld footage goes first, each destruction logged.
-    if settings.recording_min_free_mb <= 0:
-        return
-    scheduler.add_interval(
-        make_room,
-        job_id="recordings.disk_full",
-        seconds=settings.recording_free_check_seconds,
-        kwargs={
-            "store": store,
-            "access_log": access_log,
-            "min_free_bytes": settings.recording_min_free_mb * 1024 * 1024,
-        },
-    )
-
-
 def _record_clip(recording: RecordingService, clip: Clip) -> None:
     recording.request_clip(clip.camera_id, clip.start, clip.end)
 
@@ -377,26 +345,6 @@ def _sync_site(db: Database, site: SiteConfig, access_log: AccessLog) -> None:
     # Logged before anything is served: a failing log write stops the start.
     for record in grant_changes(before, after, source="site file at start"):
         access_log.append(record)
-
-
-def _reported_health(cluster: ClusterNode, camera_id: str) -> Health | None:
-    report = cluster.report(camera_id)
-    if report is None:
-        return None
-    try:
-        state = CameraState(report.state)
-    except ValueError:
-        return None
-    return Health(state, report.reason, report.fps)
-
-
-def _worker_origins(app: FastAPI) -> tuple[str, ...]:
-    """The origins of the cluster's live workers, where this API node redirects live view."""
-    services: AppServices | None = getattr(app.state, "services", None)
-    if services is None or services.cluster is None:
-        return ()
-    workers = (n.url for n in services.cluster.latest.nodes if n.role == "worker" and n.url)
-    return tuple(sorted({origin_of(url) for url in workers}))
 
 
 def _camera_states(cameras: CameraService) -> dict[str, str]:

@@ -141,9 +141,20 @@ class Scheduler:
             for job in self._scheduler.get_jobs(jobstore=store)
         ]
 
-    def start(self) -> None:
-        """Start on the running event loop; jobs added earlier are written to their stores."""
-        self._scheduler.start()
+    def start(self, *, paused: bool = False) -> None:
+        """Start on the running event loop; jobs added earlier are written to their stores.
+
+        A cluster's API node starts paused: only the leader's scheduler runs jobs.
+        """
+        self._scheduler.start(paused=paused)
+
+    def pause(self) -> None:
+        """Run no job until resume() (this node stopped leading)."""
+        self._scheduler.pause()
+
+    def resume(self) -> None:
+        """Run jobs again (this node leads); late ones run once, within the grace time."""
+        self._scheduler.resume()
 
     async def shutdown(self) -> None:
         """Stop scheduling (running jobs are not awaited) and close the database connections."""

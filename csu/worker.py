@@ -26,8 +26,10 @@ from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.config import SiteConfig
 from csu.db import Database
 from csu.migrate import upgrade
+from csu.scheduler import Scheduler
 from csu.settings import Settings
 from privacy.access_log import AccessLog
+from privacy.audit.runtime import schedule_footage_purge
 from privacy.rights import CameraRights
 from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
@@ -37,6 +39,7 @@ from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
+from video.recording.store import SegmentStore, schedule_disk_guard
 from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
@@ -52,6 +55,7 @@ class WorkerRuntime:
     db: Database
     bus: EventBus
     watch: RightsWatch
+    scheduler: Scheduler
     node: ClusterNode
     cameras: CameraService
     live: LiveService
@@ -135,12 +139,18 @@ async def start_worker(
     index = SegmentIndex(db, settings.recordings_dir())
     recording = RecordingService(site.cameras, live.pool, rendition_provider(cameras), index)
     await recording.start(cameras=[])
+    # A worker's segments are on its own disk: it keeps them within retention and free space.
+    scheduler = Scheduler(db.url)
+    retention = {c.id: c.retention_days for c in site.cameras}
+    schedule_footage_purge(scheduler, [SegmentStore(index)], retention, access_log)
+    schedule_disk_guard(scheduler, settings, SegmentStore(index), access_log)
+    scheduler.start()
     cluster = ClusterNode(node, lambda: _states(cameras))
     await cluster.start()
     ownership = _ownership(site, node, cluster, cameras, live, recording)
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
-    return WorkerRuntime(db, bus, watch, cluster, cameras, live, recording, ownership)
+    return WorkerRuntime(db, bus, watch, scheduler, cluster, cameras, live, recording, ownership)
 
 
 def _ownership(
@@ -180,6 +190,7 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     await runtime.live.stop()
     await runtime.recording.stop()
     await runtime.cameras.stop()
+    await runtime.scheduler.shutdown()
     await runtime.node.stop()
     await runtime.watch.stop()
     await runtime.bus.stop()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.bus import EventBus
+from csu.cluster.leadership import Leadership
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
@@ -61,3 +62,4 @@ class AppServices:
     # Set on a cluster's API node only: the cluster, and where WHEP offers go instead.
     cluster: ClusterNode | None = None
     redirects: LiveRedirects | None = None
+    leadership: Leadership | None = None

@@ -76,19 +76,29 @@ def start_lawful_access(
         },
     )
     if footage_stores:
-        scheduler.add_interval(
-            purge_footage,
-            job_id="retention.footage",
-            seconds=FOOTAGE_PURGE_SECONDS,
-            kwargs={
-                "stores": footage_stores,
-                "retention_days": dict(camera_retention),
-                "access_log": access_log,
-            },
-        )
+        schedule_footage_purge(scheduler, footage_stores, camera_retention, access_log)
     verification = ChainVerification(db, VerifySources.from_settings(settings))
     audit = AuditService(db, access_log, zone, verification=verification)
     return LawfulAccess(audit=audit, checkpointer=checkpointer, remote_witnesses=remote)
+
+
+def schedule_footage_purge(
+    scheduler: Scheduler,
+    stores: Sequence[FootageStore],
+    camera_retention: Mapping[str, int],
+    access_log: AccessLog,
+) -> None:
+    """Destroy footage past its camera's retention every hour, each destruction logged."""
+    scheduler.add_interval(
+        purge_footage,
+        job_id="retention.footage",
+        seconds=FOOTAGE_PURGE_SECONDS,
+        kwargs={
+            "stores": stores,
+            "retention_days": dict(camera_retention),
+            "access_log": access_log,
+        },
+    )
 
 
 def access_log_signer(settings: Settings) -> CheckpointSigner:

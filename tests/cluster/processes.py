@@ -72,6 +72,8 @@ class Cluster:
             "CSU_DATABASE_URL": self.database_url,
             "CSU_DATA_DIR": str(self.folder / name),
             "CSU_NODE_NAME": name,
+            # One access-log key for the whole cluster: whichever node leads signs checkpoints.
+            "CSU_ACCESS_LOG_SIGNING_KEY": str(self.folder / "keys" / "access-log-ed25519.pem"),
             "CSU_LOG_LEVEL": "INFO",
         }
 

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from sqlmodel import col
 
+from csu.scheduler import Scheduler
+from csu.settings import Settings
 from csu.times import as_utc
 from privacy.access_log import AccessLog
 from privacy.retention.footage import FootageSpan, destroy_logged
@@ -95,3 +97,22 @@ def make_room(
             break
         destroyed.append(span)
     return destroyed
+
+
+def schedule_disk_guard(
+    scheduler: Scheduler, settings: Settings, store: SegmentStore, access_log: AccessLog
+) -> None:
+    """Keep the recordings disk from filling: oldest unheld footage goes first, each
+    destruction logged."""
+    if settings.recording_min_free_mb <= 0:
+        return
+    scheduler.add_interval(
+        make_room,
+        job_id="recordings.disk_full",
+        seconds=settings.recording_free_check_seconds,
+        kwargs={
+            "store": store,
+            "access_log": access_log,
+            "min_free_bytes": settings.recording_min_free_mb * 1024 * 1024,
+        },
+    )
