@@ -95,6 +95,7 @@ class WallService:
             self._bus.subscribe(IncidentChanged, self._on_incident, name="walls.incidents"),
             self._bus.subscribe(CameraStatusChanged, self._on_camera, name="walls.cameras"),
             self._bus.subscribe(CrisisChanged, self._on_crisis, name="walls.crisis"),
+            self._bus.subscribe(WallLayoutChanged, self._on_layout, name="walls.layouts"),
         ]
         async with self._lock:
             await self._follow_crisis(crisis, by=None)
@@ -236,6 +237,28 @@ class WallService:
         async with self._lock:
             crisis = event.crisis if event.crisis.status == "open" else None
             await self._follow_crisis(crisis, by=event.context.user)
+
+    async def _on_layout(self, event: WallLayoutChanged) -> None:
+        # Another API node of a cluster changed a wall (an operator's command there): take the
+        # stored state, so that this node's displays and commands follow it. Its own changes,
+        # and the same automatic change every node made, are already the state here.
+        wall = self._walls.get(event.wall_id)
+        if wall is None or (event.version, event.cameras) == (
+            wall.state.version,
+            wall.state.layout.cameras(),
+        ):
+            return
+        config = self._configs[event.wall_id]
+        async with self._lock:
+            stored = await asyncio.to_thread(
+                self._in_session, lambda s: wall_store.load_all(s, [config])
+            )
+            fresh = stored.get(event.wall_id)
+            if fresh is None or fresh.state.version < wall.state.version:
+                return
+            self._walls[event.wall_id] = fresh
+            for feed in self._feeds[event.wall_id]:
+                feed.offer(fresh.state)
 
     async def _follow_crisis(self, crisis: CrisisSummary | None, *, by: str | None) -> None:
         self._board.set_crisis(crisis.incidents if crisis else ())
