@@ -248,10 +248,26 @@ def site_yaml(
 
 
 def models_cache() -> Path:
-    """Where the analytics' ONNX exports are kept between runs (exporting one takes minutes)."""
+    """Where the demo analytics' models are kept between runs, exported and quantised here
+    first: the server would otherwise spend a core doing it while it is measured."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     folder = base / "csu-bench" / "models"
     folder.mkdir(parents=True, exist_ok=True)
+    from csu.demo import demo_site
+    from video.analytics.weights import model_source, onnx_file, prepare_ultralytics
+
+    site = demo_site()
+    prepare_ultralytics(folder / "ultralytics")
+    models = {m.id: m for m in site.models}
+    for camera in site.cameras:
+        analytics = camera.analytics
+        if not analytics.enabled:
+            continue
+        needed = {label for rule in analytics.rules for label in rule.needs()}
+        for model_id in analytics.models:  # as video.analytics.pipeline.build_analyser picks
+            weights, labels = model_source(model_id, models)
+            if needed & set(labels):
+                onnx_file(weights, analytics.input_size, folder, analytics.precision)
     return folder
 
 
