@@ -37,6 +37,7 @@ from incidents.store import (
     incident_summary,
     insert_raw_ids,
     mark_raws,
+    stored_intake_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,36 @@ class IncidentEngine:
 
     def _ingest(self, works: list[_Work]) -> None:
         now = datetime.now(UTC)
-        futures, payloads = self._stored_payloads(works, now)
-        self._apply_isolating(futures, payloads, now)
+        works = self._first_deliveries(works)
+        if works:
+            futures, payloads = self._stored_payloads(works, now)
+            self._apply_isolating(futures, payloads, now)
+
+    def _first_deliveries(self, works: list[_Work]) -> list[_Work]:
+        """The payloads but those from the alarm stream whose raw row exists already.
+
+        Such a one is a redelivery (an engine died after its commit, before its acknowledgement):
+        it is acknowledged again and answered with the stored row, never stored twice.
+        """
+        keys = [w.item.intake_id for w in works if isinstance(w.item, Submission)]
+        wanted = [k for k in keys if k is not None]
+        if not wanted:
+            return works
+        with self._db.session() as session:
+            known = stored_intake_ids(session, wanted)
+        kept: list[_Work] = []
+        for work in works:
+            key = work.item.intake_id if isinstance(work.item, Submission) else None
+            if key is None or key not in known:
+                if key is not None:
+                    known[key] = 0  # a second copy later in this batch is a redelivery too
+                kept.append(work)
+                continue
+            assert isinstance(work.item, Submission)
+            _stored([work.item])
+            if work.future is not None:
+                work.future.set_result(IntakeResult(raw_id=known[key], accepted=True))
+        return kept
 
     def _apply_isolating(
         self, futures: list[Future[Any] | None], payloads: list[StoredPayload], now: datetime

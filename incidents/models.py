@@ -33,6 +33,9 @@ class RawAlarm(SQLModel, table=True):
     status: str = Field(default=RawStatus.RECEIVED.value, max_length=16, index=True)
     error: str | None = Field(default=None, sa_type=sa.Text)
     alarm_count: int = Field(default=0)
+    # In a cluster, the alarm stream's id of the payload: a message redelivered after its raw row
+    # was committed (the engine died before acknowledging it) is known by it and not stored again.
+    intake_id: str | None = Field(default=None, max_length=32, unique=True, index=True)
 
 
 class StoredAlarm(SQLModel, table=True):

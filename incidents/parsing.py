@@ -43,6 +43,9 @@ class Submission:
     # acknowledges only what is stored).
     on_stored: Callable[[], None] | None = field(default=None, compare=False, repr=False)
     refused: str | None = None  # refused before parsing (too large): kept, rejected with this
+    # In a cluster, the alarm stream's id of the payload (incidents.stream): a redelivery of a
+    # payload already stored carries it again and is not stored twice.
+    intake_id: str | None = None
 
 
 MAX_SETTING = "CSU_ALARM_MAX_BODY_BYTES"

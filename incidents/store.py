@@ -50,7 +50,7 @@ _HINT_CHARS = _chars(_RAW.c.source_hint)
 _TYPE_CHARS = _chars(_RAW.c.content_type)
 _CHANNEL_CHARS = _chars(_RAW.c.channel)
 ERROR_CHARS = 2000  # a database's error message may quote a whole statement
-assert _RAW_INSERT.columns == (*_RAW_COLUMNS, "alarm_count"), "insert_raw_ids' tuple order"
+assert _RAW_INSERT.columns == (*_RAW_COLUMNS, "alarm_count", "intake_id"), "insert_raw_ids' order"
 _MARK_RAW = (
     sa.update(_RAW)
     .where(_RAW.c.id == sa.bindparam("b_id"))
@@ -94,10 +94,21 @@ def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[
             received,
             None,
             0,
+            s.intake_id,
         )
         for s in submissions
     ]
     return _RAW_INSERT.ids(session.connection(), rows)
+
+
+def stored_intake_ids(session: Session, intake_ids: Sequence[str]) -> dict[str, int]:
+    """Which of these alarm-stream ids have a raw row already, with its id."""
+    found: dict[str, int] = {}
+    for start in range(0, len(intake_ids), _CHUNK):
+        chunk = list(intake_ids[start : start + _CHUNK])
+        query = select(RawAlarm.intake_id, RawAlarm.id).where(col(RawAlarm.intake_id).in_(chunk))
+        found.update({str(key): int(raw_id) for key, raw_id in session.exec(query) if raw_id})
+    return found
 
 
 def _column_text(value: str | None, limit: int) -> str | None:
