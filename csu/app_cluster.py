@@ -44,7 +44,7 @@ def live_redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRe
     """Where this API node sends WHEP offers (None: it serves them itself)."""
     if cluster is None:
         return None
-    return LiveRedirects(access_log, cluster.owner, lambda: cluster.ticket_key)
+    return LiveRedirects(access_log, cluster.owner, cluster.worker, lambda: cluster.ticket_key)
 
 
 async def lead_when_elected(cluster: ClusterNode | None, scheduler: Scheduler) -> Leadership | None:

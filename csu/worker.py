@@ -53,6 +53,7 @@ class WorkerRuntime:
     """Everything a running worker holds, stopped in reverse order."""
 
     db: Database
+    access_log: AccessLog
     bus: EventBus
     watch: RightsWatch
     scheduler: Scheduler
@@ -84,6 +85,9 @@ def create_worker_app(
                 CameraRights(runtime.db, runtime.bus.publish_threadsafe),
             ),
             lambda camera_id: camera_id in runtime.ownership.owned(),
+            runtime.cameras,
+            runtime.access_log,
+            runtime.recording.index,
         )
         try:
             yield
@@ -99,7 +103,7 @@ def create_worker_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["POST", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["content-type"],
         expose_headers=["Location"],
     )
@@ -136,7 +140,7 @@ async def start_worker(
         watch=watch,
         node=node.name,
     )
-    index = SegmentIndex(db, settings.recordings_dir())
+    index = SegmentIndex(db, settings.recordings_dir(), node=node.name)
     recording = RecordingService(site.cameras, live.pool, rendition_provider(cameras), index)
     await recording.start(cameras=[])
     # A worker's segments are on its own disk: it keeps them within retention and free space.
@@ -150,7 +154,9 @@ async def start_worker(
     ownership = _ownership(site, node, cluster, cameras, live, recording)
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
-    return WorkerRuntime(db, bus, watch, scheduler, cluster, cameras, live, recording, ownership)
+    return WorkerRuntime(
+        db, access_log, bus, watch, scheduler, cluster, cameras, live, recording, ownership
+    )
 
 
 def _ownership(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +24,7 @@ from web.deps import (
     client_address,
     rendition_of,
 )
+from web.live import redirect_live
 from web.zone_changes import ZoneChangeOut, change_out, reason_given
 
 # Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
@@ -92,18 +95,27 @@ def _known(services: Services, camera_id: str) -> None:
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def snapshot(
+async def snapshot(
     camera_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
-    """The latest masked frame as JPEG (logged before it is sent)."""
+    """The latest masked frame as JPEG (logged before it is sent); on a cluster's API node,
+    307 to the camera's worker with a ticket."""
     _known(services, camera_id)
-    jpeg = take_snapshot(
-        services.cameras,
-        services.access_log,
-        viewer=viewer,
-        camera_id=camera_id,
-        rendition=rendition_of(viewer),
-        client=client_address(request),
+    if services.redirects is not None:
+        return await redirect_live(
+            services.redirects, camera_id, viewer, request, services, action=Action.SNAPSHOT
+        )
+    # Reading the right, logging and JPEG encoding block: off the event loop.
+    jpeg = await to_thread.run_sync(
+        partial(
+            take_snapshot,
+            services.cameras,
+            services.access_log,
+            viewer=viewer,
+            camera_id=camera_id,
+            rendition=rendition_of(viewer),
+            client=client_address(request),
+        )
     )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from csu.bounds import Key
+from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from video.live import (
@@ -130,13 +132,24 @@ async def redirect_live(
     request: Request,
     services: Services,
     rendition: Rendition | None = None,
+    *,
+    action: Action = Action.LIVE_VIEW,
+    worker: str | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> Response:
-    """307 to the owning worker's WHEP URL with a ticket (404, 403 logged, or 503 otherwise)."""
+    """307 to the worker that serves the camera (or keeps the recording), with a ticket; 404,
+    403 (logged) or 503 otherwise."""
     if services.cameras.camera(camera_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
     try:
         url = await redirects.redirect(
-            camera_id, viewer, rendition or rendition_of(viewer), client_address(request)
+            camera_id,
+            viewer,
+            rendition or rendition_of(viewer),
+            client_address(request),
+            action=action,
+            worker=worker,
+            query=query,
         )
     except CameraUnserved as exc:
         raise HTTPException(

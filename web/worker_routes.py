@@ -9,17 +9,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from csu.bounds import Key
 from csu.cluster.tickets import MAX_TICKET_CHARS
 from csu.identity.roles import Role
+from csu.times import ApiTime
+from privacy.access_log import AccessLog
+from privacy.policy import Action
+from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.live import LiveService, SessionNotFound
 from video.live.remote import TicketDoor, TicketRefused
+from video.recording.index import SegmentIndex
+from video.service import CameraService
+from video.snapshots import take_snapshot
 from web.deps import client_address
 from web.live import SDP, open_live, read_sdp_offer
+from web.playback import check_playback, serve_recording
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +40,14 @@ router = APIRouter(prefix="/api/cameras", tags=["worker"])
 
 @dataclass(frozen=True)
 class WorkerFace:
-    """What the worker's routes use: its live service, its ticket check, what it serves."""
+    """What the worker's routes use: its cameras and recordings, its ticket check."""
 
     live: LiveService
     door: TicketDoor
     serves: Callable[[str], bool]
+    cameras: CameraService
+    access_log: AccessLog
+    index: SegmentIndex
 
 
 def get_face(request: Request) -> WorkerFace:
@@ -92,3 +107,70 @@ async def whep_delete(camera_id: Key, session_id: Key, ticket: TicketParam, face
     except SessionNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{camera_id}/snapshot.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def snapshot(camera_id: Key, ticket: TicketParam, request: Request, face: Face) -> Response:
+    """The latest masked frame of a camera this worker serves (logged before it is sent)."""
+    viewer, rendition = await _admit(face, ticket, camera_id, Action.SNAPSHOT, request)
+    if not face.serves(camera_id):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"camera '{camera_id}' moved to another worker; ask again"
+        )
+    jpeg = await to_thread.run_sync(
+        partial(
+            take_snapshot,
+            face.cameras,
+            face.access_log,
+            viewer=viewer,
+            camera_id=camera_id,
+            rendition=rendition,
+            client=client_address(request),
+        )
+    )
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/{camera_id}/playback.mp4",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"video/mp4": {}}}},
+)
+async def playback(
+    camera_id: Key,
+    start: Annotated[ApiTime, Query()],
+    end: Annotated[ApiTime, Query()],
+    ticket: TicketParam,
+    request: Request,
+    face: Face,
+    reason: Annotated[str, Query(max_length=1000)] = "",
+) -> StreamingResponse:
+    """The part of a recorded range kept on this worker's disk (logged with its reason)."""
+    check_playback(start, end, reason)
+    viewer, _ = await _admit(face, ticket, camera_id, Action.PLAYBACK, request)
+    segments = await to_thread.run_sync(
+        partial(face.index.between, camera_id, start, end, here_only=True)
+    )
+    return await serve_recording(
+        face.access_log, viewer, camera_id, (start, end), reason, request, segments
+    )
+
+
+async def _admit(
+    face: WorkerFace, ticket: str, camera_id: str, action: Action, request: Request
+) -> tuple[Viewer, Rendition]:
+    try:
+        return await face.door.admit(ticket, camera_id, action)
+    except TicketRefused as exc:
+        log.warning(
+            "%s ticket refused for %s from %s: %s",
+            action.value,
+            camera_id,
+            client_address(request),
+            exc,
+        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None

@@ -132,6 +132,10 @@ class ClusterNode:
         workers = (n for n in self.latest.nodes if n.role == "worker" and n.name == name)
         return next(workers, None)
 
+    def worker(self, name: str) -> NodeInfo | None:
+        """A live worker by name, as of the last heartbeat."""
+        return next((n for n in self.latest.nodes if n.role == "worker" and n.name == name), None)
+
     def report(self, camera_id: str) -> CameraReport | None:
         """What the camera's owner last said of it (None: no live worker holds it)."""
         owner = self.owner(camera_id)

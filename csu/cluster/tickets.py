@@ -33,6 +33,7 @@ class Ticket(BaseModel):
 
     user: str
     token_hash: str = Field(description="The login session the view belongs to (ends with it).")
+    action: str = Field(description="What it allows: video.live, video.snapshot, video.playback.")
     camera: str
     rendition: str
     worker: str
@@ -48,12 +49,14 @@ def issue(
     camera: str,
     rendition: str,
     worker: str,
+    action: str = "video.live",
     now: float | None = None,
 ) -> str:
     """A fresh ticket, signed with the cluster's key."""
     ticket = Ticket(
         user=user,
         token_hash=token_hash,
+        action=action,
         camera=camera,
         rendition=rendition,
         worker=worker,

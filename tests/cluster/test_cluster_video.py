@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import textwrap
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import av
+import cv2
 import httpx
 import numpy as np
 import pytest
@@ -42,7 +46,11 @@ SITE = textwrap.dedent(
         video_loss_after_s: 2
         privacy_zones: [[[0.04, 0.09], [0.46, 0.09], [0.46, 0.51], [0.04, 0.51]]]
         recording: {mode: "off"}
-      - {id: cam-plaza, name: Plaza, source: "demo://plaza", fps: 10, recording: {mode: "off"}}
+      - id: cam-plaza
+        name: Plaza
+        source: demo://plaza
+        fps: 10
+        recording: {mode: continuous, segment_s: 2}
       - {id: cam-bridge, name: Bridge, source: "demo://street", fps: 10, recording: {mode: "off"}}
       - {id: cam-park, name: Park, source: "demo://plaza", fps: 10, recording: {mode: "off"}}
     """
@@ -263,3 +271,67 @@ def test_the_console_plays_a_camera_served_by_a_worker(running: Cluster, browser
     assert f"{api.url}/api/cameras/cam-street/whep" in requests
     assert any(r.startswith(f"{owner.url}/api/cameras/cam-street/whep?ticket=") for r in requests)
     page.context.close()
+
+
+def test_snapshots_and_recordings_come_from_the_worker_that_keeps_them(
+    running: Cluster,
+) -> None:
+    api = running.nodes["api1"].url
+    supervisor = _login(api)
+    owners = _wait_for(
+        lambda: (o := _owners(api, supervisor)) and all(o.values()) and o, 30, "cameras served"
+    )
+    keeper = running.nodes[str(owners["cam-plaza"])].url
+    since = datetime.now(UTC)
+    auth = _login(api, "operator")
+    with httpx.Client(timeout=30, follow_redirects=True) as http:
+        shot = http.get(f"{api}/api/cameras/cam-plaza/snapshot.jpg", headers=auth)
+        assert shot.status_code == 200, shot.text
+        assert [str(r.url).split("?")[0] for r in shot.history] == [
+            f"{api}/api/cameras/cam-plaza/snapshot.jpg"
+        ]
+        assert str(shot.url).startswith(f"{keeper}/api/cameras/cam-plaza/snapshot.jpg?ticket=")
+        picture = cv2.imdecode(np.frombuffer(shot.content, np.uint8), cv2.IMREAD_COLOR)
+        assert picture is not None and picture.shape[0] > 100 and picture.std() > 10
+
+        # Wait for a few closed segments on the keeper's disk, then play them back.
+        params = {"start": since.isoformat(), "reason": "requisition PV-2026-118"}
+
+        def recorded() -> bool:
+            listing = http.get(
+                f"{api}/api/cameras/cam-plaza/recordings",
+                params={"start": since.isoformat(), "end": datetime.now(UTC).isoformat()},
+                headers=auth,
+            )
+            assert listing.status_code == 200, listing.text
+            spans = listing.json()["spans"]
+            total = sum(
+                (datetime.fromisoformat(s["end"]) - datetime.fromisoformat(s["start"])).seconds
+                for s in spans
+            )
+            return total >= 4
+
+        _wait_for(recorded, 40, "4 s recorded")
+        params["end"] = datetime.now(UTC).isoformat()
+        clip = http.get(f"{api}/api/cameras/cam-plaza/playback.mp4", params=params, headers=auth)
+        assert clip.status_code == 200, clip.text
+        assert str(clip.url).startswith(f"{keeper}/api/cameras/cam-plaza/playback.mp4?")
+    with av.open(io.BytesIO(clip.content), mode="r") as container:
+        frames = len(list(container.decode(video=0)))
+    assert frames >= 20  # about 4 s at 10 fps, masked on the worker before it was recorded
+    kinds = [e for e in _entries(running.database_url) if e["camera"] == "cam-plaza"]
+    played = [e for e in kinds if e["action"] == "video.playback"]
+    assert played and played[-1]["user"] == "operator"
+    assert played[-1]["reason"] == "requisition PV-2026-118"
+    assert any(e["action"] == "video.snapshot" and e["user"] == "operator" for e in kinds)
+
+
+def _entries(database_url: str) -> list[dict[str, Any]]:
+    db = Database(database_url)
+    try:
+        return [
+            {"user": e.user, "camera": e.camera_id, "action": e.action, "reason": e.reason}
+            for e in AccessLog(db).entries()
+        ]
+    finally:
+        db.dispose()

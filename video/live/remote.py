@@ -1,17 +1,18 @@
-"""Live view across a cluster: the API node's redirect with a ticket, the worker's admission.
+"""Video across a cluster: the API node's redirect with a ticket, the worker's admission.
 
-An API node runs no cameras: for a WHEP offer it checks the right (a denial is logged there)
-and answers with the owning worker's WHEP URL and a ticket. The worker admits the ticket once,
-re-reads the login's rights from the database, and opens the session itself, so the grant is
-logged by the node that serves the picture, before it serves it (invariant 2).
+An API node runs no cameras: for a live view, a snapshot or a playback it checks the right (a
+denial is logged there) and answers with the URL of the worker that serves it and a ticket.
+The worker admits the ticket once, re-reads the login's rights from the database, and serves
+the request itself, so the grant is logged by the node that serves the picture, before it
+serves it (invariant 2).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from csu.cluster.nodes import NodeInfo
 from csu.cluster.tickets import ReplayGuard, TicketRefused, issue, read
@@ -24,42 +25,64 @@ from video.live.sessions import LiveError
 
 __all__ = ["CameraUnserved", "LiveRedirects", "TicketDoor", "TicketRefused"]
 
+_PATHS = {
+    Action.LIVE_VIEW: "whep",
+    Action.SNAPSHOT: "snapshot.jpg",
+    Action.PLAYBACK: "playback.mp4",
+}
+
 
 class CameraUnserved(LiveError):
-    """No live worker holds the camera now (its worker died and none has taken it yet)."""
+    """No live worker serves the camera (or keeps the recording) now."""
 
 
 class LiveRedirects:
-    """Where an API node sends a WHEP offer: the owner's URL with a fresh ticket."""
+    """Where an API node sends a camera request: the serving worker's URL with a fresh ticket."""
 
     def __init__(
         self,
         access_log: AccessLog,
         owner: Callable[[str], NodeInfo | None],
+        worker: Callable[[str], NodeInfo | None],
         key: Callable[[], bytes],
     ) -> None:
         self._log = access_log
         self._owner = owner
+        self._worker = worker
         self._key = key
 
     async def redirect(
-        self, camera_id: str, viewer: Viewer, rendition: Rendition, client: str | None
+        self,
+        camera_id: str,
+        viewer: Viewer,
+        rendition: Rendition,
+        client: str | None,
+        *,
+        action: Action = Action.LIVE_VIEW,
+        worker: str | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> str:
-        """The owning worker's WHEP URL with a ticket; AccessDenied (logged) or CameraUnserved."""
-        if refusal_reason(viewer, Action.LIVE_VIEW, camera_id) is not None:
+        """The serving worker's URL (the camera's owner, or the `worker` named) with a ticket.
+
+        AccessDenied (the denial logged here) when the viewer may not; CameraUnserved when no
+        live worker serves it.
+        """
+        if refusal_reason(viewer, action, camera_id) is not None:
             # Writes the denial, then raises AccessDenied naming what is missing.
             await asyncio.to_thread(
                 authorise_camera_action,
                 self._log,
                 viewer=viewer,
-                action=Action.LIVE_VIEW,
+                action=action,
                 camera_id=camera_id,
                 client=client,
+                reason=(query or {}).get("reason"),
             )
-        owner = self._owner(camera_id)
-        if owner is None or not owner.url:
+        node = self._owner(camera_id) if worker is None else self._worker(worker)
+        if node is None or not node.url:
+            where = "no worker" if worker is None else f"worker '{worker}', which is down,"
             raise CameraUnserved(
-                f"camera '{camera_id}' is served by no worker right now; retry in a few seconds"
+                f"camera '{camera_id}' is served by {where} right now; retry in a few seconds"
             )
         ticket = issue(
             self._key(),
@@ -67,9 +90,11 @@ class LiveRedirects:
             token_hash=viewer.token_hash or "",
             camera=camera_id,
             rendition=rendition.value,
-            worker=owner.name,
+            worker=node.name,
+            action=action.value,
         )
-        return f"{owner.url.rstrip('/')}/api/cameras/{quote(camera_id)}/whep?ticket={ticket}"
+        params = urlencode({**(query or {}), "ticket": ticket})
+        return f"{node.url.rstrip('/')}/api/cameras/{quote(camera_id)}/{_PATHS[action]}?{params}"
 
 
 @dataclass
@@ -81,11 +106,15 @@ class TicketDoor:
     rights: CameraRights
     guard: ReplayGuard = field(default_factory=ReplayGuard)
 
-    async def admit(self, token: str, camera_id: str) -> tuple[Viewer, Rendition]:
+    async def admit(
+        self, token: str, camera_id: str, action: Action = Action.LIVE_VIEW
+    ) -> tuple[Viewer, Rendition]:
         """The viewer and rendition a ticket stands for, used once; TicketRefused otherwise."""
         ticket = read(self.key(), token, worker=self.worker)
         if ticket.camera != camera_id:
             raise TicketRefused(f"ticket is for camera '{ticket.camera}'")
+        if ticket.action != action.value:
+            raise TicketRefused(f"ticket is for {ticket.action}, not {action.value}")
         self.guard.use(ticket)
         found = (await asyncio.to_thread(self.rights.current, [ticket.token_hash]))[
             ticket.token_hash

@@ -27,23 +27,38 @@ class Segment:
     start: datetime  # aware UTC: wall time of the first frame
     end: datetime  # aware UTC: wall time of the last frame + one frame interval
     size_bytes: int
+    node: str | None = None  # the cluster worker whose disk holds it (None: this process's)
 
 
 class SegmentIndex:
-    """Reads and writes the recording_segments table; files live under `root`."""
+    """Reads and writes the recording_segments table; files live under `root`.
 
-    def __init__(self, db: Database, root: Path) -> None:
+    In a cluster every worker records to its own disk and names itself (`node`) in the rows it
+    writes; what it manages (purge, free space, reconciliation) is its own rows only, while
+    `between` sees every node's, so that an API node can tell where a range is kept.
+    """
+
+    def __init__(self, db: Database, root: Path, node: str | None = None) -> None:
         self.db = db
         self.root = root.resolve()
+        self.node = node
 
-    def between(self, camera_id: str, start: datetime, end: datetime) -> list[Segment]:
-        """Segments overlapping [start, end), ordered by start."""
+    def own(self) -> sa.ColumnElement[bool]:
+        """The condition 'this segment's file is on this process's disk'."""
+        column = col(RecordingSegment.node)
+        return column.is_(None) if self.node is None else column == self.node
+
+    def between(
+        self, camera_id: str, start: datetime, end: datetime, *, here_only: bool = False
+    ) -> list[Segment]:
+        """Segments overlapping [start, end), ordered by start (only this disk's if asked)."""
         query = (
             select(RecordingSegment)
             .where(
                 col(RecordingSegment.camera_id) == camera_id,
                 col(RecordingSegment.start) < end,
                 col(RecordingSegment.end) > start,
+                *([self.own()] if here_only else []),
             )
             .order_by(col(RecordingSegment.start))
         )
@@ -62,6 +77,7 @@ class SegmentIndex:
                     col(RecordingSegment.start) >= segment.start - _SAME_START,
                     col(RecordingSegment.start) <= segment.start + _SAME_START,
                     col(RecordingSegment.path) == path,
+                    self.own(),
                 )
             ).first()
             if existing is not None:
@@ -73,6 +89,7 @@ class SegmentIndex:
                 start=segment.start,
                 end=segment.end,
                 size_bytes=segment.size_bytes,
+                node=self.node,
             )
             session.add(row)
             session.flush()
@@ -85,6 +102,7 @@ class SegmentIndex:
             col(RecordingSegment.camera_id) == camera_id,
             col(RecordingSegment.start) >= start,
             col(RecordingSegment.start) < end,
+            self.own(),
         )
         with self.db.session() as session:
             return set(session.exec(query))
@@ -94,8 +112,12 @@ class SegmentIndex:
         return path.relative_to(self.root).as_posix()
 
     def rows(self, session: Session, *conditions: sa.ColumnElement[bool]) -> list[RecordingSegment]:
-        """Index rows matching the conditions, oldest first."""
-        query = select(RecordingSegment).where(*conditions).order_by(col(RecordingSegment.start))
+        """This disk's index rows matching the conditions, oldest first."""
+        query = (
+            select(RecordingSegment)
+            .where(self.own(), *conditions)
+            .order_by(col(RecordingSegment.start))
+        )
         return list(session.exec(query))
 
     def path_of(self, row: RecordingSegment) -> Path:
@@ -111,6 +133,7 @@ class SegmentIndex:
             start=as_utc(row.start),
             end=as_utc(row.end),
             size_bytes=row.size_bytes,
+            node=row.node,
         )
 
 

@@ -23,6 +23,9 @@ class RecordingSegment(SQLModel, table=True):
     start: datetime = Field(sa_type=TZ, index=True)
     end: datetime = Field(sa_type=TZ)
     size_bytes: int = Field(sa_type=sa.BigInteger)
+    node: str | None = Field(
+        default=None, max_length=64, description="The cluster worker whose disk holds the file."
+    )
 
 
 class LegalHold(SQLModel, table=True):
