@@ -33,6 +33,7 @@ from privacy.audit.runtime import schedule_footage_purge
 from privacy.rights import CameraRights
 from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
+from video.analytics.service import AnalyticsService
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits, rendition_provider
 from video.live.interrupted import close_interrupted_views
@@ -61,6 +62,7 @@ class WorkerRuntime:
     cameras: CameraService
     live: LiveService
     recording: RecordingService
+    analytics: AnalyticsService
     ownership: CameraOwnership
 
 
@@ -149,23 +151,48 @@ async def start_worker(
     schedule_footage_purge(scheduler, [SegmentStore(index)], retention, access_log)
     schedule_disk_guard(scheduler, settings, SegmentStore(index), access_log)
     scheduler.start()
+    analytics = AnalyticsService(
+        site.cameras,
+        site.models,
+        cameras.feed,
+        bus.publish_threadsafe,
+        data_dir=settings.data_dir,
+        tz=site.site.tzinfo,
+    )
+    # Its end-date guard stops whatever this worker analyses when an authorisation ends.
+    analytics.schedule(scheduler)
     cluster = ClusterNode(node, lambda: _states(cameras))
     await cluster.start()
-    ownership = _ownership(site, node, cluster, cameras, live, recording)
+    ownership = _ownership(site, node, cluster, _Video(cameras, live, recording, analytics))
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
     return WorkerRuntime(
-        db, access_log, bus, watch, scheduler, cluster, cameras, live, recording, ownership
+        db,
+        access_log,
+        bus,
+        watch,
+        scheduler,
+        cluster,
+        cameras,
+        live,
+        recording,
+        analytics,
+        ownership,
     )
 
 
+@dataclass(frozen=True)
+class _Video:
+    """What a worker runs per camera it owns."""
+
+    cameras: CameraService
+    live: LiveService
+    recording: RecordingService
+    analytics: AnalyticsService
+
+
 def _ownership(
-    site: SiteConfig,
-    node: NodeSettings,
-    cluster: ClusterNode,
-    cameras: CameraService,
-    live: LiveService,
-    recording: RecordingService,
+    site: SiteConfig, node: NodeSettings, cluster: ClusterNode, video: _Video
 ) -> CameraOwnership:
     async def gain(gained: Gained) -> None:
         # A worker that died stopped serving at most a lease ago.
@@ -173,13 +200,15 @@ def _ownership(
         if gained.taken_from is not None:
             dark = datetime.now(UTC) - timedelta(seconds=node.lease_ttl_s)
             log.warning("taking camera %s over from %s", gained.camera_id, gained.taken_from)
-        cameras.start_camera(gained.camera_id, dark_since=dark)
-        recording.start_camera(gained.camera_id)
+        video.cameras.start_camera(gained.camera_id, dark_since=dark)
+        video.recording.start_camera(gained.camera_id)
+        video.analytics.start_camera(gained.camera_id)
 
     async def lose(camera_id: str) -> None:
-        await live.end_camera(camera_id, "camera moved to another worker")
-        await recording.stop_camera(camera_id)
-        await cameras.stop_camera(camera_id, "served by another worker")
+        await video.live.end_camera(camera_id, "camera moved to another worker")
+        await video.analytics.stop_camera(camera_id)
+        await video.recording.stop_camera(camera_id)
+        await video.cameras.stop_camera(camera_id, "served by another worker")
 
     return CameraOwnership(
         cluster,
@@ -194,6 +223,7 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     """Give the cameras back at once (others take them without waiting), then stop."""
     await runtime.ownership.stop()
     await runtime.live.stop()
+    await runtime.analytics.stop()
     await runtime.recording.stop()
     await runtime.cameras.stop()
     await runtime.scheduler.shutdown()

@@ -81,28 +81,43 @@ class AnalyticsService:
         ends = self.ends_at(camera_id)
         return ends is not None and camera_id not in self._ended and self._clock() < ends
 
-    def start(self) -> None:
-        """Start every camera whose authorisation holds now."""
-        for camera_id, config in self._configs.items():
-            if not self.authorised(camera_id):
-                log.warning("camera %s: analytics authorisation has ended; not started", camera_id)
-                continue
-            analysis = CameraAnalysis(
-                camera_id,
-                config.analytics.fps,
-                partial(build_analyser, config.analytics, self._models, self._data_dir),
-                self._feed_of,
-                self._publish,
-                self._data_dir,
-            )
-            self._running[camera_id] = analysis
-            analysis.start()
-            log.info(
-                "camera %s: analytics on until %s (%s)",
-                camera_id,
-                self.ends_at(camera_id),
-                config.analytics.legal_basis,
-            )
+    def start(self, cameras: Sequence[str] | None = None) -> None:
+        """Start every camera (or those named: a cluster's worker, its own) whose authorisation
+        holds now."""
+        for camera_id in self._configs if cameras is None else cameras:
+            self.start_camera(camera_id)
+
+    def start_camera(self, camera_id: str) -> bool:
+        """Start one camera's analysis if it has analytics and its authorisation holds."""
+        config = self._configs.get(camera_id)
+        if config is None or camera_id in self._running:
+            return False
+        if not self.authorised(camera_id):
+            log.warning("camera %s: analytics authorisation has ended; not started", camera_id)
+            return False
+        analysis = CameraAnalysis(
+            camera_id,
+            config.analytics.fps,
+            partial(build_analyser, config.analytics, self._models, self._data_dir),
+            self._feed_of,
+            self._publish,
+            self._data_dir,
+        )
+        self._running[camera_id] = analysis
+        analysis.start()
+        log.info(
+            "camera %s: analytics on until %s (%s)",
+            camera_id,
+            self.ends_at(camera_id),
+            config.analytics.legal_basis,
+        )
+        return True
+
+    async def stop_camera(self, camera_id: str) -> None:
+        """Stop one camera's analysis (its worker gave the camera up)."""
+        analysis = self._running.pop(camera_id, None)
+        if analysis is not None:
+            await asyncio.to_thread(analysis.stop)
 
     async def stop(self) -> None:
         """Stop every analysis thread (joined off the event loop)."""
