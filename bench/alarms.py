@@ -851,7 +851,11 @@ def pct(values: Sequence[float], q: float) -> float | None:
 
 
 def db_counts(url: str) -> dict[str, int]:
-    """Alarms, raw payloads (and those still unparsed) and incidents in the app's database."""
+    """Alarms, raw payloads (and those still unparsed) and incidents in the app's database.
+
+    Only the load's own: with `--cameras demo`, csu raises alarms of its own meanwhile (the
+    analytics camera's, a video loss when a camera starves), stored on the internal channel.
+    """
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
@@ -864,12 +868,14 @@ def db_counts(url: str) -> dict[str, int]:
             # Payloads first, alarms after: a payload is marked parsed in the transaction that
             # stores its alarms, so alarms counted later include every parsed payload's, while
             # counted first they could miss a batch committed in between (seen on PostgreSQL).
+            raw = "SELECT count(*) FROM raw_alarms WHERE channel <> 'internal'"
             counts = {
-                "raw": one("SELECT count(*) FROM raw_alarms"),
-                "unparsed": one("SELECT count(*) FROM raw_alarms WHERE status = 'received'"),
-                "rejected": one("SELECT count(*) FROM raw_alarms WHERE status = 'rejected'"),
+                "raw": one(raw),
+                "unparsed": one(f"{raw} AND status = 'received'"),
+                "rejected": one(f"{raw} AND status = 'rejected'"),
             }
-            counts["alarms"] = one("SELECT count(*) FROM alarms")
+            sources = ", ".join(sorted({f"'{source}'" for source, _, _ in MIX}))
+            counts["alarms"] = one(f"SELECT count(*) FROM alarms WHERE source IN ({sources})")
             counts["incidents"] = one("SELECT count(*) FROM incidents")
             return counts
     finally:
