@@ -19,6 +19,7 @@ import csu
 from crisis.service import CrisisService
 from crisis.walls import WallService
 from csu.app_cluster import (
+    engine_events,
     event_bus,
     join_cluster,
     lead_when_elected,
@@ -26,7 +27,7 @@ from csu.app_cluster import (
     reported_health,
     worker_origins,
 )
-from csu.bus import EventBus
+from csu.bus import EventBus, EventSource
 from csu.bus_nats import NatsEventBus, nats_bus_metrics
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
@@ -172,7 +173,9 @@ async def start_services(
     scheduler.start(paused=bool(settings.nats_url))
     cluster = await join_cluster(settings)
     video = await _start_video(settings, site, kernel, camera_opener, segment_store.index, cluster)
-    incident_service = await _start_incidents(site, kernel, video, settings)
+    # In a cluster every API node receives video events; the leader's engine alone acts on them.
+    engine_feed = engine_events(bus)
+    incident_service = await _start_incidents(site, kernel, video, settings, cluster, engine_feed)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -190,7 +193,7 @@ async def start_services(
     await wall_service.start()
     logins = LoginService(db, bus, session_lifetime=timedelta(hours=settings.session_hours))
     await logins.start()
-    leadership = await lead_when_elected(cluster, scheduler)
+    leadership = await lead_when_elected(cluster, scheduler, incident_service, engine_feed)
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(
         settings=settings,
@@ -279,7 +282,12 @@ async def _start_video(
 
 
 async def _start_incidents(
-    site: SiteConfig, kernel: _Kernel, video: _Video, settings: Settings
+    site: SiteConfig,
+    kernel: _Kernel,
+    video: _Video,
+    settings: Settings,
+    cluster: ClusterNode | None,
+    events: EventSource,
 ) -> IncidentService:
     incident_service = IncidentService(
         kernel.db,
@@ -290,10 +298,11 @@ async def _start_incidents(
         on_clip=lambda clip: _record_clip(video.recording, clip),
         max_payload_bytes=settings.alarm_max_body_bytes,
         node=settings.node_name,  # names this node's client id in an MQTT share group
+        cluster=None if cluster is None else cluster.client,  # alarms go to the alarm stream
     )
     await incident_service.start()
-    forward_video_loss(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))
-    forward_analytics_events(kernel.bus, incident_service, lambda cid: _camera_name(site, cid))
+    forward_video_loss(events, incident_service, lambda cid: _camera_name(site, cid))
+    forward_analytics_events(events, incident_service, lambda cid: _camera_name(site, cid))
     return incident_service
 
 

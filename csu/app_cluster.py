@@ -6,12 +6,13 @@ import logging
 
 from fastapi import FastAPI
 
-from csu.bus import EventBus
-from csu.bus_nats import NatsBusConfig, NatsEventBus
+from csu.bus import EventBus, EventSource
+from csu.bus_nats import GroupConsumer, NatsBusConfig, NatsEventBus
 from csu.cluster.leadership import Leadership
 from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.service import IncidentService
 from privacy.access_log import AccessLog
 from video.health import CameraState, Health
 from video.live.remote import LiveRedirects
@@ -19,6 +20,9 @@ from web.origin_check import origin_of
 from web.services import AppServices
 
 log = logging.getLogger(__name__)
+
+# The durable consumer of the video events the incident engine turns into alarms.
+ENGINE_GROUP = "engine"
 
 
 def event_bus(settings: Settings, role: str = "api") -> EventBus:
@@ -47,15 +51,36 @@ def live_redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRe
     return LiveRedirects(access_log, cluster.owner, cluster.worker, lambda: cluster.ticket_key)
 
 
-async def lead_when_elected(cluster: ClusterNode | None, scheduler: Scheduler) -> Leadership | None:
-    """On a cluster's API node, the leader lease and what the leader alone does."""
+def engine_events(bus: EventBus) -> EventSource:
+    """Where the incident engine's handlers subscribe: the bus, or on a cluster's API node the
+    engine's group (one consumer for the cluster, pulled by the leader while it leads)."""
+    if isinstance(bus, NatsEventBus):
+        return bus.group(ENGINE_GROUP)
+    return bus
+
+
+async def lead_when_elected(
+    cluster: ClusterNode | None,
+    scheduler: Scheduler,
+    incidents: IncidentService,
+    events: EventSource,
+) -> Leadership | None:
+    """On a cluster's API node, the leader lease and what the leader alone does: scheduled
+    jobs, the incident engine (the alarm stream, the cluster's actions) and its group's events."""
     if cluster is None:
         return None
+    group = events if isinstance(events, GroupConsumer) else None
 
     async def lead() -> None:
         scheduler.resume()
+        await incidents.lead()
+        if group is not None:
+            await group.start()
 
     async def follow() -> None:
+        if group is not None:
+            await group.stop()
+        await incidents.follow()
         scheduler.pause()
 
     leadership = Leadership(cluster, lead=lead, follow=follow)

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from csu.events import Event, current_context
 
@@ -18,6 +18,21 @@ logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 
 _State = Literal["new", "running", "stopped"]
+
+
+class EventSource(Protocol):
+    """What a handler subscribes to: the bus, or the exactly-one consumer of a cluster's group
+    of nodes (csu.bus_nats_group), where one node alone must act on each event."""
+
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Callable[[E], Awaitable[None] | None],
+        *,
+        name: str | None = None,
+    ) -> object:
+        """Deliver every event that is an instance of `event_type` to `handler`."""
+        ...
 
 
 @dataclass(eq=False)

@@ -63,9 +63,14 @@ class GroupConsumer:
         return self._loop is not None
 
     def subscribe(
-        self, event_type: type[E], handler: Callable[[E], Awaitable[None] | None]
+        self,
+        event_type: type[E],
+        handler: Callable[[E], Awaitable[None] | None],
+        *,
+        name: str | None = None,
     ) -> None:
-        """Handle every durable event that is an instance of `event_type` (in this group)."""
+        """Handle every durable event that is an instance of `event_type` (in this group);
+        `name` is taken as EventBus.subscribe takes it, and unused: failures name the event."""
         if event_type.reach != "durable" and not event_type.abstract_event:
             raise ValueError(f"{event_type.__qualname__} is {event_type.reach}, not durable")
         self._handlers.append((event_type, handler))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field, ValidationError
 
-from csu.bus import EventBus
+from csu.bus import EventSource
 from incidents.models import StoredAlarm
 from incidents.parsing import Channel, Submission
 from incidents.service import IncidentService
@@ -98,9 +98,10 @@ def analytics_views(alarms: Iterable[StoredAlarm]) -> list[AnalyticsAlarmView]:
 
 
 def forward_analytics_events(
-    bus: EventBus, incidents: IncidentService, camera_name: Callable[[str], str]
-) -> Callable[[], None]:
-    """Subscribe: every VideoAnalyticsEvent is submitted as an internal alarm."""
+    bus: EventSource, incidents: IncidentService, camera_name: Callable[[str], str]
+) -> None:
+    """Subscribe: every VideoAnalyticsEvent is submitted as an internal alarm (in a cluster,
+    on the leader alone: `bus` is then the engine's group, as for video loss)."""
 
     async def submit(event: VideoAnalyticsEvent) -> None:
         submission = Submission(
@@ -114,4 +115,4 @@ def forward_analytics_events(
         if not result.accepted:
             log.error("analytics alarm for %s refused: %s", event.camera_id, result.error)
 
-    return bus.subscribe(VideoAnalyticsEvent, submit, name="incidents.video-analytics")
+    bus.subscribe(VideoAnalyticsEvent, submit, name="incidents.video-analytics")

@@ -1,4 +1,5 @@
-"""MQTT intake: one feed thread per MQTT alarm source, each handing its messages to the engine.
+"""MQTT intake: one feed thread per MQTT alarm source, each handing its messages to the engine
+(on a cluster's API node, to the alarm stream: incidents.stream_intake).
 
 The engine's writer thread stores each payload raw, then parses and correlates it (and, for a
 source with `ack: stored`, has the feed acknowledge it once committed). When the engine is
@@ -24,9 +25,16 @@ class MqttIntake:
         *,
         node: str | None = None,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        ack_stored: bool = False,
     ) -> None:
         self.feeds = [
-            MqttFeed(source, engine, node=node, max_payload_bytes=max_payload_bytes)
+            MqttFeed(
+                source,
+                engine,
+                node=node,
+                max_payload_bytes=max_payload_bytes,
+                ack_stored=ack_stored,
+            )
             for source in sources
             if source.kind == "mqtt"
         ]

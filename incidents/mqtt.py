@@ -119,7 +119,10 @@ class MqttFeed:
         max_backoff_s: float = 30.0,
         keepalive_s: int = KEEPALIVE_S,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        ack_stored: bool = False,
     ) -> None:
+        """`ack_stored` acknowledges every message once stored whatever the source's `ack`
+        says: a cluster's node, whose store is the alarm stream."""
         if source.url is None or source.topic is None:
             raise ValueError(f"alarm source {source.id} is not an MQTT feed")
         self.source = source
@@ -129,7 +132,7 @@ class MqttFeed:
         self._max_backoff = max_backoff_s
         self._keepalive = keepalive_s
         self._max_payload = max_payload_bytes
-        self._manual_ack = source.ack == "stored"
+        self._manual_ack = ack_stored or source.ack == "stored"
         # Taken by acknowledgements (engine thread), connection changes (feed thread) and stop():
         # an acknowledgement is queued only while the connection that brought the message is open.
         self._lock = threading.Lock()

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from nats.aio.client import Client
 from sqlmodel import Session, col, select
 
 from csu.bus import EventBus
@@ -23,8 +24,11 @@ from incidents.events import IncidentSummary
 from incidents.geo import LonLat
 from incidents.intake import MqttIntake
 from incidents.models import Incident, StoredAlarm, TimelineEntry
-from incidents.mqtt import MqttFeed
+from incidents.mqtt import AlarmSink, MqttFeed
 from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
+from incidents.stream import StreamSettings
+from incidents.stream_cluster import ClusterIntake
+from incidents.stream_intake import QueuedResult
 from incidents.timeline import timeline
 from privacy.policy import EVERY_CAMERA, CameraScope
 
@@ -69,6 +73,11 @@ class IncidentService:
 
     `node` names this csu among the nodes sharing an MQTT source's share group (the machine's
     name by default): it makes the feed's client id.
+
+    With `cluster` (a NATS connection), this is an API node of a cluster: what it receives goes
+    to the alarm stream (incidents.stream_intake), and its engine runs only while the node leads
+    (`lead`, `follow`), reading the stream (incidents.stream_engine) and applying the actions
+    every node relays to it (incidents.relay).
     """
 
     def __init__(
@@ -84,14 +93,27 @@ class IncidentService:
         on_clip: ClipSink | None = None,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         node: str | None = None,
+        cluster: Client | None = None,
+        stream: StreamSettings | None = None,
     ) -> None:
         self._db = db
-        correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
-        self.engine = IncidentEngine(
-            db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
-        )
+
+        def new_engine() -> IncidentEngine:
+            correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
+            return IncidentEngine(
+                db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
+            )
+
+        self._new_engine = new_engine
+        self.engine = new_engine()
+        self.cluster = None if cluster is None else ClusterIntake(cluster, stream, node)
+        sink: AlarmSink = self.engine if self.cluster is None else self.cluster.publisher
         self.intake = MqttIntake(
-            sources, self.engine, node=node, max_payload_bytes=max_payload_bytes
+            sources,
+            sink,
+            node=node,
+            max_payload_bytes=max_payload_bytes,
+            ack_stored=self.cluster is not None,
         )
 
     @property
@@ -100,21 +122,51 @@ class IncidentService:
         return self.intake.feeds
 
     async def start(self) -> None:
-        """Restore state, start the writer, then subscribe to the MQTT feeds."""
-        await asyncio.to_thread(self.engine.start)
+        """Restore state, start the writer, then subscribe to the MQTT feeds (a cluster's node:
+        open the alarm stream; the engine waits for the lead)."""
+        if self.cluster is None:
+            await asyncio.to_thread(self.engine.start)
+        else:
+            self.engine.stop()  # until it leads: what would reach it is refused, not kept
+            await self.cluster.publisher.start()
         self.intake.start()
 
     async def stop(self) -> None:
         """Unsubscribe, then drain and stop the writer."""
         await asyncio.to_thread(self.intake.stop)
+        if self.cluster is not None:
+            await self.follow()
+            await self.cluster.publisher.stop()
         await asyncio.to_thread(self.engine.stop)
 
+    async def lead(self) -> None:
+        """A cluster's node that takes the lead: a fresh engine (restored from the database)
+        reads the alarm stream and applies the cluster's actions."""
+        assert self.cluster is not None
+        self.engine = self._new_engine()
+        await asyncio.to_thread(self.engine.start)
+        await self.cluster.lead(self.engine)
+
+    async def follow(self) -> None:
+        """A cluster's node that gives the lead up: its engine stores what it holds and stops."""
+        assert self.cluster is not None
+        await self.cluster.follow(self.engine)
+
     async def submit(self, submission: Submission) -> IntakeResult:
-        """Store, parse and correlate one payload."""
+        """Store, parse and correlate one payload (in a cluster, on the leader's own engine)."""
         return await asyncio.wrap_future(self.engine.submit(submission))
 
+    async def receive(self, submission: Submission) -> IntakeResult | QueuedResult:
+        """A payload from outside: stored and correlated (one process), or stored in the alarm
+        stream (a cluster's node); EngineUnavailable when it could not be stored."""
+        if self.cluster is None:
+            return await self.submit(submission)
+        return await self.cluster.receive(submission)
+
     async def act(self, command: IncidentCommand) -> IncidentSummary:
-        """Carry out an operator action."""
+        """Carry out an operator action (in a cluster, on the leader's engine)."""
+        if self.cluster is not None:
+            return await self.cluster.relay.act(command)
         summary: IncidentSummary = await asyncio.wrap_future(self.engine.command(command))
         return summary
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from csu.bus import EventBus
+from csu.bus import EventSource
 from incidents.parsing import Channel, Submission
 from incidents.service import IncidentService
 from video.events import VideoLoss, VideoRestored
@@ -40,9 +40,13 @@ def loss_payload(event: VideoLoss | VideoRestored, camera_name: str) -> bytes:
 
 
 def forward_video_loss(
-    bus: EventBus, incidents: IncidentService, camera_name: Callable[[str], str]
-) -> list[Callable[[], None]]:
-    """Subscribe: every VideoLoss and VideoRestored is submitted as an internal alarm."""
+    bus: EventSource, incidents: IncidentService, camera_name: Callable[[str], str]
+) -> None:
+    """Subscribe: every VideoLoss and VideoRestored is submitted as an internal alarm.
+
+    `bus` is the bus itself in one process; in a cluster, the engine's group, so that the
+    leader alone raises the alarm (every API node receives the event).
+    """
 
     async def submit(event: VideoLoss | VideoRestored) -> None:
         submission = Submission(
@@ -56,7 +60,5 @@ def forward_video_loss(
         if not result.accepted:
             log.error("video loss alarm for %s refused: %s", event.camera_id, result.error)
 
-    return [
-        bus.subscribe(VideoLoss, submit, name="incidents.video-loss"),
-        bus.subscribe(VideoRestored, submit, name="incidents.video-restored"),
-    ]
+    bus.subscribe(VideoLoss, submit, name="incidents.video-loss")
+    bus.subscribe(VideoRestored, submit, name="incidents.video-restored")

@@ -22,6 +22,7 @@ from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
 from incidents.rejected import RejectedPayload, list_rejected, rejected_body
 from incidents.service import list_alarms
 from incidents.store import alarm_summary
+from incidents.stream_intake import QueuedResult
 from privacy.policy import Action
 from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
 from web.services import AppServices
@@ -67,11 +68,13 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
         request, channel, content_type, services.settings.alarm_max_body_bytes
     )
     try:
-        result = await services.incidents.submit(submission)
-    except EngineUnavailable as exc:  # stopped (shutting down): the sender may post elsewhere
+        result = await services.incidents.receive(submission)
+    except EngineUnavailable as exc:  # stopped, or the alarm stream unreachable: post again
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
         ) from None
+    if isinstance(result, QueuedResult):
+        return _queued(result, refused=submission.refused is not None)
     if submission.refused is not None:
         # The rest of the body was never read: the connection cannot carry another request.
         return JSONResponse(
@@ -112,6 +115,11 @@ async def _submission(
 
 
 INTAKE_ERRORS: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": QueuedResult,
+        "description": "A cluster's API node: stored in the alarm stream, to be correlated by"
+        " the leading node's engine; 413 and 422 then name the stream's seq, not a raw_id",
+    },
     413: {
         "description": "Over CSU_ALARM_MAX_BODY_BYTES: not read further; its start is kept as"
         " rejected ({detail, raw_id})"
@@ -121,6 +129,25 @@ INTAKE_ERRORS: dict[int | str, dict[str, Any]] = {
         " rejected ({detail, raw_id})"
     },
 }
+
+
+def _queued(result: QueuedResult, *, refused: bool) -> JSONResponse:
+    """A cluster's answers: 202 once the alarm stream has the payload, or the same 413 and 422
+    as one process gives (the payload is kept all the same), naming its place in the stream."""
+    if refused:
+        return JSONResponse(
+            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+            content={"detail": result.error, "seq": result.seq},
+            headers={"Connection": "close"},
+        )
+    if not result.accepted:
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": result.error, "seq": result.seq},
+        )
+    return JSONResponse(
+        status_code=status.HTTP_202_ACCEPTED, content=result.model_dump(mode="json")
+    )
 
 
 def _answer(result: IntakeResult) -> JSONResponse:
@@ -268,9 +295,7 @@ def get_alarms(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_rejected_body(
-    raw_id: RowId, session: DbSession, viewer: CurrentViewer
-) -> Response:
+def get_rejected_body(raw_id: RowId, session: DbSession, viewer: CurrentViewer) -> Response:
     """One rejected payload's body whole, as received (administrators); never shown inline."""
     checked(viewer, Action.ALARM_REJECTED_READ)
     body = rejected_body(session, raw_id)
