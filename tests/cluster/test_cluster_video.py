@@ -335,3 +335,31 @@ def _entries(database_url: str) -> list[dict[str, Any]]:
         ]
     finally:
         db.dispose()
+
+
+def test_the_administrator_sees_the_cluster_and_a_dead_workers_cameras_move(
+    running: Cluster, browser: Any
+) -> None:
+    api = running.nodes["api1"]
+    page = new_page(browser)
+    sign_in(page, api, "admin", then="/admin")  # type: ignore[arg-type]
+    page.wait_for_selector("#cluster-section[data-loaded=true]")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cluster-cameras tr[data-owner=w1]').length === 2"
+    )
+    nodes = page.eval_on_selector_all(
+        "#cluster-nodes tbody tr", "rows => rows.map(r => r.dataset.node)"
+    )
+    assert sorted(nodes) == ["api1", "w1", "w2"]
+    assert page.inner_text("#cluster-leader") == "api1"
+    page.locator("#cluster-section").screenshot(path=str(ARTIFACTS / "cluster-admin.png"))
+    running.nodes["w1"].kill()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#cluster-cameras tr[data-owner=w2]').length === 4",
+        timeout=30_000,
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('#cluster-nodes tr[data-node=w1]')", timeout=30_000
+    )
+    page.locator("#cluster-section").screenshot(path=str(ARTIFACTS / "cluster-admin-failover.png"))
+    page.context.close()

@@ -5,6 +5,7 @@ import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
 import { localTime, signedInAs } from "/static/oversight/gate.js";
+import { setUpCluster } from "/static/admin/cluster.js";
 import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
 import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
 
@@ -202,10 +203,12 @@ async function start() {
   await loadUsers();
   if (cameras.length) await editCamera(cameras[0].id);
   await loadChanges();
+  const loadCluster = setUpCluster($("cluster-section"));
   window.addEventListener("csu:reconnected", () => {
     loadCameras();
     loadUsers();
     loadChanges();
+    loadCluster();
   });
   document.body.dataset.ready = "true";
 }
