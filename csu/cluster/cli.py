@@ -50,7 +50,8 @@ def _run_status(args: argparse.Namespace) -> int:
     try:
         view = asyncio.run(asyncio.wait_for(read_view(settings.nats_url), timeout=15))
     except (NatsError, OSError, TimeoutError) as exc:
-        print(f"cannot read the cluster from {settings.nats_url}: {exc}", file=sys.stderr)
+        why = str(exc) or type(exc).__name__
+        print(f"cannot read the cluster from {settings.nats_url}: {why}", file=sys.stderr)
         return 1
     for line in render(view, []):
         print(line)

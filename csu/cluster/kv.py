@@ -19,8 +19,13 @@ LEASES = "csu_leases"
 NODES = "csu_nodes"
 
 
-async def connect(url: str, name: str) -> Client:
-    """A client that reconnects forever: a node outlives any NATS restart."""
+async def connect(url: str, name: str, *, patient: bool = True) -> Client:
+    """A client that reconnects forever: a node outlives any NATS restart. A passer-by (a
+    command) is not patient: one try, and the caller says why it failed."""
+    if not patient:
+        return await nats.connect(
+            url, name=name, allow_reconnect=False, connect_timeout=5, error_cb=_quiet
+        )
 
     async def disconnected() -> None:
         log.warning("NATS connection to %s lost; reconnecting", url)
@@ -66,6 +71,11 @@ async def entries(kv: KeyValue) -> dict[str, bytes]:
     finally:
         await watcher.stop()  # type: ignore[no-untyped-call]
     return found
+
+
+async def _quiet(_exc: Exception) -> None:
+    # The command reports the failure itself, once.
+    return None
 
 
 Reader = Callable[[], Awaitable[dict[str, bytes]]]

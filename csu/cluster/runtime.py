@@ -172,7 +172,7 @@ class ClusterNode:
 
 async def read_view(nats_url: str) -> ClusterView:
     """The cluster's state read once by a passer-by (the `csu cluster status` command)."""
-    client = await buckets.connect(nats_url, "csu-cluster-status")
+    client = await buckets.connect(nats_url, "csu-cluster-status", patient=False)
     try:
         js = client.jetstream()
         return await _view(await js.key_value(buckets.LEASES), await js.key_value(buckets.NODES))

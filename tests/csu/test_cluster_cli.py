@@ -1,0 +1,63 @@
+"""`csu cluster status`: the cluster read from NATS, one line per node and per camera."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csu.cli import main
+from csu.cluster.leases import LeaseBook
+from csu.cluster.runtime import LEADER_KEY, ClusterNode, NodeSettings, camera_key
+from tests.nats_server import NatsServer
+
+CSU = str(Path(sys.executable).with_name("csu"))
+
+
+def test_status_prints_nodes_owners_and_leader(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CSU_NATS_URL", nats_server.url)
+
+    async def scenario() -> int:
+        worker = ClusterNode(NodeSettings(nats_server.url, "w1", "worker", url="http://w1:8100"))
+        api = ClusterNode(NodeSettings(nats_server.url, "api1", "api", url="http://api1:8000"))
+        for node in (worker, api):
+            await node.start()
+        await LeaseBook(worker.leases, "w1", 5.0).claim(camera_key("cam-street"))
+        await LeaseBook(api.leases, "api1", 5.0).claim(LEADER_KEY)
+        try:
+            # The command runs its own event loop: in a thread of its own, as from a shell.
+            return await asyncio.to_thread(main, ["cluster", "status"])
+        finally:
+            for node in (worker, api):
+                await node.stop()
+
+    assert asyncio.run(scenario()) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "nodes:"
+    assert any(line.split()[:3] == ["api", "api1", "http://api1:8000"] for line in out)
+    assert any(line.split()[:3] == ["worker", "w1", "http://w1:8100"] for line in out)
+    assert any(line.split()[:2] == ["cam-street", "w1"] for line in out)
+    assert out[-1] == "engine leader: api1"
+
+
+def test_status_without_a_cluster_is_a_usage_error(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "CSU_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [CSU, "cluster", "status"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "CSU_NATS_URL is not set: this is not a cluster"
+
+
+def test_status_of_an_unreachable_server_says_so(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "CSU_NATS_URL": "nats://127.0.0.1:9", "CSU_DATA_DIR": "x"}
+    done = subprocess.run(
+        [CSU, "cluster", "status"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("cannot read the cluster from nats://127.0.0.1:9")
