@@ -147,7 +147,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     site = _load_or_exit(args.config)
     if site is None:
         return EXIT_USAGE
-    _serve(Settings(), site, args.host, args.port)
+    settings = Settings()
+    # With CSU_NATS_URL this is a cluster's API node, which needs the cluster's PostgreSQL.
+    errors = settings.cluster_errors() if settings.nats_url else []
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        return EXIT_USAGE
+    _serve(settings, site, args.host, args.port)
     return 0
 
 

@@ -61,3 +61,46 @@ def test_status_of_an_unreachable_server_says_so(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.startswith("cannot read the cluster from nats://127.0.0.1:9")
+
+
+SITE = "site: {name: Testville, timezone: Europe/Paris}\ncameras: []\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (
+            ["worker", "--name", "w1", "--advertise", "http://w1:8100"],
+            {},
+            ["CSU_NATS_URL is not set: a cluster node needs the cluster's NATS server"],
+        ),
+        (
+            ["worker", "--name", "W 1", "--advertise", "w1:8100"],
+            {"CSU_NATS_URL": "nats://127.0.0.1:4222"},
+            [
+                "cluster mode needs PostgreSQL: set CSU_DATABASE_URL=postgresql+psycopg://..."
+                " (every node shares it; SQLite is for the single process)",
+                "--name 'W 1': give a lowercase slug (a-z, 0-9, - and _)",
+                "--advertise 'w1:8100': give the http(s)://host:port browsers use",
+            ],
+        ),
+        (
+            ["serve"],
+            {"CSU_NATS_URL": "nats://127.0.0.1:4222"},
+            [
+                "cluster mode needs PostgreSQL: set CSU_DATABASE_URL=postgresql+psycopg://..."
+                " (every node shares it; SQLite is for the single process)"
+            ],
+        ),
+    ],
+)
+def test_a_node_without_what_a_cluster_needs_says_so_in_one_line_each(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: list[str]
+) -> None:
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE)
+    command = [CSU, args[0], "--config", str(site), *args[1:]]
+    base = {"PATH": "/usr/bin:/bin", "CSU_DATA_DIR": str(tmp_path / "var")}
+    done = subprocess.run(command, env=base | env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == expected
