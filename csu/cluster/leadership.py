@@ -78,7 +78,7 @@ class Leadership:
         while True:
             try:
                 await self.round()
-            except (NatsError, TimeoutError) as exc:
+            except (NatsError, TimeoutError, OSError) as exc:
                 log.warning("leader lease: %s", exc)
             except Exception:
                 log.exception("leadership round failed")

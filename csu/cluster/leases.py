@@ -117,7 +117,7 @@ class LeaseBook:
                 held.renewed_at = now
             except KeyWrongLastSequenceError:
                 lost.append(key)
-            except (NatsError, TimeoutError) as exc:
+            except (NatsError, TimeoutError, OSError) as exc:
                 # Unreachable is not lost yet; past a TTL someone else may hold it.
                 if now - held.renewed_at >= self.ttl_s:
                     lost.append(key)
@@ -139,7 +139,7 @@ class LeaseBook:
         given_up = LeaseValue("", datetime.now(UTC).isoformat())
         try:
             await self._kv.update(key, given_up.encode(), last=held.revision)
-        except (NatsError, TimeoutError, KeyWrongLastSequenceError) as exc:
+        except (NatsError, TimeoutError, OSError, KeyWrongLastSequenceError) as exc:
             log.info("lease %s not released (%s); it expires by itself", key, exc)
 
     async def release_all(self) -> None:

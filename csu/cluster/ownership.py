@@ -105,7 +105,7 @@ class CameraOwnership:
         while True:
             try:
                 await self.round()
-            except (NatsError, TimeoutError) as exc:
+            except (NatsError, TimeoutError, OSError) as exc:
                 log.warning("camera leases: %s", exc)
             except Exception:
                 log.exception("camera ownership round failed")

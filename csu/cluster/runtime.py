@@ -115,10 +115,10 @@ class ClusterNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._beat
         if self._nodes is not None:
-            with contextlib.suppress(NatsError, TimeoutError):
+            with contextlib.suppress(NatsError, TimeoutError, OSError):
                 await self._nodes.delete(f"{self.settings.role}.{self.settings.name}")
         if self._client is not None:
-            with contextlib.suppress(NatsError, TimeoutError):
+            with contextlib.suppress(NatsError, TimeoutError, OSError):
                 await self._client.drain()
 
     async def view(self) -> ClusterView:
@@ -153,7 +153,7 @@ class ClusterNode:
             try:
                 await beat(self._nodes, self.info())
                 self.latest = await self.view()
-            except (NatsError, TimeoutError) as exc:
+            except (NatsError, TimeoutError, OSError) as exc:
                 log.warning("heartbeat not sent: %s", exc)
 
     async def _ticket_key(self) -> bytes:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nats.aio.client import Client
 
 from csu.cluster import kv as buckets
 from csu.cluster.leases import LeaseBook, holders, released
 from csu.cluster.nodes import NodeInfo, beat, nodes
-from tests.nats_server import NatsServer
+from tests.nats_server import NatsServer, private_nats
 
 
 async def _books(url: str, ttl: float) -> tuple[Client, LeaseBook, LeaseBook]:
@@ -86,3 +88,21 @@ def test_the_registry_forgets_a_silent_node(nats_server: NatsServer) -> None:
         await client.close()
 
     asyncio.run(scenario())
+
+
+def test_a_holder_cut_off_from_nats_counts_its_leases_lost_after_a_ttl(tmp_path: Path) -> None:
+    async def scenario(server: NatsServer) -> None:
+        client, w1, _ = await _books(server.url, ttl=2.0)
+        assert await w1.claim("camera.c1")
+        server.process.kill()  # NATS gone: renewals fail
+        server.process.wait()
+        await asyncio.sleep(0.5)
+        assert await w1.renew() == []  # not lost yet: another cannot have taken it so soon
+        await asyncio.sleep(2.0)
+        assert await w1.renew() == ["camera.c1"]  # a TTL without renewal: someone else may
+        assert w1.held() == set()
+        with contextlib.suppress(OSError):  # the connection to the dead server is gone
+            await client.close()
+
+    with private_nats(tmp_path / "nats") as server:
+        asyncio.run(scenario(server))
