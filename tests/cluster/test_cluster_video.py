@@ -363,3 +363,48 @@ def test_the_administrator_sees_the_cluster_and_a_dead_workers_cameras_move(
     )
     page.locator("#cluster-section").screenshot(path=str(ARTIFACTS / "cluster-admin-failover.png"))
     page.context.close()
+
+
+def test_a_logout_on_the_api_node_ends_the_live_view_on_the_worker(running: Cluster) -> None:
+    api = running.nodes["api1"].url
+    supervisor = _login(api)
+    _wait_for(
+        lambda: (o := _owners(api, supervisor)) and all(o.values()) and o, 30, "cameras served"
+    )
+    auth = _login(api, "operator")
+
+    async def scenario() -> float:
+        viewer, _, _ = await _watch(api, auth, "cam-street")
+        async with httpx.AsyncClient(timeout=20) as http:
+            out = await http.post(f"{api}/api/auth/logout", headers=auth)
+            assert out.status_code == 204, out.text
+        logged_out = time.monotonic()
+        closed = asyncio.get_running_loop().create_future()
+
+        @viewer.pc.on("connectionstatechange")
+        def _changed() -> None:
+            if viewer.pc.connectionState in ("closed", "failed") and not closed.done():
+                closed.set_result(time.monotonic())
+
+        ended_at = await asyncio.wait_for(closed, 20)
+        await viewer.pc.close()
+        return float(ended_at - logged_out)
+
+    after = asyncio.run(scenario())
+    ends = [
+        e for e in _entries_with_details(running.database_url) if e["action"] == "video.live_end"
+    ]
+    assert ends and ends[-1]["user"] == "operator"
+    assert "logged out" in ends[-1]["details"]["reason"], ends[-1]
+    assert after < 10, f"the stream outlived the login by {after:.1f} s"
+
+
+def _entries_with_details(database_url: str) -> list[dict[str, Any]]:
+    db = Database(database_url)
+    try:
+        return [
+            {"user": e.user, "action": e.action, "details": json.loads(e.details or "{}")}
+            for e in AccessLog(db).entries()
+        ]
+    finally:
+        db.dispose()
