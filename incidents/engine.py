@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
 
 from csu.db import Database
 from csu.events import Context, Event
@@ -219,36 +220,9 @@ class IncidentEngine:
 
     def _ingest(self, works: list[_Work]) -> None:
         now = datetime.now(UTC)
-        works = self._first_deliveries(works)
-        if works:
-            futures, payloads = self._stored_payloads(works, now)
+        futures, payloads = self._stored_payloads(works, now)
+        if payloads:
             self._apply_isolating(futures, payloads, now)
-
-    def _first_deliveries(self, works: list[_Work]) -> list[_Work]:
-        """The payloads but those from the alarm stream whose raw row exists already.
-
-        Such a one is a redelivery (an engine died after its commit, before its acknowledgement):
-        it is acknowledged again and answered with the stored row, never stored twice.
-        """
-        keys = [w.item.intake_id for w in works if isinstance(w.item, Submission)]
-        wanted = [k for k in keys if k is not None]
-        if not wanted:
-            return works
-        with self._db.session() as session:
-            known = stored_intake_ids(session, wanted)
-        kept: list[_Work] = []
-        for work in works:
-            key = work.item.intake_id if isinstance(work.item, Submission) else None
-            if key is None or key not in known:
-                if key is not None:
-                    known[key] = 0  # a second copy later in this batch is a redelivery too
-                kept.append(work)
-                continue
-            assert isinstance(work.item, Submission)
-            _stored([work.item])
-            if work.future is not None:
-                work.future.set_result(IntakeResult(raw_id=known[key], accepted=True))
-        return kept
 
     def _apply_isolating(
         self, futures: list[Future[Any] | None], payloads: list[StoredPayload], now: datetime
@@ -310,18 +284,27 @@ class IncidentEngine:
     ) -> tuple[list[Future[Any] | None], list[StoredPayload]]:
         """Store and parse the payloads not yet stored (one commit), in order with the rest.
 
-        Returns each payload's future (None when nobody awaits it) and the payloads.
+        Returns each payload's future (None when nobody awaits it) and the payloads. A payload
+        from the alarm stream whose raw row exists already is a redelivery (an engine died after
+        its commit, before its acknowledgement): it is acknowledged again and answered with the
+        stored row, never stored twice.
         """
-        fresh = [w.item for w in works if isinstance(w.item, Submission)]
+        fresh = [(w, w.item) for w in works if isinstance(w.item, Submission)]
+        again: dict[int, int] = {}  # id(work) -> its raw row, of redeliveries
         if fresh:
             with self._db.session() as session:
-                raw_ids = iter(insert_raw_ids(session, fresh))
-            _stored(fresh)
+                again = _redelivered(session, fresh)
+                stored = [item for w, item in fresh if id(w) not in again]
+                raw_ids = iter(insert_raw_ids(session, stored))
+            _stored([item for _, item in fresh])
         futures: list[Future[Any] | None] = []
         out: list[StoredPayload] = []
         for work in works:
             item = work.item
-            if isinstance(item, Submission):
+            if id(work) in again:
+                if work.future is not None:
+                    work.future.set_result(IntakeResult(raw_id=again[id(work)], accepted=True))
+            elif isinstance(item, Submission):
                 futures.append(work.future)
                 out.append(prepared(item, next(raw_ids), now))
             elif isinstance(item, ParsedBatch):
@@ -417,6 +400,25 @@ class IncidentEngine:
             now = datetime.now(UTC)
             self._ingest([_Work(ParsedBatch([reparsed(raw, now) for raw in chunk]), None)])
             after, count = chunk[-1].id or after, count + len(chunk)
+
+
+def _redelivered(session: Session, fresh: list[tuple[_Work, Submission]]) -> dict[int, int]:
+    """Of these payloads, those from the alarm stream stored already, or twice in the list
+    (the later copy): id(work) -> the raw row (0 for the second copy of one not stored yet)."""
+    wanted = [s.intake_id for _, s in fresh if s.intake_id is not None]
+    if not wanted:
+        return {}
+    known = stored_intake_ids(session, wanted)
+    again: dict[int, int] = {}
+    for work, submission in fresh:
+        key = submission.intake_id
+        if key is None:
+            continue
+        if key in known:
+            again[id(work)] = known[key]
+        else:
+            known[key] = 0  # a later copy in this batch is a redelivery too
+    return again
 
 
 def _stored(submissions: list[Submission]) -> None:
