@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from csu.cluster.runtime import stream_lag
 from csu.identity.models import User
 from privacy.policy import Action
 from web.deps import Services, require
@@ -38,12 +39,23 @@ class EngineOut(BaseModel):
     leader: str | None
 
 
+class StreamLagOut(BaseModel):
+    """A durable consumer of one of csu's JetStream streams, and what it has yet to process."""
+
+    stream: str
+    consumer: str
+    pending: int
+
+
 class ClusterOut(BaseModel):
     """The cluster as this node sees it now; one process alone shows itself."""
 
     nodes: list[NodeOut]
     cameras: list[CameraOwnerOut]
     engine: EngineOut
+    streams: list[StreamLagOut] = Field(
+        default_factory=list, description="Stream lag: what each durable consumer has pending."
+    )
 
 
 Reader = Annotated[User, Depends(require(Action.CLUSTER_READ))]
@@ -64,6 +76,7 @@ async def cluster_status(_user: Reader, services: Services) -> ClusterOut:
         ]
         return ClusterOut(nodes=[here], cameras=cameras, engine=EngineOut(leader=name))
     view = await cluster.view()
+    lag = await stream_lag(cluster.client)
     said = {name: n.cameras for n in view.nodes if n.role == "worker" for name in [n.name]}
     cameras = []
     for camera in services.site.cameras:
@@ -81,4 +94,7 @@ async def cluster_status(_user: Reader, services: Services) -> ClusterOut:
         ],
         cameras=cameras,
         engine=EngineOut(leader=view.leader),
+        streams=[
+            StreamLagOut(stream=c.stream, consumer=c.consumer, pending=c.pending) for c in lag
+        ],
     )

@@ -38,6 +38,11 @@ def render(view: ClusterView, cameras: list[str]) -> list[str]:
         report = states.get(camera_id)
         state = (report.state if report else "starting") if owner else "offline"
         lines.append(f"  {camera_id:<24} {owner or '(no worker)':<20} {state}")
+    lines.append("stream lag:")
+    for lag in view.lag:
+        lines.append(f"  {lag.stream:<12} {lag.consumer:<28} {lag.pending} pending")
+    if not view.lag:
+        lines.append("  (no durable consumer)")
     lines.append(f"engine leader: {view.leader or '(none)'}")
     return lines
 

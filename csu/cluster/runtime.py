@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
@@ -42,12 +42,23 @@ class NodeSettings:
 
 
 @dataclass(frozen=True)
+class ConsumerLag:
+    """Messages a durable consumer of one of csu's streams has not yet had acknowledged."""
+
+    stream: str
+    consumer: str
+    pending: int
+
+
+@dataclass(frozen=True)
 class ClusterView:
-    """What `GET /api/cluster` shows: live nodes, each camera's owner, the engine leader."""
+    """What `GET /api/cluster` shows: live nodes, each camera's owner, the engine leader, and
+    how far behind each durable consumer of csu's streams is."""
 
     nodes: list[NodeInfo]
     owners: dict[str, str]
     leader: str | None
+    lag: list[ConsumerLag] = field(default_factory=list)
 
 
 def camera_key(camera_id: str) -> str:
@@ -175,7 +186,8 @@ async def read_view(nats_url: str) -> ClusterView:
     client = await buckets.connect(nats_url, "csu-cluster-status", patient=False)
     try:
         js = client.jetstream()
-        return await _view(await js.key_value(buckets.LEASES), await js.key_value(buckets.NODES))
+        view = await _view(await js.key_value(buckets.LEASES), await js.key_value(buckets.NODES))
+        return ClusterView(view.nodes, view.owners, view.leader, await stream_lag(client))
     finally:
         await client.close()
 
@@ -188,3 +200,19 @@ async def _view(leases: KeyValue, registry: KeyValue) -> ClusterView:
         if key.startswith(CAMERA_PREFIX)
     }
     return ClusterView(await nodes(registry), owners, held.get(LEADER_KEY))
+
+
+async def stream_lag(client: Client) -> list[ConsumerLag]:
+    """Each durable consumer of csu's streams (CSU_*) and what it has not processed yet."""
+    manager = client.jetstream()
+    found = []
+    for stream in await manager.streams_info():
+        name = stream.config.name or ""
+        if not name.startswith("CSU_"):
+            continue
+        for consumer in await manager.consumers_info(name):
+            if not consumer.config.durable_name:
+                continue
+            pending = (consumer.num_pending or 0) + (consumer.num_ack_pending or 0)
+            found.append(ConsumerLag(name, consumer.config.durable_name, pending))
+    return sorted(found, key=lambda c: (c.stream, c.consumer))

@@ -29,6 +29,12 @@ def test_status_prints_nodes_owners_and_leader(
             await node.start()
         await LeaseBook(worker.leases, "w1", 5.0).claim(camera_key("cam-street"))
         await LeaseBook(api.leases, "api1", 5.0).claim(LEADER_KEY)
+        # A stream of csu's with a consumer three messages behind.
+        js = api.client.jetstream()
+        await js.add_stream(name="CSU_TEST", subjects=["csu.test.>"])
+        await js.add_consumer("CSU_TEST", durable_name="lagger")
+        for n in range(3):
+            await js.publish("csu.test.x", str(n).encode())
         try:
             # The command runs its own event loop: in a thread of its own, as from a shell.
             return await asyncio.to_thread(main, ["cluster", "status"])
@@ -42,6 +48,7 @@ def test_status_prints_nodes_owners_and_leader(
     assert any(line.split()[:3] == ["api", "api1", "http://api1:8000"] for line in out)
     assert any(line.split()[:3] == ["worker", "w1", "http://w1:8100"] for line in out)
     assert any(line.split()[:2] == ["cam-street", "w1"] for line in out)
+    assert any(line.split() == ["CSU_TEST", "lagger", "3", "pending"] for line in out)
     assert out[-1] == "engine leader: api1"
 
 
