@@ -35,6 +35,7 @@ export function setUpCluster(section) {
   const nodes = section.querySelector("#cluster-nodes");
   const owners = section.querySelector("#cluster-cameras");
   const leader = section.querySelector("#cluster-leader");
+  const lag = section.querySelector("#cluster-lag");
   const load = async () => {
     try {
       const cluster = await api("/api/cluster");
@@ -42,6 +43,10 @@ export function setUpCluster(section) {
       leader.textContent = cluster.engine.leader || "none: no API node holds the lead";
       nodes.tBodies[0].replaceChildren(...cluster.nodes.map((n) => nodeRow(n, cluster.engine.leader)));
       owners.tBodies[0].replaceChildren(...cluster.cameras.map(cameraRow));
+      lag.replaceChildren(
+        ...(cluster.streams || []).map((c) => el("li", { "data-consumer": c.consumer }, `${c.stream} / ${c.consumer}: ${c.pending} pending`)),
+      );
+      lag.hidden = !(cluster.streams || []).length;
       section.dataset.loaded = "true";
     } catch (error) {
       showError(nodes, error);
