@@ -15,12 +15,12 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import RowId
+from incidents.alarms.scales import Severity
 
 MAX_SIDE = 8
 # The first pass gives each incident at most this many tiles, so the next incident gets some too;
 # leftover tiles then go to the extra cameras of the most severe incidents.
 CAMERAS_PER_INCIDENT = 4
-SEVERITY_ORDER = ("informational", "low", "medium", "high", "critical")
 VIEWABLE_STATES = frozenset({"online", "degraded"})
 
 
@@ -128,7 +128,10 @@ class Situation:
 
 def severity_rank(severity: str) -> int:
     """0 (informational) to 4 (critical); an unknown word ranks lowest."""
-    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else -1
+    try:
+        return Severity(severity).rank
+    except ValueError:
+        return -1
 
 
 def ranked_incidents(incidents: Iterable[IncidentView]) -> list[IncidentView]:

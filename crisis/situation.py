@@ -12,11 +12,11 @@ from crisis.events import CrisisSummary
 from crisis.layouts import IncidentView, Situation
 from csu.config import CameraConfig
 from incidents.events import IncidentSummary
+from incidents.models import OPEN_STATUSES
 from incidents.service import incident_detail, list_incidents
 from incidents.store import incident_summary
 
 # Incidents in these states still need eyes; resolved and closed ones leave the walls.
-OPEN_STATUSES = frozenset({"new", "acknowledged", "in_progress"})
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:

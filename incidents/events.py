@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from csu.events import Event, Reach
 from csu.times import UtcTime
+from incidents.alarms.scales import Severity
+from incidents.models import OPEN_STATUSES
 
 
 class AlarmSummary(BaseModel):
@@ -56,6 +58,21 @@ class IncidentSummary(BaseModel):
     cameras: list[str]
     storm: bool
     escalated: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def severity_rank(self) -> int:
+        """0 (informational) to 4 (critical): the order consoles sort by, told by the server."""
+        try:
+            return Severity(self.severity).rank
+        except ValueError:
+            return -1
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def open(self) -> bool:
+        """Whether someone still has to deal with it (new, acknowledged or in progress)."""
+        return self.status in OPEN_STATUSES
 
 
 class IncidentChanged(Event):

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from incidents.models import Incident, IncidentStatus
+from incidents.models import OPEN_STATUSES, Incident, IncidentStatus
 
 _TABLE = Incident.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(c.name for c in _TABLE.columns)
@@ -31,11 +31,7 @@ _WRITE_BACK = (
         cameras=sa.bindparam("b_cameras"),
     )
 )
-_OPEN = (
-    IncidentStatus.NEW.value,
-    IncidentStatus.ACKNOWLEDGED.value,
-    IncidentStatus.IN_PROGRESS.value,
-)
+_OPEN = sorted(OPEN_STATUSES)
 MAX_KEPT = 5_000  # beyond this, rows of incidents no longer open are dropped after a batch
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from incidents.alarms.scales import Severity
 from incidents.models import IncidentStatus
 
 S = IncidentStatus
@@ -30,9 +31,6 @@ def check_transition(old: IncidentStatus, new: IncidentStatus) -> None:
         raise TransitionError(f"cannot go from {old.value} to {new.value}; allowed: {allowed}")
 
 
-SEVERITY_ORDER = ("informational", "low", "medium", "high", "critical")
-
-
 def worst(a: str, b: str) -> str:
     """The more severe of two FIWARE severities."""
-    return max(a, b, key=SEVERITY_ORDER.index)
+    return max(a, b, key=lambda severity: Severity(severity).rank)

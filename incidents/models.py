@@ -77,6 +77,12 @@ class IncidentStatus(StrEnum):
     CLOSED = "closed"
 
 
+# The statuses of an incident someone still has to deal with: the queue, the walls, the crisis.
+OPEN_STATUSES = frozenset(
+    {IncidentStatus.NEW.value, IncidentStatus.ACKNOWLEDGED.value, IncidentStatus.IN_PROGRESS.value}
+)
+
+
 class Incident(SQLModel, table=True):
     """Something that happened somewhere, built from one or more alarms and video events."""
 

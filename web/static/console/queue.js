@@ -1,14 +1,13 @@
 // The queue: open incidents, unacknowledged first, then the most severe, then the newest.
 import { el, when } from "/static/common/dom.js";
 
-const SEVERITY = { critical: 4, high: 3, medium: 2, low: 1, informational: 0 };
-const FINISHED = new Set(["resolved", "closed"]);
 const FRESH_MS = 2000;
 
 function rank(a, b) {
   const fresh = (a.status === "new" ? 0 : 1) - (b.status === "new" ? 0 : 1);
   if (fresh) return fresh;
-  const severity = (SEVERITY[b.severity] ?? 0) - (SEVERITY[a.severity] ?? 0);
+  // The server says how severities and statuses rank: one definition, in incidents.
+  const severity = (b.severity_rank ?? 0) - (a.severity_rank ?? 0);
   if (severity) return severity;
   return b.opened_at.localeCompare(a.opened_at);
 }
@@ -60,7 +59,7 @@ export class Queue {
 
   /** The open incidents in queue order. */
   ordered() {
-    return [...this.incidents.values()].filter((i) => !FINISHED.has(i.status)).sort(rank);
+    return [...this.incidents.values()].filter((i) => i.open).sort(rank);
   }
 
   /** The selected incident's summary, or null. */
