@@ -1,47 +1,20 @@
-"""A private `nats-server -js` per test: its own port and its own JetStream store."""
+"""A private `nats-server -js` per test: its own port and its own JetStream store.
+
+The server itself is started by the harness the tests share with the benchmarks (bench._cluster);
+here a missing `nats-server` skips, or in CI fails, the test (require_service).
+"""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from bench._cluster import NatsServer, nats_binary
+from bench._cluster import private_nats as _private_nats
 from tests.conftest import require_service
 
-
-@dataclass(frozen=True)
-class NatsServer:
-    """A running private NATS server with JetStream; `url` is what clients connect to."""
-
-    url: str
-    port: int
-    store: Path
-    process: subprocess.Popen[bytes]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nats-server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nats-server did not listen on {port} within {timeout} s")
+__all__ = ["NatsServer", "private_nats"]
 
 
 @contextmanager
@@ -50,26 +23,7 @@ def private_nats(folder: Path, port: int | None = None) -> Iterator[NatsServer]:
 
     Give `port` to restart a server on the port (and store) an earlier one used.
     """
-    binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
-    if not Path(binary).exists():
+    if nats_binary() is None:
         require_service("nats-server (Debian package nats-server)")
-    port = port or _free_port()
-    store = folder / "jetstream"
-    store.mkdir(parents=True, exist_ok=True)
-    log = (folder / f"nats-{port}.log").open("ab")
-    process = subprocess.Popen(
-        [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_listening(port, process, timeout=15.0)
-        yield NatsServer(f"nats://127.0.0.1:{port}", port, store, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with _private_nats(folder, port) as server:
+        yield server
