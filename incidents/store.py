@@ -103,6 +103,13 @@ def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[
 
 def stored_intake_ids(session: Session, intake_ids: Sequence[str]) -> dict[str, int]:
     """Which of these alarm-stream ids have a raw row already, with its id."""
+    conn = session.connection()
+    if conn.dialect.driver == "psycopg":
+        # One array parameter: an IN list of 500 ids costs the engine more to build than the
+        # lookup costs PostgreSQL (a tenth of its time while it drains the stream).
+        sql = "SELECT intake_id, id FROM raw_alarms WHERE intake_id = ANY(%(k)s::text[])"
+        rows = conn.exec_driver_sql(sql, {"k": list(intake_ids)})
+        return {str(key): int(raw_id) for key, raw_id in rows}
     found: dict[str, int] = {}
     for start in range(0, len(intake_ids), _CHUNK):
         chunk = list(intake_ids[start : start + _CHUNK])
