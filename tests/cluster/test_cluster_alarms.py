@@ -291,7 +291,41 @@ def _burst_and_kill(nodes: Cluster, run: str, topic: str, database_url: str) -> 
     assert set(alarms.values()) == {0}, "an alarm was applied twice"
     assert raws == intake_ids == len(expected), "a payload was stored twice"
     assert pushed_before > 0 and any(at > killed_at + took_over for at, _ in console.frames)
+    _act_and_refuse(api1.url, _login(api1.url, "operator"), database_url)
     _verify_access_log(nodes, database_url)
+
+
+def _act_and_refuse(url: str, auth: dict[str, str], database_url: str) -> None:
+    """On the node that no longer leads: an action applies (by the leader's engine), and a
+    payload that is no alarm is refused with the single process's 422, and kept."""
+    incidents = httpx.get(f"{url}/api/incidents", headers=auth, timeout=20).json()
+    incident = next(i for i in incidents if i["status"] == "new")
+    response = httpx.post(
+        f"{url}/api/incidents/{incident['id']}/actions",
+        json={"action": "acknowledge"},
+        headers=auth,
+        timeout=20,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "acknowledged"
+    bad = httpx.post(
+        f"{url}/api/alarms",
+        content=b'{"source": "hypervisor", "external_id": "no-type"}',
+        headers=auth | {"Content-Type": "application/json"},
+        timeout=20,
+    )
+    assert bad.status_code == 422 and bad.json()["detail"] == "type: required", bad.text
+
+    def rejected() -> int:
+        engine = sa.create_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                query = "SELECT count(*) FROM raw_alarms WHERE status = 'rejected'"
+                return int(conn.execute(sa.text(query)).scalar_one())
+        finally:
+            engine.dispose()
+
+    _wait(lambda: rejected() == 1, 20, "the refused payload kept as rejected")
 
 
 def _verify_access_log(nodes: Cluster, database_url: str) -> None:

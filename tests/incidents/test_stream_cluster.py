@@ -23,7 +23,7 @@ from incidents.commands import ActionName, IncidentCommand, IncidentNotFound
 from incidents.engine import EngineUnavailable
 from incidents.events import AlarmsStored
 from incidents.models import RawAlarm, StoredAlarm
-from incidents.parsing import Channel, Submission
+from incidents.parsing import Channel, Submission, too_large
 from incidents.service import IncidentService
 from incidents.stream import StreamSettings
 from incidents.stream_engine import StreamConsumer, lag
@@ -96,13 +96,17 @@ async def test_alarms_reach_the_leader_once_and_actions_follow_the_lead(
         assert isinstance(again, QueuedResult) and again.duplicate and again.seq == answer.seq
         bad = await one.receive(_post(b'{"source": "x"}'))  # kept, rejected by the engine too
         assert isinstance(bad, QueuedResult) and not bad.accepted
+        big = too_large(Channel.HTTP_JSON, b"{" * 4096, size=2_000_000, limit=1024)
+        refused = await one.receive(big)
+        assert isinstance(refused, QueuedResult) and not refused.accepted
+        assert refused.error is not None and refused.error.startswith("payload too large")
 
         def handled() -> tuple[int, int]:
             stored = [e for e in one_events if isinstance(e, AlarmsStored)]
             return sum(e.total for e in stored), sum(e.rejected for e in stored)
 
-        await until(lambda: handled() == (1, 1), what="one alarm stored, one payload rejected")
-        assert len(_rows(db)[0]) == 2
+        await until(lambda: handled() == (1, 2), what="one alarm stored, two payloads rejected")
+        assert len(_rows(db)[0]) == 3
 
         with db.session() as session:
             row = session.exec(select(StoredAlarm)).one()
@@ -126,7 +130,7 @@ async def test_alarms_reach_the_leader_once_and_actions_follow_the_lead(
         note = IncidentCommand(row.incident_id, ActionName.NOTE, "op", text="patrol on site")
         assert (await one.act(note)).id == row.incident_id
     raws, alarms = _rows(db)
-    assert len(raws) == 3 and len(set(raws)) == 3 and None not in raws
+    assert len(raws) == 4 and len(set(raws)) == 4 and None not in raws
     assert alarms == {"LUM-1": 0, "LUM-2": 0}
 
 
