@@ -590,7 +590,7 @@ def failovers(stack: Stack, url: str, opts: argparse.Namespace) -> None:
                 figure=f"failover {key} summary",
                 rounds=len(values),
                 min=min(values),
-                median=statistics.median(values),
+                median=round(statistics.median(values), 2),
                 max=max(values),
             )
 
