@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from incidents import timeline
-from incidents.models import Incident, StoredAlarm, TimelineEntry, TimelineKind
+from incidents.incident_rows import IncidentRow
+from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
 
 ANALYTICS_TYPES = "video.analytics.%"
 
@@ -34,7 +35,7 @@ def analytics_alarms(session: Session, incident_id: int) -> list[StoredAlarm]:
 
 def decide(
     session: Session,
-    incident: Incident,
+    incident: IncidentRow,
     *,
     confirmed: bool,
     user: str,

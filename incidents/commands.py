@@ -13,8 +13,9 @@ from sqlmodel import Session
 from incidents import timeline
 from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
+from incidents.incident_rows import IncidentRow, load_incident, save_incident
 from incidents.lifecycle import TAKES_ALARMS, check_transition
-from incidents.models import Incident, IncidentStatus
+from incidents.models import IncidentStatus
 from incidents.visibility import incident_cameras, incident_visible
 from privacy.policy import EVERY_CAMERA, CameraScope
 
@@ -65,22 +66,22 @@ class CommandForbidden(PermissionError):
 
 def apply_command(
     session: Session, correlator: Correlator, cmd: IncidentCommand, now: datetime
-) -> Incident:
+) -> IncidentRow:
     """Carry out the action and write its timeline entry; returns the changed incident."""
-    incident = session.get(Incident, cmd.incident_id)
+    incident = load_incident(session.connection(), cmd.incident_id)
     if incident is None or not incident_visible(cmd.seen, incident_cameras(incident.cameras)):
         raise IncidentNotFound(f"no incident {cmd.incident_id}")
     handler = _HANDLERS[cmd.action]
     handler(session, incident, cmd, now)
     incident.updated_at = now
-    session.add(incident)
+    save_incident(session.connection(), incident)
     if IncidentStatus(incident.status) not in TAKES_ALARMS:
         correlator.closed(cmd.incident_id)
     return incident
 
 
 def _set_status(
-    session: Session, incident: Incident, new: IncidentStatus, user: str, now: datetime
+    session: Session, incident: IncidentRow, new: IncidentStatus, user: str, now: datetime
 ) -> None:
     old = IncidentStatus(incident.status)
     if old is new:
@@ -98,14 +99,16 @@ def _set_status(
     )
 
 
-def _acknowledge(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _acknowledge(
+    session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime
+) -> None:
     if incident.status != IncidentStatus.NEW.value:
         raise CommandError(f"incident {cmd.incident_id} is {incident.status}, not new")
     _set_status(session, incident, IncidentStatus.ACKNOWLEDGED, cmd.user, now)
     timeline.log_acknowledged(session, incident_id=cmd.incident_id, at=now, user=cmd.user)
 
 
-def _note(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _note(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     if not cmd.text or not cmd.text.strip():
         raise CommandError("text: a note needs text")
     timeline.log_note(
@@ -113,7 +116,7 @@ def _note(session: Session, incident: Incident, cmd: IncidentCommand, now: datet
     )
 
 
-def _assign(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _assign(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     if not cmd.assignee:
         raise CommandError("assignee: required to assign")
     incident.assignee = cmd.assignee
@@ -122,13 +125,13 @@ def _assign(session: Session, incident: Incident, cmd: IncidentCommand, now: dat
     )
 
 
-def _status(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _status(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     if cmd.status is None:
         raise CommandError("status: required, one of " + ", ".join(s.value for s in IncidentStatus))
     _set_status(session, incident, cmd.status, cmd.user, now)
 
 
-def _escalate(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _escalate(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     if incident.status == IncidentStatus.CLOSED.value:
         raise CommandError(f"incident {cmd.incident_id} is closed")
     incident.escalated = True
@@ -137,7 +140,7 @@ def _escalate(session: Session, incident: Incident, cmd: IncidentCommand, now: d
     )
 
 
-def _step(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _step(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     steps = json.loads(incident.procedure)
     if cmd.step is None or not 0 <= cmd.step < len(steps):
         raise CommandError(f"step: must be 0..{len(steps) - 1}")
@@ -156,7 +159,7 @@ def _step(session: Session, incident: Incident, cmd: IncidentCommand, now: datet
     )
 
 
-def _decide(session: Session, incident: Incident, cmd: IncidentCommand, now: datetime) -> None:
+def _decide(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
     try:
         decide(
             session,

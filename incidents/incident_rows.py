@@ -1,9 +1,14 @@
-"""The engine's copy of the incidents alarms are joining, written back once per batch.
+"""The incident in memory: `IncidentRow`, read and written with Core SQL, never as an ORM object.
+
+`incidents.models.Incident` declares the table; every incident csu holds in memory (the engine's
+batches and commands, listings, details, the crisis room) is an `IncidentRow`. A plain dataclass
+because a storm opens and joins incidents at thousands a second: building a SQLModel table object
+costs about 100 times as much, and setting one of its fields about 75 times.
 
 Only the incident engine writes incidents, so it may keep their rows in memory: a storm that
-joins the same few incidents thousands of times then costs one UPDATE per incident per batch,
-not an ORM load and flush each time. Operator commands go through the ORM in the same thread and
-drop the copy of the incident they changed (`forget`), so the next batch reads it afresh.
+joins the same few incidents thousands of times then costs one UPDATE per incident per batch.
+Operator commands, in the same thread, read and save their incident whole (`load_incident`,
+`save_incident`) and drop the engine's copy (`forget`), so the next batch reads it afresh.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from sqlalchemy.engine import Connection
 
 from incidents.models import OPEN_STATUSES, Incident, IncidentStatus
 
-_TABLE = Incident.__table__  # type: ignore[attr-defined]
+INCIDENTS: sa.Table = Incident.__table__  # type: ignore[attr-defined]
+_TABLE = INCIDENTS
 _COLUMNS = tuple(c.name for c in _TABLE.columns)
 _INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
-# What a batch changes on an incident; everything else is the commands' (ORM) business.
+# What a batch changes on an incident; everything else is the commands' business (save_incident).
 _WRITE_BACK = (
     sa.update(_TABLE)
     .where(_TABLE.c.id == sa.bindparam("b_id"))
@@ -30,6 +36,11 @@ _WRITE_BACK = (
         updated_at=sa.bindparam("b_updated"),
         cameras=sa.bindparam("b_cameras"),
     )
+)
+_SAVE = (
+    sa.update(_TABLE)
+    .where(_TABLE.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(f"b_{name}") for name in _COLUMNS if name != "id"})
 )
 _OPEN = sorted(OPEN_STATUSES)
 MAX_KEPT = 5_000  # beyond this, rows of incidents no longer open are dropped after a batch
@@ -59,6 +70,32 @@ class IncidentRow:
 
 
 _FIELDS = tuple(f.name for f in fields(IncidentRow) if f.name != "dirty")
+assert sorted(_FIELDS) == sorted(_COLUMNS), "IncidentRow has the incidents table's columns"
+
+
+def incident_row(mapping: Any) -> IncidentRow:
+    """The row of a Core result row of the incidents table (`row._mapping`)."""
+    return IncidentRow(**{name: mapping[name] for name in _COLUMNS})
+
+
+def read_incidents(conn: Connection, query: sa.Select[Any]) -> list[IncidentRow]:
+    """The incidents a select of the incidents table finds, in its order."""
+    return [incident_row(r._mapping) for r in conn.execute(query)]
+
+
+def load_incident(conn: Connection, incident_id: int) -> IncidentRow | None:
+    """One incident read from the database; None when there is no such incident."""
+    found = read_incidents(conn, sa.select(_TABLE).where(_TABLE.c.id == incident_id))
+    return found[0] if found else None
+
+
+def save_incident(conn: Connection, row: IncidentRow) -> None:
+    """Write every field of an incident that is already stored (an operator's command)."""
+    assert row.id is not None
+    conn.execute(
+        _SAVE,
+        {f"b_{name}": getattr(row, name) for name in _COLUMNS if name != "id"} | {"b_id": row.id},
+    )
 
 
 class IncidentRows:
@@ -71,17 +108,15 @@ class IncidentRows:
         """The row, from memory or from the database."""
         row = self._rows.get(incident_id)
         if row is None:
-            found = conn.execute(sa.select(_TABLE).where(_TABLE.c.id == incident_id)).first()
-            if found is None:
+            row = load_incident(conn, incident_id)
+            if row is None:
                 return None
-            row = _row(found._mapping)
             self._rows[incident_id] = row
         return row
 
     def load_open(self, conn: Connection) -> list[IncidentRow]:
         """Read every incident that still takes alarms (at start)."""
-        found = conn.execute(sa.select(_TABLE).where(_TABLE.c.status.in_(_OPEN)))
-        rows = [_row(r._mapping) for r in found]
+        rows = read_incidents(conn, sa.select(_TABLE).where(_TABLE.c.status.in_(_OPEN)))
         self._rows.update({r.id: r for r in rows if r.id is not None})
         return rows
 
@@ -119,7 +154,3 @@ class IncidentRows:
     def clear(self) -> None:
         """Forget every row (a batch failed: the database is the truth)."""
         self._rows.clear()
-
-
-def _row(mapping: Any) -> IncidentRow:
-    return IncidentRow(**{name: mapping[name] for name in _COLUMNS})

@@ -84,7 +84,10 @@ OPEN_STATUSES = frozenset(
 
 
 class Incident(SQLModel, table=True):
-    """Something that happened somewhere, built from one or more alarms and video events."""
+    """Something that happened somewhere, built from one or more alarms and video events.
+
+    The table only: in memory an incident is an `incidents.incident_rows.IncidentRow`.
+    """
 
     __tablename__ = "incidents"
 

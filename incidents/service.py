@@ -22,8 +22,9 @@ from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
+from incidents.incident_rows import INCIDENTS, IncidentRow, load_incident, read_incidents
 from incidents.intake import MqttIntake
-from incidents.models import Incident, StoredAlarm, TimelineEntry
+from incidents.models import StoredAlarm, TimelineEntry
 from incidents.mqtt import AlarmSink, MqttFeed
 from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
 from incidents.stream import StreamSettings
@@ -63,7 +64,7 @@ def clip_policy(site: SiteConfig) -> ClipPolicy:
 class IncidentDetail:
     """An incident with its timeline and alarms."""
 
-    incident: Incident
+    incident: IncidentRow
     timeline: list[TimelineEntry]
     alarms: list[StoredAlarm]
 
@@ -207,23 +208,24 @@ def list_incidents(
     status: str | None = None,
     limit: int = 200,
     seen: CameraScope = EVERY_CAMERA,
-) -> list[Incident]:
+) -> list[IncidentRow]:
     """Incidents, most recently changed first: those on a camera `seen`, or on none."""
-    query = select(Incident)
+    query = sa.select(INCIDENTS)
     if status:
-        query = query.where(col(Incident.status) == status)
+        query = query.where(INCIDENTS.c.status == status)
     if seen.cameras is not None:
         # In the database, not after the limit: a reader of one camera must not find their
         # incidents crowded out by two hundred of other cameras'. Ids are JSON strings there.
-        cameras = col(Incident.cameras)
+        cameras = INCIDENTS.c.cameras
         named = [cameras.contains(json.dumps(c), autoescape=True) for c in sorted(seen.cameras)]
         query = query.where(sa.or_(cameras == "[]", *named))
-    return list(session.exec(query.order_by(col(Incident.updated_at).desc()).limit(limit)))
+    query = query.order_by(INCIDENTS.c.updated_at.desc()).limit(limit)
+    return read_incidents(session.connection(), query)
 
 
 def incident_detail(session: Session, incident_id: int) -> IncidentDetail | None:
     """One incident with its timeline and alarms."""
-    incident = session.get(Incident, incident_id)
+    incident = load_incident(session.connection(), incident_id)
     if incident is None:
         return None
     alarms = session.exec(

@@ -19,7 +19,7 @@ from incidents.correlation import AlarmFacts
 from incidents.events import AlarmSummary, IncidentSummary
 from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRow
-from incidents.models import Incident, RawAlarm, RawStatus, StoredAlarm
+from incidents.models import RawAlarm, RawStatus, StoredAlarm
 from incidents.parsing import Submission
 from incidents.records import NewAlarm
 
@@ -232,7 +232,7 @@ def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> IncidentRow:
     )
 
 
-def incident_summary(incident: Incident | IncidentRow) -> IncidentSummary:
+def incident_summary(incident: IncidentRow) -> IncidentSummary:
     """The incident as consoles show it."""
     assert incident.id is not None
     # Built from csu's own rows, whose types are the summary's: validating again would only
