@@ -288,8 +288,10 @@ def wait_cameras_online(server: Server, timeout_s: float = 300.0) -> None:
         time.sleep(0.5)
 
 
-def prepare_database(url: str) -> None:
-    """Migrate and create the operator account, before the app starts."""
+def prepare_database(
+    url: str, username: str = USERNAME, password: str = PASSWORD, role: str = "operator"
+) -> None:
+    """Migrate and create the account the bench signs in as (every camera), before csu starts."""
     from csu.db import Database
     from csu.identity import service as identity
     from csu.identity.roles import Role
@@ -300,7 +302,7 @@ def prepare_database(url: str) -> None:
         upgrade(db.engine)
         with db.session() as session:
             identity.create_user(
-                session, username=USERNAME, role=Role.OPERATOR, password=PASSWORD, cameras=["*"]
+                session, username=username, role=Role(role), password=password, cameras=["*"]
             )
     finally:
         db.dispose()

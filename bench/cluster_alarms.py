@@ -71,6 +71,7 @@ from bench.alarms import (
     pct,
     postgres_database,
 )
+from bench.alarms import prepare_database as create_account
 
 USERNAME, PASSWORD = "bench-supervisor", "quay-lamp-river-7"
 POLL_S = 0.1
@@ -88,20 +89,7 @@ def note(text: str) -> None:
 
 def prepare_database(url: str) -> None:
     """Migrate and create the supervisor who posts, watches and asks who leads."""
-    from csu.db import Database
-    from csu.identity import service as identity
-    from csu.identity.roles import Role
-    from csu.migrate import upgrade
-
-    db = Database(url)
-    try:
-        upgrade(db.engine)
-        with db.session() as session:
-            identity.create_user(
-                session, username=USERNAME, role=Role.SUPERVISOR, password=PASSWORD, cameras=["*"]
-            )
-    finally:
-        db.dispose()
+    create_account(url, USERNAME, PASSWORD, role="supervisor")
 
 
 @contextlib.contextmanager

@@ -42,6 +42,7 @@ import yaml
 
 from bench._cluster import Cluster, Node, cluster, private_nats
 from bench.alarms import postgres_database, process_tree, tree_cpu_seconds
+from bench.alarms import prepare_database as create_account
 
 SCENES = {  # the demo's scenes and its privacy zones on them (csu/demo/site.yaml)
     "street": [
@@ -85,20 +86,7 @@ def site_yaml(cameras: int, fps: int, recording: str) -> str:
 
 def prepare_database(url: str) -> None:
     """Migrate once and create the supervisor the failover phase signs in as."""
-    from csu.db import Database
-    from csu.identity import service as identity
-    from csu.identity.roles import Role
-    from csu.migrate import upgrade
-
-    db = Database(url)
-    try:
-        upgrade(db.engine)
-        with db.session() as session:
-            identity.create_user(
-                session, username=USERNAME, role=Role.SUPERVISOR, password=PASSWORD, cameras=["*"]
-            )
-    finally:
-        db.dispose()
+    create_account(url, USERNAME, PASSWORD, role="supervisor")
 
 
 @contextlib.contextmanager

@@ -64,7 +64,6 @@ from nats.js.api import (
     StreamConfig,
 )
 from nats.js.client import JetStreamContext
-from nats.js.errors import BadRequestError, NotFoundError
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from csu.bus import EventBus
@@ -72,6 +71,7 @@ from csu.bus_nats_config import NAME, ORIGIN_HEADER, NatsBusConfig, WireStats
 from csu.bus_nats_group import GroupConsumer
 from csu.bus_nats_pull import PullLoop, PullTarget
 from csu.bus_nats_send import Outbox
+from csu.cluster.kv import ensure_stream
 from csu.event_codec import Codec, WireError
 from csu.events import Event, Reach
 
@@ -269,14 +269,7 @@ class NatsEventBus(EventBus):
 
     async def _ensure_stream(self) -> None:
         """Create the stream, or bring an existing one to this configuration (idempotent)."""
-        js, config = self._jetstream(), self._stream_config()
-        try:
-            await js.update_stream(config)
-        except NotFoundError:
-            try:
-                await js.add_stream(config)
-            except BadRequestError:  # another node created it meanwhile
-                await js.update_stream(config)
+        await ensure_stream(self._jetstream(), self._stream_config())
 
     def _node_target(self) -> PullTarget:
         c = self.config

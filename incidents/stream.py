@@ -32,8 +32,8 @@ from typing import Any
 
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.client import JetStreamContext
-from nats.js.errors import BadRequestError, NotFoundError
 
+from csu.cluster.kv import ensure_stream as ensure_configured
 from incidents.parsing import Channel, Submission
 
 ALARM_STREAM = "CSU_ALARMS"
@@ -75,15 +75,8 @@ def stream_config(settings: StreamSettings) -> StreamConfig:
 
 
 async def ensure_stream(js: JetStreamContext, settings: StreamSettings) -> None:
-    """Create the stream, or bring an existing one to this configuration (idempotent)."""
-    config = stream_config(settings)
-    try:
-        await js.update_stream(config)
-    except NotFoundError:
-        try:
-            await js.add_stream(config)
-        except BadRequestError:  # another node created it meanwhile
-            await js.update_stream(config)
+    """Create the alarm stream, or bring an existing one to this configuration (idempotent)."""
+    await ensure_configured(js, stream_config(settings))
 
 
 def subject(settings: StreamSettings, channel: Channel) -> str:

@@ -1,4 +1,4 @@
-"""The NATS connection and the JetStream key-value buckets a cluster keeps its state in."""
+"""The NATS connection, and the JetStream buckets and streams a cluster keeps its state in."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 
 import nats
 from nats.aio.client import Client
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError
+from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,18 @@ async def bucket(client: Client, name: str, ttl_s: float) -> KeyValue:
     except BucketNotFoundError:
         config = KeyValueConfig(bucket=name, history=1, ttl=ttl_s, storage=StorageType.FILE)
         return await js.create_key_value(config)
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    """Create the stream, or bring an existing one to this configuration (idempotent: every
+    node of a cluster calls it at start)."""
+    try:
+        await js.update_stream(config)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+        except BadRequestError:  # another node created it meanwhile
+            await js.update_stream(config)
 
 
 async def entries(kv: KeyValue) -> dict[str, bytes]:
