@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field, ValidationError
 
 from csu.bus import EventSource
-from incidents.models import StoredAlarm
 from incidents.parsing import Channel, Submission
+from incidents.records import AlarmRow
 from incidents.service import IncidentService
 from video.analytics.events import VideoAnalyticsEvent
 
@@ -71,7 +71,7 @@ class AnalyticsAlarmView(BaseModel):
     snapshot: bool = Field(description="Whether a masked snapshot was taken (it may be purged).")
 
 
-def analytics_views(alarms: Iterable[StoredAlarm]) -> list[AnalyticsAlarmView]:
+def analytics_views(alarms: Iterable[AlarmRow]) -> list[AnalyticsAlarmView]:
     """The analytics alarms among `alarms` (raised by csu itself), read back from their data."""
     views = []
     for row in alarms:

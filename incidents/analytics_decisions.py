@@ -18,19 +18,19 @@ from sqlmodel import Session, col, select
 from incidents import timeline
 from incidents.incident_rows import IncidentRow
 from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
+from incidents.records import ALARMS, AlarmRow, read_alarms
 
 ANALYTICS_TYPES = "video.analytics.%"
 
 
-def analytics_alarms(session: Session, incident_id: int) -> list[StoredAlarm]:
+def analytics_alarms(session: Session, incident_id: int) -> list[AlarmRow]:
     """The video analytics alarms on an incident, oldest first."""
     query = (
-        select(StoredAlarm)
-        .where(StoredAlarm.incident_id == incident_id)
-        .where(col(StoredAlarm.type).like(ANALYTICS_TYPES))
-        .order_by(col(StoredAlarm.id))
+        sa.select(ALARMS)
+        .where(ALARMS.c.incident_id == incident_id, ALARMS.c.type.like(ANALYTICS_TYPES))
+        .order_by(ALARMS.c.id)
     )
-    return list(session.exec(query))
+    return read_alarms(session.connection(), query)
 
 
 def decide(
@@ -43,7 +43,7 @@ def decide(
     text: str | None,
     now: datetime,
     may_see: Callable[[str], bool] = lambda _camera_id: True,
-) -> list[StoredAlarm]:
+) -> list[AlarmRow]:
     """Record an operator's decision on one analytics alarm, or on all of the incident's.
 
     The person deciding must be allowed to see each alert's picture (`may_see` a camera):

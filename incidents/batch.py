@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from incidents import timeline
 from incidents.alarms import AlarmStatus
@@ -17,10 +18,8 @@ from incidents.coverage import covering_cameras
 from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRow, IncidentRows
 from incidents.lifecycle import worst
-from incidents.models import StoredAlarm
-from incidents.records import NewAlarm
+from incidents.records import ALARMS, AlarmRow, read_alarms, save_alarms
 from incidents.store import (
-    AlarmRow,
     Key,
     existing_alarms,
     facts_of,
@@ -38,8 +37,8 @@ CAMERAS_PER_INCIDENT = 4
 class BatchOutcome:
     """What a batch changed, for events and for the callers' answers.
 
-    Rows created by the batch are `NewAlarm`s (inserted in one statement); rows it updated are
-    the StoredAlarms loaded from the database.
+    Rows created by the batch are inserted in one statement; rows it updated (loaded from the
+    database) are saved in another.
     """
 
     created: list[AlarmRow] = field(default_factory=list)
@@ -73,23 +72,24 @@ class BatchApplier:
         self.now = now
         self.clips = clips or ClipPolicy()
         self.out = BatchOutcome()
-        self._new: list[NewAlarm] = []
+        self._new: list[AlarmRow] = []
         self._known: dict[Key, AlarmRow] = {}
         self._updated: set[int] = set()  # id() of the rows in out.updated
+        self._changed: dict[int, AlarmRow] = {}  # stored rows to save, by alarm id
 
-    def prefetch(self, alarms: list[NewAlarm]) -> None:
+    def prefetch(self, alarms: list[AlarmRow]) -> None:
         """Load the stored alarms these keys already name (one query per 400 keys)."""
         self._known = dict(existing_alarms(self.s, [(a.source, a.external_id) for a in alarms]))
 
-    def add(self, fresh: NewAlarm) -> None:
+    def add(self, fresh: AlarmRow) -> None:
         """Upsert one alarm; new ones are inserted together and correlated in `correlate`."""
         key = (fresh.source, fresh.external_id)
         row = self._known.get(key)
         if row is not None:
             update_alarm_row(row, fresh, now=self.now)
             row.flapping = row.state_changes >= FLAP_LIMIT
-            if isinstance(row, StoredAlarm):
-                self.s.add(row)
+            if row.id is not None:
+                self._changed[row.id] = row
             if row.id is not None and id(row) not in self._updated:
                 self._updated.add(id(row))
                 self.out.updated.append(row)
@@ -112,6 +112,7 @@ class BatchApplier:
             joined[incident.id].rows.append((new, decision))
             self.out.created.append(new)
         insert_alarms(self.s, self._new)
+        save_alarms(self.s.connection(), self._changed.values())
         for incident_id, group in joined.items():
             self._record(self.out.touched[incident_id], group)
         for row in self.out.updated:
@@ -120,19 +121,17 @@ class BatchApplier:
         self.timeline.write(conn)
         self.incidents.write_back(conn, list(self.out.touched.values()), set(self.c.open))
 
-    def _referenced(self, row: NewAlarm) -> Decision | None:
+    def _referenced(self, row: AlarmRow) -> Decision | None:
         # CAP Update and Cancel name earlier alerts: they belong on the same incident.
         if not row.references:
             return None
-        loaded = self.s.exec(
-            select(StoredAlarm).where(
-                StoredAlarm.source == row.source,
-                col(StoredAlarm.external_id).in_(row.references),
-            )
+        query = sa.select(ALARMS).where(
+            ALARMS.c.source == row.source, ALARMS.c.external_id.in_(row.references)
         )
-        # A row this batch already holds is the one to read and change (it may be a NewAlarm,
-        # not yet in the database).
-        earlier: list[AlarmRow] = [self._known.get((r.source, r.external_id), r) for r in loaded]
+        # A row this batch already holds is the one to read and change (it may be new, not yet
+        # in the database); one read here is held from now on, as a second reference finds it.
+        loaded = read_alarms(self.s.connection(), query)
+        earlier = [self._known.setdefault((r.source, r.external_id), r) for r in loaded]
         seen = {id(r) for r in earlier}
         for external_id in row.references:
             in_batch = self._known.get((row.source, external_id))
@@ -143,8 +142,8 @@ class BatchApplier:
             if cancels:
                 ref.status = AlarmStatus.CANCELLED.value
                 ref.updated_at = self.now
-                if isinstance(ref, StoredAlarm):
-                    self.s.add(ref)
+                if ref.id is not None:
+                    self._changed[ref.id] = ref
         target = next((r.incident_id for r in earlier if r.incident_id is not None), None)
         if target is None:
             return None

@@ -39,7 +39,10 @@ class RawAlarm(SQLModel, table=True):
 
 
 class StoredAlarm(SQLModel, table=True):
-    """One alarm; the same source and external id always update this row, never add one."""
+    """One alarm; the same source and external id always update this row, never add one.
+
+    The table only: in memory an alarm row is an `incidents.records.AlarmRow`.
+    """
 
     __tablename__ = "alarms"
     __table_args__ = (sa.UniqueConstraint("source", "external_id", name="uq_alarm_source_ext"),)

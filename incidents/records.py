@@ -1,30 +1,38 @@
-"""Alarms ready for the incident engine: rows to insert, and payloads already stored raw.
+"""The alarm in memory (`AlarmRow`), and payloads parsed into rows for the incident engine.
 
-The engine stores each payload raw, then parses it into a `StoredPayload` of rows; payloads it
-finds stored but never parsed (csu stopped in between) come back to it as a `ParsedBatch`.
+`incidents.models.StoredAlarm` declares the table; every stored or new alarm csu holds in memory
+(the engine's batches, listings, an incident's alarms, analytics decisions) is an `AlarmRow`,
+read and written with Core SQL. The engine stores each payload raw, then parses it into a
+`StoredPayload` of rows; payloads it finds stored but never parsed (csu stopped in between) come
+back to it as a `ParsedBatch`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from incidents.alarms import Alarm, AlarmFields, AlarmParseError
 from incidents.alarms.adapters.csu_json import read_csu_alarm
 from incidents.geo import LonLat, centroid
+from incidents.models import StoredAlarm
 from incidents.parsing import CSU_JSON_CHANNELS, Parsed, Submission, parse_submission
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False, slots=True)
-class NewAlarm:
-    """A row of `alarms` that the writer inserts itself, many at once (see `insert_alarms`).
+class AlarmRow:
+    """A row of `alarms` as plain data, new (no id yet) or read back (`read_alarms`).
 
     It has StoredAlarm's fields without being an ORM object: building a SQLModel table object
     costs more than parsing the alarm, and a batch writes its new rows in one statement.
@@ -54,12 +62,37 @@ class NewAlarm:
     references: tuple[str, ...] = ()  # external ids this alarm updates or cancels (not a column)
 
 
+ALARMS: sa.Table = StoredAlarm.__table__  # type: ignore[attr-defined]
+ALARM_COLUMNS = tuple(c.name for c in ALARMS.columns if c.name != "id")
+_NOT_COLUMNS = {"id", "references"}
+assert sorted(f.name for f in dataclass_fields(AlarmRow) if f.name not in _NOT_COLUMNS) == sorted(
+    ALARM_COLUMNS
+), "AlarmRow has the alarms table's columns"
+_SAVE = (
+    sa.update(ALARMS)
+    .where(ALARMS.c.id == sa.bindparam("b_id"))
+    .values({name: sa.bindparam(f"b_{name}") for name in ALARM_COLUMNS})
+)
+
+
+def read_alarms(conn: Connection, query: sa.Select[Any]) -> list[AlarmRow]:
+    """The alarms a select of the alarms table finds, in its order."""
+    return [AlarmRow(**dict(r._mapping)) for r in conn.execute(query)]
+
+
+def save_alarms(conn: Connection, rows: Iterable[AlarmRow]) -> None:
+    """Write every field of alarms that are already stored, in one statement."""
+    params = [{f"b_{n}": getattr(r, n) for n in ALARM_COLUMNS} | {"b_id": r.id} for r in rows]
+    if params:
+        conn.execute(_SAVE, params)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPayload:
     """A payload whose raw row is committed, parsed into rows or rejected with a reason."""
 
     raw_id: int
-    rows: list[NewAlarm] = field(default_factory=list)
+    rows: list[AlarmRow] = field(default_factory=list)
     error: str | None = None
     skipped: list[str] = field(default_factory=list)
 
@@ -104,12 +137,12 @@ def _data_json(data: dict[str, Any]) -> str:
         return json.dumps(data, sort_keys=True, default=str)
 
 
-def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> NewAlarm:
+def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
     """The row for an alarm never seen before, to insert with `insert_alarms`."""
     return alarm_row(AlarmFields.of(alarm), raw_id=raw_id, now=now)
 
 
-def alarm_row(fields: AlarmFields, *, raw_id: int | None, now: datetime) -> NewAlarm:
+def alarm_row(fields: AlarmFields, *, raw_id: int | None, now: datetime) -> AlarmRow:
     """The row for an alarm never seen before, from its fields; its place is its Point or the
     centre of its Polygon."""
     position: LonLat | None = None
@@ -122,7 +155,7 @@ def alarm_row(fields: AlarmFields, *, raw_id: int | None, now: datetime) -> NewA
         ring = fields.polygon.coordinates[0]
         position = centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
         location = fields.polygon.model_dump_json()
-    return NewAlarm(
+    return AlarmRow(
         source=fields.source,
         external_id=fields.external_id,
         type=fields.type,

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from nats.aio.client import Client
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from csu.bus import EventBus
 from csu.config import AlarmSourceConfig, SiteConfig
@@ -24,9 +24,10 @@ from incidents.events import IncidentSummary
 from incidents.geo import LonLat
 from incidents.incident_rows import INCIDENTS, IncidentRow, load_incident, read_incidents
 from incidents.intake import MqttIntake
-from incidents.models import StoredAlarm, TimelineEntry
+from incidents.models import TimelineEntry
 from incidents.mqtt import AlarmSink, MqttFeed
 from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
+from incidents.records import ALARMS, AlarmRow, read_alarms
 from incidents.stream import StreamSettings
 from incidents.stream_cluster import ClusterIntake
 from incidents.stream_intake import QueuedResult
@@ -66,7 +67,7 @@ class IncidentDetail:
 
     incident: IncidentRow
     timeline: list[TimelineEntry]
-    alarms: list[StoredAlarm]
+    alarms: list[AlarmRow]
 
 
 class IncidentService:
@@ -181,25 +182,24 @@ def list_alarms(
     limit: int = 100,
     seen: CameraScope = EVERY_CAMERA,
     before_id: int | None = None,
-) -> tuple[list[StoredAlarm], int]:
+) -> tuple[list[AlarmRow], int]:
     """Stored alarms newest first, and how many match in all; of the cameras `seen` (or none)."""
     conditions = []
     if seen.cameras is not None:
-        camera = col(StoredAlarm.camera_id)
+        camera = ALARMS.c.camera_id
         conditions.append(sa.or_(camera.is_(None), camera.in_(sorted(seen.cameras))))
     if source:
-        conditions.append(col(StoredAlarm.source) == source)
+        conditions.append(ALARMS.c.source == source)
     if type_:
-        conditions.append(col(StoredAlarm.type) == type_)
+        conditions.append(ALARMS.c.type == type_)
     if since:
-        conditions.append(col(StoredAlarm.received_at) >= since)
-    total = session.exec(select(sa.func.count()).select_from(StoredAlarm).where(*conditions)).one()
+        conditions.append(ALARMS.c.received_at >= since)
+    counted = sa.select(sa.func.count()).select_from(ALARMS).where(*conditions)
+    total = session.execute(counted).scalar_one()
     if before_id is not None:  # a later page: the count is of them all
-        conditions.append(col(StoredAlarm.id) < before_id)
-    rows = session.exec(
-        select(StoredAlarm).where(*conditions).order_by(col(StoredAlarm.id).desc()).limit(limit)
-    )
-    return list(rows), int(total)
+        conditions.append(ALARMS.c.id < before_id)
+    query = sa.select(ALARMS).where(*conditions).order_by(ALARMS.c.id.desc()).limit(limit)
+    return read_alarms(session.connection(), query), int(total)
 
 
 def list_incidents(
@@ -228,9 +228,6 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail | None
     incident = load_incident(session.connection(), incident_id)
     if incident is None:
         return None
-    alarms = session.exec(
-        select(StoredAlarm)
-        .where(StoredAlarm.incident_id == incident_id)
-        .order_by(col(StoredAlarm.id))
-    )
-    return IncidentDetail(incident, timeline(session, incident_id), list(alarms))
+    query = sa.select(ALARMS).where(ALARMS.c.incident_id == incident_id).order_by(ALARMS.c.id)
+    alarms = read_alarms(session.connection(), query)
+    return IncidentDetail(incident, timeline(session, incident_id), alarms)

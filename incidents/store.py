@@ -19,9 +19,9 @@ from incidents.correlation import AlarmFacts
 from incidents.events import AlarmSummary, IncidentSummary
 from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRow
-from incidents.models import RawAlarm, RawStatus, StoredAlarm
+from incidents.models import RawAlarm, RawStatus
 from incidents.parsing import Submission
-from incidents.records import NewAlarm
+from incidents.records import ALARM_COLUMNS, ALARMS, AlarmRow, read_alarms
 
 Key = tuple[str, str]
 _CHUNK = 400
@@ -34,7 +34,7 @@ def _table(model: type[SQLModel]) -> sa.Table:
 
 
 _RAW = _table(RawAlarm)
-_ALARMS = _table(StoredAlarm)
+_ALARMS = ALARMS
 _RAW_INSERT = BulkInsert(_RAW)
 _ALARM_INSERT = BulkInsert(_ALARMS)
 _RAW_COLUMNS = ("received_at", "channel", "source_hint", "content_type", "body", "status", "error")
@@ -71,9 +71,7 @@ _KEYS = sa.select(_ALARMS.c.id).where(
 )
 
 
-AlarmRow = StoredAlarm | NewAlarm
-_ALARM_COLUMNS = tuple(c.name for c in _ALARMS.columns if c.name != "id")
-_alarm_values = operator.attrgetter(*_ALARM_COLUMNS)  # a row's values in column order
+_alarm_values = operator.attrgetter(*ALARM_COLUMNS)  # a row's values in column order
 
 
 def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
@@ -169,32 +167,32 @@ def mark_raw(session: Session, raw_id: int, *, error: str | None, alarm_count: i
     )
 
 
-def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, StoredAlarm]:
+def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, AlarmRow]:
     """The stored alarms for these (source, external_id) keys.
 
     A cheap query for ids first: in a storm nearly every key is new, and only the few re-sent
-    alarms are worth loading as ORM objects to update.
+    alarms are worth loading whole to update.
     """
     wanted = list(dict.fromkeys(keys))
     conn = session.connection()
     ids: list[int] = []
     for start in range(0, len(wanted), _CHUNK):
         ids.extend(_existing_ids(conn, wanted[start : start + _CHUNK]))
-    found: dict[Key, StoredAlarm] = {}
+    found: dict[Key, AlarmRow] = {}
     for start in range(0, len(ids), _CHUNK):
-        query = select(StoredAlarm).where(col(StoredAlarm.id).in_(ids[start : start + _CHUNK]))
-        found.update({(a.source, a.external_id): a for a in session.exec(query)})
+        query = sa.select(ALARMS).where(ALARMS.c.id.in_(ids[start : start + _CHUNK]))
+        found.update({(a.source, a.external_id): a for a in read_alarms(conn, query)})
     return found
 
 
-def insert_alarms(session: Session, rows: Sequence[NewAlarm]) -> None:
+def insert_alarms(session: Session, rows: Sequence[AlarmRow]) -> None:
     """Insert new alarm rows in one statement and give each its id."""
     values = [_alarm_values(row) for row in rows]
     for row, row_id in zip(rows, _ALARM_INSERT.ids(session.connection(), values), strict=True):
         row.id = row_id
 
 
-def update_alarm_row(row: AlarmRow, fresh: NewAlarm, *, now: datetime) -> bool:
+def update_alarm_row(row: AlarmRow, fresh: AlarmRow, *, now: datetime) -> bool:
     """Apply a re-sent alarm to its row; True when its status changed."""
     changed = row.status != fresh.status
     raw_id = fresh.raw_id

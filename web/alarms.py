@@ -17,8 +17,8 @@ from csu.identity.models import User
 from csu.times import ApiTime, UtcTime
 from incidents.engine import EngineUnavailable, IntakeResult
 from incidents.events import AlarmSummary
-from incidents.models import StoredAlarm
 from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
+from incidents.records import AlarmRow
 from incidents.rejected import RejectedPayload, list_rejected, rejected_body
 from incidents.service import list_alarms
 from incidents.store import alarm_summary
@@ -308,7 +308,7 @@ def get_rejected_body(raw_id: RowId, session: DbSession, viewer: CurrentViewer) 
     )
 
 
-def _next(rows: Sequence[RejectedPayload | StoredAlarm], limit: int) -> int | None:
+def _next(rows: Sequence[RejectedPayload | AlarmRow], limit: int) -> int | None:
     """The id to page on from, when the page is full (there may be more)."""
     return rows[-1].id if len(rows) == limit and rows else None
 
