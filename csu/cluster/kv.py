@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 import nats
 from nats.aio.client import Client
-from nats.js.api import KeyValueConfig, StorageType, StreamConfig
+from nats.errors import Error as NatsError
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    KeyValueConfig,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
@@ -18,6 +27,8 @@ log = logging.getLogger(__name__)
 LEASES = "csu_leases"
 # Each node's heartbeat: name, role, URL, when last seen.
 NODES = "csu_nodes"
+# The header JetStream key-value puts on a deletion or a purge.
+KV_OPERATION = "KV-Operation"
 
 
 async def connect(url: str, name: str, *, patient: bool = True) -> Client:
@@ -71,18 +82,36 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
             await js.update_stream(config)
 
 
-async def entries(kv: KeyValue) -> dict[str, bytes]:
-    """Every live key of a bucket with its value, read in one pass."""
-    watcher = await kv.watchall(ignore_deletes=True)
+async def entries(js: JetStreamContext, bucket: str) -> dict[str, bytes]:
+    """Every live key of a bucket with its value, as one consistent snapshot.
+
+    A pull consumer of the last message per key is made, and exactly as many messages as it had
+    pending when made are read: a watcher's "initial values done" signal can come before every
+    value has arrived, and a partial snapshot would make a live lease look free.
+    """
+    prefix = f"$KV.{bucket}."
+    config = ConsumerConfig(
+        deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
+        ack_policy=AckPolicy.EXPLICIT,  # a pull consumer needs it on nats-server 2.9
+        max_ack_pending=1 << 16,
+        mem_storage=True,
+        inactive_threshold=30.0,
+    )
+    sub = await js.pull_subscribe(f"{prefix}>", stream=f"KV_{bucket}", config=config)
     found: dict[str, bytes] = {}
     try:
-        async for entry in watcher:
-            if entry is None:  # nats-py's marker: the initial values are all delivered
-                break
-            if entry.value is not None:
-                found[entry.key] = entry.value
+        remaining = (await sub.consumer_info()).num_pending or 0
+        while remaining > 0:
+            for msg in await sub.fetch(min(remaining, 256), timeout=5):
+                remaining -= 1
+                key = msg.subject.removeprefix(prefix)
+                if (msg.headers or {}).get(KV_OPERATION) in ("DEL", "PURGE"):
+                    found.pop(key, None)
+                else:
+                    found[key] = msg.data
     finally:
-        await watcher.stop()  # type: ignore[no-untyped-call]
+        with contextlib.suppress(NatsError, TimeoutError, OSError):
+            await sub.unsubscribe()
     return found
 
 

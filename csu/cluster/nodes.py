@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from nats.js.client import JetStreamContext
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from csu.cluster.kv import entries
+from csu.cluster.kv import NODES, entries
 from csu.config.cameras import SLUG_PATTERN
 
 Role = Literal["api", "worker"]
@@ -50,10 +51,10 @@ async def beat(kv: KeyValue, node: NodeInfo) -> None:
     await kv.put(node_key(node.role, node.name), now.model_dump_json().encode())
 
 
-async def nodes(kv: KeyValue) -> list[NodeInfo]:
+async def nodes(js: JetStreamContext, bucket: str = NODES) -> list[NodeInfo]:
     """Every node alive within the bucket's TTL, by role then name (bad entries skipped)."""
     found = []
-    for raw in (await entries(kv)).values():
+    for raw in (await entries(js, bucket)).values():
         try:
             found.append(NodeInfo.model_validate_json(raw))
         except ValidationError:

@@ -84,7 +84,7 @@ class CameraOwnership:
         for key in await self._book.renew():
             log.warning("lost the lease of %s", key)
             await self._on_lose(key.removeprefix(CAMERA_PREFIX))
-        raw = await buckets.entries(self._node.leases)
+        raw = await buckets.entries(self._node.client.jetstream(), buckets.LEASES)
         owners = _cameras_of(holders(raw))
         handed_over = {k.removeprefix(CAMERA_PREFIX) for k in released(raw)}
         workers = max(1, len(await self._node.live_workers()))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
+from nats.js.client import JetStreamContext
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
@@ -134,8 +135,7 @@ class ClusterNode:
 
     async def view(self) -> ClusterView:
         """Live nodes, camera owners and the engine leader, read now."""
-        assert self._nodes is not None
-        return await _view(self.leases, self._nodes)
+        return await _view(self.client.jetstream())
 
     def owner(self, camera_id: str) -> NodeInfo | None:
         """The live worker that holds a camera, as of the last heartbeat."""
@@ -154,8 +154,7 @@ class ClusterNode:
 
     async def live_workers(self) -> list[NodeInfo]:
         """The workers whose heartbeat is recent."""
-        assert self._nodes is not None
-        return [n for n in await nodes(self._nodes) if n.role == "worker"]
+        return [n for n in await nodes(self.client.jetstream()) if n.role == "worker"]
 
     async def _keep_beating(self) -> None:
         assert self._nodes is not None
@@ -186,20 +185,20 @@ async def read_view(nats_url: str) -> ClusterView:
     client = await buckets.connect(nats_url, "csu-cluster-status", patient=False)
     try:
         js = client.jetstream()
-        view = await _view(await js.key_value(buckets.LEASES), await js.key_value(buckets.NODES))
+        view = await _view(js)
         return ClusterView(view.nodes, view.owners, view.leader, await stream_lag(client))
     finally:
         await client.close()
 
 
-async def _view(leases: KeyValue, registry: KeyValue) -> ClusterView:
-    held = holders(await buckets.entries(leases))
+async def _view(js: JetStreamContext) -> ClusterView:
+    held = holders(await buckets.entries(js, buckets.LEASES))
     owners = {
         key.removeprefix(CAMERA_PREFIX): who
         for key, who in held.items()
         if key.startswith(CAMERA_PREFIX)
     }
-    return ClusterView(await nodes(registry), owners, held.get(LEADER_KEY))
+    return ClusterView(await nodes(js), owners, held.get(LEADER_KEY))
 
 
 async def stream_lag(client: Client) -> list[ConsumerLag]:

@@ -28,9 +28,7 @@ from privacy.masking import MASK_COLOUR
 from tests.cluster.processes import Cluster, cluster
 from tests.conftest import empty_database
 from tests.nats_server import NatsServer
-from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts
-from tests.web.conftest import browser as browser
-from tests.web.test_console_page import check_live_video_is_masked, new_page, sign_in
+from tests.web.conftest import PASSWORD, seed_accounts
 from tests.web.test_whep import SDP, ZONE, Viewer, box
 
 pytestmark = pytest.mark.slow
@@ -254,25 +252,6 @@ def _viewer_token_hash(auth: dict[str, str]) -> str:
     return token_digest(auth["Authorization"].removeprefix("Bearer "))
 
 
-def test_the_console_plays_a_camera_served_by_a_worker(running: Cluster, browser: Any) -> None:
-    api = running.nodes["api1"]
-    supervisor = _login(api.url)
-    _wait_for(
-        lambda: (o := _owners(api.url, supervisor)) and all(o.values()) and o, 30, "cameras served"
-    )
-    page = new_page(browser)
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    sign_in(page, api, "operator")  # type: ignore[arg-type]
-    check_live_video_is_masked(page)
-    page.screenshot(path=str(ARTIFACTS / "cluster-console.png"))
-    # The offer went to the API node, then to the worker the 307 named, ticket and all.
-    owner = running.nodes[str(_owners(api.url, supervisor)["cam-street"])]
-    assert f"{api.url}/api/cameras/cam-street/whep" in requests
-    assert any(r.startswith(f"{owner.url}/api/cameras/cam-street/whep?ticket=") for r in requests)
-    page.context.close()
-
-
 def test_snapshots_and_recordings_come_from_the_worker_that_keeps_them(
     running: Cluster,
 ) -> None:
@@ -335,34 +314,6 @@ def _entries(database_url: str) -> list[dict[str, Any]]:
         ]
     finally:
         db.dispose()
-
-
-def test_the_administrator_sees_the_cluster_and_a_dead_workers_cameras_move(
-    running: Cluster, browser: Any
-) -> None:
-    api = running.nodes["api1"]
-    page = new_page(browser)
-    sign_in(page, api, "admin", then="/admin")  # type: ignore[arg-type]
-    page.wait_for_selector("#cluster-section[data-loaded=true]")
-    page.wait_for_function(
-        "() => document.querySelectorAll('#cluster-cameras tr[data-owner=w1]').length === 2"
-    )
-    nodes = page.eval_on_selector_all(
-        "#cluster-nodes tbody tr", "rows => rows.map(r => r.dataset.node)"
-    )
-    assert sorted(nodes) == ["api1", "w1", "w2"]
-    assert page.inner_text("#cluster-leader") == "api1"
-    page.locator("#cluster-section").screenshot(path=str(ARTIFACTS / "cluster-admin.png"))
-    running.nodes["w1"].kill()
-    page.wait_for_function(
-        "() => document.querySelectorAll('#cluster-cameras tr[data-owner=w2]').length === 4",
-        timeout=30_000,
-    )
-    page.wait_for_function(
-        "() => !document.querySelector('#cluster-nodes tr[data-node=w1]')", timeout=30_000
-    )
-    page.locator("#cluster-section").screenshot(path=str(ARTIFACTS / "cluster-admin-failover.png"))
-    page.context.close()
 
 
 def test_a_logout_on_the_api_node_ends_the_live_view_on_the_worker(running: Cluster) -> None:

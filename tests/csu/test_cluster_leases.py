@@ -53,10 +53,12 @@ def test_a_released_lease_is_free_at_once_and_marked_handed_over(
         client, w1, w2 = await _books(nats_server.url, ttl=30.0)
         assert await w1.claim("camera.c1")
         await w1.release("camera.c1")
-        raw = await buckets.entries(w1._kv)
+        raw = await buckets.entries(client.jetstream(), "leases_test")
         assert holders(raw) == {} and released(raw) == {"camera.c1"}
         assert await w2.claim("camera.c1")
-        assert holders(await buckets.entries(w2._kv)) == {"camera.c1": "w2"}
+        assert holders(await buckets.entries(client.jetstream(), "leases_test")) == {
+            "camera.c1": "w2"
+        }
         await client.close()
 
     asyncio.run(scenario())
@@ -80,11 +82,11 @@ def test_the_registry_forgets_a_silent_node(nats_server: NatsServer) -> None:
         kv = await buckets.bucket(client, buckets.NODES, 1.5)
         info = NodeInfo(name="w1", role="worker", url="http://x", last_seen=datetime.now(UTC))
         await beat(kv, info)
-        assert [n.name for n in await nodes(kv)] == ["w1"]
+        assert [n.name for n in await nodes(client.jetstream())] == ["w1"]
         await kv.put("worker.bad", b"\xff not json")
-        assert [n.name for n in await nodes(kv)] == ["w1"]
+        assert [n.name for n in await nodes(client.jetstream())] == ["w1"]
         await asyncio.sleep(3.0)
-        assert await nodes(kv) == []
+        assert await nodes(client.jetstream()) == []
         await client.close()
 
     asyncio.run(scenario())
