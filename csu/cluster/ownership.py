@@ -50,7 +50,10 @@ class CameraOwnership:
         self._on_lose = on_lose
         self._round_s = round_s
         self._book: LeaseBook | None = None
-        self._seen: dict[str, str] = {}
+        # The last holder seen of each camera, kept while it is free: a dead worker's camera may
+        # stay unclaimed a round or two (its heartbeat outlives its leases), and whoever takes
+        # it must still know it was taken from the dead, not handed over.
+        self._last_holder: dict[str, str | None] = {}
         self._task: asyncio.Task[None] | None = None
 
     def owned(self) -> set[str]:
@@ -95,11 +98,12 @@ class CameraOwnership:
             await self._book.release(camera_key(camera_id))
         for camera_id in moves.claim:
             if await self._book.claim(camera_key(camera_id)):
-                before = self._seen.get(camera_id)
+                before = self._last_holder.get(camera_id)
                 died = before not in (None, self._book.holder) and camera_id not in handed_over
                 taken = before if died else None
                 await self._on_gain(Gained(camera_id, taken))
-        self._seen = owners
+        self._last_holder.update(owners)
+        self._last_holder.update(dict.fromkeys(handed_over))
 
     async def _run(self) -> None:
         while True:
