@@ -90,7 +90,7 @@ class CameraOwnership:
         raw = await buckets.entries(self._node.client.jetstream(), buckets.LEASES)
         owners = _cameras_of(holders(raw))
         handed_over = {k.removeprefix(CAMERA_PREFIX) for k in released(raw)}
-        workers = max(1, len(await self._node.live_workers()))
+        workers = max(1, len(self._node.live_workers()))
         moves = plan(self._cameras, owners, self._book.holder, workers, self._capacity)
         for camera_id in moves.release:
             log.info("giving %s up: above this worker's share", camera_id)

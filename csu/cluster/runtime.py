@@ -152,9 +152,9 @@ class ClusterNode:
         owner = self.owner(camera_id)
         return None if owner is None else owner.cameras.get(camera_id)
 
-    async def live_workers(self) -> list[NodeInfo]:
-        """The workers whose heartbeat is recent."""
-        return [n for n in await nodes(self.client.jetstream()) if n.role == "worker"]
+    def live_workers(self) -> list[NodeInfo]:
+        """The workers whose heartbeat is recent, as of the last heartbeat (read there once)."""
+        return [n for n in self.latest.nodes if n.role == "worker"]
 
     async def _keep_beating(self) -> None:
         assert self._nodes is not None
