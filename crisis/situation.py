@@ -61,11 +61,6 @@ class SituationBoard:
         self._incidents: dict[int, IncidentSummary] = {}
         self._crisis: tuple[int, ...] = ()
 
-    @property
-    def crisis_incidents(self) -> tuple[int, ...]:
-        """The open crisis's incidents, in the order they joined it."""
-        return self._crisis
-
     def missing(self) -> list[int]:
         """Crisis incidents the board has no summary of yet."""
         return [i for i in self._crisis if i not in self._incidents]

@@ -38,10 +38,6 @@ class Rule:
     window_s: float = 1800.0
     via_camera: bool = False  # matches when the arriving event's camera sees the incident
 
-    def relates(self, earlier: str, arriving: str) -> bool:
-        """True when the types fit this rule's patterns."""
-        return type_matches(earlier, self.first) and type_matches(arriving, self.second)
-
 
 @functools.cache
 def type_matches(alarm_type: str, pattern: str) -> bool:

@@ -123,7 +123,7 @@ def _column_text(value: str | None, limit: int) -> str | None:
 
 
 def mark_raws(session: Session, marks: Sequence[tuple[int, str | None, int]]) -> None:
-    """`mark_raw` for many payloads at once: (raw_id, error, alarm_count) each.
+    """Record whether each payload parsed, and into how many alarms: (raw_id, error, count).
 
     Runs of consecutive ids that each parsed into one alarm (a storm's usual shape) are marked
     with one range update each; the rest one row at a time.
@@ -154,17 +154,6 @@ def _mark_run(conn: Connection, run: list[int], singles: list[dict[str, object]]
     elif run:
         parsed = RawStatus.PARSED.value
         singles.append({"b_id": run[0], "b_status": parsed, "b_error": None, "b_count": 1})
-
-
-def mark_raw(session: Session, raw_id: int, *, error: str | None, alarm_count: int) -> None:
-    """Record whether the payload parsed, and into how many alarms."""
-    status = RawStatus.REJECTED if error else RawStatus.PARSED
-    shown = None if error is None else storable(error, ERROR_CHARS)
-    session.execute(
-        sa.update(RawAlarm)
-        .where(col(RawAlarm.id) == raw_id)
-        .values(status=status.value, error=shown, alarm_count=alarm_count)
-    )
 
 
 def existing_alarms(session: Session, keys: Iterable[Key]) -> dict[Key, AlarmRow]:

@@ -54,8 +54,6 @@ class StreamConsumer:
         self._stored: list[Msg] = []
         self._ack_due = False
         self._acks: set[asyncio.Task[None]] = set()
-        self.delivered = 0
-        self.acknowledged = 0
 
     async def start(self) -> None:
         """Make the consumer anew and start feeding the engine from it."""
@@ -101,7 +99,6 @@ class StreamConsumer:
 
     async def _handle(self, msg: Msg) -> None:
         submission = unpack(msg.data)
-        self.delivered += 1
         self._feed(replace(submission, on_stored=partial(self._on_stored, msg)))
 
     def _on_stored(self, msg: Msg) -> None:
@@ -128,8 +125,6 @@ class StreamConsumer:
                 await msg.ack()
             except NatsError as exc:  # lost with the connection: delivered again, known then
                 log.warning("alarm stream: acknowledgement not sent: %s", exc)
-                continue
-            self.acknowledged += 1
 
 
 async def lag(js: JetStreamContext, settings: StreamSettings) -> int:

@@ -133,7 +133,3 @@ class SiteConfig(BaseModel):
     def wall(self, wall_id: str) -> WallConfig | None:
         """The wall with this id, or None."""
         return next((w for w in self.walls if w.id == wall_id), None)
-
-    def alarm_source(self, source_id: str) -> AlarmSourceConfig | None:
-        """The alarm source with this id, or None."""
-        return next((a for a in self.alarm_sources if a.id == source_id), None)

@@ -26,7 +26,3 @@ class AlarmStatus(StrEnum):
     ACTIVE = "active"
     CLEARED = "cleared"  # the condition has ended (an ONVIF state back to 0)
     CANCELLED = "cancelled"  # the sender withdrew the message (CAP Cancel)
-
-
-SEVERITY_NAMES = ", ".join(severity.value for severity in Severity)
-STATUS_NAMES = ", ".join(status.value for status in AlarmStatus)

@@ -39,7 +39,6 @@ class RecordingService:
         self.index = index
         self.indexer = indexer or SegmentIndexer(index)
         self._configs = {c.id: c for c in cameras if c.enabled and c.recording.mode != "off"}
-        self._all = {c.id: c for c in cameras}
         self._pool = pool
         self._providers = providers
         self._recorders: dict[str, CameraRecorder] = {}
@@ -95,13 +94,6 @@ class RecordingService:
     def recorders(self) -> dict[str, CameraRecorder]:
         """Every running recorder by camera."""
         return dict(self._recorders)
-
-    def clip_window(self, camera_id: str) -> tuple[float, float]:
-        """Seconds before and after an alarm that a clip of this camera covers."""
-        config = self._all.get(camera_id)
-        if config is None:
-            return (0.0, 0.0)
-        return (config.recording.pre_alarm_s, config.recording.post_alarm_s)
 
     def request_clip(self, camera_id: str, start: datetime, end: datetime) -> None:
         """Make sure [start, end) is recorded as far as it still can be (safe from any thread).
