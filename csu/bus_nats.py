@@ -74,6 +74,7 @@ from csu.bus_nats_send import Outbox
 from csu.cluster.kv import ensure_stream
 from csu.event_codec import Codec, WireError
 from csu.events import Event, Reach
+from csu.nats_client import connect
 
 __all__ = ["GroupConsumer", "NatsBusConfig", "NatsEventBus", "WireStats", "nats_bus_metrics"]
 
@@ -211,44 +212,19 @@ class NatsEventBus(EventBus):
                 await sub.unsubscribe()
 
     async def _connect(self) -> Client:
-        nc = Client()
-
-        async def disconnected() -> None:
+        async def lost() -> None:
             self._connected.clear()
-            if not self._closing:  # nats-py calls this on close() too
-                log.warning("bus lost NATS at %s; reconnecting", self.config.url)
 
-        async def reconnected() -> None:
+        async def back() -> None:
             self._connected.set()
-            log.info("bus reconnected to NATS at %s", self.config.url)
 
-        async def closed() -> None:
-            self._connected.clear()
-
-        async def error(exc: Exception) -> None:
-            log.warning("bus NATS connection: %s", exc)
-
-        servers = [url.strip() for url in self.config.url.split(",") if url.strip()]
-        try:
-            # nats-py retries a first connection forever when reconnects are unbounded.
-            async with asyncio.timeout(self.config.connect_timeout_s):
-                await nc.connect(
-                    servers,
-                    name=f"csu-bus-{self.config.node}",
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=1,
-                    connect_timeout=2,
-                    disconnected_cb=disconnected,
-                    reconnected_cb=reconnected,
-                    closed_cb=closed,
-                    error_cb=error,
-                )
-        except TimeoutError:
-            with contextlib.suppress(Exception):
-                await nc.close()
-            raise ConnectionError(
-                f"NATS at {self.config.url} not reachable in {self.config.connect_timeout_s} s"
-            ) from None
+        nc = await connect(
+            self.config.url,
+            f"csu-bus-{self.config.node}",
+            first_within_s=self.config.connect_timeout_s,
+            on_lost=lost,
+            on_back=back,
+        )
         self._nc = nc
         self._js = nc.jetstream(timeout=self.config.ack_timeout_s)
         self._connected.set()

@@ -1,12 +1,10 @@
-"""The NATS connection, and the JetStream buckets and streams a cluster keeps its state in."""
+"""The JetStream buckets and streams a cluster keeps its state in."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 
-import nats
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js.api import (
@@ -21,43 +19,12 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError, BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
-log = logging.getLogger(__name__)
-
 # Camera and node leases; a key lives as long as the bucket's TTL unless renewed.
 LEASES = "csu_leases"
 # Each node's heartbeat: name, role, URL, when last seen.
 NODES = "csu_nodes"
 # The header JetStream key-value puts on a deletion or a purge.
 KV_OPERATION = "KV-Operation"
-
-
-async def connect(url: str, name: str, *, patient: bool = True) -> Client:
-    """A client that reconnects forever: a node outlives any NATS restart. A passer-by (a
-    command) is not patient: one try, and the caller says why it failed."""
-    if not patient:
-        return await nats.connect(
-            url, name=name, allow_reconnect=False, connect_timeout=5, error_cb=_quiet
-        )
-
-    async def disconnected() -> None:
-        log.warning("NATS connection to %s lost; reconnecting", url)
-
-    async def reconnected() -> None:
-        log.info("NATS connection to %s back", url)
-
-    async def error(exc: Exception) -> None:
-        log.warning("NATS: %s", exc)
-
-    return await nats.connect(
-        url,
-        name=name,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        connect_timeout=5,
-        disconnected_cb=disconnected,
-        reconnected_cb=reconnected,
-        error_cb=error,
-    )
 
 
 async def bucket(client: Client, name: str, ttl_s: float) -> KeyValue:
@@ -113,11 +80,6 @@ async def entries(js: JetStreamContext, bucket: str) -> dict[str, bytes]:
         with contextlib.suppress(NatsError, TimeoutError, OSError):
             await sub.unsubscribe()
     return found
-
-
-async def _quiet(_exc: Exception) -> None:
-    # The command reports the failure itself, once.
-    return None
 
 
 Reader = Callable[[], Awaitable[dict[str, bytes]]]

@@ -19,6 +19,7 @@ from csu.cluster import kv as buckets
 from csu.cluster.leases import holders
 from csu.cluster.nodes import CameraReport, NodeInfo, Role, beat, nodes
 from csu.cluster.tickets import new_key
+from csu.nats_client import connect
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class ClusterNode:
     async def start(self) -> None:
         """Connect, open the buckets, read the ticket key and start the heartbeat."""
         s = self.settings
-        self._client = await buckets.connect(s.nats_url, f"csu-{s.role}-{s.name}")
+        self._client = await connect(s.nats_url, f"csu-{s.role}-{s.name}")
         self._leases = await buckets.bucket(self._client, buckets.LEASES, s.lease_ttl_s)
         self._nodes = await buckets.bucket(self._client, buckets.NODES, 3 * s.beat_s + 2.0)
         self.ticket_key = await self._ticket_key()
@@ -182,7 +183,7 @@ class ClusterNode:
 
 async def read_view(nats_url: str) -> ClusterView:
     """The cluster's state read once by a passer-by (the `csu cluster status` command)."""
-    client = await buckets.connect(nats_url, "csu-cluster-status", patient=False)
+    client = await connect(nats_url, "csu-cluster-status", patient=False, first_within_s=5.0)
     try:
         js = client.jetstream()
         view = await _view(js)

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-import nats
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
 from csu.backoff import Backoff
+from csu.nats_client import connect
 from privacy.access_log.witness import APP_NAME, Witnessed, read_records
 
 log = logging.getLogger(__name__)
@@ -224,8 +224,8 @@ class NatsSender:
 
     async def _publish(self, data: bytes) -> None:
         if self._client is None or self._client.is_closed:
-            self._client = await nats.connect(
-                self._url, connect_timeout=SEND_TIMEOUT, allow_reconnect=False
+            self._client = await connect(
+                self._url, "csu-witness", patient=False, first_within_s=SEND_TIMEOUT
             )
             js = self._client.jetstream()
             try:
@@ -298,7 +298,7 @@ def read_nats_witness(url: str) -> Witnessed:
 
 
 async def _stream_lines(server: str, stream: str, subject: str) -> tuple[list[str], list[int]]:
-    client = await nats.connect(server, connect_timeout=SEND_TIMEOUT, allow_reconnect=False)
+    client = await connect(server, "csu-witness-reader", patient=False, first_within_s=SEND_TIMEOUT)
     try:
         js = client.jetstream()
         state = (await js.stream_info(stream)).state

@@ -18,11 +18,11 @@ import httpx
 import numpy as np
 import pytest
 
-from csu.cluster.kv import connect
 from csu.cluster.runtime import KEYS_BUCKET, TICKET_KEY
 from csu.cluster.tickets import issue
 from csu.db import Database
 from csu.identity.service import token_digest
+from csu.nats_client import connect
 from privacy.access_log import AccessLog
 from privacy.masking import MASK_COLOUR
 from tests.cluster.processes import Cluster, cluster

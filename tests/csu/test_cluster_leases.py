@@ -13,11 +13,12 @@ from nats.aio.client import Client
 from csu.cluster import kv as buckets
 from csu.cluster.leases import LeaseBook, holders, released
 from csu.cluster.nodes import NodeInfo, beat, nodes
+from csu.nats_client import connect
 from tests.nats_server import NatsServer, private_nats
 
 
 async def _books(url: str, ttl: float) -> tuple[Client, LeaseBook, LeaseBook]:
-    client = await buckets.connect(url, "test")
+    client = await connect(url, "test")
     kv = await buckets.bucket(client, "leases_test", ttl)
     return client, LeaseBook(kv, "w1", ttl), LeaseBook(kv, "w2", ttl)
 
@@ -78,7 +79,7 @@ def test_a_restarted_holder_takes_its_own_lease_back(nats_server: NatsServer) ->
 
 def test_the_registry_forgets_a_silent_node(nats_server: NatsServer) -> None:
     async def scenario() -> None:
-        client = await buckets.connect(nats_server.url, "test")
+        client = await connect(nats_server.url, "test")
         kv = await buckets.bucket(client, buckets.NODES, 1.5)
         info = NodeInfo(name="w1", role="worker", url="http://x", last_seen=datetime.now(UTC))
         await beat(kv, info)
