@@ -26,9 +26,9 @@ from typing import Any
 import av
 
 from csu.config.cameras import AnonymiserConfig
+from video.encoding import VIDEO_TIME_BASE, EncoderSettings, H264Stream
 from video.evidence.anonymised import anonymised_mp4
 from video.evidence.remux import Footage, remux
-from video.live.encoder import VIDEO_TIME_BASE, EncoderSettings, H264Stream
 from video.scenes import make_scene
 from video.service import face_anonymiser
 

@@ -224,7 +224,7 @@ async def watch(base: str, token: str, count: int, seconds: float, decode: bool)
 
 def encoder_cost(frames: int = 250) -> None:
     """CPU of the shared encoder (conversion + x264) per 720p frame, and per 25 fps stream."""
-    from video.live.encoder import EncoderSettings, H264Stream
+    from video.encoding import EncoderSettings, H264Stream
     from video.scenes import make_scene
 
     scene = make_scene("street", 1280, 720)

@@ -26,14 +26,14 @@ from csu.db import Database
 from csu.migrate import upgrade
 from privacy.masking import ZoneMasker
 from privacy.renditions import Rendition
+from video.encoding import BroadcastPool, EncoderSettings
 from video.ingest import IngestWorker
-from video.live import BroadcastPool, EncoderSettings
 from video.recording.index import SegmentIndex
 from video.recording.indexer import SegmentIndexer
 from video.recording.recorder import CameraRecorder
 
 if TYPE_CHECKING:
-    from video.live.encoder import EncodedPacket
+    from video.encoding.encoder import EncodedPacket
 
 FPS = 25
 ZONES = [

@@ -54,9 +54,10 @@ from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
 from video.analytics.snapshots import SnapshotStore
+from video.encoding import BroadcastPool
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
-from video.live import LiveService, SessionLimits, rendition_provider
+from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
 from video.recording.holds import HoldService
@@ -67,7 +68,6 @@ from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
 from web.hub import EventHub
-from web.problems import install_problem_handlers
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
 from web.services import AppServices
@@ -118,7 +118,6 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
-    install_problem_handlers(app)
     include_routes(app)
     app.add_middleware(UrlTextCheck)
     install_browser_guards(
@@ -267,16 +266,17 @@ async def _start_video(
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)
     await camera_service.start(running)
+    # One encoder per camera rendition, shared by its live viewers and its recorder.
+    pool = BroadcastPool()
     live_service = LiveService(
         camera_exists=lambda camera_id: camera_service.camera(camera_id) is not None,
-        providers=rendition_provider(camera_service),
+        providers=camera_service.feed,
+        pool=pool,
         access_log=kernel.access_log,
         limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
         watch=kernel.watch,
     )
-    recording = RecordingService(
-        site.cameras, live_service.pool, rendition_provider(camera_service), index
-    )
+    recording = RecordingService(site.cameras, pool, camera_service.feed, index)
     await recording.start(running)
     return _Video(camera_service, live_service, recording)
 
@@ -329,6 +329,7 @@ async def stop_services(services: AppServices) -> None:
     await services.crises.stop()
     await services.recordings.stop()
     await services.live.stop()
+    await services.live.pool.stop()  # the encoders, once neither viewers nor recorders need them
     await services.analytics.stop()
     await services.incidents.stop()
     await services.cameras.stop()

@@ -34,8 +34,9 @@ from privacy.rights import CameraRights
 from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
+from video.encoding import BroadcastPool
 from video.ingest import SourceOpener
-from video.live import LiveService, SessionLimits, rendition_provider
+from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
 from video.recording.index import SegmentIndex
@@ -134,16 +135,19 @@ async def start_worker(
         if cameras.camera(camera_id) is not None:
             cameras.apply_privacy_zones(camera_id, zones)
     await cameras.start(cameras=[])
+    # One encoder per camera rendition, shared by its live viewers and its recorder.
+    pool = BroadcastPool()
     live = LiveService(
         camera_exists=lambda camera_id: camera_id in cameras.running(),
-        providers=rendition_provider(cameras),
+        providers=cameras.feed,
+        pool=pool,
         access_log=access_log,
         limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
         watch=watch,
         node=node.name,
     )
     index = SegmentIndex(db, settings.recordings_dir(), node=node.name)
-    recording = RecordingService(site.cameras, live.pool, rendition_provider(cameras), index)
+    recording = RecordingService(site.cameras, pool, cameras.feed, index)
     await recording.start(cameras=[])
     # A worker's segments are on its own disk: it keeps them within retention and free space.
     scheduler = Scheduler(db.url)
@@ -225,6 +229,7 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     await runtime.live.stop()
     await runtime.analytics.stop()
     await runtime.recording.stop()
+    await runtime.live.pool.stop()  # the encoders, once neither viewers nor recorders need them
     await runtime.cameras.stop()
     await runtime.scheduler.shutdown()
     await runtime.node.stop()

@@ -13,7 +13,7 @@ import av
 import numpy as np
 
 from privacy.masking import Polygon, ZoneMasker
-from video.live.encoder import VIDEO_TIME_BASE, EncoderSettings, H264Stream
+from video.encoding import VIDEO_TIME_BASE, EncoderSettings, H264Stream
 from video.recording.index import Segment
 from video.sources.base import Image
 

@@ -24,8 +24,9 @@ from tests.video.recording_checks import (
     tree,
 )
 from tests.video.rtsp_server import RtspServer
+from video.encoding import BroadcastPool, EncoderSettings, H264Stream
 from video.ingest import IngestWorker
-from video.live import BroadcastPool, EncoderSettings, H264Stream, PacketTrack
+from video.live import PacketTrack
 from video.recording.index import SegmentIndex
 from video.recording.recorder import CameraRecorder
 from video.scenes import make_scene

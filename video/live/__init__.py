@@ -1,7 +1,5 @@
-"""Live view: encode each camera rendition once, fan the packets out to WHEP viewers."""
+"""Live view: WHEP sessions whose tracks carry the shared encoders' packets to each viewer."""
 
-from video.live.broadcast import BroadcastPool
-from video.live.encoder import EncoderSettings, FrameProvider, H264Stream, SharedEncoder
 from video.live.offer import InvalidOffer, check_offer
 from video.live.sessions import (
     CameraNotFound,
@@ -13,16 +11,11 @@ from video.live.sessions import (
     SessionLimits,
     SessionNotFound,
     TooManySessions,
-    rendition_provider,
 )
 from video.live.track import PacketTrack
 
 __all__ = [
-    "BroadcastPool",
     "CameraNotFound",
-    "EncoderSettings",
-    "FrameProvider",
-    "H264Stream",
     "InvalidOffer",
     "LiveError",
     "LiveService",
@@ -32,8 +25,6 @@ __all__ = [
     "RenditionUnavailable",
     "SessionLimits",
     "SessionNotFound",
-    "SharedEncoder",
     "TooManySessions",
     "check_offer",
-    "rendition_provider",
 ]

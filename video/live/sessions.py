@@ -30,11 +30,9 @@ from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from privacy.rights_watch import RightsWatch
-from video.live.broadcast import BroadcastPool
-from video.live.encoder import EncoderSettings, FrameProvider, ProviderLookup
+from video.encoding import BroadcastPool, ProviderLookup
 from video.live.offer import InvalidOffer, check_offer
 from video.live.track import PacketTrack
-from video.service import CameraService
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +91,15 @@ class LiveSession:
 
 
 class LiveService:
-    """Opens, tracks and ends WHEP sessions; the pictures come from a shared BroadcastPool."""
+    """Opens, tracks and ends WHEP sessions; the pictures come from the shared encoders."""
 
     def __init__(
         self,
         *,
         camera_exists: Callable[[str], bool],
         providers: ProviderLookup,
+        pool: BroadcastPool,
         access_log: AccessLog,
-        settings: EncoderSettings | None = None,
-        grace_s: float = 5.0,
         connect_timeout_s: float = 30.0,
         limits: SessionLimits | None = None,
         watch: RightsWatch | None = None,
@@ -117,7 +114,8 @@ class LiveService:
         self._connect_timeout_s = connect_timeout_s
         self._limits = limits or SessionLimits()
         self._watch_rights = watch
-        self.pool = BroadcastPool(settings, grace_s=grace_s)
+        # Shared with the recorders: whoever of them needs a rendition keeps its encoder running.
+        self.pool = pool
         self._sessions: dict[str, LiveSession] = {}
         # Offers being negotiated, by username: they count against the limits too, so a flood of
         # offers cannot get past them while the first ones are still gathering candidates.
@@ -233,12 +231,11 @@ class LiveService:
         return len(ending)
 
     async def stop(self) -> None:
-        """End every session (logged) and stop every encoder: app shutdown."""
+        """End every session (logged): app shutdown (the encoders are the pool owner's to stop)."""
         for session in list(self._sessions.values()):
             await self._end(session, "server shutdown")
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.pool.stop()
 
     async def _authorise(
         self, camera_id: str, viewer: Viewer, client: str | None, details: dict[str, Any]
@@ -354,12 +351,3 @@ def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:
     transceiver.setCodecPreferences(
         [c for c in codecs if c.mimeType.lower() in ("video/h264", "video/rtx")]
     )
-
-
-def rendition_provider(cameras: CameraService) -> ProviderLookup:
-    """Frames per rendition from the camera service's ingest workers (zones or anonymised)."""
-
-    def lookup(camera_id: str, rendition: Rendition) -> FrameProvider | None:
-        return cameras.feed(camera_id, rendition)
-
-    return lookup

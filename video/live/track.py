@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from video.encoding import Feed
+
 if TYPE_CHECKING:
-    from video.live.encoder import EncodedPacket
+    from video.encoding.encoder import EncodedPacket
 
 # About 0.4 s at 25 fps: a viewer further behind than this is better served by a fresh keyframe.
 DEFAULT_CAPACITY = 10
@@ -31,11 +32,14 @@ class PacketTrack(MediaStreamTrack):
         self.capacity = capacity
         self.delivered = 0
         self.dropped = 0
-        self.on_keyframe_needed: Callable[[], None] | None = None
-        self.on_stop: Callable[[PacketTrack], None] | None = None
+        self._feed: Feed | None = None
         self._queue: deque[EncodedPacket] = deque()
         self._ready = asyncio.Event()
         self._synced = False
+
+    def follow(self, feed: Feed) -> None:
+        """Ask this feed for keyframes, and leave it when the track stops."""
+        self._feed = feed
 
     def deliver(self, packet: EncodedPacket) -> None:
         """Queue a packet for this viewer (call on the event loop)."""
@@ -72,13 +76,13 @@ class PacketTrack(MediaStreamTrack):
         """End the track: wake a waiting `recv`, and tell the fan-out to forget this viewer."""
         if self.readyState != "live":
             return
-        callback, self.on_stop = self.on_stop, None
+        feed, self._feed = self._feed, None
         super().stop()
         self._queue.clear()
         self._ready.set()
-        if callback is not None:
-            callback(self)
+        if feed is not None:
+            feed.leave()
 
     def _ask_keyframe(self) -> None:
-        if self.on_keyframe_needed is not None:
-            self.on_keyframe_needed()
+        if self._feed is not None:
+            self._feed.request_keyframe()

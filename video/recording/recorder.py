@@ -28,7 +28,7 @@ from video.recording.writer import SegmentWriter
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from video.live.encoder import EncodedPacket
+    from video.encoding.encoder import EncodedPacket
 
 log = logging.getLogger(__name__)
 

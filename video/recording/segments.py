@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from video.live.encoder import EncodedPacket
+    from video.encoding.encoder import EncodedPacket
 
 PTS_PER_SECOND = 90_000
 # When a segment holds a single frame there is no interval to measure: assume 25 fps.

@@ -11,8 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from csu.config import CameraConfig
 from privacy.renditions import Rendition
-from video.live.broadcast import BroadcastPool
-from video.live.encoder import ProviderLookup
+from video.encoding import BroadcastPool, ProviderLookup
 from video.recording.files import recover_partial_segments
 from video.recording.index import SegmentIndex
 from video.recording.indexer import SegmentIndexer

@@ -1,8 +1,9 @@
-"""Encode a camera's masked frames once to H.264 and hand the same packets to every viewer.
+"""Encode a camera's masked frames once to H.264 and hand the same packets to every consumer.
 
 aiortc sends an `av.Packet` returned by a track's `recv()` as it is (`RTCRtpSender` calls the
 codec's `pack()`, not `encode()`), so one encoder per (camera, rendition) feeds any number of
-peers. Encoding per viewer cost 0.155 cores per 720p viewer here; encode-once about 0.05 per stream.
+peers and the recorder. Encoding per viewer cost 0.155 cores per 720p viewer here; encode-once
+about 0.05 per stream.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ PacketSink = Callable[["EncodedPacket"], None]
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """How live video is encoded: low latency, baseline profile, a keyframe about every second."""
+    """How video is encoded: low latency, baseline profile, a keyframe about every second."""
 
     fps: float = 25.0
     keyframe_interval_s: float = 1.0
@@ -110,7 +111,7 @@ class H264Stream:
 
 
 class SharedEncoder:
-    """One rendition of one camera, encoded on its own thread for every viewer at once."""
+    """One rendition of one camera, encoded on its own thread for every consumer at once."""
 
     def __init__(
         self,
@@ -129,7 +130,7 @@ class SharedEncoder:
         self._settings = settings or EncoderSettings()
         self._keyframe_wanted = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"live-{name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"encode-{name}", daemon=True)
 
     @property
     def running(self) -> bool:
@@ -177,7 +178,7 @@ class SharedEncoder:
                 packets = stream.encode(frame.image, pts, keyframe=keyframe)
             except (av.FFmpegError, ValueError):
                 # A broken frame must not end every viewer's stream: log it, take the next one.
-                log.exception("live encoder %s: frame %d not encoded", self.name, frame.index)
+                log.exception("encoder %s: frame %d not encoded", self.name, frame.index)
                 continue
             last_pts, self.last_frame = pts, frame
             self.frames_encoded += 1
@@ -204,4 +205,4 @@ class SharedEncoder:
             try:
                 self._sink(packet)
             except Exception:
-                log.exception("live encoder %s: packet sink failed", self.name)
+                log.exception("encoder %s: packet sink failed", self.name)

@@ -9,20 +9,46 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from privacy.renditions import Rendition
-from video.live.encoder import EncoderSettings, FrameProvider, SharedEncoder
-from video.live.track import PacketTrack
+from video.encoding.encoder import EncoderSettings, FrameProvider, SharedEncoder
 
 if TYPE_CHECKING:
-    from video.live.encoder import EncodedPacket
+    from video.encoding.encoder import EncodedPacket
 
 log = logging.getLogger(__name__)
 
 BroadcastKey = tuple[str, Rendition]
 # Called on the encoder thread with each packet and its frame's wall time: must never block.
 ThreadSink = Callable[["EncodedPacket", float], None]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A viewer's line back to its broadcast."""
+
+    # Makes an upcoming frame an IDR (a viewer that lost packets resumes at the next one).
+    request_keyframe: Callable[[], None]
+    # Stops feeding this viewer; the encoder stops after the grace period if nobody needs it.
+    leave: Callable[[], None]
+
+
+class ViewerTrack(Protocol):
+    """A consumer on the event loop (a WebRTC track): takes packets in order, never blocks."""
+
+    def follow(self, feed: Feed) -> None:
+        """Keep the feed this viewer is attached to: ask it for keyframes, leave it at the end."""
+        ...
+
+    def deliver(self, packet: EncodedPacket) -> None:
+        """Take one packet (on the event loop)."""
+        ...
+
+    def stop(self) -> None:
+        """End: the broadcast is going away."""
+        ...
 
 
 class Broadcast:
@@ -36,7 +62,7 @@ class Broadcast:
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self.key = key
-        self.viewers: set[PacketTrack] = set()
+        self.viewers: set[ViewerTrack] = set()
         # Replaced, never mutated: the encoder thread iterates whichever tuple it last read.
         self.sinks: tuple[ThreadSink, ...] = ()
         self.idle_timer: asyncio.TimerHandle | None = None
@@ -48,8 +74,8 @@ class Broadcast:
 
     def distribute(self, packet: EncodedPacket) -> None:
         """Give one packet to every viewer."""
-        for track in tuple(self.viewers):
-            track.deliver(packet)
+        for viewer in tuple(self.viewers):
+            viewer.deliver(packet)
 
     @property
     def idle(self) -> bool:
@@ -68,9 +94,10 @@ class Broadcast:
 
 
 class BroadcastPool:
-    """Starts an encoder when the first viewer of a rendition arrives, stops it after the last.
+    """Starts an encoder when the first viewer or sink of a rendition arrives, stops it after
+    the last.
 
-    The encoder keeps running for `grace_s` after the last viewer leaves, so a viewer that
+    The encoder keeps running for `grace_s` after the last one leaves, so a viewer that
     reconnects (or a wall that swaps tiles) does not pay the encoder start again.
     """
 
@@ -81,19 +108,13 @@ class BroadcastPool:
         self._stopping: set[asyncio.Task[None]] = set()
 
     def attach(
-        self, camera_id: str, rendition: Rendition, provider: FrameProvider, track: PacketTrack
+        self, camera_id: str, rendition: Rendition, provider: FrameProvider, viewer: ViewerTrack
     ) -> None:
-        """Feed `track` from the shared encoder of this rendition, starting it if needed."""
+        """Feed `viewer` on the event loop from this rendition's encoder, starting it if needed."""
         key = (camera_id, rendition)
-        broadcast = self._broadcasts.get(key)
-        if broadcast is None:
-            broadcast = self._start(key, provider)
-        if broadcast.idle_timer is not None:
-            broadcast.idle_timer.cancel()
-            broadcast.idle_timer = None
-        broadcast.viewers.add(track)
-        track.on_keyframe_needed = broadcast.encoder.request_keyframe
-        track.on_stop = lambda t: self._detach(key, t)
+        broadcast = self._acquire(key, provider)
+        broadcast.viewers.add(viewer)
+        viewer.follow(Feed(broadcast.encoder.request_keyframe, lambda: self._detach(key, viewer)))
         # A joining viewer needs an IDR to start decoding; without one it waits up to a second.
         broadcast.encoder.request_keyframe()
 
@@ -101,11 +122,7 @@ class BroadcastPool:
         self, camera_id: str, rendition: Rendition, provider: FrameProvider, sink: ThreadSink
     ) -> None:
         """Feed `sink` every packet of this rendition until unsubscribed (starts the encoder)."""
-        key = (camera_id, rendition)
-        broadcast = self._broadcasts.get(key) or self._start(key, provider)
-        if broadcast.idle_timer is not None:
-            broadcast.idle_timer.cancel()
-            broadcast.idle_timer = None
+        broadcast = self._acquire((camera_id, rendition), provider)
         broadcast.sinks = (*broadcast.sinks, sink)
         broadcast.encoder.request_keyframe()
 
@@ -134,25 +151,31 @@ class BroadcastPool:
 
     async def stop(self) -> None:
         """Stop every encoder now, without grace (threads joined off the loop)."""
-        for track in [t for b in self._broadcasts.values() for t in b.viewers]:
-            track.stop()
+        for viewer in [v for b in self._broadcasts.values() for v in b.viewers]:
+            viewer.stop()
         for key in list(self._broadcasts):
             self._retire(key)
         if self._stopping:
             await asyncio.gather(*self._stopping)
 
-    def _start(self, key: BroadcastKey, provider: FrameProvider) -> Broadcast:
-        broadcast = Broadcast(key, provider, self._settings, asyncio.get_running_loop())
-        self._broadcasts[key] = broadcast
-        broadcast.encoder.start()
-        log.info("live encoder started: %s %s", key[0], key[1].value)
+    def _acquire(self, key: BroadcastKey, provider: FrameProvider) -> Broadcast:
+        """The running broadcast of `key` (started if needed), kept from retiring."""
+        broadcast = self._broadcasts.get(key)
+        if broadcast is None:
+            broadcast = Broadcast(key, provider, self._settings, asyncio.get_running_loop())
+            self._broadcasts[key] = broadcast
+            broadcast.encoder.start()
+            log.info("encoder started: %s %s", key[0], key[1].value)
+        if broadcast.idle_timer is not None:
+            broadcast.idle_timer.cancel()
+            broadcast.idle_timer = None
         return broadcast
 
-    def _detach(self, key: BroadcastKey, track: PacketTrack) -> None:
+    def _detach(self, key: BroadcastKey, viewer: ViewerTrack) -> None:
         broadcast = self._broadcasts.get(key)
         if broadcast is None:
             return
-        broadcast.viewers.discard(track)
+        broadcast.viewers.discard(viewer)
         self._idle_later(key, broadcast)
 
     def _idle_later(self, key: BroadcastKey, broadcast: Broadcast) -> None:
@@ -174,4 +197,4 @@ class BroadcastPool:
         task = asyncio.create_task(asyncio.to_thread(broadcast.encoder.stop))
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
-        log.info("live encoder stopped: %s %s", key[0], key[1].value)
+        log.info("encoder stopped: %s %s", key[0], key[1].value)
