@@ -21,11 +21,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from incidents.alarms import Alarm, AlarmFields, AlarmParseError
-from incidents.alarms.adapters.csu_json import read_csu_alarm
+from incidents.alarms import Alarm, AlarmParseError, PointGeometry
 from incidents.geo import LonLat, centroid
 from incidents.models import StoredAlarm
-from incidents.parsing import CSU_JSON_CHANNELS, Parsed, Submission, parse_submission
+from incidents.parsing import Submission, parse_submission
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +115,8 @@ def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayloa
     if submission.refused is not None:
         return StoredPayload(raw_id, error=submission.refused)
     try:
-        if submission.channel in CSU_JSON_CHANNELS:  # a storm's usual form: the short way
-            fields = read_csu_alarm(submission.body)
-            return StoredPayload(raw_id, [alarm_row(fields, raw_id=raw_id, now=now)])
-        parsed: Parsed = parse_submission(submission)
-        rows = [new_alarm(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
+        parsed = parse_submission(submission)
+        rows = [alarm_row(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
     except AlarmParseError as exc:
         return StoredPayload(raw_id, error=str(exc))
     except Exception as exc:
@@ -137,39 +133,31 @@ def _data_json(data: dict[str, Any]) -> str:
         return json.dumps(data, sort_keys=True, default=str)
 
 
-def new_alarm(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
-    """The row for an alarm never seen before, to insert with `insert_alarms`."""
-    return alarm_row(AlarmFields.of(alarm), raw_id=raw_id, now=now)
-
-
-def alarm_row(fields: AlarmFields, *, raw_id: int | None, now: datetime) -> AlarmRow:
-    """The row for an alarm never seen before, from its fields; its place is its Point or the
-    centre of its Polygon."""
+def alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
+    """The row of an alarm never seen before, to insert with `insert_alarms`; its place is its
+    Point or the centre of its Polygon."""
+    location = alarm.location
     position: LonLat | None = None
-    location: str | None = None
-    if fields.point is not None:
-        position = LonLat(*fields.point)
-        # What PointGeometry.model_dump_json writes, byte for byte (a test holds it to that).
-        location = orjson.dumps({"type": "Point", "coordinates": list(fields.point)}).decode()
-    elif fields.polygon is not None:
-        ring = fields.polygon.coordinates[0]
+    if isinstance(location, PointGeometry):
+        position = LonLat(*location.coordinates)
+    elif location is not None:
+        ring = location.coordinates[0]
         position = centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
-        location = fields.polygon.model_dump_json()
     return AlarmRow(
-        source=fields.source,
-        external_id=fields.external_id,
-        type=fields.type,
-        severity=fields.severity,
-        status=fields.status,
-        occurred_at=fields.occurred_at,
+        source=alarm.source,
+        external_id=alarm.external_id,
+        type=alarm.type,
+        severity=alarm.severity.value,
+        status=alarm.status.value,
+        occurred_at=alarm.occurred_at,
         received_at=now,
         updated_at=now,
         lon=position.lon if position else None,
         lat=position.lat if position else None,
-        location=location,
-        description=fields.description,
-        data=_data_json(fields.data),
-        camera_id=fields.camera_id,
+        location=None if location is None else location.model_dump_json(),
+        description=alarm.description,
+        data=_data_json(alarm.data),
+        camera_id=alarm.camera_id,
         raw_id=raw_id,
-        references=tuple(fields.references),
+        references=tuple(alarm.references),
     )

@@ -14,13 +14,12 @@ from incidents.alarms.adapters.onvif import parse_onvif_event
 from incidents.alarms.catalogue import ALARM_TYPES, AlarmType, Domain, alarm_type
 from incidents.alarms.errors import AlarmParseError
 from incidents.alarms.geometry import PointGeometry, PolygonGeometry
-from incidents.alarms.models import Alarm, AlarmFields
+from incidents.alarms.models import Alarm
 from incidents.alarms.scales import AlarmStatus, Severity
 
 __all__ = [
     "ALARM_TYPES",
     "Alarm",
-    "AlarmFields",
     "AlarmParseError",
     "AlarmStatus",
     "AlarmType",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,12 +9,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from incidents.alarms.catalogue import ALARM_TYPES, unknown_type_message
 from incidents.alarms.errors import AlarmParseError
-from incidents.alarms.geometry import Geometry, PointGeometry, PolygonGeometry, Position
+from incidents.alarms.geometry import Geometry, PointGeometry, PolygonGeometry
 from incidents.alarms.scales import AlarmStatus, Severity
 
 __all__ = [
     "Alarm",
-    "AlarmFields",
     "AlarmStatus",
     "PointGeometry",
     "PolygonGeometry",
@@ -70,61 +68,3 @@ def make_alarm(**fields: Any) -> Alarm:
         where = ".".join(str(part) for part in first["loc"]) or "alarm"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise AlarmParseError(f"{where}: {message}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class AlarmFields:
-    """An alarm's checked values as plain data: what an alarms row is made of.
-
-    csu JSON is read straight into it (a storm's usual form, thousands a second), so the hot
-    path builds no Alarm or geometry model; the other formats' Alarms convert with `of`.
-    """
-
-    source: str
-    external_id: str
-    type: str
-    severity: str
-    occurred_at: datetime  # aware, UTC
-    point: Position | None  # a Point location, or
-    polygon: PolygonGeometry | None  # a Polygon one (neither: a video alarm with a camera)
-    description: str
-    data: dict[str, Any]
-    status: str
-    references: list[str]
-    camera_id: str | None
-
-    @classmethod
-    def of(cls, alarm: Alarm) -> AlarmFields:
-        """The fields of a validated Alarm."""
-        location = alarm.location
-        return cls(
-            source=alarm.source,
-            external_id=alarm.external_id,
-            type=alarm.type,
-            severity=alarm.severity.value,
-            occurred_at=alarm.occurred_at,
-            point=location.coordinates if isinstance(location, PointGeometry) else None,
-            polygon=location if isinstance(location, PolygonGeometry) else None,
-            description=alarm.description,
-            data=alarm.data,
-            status=alarm.status.value,
-            references=alarm.references,
-            camera_id=alarm.camera_id,
-        )
-
-    def alarm(self) -> Alarm:
-        """The Alarm of these fields (validated again, as every Alarm is)."""
-        location = PointGeometry(coordinates=self.point) if self.point is not None else self.polygon
-        return make_alarm(
-            source=self.source,
-            external_id=self.external_id,
-            type=self.type,
-            severity=self.severity,
-            occurred_at=self.occurred_at,
-            location=location,
-            description=self.description,
-            data=self.data,
-            status=self.status,
-            references=self.references,
-            camera_id=self.camera_id,
-        )

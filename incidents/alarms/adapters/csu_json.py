@@ -6,10 +6,8 @@ default). `location` is required, because correlation and the map place every al
 video.* alarm may give `camera_id` instead, as the camera's place is in the site file.
 Unknown keys are refused, so a misspelt optional field is an error rather than lost.
 
-`read_csu_alarm` checks every field once and hands back plain values (`AlarmFields`):
-`parse_csu_alarm` makes the Alarm of them, and the incident engine's hot path (thousands a second
-over MQTT) makes the alarms row directly, without building the Alarm and its geometry models only
-to take them apart again.
+Every field is checked here, so that a message names the field and says what is wrong in csu's
+words; the Alarm model then holds the checked values.
 """
 
 from __future__ import annotations
@@ -25,8 +23,8 @@ from incidents.alarms.adapters.fields import (
 )
 from incidents.alarms.catalogue import alarm_type
 from incidents.alarms.errors import AlarmParseError, shown, type_name
-from incidents.alarms.geometry import PolygonGeometry, Position, parse_geometry, parse_position
-from incidents.alarms.models import MAX_LENGTHS, Alarm, AlarmFields
+from incidents.alarms.geometry import Geometry, parse_geometry
+from incidents.alarms.models import Alarm, make_alarm
 from incidents.alarms.scales import AlarmStatus, Severity
 from incidents.alarms.timestamps import parse_timestamp
 
@@ -40,12 +38,8 @@ _STATUSES = tuple(status.value for status in AlarmStatus)
 
 
 def parse_csu_alarm(payload: Any) -> Alarm:
-    """An Alarm from csu's JSON form: a decoded object, or its JSON text as bytes or str."""
-    return read_csu_alarm(payload).alarm()
-
-
-def read_csu_alarm(payload: Any) -> AlarmFields:
-    """The checked fields of a csu JSON alarm; raises AlarmParseError naming what is wrong."""
+    """An Alarm from csu's JSON form: a decoded object, or its JSON text as bytes or str;
+    raises AlarmParseError naming what is wrong."""
     body = require_object(decoded_json(payload, "a csu alarm JSON object"), "alarm")
     if not _KNOWN.issuperset(body):
         unknown = sorted(str(key) for key in body if key not in _KNOWN)
@@ -56,10 +50,8 @@ def read_csu_alarm(payload: Any) -> AlarmFields:
     camera_id = optional_str(body, "camera_id")
     source = required_str(body, "source")
     external_id = required_str(body, "external_id")
-    for key, value in (("source", source), ("external_id", external_id), ("camera_id", camera_id)):
-        _check_length(key, value)
-    point, polygon = _location(body.get("location"), entry.name, camera_id)
-    return AlarmFields(
+    location = _location(body.get("location"), entry.name, camera_id)
+    return make_alarm(
         source=source,
         external_id=external_id,
         type=entry.name,
@@ -67,8 +59,7 @@ def read_csu_alarm(payload: Any) -> AlarmFields:
         if severity is None
         else one_of(severity, _SEVERITIES, "severity"),
         occurred_at=parse_timestamp(_required(body, "occurred_at"), "occurred_at"),
-        point=point,
-        polygon=polygon,
+        location=location,
         description=optional_str(body, "description") or entry.label,
         data={} if body.get("data") is None else require_object(body["data"], "data"),
         status=AlarmStatus.ACTIVE.value if status is None else one_of(status, _STATUSES, "status"),
@@ -77,29 +68,17 @@ def read_csu_alarm(payload: Any) -> AlarmFields:
     )
 
 
-def _check_length(key: str, value: str | None) -> None:
-    # The Alarm model's limits, said as its validation says them.
-    if value is not None and len(value) > MAX_LENGTHS[key]:
-        raise AlarmParseError(f"{key}: String should have at most {MAX_LENGTHS[key]} characters")
-
-
 def _required(body: dict[str, Any], key: str) -> Any:
     if body.get(key) is None:
         raise AlarmParseError(f"{key}: required")
     return body[key]
 
 
-def _location(
-    value: Any, kind: str, camera_id: str | None
-) -> tuple[Position | None, PolygonGeometry | None]:
-    if isinstance(value, dict) and value.get("type") == "Point":
-        return parse_position(value.get("coordinates"), "location.coordinates"), None
+def _location(value: Any, kind: str, camera_id: str | None) -> Geometry | None:
     if value is not None:
-        geometry = parse_geometry(value, "location")
-        assert isinstance(geometry, PolygonGeometry)  # a Point went the way above
-        return None, geometry
+        return parse_geometry(value, "location")
     if kind.startswith("video.") and camera_id is not None:
-        return None, None
+        return None
     if kind.startswith("video."):
         raise AlarmParseError("location: required (a Point or Polygon), or camera_id for video.*")
     raise AlarmParseError("location: required (a Point or Polygon)")
