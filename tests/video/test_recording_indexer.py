@@ -16,11 +16,10 @@ from privacy.retention.footage import DESTROY_ACTION, purge_footage
 from tests.video.conftest import wait_for
 from tests.video.recording_checks import decode
 from tests.video.test_recording_index_busy import BusyIndex
-from video.encoding import EncoderSettings, H264Stream
+from video.encoding import EncoderSettings, H264Stream, TimedPacket
 from video.recording.files import probe_segment, recover_partial_segments
 from video.recording.index import Segment, SegmentIndex
 from video.recording.indexer import SegmentIndexer
-from video.recording.segments import TimedPacket
 from video.recording.store import SegmentStore
 from video.recording.writer import SegmentWriter
 from video.scenes import make_scene

@@ -9,12 +9,12 @@ import pytest
 from pydantic import ValidationError
 
 from csu.config.cameras import RecordingConfig
+from video.encoding import TimedPacket
 from video.recording.files import recover_partial_segments
 from video.recording.index import Segment
 from video.recording.segments import (
     PreAlarmBuffer,
     SegmentName,
-    TimedPacket,
     end_wall,
     parse_segment_file,
     segment_file,

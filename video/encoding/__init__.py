@@ -3,15 +3,16 @@ recording alike."""
 
 from video.encoding.broadcast import BroadcastPool, Feed, ThreadSink, ViewerTrack
 from video.encoding.encoder import (
-    VIDEO_TIME_BASE,
     EncoderSettings,
     FrameProvider,
     H264Stream,
     ProviderLookup,
     SharedEncoder,
 )
+from video.encoding.packets import TICKS_PER_SECOND, VIDEO_TIME_BASE, TimedPacket
 
 __all__ = [
+    "TICKS_PER_SECOND",
     "VIDEO_TIME_BASE",
     "BroadcastPool",
     "EncoderSettings",
@@ -21,5 +22,6 @@ __all__ = [
     "ProviderLookup",
     "SharedEncoder",
     "ThreadSink",
+    "TimedPacket",
     "ViewerTrack",
 ]

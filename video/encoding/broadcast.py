@@ -16,7 +16,7 @@ from privacy.renditions import Rendition
 from video.encoding.encoder import EncoderSettings, FrameProvider, SharedEncoder
 
 if TYPE_CHECKING:
-    from video.encoding.encoder import EncodedPacket
+    from video.encoding.packets import EncodedPacket
 
 log = logging.getLogger(__name__)
 

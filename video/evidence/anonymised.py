@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
-import cv2
 import numpy as np
 from av.video.codeccontext import VideoCodecContext
 
 from privacy.anonymise import Anonymiser
+from video.encoding.encoder import even_size, yuv420_frame
+from video.encoding.packets import VIDEO_TIME_BASE
 from video.evidence.reader import packets_in_range
-from video.evidence.remux import FASTSTART, TIME_BASE, Footage, Timeline
+from video.evidence.remux import FASTSTART, Footage, Timeline
 from video.evidence.segments import NoFootage, RecordedSegment, describe_range
 from video.sources.base import Image
 
@@ -53,7 +54,8 @@ def anonymised_mp4(
             if stream is None:
                 stream = _open_stream(out, hidden)
             pts = timeline.pts(wall, keyframe=False)
-            for packet in stream.encode(_yuv_frame(hidden, stream, pts)):
+            frame = yuv420_frame(hidden, pts, (stream.width, stream.height))
+            for packet in stream.encode(frame):
                 out.mux(packet)
         if stream is not None:
             for packet in stream.encode(None):
@@ -79,21 +81,10 @@ def decoded_frames(
 
 def _open_stream(out: OutputContainer, image: Image) -> VideoStream:
     stream = out.add_stream("libx264", options=ENCODER_OPTIONS)
-    # yuv420p needs even sides, as in the live encoder.
-    stream.width, stream.height = image.shape[1] & ~1, image.shape[0] & ~1
+    stream.width, stream.height = even_size(image)
     stream.pix_fmt = "yuv420p"
-    stream.time_base = TIME_BASE
-    stream.codec_context.time_base = TIME_BASE
+    stream.time_base = VIDEO_TIME_BASE
+    stream.codec_context.time_base = VIDEO_TIME_BASE
     stream.codec_context.gop_size = GOP_FRAMES
     stream.codec_context.max_b_frames = 0
     return stream
-
-
-def _yuv_frame(image: Image, stream: VideoStream, pts: int) -> av.VideoFrame:
-    # OpenCV's I420 conversion is several times cheaper than swscale's (see the live encoder).
-    bgr = np.ascontiguousarray(image[: stream.height, : stream.width])
-    yuv = np.asarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420), dtype=np.uint8)
-    frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-    frame.pts = pts
-    frame.time_base = TIME_BASE
-    return frame

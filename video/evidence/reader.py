@@ -7,29 +7,17 @@ writes each segment's start as the wall time of its first frame.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING
 
 import av
 
+from video.encoding.packets import VIDEO_TIME_BASE, TimedPacket
 from video.evidence.segments import RecordedSegment
 
 if TYPE_CHECKING:
     from av.container import InputContainer
     from av.video.stream import VideoStream
-
-    # PyAV's Packet is generic only in its stubs; at run time it cannot be subscripted.
-    Packet: TypeAlias = av.Packet[Any]
-
-
-@dataclass
-class TimedPacket:
-    """A demuxed packet and its frame's wall time (seconds since the epoch)."""
-
-    packet: Packet
-    wall: float
 
 
 class FootageError(RuntimeError):
@@ -76,14 +64,15 @@ def _segment_packets(
     origin: int | None = None
     base = segment.start.timestamp()
     # MPEG-TS always has one; 90 kHz is its clock should a demuxer leave it unset.
-    time_base = stream.time_base or Fraction(1, 90_000)
+    time_base = stream.time_base or VIDEO_TIME_BASE
     try:
         for packet in container.demux(stream):
             if packet.pts is None or packet.size == 0:
                 continue  # the demuxer's end-of-stream marker
             if origin is None:
                 origin = packet.pts
-            timed = TimedPacket(packet, base + float((packet.pts - origin) * time_base))
+            wall = base + float((packet.pts - origin) * time_base)
+            timed = TimedPacket(packet, packet.pts, packet.is_keyframe, wall)
             if timed.wall >= end_s:
                 return
             if not started:

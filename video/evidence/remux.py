@@ -11,21 +11,20 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import av
 
-from video.evidence.reader import TimedPacket, open_segment, packets_in_range
+from video.encoding.packets import VIDEO_TIME_BASE, TimedPacket
+from video.evidence.reader import open_segment, packets_in_range
 from video.evidence.segments import NoFootage, RecordedSegment, describe_range
 
 if TYPE_CHECKING:
     from av.container import OutputContainer
     from av.video.stream import VideoStream
 
-TIME_BASE = Fraction(1, 90_000)
 # moov first: a player (or a court's viewer) starts before the whole file has arrived.
 FASTSTART = {"movflags": "+faststart"}
 # Fragments a browser <video> plays as they arrive; no seek back is needed to write them.
@@ -69,7 +68,7 @@ class Timeline:
             self.origin = wall
         self.walls.append(wall)
         self.keyframes += keyframe
-        self._last_pts = max(self._last_pts + 1, round((wall - self.origin) / TIME_BASE))
+        self._last_pts = max(self._last_pts + 1, round((wall - self.origin) / VIDEO_TIME_BASE))
         return self._last_pts
 
     def frame_s(self) -> float:
@@ -107,7 +106,7 @@ def remux(
         target = str(output) if isinstance(output, Path) else output
         with av.open(target, "w", format="mp4", options=options) as out:
             stream = out.add_stream_from_template(template)
-            stream.time_base = TIME_BASE
+            stream.time_base = VIDEO_TIME_BASE
             _copy(packets_in_range(segments, start, end), out, stream, timeline)
     finally:
         template_container.close()
@@ -126,16 +125,16 @@ def _copy(
     for timed in packets:
         packet = timed.packet
         shift = packet.dts - packet.pts if packet.dts is not None and packet.pts is not None else 0
-        pts = timeline.pts(timed.wall, packet.is_keyframe)
+        pts = timeline.pts(timed.wall, timed.keyframe)
         if held is not None:
             held.duration = pts - held_pts
             out.mux(held)
         packet.stream = stream
-        packet.time_base = TIME_BASE
+        packet.time_base = VIDEO_TIME_BASE
         packet.pts, packet.dts = pts, pts + shift
         held, held_pts = packet, pts
     if held is not None:
-        held.duration = max(1, round(timeline.frame_s() / TIME_BASE))
+        held.duration = max(1, round(timeline.frame_s() / VIDEO_TIME_BASE))
         out.mux(held)
 
 

@@ -11,7 +11,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from video.encoding import Feed
 
 if TYPE_CHECKING:
-    from video.encoding.encoder import EncodedPacket
+    from video.encoding.packets import EncodedPacket
 
 # About 0.4 s at 25 fps: a viewer further behind than this is better served by a fresh keyframe.
 DEFAULT_CAPACITY = 10

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import av
 
+from video.encoding.packets import TICKS_PER_SECOND
 from video.recording.index import Segment
-from video.recording.segments import PTS_PER_SECOND, frame_ticks, parse_segment_file
+from video.recording.segments import frame_ticks, parse_segment_file
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def probe_segment(root: Path, path: Path) -> Segment | None:
         rendition=name.rendition,
         path=path,
         start=name.start,
-        end=name.start + timedelta(seconds=ticks / PTS_PER_SECOND),
+        end=name.start + timedelta(seconds=ticks / TICKS_PER_SECOND),
         size_bytes=path.stat().st_size,
     )
 

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 import av
 
 from csu.config.cameras import RecordingConfig
+from video.encoding.packets import TimedPacket
 from video.recording.index import Segment
-from video.recording.segments import PreAlarmBuffer, TimedPacket, should_cut
+from video.recording.segments import PreAlarmBuffer, should_cut
 from video.recording.writer import SegmentWriter
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from video.encoding.encoder import EncodedPacket
+    from video.encoding.packets import EncodedPacket
 
 log = logging.getLogger(__name__)
 

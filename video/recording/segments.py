@@ -6,24 +6,11 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from video.encoding.encoder import EncodedPacket
+from video.encoding.packets import TICKS_PER_SECOND, TimedPacket
 
-PTS_PER_SECOND = 90_000
 # When a segment holds a single frame there is no interval to measure: assume 25 fps.
-DEFAULT_FRAME_PTS = PTS_PER_SECOND // 25
-
-
-@dataclass(frozen=True)
-class TimedPacket:
-    """An encoder packet with the wall time of its frame (epoch seconds)."""
-
-    packet: EncodedPacket
-    pts: int
-    keyframe: bool
-    wall: float
+DEFAULT_FRAME_PTS = TICKS_PER_SECOND // 25
 
 
 class PreAlarmBuffer:
@@ -117,4 +104,4 @@ def frame_ticks(last_pts: int, previous_pts: int | None) -> int:
 
 def end_wall(last: TimedPacket, previous_pts: int | None) -> float:
     """The segment's end: the last frame's wall time plus one frame interval."""
-    return last.wall + frame_ticks(last.pts, previous_pts) / PTS_PER_SECOND
+    return last.wall + frame_ticks(last.pts, previous_pts) / TICKS_PER_SECOND

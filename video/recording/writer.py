@@ -5,19 +5,18 @@ from __future__ import annotations
 import logging
 import os
 from datetime import UTC, datetime
-from fractions import Fraction
 from pathlib import Path
 
 import av
 from av.container import OutputContainer
 
+from video.encoding.packets import VIDEO_TIME_BASE, TimedPacket
 from video.recording.files import partial_file
 from video.recording.index import Segment
-from video.recording.segments import TimedPacket, end_wall, segment_file
+from video.recording.segments import end_wall, segment_file
 
 log = logging.getLogger(__name__)
 
-TIME_BASE = Fraction(1, 90_000)
 # Each packet goes to the operating system as soon as it is muxed (a write, no fsync): a killed
 # process then loses at most the frame being written. PyAV's default 256 KiB buffer (about
 # 3 s of a 720p camera) was lost with the process.
@@ -43,7 +42,7 @@ class SegmentWriter:
             str(self._partial), "w", format="mpegts", container_options=_FLUSH_EACH_PACKET
         )
         self._stream = self._container.add_mux_stream("h264")
-        self._stream.time_base = TIME_BASE
+        self._stream.time_base = VIDEO_TIME_BASE
         self.packets = 0
         self.write(first)
 
@@ -52,7 +51,7 @@ class SegmentWriter:
         # A copy: the encoder's packet is shared with live viewers on another thread.
         packet = av.Packet(bytes(item.packet))
         packet.pts = packet.dts = item.pts - self.first.pts
-        packet.time_base = TIME_BASE
+        packet.time_base = VIDEO_TIME_BASE
         packet.is_keyframe = item.keyframe
         packet.stream = self._stream
         self._container.mux(packet)
