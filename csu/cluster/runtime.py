@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
@@ -16,7 +16,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from csu.cluster import kv as buckets
-from csu.cluster.leases import holders
+from csu.cluster.leases import holders, released
 from csu.cluster.nodes import CameraReport, NodeInfo, Role, beat, nodes
 from csu.cluster.tickets import new_key
 from csu.nats_client import connect
@@ -61,6 +61,11 @@ class ClusterView:
     owners: dict[str, str]
     leader: str | None
     lag: list[ConsumerLag] = field(default_factory=list)
+    # Cameras whose holder gave them up on purpose and nobody has taken yet (not a death).
+    handed_over: frozenset[str] = frozenset()
+
+
+AfterBeat = Callable[[], Awaitable[None]]
 
 
 def camera_key(camera_id: str) -> str:
@@ -83,6 +88,7 @@ class ClusterNode:
         self.ticket_key = b""
         # Read again every heartbeat: what requests consult without a round trip to NATS.
         self.latest = ClusterView([], {}, None)
+        self._after_beat: list[AfterBeat] = []
 
     @property
     def client(self) -> Client:
@@ -157,6 +163,11 @@ class ClusterNode:
         """The workers whose heartbeat is recent, as of the last heartbeat (read there once)."""
         return [n for n in self.latest.nodes if n.role == "worker"]
 
+    def after_each_beat(self, step: AfterBeat) -> None:
+        """Run `step` after every heartbeat, on the view that heartbeat read: the cluster's state
+        is read once a beat, whoever needs it."""
+        self._after_beat.append(step)
+
     async def _keep_beating(self) -> None:
         assert self._nodes is not None
         while True:
@@ -166,6 +177,14 @@ class ClusterNode:
                 self.latest = await self.view()
             except (NatsError, TimeoutError, OSError) as exc:
                 log.warning("heartbeat not sent: %s", exc)
+            # Even on a stale view: a step renews leases, which must not wait for a good read.
+            for step in self._after_beat:
+                try:
+                    await step()
+                except (NatsError, TimeoutError, OSError) as exc:
+                    log.warning("after the heartbeat: %s", exc)
+                except Exception:
+                    log.exception("a step after the heartbeat failed")
 
     async def _ticket_key(self) -> bytes:
         # The first node of a new cluster makes the key; every later one reads it.
@@ -187,19 +206,23 @@ async def read_view(nats_url: str) -> ClusterView:
     try:
         js = client.jetstream()
         view = await _view(js)
-        return ClusterView(view.nodes, view.owners, view.leader, await stream_lag(client))
+        return replace(view, lag=await stream_lag(client))
     finally:
         await client.close()
 
 
 async def _view(js: JetStreamContext) -> ClusterView:
-    held = holders(await buckets.entries(js, buckets.LEASES))
+    raw = await buckets.entries(js, buckets.LEASES)
+    held = holders(raw)
     owners = {
         key.removeprefix(CAMERA_PREFIX): who
         for key, who in held.items()
         if key.startswith(CAMERA_PREFIX)
     }
-    return ClusterView(await nodes(js), owners, held.get(LEADER_KEY))
+    given_up = frozenset(
+        key.removeprefix(CAMERA_PREFIX) for key in released(raw) if key.startswith(CAMERA_PREFIX)
+    )
+    return ClusterView(await nodes(js), owners, held.get(LEADER_KEY), handed_over=given_up)
 
 
 async def stream_lag(client: Client) -> list[ConsumerLag]:
