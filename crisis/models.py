@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-TZ = sa.DateTime(timezone=True)
+from csu.db import UtcDateTime
 
 
 class WallLayoutRow(SQLModel, table=True):
@@ -24,7 +24,7 @@ class WallLayoutRow(SQLModel, table=True):
     saved_layout: str | None = Field(
         default=None, sa_type=sa.Text, description="The layout to restore when the crisis ends."
     )
-    updated_at: datetime = Field(sa_type=TZ)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
     updated_by: str | None = Field(default=None, max_length=64)
 
 
@@ -36,7 +36,7 @@ class WallRevision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     wall_id: str = Field(max_length=64, index=True)
     version: int
-    at: datetime = Field(sa_type=TZ, index=True)
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
     by: str | None = Field(default=None, max_length=64)
     mode: str = Field(max_length=16)
     crisis_id: int | None = Field(default=None)
@@ -53,7 +53,7 @@ class Salvo(SQLModel, table=True):
     wall_id: str = Field(max_length=64, index=True)
     name: str = Field(max_length=64)
     layout: str = Field(sa_type=sa.Text)
-    created_at: datetime = Field(sa_type=TZ)
+    created_at: datetime = Field(sa_type=UtcDateTime)
     created_by: str = Field(max_length=64)
 
 
@@ -72,9 +72,9 @@ class Crisis(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=256)
     status: str = Field(default=CrisisStatus.OPEN.value, max_length=16, index=True)
-    opened_at: datetime = Field(sa_type=TZ)
+    opened_at: datetime = Field(sa_type=UtcDateTime)
     opened_by: str = Field(max_length=64)
-    closed_at: datetime | None = Field(default=None, sa_type=TZ)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     closed_by: str | None = Field(default=None, max_length=64)
     participants: str = Field(default="[]", sa_type=sa.Text, description="Usernames, JSON.")
     incidents: str = Field(default="[]", sa_type=sa.Text, description="Incident ids, JSON.")
@@ -98,7 +98,7 @@ class CrisisLogEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     crisis_id: int = Field(foreign_key="crises.id", index=True)
-    at: datetime = Field(sa_type=TZ, index=True)
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
     author: str | None = Field(default=None, max_length=64)
     kind: str = Field(max_length=16)
     text: str = Field(sa_type=sa.Text)

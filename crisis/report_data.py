@@ -12,10 +12,8 @@ from sqlmodel import Session, col, select
 from crisis.crises import log_entries, summary
 from crisis.events import CrisisSummary
 from crisis.models import Crisis, CrisisLogKind, WallRevision
-from csu.times import as_utc
 from incidents.events import IncidentSummary
 from incidents.service import incident_detail
-from incidents.store import incident_summary
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.policy import Action
 
@@ -70,20 +68,19 @@ class ReportData:
 def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
     """Read the crisis's story, incidents, wall cameras and live viewers (until now if open)."""
     assert crisis.id is not None
-    start = as_utc(crisis.opened_at)
-    end = as_utc(crisis.closed_at) if crisis.closed_at else now
+    start = crisis.opened_at
+    end = crisis.closed_at or now
     lines = [
-        Line(as_utc(e.at), "crisis", e.kind, e.author, e.text)
-        for e in log_entries(session, crisis.id)
+        Line(e.at, "crisis", e.kind, e.author, e.text) for e in log_entries(session, crisis.id)
     ]
     incidents = []
     for incident_id in json.loads(crisis.incidents):
         detail = incident_detail(session, incident_id)
         if detail is None:
             continue
-        incidents.append(incident_summary(detail.incident))
+        incidents.append(detail.incident)
         source = f"incident {incident_id}"
-        lines += [Line(as_utc(t.at), source, t.kind, t.author, t.text) for t in detail.timeline]
+        lines += [Line(t.at, source, t.kind, t.author, t.text) for t in detail.timeline]
     shown = cameras_shown(session, start, end)
     viewers = live_viewers(session, set(shown), start, end)
     cameras = tuple(
@@ -111,7 +108,7 @@ def cameras_shown(
     revisions = [*_in_force_at(session, start), *during]
     shown: dict[str, tuple[datetime, set[str]]] = {}
     for revision in revisions:
-        moment = max(as_utc(revision.at), start)
+        moment = max(revision.at, start)
         for camera in json.loads(revision.cameras):
             first, walls = shown.get(camera, (moment, set()))
             shown[camera] = (min(first, moment), walls | {revision.wall_id})
@@ -152,7 +149,7 @@ def live_viewers(
         key = (row.camera_id or "", row.user or "?")
         old = seen.get(key)
         views = old.views + 1 if old else 1
-        first = old.first if old else as_utc(row.at)
+        first = old.first if old else row.at
         seen[key] = Viewer(key[1], row.role, first, views)
     result: dict[str, list[Viewer]] = {}
     for (camera, _user), viewer in seen.items():

@@ -4,12 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """csu's one time column: written as aware UTC, read back as aware UTC on every database.
+
+    On disk it is DateTime(timezone=True), so no migration depends on it. SQLite keeps a
+    datetime's wall-clock digits and drops its offset, so every time is converted to UTC before
+    it is written, and a naive one is refused: its zone is unknown. SQLite hands times back
+    naive and PostgreSQL in the session's zone; both come back as aware UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """The time in UTC; ValueError for a naive one."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a stored time needs a time zone, got {value.isoformat()}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        """The stored time as aware UTC (what SQLite returns naive is UTC)."""
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def create_db_engine(url: str) -> Engine:

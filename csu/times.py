@@ -43,7 +43,7 @@ def aware_within_bounds(value: datetime) -> datetime:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """A stored time as aware UTC: SQLite hands back naive datetimes, which are UTC in csu."""
+    """The time as aware UTC (a naive time counts as UTC, as csu keeps every time)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

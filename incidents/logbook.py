@@ -6,7 +6,7 @@ import csv
 import html
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -41,10 +41,9 @@ def logbook_rows(
     )
     rows = []
     for entry, incident in session.exec(query):
-        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
         rows.append(
             LogbookRow(
-                time=at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                time=entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 incident_id=entry.incident_id,
                 title=incident.title,
                 kind=entry.kind.replace("_", " "),

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-TZ = sa.DateTime(timezone=True)
+from csu.db import UtcDateTime
 
 
 class RawStatus(StrEnum):
@@ -25,7 +25,7 @@ class RawAlarm(SQLModel, table=True):
     __tablename__ = "raw_alarms"
 
     id: int | None = Field(default=None, primary_key=True)
-    received_at: datetime = Field(sa_type=TZ, index=True)
+    received_at: datetime = Field(sa_type=UtcDateTime, index=True)
     channel: str = Field(max_length=32, description="http.json, http.cap, http.ngsi-ld, mqtt...")
     source_hint: str | None = Field(default=None, max_length=256, description="Topic or source.")
     content_type: str | None = Field(default=None, max_length=128)
@@ -53,9 +53,9 @@ class StoredAlarm(SQLModel, table=True):
     type: str = Field(max_length=64, index=True)
     severity: str = Field(max_length=16)
     status: str = Field(max_length=16)
-    occurred_at: datetime = Field(sa_type=TZ, index=True)
-    received_at: datetime = Field(sa_type=TZ, index=True)
-    updated_at: datetime = Field(sa_type=TZ)
+    occurred_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    received_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
     lon: float | None = Field(default=None)
     lat: float | None = Field(default=None)
     location: str | None = Field(default=None, sa_type=sa.Text, description="GeoJSON geometry.")
@@ -100,9 +100,9 @@ class Incident(SQLModel, table=True):
     severity: str = Field(max_length=16, index=True)
     status: str = Field(default=IncidentStatus.NEW.value, max_length=16, index=True)
     assignee: str | None = Field(default=None, max_length=64)
-    opened_at: datetime = Field(sa_type=TZ, index=True)
-    updated_at: datetime = Field(sa_type=TZ)
-    closed_at: datetime | None = Field(default=None, sa_type=TZ)
+    opened_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     lon: float | None = Field(default=None)
     lat: float | None = Field(default=None)
     alarm_count: int = Field(default=0)
@@ -140,7 +140,7 @@ class TimelineEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
-    at: datetime = Field(sa_type=TZ, index=True)
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
     kind: str = Field(max_length=32)
     author: str | None = Field(default=None, max_length=64)
     text: str = Field(default="", sa_type=sa.Text)

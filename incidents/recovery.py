@@ -13,7 +13,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from csu.times import as_utc
 from incidents.alarms.errors import shown
 from incidents.correlation import OpenIncident
 from incidents.geo import LonLat
@@ -44,7 +43,7 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
     ).all()
     by_incident: dict[int, list[tuple[str, str, datetime, int]]] = {}
     for incident_id, source, type_, last, first_id in groups:
-        by_incident.setdefault(incident_id, []).append((source, type_, as_utc(last), first_id))
+        by_incident.setdefault(incident_id, []).append((source, type_, last, first_id))
     for incident in incidents:
         assert incident.id is not None
         found = by_incident.get(incident.id, [])
@@ -57,8 +56,8 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
         yield OpenIncident(
             incident.id,
             anchor,
-            as_utc(incident.opened_at),
-            max((g[2] for g in found), default=as_utc(incident.opened_at)),
+            incident.opened_at,
+            max((g[2] for g in found), default=incident.opened_at),
             types={g[1] for g in found},
             groups={(g[0], g[1]) for g in found},
             storm_source=first[0] if incident.storm and first is not None else None,
@@ -87,7 +86,7 @@ def reparsed(raw: RawAlarm, now: datetime) -> StoredPayload:
     submission = Submission(
         channel=channel,
         body=raw.body,
-        received_at=as_utc(raw.received_at),
+        received_at=raw.received_at,
         content_type=raw.content_type,
         source_hint=raw.source_hint,
     )

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
 from csu.text import storable
-from csu.times import as_utc
 from incidents.alarms import alarm_type
 from incidents.bulk import BulkInsert
 from incidents.correlation import AlarmFacts
@@ -197,8 +196,7 @@ def update_alarm_row(row: AlarmRow, fresh: AlarmRow, *, now: datetime) -> bool:
 def facts_of(row: AlarmRow) -> AlarmFacts:
     """What correlation needs from an alarm (a new one has no id yet)."""
     position = LonLat(row.lon, row.lat) if row.lon is not None and row.lat is not None else None
-    occurred = as_utc(row.occurred_at)
-    return AlarmFacts(row.id, row.source, row.type, occurred, position, row.camera_id)
+    return AlarmFacts(row.id, row.source, row.type, row.occurred_at, position, row.camera_id)
 
 
 def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> IncidentRow:
@@ -223,8 +221,8 @@ def incident_summary(incident: IncidentRow) -> IncidentSummary:
     """The incident as consoles show it."""
     assert incident.id is not None
     # Built from csu's own rows, whose types are the summary's: validating again would only
-    # cost time (a storm builds hundreds a second). Times as UtcTime would make them: SQLite
-    # reads them back naive.
+    # cost time (a storm builds hundreds a second). Times are aware UTC already, as UtcTime
+    # would make them: alarms are converted on parsing, stored times read back as UtcDateTime.
     return IncidentSummary.model_construct(
         id=incident.id,
         title=incident.title,
@@ -232,8 +230,8 @@ def incident_summary(incident: IncidentRow) -> IncidentSummary:
         severity=incident.severity,
         status=incident.status,
         assignee=incident.assignee,
-        opened_at=as_utc(incident.opened_at),
-        updated_at=as_utc(incident.updated_at),
+        opened_at=incident.opened_at,
+        updated_at=incident.updated_at,
         lon=incident.lon,
         lat=incident.lat,
         alarm_count=incident.alarm_count,
@@ -277,7 +275,7 @@ def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
         type=row.type,
         severity=row.severity,
         status=row.status,
-        occurred_at=as_utc(row.occurred_at),
+        occurred_at=row.occurred_at,
         description=row.description,
         incident_id=row.incident_id,
         created=created,

@@ -18,7 +18,7 @@ from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
 from csu.identity.password_rule import MAX_LENGTH, password_problems
 from csu.identity.roles import ALL_CAMERAS, Role
-from csu.times import ApiTime, as_utc
+from csu.times import ApiTime
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
 from privacy.access_log.subscribers import account_created_record
@@ -138,36 +138,42 @@ class AccountAdmin:
         details = {"username": account.username, "role": account.role.value}
         with self._lock:
             self._authorise(actor, client, "admin.user_created", details)
-            self._check_cameras(account.cameras)
-            with self._db.session() as session:
-                if identity.get_user(session, username=account.username) is not None:
-                    raise AccountConflict(f"user '{account.username}' already exists")
-            self._log.append(
-                account_created_record(
-                    username=account.username,
-                    role=account.role.value,
-                    cameras=account.cameras,
-                    expires_at=_iso(account.expires_at),
-                    actor=actor.username,
-                    extra={
-                        "via": "administration",
-                        "anonymised_view": account.anonymised_view,
-                        "client": client,
-                    },
-                )
+            via = {"via": "administration", "client": client}
+            return self._create(account, actor.username, via)
+
+    def provision(self, account: NewAccount, *, via: str) -> AccountOut:
+        """Create an account on the authority of whoever runs csu on this machine (the demo),
+        with no csu account behind it; logged, as `via`, before the account exists."""
+        with self._lock:
+            return self._create(account, None, {"via": via})
+
+    def _create(self, account: NewAccount, actor: str | None, extra: dict[str, Any]) -> AccountOut:
+        self._check_cameras(account.cameras)
+        with self._db.session() as session:
+            if identity.get_user(session, username=account.username) is not None:
+                raise AccountConflict(f"user '{account.username}' already exists")
+        self._log.append(
+            account_created_record(
+                username=account.username,
+                role=account.role.value,
+                cameras=account.cameras,
+                expires_at=_iso(account.expires_at),
+                actor=actor,
+                extra={**extra, "anonymised_view": account.anonymised_view},
             )
-            with self._db.session() as session:
-                user = identity.create_user(
-                    session,
-                    username=account.username,
-                    role=account.role,
-                    password=account.password,
-                    cameras=account.cameras,
-                    expires_at=account.expires_at,
-                    anonymised_view=account.anonymised_view,
-                )
-                session.flush()
-                return _out(session, user)
+        )
+        with self._db.session() as session:
+            user = identity.create_user(
+                session,
+                username=account.username,
+                role=account.role,
+                password=account.password,
+                cameras=account.cameras,
+                expires_at=account.expires_at,
+                anonymised_view=account.anonymised_view,
+            )
+            session.flush()
+            return _out(session, user)
 
     def set_grants(
         self, *, actor: User, client: str | None, username: str, change: GrantChange
@@ -252,7 +258,7 @@ class AccountAdmin:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return as_utc(moment).astimezone(UTC).isoformat() if moment else None
+    return moment.astimezone(UTC).isoformat() if moment else None
 
 
 def _plain_grants(grants: list[CameraGrant]) -> dict[str, str | None]:
@@ -267,12 +273,12 @@ def _out(session: Session, user: User) -> AccountOut:
         role=Role(user.role),
         active=user.active,
         anonymised_view=user.anonymised_view,
-        created_at=as_utc(user.created_at),
+        created_at=user.created_at,
         grants=[
             GrantOut(
                 camera_id=g.camera_id,
-                expires_at=as_utc(g.expires_at) if g.expires_at else None,
-                expired=g.expires_at is not None and as_utc(g.expires_at) <= now,
+                expires_at=g.expires_at,
+                expired=g.expires_at is not None and g.expires_at <= now,
             )
             for g in grants
         ],

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.bounds import RowId
 from csu.text import StorableText
-from csu.times import ApiTime, as_utc
+from csu.times import ApiTime
 from privacy.rights import Viewer
 from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
 from video.recording.models import LegalHold
@@ -85,14 +85,14 @@ def _out(hold: LegalHold) -> HoldOut:
     return HoldOut(
         id=hold.id,
         camera_id=hold.camera_id,
-        start=as_utc(hold.start),
-        end=as_utc(hold.end),
+        start=hold.start,
+        end=hold.end,
         requisition=hold.requisition,
         officer=hold.officer,
         reason=hold.reason,
         placed_by=hold.placed_by,
-        placed_at=as_utc(hold.placed_at),
-        released_at=as_utc(hold.released_at) if hold.released_at else None,
+        placed_at=hold.placed_at,
+        released_at=hold.released_at,
         released_by=hold.released_by,
         release_reason=hold.release_reason,
         active=hold.released_at is None,

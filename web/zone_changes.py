@@ -10,7 +10,6 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.text import StorableText
-from csu.times import as_utc
 from privacy.rights import Viewer
 from privacy.zones.changes import (
     Editor,
@@ -80,10 +79,10 @@ def change_out(change: PrivacyZoneChange) -> ZoneChangeOut:
         description=describe(before, after, coverage),
         reason=change.reason,
         requested_by=change.requested_by,
-        requested_at=as_utc(change.requested_at),
-        expires_at=as_utc(change.expires_at),
+        requested_at=change.requested_at,
+        expires_at=change.expires_at,
         decided_by=change.decided_by,
-        decided_at=as_utc(change.decided_at) if change.decided_at else None,
+        decided_at=change.decided_at,
         decision_reason=change.decision_reason,
     )
 

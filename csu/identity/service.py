@@ -14,7 +14,6 @@ from csu.identity.models import AuthToken, CameraGrant, User, utcnow
 from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
 from csu.identity.roles import Role
-from csu.times import as_utc
 
 
 class IdentityError(ValueError):
@@ -113,10 +112,7 @@ def active_grants(
 ) -> dict[str, datetime | None]:
     """The user's unexpired authorisations: camera id ('*' for all) -> expiry (aware) or None."""
     moment = now or utcnow()
-    grants = {
-        g.camera_id: as_utc(g.expires_at) if g.expires_at else None
-        for g in grants_for(session, user=user)
-    }
+    grants = {g.camera_id: g.expires_at for g in grants_for(session, user=user)}
     return {c: until for c, until in grants.items() if until is None or until > moment}
 
 
@@ -166,7 +162,7 @@ def token_holder(
         return None, "account deactivated"
     if row.revoked_at is not None:
         return None, "logged out"
-    if as_utc(row.expires_at) <= (now or utcnow()):
+    if row.expires_at <= (now or utcnow()):
         return None, "session expired"
     return user, None
 

@@ -56,7 +56,7 @@ def canonical_time(value: datetime | str | None) -> str | None:
             # Raw SQLite rows (and verify's PostgreSQL query) carry UTC times in this form.
             return f"{value[:10]}T{value[11:]}Z"
         value = datetime.fromisoformat(value)
-    # SQLite returns naive datetimes; every stored time is UTC, so naive means UTC.
+    # An internal caller may pass naive times (LoggedTime); every time in csu is UTC.
     utc = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     # isoformat pads the year to four digits, as both databases write it back; strftime("%Y")
     # did not below year 1000, so such a time hashed differently once read back.

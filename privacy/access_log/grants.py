@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlmodel import Session, col, select
 
 from csu.identity.models import CameraGrant, User
@@ -24,10 +22,7 @@ def grant_snapshot(session: Session) -> Grants:
         )
     )
     for username, camera_id, expires_at in rows:
-        expiry = None
-        if expires_at is not None:
-            aware = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
-            expiry = aware.astimezone(UTC).isoformat()
+        expiry = expires_at.isoformat() if expires_at is not None else None
         found.setdefault(username, {})[camera_id] = expiry
     return found
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
+from csu.db import UtcDateTime
 from csu.text import storable, storable_document
 from csu.times import LoggedTime
 
@@ -64,13 +65,13 @@ class AccessLogEntry(SQLModel, table=True):
     __tablename__ = "access_log"
 
     seq: int | None = SQLField(default=None, primary_key=True)
-    at: datetime = SQLField(sa_type=sa.DateTime(timezone=True), index=True)
+    at: datetime = SQLField(sa_type=UtcDateTime, index=True)
     action: str = SQLField(max_length=64, index=True)
     user: str | None = SQLField(default=None, max_length=64, index=True)
     role: str | None = SQLField(default=None, max_length=32)
     camera_id: str | None = SQLField(default=None, max_length=64, index=True)
-    span_start: datetime | None = SQLField(default=None, sa_type=sa.DateTime(timezone=True))
-    span_end: datetime | None = SQLField(default=None, sa_type=sa.DateTime(timezone=True))
+    span_start: datetime | None = SQLField(default=None, sa_type=UtcDateTime)
+    span_end: datetime | None = SQLField(default=None, sa_type=UtcDateTime)
     reason: str | None = SQLField(default=None, max_length=1000)
     requisition: str | None = SQLField(default=None, max_length=128)
     client: str | None = SQLField(default=None, max_length=64)
@@ -95,7 +96,7 @@ class ChainCheckpoint(SQLModel, table=True):
     id: int | None = SQLField(default=None, primary_key=True)
     seq: int = SQLField(index=True)
     hash: str = SQLField(max_length=64)
-    signed_at: datetime = SQLField(sa_type=sa.DateTime(timezone=True))
+    signed_at: datetime = SQLField(sa_type=UtcDateTime)
     # Why it was written: interval, start, shutdown, or prune (anchors the chain after pruning).
     kind: str = SQLField(max_length=16)
     key_id: str = SQLField(max_length=32)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from csu.db import Database
+from csu.db import Database, UtcDateTime
 from privacy.access_log.chain import CHAINED_FIELDS, SORTED_FIELDS, TIME_FIELDS
 
 # What the verifier reads: the hashed fields in canonical order, then the two links.
@@ -41,14 +41,14 @@ def stream_tuples(
     where, params = [], {}
     if since is not None:
         where.append("at >= :since")
-        params["since"] = since.astimezone(UTC)
+        params["since"] = since
     if until is not None:
         where.append("at < :until")
-        params["until"] = until.astimezone(UTC)
+        params["until"] = until
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     statement = sa.text(
         f"SELECT {_select_list(db, columns)} FROM access_log{condition} ORDER BY seq"
-    ).bindparams(*(sa.bindparam(n, type_=sa.DateTime(timezone=True)) for n in params))
+    ).bindparams(*(sa.bindparam(n, type_=UtcDateTime) for n in params))
     # One query on a server-side cursor: one consistent snapshot, no re-planning per batch.
     with db.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=batch).execute(

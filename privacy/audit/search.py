@@ -12,7 +12,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from csu.bounds import Position
-from csu.times import as_utc
 from privacy.access_log import AccessLogEntry, Outcome
 
 MAX_PAGE = 1000
@@ -83,9 +82,9 @@ def _conditions(query: AccessQuery) -> list[ColumnElement[bool]]:
     if query.outcome is not None:
         found.append(col(entry.outcome) == query.outcome.value)
     if query.since is not None:
-        found.append(col(entry.at) >= as_utc(query.since))
+        found.append(col(entry.at) >= query.since)
     if query.until is not None:
-        found.append(col(entry.at) < as_utc(query.until))
+        found.append(col(entry.at) < query.until)
     return found
 
 
@@ -109,13 +108,13 @@ def _entry(row: AccessLogEntry) -> AuditEntry:
     assert row.seq is not None
     return AuditEntry(
         seq=row.seq,
-        at=as_utc(row.at),
+        at=row.at,
         action=row.action,
         user=row.user,
         role=row.role,
         camera_id=row.camera_id,
-        span_start=as_utc(row.span_start) if row.span_start else None,
-        span_end=as_utc(row.span_end) if row.span_end else None,
+        span_start=row.span_start,
+        span_end=row.span_end,
         reason=row.reason,
         requisition=row.requisition,
         client=row.client,

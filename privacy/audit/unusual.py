@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, tzinfo
 from sqlmodel import col, select
 
 from csu.db import Database
-from csu.times import as_utc
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.audit.stats import DEFAULT_THRESHOLDS, Activity, Thresholds, flag_activity
 from privacy.policy import Action
@@ -31,7 +30,7 @@ def unusual_flags(
     per_user: dict[str, list[Activity]] = defaultdict(list)
     for seq, at, action, user in subjects:
         if user and action in WATCHED_ACTIONS:
-            per_user[user].append(Activity(seq, as_utc(at), action in VIEW_ACTIONS))
+            per_user[user].append(Activity(seq, at, action in VIEW_ACTIONS))
     flags: dict[int, list[str]] = {}
     for user, activities in per_user.items():
         start = min(a.at for a in activities) - timedelta(days=t.window_days + 1)
@@ -53,4 +52,4 @@ def _history(db: Database, user: str, start: datetime, end: datetime) -> Sequenc
     )
     with db.session() as session:
         rows = session.exec(statement).all()
-    return [Activity(int(seq or 0), as_utc(at), action in VIEW_ACTIONS) for seq, at, action in rows]
+    return [Activity(int(seq or 0), at, action in VIEW_ACTIONS) for seq, at, action in rows]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from csu.db import Database
+from csu.db import Database, UtcDateTime
 from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
 from privacy.access_log.checkpoints import Checkpointer
 from privacy.access_log.protection import prune_through
@@ -34,7 +34,7 @@ def prunable_through(db: Database, cutoff: datetime) -> int | None:
         " min(CASE WHEN at < :cutoff THEN seq END),"
         " min(CASE WHEN at >= :cutoff THEN seq END)"
         " FROM access_log"
-    ).bindparams(sa.bindparam("cutoff", type_=sa.DateTime(timezone=True)))
+    ).bindparams(sa.bindparam("cutoff", type_=UtcDateTime))
     with db.engine.connect() as conn:
         first, head, oldest_old, oldest_kept = conn.execute(statement, {"cutoff": cutoff}).one()
     if oldest_old is None:

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from csu.identity.models import User
-from csu.times import as_utc
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import (
     RIGHT_NAMES,
@@ -205,9 +204,7 @@ def decide(
     if not _close(session, change.id, state, decider.user.username, now, reason):
         _fail(session, access_log, failed, f"change '{change.id}' was decided meanwhile")
     if confirm:
-        save_zones(
-            session, user=decider.user, camera_id=change.camera_id, zones=details["after"]
-        )
+        save_zones(session, user=decider.user, camera_id=change.camera_id, zones=details["after"])
     _commit(session, access_log, failed)
     decided = session.get(PrivacyZoneChange, change.id, populate_existing=True)
     assert decided is not None
@@ -239,7 +236,7 @@ def expire_overdue(session: Session, access_log: AccessLog, *, now: datetime) ->
     query = select(PrivacyZoneChange).where(
         col(PrivacyZoneChange.state) == ZoneChangeState.PENDING.value
     )
-    overdue = [c for c in session.exec(query) if as_utc(c.expires_at) <= now]
+    overdue = [c for c in session.exec(query) if c.expires_at <= now]
     for change in overdue:
         access_log.append(
             AccessRecord(
@@ -248,8 +245,8 @@ def expire_overdue(session: Session, access_log: AccessLog, *, now: datetime) ->
                 details={
                     "change": change.id,
                     "requested_by": change.requested_by,
-                    "requested_at": as_utc(change.requested_at).isoformat(),
-                    "expires_at": as_utc(change.expires_at).isoformat(),
+                    "requested_at": change.requested_at.isoformat(),
+                    "expires_at": change.expires_at.isoformat(),
                 },
             )
         )

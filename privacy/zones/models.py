@@ -8,6 +8,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from csu.db import UtcDateTime
+
 
 class PrivacyZoneSet(SQLModel, table=True):
     """A camera's zones as last saved by an administrator; overrides the site file."""
@@ -16,7 +18,7 @@ class PrivacyZoneSet(SQLModel, table=True):
 
     camera_id: str = Field(primary_key=True, max_length=64)
     zones: str = Field(sa_type=sa.Text, description="JSON list of polygons, normalised coords.")
-    updated_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(sa_type=UtcDateTime)
     updated_by: str = Field(max_length=64)
 
 
@@ -55,8 +57,8 @@ class PrivacyZoneChange(SQLModel, table=True):
     after: str = Field(sa_type=sa.Text, description="JSON zones asked for.")
     reason: str = Field(max_length=1000)
     requested_by: str = Field(max_length=64)
-    requested_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
-    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    requested_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
     decided_by: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     decision_reason: str | None = Field(default=None, max_length=1000)

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.db import Database
-from csu.times import as_utc
 from privacy.access_log import AccessLog, AccessLogEntry, AccessRecord, Outcome
 from privacy.access_log.checkpoints import CheckpointKind
 from privacy.access_log.models import ChainCheckpoint
@@ -70,8 +69,8 @@ def unended(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
 
 def end_record(start: AccessLogEntry, ended_at: datetime) -> AccessRecord:
     """The `video.live_end` of a session whose process stopped; last seen running at `ended_at`."""
-    started = as_utc(start.at)
-    ended = max(as_utc(ended_at), started)
+    started = start.at
+    ended = max(ended_at, started)
     return AccessRecord(
         action=LIVE_END,
         user=start.user,
@@ -107,7 +106,7 @@ def _live_entries(session: Session) -> list[AccessLogEntry]:
 def _last_sign_of_life(session: Session) -> datetime:
     entry = session.exec(select(sa.func.max(AccessLogEntry.at))).one()
     checkpoint = session.exec(select(sa.func.max(ChainCheckpoint.signed_at))).one()
-    return max(as_utc(moment) for moment in (entry, checkpoint) if moment is not None)
+    return max(moment for moment in (entry, checkpoint) if moment is not None)
 
 
 def _details(entry: AccessLogEntry) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.db import Database
-from csu.times import as_utc
 from video.recording.models import LegalHold, RecordingSegment
 
 # A segment's start is stored to the microsecond; the window only lets the lookup use the index.
@@ -130,8 +129,8 @@ class SegmentIndex:
             camera_id=row.camera_id,
             rendition=row.rendition,
             path=self.path_of(row),
-            start=as_utc(row.start),
-            end=as_utc(row.end),
+            start=row.start,
+            end=row.end,
             size_bytes=row.size_bytes,
             node=row.node,
         )

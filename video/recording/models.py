@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-TZ = sa.DateTime(timezone=True)
+from csu.db import UtcDateTime
 
 
 class RecordingSegment(SQLModel, table=True):
@@ -20,8 +20,8 @@ class RecordingSegment(SQLModel, table=True):
     camera_id: str = Field(max_length=64)
     rendition: str = Field(max_length=16)
     path: str = Field(max_length=512, description="Relative to the recordings folder.")
-    start: datetime = Field(sa_type=TZ, index=True)
-    end: datetime = Field(sa_type=TZ)
+    start: datetime = Field(sa_type=UtcDateTime, index=True)
+    end: datetime = Field(sa_type=UtcDateTime)
     size_bytes: int = Field(sa_type=sa.BigInteger)
     node: str | None = Field(
         default=None, max_length=64, description="The cluster worker whose disk holds the file."
@@ -35,13 +35,13 @@ class LegalHold(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     camera_id: str = Field(max_length=64, index=True)
-    start: datetime = Field(sa_type=TZ)
-    end: datetime = Field(sa_type=TZ)
+    start: datetime = Field(sa_type=UtcDateTime)
+    end: datetime = Field(sa_type=UtcDateTime)
     requisition: str = Field(max_length=128)
     officer: str = Field(max_length=128)
     reason: str = Field(sa_type=sa.Text)
     placed_by: str = Field(max_length=64)
-    placed_at: datetime = Field(sa_type=TZ)
-    released_at: datetime | None = Field(default=None, sa_type=TZ, index=True)
+    placed_at: datetime = Field(sa_type=UtcDateTime)
+    released_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     released_by: str | None = Field(default=None, max_length=64)
     release_reason: str | None = Field(default=None, sa_type=sa.Text)

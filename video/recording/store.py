@@ -15,7 +15,6 @@ from sqlmodel import col
 
 from csu.scheduler import Scheduler
 from csu.settings import Settings
-from csu.times import as_utc
 from privacy.access_log import AccessLog
 from privacy.retention.footage import FootageSpan, destroy_logged
 from video.recording.index import SegmentIndex, unheld
@@ -65,7 +64,7 @@ class SegmentStore:
 
 def _span(row: RecordingSegment) -> FootageSpan:
     assert row.id is not None
-    return FootageSpan(row.camera_id, as_utc(row.start), as_utc(row.end), str(row.id))
+    return FootageSpan(row.camera_id, row.start, row.end, str(row.id))
 
 
 def free_bytes_of(store: SegmentStore) -> int:
