@@ -54,16 +54,22 @@ KEEPALIVE_S = 60
 RECEIVE_MAXIMUM = 65_535
 # MQTT 5: how long the broker keeps csu's session (and what arrives for it) while csu is away.
 SESSION_EXPIRY_S = 7 * 24 * 3600
+# A member of a share group, shorter: Mosquitto (2.0) goes on dealing the group's messages to an
+# offline member's session and never deals them again to the others, so a node that never comes
+# back would take its share of a week with it. Ten minutes covers a restart or a reboot; past
+# that the broker drops the session and the live members get everything.
+SHARE_SESSION_EXPIRY_S = 10 * 60
 _BATCH = 64  # packets read per wake-up before their acknowledgements are written
 _IDLE_S = 1.0  # longest select(): paho's keepalive (loop_misc) runs at least this often
 _HOLD_POLL_S = 0.01
 _JSON = "application/json"
 
 
-def _session_properties() -> Properties:
+def session_properties(source: AlarmSourceConfig) -> Properties:
     """CONNECT properties of an MQTT 5 feed: a lasting session, a wide in-flight window."""
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-    properties.SessionExpiryInterval = SESSION_EXPIRY_S
+    shared = source.share_group is not None
+    properties.SessionExpiryInterval = SHARE_SESSION_EXPIRY_S if shared else SESSION_EXPIRY_S
     properties.ReceiveMaximum = RECEIVE_MAXIMUM
     return properties
 
@@ -224,7 +230,7 @@ class MqttFeed:
                 port,
                 keepalive=self._keepalive,
                 clean_start=False,
-                properties=_session_properties(),
+                properties=session_properties(self.source),
             )
         else:
             self._client.connect_async(host, port, keepalive=self._keepalive)

@@ -300,3 +300,39 @@ def test_a_topic_that_is_not_utf8_still_hands_the_payload_over() -> None:
     feed._on_message(feed._client, None, message)  # what paho calls for each PUBLISH
     assert [(s.body, s.source_hint) for s in sink.taken] == [(b'{"a": 1}', None)]
     assert feed.status.received == 1
+
+
+def test_a_share_group_member_that_stays_away_stops_taking_its_share(
+    broker: Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mosquitto deals a share group's messages to an absent member's session too; once that
+    session expires, every message goes to the members still there."""
+    monkeypatch.setattr("incidents.mqtt.SHARE_SESSION_EXPIRY_S", 2)
+    source = AlarmSourceConfig.model_validate(
+        {
+            "id": "hypervisor",
+            "kind": "mqtt",
+            "url": f"mqtt://127.0.0.1:{broker.port}",
+            "topic": "alarms/#",
+            "mqtt_version": "5",
+            "share_group": "csu",
+        }
+    )
+    staying, leaving = _Sink(), _Sink()
+    feeds = [MqttFeed(source, staying, node="api1"), MqttFeed(source, leaving, node="api2")]
+    for feed in feeds:
+        feed.start()
+    try:
+        _until(lambda: all(feed.status.connected for feed in feeds))
+        time.sleep(0.5)  # both subscribed
+        feeds[1].stop()
+        _publish(broker.port, _bodies(20))
+        _until(lambda: len(staying.taken) >= 10)
+        time.sleep(0.5)
+        assert len(staying.taken) < 20, "the absent member's session took no share"
+        time.sleep(4)  # past its session's expiry
+        before = len(staying.taken)
+        _publish(broker.port, _bodies(20))
+        _until(lambda: len(staying.taken) >= before + 20, timeout=30)
+    finally:
+        feeds[0].stop()
