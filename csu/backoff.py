@@ -1,7 +1,8 @@
 """The one retry delay: exponential with full jitter, so that retries never run in lockstep.
 
-Cameras reconnecting, the recordings index coming back, an access-log witness that was away:
-every retry loop of csu waits what this says.
+Cameras reconnecting, MQTT feeds, the recordings index coming back, an access-log witness that
+was away, a detector or analyser that could not be built: every retry loop of csu waits what this
+says. The login throttle's penalty is its ceiling, without jitter: a client is told what it waits.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ class Backoff:
     initial_s: float = 0.5
     maximum_s: float = 30.0
 
+    def ceiling(self, attempt: int) -> float:
+        """The longest wait before retry number `attempt` (0-based): the delay without jitter."""
+        # Cap the exponent: 2**attempt as a float overflows after ~1000 attempts (hours down).
+        return min(self.maximum_s, self.initial_s * 2.0 ** min(attempt, 64))
+
     def delay(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait before retry number `attempt` (0-based)."""
-        # Cap the exponent: 2**attempt as a float overflows after ~1000 attempts (hours down).
-        ceiling = min(self.maximum_s, self.initial_s * 2.0 ** min(attempt, 64))
+        ceiling = self.ceiling(attempt)
         return rng.uniform(ceiling / 2, ceiling)

@@ -35,6 +35,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from csu.backoff import Backoff
 from csu.config import AlarmSourceConfig
 from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission, too_large
 
@@ -122,7 +123,7 @@ class MqttFeed:
         *,
         client_id: str | None = None,
         node: str | None = None,
-        max_backoff_s: float = 30.0,
+        backoff: Backoff | None = None,
         keepalive_s: int = KEEPALIVE_S,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         ack_stored: bool = False,
@@ -135,7 +136,8 @@ class MqttFeed:
         self.status = FeedStatus(source.id)
         self._engine = engine
         self._topic = subscription(source)
-        self._max_backoff = max_backoff_s
+        self._backoff = backoff or Backoff()
+        self._rng = random.Random()
         self._keepalive = keepalive_s
         self._max_payload = max_payload_bytes
         self._manual_ack = ack_stored or source.ack == "stored"
@@ -414,10 +416,10 @@ class MqttFeed:
             self.status.last_error = f"connection lost: {reason}"
 
     def _back_off(self) -> None:
-        """Wait before the next attempt, doubling up to max_backoff_s, with jitter."""
-        ceiling = min(self._max_backoff, 0.5 * 2 ** min(self._attempt, 10))
+        """Wait before the next attempt, as the feed's backoff says."""
+        delay = self._backoff.delay(self._attempt, self._rng)
         self._attempt += 1
-        self._stopping.wait(random.uniform(ceiling / 2, ceiling))
+        self._stopping.wait(delay)
 
 
 def _ignore(client: paho.Client, userdata: Any, sock: Any) -> None:

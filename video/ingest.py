@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csu.backoff import Backoff
 from privacy.anonymise import Anonymiser, obscure_all
@@ -51,8 +51,8 @@ class AnonymisedRendition:
     detection_fps: float = 5.0
     # The detection thread ends this long after the last request for the rendition.
     idle_s: float = 10.0
-    # After the detector cannot be built, wait this long before trying again.
-    retry_s: float = 5.0
+    # How long to wait before building again a detector that could not be built.
+    retry: Backoff = field(default_factory=lambda: Backoff(initial_s=5.0, maximum_s=60.0))
 
 
 class IngestWorker:
@@ -224,11 +224,12 @@ class IngestWorker:
         spec = self._anonymised
         assert spec is not None  # only started by _demand, which checks it
         period = 1.0 / spec.detection_fps
-        after, failing = -1, False
+        after, failing, failed_builds, rng = -1, False, 0, random.Random()
         while self._wanted(spec):
             started = time.monotonic()
             if self._anonymiser is None and not self._build(spec):
-                self._stop.wait(spec.retry_s)
+                self._stop.wait(spec.retry.delay(failed_builds, rng))
+                failed_builds += 1
                 continue
             frame = self.wait_frame(after, timeout=period)
             anonymiser = self._anonymiser

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 
+from csu.backoff import Backoff
+
 MAX_KEYS = 100_000
 
 
@@ -48,7 +50,7 @@ class ThrottleRule:
             return self.lock_s
         if failures < self.free:
             return 0.0
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (failures - self.free)))
+        return Backoff(self.base_delay_s, self.max_delay_s).ceiling(failures - self.free)
 
 
 RULES = {

@@ -13,6 +13,7 @@ import pytest
 from paho.mqtt import publish
 from paho.mqtt.client import Client, MQTTMessage
 
+from csu.backoff import Backoff
 from csu.config import AlarmSourceConfig
 from incidents.mqtt import MAX_PENDING, MqttFeed
 from incidents.parsing import Submission
@@ -103,7 +104,10 @@ def test_a_hold_past_the_keepalive_reconnects_and_loses_nothing(broker: Broker, 
     """
     sink = _Sink()
     feed = MqttFeed(
-        _source(f"mqtt://127.0.0.1:{broker.port}", ack), sink, keepalive_s=1, max_backoff_s=0.5
+        _source(f"mqtt://127.0.0.1:{broker.port}", ack),
+        sink,
+        keepalive_s=1,
+        backoff=Backoff(maximum_s=0.5),
     )
     feed.start()
     try:
@@ -145,7 +149,7 @@ def test_an_acknowledgement_after_a_reconnect_is_dropped(
     monkeypatch.setattr(Client, "ack", spy)
     source = _source(f"mqtt://127.0.0.1:{broker.port}", ack="stored")
     sink = _Sink()
-    feed = MqttFeed(source, sink, max_backoff_s=1.0)
+    feed = MqttFeed(source, sink, backoff=Backoff(maximum_s=1.0))
     feed.start()
     body = _bodies(1)
     try:
@@ -182,7 +186,7 @@ def test_an_acknowledgement_after_a_reconnect_is_dropped(
 
 def test_an_unreachable_broker_is_reported_and_stop_is_prompt() -> None:
     """Connection refused shows in the status; stop() does not wait for the backoff."""
-    feed = MqttFeed(_source(f"mqtt://127.0.0.1:{_free_port()}"), _Sink(), max_backoff_s=30.0)
+    feed = MqttFeed(_source(f"mqtt://127.0.0.1:{_free_port()}"), _Sink())
     feed.start()
     try:
         _until(lambda: feed.status.last_error is not None)

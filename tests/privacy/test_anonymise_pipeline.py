@@ -14,6 +14,7 @@ import av
 import numpy as np
 import pytest
 
+from csu.backoff import Backoff
 from csu.bus import EventBus
 from csu.config import CameraConfig
 from privacy.anonymise import Anonymiser, CenterFaceDetector, Detection, HoldRule, Style
@@ -191,7 +192,7 @@ def test_a_detector_that_cannot_be_built_hides_whole_frames(
     def make() -> Anonymiser:
         return Anonymiser(CenterFaceDetector(path=broken))
 
-    rendition = AnonymisedRendition(make=make, retry_s=0.2)
+    rendition = AnonymisedRendition(make=make, retry=Backoff(initial_s=0.2, maximum_s=0.2))
     worker = IngestWorker(
         "broken", "gif://walk", 12.5, ZoneMasker([]), opener=play_once(gif), anonymised=rendition
     )

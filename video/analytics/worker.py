@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from csu.backoff import Backoff
 from privacy.renditions import Rendition
 from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.pipeline import Analyser
@@ -23,7 +25,8 @@ log = logging.getLogger(__name__)
 FeedOf = Callable[[str, Rendition], RenditionFeed | None]
 # Before the camera's worker runs (or while it is down) the feed is looked up again this often.
 _NO_FEED_WAIT_S = 1.0
-_RETRY_BUILD_S = 30.0
+# An analyser that cannot be built (its model missing, say) is built again after this.
+_REBUILD = Backoff(initial_s=5.0, maximum_s=60.0)
 
 
 @dataclass
@@ -88,13 +91,15 @@ class CameraAnalysis:
             self._stop.wait(max(0.0, started + self._period - time.monotonic()))
 
     def _analyser(self) -> Analyser | None:
+        failures, rng = 0, random.Random()
         while not self._stop.is_set():
             try:
                 analyser = self._build()
             except Exception as exc:  # a missing model must not end the other cameras' work
                 log.exception("camera %s: cannot start analytics", self.camera_id)
                 self.stats.error = f"cannot start analytics: {exc}"
-                self._stop.wait(_RETRY_BUILD_S)
+                self._stop.wait(_REBUILD.delay(failures, rng))
+                failures += 1
                 continue
             self.stats.error = None
             return analyser
