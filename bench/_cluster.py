@@ -1,4 +1,5 @@
-"""csu nodes as real processes on one machine: a private NATS server, API nodes and workers.
+"""csu nodes as real processes on one machine: a private NATS server, a private Mosquitto, API
+nodes and workers.
 
 One harness for the cluster tests (tests/cluster, tests/nats_server.py) and the cluster benchmarks;
 the leading underscore keeps `python -m bench` from running it as a benchmark.
@@ -50,17 +51,30 @@ def nats_binary() -> str | None:
     return binary if Path(binary).exists() else None
 
 
-def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait until something listens on the loopback `port`; fail if `process` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"nats-server exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nats-server did not listen on {port} within {timeout} s")
+    raise TimeoutError(f"{process.args!r} did not listen on {port} within {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -82,16 +96,44 @@ def private_nats(folder: Path, port: int | None = None) -> Iterator[NatsServer]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_listening(port, process, timeout=15.0)
+        wait_listening(port, process, timeout=15.0)
         yield NatsServer(f"nats://127.0.0.1:{port}", port, store, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+# --- a private Mosquitto ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mosquitto:
+    """A running private Mosquitto; `url` is what clients connect to."""
+
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def private_mosquitto(folder: Path) -> Iterator[Mosquitto]:
+    """Start Mosquitto on loopback with no limit on queued or in-flight messages (csu's docs ask
+    for it with `ack: stored`; Mosquitto's default, 1,000 queued, drops the rest of an absent
+    subscriber's share, acknowledged to the publisher already); stop it afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\n"
+    )
+    with (folder / "mosquitto.log").open("ab") as log:
+        process = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=log, stderr=log)
+    try:
+        wait_listening(port, process, timeout=10.0)
+        yield Mosquitto(f"mqtt://127.0.0.1:{port}", port, process)
+    finally:
+        stop(process)
 
 
 # --- csu nodes ----------------------------------------------------------------------------------
@@ -113,13 +155,7 @@ class Node:
 
     def stop(self) -> None:
         """A clean stop (SIGTERM), killed if it hangs."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop(self.process, timeout=20)
 
     def tail(self) -> str:
         """The end of the node's log, for a failing assertion's message."""

@@ -9,7 +9,7 @@ Every node is a real `csu worker` or `csu serve` process (bench._cluster), on a 
 Scaling: with N workers the site has `--per-worker` x N 720p demo cameras (`demo://street` and
 `demo://plaza` in turn, the demo's privacy zones, recording continuous in 10 s segments as the demo
 records, or `--recording off`), split by lease. Once each worker holds its share and every camera
-is online, each worker's CPU (user + system, with any children, from /proc) is taken over
+is online, each worker's CPU (user + system, with any children, psutil) is taken over
 `--seconds` after a warm-up, the NATS server's apart, and each camera's frame rate is read from the
 heartbeats. `cameras_per_core` is cameras over the cores the workers used; `ratio_to_linear` is
 frames delivered per worker core over the first run's (N=1): 1.0 means no cost growing with N.
@@ -41,8 +41,11 @@ import httpx
 import yaml
 
 from bench._cluster import Cluster, Node, cluster, private_nats
-from bench.alarms import postgres_database, process_tree, tree_cpu_seconds
-from bench.alarms import prepare_database as create_account
+from bench.alarms.measure import load_averages as load
+from bench.alarms.measure import tree_cpu
+from bench.alarms.server import login as bearer
+from bench.alarms.stored import postgres_database
+from bench.alarms.stored import prepare_database as create_account
 
 SCENES = {  # the demo's scenes and its privacy zones on them (csu/demo/site.yaml)
     "street": [
@@ -58,11 +61,6 @@ POLL_S = 0.1
 def emit(**fields: Any) -> None:
     """One JSON result line."""
     print(json.dumps({"bench": "cluster_video", **fields}), flush=True)
-
-
-def load() -> list[float]:
-    """The machine's load averages (1, 5, 15 min): it is shared, so every figure says it."""
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def site_yaml(cameras: int, fps: int, recording: str) -> str:
@@ -104,14 +102,12 @@ async def worker_cameras(nats_url: str) -> dict[str, dict[str, Any]]:
     """Each live worker's cameras as its heartbeat reports them (state, fps)."""
     import nats
 
-    from csu.cluster.kv import NODES
     from csu.cluster.nodes import nodes
 
     # A plain client: csu's own reconnects forever and logs every close as a lost connection.
     client = await nats.connect(nats_url, name="bench")
     try:
-        kv = await client.jetstream().key_value(NODES)
-        found = await nodes(kv)
+        found = await nodes(client.jetstream())
     finally:
         await client.close()
     return {
@@ -136,16 +132,11 @@ def wait_split(nats_url: str, names: list[str], per_worker: int, timeout: float 
         time.sleep(0.5)
 
 
-def cpu_of(node: Node) -> float:
-    """CPU seconds of a worker and its children so far."""
-    return tree_cpu_seconds(process_tree(node.process.pid))
-
-
 def measure(nats_url: str, workers: list[Node], nats_pid: int, seconds: float) -> dict[str, Any]:
     """Each worker's cores over `seconds` (and the NATS server's), and the mean frame rate each
     camera reached."""
-    before = {w.name: cpu_of(w) for w in workers}
-    nats_before = tree_cpu_seconds([nats_pid])
+    before = {w.name: tree_cpu(w.process.pid) for w in workers}
+    nats_before = tree_cpu(nats_pid)
     started = time.monotonic()
     fps: dict[str, list[float]] = {}
     owners: dict[str, set[str]] = {w.name: set() for w in workers}
@@ -156,11 +147,11 @@ def measure(nats_url: str, workers: list[Node], nats_pid: int, seconds: float) -
                 fps.setdefault(camera, []).append(report["fps"])
         time.sleep(1.0)
     wall = time.monotonic() - started
-    cores = {w.name: (cpu_of(w) - before[w.name]) / wall for w in workers}
+    cores = {w.name: (tree_cpu(w.process.pid) - before[w.name]) / wall for w in workers}
     return {
         "wall_s": round(wall, 1),
         "cores": cores,
-        "nats_server_cores": round((tree_cpu_seconds([nats_pid]) - nats_before) / wall, 4),
+        "nats_server_cores": round((tree_cpu(nats_pid) - nats_before) / wall, 4),
         "cameras": {name: len(cams) for name, cams in owners.items()},
         "fps": {camera: statistics.fmean(values) for camera, values in fps.items()},
     }
@@ -186,7 +177,7 @@ def report_scaling(n: int, result: dict[str, Any], base: float | None, opts: Any
     cameras = sum(result["cameras"].values())
     cores = sum(result["cores"].values())
     frames = sum(result["fps"].values())
-    per_core = frames / cores
+    per_core = float(frames / cores)
     emit(
         figure="cameras per worker core",
         workers=n,
@@ -331,10 +322,7 @@ async def failover_round(
 
 def login(api: Node) -> dict[str, str]:
     """The supervisor's bearer header."""
-    body = {"username": USERNAME, "password": PASSWORD}
-    response = httpx.post(f"{api.url}/api/auth/login", json=body, timeout=20)
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return {"Authorization": f"Bearer {bearer(api.url, USERNAME, PASSWORD)}"}
 
 
 def failover(folder: Path, database_url: str, opts: argparse.Namespace) -> None:

@@ -19,11 +19,9 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,9 @@ import uvicorn
 from aiortc.codecs.base import Decoder
 from aiortc.jitterbuffer import JitterFrame
 from av.frame import Frame
+
+from bench.alarms.server import serve_in_thread
+from bench.alarms.stored import prepare_database
 
 BITS, BLOCK = 16, 32  # the frame-number stamp: 16 blocks of 32x32 pixels along the top edge
 ZONE = [[0.04, 0.09], [0.46, 0.09], [0.46, 0.51], [0.04, 0.51]]
@@ -106,22 +107,6 @@ def stamped_opener(_url: str, fps: float) -> StampedSource:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def seed(url: str) -> None:
-    """Migrate the database and create the benchmark's operator."""
-    from csu.db import Database
-    from csu.identity import service as identity
-    from csu.identity.roles import Role
-    from csu.migrate import upgrade
-
-    db = Database(url)
-    upgrade(db.engine)
-    with db.session() as session:
-        identity.create_user(
-            session, username="bench", role=Role.OPERATOR, password=PASSWORD, cameras=["*"]
-        )
-    db.dispose()
-
-
 def serve(folder: Path) -> tuple[uvicorn.Server, str]:
     """csu with one stamped 720p25 camera, under uvicorn in a thread; (server, base URL)."""
     from csu.app import create_app
@@ -129,7 +114,7 @@ def serve(folder: Path) -> tuple[uvicorn.Server, str]:
     from csu.settings import Settings
 
     url = f"sqlite:///{folder / 'csu.db'}"
-    seed(url)
+    prepare_database(url, "bench", PASSWORD)
     site = parse_site(
         "site: {name: Bench, timezone: Europe/Paris}\n"
         "cameras:\n"
@@ -141,13 +126,7 @@ def serve(folder: Path) -> tuple[uvicorn.Server, str]:
         site,
         camera_opener=stamped_opener,
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return serve_in_thread(app)
 
 
 # --- the viewers (a child process) -------------------------------------------------------------

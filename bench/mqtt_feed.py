@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench._cluster import Mosquitto, private_mosquitto
 from csu.config import AlarmSourceConfig
 from incidents.mqtt import MqttFeed
 from incidents.parsing import Submission
@@ -82,36 +82,10 @@ class Counter:
                 self._stored.popleft()()
 
 
-class Broker:
-    """A private Mosquitto without queue or in-flight limits."""
-
-    def __init__(self, workdir: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        conf = workdir / "mosquitto.conf"
-        conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-            "max_queued_messages 0\nmax_inflight_messages 0\n"
-        )
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("mosquitto did not start")
-            time.sleep(0.05)
-
-    def publisher(self, topic: str, stdin: Any) -> subprocess.Popen[bytes]:
-        """mosquitto_pub reading one message per line."""
-        command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-q", "1"]
-        return subprocess.Popen([*command, "-t", topic, "-l"], stdin=stdin)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+def publisher(broker: Mosquitto, topic: str, stdin: Any) -> subprocess.Popen[bytes]:
+    """mosquitto_pub reading one message per line."""
+    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1"]
+    return subprocess.Popen([*command, "-t", topic, "-l"], stdin=stdin)
 
 
 def alarms(path: Path, count: int) -> None:
@@ -129,12 +103,12 @@ def alarms(path: Path, count: int) -> None:
             out.write(json.dumps(alarm) + "\n")
 
 
-def _feed(broker: Broker, topic: str, ack: str, counter: Counter) -> MqttFeed:
+def _feed(broker: Mosquitto, topic: str, ack: str, counter: Counter) -> MqttFeed:
     source = AlarmSourceConfig.model_validate(
         {
             "id": "bench",
             "kind": "mqtt",
-            "url": f"mqtt://127.0.0.1:{broker.port}",
+            "url": broker.url,
             "topic": topic,
             "ack": ack,
         }
@@ -150,7 +124,7 @@ def _wait(predicate: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.005)
 
 
-def backlog(broker: Broker, lines: Path, count: int, ack: str) -> dict[str, Any]:
+def backlog(broker: Mosquitto, lines: Path, count: int, ack: str) -> dict[str, Any]:
     """Everything queued at the broker first, then drained by a fresh connection."""
     topic = f"bench/alarms/{uuid.uuid4().hex[:8]}"
     first = Counter(acks=False)
@@ -159,8 +133,8 @@ def backlog(broker: Broker, lines: Path, count: int, ack: str) -> dict[str, Any]
     _wait(lambda: feed.status.connected, 15)
     feed.stop()
     with lines.open("rb") as stdin:
-        publisher = broker.publisher(topic, stdin)
-        publisher.wait(timeout=600)
+        publish = publisher(broker, topic, stdin)
+        publish.wait(timeout=600)
     counter = Counter(acks=ack == "stored")
     feed = _feed(broker, topic, ack, counter)
     cpu, wall = time.process_time(), time.monotonic()
@@ -172,7 +146,7 @@ def backlog(broker: Broker, lines: Path, count: int, ack: str) -> dict[str, Any]
     return _figures("backlog", ack, counter.count, cpu, wall)
 
 
-def paced(broker: Broker, lines: Path, rate: float, seconds: float, ack: str) -> dict[str, Any]:
+def paced(broker: Mosquitto, lines: Path, rate: float, seconds: float, ack: str) -> dict[str, Any]:
     """Published at `rate` a second while the feed is connected."""
     topic = f"bench/alarms/{uuid.uuid4().hex[:8]}"
     counter = Counter(acks=ack == "stored")
@@ -184,13 +158,13 @@ def paced(broker: Broker, lines: Path, rate: float, seconds: float, ack: str) ->
         [sys.executable, "-c", _PACER, str(lines), str(rate), str(seconds)],
         stdout=subprocess.PIPE,
     )
-    publisher = broker.publisher(topic, pacer.stdout)
+    publishing = publisher(broker, topic, pacer.stdout)
     _wait(lambda: counter.count > 0, 15)
     cpu, wall, first = time.process_time(), time.monotonic(), counter.count
     _wait(lambda: counter.count >= total, seconds * 10 + 30)
     cpu, wall = time.process_time() - cpu, time.monotonic() - wall
     pacer.wait()
-    publisher.wait()
+    publishing.wait()
     feed.stop()
     counter.close()
     figures = _figures("paced", ack, counter.count - first, cpu, wall)
@@ -226,13 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     queued, stream = workdir / "backlog.jsonl", workdir / "paced.jsonl"
     alarms(queued, args.count)
     alarms(stream, int(args.rate * args.seconds))
-    broker = Broker(workdir)
     try:
-        for ack in args.acks.split(","):
-            print(json.dumps(backlog(broker, queued, args.count, ack)), flush=True)
-            print(json.dumps(paced(broker, stream, args.rate, args.seconds, ack)), flush=True)
+        with private_mosquitto(workdir) as broker:
+            for ack in args.acks.split(","):
+                print(json.dumps(backlog(broker, queued, args.count, ack)), flush=True)
+                print(json.dumps(paced(broker, stream, args.rate, args.seconds, ack)), flush=True)
     finally:
-        broker.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

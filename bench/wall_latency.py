@@ -16,9 +16,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -29,6 +27,9 @@ import httpx
 import numpy as np
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
+
+from bench.alarms.server import serve_in_thread
+from bench.alarms.stored import prepare_database
 
 PASSWORD = "quay-lamp-river-7"
 TARGET_P95_MS = 250.0
@@ -51,22 +52,6 @@ def emit(**fields: Any) -> None:
     print(json.dumps({"bench": "wall_latency", **fields}), flush=True)
 
 
-def seed(url: str) -> None:
-    """Migrate the database and create the benchmark's operator."""
-    from csu.db import Database
-    from csu.identity import service as identity
-    from csu.identity.roles import Role
-    from csu.migrate import upgrade
-
-    db = Database(url)
-    upgrade(db.engine)
-    with db.session() as session:
-        identity.create_user(
-            session, username="bench", role=Role.OPERATOR, password=PASSWORD, cameras=["*"]
-        )
-    db.dispose()
-
-
 def serve(folder: Path) -> tuple[uvicorn.Server, str]:
     """csu under uvicorn in a thread; (server, base URL)."""
     from csu.app import create_app
@@ -74,16 +59,10 @@ def serve(folder: Path) -> tuple[uvicorn.Server, str]:
     from csu.settings import Settings
 
     url = f"sqlite:///{folder / 'csu.db'}"
-    seed(url)
+    prepare_database(url, "bench", PASSWORD)
     settings = Settings(data_dir=folder, database_url=url, log_level="WARNING")
     app = create_app(settings, parse_site(SITE))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return serve_in_thread(app)
 
 
 def alarm() -> dict[str, Any]:
