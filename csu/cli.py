@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import logging
-import os
 import re
 import secrets
 import sys
@@ -202,14 +200,16 @@ def _worker_errors(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from csu.demo import demo_passwords, demo_site, ensure_demo_accounts
+    from csu.demo import demo_site
+    from csu.demo.accounts import HYPERVISOR_ACCOUNT, demo_passwords, ensure_demo_accounts
+    from csu.demo.hypervisor import hypervisor_companion
 
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    site = demo_site()
     db = _migrated_database(settings)
     passwords = demo_passwords(settings.data_dir / "demo-accounts.json")
     try:
-        ensure_demo_accounts(db, passwords)
+        machine = ensure_demo_accounts(db, site, passwords)
     except WeakPassword as exc:  # a CSU_DEMO_PASSWORD the password rule refuses
         print(f"CSU_DEMO_PASSWORD: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -221,31 +221,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     for username, password in passwords.items():
         print(f"  {username:<16} {password}")
     sys.stdout.flush()
-    _serve(settings, demo_site(), args.host, args.port, companions=[_hypervisor(args)])
+    hypervisor = hypervisor_companion(args.host, args.port, (HYPERVISOR_ACCOUNT, machine))
+    _serve(settings, site, args.host, args.port, companions=[hypervisor])
     return 0
-
-
-def _hypervisor(args: argparse.Namespace) -> Callable[[Any], Coroutine[Any, Any, None]]:
-    from csu.demo import hypervisor_token
-    from csu.demo.hypervisor import MqttTarget, SimulatedHypervisor
-
-    async def run(services: Any) -> None:
-        site = services.site
-        feed = next((s for s in site.alarm_sources if s.kind == "mqtt"), None)
-        mqtt = None
-        if feed is not None and feed.url and feed.topic:
-            parts = urlsplit(feed.url)
-            mqtt = MqttTarget(
-                parts.hostname or "127.0.0.1", parts.port or 1883, feed.topic.rstrip("/#")
-            )
-        token = await asyncio.to_thread(hypervisor_token, services.db)
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-        # CSU_DEMO_PACE < 1 speeds the scenarios up (tests); 1 is a believable watch.
-        pace = float(os.environ.get("CSU_DEMO_PACE", "1") or 1)
-        url = f"http://{host}:{args.port}"
-        await SimulatedHypervisor(url, lambda: token, mqtt, pace=pace).run()
-
-    return run
 
 
 def _run_user_add(args: argparse.Namespace) -> int:

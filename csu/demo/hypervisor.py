@@ -12,15 +12,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import aiomqtt
 import httpx
+
+if TYPE_CHECKING:
+    from web.services import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +121,18 @@ class SimulatedHypervisor:
     """Sends the demo's alarms; runs until cancelled."""
 
     def __init__(
-        self, base_url: str, token: Callable[[], str], mqtt: MqttTarget | None, *, pace: float = 1.0
+        self,
+        base_url: str,
+        login: tuple[str, str],
+        mqtt: MqttTarget | None,
+        *,
+        pace: float = 1.0,
     ) -> None:
         self._base = base_url.rstrip("/")
-        self._token = token
+        self._login = login
+        self._token = ""
+        # A burst of posts finding the session over signs in once, not once each.
+        self._signing = asyncio.Lock()
         self._mqtt = mqtt
         self._pace = pace
         self._escalated = False
@@ -239,8 +252,14 @@ class SimulatedHypervisor:
     async def _post(
         self, http: httpx.AsyncClient, path: str, body: bytes, content_type: str
     ) -> dict[str, Any] | None:
-        headers = {"Authorization": f"Bearer {self._token()}", "Content-Type": content_type}
-        response = await http.post(path, content=body, headers=headers)
+        for _ in range(2):
+            token = await self._session(http)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
+            response = await http.post(path, content=body, headers=headers)
+            if response.status_code != 401:
+                break
+            if self._token == token:  # the session ran out: sign in again, as a client would
+                self._token = ""
         if response.status_code >= 400:
             log.warning(
                 "simulated hypervisor: %s answered %s: %s",
@@ -255,6 +274,17 @@ class SimulatedHypervisor:
             return {}
         return answer
 
+    async def _session(self, http: httpx.AsyncClient) -> str:
+        async with self._signing:
+            if not self._token:
+                username, password = self._login
+                response = await http.post(
+                    "/api/auth/login", json={"username": username, "password": password}
+                )
+                response.raise_for_status()
+                self._token = str(response.json()["access_token"])
+            return self._token
+
     async def _wait_until_up(self, http: httpx.AsyncClient) -> None:
         while True:
             try:
@@ -263,3 +293,25 @@ class SimulatedHypervisor:
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.5)
+
+
+def hypervisor_companion(
+    host: str, port: int, login: tuple[str, str]
+) -> Callable[[AppServices], Coroutine[Any, Any, None]]:
+    """The simulated hypervisor as a companion of the app: it signs in to the app's own API and
+    publishes to the site's MQTT feed, if the site has one."""
+
+    async def run(services: AppServices) -> None:
+        feed = next((s for s in services.site.alarm_sources if s.kind == "mqtt"), None)
+        mqtt = None
+        if feed is not None and feed.url and feed.topic:
+            parts = urlsplit(feed.url)
+            mqtt = MqttTarget(
+                parts.hostname or "127.0.0.1", parts.port or 1883, feed.topic.rstrip("/#")
+            )
+        local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        # CSU_DEMO_PACE < 1 speeds the scenarios up (tests); 1 is a believable watch.
+        pace = float(os.environ.get("CSU_DEMO_PACE", "1") or 1)
+        await SimulatedHypervisor(f"http://{local}:{port}", login, mqtt, pace=pace).run()
+
+    return run
