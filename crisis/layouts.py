@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import RowId
-from incidents.alarms.scales import Severity
+from incidents.alarms.scales import severity_rank
 
 MAX_SIDE = 8
 # The first pass gives each incident at most this many tiles, so the next incident gets some too;
@@ -124,14 +124,6 @@ class Situation:
     incidents: tuple[IncidentView, ...]
     status: Mapping[str, str]  # camera id -> online, degraded or offline
     cameras: tuple[str, ...] = ()  # every camera of the site, in site order: the quiet-wall fill
-
-
-def severity_rank(severity: str) -> int:
-    """0 (informational) to 4 (critical); an unknown word ranks lowest."""
-    try:
-        return Severity(severity).rank
-    except ValueError:
-        return -1
 
 
 def ranked_incidents(incidents: Iterable[IncidentView]) -> list[IncidentView]:

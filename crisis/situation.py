@@ -12,11 +12,7 @@ from crisis.events import CrisisSummary
 from crisis.layouts import IncidentView, Situation
 from csu.config import CameraConfig
 from incidents.events import IncidentSummary
-from incidents.models import OPEN_STATUSES
 from incidents.service import incident_detail, list_incidents
-from incidents.store import incident_summary
-
-# Incidents in these states still need eyes; resolved and closed ones leave the walls.
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -67,7 +63,7 @@ class SituationBoard:
 
     def update(self, incident: IncidentSummary) -> bool:
         """Take an incident's new state; True when walls may need to change."""
-        keep = incident.status in OPEN_STATUSES or incident.id in self._crisis
+        keep = incident.open or incident.id in self._crisis
         if keep:
             changed = self._incidents.get(incident.id) != incident
             self._incidents[incident.id] = incident
@@ -77,17 +73,13 @@ class SituationBoard:
     def set_crisis(self, incident_ids: Iterable[int]) -> None:
         """The incidents of the open crisis (empty when none is open)."""
         self._crisis = tuple(incident_ids)
-        self._incidents = {
-            i: s
-            for i, s in self._incidents.items()
-            if s.status in OPEN_STATUSES or i in self._crisis
-        }
+        self._incidents = {i: s for i, s in self._incidents.items() if s.open or i in self._crisis}
 
     def situation(self, *, crisis: bool, status: Mapping[str, str]) -> Situation:
         """What a wall shows: every open incident, or in crisis mode the crisis's incidents with
         the cameras nearest to its first placed incident as fill."""
         if not crisis:
-            views = tuple(_view(s) for s in self._incidents.values() if s.status in OPEN_STATUSES)
+            views = tuple(_view(s) for s in self._incidents.values() if s.open)
             return Situation(views, status, tuple(c.id for c in self._cameras))
         linked = [self._incidents[i] for i in self._crisis if i in self._incidents]
         place = next((p for p in map(_place, linked) if p is not None), None)
@@ -98,13 +90,11 @@ class SituationBoard:
 def summaries(session: Session, incident_ids: Sequence[int]) -> list[IncidentSummary]:
     """The current summaries of these incidents (unknown ids are skipped)."""
     details = [incident_detail(session, i) for i in incident_ids]
-    return [incident_summary(d.incident) for d in details if d is not None]
+    return [d.incident for d in details if d is not None]
 
 
 def open_situation(session: Session) -> tuple[list[IncidentSummary], CrisisSummary | None]:
     """The open incidents and the open crisis, as stored: where the walls start from."""
     crisis = crises.current_crisis(session)
-    incidents = [
-        incident_summary(i) for i in list_incidents(session, limit=500) if i.status in OPEN_STATUSES
-    ]
+    incidents = [i for i in list_incidents(session, limit=500) if i.open]
     return incidents, crises.summary(crisis) if crisis else None

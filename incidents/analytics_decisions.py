@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from incidents import timeline
-from incidents.incident_rows import IncidentRow
+from incidents.events import IncidentSummary
 from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
 from incidents.records import ALARMS, AlarmRow, read_alarms
 
@@ -35,7 +35,7 @@ def analytics_alarms(session: Session, incident_id: int) -> list[AlarmRow]:
 
 def decide(
     session: Session,
-    incident: IncidentRow,
+    incident: IncidentSummary,
     *,
     confirmed: bool,
     user: str,
@@ -49,7 +49,6 @@ def decide(
     The person deciding must be allowed to see each alert's picture (`may_see` a camera):
     PermissionError names the first camera they may not see.
     """
-    assert incident.id is not None
     alarms = analytics_alarms(session, incident.id)
     if alarm_id is not None:
         alarms = [a for a in alarms if a.id == alarm_id]

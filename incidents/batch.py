@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +14,9 @@ from incidents.alarms import AlarmStatus
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import Action, AlarmFacts, Correlator, Decision
 from incidents.coverage import covering_cameras
+from incidents.events import IncidentSummary
 from incidents.geo import LonLat
-from incidents.incident_rows import IncidentRow, IncidentRows
+from incidents.incident_rows import IncidentRows
 from incidents.lifecycle import worst
 from incidents.records import ALARMS, AlarmRow, read_alarms, save_alarms
 from incidents.store import (
@@ -44,7 +44,7 @@ class BatchOutcome:
     created: list[AlarmRow] = field(default_factory=list)
     updated: list[AlarmRow] = field(default_factory=list)
     opened: set[int] = field(default_factory=set)
-    touched: dict[int, IncidentRow] = field(default_factory=dict)
+    touched: dict[int, IncidentSummary] = field(default_factory=dict)
     by_alarm: dict[Key, AlarmRow] = field(default_factory=dict)
     clips: list[Clip] = field(default_factory=list)
 
@@ -108,7 +108,6 @@ class BatchApplier:
             facts = facts_of(new)
             decision = self._referenced(new) or self.c.decide(facts)
             incident = self._place(new, facts, decision)
-            assert incident.id is not None
             joined[incident.id].rows.append((new, decision))
             self.out.created.append(new)
         insert_alarms(self.s, self._new)
@@ -151,37 +150,34 @@ class BatchApplier:
         why = f"{verb} {earlier[0].external_id}"
         return Decision(Action.JOIN, target, False, why)
 
-    def _place(self, row: AlarmRow, facts: AlarmFacts, decision: Decision) -> IncidentRow:
+    def _place(self, row: AlarmRow, facts: AlarmFacts, decision: Decision) -> IncidentSummary:
         incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
         if incident is None:
-            incident = new_incident(row, now=self.now, storm=decision.storm)
-            self.incidents.insert(self.s.connection(), incident)
-            assert incident.id is not None
+            fields = new_incident(row, now=self.now, storm=decision.storm)
+            incident = self.incidents.insert(self.s.connection(), fields)
             self.c.opened(incident.id, facts, storm=decision.storm)
             self.out.opened.add(incident.id)
             self._attach_cameras(incident)
         else:
-            assert incident.id is not None
             self.c.joined(incident.id, facts)
         row.incident_id = incident.id
         row.inhibited = decision.inhibited
-        self.out.touched[incident.id or 0] = incident
+        self.out.touched[incident.id] = incident
         return incident
 
-    def _incident(self, incident_id: int | None) -> IncidentRow | None:
+    def _incident(self, incident_id: int | None) -> IncidentSummary | None:
         if incident_id is None:
             return None
         return self.out.touched.get(incident_id) or self.incidents.get(
             self.s.connection(), incident_id
         )
 
-    def _attach_cameras(self, incident: IncidentRow) -> None:
-        assert incident.id is not None
+    def _attach_cameras(self, incident: IncidentSummary) -> None:
         if incident.lon is None or incident.lat is None:
             return
         sightings = covering_cameras(self.c.cameras.values(), LonLat(incident.lon, incident.lat))
         chosen = sightings[:CAMERAS_PER_INCIDENT]
-        incident.cameras = json.dumps([s.camera_id for s in chosen])
+        incident.cameras = [s.camera_id for s in chosen]
         for sighting in chosen:
             timeline.log_camera_attached(
                 self.timeline,
@@ -192,8 +188,7 @@ class BatchApplier:
             )
             self._add_clip(incident, sighting.camera_id, incident.opened_at)
 
-    def _add_clip(self, incident: IncidentRow, camera_id: str, alarm_at: datetime) -> None:
-        assert incident.id is not None
+    def _add_clip(self, incident: IncidentSummary, camera_id: str, alarm_at: datetime) -> None:
         clip = self.clips.clip(incident.id, camera_id, alarm_at)
         if clip is None:
             return
@@ -207,8 +202,7 @@ class BatchApplier:
         )
         self.out.clips.append(clip)
 
-    def _record(self, incident: IncidentRow, group: _Joined) -> None:
-        assert incident.id is not None
+    def _record(self, incident: IncidentSummary, group: _Joined) -> None:
         incident.alarm_count += len(group.rows)
         incident.updated_at = self.now
         for row, _decision in group.rows:
@@ -236,17 +230,15 @@ class BatchApplier:
                 alarm_ids=ids,
                 summary=f"{len(ids)} alarms ({', '.join(types)[:200]})",
             )
-        incident.dirty = True
 
-    def _note_camera(self, incident: IncidentRow, row: AlarmRow) -> None:
+    def _note_camera(self, incident: IncidentSummary, row: AlarmRow) -> None:
         # A camera's own event (loss, motion, analytics) puts that camera on the incident.
         if row.camera_id is None:
             return
-        cameras = json.loads(incident.cameras)
-        if row.camera_id not in cameras:
-            incident.cameras = json.dumps([*cameras, row.camera_id])
+        if row.camera_id not in incident.cameras:
+            # A new list, never one changed in place: published copies share the old one.
+            incident.cameras = [*incident.cameras, row.camera_id]
             self._add_clip(incident, row.camera_id, row.occurred_at)
-        assert incident.id is not None
         if row.type.startswith("video."):
             timeline.log_video_event(
                 self.timeline,
@@ -270,5 +262,4 @@ class BatchApplier:
         incident = self._incident(row.incident_id)
         if incident is not None:
             incident.updated_at = self.now
-            incident.dirty = True
             self.out.touched[row.incident_id] = incident

@@ -3,7 +3,6 @@ and the confirm or dismiss decision on video analytics alerts."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,10 +12,11 @@ from sqlmodel import Session
 from incidents import timeline
 from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
-from incidents.incident_rows import IncidentRow, load_incident, save_incident
-from incidents.lifecycle import TAKES_ALARMS, check_transition
-from incidents.models import IncidentStatus
-from incidents.visibility import incident_cameras, incident_visible
+from incidents.events import IncidentSummary
+from incidents.incident_rows import load_incident, save_incident
+from incidents.lifecycle import check_transition
+from incidents.models import OPEN_STATUSES, IncidentStatus
+from incidents.visibility import incident_visible
 from privacy.policy import EVERY_CAMERA, CameraScope
 
 
@@ -66,22 +66,22 @@ class CommandForbidden(PermissionError):
 
 def apply_command(
     session: Session, correlator: Correlator, cmd: IncidentCommand, now: datetime
-) -> IncidentRow:
+) -> IncidentSummary:
     """Carry out the action and write its timeline entry; returns the changed incident."""
     incident = load_incident(session.connection(), cmd.incident_id)
-    if incident is None or not incident_visible(cmd.seen, incident_cameras(incident.cameras)):
+    if incident is None or not incident_visible(cmd.seen, incident.cameras):
         raise IncidentNotFound(f"no incident {cmd.incident_id}")
     handler = _HANDLERS[cmd.action]
     handler(session, incident, cmd, now)
     incident.updated_at = now
     save_incident(session.connection(), incident)
-    if IncidentStatus(incident.status) not in TAKES_ALARMS:
+    if incident.status not in OPEN_STATUSES:
         correlator.closed(cmd.incident_id)
     return incident
 
 
 def _set_status(
-    session: Session, incident: IncidentRow, new: IncidentStatus, user: str, now: datetime
+    session: Session, incident: IncidentSummary, new: IncidentStatus, user: str, now: datetime
 ) -> None:
     old = IncidentStatus(incident.status)
     if old is new:
@@ -93,14 +93,13 @@ def _set_status(
     incident.status = new.value
     if new is IncidentStatus.CLOSED:
         incident.closed_at = now
-    assert incident.id is not None
     timeline.log_status_change(
         session, incident_id=incident.id, at=now, user=user, old=old.value, new=new.value
     )
 
 
 def _acknowledge(
-    session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime
+    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
 ) -> None:
     if incident.status != IncidentStatus.NEW.value:
         raise CommandError(f"incident {cmd.incident_id} is {incident.status}, not new")
@@ -108,7 +107,7 @@ def _acknowledge(
     timeline.log_acknowledged(session, incident_id=cmd.incident_id, at=now, user=cmd.user)
 
 
-def _note(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
+def _note(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime) -> None:
     if not cmd.text or not cmd.text.strip():
         raise CommandError("text: a note needs text")
     timeline.log_note(
@@ -116,7 +115,9 @@ def _note(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: da
     )
 
 
-def _assign(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
+def _assign(
+    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+) -> None:
     if not cmd.assignee:
         raise CommandError("assignee: required to assign")
     incident.assignee = cmd.assignee
@@ -125,13 +126,17 @@ def _assign(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: 
     )
 
 
-def _status(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
+def _status(
+    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+) -> None:
     if cmd.status is None:
         raise CommandError("status: required, one of " + ", ".join(s.value for s in IncidentStatus))
     _set_status(session, incident, cmd.status, cmd.user, now)
 
 
-def _escalate(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
+def _escalate(
+    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+) -> None:
     if incident.status == IncidentStatus.CLOSED.value:
         raise CommandError(f"incident {cmd.incident_id} is closed")
     incident.escalated = True
@@ -140,26 +145,27 @@ def _escalate(session: Session, incident: IncidentRow, cmd: IncidentCommand, now
     )
 
 
-def _step(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
-    steps = json.loads(incident.procedure)
+def _step(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime) -> None:
+    steps = incident.procedure
     if cmd.step is None or not 0 <= cmd.step < len(steps):
         raise CommandError(f"step: must be 0..{len(steps) - 1}")
-    steps[cmd.step].update(
-        done=cmd.done, by=cmd.user if cmd.done else None, at=now.isoformat() if cmd.done else None
-    )
-    incident.procedure = json.dumps(steps)
+    step = steps[cmd.step]
+    step.done, step.by = cmd.done, cmd.user if cmd.done else None
+    step.at = now.isoformat() if cmd.done else None
     timeline.log_procedure_step(
         session,
         incident_id=cmd.incident_id,
         at=now,
         user=cmd.user,
         step=cmd.step,
-        text=steps[cmd.step]["text"],
+        text=step.text,
         done=cmd.done,
     )
 
 
-def _decide(session: Session, incident: IncidentRow, cmd: IncidentCommand, now: datetime) -> None:
+def _decide(
+    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+) -> None:
     try:
         decide(
             session,

@@ -35,7 +35,6 @@ from incidents.records import ParsedBatch, StoredPayload, prepared
 from incidents.recovery import failure_reason, open_incidents, reparsed, unparsed
 from incidents.store import (
     alarm_summary,
-    incident_summary,
     insert_raw_ids,
     mark_raws,
     stored_intake_ids,
@@ -346,9 +345,9 @@ class IncidentEngine:
             )
         for incident_id, incident in out.touched.items():
             change = "opened" if incident_id in out.opened else "alarms"
-            events.append(
-                IncidentChanged(context=ctx, incident=incident_summary(incident), change=change)
-            )
+            # A copy: the engine keeps changing its own, which subscribers must not see change.
+            shown = incident.model_copy()
+            events.append(IncidentChanged(context=ctx, incident=shown, change=change))
         return events
 
     def _act(self, work: _Work) -> None:
@@ -357,8 +356,7 @@ class IncidentEngine:
         now = datetime.now(UTC)
         try:
             with self._db.session() as session:
-                incident = apply_command(session, self.correlator, cmd, now)
-                summary = incident_summary(incident)
+                summary = apply_command(session, self.correlator, cmd, now)
         except Exception as exc:
             work.future.set_exception(exc)
             return

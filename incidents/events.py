@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, computed_field
+from pydantic import BaseModel, Field, computed_field
 
 from csu.events import Event, Reach
 from csu.times import UtcTime
-from incidents.alarms.scales import Severity
-from incidents.models import OPEN_STATUSES
+from incidents.alarms.scales import severity_rank
+from incidents.models import OPEN_STATUSES, IncidentFields
 
 
 class AlarmSummary(BaseModel):
@@ -41,32 +41,31 @@ class AlarmsStored(Event):
     rejected: int
 
 
-class IncidentSummary(BaseModel):
-    """An incident as consoles and walls show it."""
+class ProcedureStep(BaseModel):
+    """A checklist step, and who ticked it when."""
+
+    text: str
+    done: bool = False
+    by: str | None = None
+    at: str | None = None
+
+
+class IncidentSummary(IncidentFields):
+    """An incident: as the engine holds it, as consoles and walls are sent it.
+
+    Read from and written to its table (`incidents.models.Incident`) only by
+    `incidents.incident_rows`. The engine changes the ones it holds: what it publishes is a copy.
+    """
 
     id: int
-    title: str
-    type: str
-    severity: str
-    status: str
-    assignee: str | None
-    opened_at: UtcTime
-    updated_at: UtcTime
-    lon: float | None
-    lat: float | None
-    alarm_count: int
-    cameras: list[str]
-    storm: bool
-    escalated: bool
+    cameras: list[str] = Field(default_factory=list, description="Covering cameras, nearest first.")
+    procedure: list[ProcedureStep] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def severity_rank(self) -> int:
         """0 (informational) to 4 (critical): the order consoles sort by, told by the server."""
-        try:
-            return Severity(self.severity).rank
-        except ValueError:
-            return -1
+        return severity_rank(self.severity)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,30 +1,33 @@
-"""The incident in memory: `IncidentRow`, read and written with Core SQL, never as an ORM object.
+"""Incidents read and written with Core SQL: the one place an incident meets its table.
 
-`incidents.models.Incident` declares the table; every incident csu holds in memory (the engine's
-batches and commands, listings, details, the crisis room) is an `IncidentRow`. A plain dataclass
-because a storm opens and joins incidents at thousands a second: building a SQLModel table object
-costs about 100 times as much, and setting one of its fields about 75 times.
+`incidents.models.Incident` declares the table; every incident csu holds (the engine's batches
+and commands, listings, details, the crisis room) is an `IncidentSummary`, converted here from
+and to the table's columns (cameras and checklist are JSON text there). Never an ORM object:
+building a SQLModel table object and setting its fields cost many times as much.
 
-Only the incident engine writes incidents, so it may keep their rows in memory: a storm that
-joins the same few incidents thousands of times then costs one UPDATE per incident per batch.
-Operator commands, in the same thread, read and save their incident whole (`load_incident`,
+Only the incident engine writes incidents, so it may keep them in memory: a storm that joins the
+same few incidents thousands of times then costs one UPDATE per incident per batch. Operator
+commands, in the same thread, read and save their incident whole (`load_incident`,
 `save_incident`) and drop the engine's copy (`forget`), so the next batch reads it afresh.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from datetime import datetime
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import to_jsonable_python
 from sqlalchemy.engine import Connection
 
-from incidents.models import OPEN_STATUSES, Incident, IncidentStatus
+from incidents.events import IncidentSummary
+from incidents.models import OPEN_STATUSES, Incident
 
 INCIDENTS: sa.Table = Incident.__table__  # type: ignore[attr-defined]
 _TABLE = INCIDENTS
 _COLUMNS = tuple(c.name for c in _TABLE.columns)
+_JSON = ("cameras", "procedure")  # lists in memory, JSON text in the table
 _INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
 # What a batch changes on an incident; everything else is the commands' business (save_incident).
 _WRITE_BACK = (
@@ -43,114 +46,99 @@ _SAVE = (
     .values({name: sa.bindparam(f"b_{name}") for name in _COLUMNS if name != "id"})
 )
 _OPEN = sorted(OPEN_STATUSES)
-MAX_KEPT = 5_000  # beyond this, rows of incidents no longer open are dropped after a batch
+MAX_KEPT = 5_000  # beyond this, incidents no longer open are dropped after a batch
+assert set(_COLUMNS) == set(IncidentSummary.model_fields), "an incident's fields are its columns"
 
 
-@dataclass(eq=False, slots=True)
-class IncidentRow:
-    """An `incidents` row as plain data, with the same field names as the table."""
-
-    title: str
-    type: str
-    severity: str
-    opened_at: datetime
-    updated_at: datetime
-    lon: float | None
-    lat: float | None
-    procedure: str
-    storm: bool
-    status: str = IncidentStatus.NEW.value
-    assignee: str | None = None
-    closed_at: datetime | None = None
-    alarm_count: int = 0
-    cameras: str = "[]"
-    escalated: bool = False
-    id: int | None = None
-    dirty: bool = field(default=False, compare=False)
+def _incident(row: sa.RowMapping) -> IncidentSummary:
+    # A Core result row of the incidents table (`row._mapping`) as the incident.
+    return IncidentSummary.model_validate({**row, **{k: json.loads(row[k]) for k in _JSON}})
 
 
-_FIELDS = tuple(f.name for f in fields(IncidentRow) if f.name != "dirty")
-assert sorted(_FIELDS) == sorted(_COLUMNS), "IncidentRow has the incidents table's columns"
+def _columns(fields: Mapping[str, Any]) -> dict[str, Any]:
+    # An incident's fields as the table's columns, without the id.
+    values = {name: fields[name] for name in _COLUMNS if name != "id"}
+    return values | {k: json.dumps(to_jsonable_python(fields[k])) for k in _JSON}
 
 
-def incident_row(mapping: Any) -> IncidentRow:
-    """The row of a Core result row of the incidents table (`row._mapping`)."""
-    return IncidentRow(**{name: mapping[name] for name in _COLUMNS})
+def _defaults() -> dict[str, Any]:
+    fields = IncidentSummary.model_fields.items()
+    return {n: f.get_default(call_default_factory=True) for n, f in fields if not f.is_required()}
 
 
-def read_incidents(conn: Connection, query: sa.Select[Any]) -> list[IncidentRow]:
+def read_incidents(conn: Connection, query: sa.Select[Any]) -> list[IncidentSummary]:
     """The incidents a select of the incidents table finds, in its order."""
-    return [incident_row(r._mapping) for r in conn.execute(query)]
+    return [_incident(r._mapping) for r in conn.execute(query)]
 
 
-def load_incident(conn: Connection, incident_id: int) -> IncidentRow | None:
+def load_incident(conn: Connection, incident_id: int) -> IncidentSummary | None:
     """One incident read from the database; None when there is no such incident."""
     found = read_incidents(conn, sa.select(_TABLE).where(_TABLE.c.id == incident_id))
     return found[0] if found else None
 
 
-def save_incident(conn: Connection, row: IncidentRow) -> None:
+def save_incident(conn: Connection, incident: IncidentSummary) -> None:
     """Write every field of an incident that is already stored (an operator's command)."""
-    assert row.id is not None
+    values = _columns(dict(incident))
     conn.execute(
-        _SAVE,
-        {f"b_{name}": getattr(row, name) for name in _COLUMNS if name != "id"} | {"b_id": row.id},
+        _SAVE, {f"b_{name}": value for name, value in values.items()} | {"b_id": incident.id}
     )
 
 
 class IncidentRows:
-    """Incident rows by id, loaded on first use and written back with `write_back`."""
+    """Incidents by id, loaded on first use and written back with `write_back`."""
 
     def __init__(self) -> None:
-        self._rows: dict[int, IncidentRow] = {}
+        self._rows: dict[int, IncidentSummary] = {}
 
-    def get(self, conn: Connection, incident_id: int) -> IncidentRow | None:
-        """The row, from memory or from the database."""
-        row = self._rows.get(incident_id)
-        if row is None:
-            row = load_incident(conn, incident_id)
-            if row is None:
+    def get(self, conn: Connection, incident_id: int) -> IncidentSummary | None:
+        """The incident, from memory or from the database."""
+        incident = self._rows.get(incident_id)
+        if incident is None:
+            incident = load_incident(conn, incident_id)
+            if incident is None:
                 return None
-            self._rows[incident_id] = row
-        return row
+            self._rows[incident_id] = incident
+        return incident
 
-    def load_open(self, conn: Connection) -> list[IncidentRow]:
+    def load_open(self, conn: Connection) -> list[IncidentSummary]:
         """Read every incident that still takes alarms (at start)."""
-        rows = read_incidents(conn, sa.select(_TABLE).where(_TABLE.c.status.in_(_OPEN)))
-        self._rows.update({r.id: r for r in rows if r.id is not None})
-        return rows
+        incidents = read_incidents(conn, sa.select(_TABLE).where(_TABLE.c.status.in_(_OPEN)))
+        self._rows.update({i.id: i for i in incidents})
+        return incidents
 
-    def insert(self, conn: Connection, row: IncidentRow) -> int:
-        """Store a new incident; returns its id."""
-        values = {name: getattr(row, name) for name in _FIELDS if name != "id"}
-        row.id = int(conn.execute(_INSERT, values).scalar_one())
-        self._rows[row.id] = row
-        return row.id
+    def insert(self, conn: Connection, fields: Mapping[str, Any]) -> IncidentSummary:
+        """Store a new incident of these fields (the others take their defaults); returns it
+        with its id."""
+        complete = _defaults() | dict(fields)
+        incident_id = int(conn.execute(_INSERT, _columns(complete)).scalar_one())
+        incident = IncidentSummary.model_validate(complete | {"id": incident_id})
+        self._rows[incident_id] = incident
+        return incident
 
-    def write_back(self, conn: Connection, rows: list[IncidentRow], open_ids: set[int]) -> None:
-        """Write what batches changed (count, severity, time, cameras) in one statement."""
+    def write_back(
+        self, conn: Connection, incidents: list[IncidentSummary], open_ids: set[int]
+    ) -> None:
+        """Write what a batch changed (count, severity, time, cameras) in one statement."""
         params = [
             {
-                "b_id": r.id,
-                "b_count": r.alarm_count,
-                "b_severity": r.severity,
-                "b_updated": r.updated_at,
-                "b_cameras": r.cameras,
+                "b_id": i.id,
+                "b_count": i.alarm_count,
+                "b_severity": i.severity,
+                "b_updated": i.updated_at,
+                "b_cameras": json.dumps(i.cameras),
             }
-            for r in rows
-            if r.dirty
+            for i in incidents
         ]
         if params:
             conn.execute(_WRITE_BACK, params)
-        for row in rows:
-            row.dirty = False
         if len(self._rows) > MAX_KEPT:
             self._rows = {i: r for i, r in self._rows.items() if i in open_ids}
 
     def forget(self, incident_id: int) -> None:
-        """A command changed the incident through the ORM: read it again next time."""
+        """A command changed the incident: read it again next time."""
         self._rows.pop(incident_id, None)
 
     def clear(self) -> None:
-        """Forget every row (a batch failed: the database is the truth)."""
+        """Forget every incident (a batch failed: the database is the truth)."""
         self._rows.clear()

@@ -16,9 +16,6 @@ ALLOWED: dict[IncidentStatus, frozenset[IncidentStatus]] = {
     S.CLOSED: frozenset(),
 }
 
-# Statuses whose incident still takes new alarms.
-TAKES_ALARMS = frozenset({S.NEW, S.ACKNOWLEDGED, S.IN_PROGRESS})
-
 
 class TransitionError(ValueError):
     """A status change the lifecycle forbids; the message names both ends."""

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from csu.db import UtcDateTime
+from csu.times import UtcTime
 
 
 class RawStatus(StrEnum):
@@ -86,34 +87,42 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Incident(SQLModel, table=True):
-    """Something that happened somewhere, built from one or more alarms and video events.
-
-    The table only: in memory an incident is an `incidents.incident_rows.IncidentRow`.
+class IncidentFields(SQLModel):
+    """The fields an incident has alike in its table (`Incident`) and in memory and on the wire
+    (`incidents.events.IncidentSummary`), which add its id, cameras and checklist each their way.
     """
 
-    __tablename__ = "incidents"
-
-    id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=256)
     type: str = Field(max_length=64)
     severity: str = Field(max_length=16, index=True)
     status: str = Field(default=IncidentStatus.NEW.value, max_length=16, index=True)
     assignee: str | None = Field(default=None, max_length=64)
-    opened_at: datetime = Field(sa_type=UtcDateTime, index=True)
-    updated_at: datetime = Field(sa_type=UtcDateTime)
-    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    opened_at: UtcTime = Field(sa_type=UtcDateTime, index=True)
+    updated_at: UtcTime = Field(sa_type=UtcDateTime)
+    closed_at: UtcTime | None = Field(default=None, sa_type=UtcDateTime)
     lon: float | None = Field(default=None)
     lat: float | None = Field(default=None)
     alarm_count: int = Field(default=0)
-    cameras: str = Field(
-        default="[]", sa_type=sa.Text, description="Covering cameras, nearest first."
-    )
-    procedure: str = Field(
-        default="[]", sa_type=sa.Text, description="Checklist steps and who did them."
-    )
     storm: bool = Field(default=False)
     escalated: bool = Field(default=False)
+
+
+class Incident(IncidentFields, table=True):
+    """Something that happened somewhere, built from one or more alarms and video events.
+
+    The table only: csu reads and writes it with Core SQL (`incidents.incident_rows`), and holds
+    an incident as an `incidents.events.IncidentSummary`.
+    """
+
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cameras: str = Field(
+        default="[]", sa_type=sa.Text, description="Covering cameras, nearest first (JSON)."
+    )
+    procedure: str = Field(
+        default="[]", sa_type=sa.Text, description="Checklist steps and who did them (JSON)."
+    )
 
 
 class TimelineKind(StrEnum):

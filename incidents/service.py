@@ -22,7 +22,7 @@ from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
-from incidents.incident_rows import INCIDENTS, IncidentRow, load_incident, read_incidents
+from incidents.incident_rows import INCIDENTS, load_incident, read_incidents
 from incidents.intake import MqttIntake
 from incidents.models import TimelineEntry
 from incidents.mqtt import AlarmSink, MqttFeed
@@ -65,7 +65,7 @@ def clip_policy(site: SiteConfig) -> ClipPolicy:
 class IncidentDetail:
     """An incident with its timeline and alarms."""
 
-    incident: IncidentRow
+    incident: IncidentSummary
     timeline: list[TimelineEntry]
     alarms: list[AlarmRow]
 
@@ -208,7 +208,7 @@ def list_incidents(
     status: str | None = None,
     limit: int = 200,
     seen: CameraScope = EVERY_CAMERA,
-) -> list[IncidentRow]:
+) -> list[IncidentSummary]:
     """Incidents, most recently changed first: those on a camera `seen`, or on none."""
     query = sa.select(INCIDENTS)
     if status:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,9 +15,8 @@ from csu.text import storable
 from incidents.alarms import alarm_type
 from incidents.bulk import BulkInsert
 from incidents.correlation import AlarmFacts
-from incidents.events import AlarmSummary, IncidentSummary
+from incidents.events import AlarmSummary, ProcedureStep
 from incidents.geo import LonLat
-from incidents.incident_rows import IncidentRow
 from incidents.models import RawAlarm, RawStatus
 from incidents.parsing import Submission
 from incidents.records import ALARM_COLUMNS, ALARMS, AlarmRow, read_alarms
@@ -71,6 +70,8 @@ _KEYS = sa.select(_ALARMS.c.id).where(
 
 
 _alarm_values = operator.attrgetter(*ALARM_COLUMNS)  # a row's values in column order
+# What a console is told of an alarm: the row's own fields, and whether this batch created it.
+_SUMMARISED = tuple(name for name in AlarmSummary.model_fields if name != "created")
 
 
 def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[int]:
@@ -199,46 +200,22 @@ def facts_of(row: AlarmRow) -> AlarmFacts:
     return AlarmFacts(row.id, row.source, row.type, row.occurred_at, position, row.camera_id)
 
 
-def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> IncidentRow:
-    """An incident opened by this alarm, with its type's procedure checklist."""
+def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> dict[str, Any]:
+    """The fields of an incident opened by this alarm, with its type's procedure checklist (to
+    store with `IncidentRows.insert`)."""
     entry = alarm_type(row.type)
     title = f"Alarm storm from {row.source}" if storm else f"{entry.label}: {row.description}"
-    steps = [{"text": text, "done": False, "by": None, "at": None} for text in entry.procedure]
-    return IncidentRow(
-        title=title[:256],
-        type=row.type,
-        severity=row.severity,
-        opened_at=row.occurred_at,
-        updated_at=now,
-        lon=row.lon,
-        lat=row.lat,
-        procedure=json.dumps(steps),
-        storm=storm,
-    )
-
-
-def incident_summary(incident: IncidentRow) -> IncidentSummary:
-    """The incident as consoles show it."""
-    assert incident.id is not None
-    # Built from csu's own rows, whose types are the summary's: validating again would only
-    # cost time (a storm builds hundreds a second). Times are aware UTC already, as UtcTime
-    # would make them: alarms are converted on parsing, stored times read back as UtcDateTime.
-    return IncidentSummary.model_construct(
-        id=incident.id,
-        title=incident.title,
-        type=incident.type,
-        severity=incident.severity,
-        status=incident.status,
-        assignee=incident.assignee,
-        opened_at=incident.opened_at,
-        updated_at=incident.updated_at,
-        lon=incident.lon,
-        lat=incident.lat,
-        alarm_count=incident.alarm_count,
-        cameras=json.loads(incident.cameras),
-        storm=incident.storm,
-        escalated=incident.escalated,
-    )
+    return {
+        "title": title[:256],
+        "type": row.type,
+        "severity": row.severity,
+        "opened_at": row.occurred_at,
+        "updated_at": now,
+        "lon": row.lon,
+        "lat": row.lat,
+        "procedure": [ProcedureStep(text=text) for text in entry.procedure],
+        "storm": storm,
+    }
 
 
 def _existing_ids(conn: Connection, keys: list[Key]) -> list[int]:
@@ -267,18 +244,6 @@ def _existing_ids(conn: Connection, keys: list[Key]) -> list[int]:
 
 def alarm_summary(row: AlarmRow, *, created: bool) -> AlarmSummary:
     """The alarm as consoles list it."""
-    assert row.id is not None
-    return AlarmSummary.model_construct(  # csu's own row: see incident_summary
-        id=row.id,
-        source=row.source,
-        external_id=row.external_id,
-        type=row.type,
-        severity=row.severity,
-        status=row.status,
-        occurred_at=row.occurred_at,
-        description=row.description,
-        incident_id=row.incident_id,
-        created=created,
-        inhibited=row.inhibited,
-        camera_id=row.camera_id,
+    return AlarmSummary.model_validate(
+        {name: getattr(row, name) for name in _SUMMARISED} | {"created": created}
     )

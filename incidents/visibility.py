@@ -7,7 +7,6 @@ reader's cameras. An alarm raised by a camera is shown only to readers of that c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,9 +54,3 @@ def entry_visible(scope: CameraScope, data: dict[str, Any], hidden_alarms: set[i
     named = {data.get("alarm_id"), *data.get("alarm_ids", ())}
     named.update(a.get("id") for a in data.get("alarms", ()) if isinstance(a, dict))
     return not named & hidden_alarms
-
-
-def incident_cameras(cameras_json: str) -> list[str]:
-    """An incident row's camera list (stored as JSON)."""
-    cameras = json.loads(cameras_json)
-    return [str(c) for c in cameras] if isinstance(cameras, list) else []

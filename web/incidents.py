@@ -24,7 +24,7 @@ from incidents.engine import EngineUnavailable
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
 from incidents.service import incident_detail, list_incidents
-from incidents.store import alarm_summary, incident_summary
+from incidents.store import alarm_summary
 from incidents.visibility import alarm_visible, entry_visible, shown_incident
 from privacy.policy import Action
 from web.deps import CurrentViewer, DbSession, Services, require
@@ -45,22 +45,12 @@ class TimelineOut(BaseModel):
     data: dict[str, Any]
 
 
-class ProcedureStep(BaseModel):
-    """A checklist step."""
-
-    text: str
-    done: bool
-    by: str | None
-    at: str | None
-
-
 class IncidentOut(IncidentSummary):
     """An incident with its story, its alarms and its checklist."""
 
     timeline: list[TimelineOut]
     alarms: list[dict[str, Any]]
     analytics: list[AnalyticsAlarmView]
-    procedure: list[ProcedureStep]
 
 
 class ActionIn(BaseModel):
@@ -95,7 +85,7 @@ def get_incidents(
 ) -> list[IncidentSummary]:
     """Incidents, most recently changed first: those on the reader's cameras or on none."""
     incidents = list_incidents(session, status=status, seen=viewer.seen)
-    shown = (shown_incident(viewer.seen, incident_summary(i)) for i in incidents)
+    shown = (shown_incident(viewer.seen, i) for i in incidents)
     return [i for i in shown if i is not None]
 
 
@@ -105,7 +95,7 @@ def get_incident(
 ) -> IncidentOut:
     """One incident with its timeline, as far as it concerns the reader's cameras."""
     detail = incident_detail(session, incident_id)
-    summary = shown_incident(viewer.seen, incident_summary(detail.incident)) if detail else None
+    summary = shown_incident(viewer.seen, detail.incident) if detail else None
     if detail is None or summary is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
     scope = viewer.seen
@@ -121,7 +111,6 @@ def get_incident(
         ],
         alarms=[alarm_summary(a, created=False).model_dump(mode="json") for a in alarms],
         analytics=analytics_views(alarms),
-        procedure=[ProcedureStep(**step) for step in json.loads(detail.incident.procedure)],
     )
 
 

@@ -20,6 +20,14 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+def severity_rank(severity: str) -> int:
+    """The rank of a severity word; an unknown word ranks lowest (-1)."""
+    try:
+        return Severity(severity).rank
+    except ValueError:
+        return -1
+
+
 class AlarmStatus(StrEnum):
     """Where the alarm's condition stands according to its sender."""
 

@@ -14,9 +14,9 @@ from crisis.layouts import (
     Tile,
     TileKind,
     arrange,
-    severity_rank,
 )
 from crisis.templates import TEMPLATES, grid_layout, template_layout
+from incidents.alarms.scales import severity_rank
 
 CAMERAS = tuple(f"cam-{n}" for n in range(10))
 SEVERITIES = ("informational", "low", "medium", "high", "critical")

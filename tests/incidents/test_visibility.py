@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -111,7 +110,7 @@ def test_deciding_on_an_analytics_alert_needs_its_picture(eng: Engine) -> None:
     with eng.db.session() as s:
         detail = incident_detail(s, incident_id)
         assert detail is not None
-        assert set(json.loads(detail.incident.cameras)) == {"cam-lenepveu-1", "cam-other"}
+        assert set(detail.incident.cameras) == {"cam-lenepveu-1", "cam-other"}
     with pytest.raises(CommandForbidden, match="cam-other"):
         eng.act(
             incident_id=incident_id,
