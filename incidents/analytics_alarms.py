@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, Field, ValidationError
 
 from csu.bus import EventSource
-from incidents.parsing import Channel, Submission
 from incidents.records import AlarmRow
 from incidents.service import IncidentService
 from video.analytics.events import VideoAnalyticsEvent
@@ -104,15 +103,7 @@ def forward_analytics_events(
     on the leader alone: `bus` is then the engine's group, as for video loss)."""
 
     async def submit(event: VideoAnalyticsEvent) -> None:
-        submission = Submission(
-            channel=Channel.INTERNAL,
-            body=analytics_payload(event, camera_name(event.camera_id)),
-            received_at=datetime.now(UTC),
-            content_type="application/json",
-            source_hint=event.camera_id,
-        )
-        result = await incidents.submit(submission)
-        if not result.accepted:
-            log.error("analytics alarm for %s refused: %s", event.camera_id, result.error)
+        body = analytics_payload(event, camera_name(event.camera_id))
+        await incidents.raise_camera_alarm(event.camera_id, body)
 
     bus.subscribe(VideoAnalyticsEvent, submit, name="incidents.video-analytics")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,13 +27,15 @@ from incidents.incident_rows import INCIDENTS, load_incident, read_incidents
 from incidents.intake import MqttIntake
 from incidents.models import TimelineEntry
 from incidents.mqtt import AlarmSink, MqttFeed
-from incidents.parsing import MAX_PAYLOAD_BYTES, Submission
+from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission
 from incidents.records import ALARMS, AlarmRow, read_alarms
 from incidents.stream import StreamSettings
 from incidents.stream_cluster import ClusterIntake
 from incidents.stream_intake import QueuedResult
 from incidents.timeline import timeline
 from privacy.policy import EVERY_CAMERA, CameraScope
+
+log = logging.getLogger(__name__)
 
 
 def camera_cones(site: SiteConfig) -> list[CameraCone]:
@@ -157,6 +160,20 @@ class IncidentService:
     async def submit(self, submission: Submission) -> IntakeResult:
         """Store, parse and correlate one payload (in a cluster, on the leader's own engine)."""
         return await asyncio.wrap_future(self.engine.submit(submission))
+
+    async def raise_camera_alarm(self, camera_id: str, body: bytes) -> None:
+        """Submit an alarm csu raises itself about a camera (its own alarm JSON: video loss,
+        analytics); a refusal is logged, as there is no sender to answer."""
+        submission = Submission(
+            channel=Channel.INTERNAL,
+            body=body,
+            received_at=datetime.now(UTC),
+            content_type="application/json",
+            source_hint=camera_id,
+        )
+        result = await self.submit(submission)
+        if not result.accepted:
+            log.error("csu's own alarm on camera %s refused: %s", camera_id, result.error)
 
     async def receive(self, submission: Submission) -> IntakeResult | QueuedResult:
         """A payload from outside: stored and correlated (one process), or stored in the alarm

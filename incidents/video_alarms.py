@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from csu.bus import EventSource
-from incidents.parsing import Channel, Submission
 from incidents.service import IncidentService
 from video.events import VideoLoss, VideoRestored
-
-log = logging.getLogger(__name__)
 
 
 def loss_external_id(camera_id: str, offline_since: datetime) -> str:
@@ -49,16 +45,8 @@ def forward_video_loss(
     """
 
     async def submit(event: VideoLoss | VideoRestored) -> None:
-        submission = Submission(
-            channel=Channel.INTERNAL,
-            body=loss_payload(event, camera_name(event.camera_id)),
-            received_at=datetime.now(UTC),
-            content_type="application/json",
-            source_hint=event.camera_id,
-        )
-        result = await incidents.submit(submission)
-        if not result.accepted:
-            log.error("video loss alarm for %s refused: %s", event.camera_id, result.error)
+        body = loss_payload(event, camera_name(event.camera_id))
+        await incidents.raise_camera_alarm(event.camera_id, body)
 
     bus.subscribe(VideoLoss, submit, name="incidents.video-loss")
     bus.subscribe(VideoRestored, submit, name="incidents.video-restored")

@@ -20,6 +20,7 @@ from incidents.alarms import (
     parse_ngsi_ld_notification,
     parse_onvif_event,
 )
+from tests.incidents.test_adapters_csu_json import EXAMPLE as CSU_EXAMPLE
 
 # What each file of the shared test material goes through; schemas are checked by
 # test_alarm_catalogue against the mapping tables.
@@ -48,16 +49,6 @@ PARSED = {
     "onvif/axis_metadatastream_tamper_GlobalSceneChange_init.xml": "onvif",
 }
 SCHEMAS = {"cap/CAP-v1.2.xsd", "fiware-alert/Alert_schema.json", "fiware-alert/alert-schema.json"}
-CSU_EXAMPLE = {
-    "source": "hypervisor",
-    "external_id": "LUM-4411-2026-11-25T21:04:00Z",
-    "type": "lighting.feeder_down",
-    "severity": "high",
-    "occurred_at": "2026-11-25T21:04:00+01:00",
-    "location": {"type": "Point", "coordinates": [-0.5536, 47.4712]},
-    "description": "Feeder 12 down, 18 lamps off",
-    "data": {},
-}
 JUNK: list[Any] = [
     None, 0, -1, 1e308, True, "", " ", "x", "Alert", "2026-11-25T21:04:00+25:00", [], {}, [1, 2],
     [[1, 2]], {"type": "Property"}, {"type": "Relationship"}, {"@value": 3}, {"value": None},

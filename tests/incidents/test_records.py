@@ -14,7 +14,7 @@ from incidents.batching import drain_batch, take_batch
 from incidents.engine import _Work
 from incidents.parsing import Channel, Submission, too_large
 from incidents.records import AlarmRow, ParsedBatch, prepared
-from tests.incidents.test_adapters_fuzz import CSU_EXAMPLE
+from tests.incidents.test_adapters_csu_json import EXAMPLE as CSU_EXAMPLE
 from tests.incidents.test_engine import alarm
 
 
