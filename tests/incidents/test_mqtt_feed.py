@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from paho.mqtt import publish
-from paho.mqtt.client import Client, MQTTMessage
+from paho.mqtt.client import MQTTMessage
 
 from csu.backoff import Backoff
 from csu.config import AlarmSourceConfig
@@ -131,22 +131,13 @@ def test_a_hold_past_the_keepalive_reconnects_and_loses_nothing(broker: Broker, 
         feed.stop()
 
 
-def test_an_acknowledgement_after_a_reconnect_is_dropped(
-    broker: Broker, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_acknowledgement_after_a_reconnect_is_dropped(broker: Broker) -> None:
     """A payload stored after its connection closed is not acknowledged on the next one.
 
     After a reconnect the broker sends the message again under the same id, so an
-    acknowledgement sent late would clear the copy the feed has not stored yet.
+    acknowledgement sent late would clear the copy the feed has not stored yet: the broker
+    itself says whether it did, by sending that copy again to the next session or not.
     """
-    sent: list[int] = []
-    ack = Client.ack
-
-    def spy(self: Client, mid: int, qos: int) -> object:
-        sent.append(mid)
-        return ack(self, mid, qos)
-
-    monkeypatch.setattr(Client, "ack", spy)
     source = _source(f"mqtt://127.0.0.1:{broker.port}", ack="stored")
     sink = _Sink()
     feed = MqttFeed(source, sink, backoff=Backoff(maximum_s=1.0))
@@ -164,10 +155,11 @@ def test_an_acknowledgement_after_a_reconnect_is_dropped(
         late = sink.taken[0].on_stored
         assert late is not None
         late()
-        assert sent == []
+        time.sleep(0.5)  # an acknowledgement sent now would reach the broker meanwhile
     finally:
         feed.stop()
-    # The broker still has it; acknowledged on its own connection, it is gone.
+    # The broker still has it (the late acknowledgement was dropped); acknowledged on its own
+    # connection, it is gone.
     for expected in (body, []):
         sink = _Sink()
         feed = MqttFeed(source, sink)
@@ -181,7 +173,6 @@ def test_an_acknowledgement_after_a_reconnect_is_dropped(
                 s.on_stored()
         finally:
             feed.stop()
-    assert len(sent) == 1
 
 
 def test_an_unreachable_broker_is_reported_and_stop_is_prompt() -> None:
