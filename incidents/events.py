@@ -12,15 +12,22 @@ from incidents.alarms.scales import severity_rank
 from incidents.models import OPEN_STATUSES, IncidentFields
 
 
-class AlarmSummary(BaseModel):
-    """An alarm as a console lists it."""
+class AlarmHeading(BaseModel):
+    """What names an alarm and says how it stands: all a cluster's node tells a sender of the
+    alarms in its payload before the engine stores them, and the head of a stored alarm's summary.
+    """
 
-    id: int
     source: str
     external_id: str
     type: str
     severity: str
     status: str
+
+
+class AlarmSummary(AlarmHeading):
+    """An alarm as a console lists it."""
+
+    id: int
     occurred_at: UtcTime
     description: str
     incident_id: int | None

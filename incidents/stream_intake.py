@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from csu.backoff import Backoff
 from incidents.engine import EngineUnavailable
+from incidents.events import AlarmHeading
 from incidents.parsing import Submission
 from incidents.records import prepared
 from incidents.stream import (
@@ -169,16 +170,6 @@ class AlarmPublisher:
                 log.exception("MQTT acknowledgement failed")
 
 
-class QueuedAlarm(BaseModel):
-    """An alarm that a payload in the stream carries, as the receiving node read it."""
-
-    source: str
-    external_id: str
-    type: str
-    severity: str
-    status: str
-
-
 class QueuedResult(BaseModel):
     """A cluster's answer to a payload: stored in the alarm stream, read on the node that took
     it; the engine stores and correlates it next (its alarms reach consoles as they are)."""
@@ -187,23 +178,14 @@ class QueuedResult(BaseModel):
     duplicate: bool = Field(description="The stream had it already: the same payload sent again.")
     accepted: bool
     error: str | None = None
-    alarms: list[QueuedAlarm] = []
+    alarms: list[AlarmHeading] = []
     skipped: list[str] = []
 
 
 def queued_result(submission: Submission, stored: Stored) -> QueuedResult:
     """The answer to a stored payload, read here as the engine will read it (records.prepared)."""
     payload = prepared(submission, 0, datetime.now(UTC))
-    alarms = [
-        QueuedAlarm(
-            source=r.source,
-            external_id=r.external_id,
-            type=r.type,
-            severity=r.severity,
-            status=r.status,
-        )
-        for r in payload.rows
-    ]
+    alarms = [AlarmHeading.model_validate(r, from_attributes=True) for r in payload.rows]
     return QueuedResult(
         seq=stored.seq,
         duplicate=stored.duplicate,
