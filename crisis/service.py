@@ -16,6 +16,7 @@ from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
+from csu.errors import Conflict, NotFound
 from csu.events import Context, current_context
 from incidents.events import IncidentEscalated
 from incidents.models import Incident
@@ -24,11 +25,11 @@ from incidents.models import Incident
 Work = Callable[[Session, datetime], tuple[Crisis, str]]
 
 
-class CrisisError(ValueError):
+class CrisisError(Conflict, ValueError):
     """A crisis request that cannot be honoured; the message says why."""
 
 
-class CrisisNotFound(LookupError):
+class CrisisNotFound(NotFound, LookupError):
     """No crisis with that id."""
 
 
@@ -36,7 +37,7 @@ class CrisisClosed(CrisisError):
     """The crisis is closed: its record is final."""
 
 
-class UnknownIncident(LookupError):
+class UnknownIncident(NotFound, LookupError):
     """The crisis names an incident that does not exist."""
 
 

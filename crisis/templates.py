@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crisis.layouts import Layout, Tile, TileKind
+from csu.errors import Invalid
 
 Rect = tuple[int, int, int, int]  # x, y, w, h
 
@@ -28,7 +29,7 @@ CRISIS = "crisis"
 CRISIS_PANELS = (TileKind.MAP, TileKind.TIMELINE, TileKind.CRISIS_LOG)
 
 
-class UnknownTemplate(ValueError):
+class UnknownTemplate(Invalid, ValueError):
     """No template of that name; the message lists the known ones."""
 
 

@@ -26,6 +26,7 @@ from crisis.wall_state import Mode, WallFeed, WallState
 from csu.bus import EventBus
 from csu.config import SiteConfig, WallConfig
 from csu.db import Database
+from csu.errors import Forbidden, Invalid, NotFound
 from incidents.events import IncidentChanged, IncidentSummary
 from video.events import CameraStatusChanged
 
@@ -41,25 +42,31 @@ def is_crisis_wall(wall: WallConfig) -> bool:
     return wall.id.startswith(CRISIS_WALL_PREFIX)
 
 
-class UnknownWall(LookupError):
+class UnknownWall(NotFound, LookupError):
     """No wall with that id in the site file."""
 
 
-class SalvoNotFound(LookupError):
+class SalvoNotFound(NotFound, LookupError):
     """No salvo of that name on the wall."""
 
 
-class LayoutRejected(ValueError):
+class LayoutRejected(Invalid, ValueError):
     """The layout is refused; the wall keeps the one it had."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(describe(problems))
         self.problems = problems
 
-    @property
-    def forbidden(self) -> bool:
-        """True when the only problems are cameras the user may not view."""
-        return all(p.forbidden for p in self.problems)
+
+class LayoutForbidden(Forbidden, LayoutRejected):
+    """A layout refused only for cameras the user may not view: a missing right, not bad input."""
+
+
+def rejection(problems: list[Problem]) -> LayoutRejected:
+    """The refusal of a layout with these problems."""
+    if all(p.forbidden for p in problems):
+        return LayoutForbidden(problems)
+    return LayoutRejected(problems)
 
 
 class WallService:
@@ -291,7 +298,7 @@ class WallService:
         self._config(wall_id)
         problems = layout_problems(layout, known_cameras=self._known, may_view=may_view)
         if problems:
-            raise LayoutRejected(problems)
+            raise rejection(problems)
         return await self._commit(wall_id, normalise(layout), by=by)
 
     async def _commit(self, wall_id: str, layout: Layout, *, by: str | None) -> WallState:
@@ -351,7 +358,7 @@ class WallService:
             return content
         found = await asyncio.to_thread(self._in_session, lambda s: summaries(s, [incident_id]))
         if not found:
-            raise LookupError(f"no incident {incident_id}")
+            raise NotFound(f"no incident {incident_id}")
         status = self._status()
         usable = [c for c in found[0].cameras if may_view(c) and status.get(c) != "offline"]
         if not usable:
@@ -386,7 +393,5 @@ def _tile_index(layout: Layout, x: int, y: int) -> int:
     index = layout.tile_at(x, y)
     if index is None:
         grid = f"{layout.cols}x{layout.rows}"
-        raise LayoutRejected(
-            [Problem(-1, Tile(x=max(x, 0), y=max(y, 0)), f"outside the {grid} grid")]
-        )
+        raise rejection([Problem(-1, Tile(x=max(x, 0), y=max(y, 0)), f"outside the {grid} grid")])
     return index

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from csu.errors import Conflict, Forbidden, NotFound
 from incidents import timeline
 from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
@@ -52,15 +53,15 @@ class IncidentCommand:
     pictures: CameraScope = EVERY_CAMERA
 
 
-class IncidentNotFound(LookupError):
+class IncidentNotFound(NotFound, LookupError):
     """No incident with that id."""
 
 
-class CommandError(ValueError):
+class CommandError(Conflict, ValueError):
     """The action cannot apply; the message says why."""
 
 
-class CommandForbidden(PermissionError):
+class CommandForbidden(Forbidden, PermissionError):
     """The user may not take this action on what it concerns; the message says why."""
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from csu.db import Database
+from csu.errors import Unavailable
 from csu.events import Context, Event
 from incidents.batch import BatchApplier, BatchOutcome
 from incidents.batching import take_batch
@@ -49,8 +50,10 @@ BYTES_PER_PAYLOAD = 1024
 STOPPED = "incident engine stopped"
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailable(Unavailable, RuntimeError):
     """The engine has stopped (csu is shutting down); the request got no answer."""
+
+    retry_after_s = 1  # stopped, or the alarm stream unreachable: post again
 
 
 class IntakeResult(BaseModel):

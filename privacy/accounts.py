@@ -14,6 +14,7 @@ from sqlmodel import Session
 from csu.bounds import Key
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
+from csu.errors import Conflict, Invalid, NotFound
 from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
 from csu.identity.password_rule import MAX_LENGTH, password_problems
@@ -29,12 +30,16 @@ USER_DEACTIVATED = "admin.user_deactivated"
 MAX_CAMERAS = 500
 
 
-class UnknownAccount(LookupError):
+class UnknownAccount(NotFound, LookupError):
     """No account has that username."""
 
 
-class AccountConflict(Exception):
+class AccountConflict(Conflict):
     """The change clashes with the accounts as they are (duplicate, deactivated...)."""
+
+
+class AccountInvalid(Invalid, ValueError):
+    """The change names what cannot be (an unknown camera, cameras for a privacy officer)."""
 
 
 class GrantOut(BaseModel):
@@ -185,7 +190,7 @@ class AccountAdmin:
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 if Role(user.role) is Role.PRIVACY_OFFICER and change.cameras:
-                    raise ValueError("cameras: a privacy officer is granted no camera")
+                    raise AccountInvalid("cameras: a privacy officer is granted no camera")
                 before = _plain_grants(identity.grants_for(session, user=user))
                 after = {c: _iso(change.expires_at) for c in change.cameras}
                 self._log.append(
@@ -229,7 +234,7 @@ class AccountAdmin:
     def _check_cameras(self, cameras: list[str]) -> None:
         unknown = [c for c in cameras if c != ALL_CAMERAS and c not in self._cameras]
         if unknown:
-            raise ValueError(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
+            raise AccountInvalid(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
 
     def _authorise(
         self, actor: User, client: str | None, action: str, details: dict[str, Any]

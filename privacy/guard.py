@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
+from csu.errors import Forbidden
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
@@ -37,7 +38,7 @@ RIGHT_NAMES: dict[Action, str] = {
 }
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(Forbidden, PermissionError):
     """The user lacks the right; the message names it."""
 
 

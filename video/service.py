@@ -14,6 +14,7 @@ from functools import partial
 from csu.bus import EventBus
 from csu.config import CameraConfig
 from csu.config.cameras import AnonymiserConfig
+from csu.errors import NotFound
 from privacy.anonymise import Anonymiser, CenterFaceDetector, HoldRule, Style
 from privacy.masking import ZoneMasker
 from privacy.renditions import Rendition
@@ -31,6 +32,10 @@ from video.sources import open_source
 log = logging.getLogger(__name__)
 
 UNSERVED = "no worker serves it"
+
+
+class UnknownCamera(NotFound):
+    """No camera with that id in the site file."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,13 @@ class CameraService:
         return CameraView(
             config, self._health.get(camera_id, Health(CameraState.OFFLINE, "starting", 0.0))
         )
+
+    def known(self, camera_id: str) -> CameraView:
+        """One camera; UnknownCamera when the site file has none of that id."""
+        view = self.camera(camera_id)
+        if view is None:
+            raise UnknownCamera(f"unknown camera '{camera_id}'")
+        return view
 
     def latest_frame(
         self, camera_id: str, rendition: Rendition = Rendition.ZONES

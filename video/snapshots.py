@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import cv2
 
+from csu.errors import Unavailable
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action
 from privacy.policy import Action
@@ -17,7 +18,7 @@ from video.sources.base import Image
 JPEG_QUALITY = 80
 
 
-class NoFrame(LookupError):
+class NoFrame(Unavailable, LookupError):
     """The camera has no frame to give (offline or starting)."""
 
 

@@ -5,32 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 
 from csu.bounds import Key
 from csu.identity.models import User
-from privacy.accounts import (
-    AccountConflict,
-    AccountOut,
-    GrantChange,
-    NewAccount,
-    UnknownAccount,
-)
+from privacy.accounts import AccountOut, GrantChange, NewAccount
 from privacy.policy import Action
 from web.deps import CurrentUser, Services, client_address, require
 
 router = APIRouter(prefix="/api", tags=["administration"])
 
 Admin = Annotated[User, Depends(require(Action.USER_ADMIN))]
-
-
-def _problem(exc: Exception) -> HTTPException:
-    if isinstance(exc, UnknownAccount):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, AccountConflict):
-        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
 
 @router.get("/users", response_model=list[AccountOut])
@@ -44,10 +30,7 @@ def create_user(
     body: NewAccount, request: Request, actor: CurrentUser, services: Services
 ) -> AccountOut:
     """Create a named account; the creation is logged before the account exists."""
-    try:
-        return services.accounts.create(actor=actor, client=client_address(request), account=body)
-    except (UnknownAccount, AccountConflict, ValueError) as exc:
-        raise _problem(exc) from exc
+    return services.accounts.create(actor=actor, client=client_address(request), account=body)
 
 
 @router.put("/users/{username}/grants", response_model=AccountOut)
@@ -55,12 +38,9 @@ def set_grants(
     username: Key, body: GrantChange, request: Request, actor: CurrentUser, services: Services
 ) -> AccountOut:
     """Replace the account's camera authorisations; logged with before and after first."""
-    try:
-        return services.accounts.set_grants(
-            actor=actor, client=client_address(request), username=username, change=body
-        )
-    except (UnknownAccount, AccountConflict, ValueError) as exc:
-        raise _problem(exc) from exc
+    return services.accounts.set_grants(
+        actor=actor, client=client_address(request), username=username, change=body
+    )
 
 
 @router.post("/users/{username}/deactivate", response_model=AccountOut)
@@ -68,12 +48,9 @@ def deactivate_user(
     username: Key, request: Request, actor: CurrentUser, services: Services
 ) -> AccountOut:
     """Close the account and end its sessions; logged first."""
-    try:
-        return services.accounts.deactivate(
-            actor=actor, client=client_address(request), username=username
-        )
-    except (UnknownAccount, AccountConflict, ValueError) as exc:
-        raise _problem(exc) from exc
+    return services.accounts.deactivate(
+        actor=actor, client=client_address(request), username=username
+    )
 
 
 class CameraAnalyticsState(BaseModel):

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from csu.bounds import Key, RowId
 from csu.identity.models import User
 from csu.times import ApiTime, UtcTime
-from incidents.engine import EngineUnavailable, IntakeResult
+from incidents.engine import IntakeResult
 from incidents.events import AlarmSummary
 from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
 from incidents.records import AlarmRow
@@ -67,12 +67,7 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
     submission = await _submission(
         request, channel, content_type, services.settings.alarm_max_body_bytes
     )
-    try:
-        result = await services.incidents.receive(submission)
-    except EngineUnavailable as exc:  # stopped, or the alarm stream unreachable: post again
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
-        ) from None
+    result = await services.incidents.receive(submission)
     if isinstance(result, QueuedResult):
         return _queued(result, refused=submission.refused is not None)
     if submission.refused is not None:

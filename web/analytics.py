@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from csu.bounds import Key
 from csu.identity.models import User
 from incidents.analytics_decisions import decision_counts
 from privacy.policy import Action
-from video.analytics.snapshot_access import NoSnapshot, read_event_snapshot
+from video.analytics.snapshot_access import read_event_snapshot
 from web.deps import (
     CurrentViewer,
     DbSession,
@@ -87,15 +87,12 @@ def get_event_snapshot(
     event_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
-    try:
-        jpeg = read_event_snapshot(
-            services.settings.data_dir,
-            services.access_log,
-            viewer=viewer,
-            event_id=event_id,
-            rendition=rendition_of(viewer),
-            client=client_address(request),
-        )
-    except NoSnapshot as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    jpeg = read_event_snapshot(
+        services.settings.data_dir,
+        services.access_log,
+        viewer=viewer,
+        event_id=event_id,
+        rendition=rendition_of(viewer),
+        client=client_address(request),
+    )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

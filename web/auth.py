@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
-from csu.identity.login_throttle import Refusal
-from csu.identity.logins import Busy, Granted
 from csu.text import StorableText
 from web.deps import SESSION_COOKIE, CurrentUser, Services, bearer_token, client_address
 
@@ -48,33 +46,16 @@ async def login(
     body: LoginRequest, request: Request, response: Response, services: Services
 ) -> TokenResponse:
     """Check the credentials (throttled after failures) and open a session."""
-    outcome = await services.logins.attempt(body.username, body.password, client_address(request))
-    if isinstance(outcome, Refusal):
-        services.metrics.logins.labels("throttled").inc()
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            outcome.reason,
-            headers={"Retry-After": str(outcome.retry_after_s)},
-        )
-    if isinstance(outcome, Busy):
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"too many sign-ins are being checked at once: try again in {outcome.retry_after_s} s",
-            headers={"Retry-After": str(outcome.retry_after_s)},
-        )
-    if not isinstance(outcome, Granted):
-        services.metrics.logins.labels("failure").inc()
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-    services.metrics.logins.labels("success").inc()
+    granted = await services.logins.sign_in(body.username, body.password, client_address(request))
     response.set_cookie(
         SESSION_COOKIE,
-        outcome.token,
+        granted.token,
         max_age=int(services.settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
         secure=services.settings.cookie_secure,
     )
-    return TokenResponse(access_token=outcome.token)
+    return TokenResponse(access_token=granted.token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -13,7 +13,7 @@ from csu.bounds import Key
 from csu.config.cameras import Polygon
 from csu.text import StorableText
 from privacy.policy import Action
-from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
+from privacy.zones.changes import Editor, edit_zones
 from privacy.zones.service import as_plain
 from video.service import CameraView
 from video.snapshots import take_snapshot
@@ -85,11 +85,6 @@ def list_cameras(viewer: CurrentViewer, services: Services) -> list[CameraOut]:
     return [_out(v) for v in services.cameras.cameras() if viewer.sees(v.config.id)]
 
 
-def _known(services: Services, camera_id: str) -> None:
-    if services.cameras.camera(camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
-
-
 @router.get(
     "/{camera_id}/snapshot.jpg",
     response_class=Response,
@@ -100,7 +95,7 @@ async def snapshot(
 ) -> Response:
     """The latest masked frame as JPEG (logged before it is sent); on a cluster's API node,
     307 to the camera's worker with a ticket."""
-    _known(services, camera_id)
+    services.cameras.known(camera_id)
     if services.redirects is not None:
         return await redirect_live(
             services.redirects, camera_id, viewer, request, services, action=Action.SNAPSHOT
@@ -148,7 +143,7 @@ class ZoneEditOut(ZonesOut):
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
 def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, services: Services) -> ZonesOut:
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
-    _known(services, camera_id)
+    services.cameras.known(camera_id)
     if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"no right on camera '{camera_id}'")
     return ZonesOut(camera_id=camera_id, zones=services.cameras.privacy_zones(camera_id))
@@ -172,20 +167,17 @@ def put_privacy_zones(
 
     Logged with reason, before and after; applied zones are burned in from the next frame.
     """
-    _known(services, camera_id)
+    services.cameras.known(camera_id)
     editor = Editor(viewer, client_address(request))
-    try:
-        edit = edit_zones(
-            session,
-            services.access_log,
-            editor=editor,
-            camera_id=camera_id,
-            before=services.cameras.privacy_zones(camera_id),
-            after=as_plain(body.zones),
-            reason=body.reason,
-        )
-    except ZoneChangeClosed as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    edit = edit_zones(
+        session,
+        services.access_log,
+        editor=editor,
+        camera_id=camera_id,
+        before=services.cameras.privacy_zones(camera_id),
+        after=as_plain(body.zones),
+        reason=body.reason,
+    )
     if edit.pending is not None:
         response.status_code = status.HTTP_202_ACCEPTED
         change = change_out(edit.pending)

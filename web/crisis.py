@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.events import CrisisSummary
 from crisis.models import CrisisLogKind
-from crisis.service import (
-    CrisisAlreadyOpen,
-    CrisisClosed,
-    CrisisNotFound,
-    CrisisService,
-    UnknownIncident,
-    crisis_detail,
-    current,
-    list_all,
-)
+from crisis.service import CrisisService, crisis_detail, current, list_all
 from csu.bounds import RowId
 from csu.identity.models import User
 from csu.text import StorableText
@@ -101,17 +90,6 @@ class CloseIn(BaseModel):
     text: StorableText | None = Field(default=None, max_length=4000)
 
 
-@contextmanager
-def _answers() -> Iterator[None]:
-    """The crisis service's refusals as HTTP answers."""
-    try:
-        yield
-    except (CrisisNotFound, UnknownIncident) as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except (CrisisAlreadyOpen, CrisisClosed) as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-
-
 @router.get("", response_model=list[CrisisSummary])
 def get_crises_list(session: DbSession, _user: Reader) -> list[CrisisSummary]:
     """Crises, newest first."""
@@ -127,20 +105,18 @@ def get_current(session: DbSession, _user: Reader) -> CrisisSummary | None:
 @router.post("", response_model=CrisisSummary, status_code=status.HTTP_201_CREATED)
 async def open_crisis(body: CrisisIn, user: Actor, crises: Crises) -> CrisisSummary:
     """Open a crisis by hand (409 while another is open)."""
-    with _answers():
-        return await crises.open(
-            title=body.title,
-            by=user.username,
-            incidents=body.incidents,
-            participants=body.participants,
-        )
+    return await crises.open(
+        title=body.title,
+        by=user.username,
+        incidents=body.incidents,
+        participants=body.participants,
+    )
 
 
 @router.get("/{crisis_id}", response_model=CrisisOut)
 def get_crisis(crisis_id: RowId, session: DbSession, _user: Reader) -> CrisisOut:
     """A crisis with its log."""
-    with _answers():
-        detail = crisis_detail(session, crisis_id)
+    detail = crisis_detail(session, crisis_id)
     log = [LogOut(at=e.at, author=e.author, kind=e.kind, text=e.text) for e in detail.log]
     return CrisisOut(**detail.crisis.model_dump(), log=log)
 
@@ -148,10 +124,9 @@ def get_crisis(crisis_id: RowId, session: DbSession, _user: Reader) -> CrisisOut
 @router.post("/{crisis_id}/log", response_model=CrisisSummary, status_code=201)
 async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: Crises) -> CrisisSummary:
     """Log a decision or an action (its author joins the participants)."""
-    with _answers():
-        return await crises.write(
-            crisis_id, by=user.username, kind=CrisisLogKind(body.kind), text=body.text
-        )
+    return await crises.write(
+        crisis_id, by=user.username, kind=CrisisLogKind(body.kind), text=body.text
+    )
 
 
 @router.post("/{crisis_id}/participants", response_model=CrisisSummary)
@@ -159,8 +134,7 @@ async def add_participant(
     crisis_id: RowId, body: ParticipantIn, user: Actor, crises: Crises
 ) -> CrisisSummary:
     """Add someone to the crisis cell."""
-    with _answers():
-        return await crises.join(crisis_id, username=body.username, by=user.username)
+    return await crises.join(crisis_id, username=body.username, by=user.username)
 
 
 @router.post("/{crisis_id}/incidents", response_model=CrisisSummary)
@@ -168,8 +142,7 @@ async def attach_incident(
     crisis_id: RowId, body: IncidentIn, user: Actor, crises: Crises
 ) -> CrisisSummary:
     """Attach an incident to the crisis (the crisis walls show its cameras)."""
-    with _answers():
-        return await crises.link(crisis_id, incident_id=body.incident_id, by=user.username)
+    return await crises.link(crisis_id, incident_id=body.incident_id, by=user.username)
 
 
 @router.post("/{crisis_id}/close", response_model=CrisisSummary)
@@ -177,8 +150,7 @@ async def close_crisis(
     crisis_id: RowId, body: CloseIn, user: Actor, crises: Crises
 ) -> CrisisSummary:
     """Close the crisis; its report is frozen at /api/crises/{id}/report."""
-    with _answers():
-        return await crises.close(crisis_id, by=user.username, text=body.text)
+    return await crises.close(crisis_id, by=user.username, text=body.text)
 
 
 @router.get(
@@ -188,5 +160,4 @@ async def close_crisis(
 )
 def get_report(crisis_id: RowId, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
     """The printable report (a draft while the crisis is open)."""
-    with _answers():
-        return HTMLResponse(crises.report(session, crisis_id))
+    return HTMLResponse(crises.report(session, crisis_id))

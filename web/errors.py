@@ -1,4 +1,8 @@
-"""Every error leaves as JSON `{"detail": "..."}` whose text names what was wrong."""
+"""Every error leaves as JSON `{"detail": "..."}` whose text names what was wrong.
+
+The one place where refusals become HTTP statuses: each kind of domain error (csu.errors) has
+its status here, and no route catches a domain error to translate it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,18 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from csu.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Malformed,
+    NotFound,
+    TooMany,
+    Unauthenticated,
+    Unavailable,
+)
 
 
 class Problem(BaseModel):
@@ -21,6 +37,24 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": Problem, "description": "Refused: `detail` says why."}
 }
+
+STATUS_OF: dict[type[DomainError], int] = {
+    Malformed: status.HTTP_400_BAD_REQUEST,
+    Unauthenticated: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooMany: status.HTTP_429_TOO_MANY_REQUESTS,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    DomainError: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The status of the error's kind: the first kind in its class's order (an error that is
+    two kinds, like a layout refused only for its forbidden cameras, puts the one it is first)."""
+    return next(STATUS_OF[kind] for kind in type(error).__mro__ if kind in STATUS_OF)
 
 
 def describe_validation(exc: RequestValidationError) -> str:
@@ -40,6 +74,17 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
+async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    wait = exc.retry_after_s
+    return JSONResponse(
+        status_code=status_of(exc),
+        content={"detail": str(exc) or (type(exc).__doc__ or "refused").splitlines()[0]},
+        headers=None if wait is None else {"Retry-After": str(wait)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Replace FastAPI's list-shaped validation errors with one plain message."""
+    """Answer domain errors with their kind's status, and validation errors with one message."""
     app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(DomainError, _domain_handler)

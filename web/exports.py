@@ -101,8 +101,7 @@ def create_export(
         problems.insert(0, "reason: a reason is required to export recorded video")
     if problems:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
-    if services.cameras.camera(body.camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
+    services.cameras.known(body.camera_id)
     authorise_camera_action(
         services.access_log,
         viewer=viewer,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.bounds import RowId
 from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.rights import Viewer
-from video.recording.holds import Actor, HoldError, HoldNotFound, HoldRequest
+from video.recording.holds import Actor, HoldRequest
 from video.recording.models import LegalHold
 from web.deps import CurrentViewer, Services, client_address
 
@@ -108,15 +108,11 @@ def place_hold(
     body: HoldIn, request: Request, viewer: CurrentViewer, services: Services
 ) -> HoldOut:
     """Keep footage past retention for a requisition (supervisor or admin; logged first)."""
-    if services.cameras.camera(body.camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{body.camera_id}'")
+    services.cameras.known(body.camera_id)
     hold_request = HoldRequest(
         body.camera_id, body.start, body.end, body.requisition, body.officer, body.reason
     )
-    try:
-        hold = services.holds.place(hold_request, _actor(request, viewer))
-    except HoldError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    hold = services.holds.place(hold_request, _actor(request, viewer))
     return _out(hold)
 
 
@@ -141,10 +137,5 @@ def release_hold(
     services: Services,
 ) -> HoldOut:
     """End a hold; its footage falls back under retention (logged first)."""
-    try:
-        hold = services.holds.release(hold_id, body.reason, _actor(request, viewer))
-    except HoldNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except HoldError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    hold = services.holds.release(hold_id, body.reason, _actor(request, viewer))
     return _out(hold)

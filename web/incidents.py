@@ -13,14 +13,7 @@ from csu.identity.models import User
 from csu.text import StorableText
 from csu.times import UtcTime
 from incidents.analytics_alarms import AnalyticsAlarmView, analytics_views
-from incidents.commands import (
-    ActionName,
-    CommandError,
-    CommandForbidden,
-    IncidentCommand,
-    IncidentNotFound,
-)
-from incidents.engine import EngineUnavailable
+from incidents.commands import ActionName, IncidentCommand
 from incidents.events import IncidentSummary
 from incidents.models import IncidentStatus
 from incidents.service import incident_detail, list_incidents
@@ -133,16 +126,5 @@ async def post_action(
         seen=viewer.seen,
         pictures=viewer.scope(Action.SNAPSHOT),
     )
-    try:
-        summary = await services.incidents.act(command)
-    except IncidentNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except CommandForbidden as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
-    except CommandError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except EngineUnavailable as exc:  # stopped (shutting down): the action was not applied
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
-        ) from None
+    summary = await services.incidents.act(command)
     return shown_incident(viewer.seen, summary) or summary

@@ -11,18 +11,9 @@ from csu.bounds import Key
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
-from video.live import (
-    CameraNotFound,
-    InvalidOffer,
-    LiveService,
-    LiveSession,
-    NotSessionOwner,
-    RenditionUnavailable,
-    SessionNotFound,
-    TooManySessions,
-)
+from video.live import LiveService, LiveSession
 from video.live.offer import MAX_OFFER_BYTES
-from video.live.remote import CameraUnserved, LiveRedirects
+from video.live.remote import LiveRedirects
 from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
@@ -66,32 +57,20 @@ async def open_live(
     rendition: Rendition | None = None,
 ) -> LiveSession:
     """Open a live session for the viewer (in the policy's rendition unless a stricter one is
-    given), its errors as HTTP statuses."""
-    try:
-        return await live.open(
-            camera_id,
-            offer,
-            viewer=viewer,
-            rendition=rendition or rendition_of(viewer),
-            client=client_address(request),
-        )
-    except CameraNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except TooManySessions as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "5"}
-        ) from None
-    except InvalidOffer as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-    except RenditionUnavailable as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    given)."""
+    return await live.open(
+        camera_id,
+        offer,
+        viewer=viewer,
+        rendition=rendition or rendition_of(viewer),
+        client=client_address(request),
+    )
 
 
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
 def whep_options(camera_id: Key, _user: CurrentUser, services: Services) -> Response:
     """What the WHEP endpoint accepts."""
-    if services.cameras.camera(camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    services.cameras.known(camera_id)
     return Response(
         status_code=status.HTTP_204_NO_CONTENT,
         headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"},
@@ -139,22 +118,16 @@ async def redirect_live(
 ) -> Response:
     """307 to the worker that serves the camera (or keeps the recording), with a ticket; 404,
     403 (logged) or 503 otherwise."""
-    if services.cameras.camera(camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
-    try:
-        url = await redirects.redirect(
-            camera_id,
-            viewer,
-            rendition or rendition_of(viewer),
-            client_address(request),
-            action=action,
-            worker=worker,
-            query=query,
-        )
-    except CameraUnserved as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "2"}
-        ) from None
+    services.cameras.known(camera_id)
+    url = await redirects.redirect(
+        camera_id,
+        viewer,
+        rendition or rendition_of(viewer),
+        client_address(request),
+        action=action,
+        worker=worker,
+        query=query,
+    )
     return Response(
         status_code=status.HTTP_307_TEMPORARY_REDIRECT,
         headers={"Location": url, "Cache-Control": "no-store"},
@@ -169,10 +142,5 @@ async def whep_delete(
     session = live.session(session_id)
     if session is None or session.camera_id != camera_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
-    try:
-        await live.close(session_id, username=viewer.username, role=viewer.role)
-    except SessionNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except NotSessionOwner as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    await live.close(session_id, username=viewer.username, role=viewer.role)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

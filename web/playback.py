@@ -41,8 +41,7 @@ async def playback(
 ) -> Response:
     """The recorded range from the last keyframe at or before `start` (logged before serving)."""
     check_playback(start, end, reason)
-    if services.cameras.camera(camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    services.cameras.known(camera_id)
     if viewer.anonymised:
         # Recordings hold the zones rendition; faces are hidden only in exports made for it.
         await to_thread.run_sync(

@@ -58,8 +58,7 @@ def recordings(
     end: Annotated[ApiTime, Query(description="Range end, ISO 8601 with a time zone.")],
 ) -> RecordingsOut:
     """Recorded spans and gaps; needs the playback right on the camera (no picture, no reason)."""
-    if services.cameras.camera(camera_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown camera '{camera_id}'")
+    services.cameras.known(camera_id)
     refuse_unless_allowed(
         services.access_log,
         viewer=viewer,

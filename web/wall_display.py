@@ -132,10 +132,7 @@ async def wall_whep(
 ) -> Response:
     """WHEP for a camera the wall shows now, in the stricter of the wall's and the user's
     renditions (logged like any live view); end it with DELETE on the Location."""
-    try:
-        state = services.walls.state(wall_id)
-    except UnknownWall as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    state = services.walls.state(wall_id)
     if camera_id not in state.layout.cameras():
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
-from crisis.templates import UnknownTemplate, template_names
+from crisis.templates import template_names
 from crisis.wall_state import WallState
-from crisis.walls import LayoutRejected, SalvoNotFound, UnknownWall, WallService
+from crisis.walls import WallService
 from csu.bounds import Key, RowId
 from csu.identity.models import User
 from csu.times import UtcTime
@@ -95,24 +94,6 @@ class SalvoOut(BaseModel):
     saved_by: str
 
 
-@contextmanager
-def _answers() -> Iterator[None]:
-    """The wall service's refusals as HTTP answers."""
-    try:
-        yield
-    except UnknownWall as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except SalvoNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except LayoutRejected as exc:
-        code = status.HTTP_403_FORBIDDEN if exc.forbidden else status.HTTP_422_UNPROCESSABLE_CONTENT
-        raise HTTPException(code, str(exc)) from None
-    except UnknownTemplate as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-    except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-
-
 def viewer_check(viewer: Viewer) -> Callable[[str], bool]:
     """Whether the user may watch a camera live: what a tile they choose may show."""
     return lambda camera_id: viewer.may(Action.LIVE_VIEW, camera_id)
@@ -146,8 +127,7 @@ def list_templates(_user: Reader) -> list[str]:
 @router.get("/{wall_id}/layout", response_model=WallState)
 def get_layout(wall_id: Key, _user: Reader, viewer: CurrentViewer, walls: Walls) -> WallState:
     """The wall's current layout and its version (cameras hidden from the reader restricted)."""
-    with _answers():
-        return walls.state(wall_id).seen_by(viewer.sees)
+    return walls.state(wall_id).seen_by(viewer.sees)
 
 
 @router.put("/{wall_id}/layout", response_model=WallState)
@@ -155,24 +135,21 @@ async def put_layout(
     wall_id: Key, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Replace the layout (free tiles are then filled for the situation), or apply a template."""
-    with _answers():
-        if body.tiles is None:
-            if body.template is None:
-                raise HTTPException(
-                    status.HTTP_422_UNPROCESSABLE_CONTENT, "send tiles, a template, or both"
-                )
-            state = await walls.use_template(wall_id, body.template, by=user.username)
-            return state.seen_by(viewer.sees)
-        config = walls.config(wall_id)
-        layout = Layout(
-            cols=body.cols or config.cols,
-            rows=body.rows or config.rows,
-            template=body.template or "grid",
-            tiles=tuple(body.tiles),
-        )
-        state = await walls.set_layout(
-            wall_id, layout, by=user.username, may_view=viewer_check(viewer)
-        )
+    if body.tiles is None:
+        if body.template is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "send tiles, a template, or both"
+            )
+        state = await walls.use_template(wall_id, body.template, by=user.username)
+        return state.seen_by(viewer.sees)
+    config = walls.config(wall_id)
+    layout = Layout(
+        cols=body.cols or config.cols,
+        rows=body.rows or config.rows,
+        template=body.template or "grid",
+        tiles=tuple(body.tiles),
+    )
+    state = await walls.set_layout(wall_id, layout, by=user.username, may_view=viewer_check(viewer))
     return state.seen_by(viewer.sees)
 
 
@@ -189,10 +166,9 @@ async def push(
         incident_id=body.incident_id,
         text=body.text,
     )
-    with _answers():
-        state = await walls.push(
-            wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(viewer)
-        )
+    state = await walls.push(
+        wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(viewer)
+    )
     return state.seen_by(viewer.sees)
 
 
@@ -201,15 +177,14 @@ async def pin(
     wall_id: Key, body: PinIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Pin a tile (the automatic layout never moves it) or unpin it."""
-    with _answers():
-        state = await walls.pin(
-            wall_id,
-            body.x,
-            body.y,
-            pinned=body.pinned,
-            by=user.username,
-            may_view=viewer_check(viewer),
-        )
+    state = await walls.pin(
+        wall_id,
+        body.x,
+        body.y,
+        pinned=body.pinned,
+        by=user.username,
+        may_view=viewer_check(viewer),
+    )
     return state.seen_by(viewer.sees)
 
 
@@ -218,8 +193,7 @@ def list_salvos(
     wall_id: Key, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: Walls
 ) -> list[SalvoOut]:
     """The wall's saved layouts (cameras hidden from the reader restricted)."""
-    with _answers():
-        rows = walls.salvos(session, wall_id)
+    rows = walls.salvos(session, wall_id)
     return [
         SalvoOut(name=n, layout=lay.seen_by(viewer.sees), saved_at=at, saved_by=by)
         for n, lay, at, by in rows
@@ -231,8 +205,7 @@ async def save_salvo(
     wall_id: Key, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> SalvoOut:
     """Save the wall's current layout as a salvo."""
-    with _answers():
-        layout, at = await walls.save_salvo(wall_id, body.name, by=user.username)
+    layout, at = await walls.save_salvo(wall_id, body.name, by=user.username)
     shown = layout.seen_by(viewer.sees)
     return SalvoOut(name=body.name, layout=shown, saved_at=at, saved_by=user.username)
 
@@ -242,16 +215,12 @@ async def recall_salvo(
     wall_id: Key, name: SalvoName, user: Controller, viewer: CurrentViewer, walls: Walls
 ) -> WallState:
     """Put a salvo back on the wall."""
-    with _answers():
-        state = await walls.recall_salvo(
-            wall_id, name, by=user.username, may_view=viewer_check(viewer)
-        )
+    state = await walls.recall_salvo(wall_id, name, by=user.username, may_view=viewer_check(viewer))
     return state.seen_by(viewer.sees)
 
 
 @router.delete("/{wall_id}/salvos/{name}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_salvo(wall_id: Key, name: SalvoName, _user: Controller, walls: Walls) -> Response:
     """Forget a salvo."""
-    with _answers():
-        await walls.delete_salvo(wall_id, name)
+    await walls.delete_salvo(wall_id, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

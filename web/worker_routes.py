@@ -22,10 +22,8 @@ from csu.identity.roles import Role
 from csu.times import ApiTime
 from privacy.access_log import AccessLog
 from privacy.policy import Action
-from privacy.renditions import Rendition
-from privacy.rights import Viewer
-from video.live import LiveService, SessionNotFound
-from video.live.remote import TicketDoor, TicketRefused
+from video.live import LiveService
+from video.live.remote import TicketDoor
 from video.recording.index import SegmentIndex
 from video.service import CameraService
 from video.snapshots import take_snapshot
@@ -68,13 +66,7 @@ TicketParam = Annotated[str, Query(max_length=MAX_TICKET_CHARS, description="sig
 )
 async def whep_offer(camera_id: Key, ticket: TicketParam, request: Request, face: Face) -> Response:
     """Answer a WHEP offer that carries a valid ticket (logged before the picture flows)."""
-    try:
-        viewer, rendition = await face.door.admit(ticket, camera_id)
-    except TicketRefused as exc:
-        log.warning(
-            "WHEP ticket refused for %s from %s: %s", camera_id, client_address(request), exc
-        )
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    viewer, rendition = await face.door.admit(ticket, camera_id, client=client_address(request))
     if not face.serves(camera_id):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' moved to another worker; ask again"
@@ -93,19 +85,13 @@ async def whep_offer(camera_id: Key, ticket: TicketParam, request: Request, face
 @router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def whep_delete(camera_id: Key, session_id: Key, ticket: TicketParam, face: Face) -> Response:
     """End a live session opened with this ticket."""
-    try:
-        user = face.door.owner_of(ticket, camera_id)
-    except TicketRefused as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    user = face.door.owner_of(ticket, camera_id)
     session = face.live.session(session_id)
     if session is None or session.camera_id != camera_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
     if user != session.username:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the live session belongs to another user")
-    try:
-        await face.live.close(session_id, username=user, role=Role(session.role))
-    except SessionNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    await face.live.close(session_id, username=user, role=Role(session.role))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -116,7 +102,8 @@ async def whep_delete(camera_id: Key, session_id: Key, ticket: TicketParam, face
 )
 async def snapshot(camera_id: Key, ticket: TicketParam, request: Request, face: Face) -> Response:
     """The latest masked frame of a camera this worker serves (logged before it is sent)."""
-    viewer, rendition = await _admit(face, ticket, camera_id, Action.SNAPSHOT, request)
+    client = client_address(request)
+    viewer, rendition = await face.door.admit(ticket, camera_id, Action.SNAPSHOT, client=client)
     if not face.serves(camera_id):
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' moved to another worker; ask again"
@@ -129,7 +116,7 @@ async def snapshot(camera_id: Key, ticket: TicketParam, request: Request, face: 
             viewer=viewer,
             camera_id=camera_id,
             rendition=rendition,
-            client=client_address(request),
+            client=client,
         )
     )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
@@ -151,26 +138,11 @@ async def playback(
 ) -> StreamingResponse:
     """The part of a recorded range kept on this worker's disk (logged with its reason)."""
     check_playback(start, end, reason)
-    viewer, _ = await _admit(face, ticket, camera_id, Action.PLAYBACK, request)
+    client = client_address(request)
+    viewer, _ = await face.door.admit(ticket, camera_id, Action.PLAYBACK, client=client)
     segments = await to_thread.run_sync(
         partial(face.index.between, camera_id, start, end, here_only=True)
     )
     return await serve_recording(
         face.access_log, viewer, camera_id, (start, end), reason, request, segments
     )
-
-
-async def _admit(
-    face: WorkerFace, ticket: str, camera_id: str, action: Action, request: Request
-) -> tuple[Viewer, Rendition]:
-    try:
-        return await face.door.admit(ticket, camera_id, action)
-    except TicketRefused as exc:
-        log.warning(
-            "%s ticket refused for %s from %s: %s",
-            action.value,
-            camera_id,
-            client_address(request),
-            exc,
-        )
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None

@@ -6,18 +6,12 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.text import StorableText
 from privacy.rights import Viewer
-from privacy.zones.changes import (
-    Editor,
-    ZoneChangeClosed,
-    ZoneChangeNotFound,
-    changes,
-    decide,
-)
+from privacy.zones.changes import Editor, changes, decide
 from privacy.zones.coverage import coverage_change, describe
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 from web.deps import CurrentUser, CurrentViewer, DbSession, Services, client_address
@@ -112,20 +106,15 @@ def _decide(
     confirm: bool,
 ) -> ZoneChangeOut:
     decider = Editor(viewer, client_address(request))
-    try:
-        decision = decide(
-            session,
-            services.access_log,
-            change_id=change_id,
-            decider=decider,
-            confirm=confirm,
-            reason=body.reason,
-            zones_in_force=services.cameras.privacy_zones,
-        )
-    except ZoneChangeNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except ZoneChangeClosed as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    decision = decide(
+        session,
+        services.access_log,
+        change_id=change_id,
+        decider=decider,
+        confirm=confirm,
+        reason=body.reason,
+        zones_in_force=services.cameras.privacy_zones,
+    )
     if decision.zones is not None:
         # Stored and logged: burned in from the next frame, as a direct edit is.
         services.cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from csu.errors import Forbidden
+
 TICKET_LIFETIME_S = 30.0
 # A ticket is a query parameter: anything longer than this is not one of ours.
 MAX_TICKET_CHARS = 2048
 
 
-class TicketRefused(Exception):
+class TicketRefused(Forbidden):
     """The ticket is forged, expired, replayed, malformed or for another worker."""
 
 

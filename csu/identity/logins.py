@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from csu.bus import EventBus
 from csu.db import Database
+from csu.errors import TooMany, Unauthenticated, Unavailable
 from csu.identity import service as identity
 from csu.identity.events import LoginFailures, LoginSucceeded
 from csu.identity.login_tally import FailedLoginTally
@@ -58,6 +59,28 @@ class Busy:
 LoginOutcome = Granted | WrongCredentials | Refusal | Busy
 
 
+class SignInRefused(TooMany):
+    """Too many failed sign-ins: this try was refused before its password was checked."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.reason)
+        self.retry_after_s = refusal.retry_after_s
+
+
+class SignInBusy(Unavailable):
+    """Too many sign-ins are being checked at once; nothing was checked."""
+
+    def __init__(self, busy: Busy) -> None:
+        super().__init__(
+            f"too many sign-ins are being checked at once: try again in {busy.retry_after_s} s"
+        )
+        self.retry_after_s = busy.retry_after_s
+
+
+class BadCredentials(Unauthenticated):
+    """Unknown name, wrong password or closed account (never said which)."""
+
+
 class LoginService:
     """Checks credentials off the event loop, throttles failures and tallies them."""
 
@@ -71,8 +94,10 @@ class LoginService:
         max_waiting: int = MAX_WAITING,
         clock: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], datetime] = utcnow,
+        counted: Callable[[str], None] = lambda _outcome: None,
     ) -> None:
         self._db = db
+        self._counted = counted
         self._bus = bus
         self._lifetime = session_lifetime
         self._pool = ThreadPoolExecutor(
@@ -108,6 +133,19 @@ class LoginService:
         for event in events:
             self._bus.publish(event)
         return len(events)
+
+    async def sign_in(self, username: str, password: str, client: str | None) -> Granted:
+        """A new session for the right credentials; else SignInRefused (throttled), SignInBusy
+        or BadCredentials. Each outcome is counted (success, throttled, failure)."""
+        outcome = await self.attempt(username, password, client)
+        if isinstance(outcome, Busy):
+            raise SignInBusy(outcome)
+        self._counted(_COUNTED[type(outcome)])
+        if isinstance(outcome, Refusal):
+            raise SignInRefused(outcome)
+        if isinstance(outcome, WrongCredentials):
+            raise BadCredentials("wrong username or password")
+        return outcome
 
     async def attempt(self, username: str, password: str, client: str | None) -> LoginOutcome:
         """Check a sign-in; the outcome says what to answer."""
@@ -155,6 +193,13 @@ class LoginService:
         while True:
             await asyncio.sleep(FLUSH_EVERY_S)
             self.close_windows()
+
+
+_COUNTED: dict[type[LoginOutcome], str] = {
+    Granted: "success",
+    Refusal: "throttled",
+    WrongCredentials: "failure",
+}
 
 
 def _lower_priority() -> None:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
+from csu.errors import Invalid
+
 # ASVS 4 V2.1.1 asks for 12; logins are single-factor and throttled, not enough for fewer.
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -24,7 +26,7 @@ _DECORATION = re.compile(r"[\d\W_]+$")
 _NAME_SEPARATORS = re.compile(r"[._\-\s\d]+")
 
 
-class WeakPassword(ValueError):
+class WeakPassword(Invalid, ValueError):
     """The password breaks the rule; the message says every way it does, on one line."""
 
 

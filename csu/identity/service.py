@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from csu.errors import Invalid
 from csu.identity.models import AuthToken, CameraGrant, User, utcnow
 from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
 from csu.identity.roles import Role
 
 
-class IdentityError(ValueError):
+class IdentityError(Invalid, ValueError):
     """A request about accounts that cannot be honoured; the message says why."""
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
 
 from csu.db import Database
+from csu.errors import Unavailable
 from csu.times import within_bounds
 from privacy.access_log.chain import GENESIS, entry_hash
 from privacy.access_log.models import AccessLogEntry, AccessRecord
@@ -24,7 +25,7 @@ _PG_LOCK_KEY = 0x637375_616C67  # "csu" "alg"
 _RETRIES = 3
 
 
-class AccessLogUnavailable(RuntimeError):
+class AccessLogUnavailable(Unavailable, RuntimeError):
     """The entry could not be written, so the data it would have logged must not be served."""
 
 

@@ -12,9 +12,23 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from csu.bounds import Position
+from csu.errors import Invalid
 from privacy.access_log import AccessLogEntry, Outcome
 
 MAX_PAGE = 1000
+
+
+class InvalidPeriod(Invalid):
+    """A period that is none: a time without zone, a start not before its end, or too long."""
+
+
+def check_period(since: datetime | None, until: datetime | None) -> None:
+    """InvalidPeriod naming the problem, unless [since, until) is a period (either end open)."""
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidPeriod(f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)")
+    if since is not None and until is not None and since >= until:
+        raise InvalidPeriod("since must be before until")
 
 
 class AccessQuery(BaseModel):
@@ -35,12 +49,8 @@ class AccessQuery(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> AccessQuery:
-        for name in ("since", "until"):
-            moment = getattr(self, name)
-            if moment is not None and moment.tzinfo is None:
-                raise ValueError(f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)")
-        if self.since and self.until and self.since >= self.until:
-            raise ValueError("since must be before until")
+        # InvalidPeriod is no ValueError: it leaves the model as itself, not as a ValidationError.
+        check_period(self.since, self.until)
         return self
 
     def filters(self) -> dict[str, Any]:

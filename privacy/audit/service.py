@@ -14,7 +14,13 @@ from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.rows import stream_rows
 from privacy.audit.export import ExportFormat
-from privacy.audit.search import AccessQuery, AuditEntry, search_entries
+from privacy.audit.search import (
+    AccessQuery,
+    AuditEntry,
+    InvalidPeriod,
+    check_period,
+    search_entries,
+)
 from privacy.audit.stats import DEFAULT_THRESHOLDS, Thresholds
 from privacy.audit.summary import ActivitySummary, SummaryBy, summarise
 from privacy.audit.unusual import unusual_flags
@@ -70,10 +76,11 @@ class AuditService:
         self, *, actor: User, client: str | None, by: SummaryBy, since: datetime, until: datetime
     ) -> list[ActivitySummary]:
         """Per-camera or per-user activity in [since, until); logged before it is answered."""
+        check_period(since, until)
         filters = {"by": by.value, "since": since.isoformat(), "until": until.isoformat()}
         self._authorise(actor, client, SUMMARY, filters)
         if until - since > timedelta(days=MAX_SUMMARY_DAYS):
-            raise ValueError(f"the period may not exceed {MAX_SUMMARY_DAYS} days")
+            raise InvalidPeriod(f"the period may not exceed {MAX_SUMMARY_DAYS} days")
         found = summarise(
             self._db, by=by, since=since, until=until, zone=self._zone, thresholds=self._thresholds
         )
@@ -90,6 +97,7 @@ class AuditService:
         fmt: ExportFormat,
     ) -> Iterator[dict[str, Any]]:
         """The entries in [since, until) in chain order, once the export itself is logged."""
+        check_period(since, until)
         filters = {
             "since": since.isoformat() if since else None,
             "until": until.isoformat() if until else None,

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from csu.errors import Conflict, DomainError, NotFound
 from csu.identity.models import User
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import (
@@ -41,15 +42,15 @@ EXPIRED = "privacy.zone_change_expired"
 LIST_LIMIT = 200
 
 
-class ZoneChangeError(Exception):
+class ZoneChangeError(DomainError):
     """A change that cannot be carried out; the message says why."""
 
 
-class ZoneChangeNotFound(ZoneChangeError):
+class ZoneChangeNotFound(ZoneChangeError, NotFound):
     """No change with that id."""
 
 
-class ZoneChangeClosed(ZoneChangeError):
+class ZoneChangeClosed(ZoneChangeError, Conflict):
     """The change is no longer pending, or the camera's zones moved on since it was asked for."""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csu.errors import NotFound
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
@@ -16,7 +17,7 @@ from privacy.rights import Viewer
 from video.analytics.snapshots import find_snapshot
 
 
-class NoSnapshot(LookupError):
+class NoSnapshot(NotFound, LookupError):
     """No snapshot is kept for that event (never taken, or destroyed at retention)."""
 
 

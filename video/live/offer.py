@@ -6,13 +6,15 @@ import re
 
 from aiortc.sdp import SessionDescription
 
+from csu.errors import Malformed
+
 # Offers are a few kilobytes; anything much larger is not a browser's offer.
 MAX_OFFER_BYTES = 64 * 1024
 
 _H264 = re.compile(r"^a=rtpmap:\d+ H264/90000", re.IGNORECASE | re.MULTILINE)
 
 
-class InvalidOffer(ValueError):
+class InvalidOffer(Malformed, ValueError):
     """The SDP offer cannot be answered; the message says why."""
 
 

@@ -10,18 +10,22 @@ serves it (invariant 2).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from csu.cluster.nodes import NodeInfo
 from csu.cluster.tickets import ReplayGuard, TicketRefused, issue, read
+from csu.errors import Unavailable
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action, refusal_reason
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import CameraRights, Viewer
 from video.live.sessions import LiveError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["CameraUnserved", "LiveRedirects", "TicketDoor", "TicketRefused"]
 
@@ -32,8 +36,10 @@ _PATHS = {
 }
 
 
-class CameraUnserved(LiveError):
+class CameraUnserved(LiveError, Unavailable):
     """No live worker serves the camera (or keeps the recording) now."""
+
+    retry_after_s = 2
 
 
 class LiveRedirects:
@@ -107,9 +113,24 @@ class TicketDoor:
     guard: ReplayGuard = field(default_factory=ReplayGuard)
 
     async def admit(
-        self, token: str, camera_id: str, action: Action = Action.LIVE_VIEW
+        self,
+        token: str,
+        camera_id: str,
+        action: Action = Action.LIVE_VIEW,
+        *,
+        client: str | None = None,
     ) -> tuple[Viewer, Rendition]:
-        """The viewer and rendition a ticket stands for, used once; TicketRefused otherwise."""
+        """The viewer and rendition a ticket stands for, used once; TicketRefused otherwise
+        (logged: a forged or replayed ticket is worth a look)."""
+        try:
+            return await self._admit(token, camera_id, action)
+        except TicketRefused as exc:
+            log.warning(
+                "%s ticket refused for %s from %s: %s", action.value, camera_id, client, exc
+            )
+            raise
+
+    async def _admit(self, token: str, camera_id: str, action: Action) -> tuple[Viewer, Rendition]:
         ticket = read(self.key(), token, worker=self.worker)
         if ticket.camera != camera_id:
             raise TicketRefused(f"ticket is for camera '{ticket.camera}'")

@@ -23,6 +23,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 
+from csu.errors import DomainError, Forbidden, NotFound, TooMany, Unavailable
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
 from privacy.guard import authorise_camera_action
@@ -39,28 +40,30 @@ log = logging.getLogger(__name__)
 LIVE_END = "video.live_end"
 
 
-class LiveError(Exception):
+class LiveError(DomainError):
     """A live-view request that cannot be served; the message is shown to the client."""
 
 
-class CameraNotFound(LiveError):
+class CameraNotFound(LiveError, NotFound):
     """No such camera."""
 
 
-class RenditionUnavailable(LiveError):
+class RenditionUnavailable(LiveError, Unavailable):
     """The camera is not running, or the rendition policy chose is not produced."""
 
 
-class SessionNotFound(LiveError):
+class SessionNotFound(LiveError, NotFound):
     """No such live session (ended already, or never existed)."""
 
 
-class NotSessionOwner(LiveError):
+class NotSessionOwner(LiveError, Forbidden):
     """Only the viewer who opened a session, or an admin, may end it."""
 
 
-class TooManySessions(LiveError):
+class TooManySessions(LiveError, TooMany):
     """The user, or the server, has as many live sessions open or opening as allowed."""
+
+    retry_after_s = 5
 
 
 @dataclass(frozen=True)

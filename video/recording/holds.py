@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from csu.db import Database
+from csu.errors import Conflict, DomainError, Malformed, NotFound
 from privacy.access_log import AccessLog
 from privacy.guard import RIGHT_NAMES, AccessDenied, authorise_camera_action
 from privacy.policy import Action
@@ -22,12 +23,20 @@ from video.recording.models import LegalHold
 HOLD_RELEASE = "video.legal_hold_release"
 
 
-class HoldError(Exception):
+class HoldError(DomainError):
     """A hold request that cannot be carried out; the message says why."""
 
 
-class HoldNotFound(HoldError):
+class HoldNotFound(HoldError, NotFound):
     """No such hold."""
+
+
+class HoldSpanInvalid(HoldError, Malformed):
+    """The span asked for is not one (it ends before it starts)."""
+
+
+class HoldReleased(HoldError, Conflict):
+    """The hold was released already."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class HoldService:
     ) -> LegalHold:
         """Log, then store the hold; AccessDenied (logged) without the right on the camera."""
         if request.end <= request.start:
-            raise HoldError("end must be after start")
+            raise HoldSpanInvalid("end must be after start")
         details = {"officer": request.officer}
         self._authorise(Action.LEGAL_HOLD.value, request, actor, details)
         hold = LegalHold(
@@ -88,7 +97,7 @@ class HoldService:
         if hold is None:
             raise HoldNotFound(f"no legal hold {hold_id}")
         if hold.released_at is not None:
-            raise HoldError(f"legal hold {hold_id} was released already")
+            raise HoldReleased(f"legal hold {hold_id} was released already")
         request = HoldRequest(
             hold.camera_id, hold.start, hold.end, hold.requisition, hold.officer, reason
         )
