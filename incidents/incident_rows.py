@@ -62,6 +62,7 @@ def _columns(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _defaults() -> dict[str, Any]:
+    # What a new incident has of the fields it is not given (a fresh list each time).
     fields = IncidentSummary.model_fields.items()
     return {n: f.get_default(call_default_factory=True) for n, f in fields if not f.is_required()}
 

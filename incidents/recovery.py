@@ -45,7 +45,6 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
     for incident_id, source, type_, last, first_id in groups:
         by_incident.setdefault(incident_id, []).append((source, type_, last, first_id))
     for incident in incidents:
-        assert incident.id is not None
         found = by_incident.get(incident.id, [])
         anchor = (
             LonLat(incident.lon, incident.lat)
