@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from csu.backoff import Backoff
 from privacy.anonymise import Anonymiser, obscure_all
@@ -40,6 +41,19 @@ class MaskedFrame:
     index: int
     monotonic: float
     wallclock: float
+
+
+class FrameProvider(Protocol):
+    """Delivers one rendition's masked frames in order (a worker's RenditionFeed)."""
+
+    def wait_frame(self, after_index: int, timeout: float) -> MaskedFrame | None:
+        """Block until a frame newer than `after_index`, or None on timeout."""
+        ...
+
+
+# A camera's rendition, for the stages that follow every frame (encoding, analytics); None
+# while no worker here runs the camera.
+ProviderLookup = Callable[[str, Rendition], FrameProvider | None]
 
 
 @dataclass(frozen=True)
@@ -263,14 +277,10 @@ class IngestWorker:
 
 @dataclass(frozen=True)
 class RenditionFeed:
-    """One rendition of a worker's frames, as a live encoder follows them."""
+    """One rendition of a worker's frames, as an encoder or an analyser follows them."""
 
     worker: IngestWorker
     rendition: Rendition
-
-    def latest(self) -> MaskedFrame | None:
-        """The newest frame of this rendition, if any."""
-        return self.worker.latest(self.rendition)
 
     def wait_frame(self, after_index: int, timeout: float) -> MaskedFrame | None:
         """Block until a frame newer than `after_index`, or None on timeout."""

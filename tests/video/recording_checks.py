@@ -15,7 +15,8 @@ import numpy as np
 from csu.config.cameras import RecordingConfig
 from privacy.masking import MASK_COLOUR, zone_mask
 from privacy.renditions import Rendition
-from video.encoding import BroadcastPool, FrameProvider
+from video.encoding import BroadcastPool
+from video.ingest import FrameProvider
 from video.recording.index import Segment, SegmentIndex
 from video.recording.recorder import CameraRecorder
 from video.sources.base import Image

@@ -19,8 +19,8 @@ from privacy.renditions import Rendition
 from tests.video.recording_checks import assert_contiguous, assert_zone_masked, decode, now
 from tests.video.test_recording import demo_worker as demo_worker
 from tests.video.test_recording import pool as pool
-from video.encoding import BroadcastPool, FrameProvider
-from video.ingest import IngestWorker
+from video.encoding import BroadcastPool
+from video.ingest import FrameProvider, IngestWorker
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
 

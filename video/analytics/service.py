@@ -21,7 +21,8 @@ from csu.config.analytics import DetectionModelConfig
 from csu.scheduler import Scheduler
 from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.pipeline import build_analyser
-from video.analytics.worker import AnalysisStats, CameraAnalysis, FeedOf
+from video.analytics.worker import AnalysisStats, CameraAnalysis
+from video.ingest import ProviderLookup
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class AnalyticsService:
         self,
         cameras: Sequence[CameraConfig],
         models: Sequence[DetectionModelConfig],
-        feed_of: FeedOf,
+        feed_of: ProviderLookup,
         publish: Callable[[VideoAnalyticsEvent], None],
         *,
         data_dir: Path,

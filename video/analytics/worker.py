@@ -18,11 +18,10 @@ from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.pipeline import Analyser
 from video.analytics.snapshots import save_snapshot
 from video.analytics.tracks import Hit
-from video.ingest import MaskedFrame, RenditionFeed
+from video.ingest import MaskedFrame, ProviderLookup
 
 log = logging.getLogger(__name__)
 
-FeedOf = Callable[[str, Rendition], RenditionFeed | None]
 # Before the camera's worker runs (or while it is down) the feed is looked up again this often.
 _NO_FEED_WAIT_S = 1.0
 # An analyser that cannot be built (its model missing, say) is built again after this.
@@ -47,7 +46,7 @@ class CameraAnalysis:
         camera_id: str,
         fps: float,
         build: Callable[[], Analyser],
-        feed_of: FeedOf,
+        feed_of: ProviderLookup,
         publish: Callable[[VideoAnalyticsEvent], None],
         data_dir: Path,
     ) -> None:

@@ -2,13 +2,7 @@
 recording alike."""
 
 from video.encoding.broadcast import BroadcastPool, Feed, ThreadSink, ViewerTrack
-from video.encoding.encoder import (
-    EncoderSettings,
-    FrameProvider,
-    H264Stream,
-    ProviderLookup,
-    SharedEncoder,
-)
+from video.encoding.encoder import EncoderSettings, H264Stream, SharedEncoder
 from video.encoding.packets import TICKS_PER_SECOND, VIDEO_TIME_BASE, TimedPacket
 
 __all__ = [
@@ -17,9 +11,7 @@ __all__ = [
     "BroadcastPool",
     "EncoderSettings",
     "Feed",
-    "FrameProvider",
     "H264Stream",
-    "ProviderLookup",
     "SharedEncoder",
     "ThreadSink",
     "TimedPacket",

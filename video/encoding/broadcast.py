@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from privacy.renditions import Rendition
-from video.encoding.encoder import EncoderSettings, FrameProvider, SharedEncoder
+from video.encoding.encoder import EncoderSettings, SharedEncoder
+from video.ingest import FrameProvider
 
 if TYPE_CHECKING:
     from video.encoding.packets import EncodedPacket

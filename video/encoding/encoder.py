@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import av
 import cv2
@@ -23,9 +23,8 @@ import numpy as np
 from av.video.codeccontext import VideoCodecContext
 from av.video.frame import PictureType
 
-from privacy.renditions import Rendition
 from video.encoding.packets import TICKS_PER_SECOND, VIDEO_TIME_BASE
-from video.ingest import MaskedFrame
+from video.ingest import FrameProvider, MaskedFrame
 from video.sources.base import Image
 
 if TYPE_CHECKING:
@@ -34,15 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class FrameProvider(Protocol):
-    """Delivers one rendition's masked frames in order (an ingest worker, an anonymiser)."""
-
-    def wait_frame(self, after_index: int, timeout: float) -> MaskedFrame | None:
-        """Block until a frame newer than `after_index`, or None on timeout."""
-        ...
-
-
-ProviderLookup = Callable[[str, Rendition], FrameProvider | None]
 PacketSink = Callable[["EncodedPacket"], None]
 
 

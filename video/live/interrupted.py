@@ -27,7 +27,7 @@ from privacy.access_log import AccessLog, AccessLogEntry, AccessRecord, Outcome
 from privacy.access_log.checkpoints import CheckpointKind
 from privacy.access_log.models import ChainCheckpoint
 from privacy.policy import Action
-from video.live.sessions import LIVE_END
+from video.live.sessions import LIVE_END, live_end_record
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +71,15 @@ def end_record(start: AccessLogEntry, ended_at: datetime) -> AccessRecord:
     """The `video.live_end` of a session whose process stopped; last seen running at `ended_at`."""
     started = start.at
     ended = max(ended_at, started)
-    return AccessRecord(
-        action=LIVE_END,
+    return live_end_record(
         user=start.user,
         role=start.role,
         camera_id=start.camera_id,
         client=start.client,
-        details={
-            "session": _details(start)["session"],
-            "reason": SERVER_STOPPED,
-            "ended_at": ended.isoformat(),
-            "duration_s": round((ended - started).total_seconds(), 3),
-        },
+        session=_details(start)["session"],
+        reason=SERVER_STOPPED,
+        duration_s=(ended - started).total_seconds(),
+        ended_at=ended,
     )
 
 

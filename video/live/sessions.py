@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiortc import (
@@ -31,7 +32,8 @@ from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from privacy.rights_watch import RightsWatch
-from video.encoding import BroadcastPool, ProviderLookup
+from video.encoding import BroadcastPool
+from video.ingest import ProviderLookup
 from video.live.offer import InvalidOffer, check_offer
 from video.live.track import PacketTrack
 
@@ -323,17 +325,14 @@ class LiveService:
             await session.peer.close()
         try:
             await self._append(
-                AccessRecord(
-                    action=LIVE_END,
+                live_end_record(
                     user=session.username,
                     role=session.role,
                     camera_id=session.camera_id,
                     client=session.client,
-                    details={
-                        "duration_s": round(duration, 3),
-                        "session": session.id,
-                        "reason": reason,
-                    },
+                    session=session.id,
+                    reason=reason,
+                    duration_s=duration,
                 )
             )
         except AccessLogUnavailable:
@@ -346,6 +345,26 @@ class LiveService:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def live_end_record(
+    *,
+    user: str | None,
+    role: str | None,
+    camera_id: str | None,
+    client: str | None,
+    session: str,
+    reason: str,
+    duration_s: float,
+    ended_at: datetime | None = None,
+) -> AccessRecord:
+    """A view's `video.live_end` entry: who watched which camera, how long, why it ended."""
+    details = {"session": session, "reason": reason, "duration_s": round(duration_s, 3)}
+    if ended_at is not None:  # logged later than it happened (its process had stopped)
+        details["ended_at"] = ended_at.isoformat()
+    return AccessRecord(
+        action=LIVE_END, user=user, role=role, camera_id=camera_id, client=client, details=details
+    )
 
 
 def _prefer_h264(transceiver: RTCRtpTransceiver) -> None:

@@ -11,7 +11,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from csu.config import CameraConfig
 from privacy.renditions import Rendition
-from video.encoding import BroadcastPool, ProviderLookup
+from video.encoding import BroadcastPool
+from video.ingest import ProviderLookup
 from video.recording.files import recover_partial_segments
 from video.recording.index import SegmentIndex
 from video.recording.indexer import SegmentIndexer
