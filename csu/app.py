@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from csu.identity.logins import LoginService
 from csu.identity.site_sync import apply_authorisations
 from csu.metrics import Metrics
 from csu.migrate import upgrade
+from csu.runtime_tuning import freeze_startup_heap
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
@@ -96,10 +96,7 @@ def create_app(
         services = await start_services(settings, site, camera_opener)
         app.state.services = services
         tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
-        # What start-up built (models, routes, modules) lives as long as the process: kept out of
-        # the collector's sight, a full collection no longer walks it, which stalled requests by
-        # tens of milliseconds at alarm-storm rates.
-        gc.freeze()
+        freeze_startup_heap()
         try:
             yield
         finally:

@@ -19,6 +19,7 @@ import onnx
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from csu.runtime_tuning import ONNX_THREADS
 from privacy.anonymise.regions import Detection, Region
 from privacy.masking import Image
 
@@ -136,9 +137,8 @@ class CenterFaceDetector:
         self, *, long_side: int = 448, threshold: float = 0.2, path: Path | None = None
     ) -> None:
         options = ort.SessionOptions()
-        # A second thread gave only 1.4x here: cameras scale better with one thread each.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = ONNX_THREADS
+        options.inter_op_num_threads = ONNX_THREADS
         options.log_severity_level = 3
         self._session: Any = ort.InferenceSession(
             model_bytes(path or model_path()), options, providers=["CPUExecutionProvider"]

@@ -61,7 +61,7 @@ def videos(shared_data: Path) -> Path:
     return shared_data / "video"
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 3.0, interval: float = 0.01) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.01) -> bool:
     """Poll `condition` until it holds or `timeout` seconds pass; whether it held."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -54,18 +54,18 @@ def test_demo_source_is_paced_at_its_rate() -> None:
         _, elapsed = read_timed(source, 10)
     finally:
         source.close()
-    assert 0.15 <= elapsed <= 0.6
+    assert 0.15 <= elapsed <= 1.8  # paced (not at once); a loaded machine may take longer
 
 
 def test_demo_source_close_stops_the_wait() -> None:
     """close() from another thread releases a read waiting for its frame at once."""
-    source = DemoSource("street", 0.5)  # the second frame is due 2 s after the first
+    source = DemoSource("street", 0.05)  # the second frame is due 20 s after the first
     source.read()
     timer = threading.Timer(0.1, source.close)
     timer.start()
     start = time.monotonic()
     source.read()
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 3.0
     timer.join()
 
 
@@ -135,7 +135,7 @@ def test_file_source_decodes_real_video_in_real_time(
     assert frames[0].std() > 10
     assert any(not np.array_equal(frames[0], f) for f in frames[1:])
     expected = (n - 1) / fps  # the first frame is shown at once
-    assert expected * 0.8 <= elapsed <= expected + 0.5
+    assert expected * 0.8 <= elapsed <= expected + 1.5
 
 
 def test_file_source_loops_at_the_end(clip: Path) -> None:
@@ -159,16 +159,17 @@ def test_file_source_is_paced_in_real_time(clip: Path) -> None:
     finally:
         source.close()
     expected = (CLIP_FRAMES - 1) / CLIP_FPS
-    assert expected * 0.8 <= elapsed <= expected + 0.4
+    assert expected * 0.8 <= elapsed <= expected + 1.2
 
 
-def test_stream_without_loop_ends_with_a_source_error(clip: Path) -> None:
+def test_stream_without_loop_ends_with_a_source_error(tmp_path: Path) -> None:
     """A live stream (no loop) is not paced and ends with SourceError("end of stream")."""
-    source = StreamSource(str(clip), CLIP_FPS, loop=False)
+    slow = make_clip(tmp_path / "slow.mp4", fps=2)  # paced, its frames would take 4.5 s
+    source = StreamSource(str(slow), 2, loop=False)
     try:
         frames, elapsed = read_timed(source, CLIP_FRAMES)
         assert [decoded_index(f) for f in frames] == list(range(CLIP_FRAMES))
-        assert elapsed < 0.3
+        assert elapsed < 1.5
         with pytest.raises(SourceError, match="end of stream"):
             source.read()
     finally:
@@ -226,7 +227,7 @@ def test_looping_a_file_without_frames_fails_instead_of_spinning(tmp_path: Path)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    reader.join(3.0)
+    reader.join(9.0)
     source.close()
     assert not reader.is_alive(), "read() spins on a file without frames"
     assert len(outcome) == 1 and isinstance(outcome[0], SourceError)
@@ -260,6 +261,6 @@ def test_close_from_another_thread_while_decoding_is_safe(videos: Path) -> None:
         reader.start()
         time.sleep(rng.uniform(0.0, 0.08))
         source.close()
-        reader.join(2.0)
+        reader.join(6.0)
         assert not reader.is_alive()
         assert errors == ["source closed"]

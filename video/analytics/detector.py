@@ -16,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from csu.runtime_tuning import ONNX_THREADS
 from video.analytics.geometry import Box
 from video.analytics.tracks import Detection
 from video.sources.base import Image
@@ -28,10 +29,10 @@ _PAD = 114
 
 
 def session(path: Path) -> ort.InferenceSession:
-    """A single-threaded CPU onnxruntime session."""
+    """A single-threaded CPU onnxruntime session (csu.runtime_tuning.ONNX_THREADS)."""
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = ONNX_THREADS
+    options.inter_op_num_threads = ONNX_THREADS
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 

@@ -114,7 +114,6 @@ def frames(path: Path, fps: float) -> Iterator[tuple[float, Image]]:
     """The file's frames at about `fps` a second, with their time in seconds from the start."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         due = 0.0
         for frame in container.decode(stream):
             if frame.pts is None or stream.time_base is None:

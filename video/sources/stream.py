@@ -158,7 +158,7 @@ class StreamSource:
 
 
 def _video_stream(container: Any) -> Any:
-    """The first video stream, ready to decode on FFmpeg's own threads."""
+    """The first video stream, decoded as FFmpeg does by default (csu.runtime_tuning)."""
     try:
         stream = container.streams.video[0]
     except IndexError:
@@ -167,5 +167,4 @@ def _video_stream(container: Any) -> Any:
         # FFmpeg demuxed a stream it cannot decode (e.g. an RTSP camera announcing a codec
         # this build lacks); every packet would fail alike, so say so once, plainly.
         raise SourceError("unsupported video codec: no decoder for it in FFmpeg")
-    stream.thread_type = "AUTO"
     return stream
