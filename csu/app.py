@@ -187,7 +187,13 @@ async def start_services(
     await crisis_service.start()
     wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
     await wall_service.start()
-    logins = LoginService(db, bus, session_lifetime=timedelta(hours=settings.session_hours))
+    metrics = _metrics(video, bus, incident_service)
+    logins = LoginService(
+        db,
+        bus,
+        session_lifetime=timedelta(hours=settings.session_hours),
+        counted=lambda outcome: metrics.logins.labels(outcome).inc(),
+    )
     await logins.start()
     leadership = await lead_when_elected(cluster, scheduler, incident_service, engine_feed)
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
@@ -197,7 +203,7 @@ async def start_services(
         db=db,
         bus=bus,
         scheduler=scheduler,
-        metrics=_metrics(video, bus, incident_service),
+        metrics=metrics,
         cameras=video.cameras,
         access_log=access_log,
         live=video.live,
