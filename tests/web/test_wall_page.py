@@ -134,6 +134,8 @@ def test_the_wall_page_plays_video_and_switches_on_escalation(server: Server) ->
             "() => document.querySelector('#wall .tile[data-kind=crisis_log]')"
             ".textContent.includes('escalated by operator')"
         )
+        # The map marks the incident, open as the server says (its `open`), by its severity.
+        page.wait_for_selector("#wall .tile[data-kind=map] .map-marker.incident")
         first = page.locator(TOP_LEFT)
         assert first.get_attribute("data-camera") == "cam-street"
         assert first.get_attribute("data-incident") == str(incident)

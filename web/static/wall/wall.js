@@ -135,7 +135,7 @@ const PANELS = {
   },
   async map(_tile, node) {
     const incidents = (await api("/api/incidents"))
-      .filter((i) => !["resolved", "closed"].includes(i.status) && i.lon != null);
+      .filter((i) => i.open && i.lon != null); // the server says which incidents are open
     const markers = incidents.map((i) => ({ id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, severity: i.severity }));
     const size = { width: node.clientWidth, height: node.clientHeight };
     return drawMap({ cameras: [...cameras.values()], markers, settings: await mapConfig(), ...size });
