@@ -4,53 +4,23 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from csu.config.analytics import AnalyticsConfig
+from csu.config.onvif import OnvifConfig
+
+# Re-exported: the other sections and the loader import them from here.
+from csu.config.urls import host_problem as host_problem
+from csu.config.urls import redact_url as redact_url
+from csu.config.urls import split_url as split_url
 
 # One identifier rule for cameras, walls and alarm sources: safe in URLs, file names and logs.
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "demo")
 _NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
-_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*):[^/?#]*@")
-_SECRET_QUERY = re.compile(r"([?&](?:password|passwd|pwd|pass|token|key|secret)=)[^&#]*", re.I)
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password (userinfo or query parameter) replaced by '***'."""
-    # Regexes rather than urlsplit so that malformed URLs in error messages are redacted too.
-    return _SECRET_QUERY.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1:***@", url))
-
-
-def split_url(url: str) -> SplitResult | str:
-    """The URL split into parts, or why it cannot be split."""
-    if not url.strip():
-        return "empty"
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:  # e.g. an unbalanced '[' around an IPv6 host
-        return str(exc)
-    if not parts.scheme:
-        return "missing scheme"
-    if any(ch.isspace() for ch in url):
-        return "must not contain spaces"
-    return parts
-
-
-def host_problem(parts: SplitResult) -> str | None:
-    """Why a network URL's host or port is unusable, or None when both are fine."""
-    if not parts.hostname:
-        return f"missing host (expected {parts.scheme}://host[:port]/...)"
-    try:
-        port = parts.port
-    except ValueError:  # urlsplit raises on non-numeric or out-of-range ports
-        port = 0
-    if port is not None and not 1 <= port <= 65535:
-        return "port must be a number from 1 to 65535"
-    return None
 
 
 def _file_problem(parts: SplitResult) -> str | None:
@@ -251,6 +221,9 @@ class CameraConfig(BaseModel):
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig,
         description="Recording of the masked picture: continuous, on events, or off.",
+    )
+    onvif: OnvifConfig | None = Field(
+        default=None, description="The camera's ONVIF services: its events become alarms."
     )
 
     @field_validator("source")

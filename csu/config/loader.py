@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from csu.config.authorisations import CAMERA_REF_PATTERN, USER_PATTERN
 from csu.config.cameras import SLUG_PATTERN, redact_url
+from csu.config.onvif import ENV_NAME_PATTERN
 from csu.config.site import SiteConfig
 
 # Plain words for the patterns the models use; the raw regex is the fallback.
@@ -21,6 +22,7 @@ _PATTERN_WORDS = {
     USER_PATTERN: "must be 1 to 64 lowercase letters, digits, '.', '-' or '_', starting with a "
     "letter or digit",
     CAMERA_REF_PATTERN: "must be a camera id or '*'",
+    ENV_NAME_PATTERN: "must be an environment variable name: capital letters, digits and '_'",
 }
 # Units named in bound errors, chosen by the key's suffix.
 _UNIT_SUFFIXES = {"_days": "days", "_deg": "degrees", "_m": "m"}
