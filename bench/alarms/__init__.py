@@ -11,7 +11,7 @@ and the one camera's analytics), and measuring waits until every one of them is 
 operator account is created before the start. Three more processes keep their CPU apart from the
 server's:
 - a console (`console`): one WebSocket on /api/events that timestamps every `alarms` frame;
-- HTTP load (`load_http`): httpx over connections that keep alive, posting csu-JSON alarms (a mix
+- HTTP load (`load_http`): aiohttp over connections that keep alive, posting csu-JSON alarms (a mix
   of types and sources at random places around Angers, unique external ids, 2% re-sends of alarms
   answered a second before), paced at `--http-rate` a second (open loop: latency counts from the
   planned send time, so a server that falls behind is not hidden) or, in the `-max` scenarios, as

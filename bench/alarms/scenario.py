@@ -67,7 +67,7 @@ class Options:
         http = name.startswith("http")
         return {
             "transport": "http" if http else f"mqtt qos{self.mqtt_qos} ack {self.mqtt_ack}",
-            "load_client": "httpx" if http else self.mqtt_client,
+            "load_client": "aiohttp" if http else self.mqtt_client,
             "database": "postgresql" if self.postgres else "sqlite",
             "cameras": self.cameras,
             "uvicorn": f"http={self.uvicorn.http} loop={self.uvicorn.loop}",

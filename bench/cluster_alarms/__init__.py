@@ -12,7 +12,7 @@ default, 1,000, drops the rest of a killed node's share, acknowledged to the pub
 
 Throughput: mosquitto_pub publishes `--rate` csu-JSON alarms a second (bench.alarms' mix, 2 %
 re-sends) at QoS 1 for `--warmup` + `--seconds`; with `--http-rate`, bench.alarms' HTTP load
-(httpx) also posts to every node (one process a node, that rate in all). A payload goes: a node's
+(aiohttp) also posts to every node (one process a node, that rate in all). A payload goes: a node's
 feed or route -> JetStream -> the leader's consumer -> its engine (PostgreSQL) -> AlarmsStored,
 live over NATS -> the WebSocket /api/events of a console on another node than the leader. Receipt
 is the raw row's received_at (when a node took it). The engine gives raw ids in stream order and
