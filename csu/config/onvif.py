@@ -13,6 +13,8 @@ from csu.config.urls import host_problem, redact_url, split_url
 
 ONVIF_SCHEMES = ("http", "https")
 ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
+# Where ONVIF puts the device service; the client (onvif-zeep-async) always asks there.
+DEVICE_SERVICE_PATH = "/onvif/device_service"
 
 
 def onvif_url_problem(url: str) -> str | None:
@@ -24,6 +26,8 @@ def onvif_url_problem(url: str) -> str | None:
         return f"scheme must be http or https (got {parts.scheme!r})"
     if _has_userinfo(parts):
         return "credentials go in username and password (or password_env), not in the URL"
+    if parts.path.rstrip("/") not in ("", DEVICE_SERVICE_PATH) or parts.query or parts.fragment:
+        return f"the device service is at {DEVICE_SERVICE_PATH}; give that path or none"
     return host_problem(parts)
 
 
@@ -40,8 +44,8 @@ class OnvifConfig(BaseModel):
         min_length=1,
         max_length=2048,
         description=(
-            "Device service URL, http(s)://host[:port][/onvif/device_service]; the path defaults"
-            " to /onvif/device_service."
+            "Device service URL, http(s)://host[:port][/onvif/device_service] (the path is"
+            " always /onvif/device_service)."
         ),
     )
     username: str | None = Field(

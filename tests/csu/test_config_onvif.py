@@ -49,9 +49,10 @@ def test_a_password_in_the_file_and_no_account_at_all_are_accepted() -> None:
     ("onvif", "error"),
     [
         ("{url: 'rtsp://10.0.0.1/x'}", "invalid ONVIF URL 'rtsp://10.0.0.1/x': scheme must be"),
-        ("{url: 'http:///x'}", "invalid ONVIF URL 'http:///x': missing host"),
+        ("{url: 'http://'}", "invalid ONVIF URL 'http://': missing host"),
         ("{url: 'http://u:pw@10.0.0.1'}", "invalid ONVIF URL 'http://u:***@10.0.0.1': credentials"),
         ("{url: 'http://10.0.0.1', port: 80}", "unknown key 'port'"),
+        ("{url: 'http://10.0.0.1/cgi/onvif'}", "the device service is at /onvif/device_service"),
         ("{url: 'http://10.0.0.1', password: p}", "a password needs a username"),
         (
             "{url: 'http://10.0.0.1', username: u, password: p, password_env: P}",

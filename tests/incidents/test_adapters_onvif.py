@@ -217,3 +217,20 @@ def test_documents_that_are_not_onvif_events(document: bytes, camera_id: str, me
 def test_a_stream_without_events_gives_nothing() -> None:
     document = b'<tt:MetadataStream xmlns:tt="http://www.onvif.org/ver10/schema"/>'
     assert parse_onvif_event(document, CAMERA) == []
+
+
+def test_a_pull_point_answer_gives_its_messages(shared_data: Path) -> None:
+    """A camera's tev:PullMessagesResponse, as csu's subscription receives it, is read too."""
+    tamper = _read(shared_data, "axis_metadatastream_tamper_GlobalSceneChange_init.xml")
+    message = tamper[tamper.index(b"<wsnt:NotificationMessage") : tamper.index(b"</tt:Event>")]
+    answer = (
+        b'<tev:PullMessagesResponse xmlns:tev="http://www.onvif.org/ver10/events/wsdl"'
+        b' xmlns:tt="http://www.onvif.org/ver10/schema">'
+        b"<tev:CurrentTime>2020-09-05T04:45:31Z</tev:CurrentTime>"
+        b"<tev:TerminationTime>2020-09-05T04:46:31Z</tev:TerminationTime>"
+        + message
+        + b"</tev:PullMessagesResponse>"
+    )
+    alarm = _one(answer)
+    assert alarm.type == "video.tamper" and alarm.camera_id == CAMERA
+    assert alarm.status is AlarmStatus.CLEARED  # Initialized at State 0

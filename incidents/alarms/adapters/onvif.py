@@ -1,4 +1,5 @@
-"""ONVIF events from a camera's metadata stream (`tt:MetadataStream/tt:Event/wsnt:...`).
+"""ONVIF events from a camera: its metadata stream (`tt:MetadataStream/tt:Event/wsnt:...`), a
+WS-BaseNotification `Notify` it pushes, or its answer to a pull (`tev:PullMessagesResponse`).
 
 Each `wsnt:NotificationMessage` on a topic csu knows (see mapping.ONVIF_TOPIC_TYPES) gives one
 Alarm; other topics (CPU load, PTZ position, storage...) are not alarms and give none. The state
@@ -25,7 +26,13 @@ from incidents.alarms.timestamps import parse_timestamp
 TT = "{http://www.onvif.org/ver10/schema}"
 WSNT = "{http://docs.oasis-open.org/wsn/b-2}"
 WSA = "{http://www.w3.org/2005/08/addressing}"
-_ROOTS = (TT + "MetadataStream", WSNT + "Notify", WSNT + "NotificationMessage")
+TEV = "{http://www.onvif.org/ver10/events/wsdl}"
+_ROOTS = (
+    TT + "MetadataStream",
+    WSNT + "Notify",
+    WSNT + "NotificationMessage",
+    TEV + "PullMessagesResponse",
+)
 OPERATIONS = ("Initialized", "Changed", "Deleted")
 _TRUE, _FALSE = ("1", "true"), ("0", "false")
 # Data item names that carry the on/off state of a topic, by vendor and topic.

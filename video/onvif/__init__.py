@@ -1,0 +1,1 @@
+"""Cameras' ONVIF services, reached through onvif-zeep-async (events, for now)."""

@@ -1,0 +1,64 @@
+"""The ONVIF face of the video package: the event subscriptions of the site's ONVIF cameras."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Sequence
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from csu.config import CameraConfig
+from video.onvif.events import CameraEvents, EventSink, EventsStatus
+
+__all__ = ["EventSink", "EventsStatus", "OnvifEvents", "onvif_metrics"]
+
+
+class OnvifEvents:
+    """One PullPoint subscription per enabled camera that has `onvif` settings."""
+
+    def __init__(self, cameras: Sequence[CameraConfig], sink: EventSink) -> None:
+        self.cameras = [
+            CameraEvents(camera.id, camera.onvif, sink)
+            for camera in cameras
+            if camera.enabled and camera.onvif is not None
+        ]
+
+    def start(self) -> None:
+        """Subscribe to every camera, each on a task of the running loop."""
+        for camera in self.cameras:
+            camera.start()
+
+    async def stop(self) -> None:
+        """Unsubscribe from every camera."""
+        await asyncio.gather(*(camera.stop() for camera in self.cameras))
+
+    def status(self, camera_id: str) -> EventsStatus | None:
+        """The camera's subscription as it stands now; None for a camera without one."""
+        return next((c.status for c in self.cameras if c.camera_id == camera_id), None)
+
+
+def onvif_metrics(subscriptions: Iterable[CameraEvents]) -> Iterator[Metric]:
+    """csu_onvif_events_up (1 subscribed and pulling, else 0), messages and subscriptions."""
+    up = GaugeMetricFamily(
+        "csu_onvif_events_up",
+        "1 when the camera's ONVIF event subscription is pulled.",
+        labels=["camera"],
+    )
+    received = GaugeMetricFamily(
+        "csu_onvif_events_received",
+        "ONVIF notification messages received from the camera since csu started.",
+        labels=["camera"],
+    )
+    created = GaugeMetricFamily(
+        "csu_onvif_subscriptions",
+        "ONVIF event subscriptions created since csu started (more than one: re-created).",
+        labels=["camera"],
+    )
+    for subscription in subscriptions:
+        status = subscription.status
+        up.add_metric([status.camera_id], 1.0 if status.connected else 0.0)
+        received.add_metric([status.camera_id], float(status.received))
+        created.add_metric([status.camera_id], float(status.subscriptions))
+    yield up
+    yield received
+    yield created
