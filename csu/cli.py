@@ -20,12 +20,11 @@ from csu.cluster.cli import add_cluster_commands
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
-from csu.identity.password_rule import WeakPassword, check_password
+from csu.identity.password_rule import WeakPassword
 from csu.identity.roles import Role
 from csu.migrate import upgrade
 from csu.settings import Settings, settings_errors
-from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
-from privacy.access_log.subscribers import account_created_record
+from privacy.access_log import AccessLog, AccessLogUnavailable
 from privacy.audit.cli import add_audit_commands
 from video.evidence.cli import add_export_commands
 
@@ -227,7 +226,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_user_add(args: argparse.Namespace) -> int:
-    from csu.identity import service as identity
+    from privacy.accounts import AccountAdmin, AccountConflict, AccountInvalid, NewAccount
 
     errors = _user_add_errors(args)
     for line in errors:
@@ -235,28 +234,29 @@ def _run_user_add(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_USAGE
     password, generated = _password(args)
-    cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
-    expires = datetime.combine(args.expires, time.max, UTC) if args.expires else None
+    try:
+        account = NewAccount(
+            username=args.name,
+            role=Role(args.role),
+            password=password,
+            cameras=[c.strip() for c in args.cameras.split(",") if c.strip()],
+            expires_at=datetime.combine(args.expires, time.max, UTC) if args.expires else None,
+            anonymised_view=args.anonymised,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            why = error["msg"].removeprefix("Value error, ")
+            said = why if why.startswith(field) else f"{field} {why}"
+            print(f"user add: {said}", file=sys.stderr)
+        return EXIT_USAGE
     db = _migrated_database(Settings())
     try:
-        # Refused before the creation is logged: no entry for an account that is never made.
-        check_password(password, username=args.name)
-        with db.session() as session:
-            if identity.get_user(session, username=args.name) is not None:
-                raise identity.IdentityError(f"user '{args.name}' already exists")
-        # Logged before the account exists: no entry, no account.
-        AccessLog(db).append(_account_record(args, cameras, expires))
-        with db.session() as session:
-            identity.create_user(
-                session,
-                username=args.name,
-                role=Role(args.role),
-                password=password,
-                cameras=cameras,
-                expires_at=expires,
-                anonymised_view=args.anonymised,
-            )
-    except ValueError as exc:
+        # The one path that creates accounts; the command line has no csu account behind it,
+        # so the operating-system user is recorded.
+        admin = AccountAdmin(db, AccessLog(db), cameras=None)
+        admin.provision(account, via="cli", context={"os_user": _os_user()})
+    except (AccountConflict, AccountInvalid) as exc:
         print(f"user add: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except AccessLogUnavailable as exc:
@@ -270,22 +270,11 @@ def _run_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _account_record(
-    args: argparse.Namespace, cameras: list[str], expires: datetime | None
-) -> AccessRecord:
-    # The command line has no csu account behind it: the operating-system user is recorded.
+def _os_user() -> str:
     try:
-        os_user = getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):
-        os_user = "unknown"
-    return account_created_record(
-        username=args.name,
-        role=args.role,
-        cameras=cameras,
-        expires_at=expires.isoformat() if expires else None,
-        actor=None,
-        extra={"via": "cli", "os_user": os_user, "anonymised_view": args.anonymised},
-    )
+        return "unknown"
 
 
 def _user_add_errors(args: argparse.Namespace) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,13 +120,14 @@ class AccountAdmin:
         self,
         db: Database,
         access_log: AccessLog,
-        cameras: Set[str],
+        cameras: Set[str] | None,
         *,
         rights_ended: Callable[..., None] = lambda **_: None,
     ) -> None:
         self._db = db
         self._log = access_log
-        self._cameras = frozenset(cameras)
+        # None where no site file is at hand (`csu user add`): camera ids are taken as given.
+        self._cameras = None if cameras is None else frozenset(cameras)
         # Told (username, reason) when an account's rights end or shrink, so that no cached token
         # and no live stream outlives them.
         self._rights_ended = rights_ended
@@ -146,11 +147,13 @@ class AccountAdmin:
             via = {"via": "administration", "client": client}
             return self._create(account, actor.username, via)
 
-    def provision(self, account: NewAccount, *, via: str) -> AccountOut:
-        """Create an account on the authority of whoever runs csu on this machine (the demo),
-        with no csu account behind it; logged, as `via`, before the account exists."""
+    def provision(
+        self, account: NewAccount, *, via: str, context: Mapping[str, str] | None = None
+    ) -> AccountOut:
+        """Create an account on the authority of whoever runs csu on this machine (the demo, the
+        command line), with no csu account behind it; logged, as `via`, before it exists."""
         with self._lock:
-            return self._create(account, None, {"via": via})
+            return self._create(account, None, {"via": via, **(context or {})})
 
     def _create(self, account: NewAccount, actor: str | None, extra: dict[str, Any]) -> AccountOut:
         self._check_cameras(account.cameras)
@@ -232,6 +235,8 @@ class AccountAdmin:
         return user
 
     def _check_cameras(self, cameras: list[str]) -> None:
+        if self._cameras is None:
+            return
         unknown = [c for c in cameras if c != ALL_CAMERAS and c not in self._cameras]
         if unknown:
             raise AccountInvalid(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,6 +131,7 @@ def test_user_add_without_a_password_prints_a_generated_one(tmp_path: Path) -> N
         (["--role", "operator", "--expires", "2020-01-01"], "--expires: 2020-01-01 is in the past"),
         (["--role", "operator", "--expires", "someday"], "invalid fromisoformat value"),
         (["--role", "operator", "--cameras", "*,cam-1"], "'*' must be the only entry"),
+        (["--role", "privacy_officer", "--cameras", "cam-1"], "privacy officer is granted no"),
     ],
 )
 def test_user_add_rejects_bad_input_with_exit_2(
@@ -173,8 +175,12 @@ def test_user_add_refuses_a_weak_password_before_logging_anything(
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("user add: password ")
+    # A second account exists first, so the database is there to be read.
+    ok = run_csu("user", "add", "other", "--role", "operator", env=env)
+    assert ok.returncode == 0, ok.stderr
     db = Database(f"sqlite:///{tmp_path / 'csu.db'}")
     with db.session() as s:
         assert identity.get_user(s, username="jdupont") is None
-    assert [e for e in AccessLog(db).entries() if e.action == "admin.user_created"] == []
+    created = [e for e in AccessLog(db).entries() if e.action == "admin.user_created"]
+    assert [json.loads(e.details)["username"] for e in created] == ["other"]
     db.dispose()
