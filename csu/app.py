@@ -42,6 +42,7 @@ from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
 from incidents.clips import Clip
 from incidents.metrics import feed_metrics
+from incidents.onvif_alarms import onvif_intake
 from incidents.service import IncidentService, camera_cones, clip_policy
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
@@ -60,6 +61,7 @@ from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
+from video.onvif.service import OnvifEvents, onvif_metrics
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService, recording_metrics
@@ -172,6 +174,9 @@ async def start_services(
     # In a cluster every API node receives video events; the leader's engine alone acts on them.
     engine_feed = engine_events(bus)
     incident_service = await _start_incidents(site, kernel, video, settings, cluster, engine_feed)
+    # The cameras' own events; a cluster's API node runs no camera (see video.onvif.events).
+    onvif = OnvifEvents(site.cameras if cluster is None else (), onvif_intake(incident_service))
+    onvif.start()
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -187,7 +192,7 @@ async def start_services(
     await crisis_service.start()
     wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
     await wall_service.start()
-    metrics = _metrics(video, bus, incident_service)
+    metrics = _metrics(video, bus, incident_service, onvif)
     logins = LoginService(
         db,
         bus,
@@ -226,6 +231,7 @@ async def start_services(
         cluster=cluster,
         redirects=live_redirects(cluster, access_log),
         leadership=leadership,
+        onvif=onvif,
     )
 
 
@@ -309,10 +315,13 @@ async def _start_incidents(
     return incident_service
 
 
-def _metrics(video: _Video, bus: EventBus, incidents: IncidentService) -> Metrics:
+def _metrics(
+    video: _Video, bus: EventBus, incidents: IncidentService, onvif: OnvifEvents
+) -> Metrics:
     metrics = Metrics()
     metrics.add_collector(lambda: camera_metrics(video.cameras))
     metrics.add_collector(lambda: feed_metrics(incidents.feeds))
+    metrics.add_collector(lambda: onvif_metrics(onvif.cameras))
     metrics.add_collector(lambda: recording_metrics(video.recording))
     metrics.add_collector(lambda: _bus_metrics(bus))
     if isinstance(bus, NatsEventBus):
@@ -334,6 +343,8 @@ async def stop_services(services: AppServices) -> None:
     await services.live.stop()
     await services.live.pool.stop()  # the encoders, once neither viewers nor recorders need them
     await services.analytics.stop()
+    if services.onvif is not None:
+        await services.onvif.stop()
     await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()

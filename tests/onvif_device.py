@@ -125,7 +125,9 @@ class OnvifDevice:
         return self._publish(topic, active, "Changed")
 
     def reboot(self) -> None:
-        """Forget every subscription, as a camera that restarted does."""
+        """Forget every subscription, as a camera that restarted does (a pull under way fails)."""
+        for subscription in self.subscriptions.values():
+            subscription.arrived.set()
         self.subscriptions.clear()
 
     def _publish(self, topic: str, active: bool, operation: str) -> dt.datetime:
@@ -226,6 +228,8 @@ class OnvifDevice:
             subscription.arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(subscription.arrived.wait(), timeout.total_seconds())
+        if subscription.id not in self.subscriptions:  # rebooted while the pull waited
+            raise Fault("Receiver", "wsrf-rw:ResourceUnknownFault: no such subscription")
         limit: int = values.MessageLimit  # type: ignore[attr-defined]
         messages, subscription.queue = subscription.queue[:limit], subscription.queue[limit:]
         return {

@@ -1,16 +1,19 @@
-"""GET /api/alarm-sources: where alarms come from, and whether each MQTT feed is up now."""
+"""GET /api/alarm-sources: where alarms come from, and whether each MQTT feed and each camera's
+ONVIF event subscription is up now."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from csu.config import AlarmSourceConfig
+from csu.config import AlarmSourceConfig, CameraConfig
 from csu.config.cameras import redact_url
 from incidents.mqtt import FeedStatus
+from video.onvif.service import EventsStatus, OnvifEvents
 from web.alarms import Reader
 from web.deps import Services
 
@@ -18,7 +21,7 @@ router = APIRouter(prefix="/api/alarm-sources", tags=["alarms"])
 
 
 class FeedOut(BaseModel):
-    """An MQTT feed as it stands now (counts since csu started)."""
+    """An MQTT feed or an ONVIF event subscription as it stands now (counts since csu started)."""
 
     connected: bool
     received: int
@@ -27,23 +30,26 @@ class FeedOut(BaseModel):
 
 
 class AlarmSourceOut(BaseModel):
-    """A configured alarm source; `feed` only for MQTT sources."""
+    """A configured alarm source, or a camera whose ONVIF events csu pulls (kind onvif, id the
+    camera's); `feed` for MQTT and ONVIF sources."""
 
     id: str
-    kind: Literal["mqtt", "http"]
+    kind: Literal["mqtt", "http", "onvif"]
     url: str | None  # password redacted
     topic: str | None
-    ack: str
-    mqtt_version: str
+    ack: str | None  # mqtt and http
+    mqtt_version: str | None  # mqtt and http
     share_group: str | None  # MQTT 5 shared subscription: the nodes of the group split the feed
     feed: FeedOut | None
 
 
 @router.get("", response_model=list[AlarmSourceOut])
 def get_alarm_sources(services: Services, _user: Reader) -> list[AlarmSourceOut]:
-    """The site's alarm sources in file order, each MQTT one with its feed's live status."""
+    """The site's alarm sources in file order, each MQTT one with its feed's live status, then
+    its ONVIF cameras, each with its event subscription's."""
     feeds = {feed.status.source_id: feed.status for feed in services.incidents.feeds}
-    return [_source_out(source, feeds.get(source.id)) for source in services.site.alarm_sources]
+    sources = [_source_out(source, feeds.get(source.id)) for source in services.site.alarm_sources]
+    return sources + _onvif_sources(services.site.cameras, services.onvif)
 
 
 def _source_out(source: AlarmSourceConfig, status: FeedStatus | None) -> AlarmSourceOut:
@@ -66,3 +72,33 @@ def _source_out(source: AlarmSourceConfig, status: FeedStatus | None) -> AlarmSo
         share_group=source.share_group,
         feed=feed,
     )
+
+
+def _onvif_sources(
+    cameras: Sequence[CameraConfig], onvif: OnvifEvents | None
+) -> list[AlarmSourceOut]:
+    sources = []
+    for camera in cameras:
+        if camera.onvif is None or not camera.enabled:
+            continue
+        status = onvif.status(camera.id) if onvif is not None else None
+        status = status or EventsStatus(camera.id, last_error="not started")
+        feed = FeedOut(
+            connected=status.connected,
+            received=status.received,
+            last_error=status.last_error,
+            connected_at=status.connected_at,
+        )
+        sources.append(
+            AlarmSourceOut(
+                id=camera.id,
+                kind="onvif",
+                url=redact_url(camera.onvif.url),
+                topic=None,
+                ack=None,
+                mqtt_version=None,
+                share_group=None,
+                feed=feed,
+            )
+        )
+    return sources

@@ -26,6 +26,7 @@ from video.analytics.service import AnalyticsService
 from video.evidence.service import ExportService
 from video.live import LiveService
 from video.live.remote import LiveRedirects
+from video.onvif.service import OnvifEvents
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
 from video.service import CameraService
@@ -63,3 +64,5 @@ class AppServices:
     cluster: ClusterNode | None = None
     redirects: LiveRedirects | None = None
     leadership: Leadership | None = None
+    # The cameras' ONVIF event subscriptions (none on a cluster's API node).
+    onvif: OnvifEvents | None = None
