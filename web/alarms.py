@@ -53,10 +53,13 @@ ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
     Channel.HTTP_JSON: ("application/json",),
     Channel.HTTP_CAP: ("application/xml", "text/xml", "application/cap+xml"),
     Channel.HTTP_NGSI_LD: ("application/json", "application/ld+json"),
+    Channel.ONVIF: ("application/soap+xml", "application/xml", "text/xml"),
 }
 
 
-async def _intake(request: Request, services: AppServices, channel: Channel) -> JSONResponse:
+async def _intake(
+    request: Request, services: AppServices, channel: Channel, source_hint: str | None = None
+) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES[channel]:
         raise HTTPException(
@@ -65,7 +68,7 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
             f"send {' or '.join(ACCEPTED_TYPES[channel])}",
         )
     submission = await _submission(
-        request, channel, content_type, services.settings.alarm_max_body_bytes
+        request, channel, content_type, services.settings.alarm_max_body_bytes, source_hint
     )
     result = await services.incidents.receive(submission)
     if isinstance(result, QueuedResult):
@@ -81,7 +84,7 @@ async def _intake(request: Request, services: AppServices, channel: Channel) -> 
 
 
 async def _submission(
-    request: Request, channel: Channel, content_type: str, limit: int
+    request: Request, channel: Channel, content_type: str, limit: int, source_hint: str | None
 ) -> Submission:
     """The body as a submission; one over `limit` bytes is not read further: its start is kept,
     refused (a declared Content-Length over the limit is refused before the rest arrives)."""
@@ -99,12 +102,20 @@ async def _submission(
     if over:
         start = b"".join(chunks)
         whole = size if size is not None and size > limit else None
-        return too_large(channel, start, size=whole, limit=limit, content_type=content_type)
+        return too_large(
+            channel,
+            start,
+            size=whole,
+            limit=limit,
+            content_type=content_type,
+            source_hint=source_hint,
+        )
     return Submission(
         channel=channel,
         body=b"".join(chunks),
         received_at=datetime.now(UTC),
         content_type=content_type,
+        source_hint=source_hint,
         link_header=request.headers.get("link"),
     )
 
@@ -174,6 +185,23 @@ async def post_cap(request: Request, services: IntakeServices, _user: Submitter)
 async def post_ngsi_ld(request: Request, services: IntakeServices, _user: Submitter) -> Response:
     """An NGSI-LD notification carrying Alert or Anomaly entities."""
     return await _intake(request, services, Channel.HTTP_NGSI_LD)
+
+
+@router.post(
+    "/onvif",
+    status_code=201,
+    response_model=IntakeResult,
+    responses={**INTAKE_ERRORS, 404: {"description": "No such camera on the site"}},
+)
+async def post_onvif(
+    request: Request, services: IntakeServices, _user: Submitter, camera: Key
+) -> Response:
+    """An ONVIF event document from the site's camera `camera`: the WS-BaseNotification Notify
+    it pushes (in its SOAP envelope or bare) or a tt:MetadataStream; stored raw, then parsed as
+    csu's own subscriptions to the camera's events are."""
+    if services.site.camera(camera) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera!r} on this site")
+    return await _intake(request, services, Channel.ONVIF, source_hint=camera)
 
 
 def intake_routes() -> list[Route]:

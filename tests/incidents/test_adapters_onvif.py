@@ -234,3 +234,31 @@ def test_a_pull_point_answer_gives_its_messages(shared_data: Path) -> None:
     alarm = _one(answer)
     assert alarm.type == "video.tamper" and alarm.camera_id == CAMERA
     assert alarm.status is AlarmStatus.CLEARED  # Initialized at State 0
+
+
+@pytest.mark.parametrize(
+    "soap",
+    ["http://www.w3.org/2003/05/soap-envelope", "http://schemas.xmlsoap.org/soap/envelope/"],
+)
+def test_a_pushed_notify_in_its_soap_envelope_is_read(shared_data: Path, soap: str) -> None:
+    """What a camera subscribed by WS-BaseNotification POSTs: Envelope/Body/wsnt:Notify."""
+    pir = _read(shared_data, "axis_metadatastream_PIR_changed.xml")
+    message = pir[pir.index(b"<wsnt:NotificationMessage") : pir.index(b"</tt:Event>")]
+    envelope = (
+        (
+            f'<s:Envelope xmlns:s="{soap}" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Header/>'
+            '<s:Body><wsnt:Notify xmlns:wsnt="http://docs.oasis-open.org/wsn/b-2">'
+        ).encode()
+        + message
+        + b"</wsnt:Notify></s:Body></s:Envelope>"
+    )
+    alarm = _one(envelope)
+    assert alarm.type == "video.motion" and alarm.data["topic_path"] == "Device/Sensor/PIR"
+
+
+def test_an_empty_soap_envelope_is_refused() -> None:
+    envelope = (
+        b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>'
+    )
+    with pytest.raises(AlarmParseError, match="empty Body"):
+        parse_onvif_event(envelope, CAMERA)

@@ -1,5 +1,6 @@
 """ONVIF events from a camera: its metadata stream (`tt:MetadataStream/tt:Event/wsnt:...`), a
-WS-BaseNotification `Notify` it pushes, or its answer to a pull (`tev:PullMessagesResponse`).
+WS-BaseNotification `Notify` it pushes (in its SOAP envelope or not), or its answer to a pull
+(`tev:PullMessagesResponse`).
 
 Each `wsnt:NotificationMessage` on a topic csu knows (see mapping.ONVIF_TOPIC_TYPES) gives one
 Alarm; other topics (CPU load, PTZ position, storage...) are not alarms and give none. The state
@@ -27,6 +28,10 @@ TT = "{http://www.onvif.org/ver10/schema}"
 WSNT = "{http://docs.oasis-open.org/wsn/b-2}"
 WSA = "{http://www.w3.org/2005/08/addressing}"
 TEV = "{http://www.onvif.org/ver10/events/wsdl}"
+_ENVELOPES = (
+    "{http://www.w3.org/2003/05/soap-envelope}Envelope",
+    "{http://schemas.xmlsoap.org/soap/envelope/}Envelope",
+)
 _ROOTS = (
     TT + "MetadataStream",
     WSNT + "Notify",
@@ -43,7 +48,7 @@ def parse_onvif_event(xml: bytes, camera_id: str) -> list[Alarm]:
     """Alarms from an ONVIF event document sent by the camera `camera_id`."""
     if not isinstance(camera_id, str) or not camera_id.strip():
         raise AlarmParseError(f"camera_id: expected a camera id, got {shown(camera_id)}")
-    root = parse_xml(xml, "an ONVIF event document")
+    root = _unwrapped(parse_xml(xml, "an ONVIF event document"))
     if root.tag not in _ROOTS:
         raise AlarmParseError(
             f"not an ONVIF event: root element is {root.tag}, expected tt:MetadataStream"
@@ -61,6 +66,16 @@ def parse_onvif_event(xml: bytes, camera_id: str) -> list[Alarm]:
         if alarm is not None:
             alarms.append(alarm)
     return alarms
+
+
+def _unwrapped(root: Element) -> Element:
+    """The document a SOAP envelope carries (a camera pushing Notify sends one), else root."""
+    if root.tag not in _ENVELOPES:
+        return root
+    body = next((child for child in root if child.tag.endswith("}Body")), None)
+    if body is None or len(body) == 0:
+        raise AlarmParseError("not an ONVIF event: a SOAP envelope with an empty Body")
+    return body[0]
 
 
 def _alarm(notification: Element, camera_id: str) -> Alarm | None:
