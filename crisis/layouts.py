@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import RowId
-from incidents.alarms.scales import severity_rank
+from incidents.service import severity_rank
 
 MAX_SIDE = 8
 # The first pass gives each incident at most this many tiles, so the next incident gets some too;

@@ -1,4 +1,5 @@
-"""The crisis package's public face for crises: open, log, close, report; escalations open one."""
+"""The crisis package's public face: crises (open, log, close, report; escalations open one) and
+the video walls' service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from sqlmodel import Session
 
 from crisis import crises, report, report_data
 from crisis.events import CrisisChanged, CrisisSummary
+from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
 from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
+from crisis.templates import template_names
+from crisis.wall_state import WallFeed, WallState
+from crisis.walls import WallService
 from csu.bus import EventBus
 from csu.config import SiteConfig
 from csu.db import Database
@@ -20,6 +25,25 @@ from csu.errors import Conflict, NotFound
 from csu.events import Context, current_context
 from incidents.events import IncidentEscalated
 from incidents.models import Incident
+
+# The package's face: the crisis and wall services, and what callers outside the package use
+# with them (defined where they belong): a log line's kind, walls' layouts and their states.
+__all__ = [
+    "MAX_SIDE",
+    "CrisisDetail",
+    "CrisisLogKind",
+    "CrisisService",
+    "Layout",
+    "Tile",
+    "TileKind",
+    "WallFeed",
+    "WallService",
+    "WallState",
+    "crisis_detail",
+    "current",
+    "list_all",
+    "template_names",
+]
 
 # A change to make in one transaction: returns the crisis and how it changed.
 Work = Callable[[Session, datetime], tuple[Crisis, str]]

@@ -90,7 +90,7 @@ def create_worker_app(
             lambda camera_id: camera_id in runtime.ownership.owned(),
             runtime.cameras,
             runtime.access_log,
-            runtime.recording.index,
+            runtime.recording,
         )
         try:
             yield

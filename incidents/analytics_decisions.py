@@ -8,11 +8,13 @@ counts of confirmed and dismissed alerts are read back from there.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
 from incidents import timeline
@@ -21,6 +23,53 @@ from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
 from incidents.records import ALARMS, AlarmRow, read_alarms
 
 ANALYTICS_TYPES = "video.analytics.%"
+# How csu's own analytics alarms are named (incidents.analytics_alarms writes them).
+ANALYTICS_SOURCE = "csu.analytics"
+EXTERNAL_PREFIX = "analytics:"
+
+log = logging.getLogger(__name__)
+
+
+class AnalyticsAlarmView(BaseModel):
+    """What a console shows of one analytics alarm beside the operator's decision."""
+
+    alarm_id: int
+    event_id: str = Field(description="Names the event's snapshot (/api/analytics/events/...).")
+    camera_id: str
+    kind: str
+    rule: str
+    occurred_at: datetime
+    box: tuple[float, float, float, float] = Field(
+        description="The track's box, normalised [x1, y1, x2, y2] of the frame."
+    )
+    track: str | None
+    snapshot: bool = Field(description="Whether a masked snapshot was taken (it may be purged).")
+
+
+def analytics_views(alarms: Iterable[AlarmRow]) -> list[AnalyticsAlarmView]:
+    """The analytics alarms among `alarms` (raised by csu itself), read back from their data."""
+    views = []
+    for row in alarms:
+        if row.source != ANALYTICS_SOURCE or not row.external_id.startswith(EXTERNAL_PREFIX):
+            continue
+        data = json.loads(row.data)
+        try:
+            views.append(
+                AnalyticsAlarmView(
+                    alarm_id=row.id,
+                    event_id=row.external_id.rsplit(":", 1)[1],
+                    camera_id=row.camera_id,
+                    kind=row.type.removeprefix("video.analytics."),
+                    rule=data.get("rule"),
+                    occurred_at=row.occurred_at,
+                    box=data.get("box"),
+                    track=data.get("track"),
+                    snapshot=data.get("snapshot") is not None,
+                )
+            )
+        except ValidationError as exc:  # a row csu did not write this way: shown without picture
+            log.warning("analytics alarm %s unreadable: %s", row.id, exc)
+    return views
 
 
 def analytics_alarms(session: Session, incident_id: int) -> list[AlarmRow]:

@@ -6,15 +6,43 @@ import csv
 import html
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from csu.csv_cells import csv_row
+from csu.errors import Invalid
 from incidents.models import Incident, TimelineEntry
 
 COLUMNS = ("time", "incident", "title", "kind", "author", "entry")
+MAX_PERIOD = timedelta(days=31)
+
+
+class LogbookPeriodInvalid(Invalid):
+    """The period asked for is not one the log book is given for."""
+
+
+def logbook(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    site: str,
+    fmt: Literal["csv", "html"],
+) -> str:
+    """The log book of [start, end) as CSV or a printable page, in the site's time zone;
+    LogbookPeriodInvalid unless both ends have an offset and the period is at most 31 days."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise LogbookPeriodInvalid("start and end need a UTC offset")
+    if not start < end <= start + MAX_PERIOD:
+        raise LogbookPeriodInvalid("end must follow start, within 31 days")
+    rows = logbook_rows(session, start=start, end=end, tz=tz)
+    if fmt == "csv":
+        return to_csv(rows)
+    return to_html(rows, site=site, start=start, end=end, tz=tz)
 
 
 @dataclass(frozen=True)

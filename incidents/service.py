@@ -3,37 +3,81 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from nats.aio.client import Client
-from sqlmodel import Session
 
 from csu.bus import EventBus
 from csu.config import AlarmSourceConfig, SiteConfig
+from incidents.alarms.scales import severity_rank
+from incidents.analytics_decisions import decision_counts
 from incidents.clips import ClipPolicy, ClipSink
-from incidents.commands import IncidentCommand
+from incidents.commands import ActionName, IncidentCommand
 from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator, Rule
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
 from incidents.geo import LonLat
-from incidents.incident_rows import INCIDENTS, load_incident, read_incidents
 from incidents.intake import MqttIntake
-from incidents.models import TimelineEntry
-from incidents.mqtt import AlarmSink, MqttFeed
-from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission
-from incidents.records import ALARMS, AlarmRow, read_alarms
+from incidents.logbook import logbook
+from incidents.models import IncidentStatus
+from incidents.mqtt import AlarmSink, FeedStatus, MqttFeed
+from incidents.parsing import MAX_PAYLOAD_BYTES, Channel, Submission, kept_of_too_large, too_large
+from incidents.reading import (
+    AlarmPage,
+    IncidentDetail,
+    IncidentView,
+    alarm_page,
+    incident_detail,
+    incident_view,
+    incidents_seen,
+    list_alarms,
+    list_incidents,
+    rejected_page,
+)
+from incidents.rejected import rejected_body
 from incidents.stream import StreamSettings
 from incidents.stream_cluster import ClusterIntake
 from incidents.stream_intake import QueuedResult
-from incidents.timeline import timeline
-from privacy.policy import EVERY_CAMERA, CameraScope
+from incidents.visibility import shown_alarms, shown_incident
+
+# The package's face: the service, and what callers outside the package use with it, each
+# defined where it belongs: the intake's payloads and answers, an operator's command, what
+# readers see, which incidents and alarms a reader may see, the order of severities, the log book.
+__all__ = [
+    "ActionName",
+    "AlarmPage",
+    "Channel",
+    "IncidentCommand",
+    "IncidentDetail",
+    "IncidentService",
+    "IncidentStatus",
+    "IncidentSummary",
+    "IncidentView",
+    "IntakeResult",
+    "QueuedResult",
+    "Submission",
+    "alarm_page",
+    "camera_cones",
+    "clip_policy",
+    "decision_counts",
+    "incident_detail",
+    "incident_view",
+    "incidents_seen",
+    "kept_of_too_large",
+    "list_alarms",
+    "list_incidents",
+    "logbook",
+    "rejected_body",
+    "rejected_page",
+    "severity_rank",
+    "shown_alarms",
+    "shown_incident",
+    "too_large",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +106,6 @@ def clip_policy(site: SiteConfig) -> ClipPolicy:
             if c.enabled and c.recording.mode != "off"
         }
     )
-
-
-@dataclass(frozen=True)
-class IncidentDetail:
-    """An incident with its timeline and alarms."""
-
-    incident: IncidentSummary
-    timeline: list[TimelineEntry]
-    alarms: list[AlarmRow]
 
 
 class IncidentService:
@@ -125,6 +160,13 @@ class IncidentService:
     def feeds(self) -> list[MqttFeed]:
         """The MQTT feeds, one per MQTT alarm source, each with its live status."""
         return self.intake.feeds
+
+    def feed_status(self, source_id: str) -> FeedStatus:
+        """An MQTT source's feed as it stands now ('not started' when none runs for it)."""
+        for feed in self.intake.feeds:
+            if feed.status.source_id == source_id:
+                return feed.status
+        return FeedStatus(source_id, last_error="not started")
 
     async def start(self) -> None:
         """Restore state, start the writer, then subscribe to the MQTT feeds (a cluster's node:
@@ -188,63 +230,3 @@ class IncidentService:
             return await self.cluster.relay.act(command)
         summary: IncidentSummary = await asyncio.wrap_future(self.engine.command(command))
         return summary
-
-
-def list_alarms(
-    session: Session,
-    *,
-    source: str | None = None,
-    type_: str | None = None,
-    since: datetime | None = None,
-    limit: int = 100,
-    seen: CameraScope = EVERY_CAMERA,
-    before_id: int | None = None,
-) -> tuple[list[AlarmRow], int]:
-    """Stored alarms newest first, and how many match in all; of the cameras `seen` (or none)."""
-    conditions = []
-    if seen.cameras is not None:
-        camera = ALARMS.c.camera_id
-        conditions.append(sa.or_(camera.is_(None), camera.in_(sorted(seen.cameras))))
-    if source:
-        conditions.append(ALARMS.c.source == source)
-    if type_:
-        conditions.append(ALARMS.c.type == type_)
-    if since:
-        conditions.append(ALARMS.c.received_at >= since)
-    counted = sa.select(sa.func.count()).select_from(ALARMS).where(*conditions)
-    total = session.execute(counted).scalar_one()
-    if before_id is not None:  # a later page: the count is of them all
-        conditions.append(ALARMS.c.id < before_id)
-    query = sa.select(ALARMS).where(*conditions).order_by(ALARMS.c.id.desc()).limit(limit)
-    return read_alarms(session.connection(), query), int(total)
-
-
-def list_incidents(
-    session: Session,
-    *,
-    status: str | None = None,
-    limit: int = 200,
-    seen: CameraScope = EVERY_CAMERA,
-) -> list[IncidentSummary]:
-    """Incidents, most recently changed first: those on a camera `seen`, or on none."""
-    query = sa.select(INCIDENTS)
-    if status:
-        query = query.where(INCIDENTS.c.status == status)
-    if seen.cameras is not None:
-        # In the database, not after the limit: a reader of one camera must not find their
-        # incidents crowded out by two hundred of other cameras'. Ids are JSON strings there.
-        cameras = INCIDENTS.c.cameras
-        named = [cameras.contains(json.dumps(c), autoescape=True) for c in sorted(seen.cameras)]
-        query = query.where(sa.or_(cameras == "[]", *named))
-    query = query.order_by(INCIDENTS.c.updated_at.desc()).limit(limit)
-    return read_incidents(session.connection(), query)
-
-
-def incident_detail(session: Session, incident_id: int) -> IncidentDetail | None:
-    """One incident with its timeline and alarms."""
-    incident = load_incident(session.connection(), incident_id)
-    if incident is None:
-        return None
-    query = sa.select(ALARMS).where(ALARMS.c.incident_id == incident_id).order_by(ALARMS.c.id)
-    alarms = read_alarms(session.connection(), query)
-    return IncidentDetail(incident, timeline(session, incident_id), alarms)

@@ -23,8 +23,8 @@ from csu.times import ApiTime
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
 from privacy.access_log.subscribers import account_created_record
-from privacy.guard import RIGHT_NAMES, AccessDenied
-from privacy.policy import Action, role_allows
+from privacy.guard import AccessDenied
+from privacy.policy import RIGHT_NAMES, Action, role_allows
 
 USER_DEACTIVATED = "admin.user_deactivated"
 MAX_CAMERAS = 500

@@ -10,32 +10,8 @@ from csu.errors import Forbidden
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.policy import Action, role_allows
+from privacy.policy import RIGHT_NAMES, Action, role_allows
 from privacy.rights import Viewer
-
-RIGHT_NAMES: dict[Action, str] = {
-    Action.CAMERA_LIST: "camera-list",
-    Action.LIVE_VIEW: "live-view",
-    Action.SNAPSHOT: "snapshot",
-    Action.PLAYBACK: "playback",
-    Action.EXPORT: "export",
-    Action.LEGAL_HOLD: "legal-hold",
-    Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
-    Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
-    Action.USER_ADMIN: "user-administration",
-    Action.RETENTION_ADMIN: "retention-administration",
-    Action.AUDIT_READ: "audit-read",
-    Action.ALARM_SUBMIT: "alarm-submit",
-    Action.ALARM_READ: "alarm-read",
-    Action.ALARM_REJECTED_READ: "rejected-alarm-read",
-    Action.INCIDENT_READ: "incident-read",
-    Action.INCIDENT_ACT: "incident-action",
-    Action.WALL_READ: "wall-read",
-    Action.WALL_CONTROL: "wall-control",
-    Action.CRISIS_READ: "crisis-read",
-    Action.CRISIS_ACT: "crisis-action",
-    Action.CLUSTER_READ: "cluster-read",
-}
 
 
 class AccessDenied(Forbidden, PermissionError):

@@ -35,6 +35,32 @@ class Action(StrEnum):
     CLUSTER_READ = "cluster.read"
 
 
+# Each right's name in what users are told ("no playback right on camera ...").
+RIGHT_NAMES: dict[Action, str] = {
+    Action.CAMERA_LIST: "camera-list",
+    Action.LIVE_VIEW: "live-view",
+    Action.SNAPSHOT: "snapshot",
+    Action.PLAYBACK: "playback",
+    Action.EXPORT: "export",
+    Action.LEGAL_HOLD: "legal-hold",
+    Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
+    Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
+    Action.USER_ADMIN: "user-administration",
+    Action.RETENTION_ADMIN: "retention-administration",
+    Action.AUDIT_READ: "audit-read",
+    Action.ALARM_SUBMIT: "alarm-submit",
+    Action.ALARM_READ: "alarm-read",
+    Action.ALARM_REJECTED_READ: "rejected-alarm-read",
+    Action.INCIDENT_READ: "incident-read",
+    Action.INCIDENT_ACT: "incident-action",
+    Action.WALL_READ: "wall-read",
+    Action.WALL_CONTROL: "wall-control",
+    Action.CRISIS_READ: "crisis-read",
+    Action.CRISIS_ACT: "crisis-action",
+    Action.CLUSTER_READ: "cluster-read",
+}
+
+
 # Viewing and exporting are separate rights; the privacy officer never gets video.
 _WATCH = {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT}
 _ALARMS = {Action.ALARM_SUBMIT, Action.ALARM_READ, Action.INCIDENT_READ}

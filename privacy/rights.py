@@ -22,6 +22,7 @@ from csu.identity.models import User
 from csu.identity.roles import Role
 from csu.identity.token_cache import TokenCache
 from privacy.policy import NO_CAMERA, Action, CameraScope, camera_scope, role_allows
+from privacy.renditions import Rendition, rendition_for
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class Viewer:
     def anonymised(self) -> bool:
         """True for accounts that may only ever see the anonymised rendition."""
         return self.user.anonymised_view
+
+    def rendition(self, *, anonymised_display: bool = False) -> Rendition:
+        """The rendition policy gives this user (on a display configured anonymised, that one);
+        the client never chooses."""
+        return rendition_for(
+            anonymised_viewer=self.anonymised, anonymised_display=anonymised_display
+        )
 
     def has(self, action: Action) -> bool:
         """True when the role carries the right at all (camera or not)."""

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
+import cv2
+
 from csu.bus import EventBus
 from csu.config import CameraConfig
 from csu.config.cameras import AnonymiserConfig
-from csu.errors import NotFound
+from csu.errors import NotFound, Unavailable
+from privacy.access_log import AccessLog
 from privacy.anonymise import Anonymiser, CenterFaceDetector, HoldRule, Style
+from privacy.guard import authorise_camera_action
 from privacy.masking import ZoneMasker
+from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.events import CameraStatusChanged, VideoLoss, VideoRestored
 from video.health import CameraState, Health, LossWatch, VideoBack, VideoLost, assess
 from video.ingest import (
@@ -28,6 +34,7 @@ from video.ingest import (
     SourceOpener,
 )
 from video.sources import open_source
+from video.sources.base import Image
 
 log = logging.getLogger(__name__)
 
@@ -300,3 +307,46 @@ class CameraService:
             except Exception:
                 log.exception("camera health check failed")
             await asyncio.sleep(self._interval)
+
+
+JPEG_QUALITY = 80
+
+
+class NoFrame(Unavailable, LookupError):
+    """The camera has no frame to give (offline or starting)."""
+
+
+def encode_jpeg(image: Image, quality: int = JPEG_QUALITY) -> bytes:
+    """The image as JPEG bytes."""
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return bytes(buffer)
+
+
+def take_snapshot(
+    cameras: CameraService,
+    access_log: AccessLog,
+    *,
+    viewer: Viewer,
+    camera_id: str,
+    rendition: Rendition,
+    client: str | None,
+) -> bytes:
+    """Check the right and log the access, then encode the latest masked frame."""
+    frame = cameras.latest_frame(camera_id, rendition)
+    details = {
+        "rendition": rendition.value,
+        "frame_at": datetime.fromtimestamp(frame.wallclock, UTC).isoformat() if frame else None,
+    }
+    authorise_camera_action(
+        access_log,
+        viewer=viewer,
+        action=Action.SNAPSHOT,
+        camera_id=camera_id,
+        client=client,
+        details=details,
+    )
+    if frame is None:
+        raise NoFrame(f"camera '{camera_id}' has no picture right now")
+    return encode_jpeg(frame.image)

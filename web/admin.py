@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 
 from csu.bounds import Key
-from csu.identity.models import User
-from privacy.accounts import AccountOut, GrantChange, NewAccount
 from privacy.policy import Action
-from web.deps import CurrentUser, Services, client_address, require
+from privacy.service import AccountOut, GrantChange, NewAccount, Viewer
+from web.deps import CurrentViewer, Services, client_address, require
 
 router = APIRouter(prefix="/api", tags=["administration"])
 
-Admin = Annotated[User, Depends(require(Action.USER_ADMIN))]
+Admin = Annotated[Viewer, Depends(require(Action.USER_ADMIN))]
 
 
 @router.get("/users", response_model=list[AccountOut])
@@ -27,29 +26,29 @@ def list_users(_admin: Admin, services: Services) -> list[AccountOut]:
 
 @router.post("/users", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
 def create_user(
-    body: NewAccount, request: Request, actor: CurrentUser, services: Services
+    body: NewAccount, request: Request, actor: CurrentViewer, services: Services
 ) -> AccountOut:
     """Create a named account; the creation is logged before the account exists."""
-    return services.accounts.create(actor=actor, client=client_address(request), account=body)
+    return services.accounts.create(actor=actor.user, client=client_address(request), account=body)
 
 
 @router.put("/users/{username}/grants", response_model=AccountOut)
 def set_grants(
-    username: Key, body: GrantChange, request: Request, actor: CurrentUser, services: Services
+    username: Key, body: GrantChange, request: Request, actor: CurrentViewer, services: Services
 ) -> AccountOut:
     """Replace the account's camera authorisations; logged with before and after first."""
     return services.accounts.set_grants(
-        actor=actor, client=client_address(request), username=username, change=body
+        actor=actor.user, client=client_address(request), username=username, change=body
     )
 
 
 @router.post("/users/{username}/deactivate", response_model=AccountOut)
 def deactivate_user(
-    username: Key, request: Request, actor: CurrentUser, services: Services
+    username: Key, request: Request, actor: CurrentViewer, services: Services
 ) -> AccountOut:
     """Close the account and end its sessions; logged first."""
     return services.accounts.deactivate(
-        actor=actor, client=client_address(request), username=username
+        actor=actor.user, client=client_address(request), username=username
     )
 
 

@@ -10,9 +10,8 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from csu.config import AlarmSourceConfig, CameraConfig
-from csu.config.cameras import redact_url
-from incidents.mqtt import FeedStatus
+from csu.config import AlarmSourceConfig, CameraConfig, redact_url
+from incidents.service import IncidentService
 from video.onvif.service import EventsStatus, OnvifEvents
 from web.alarms import Reader
 from web.deps import Services
@@ -47,15 +46,14 @@ class AlarmSourceOut(BaseModel):
 def get_alarm_sources(services: Services, _user: Reader) -> list[AlarmSourceOut]:
     """The site's alarm sources in file order, each MQTT one with its feed's live status, then
     its ONVIF cameras, each with its event subscription's."""
-    feeds = {feed.status.source_id: feed.status for feed in services.incidents.feeds}
-    sources = [_source_out(source, feeds.get(source.id)) for source in services.site.alarm_sources]
+    sources = [_source_out(source, services.incidents) for source in services.site.alarm_sources]
     return sources + _onvif_sources(services.site.cameras, services.onvif)
 
 
-def _source_out(source: AlarmSourceConfig, status: FeedStatus | None) -> AlarmSourceOut:
+def _source_out(source: AlarmSourceConfig, incidents: IncidentService) -> AlarmSourceOut:
     feed = None
     if source.kind == "mqtt":
-        status = status or FeedStatus(source.id, last_error="not started")
+        status = incidents.feed_status(source.id)
         feed = FeedOut(
             connected=status.connected,
             received=status.received,

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from starlette.routing import Route
 
 from csu.bounds import Key, RowId
-from csu.identity.models import User
-from csu.times import ApiTime, UtcTime
-from incidents.engine import IntakeResult
-from incidents.events import AlarmSummary
-from incidents.parsing import Channel, Submission, kept_of_too_large, too_large
-from incidents.records import AlarmRow
-from incidents.rejected import RejectedPayload, list_rejected, rejected_body
-from incidents.service import list_alarms
-from incidents.store import alarm_summary
-from incidents.stream_intake import QueuedResult
+from csu.times import ApiTime
+from incidents.service import (
+    AlarmPage,
+    Channel,
+    IntakeResult,
+    QueuedResult,
+    Submission,
+    alarm_page,
+    kept_of_too_large,
+    rejected_body,
+    rejected_page,
+    too_large,
+)
 from privacy.policy import Action
+from privacy.service import Viewer
 from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
 from web.services import AppServices
 
@@ -36,18 +38,18 @@ async def intake_services(request: Request) -> AppServices:
     return services
 
 
-async def submitter(request: Request) -> User:
+async def submitter(request: Request) -> Viewer:
     """The caller, if allowed to submit alarms.
 
     No database session stays open while the alarm is awaited: a burst of posts would drain the
     pool. A token checked in the last few seconds is not read again (services.rights).
     """
-    return checked(await get_viewer(request), Action.ALARM_SUBMIT).user
+    return checked(await get_viewer(request), Action.ALARM_SUBMIT)
 
 
 IntakeServices = Annotated[AppServices, Depends(intake_services)]
-Submitter = Annotated[User, Depends(submitter)]
-Reader = Annotated[User, Depends(require(Action.ALARM_READ))]
+Submitter = Annotated[Viewer, Depends(submitter)]
+Reader = Annotated[Viewer, Depends(require(Action.ALARM_READ))]
 
 ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
     Channel.HTTP_JSON: ("application/json",),
@@ -230,51 +232,10 @@ def intake_routes() -> list[Route]:
     ]
 
 
-class StoredAlarmOut(BaseModel):
-    """A stored alarm."""
-
-    alarm: AlarmSummary
-    location: dict[str, Any] | None
-    data: dict[str, Any]
-    received_at: UtcTime
-    update_count: int
-    flapping: bool
-
-
-class RejectedOut(BaseModel):
-    """A payload that could not be parsed, kept as received."""
-
-    raw_id: int
-    received_at: UtcTime
-    channel: str
-    source_hint: str | None
-    content_type: str | None
-    error: str | None
-    body: str = Field(
-        description="The body as text (invalid UTF-8 replaced), its start only when body_truncated."
-    )
-    body_bytes: int = Field(description="The whole body's size.")
-    body_truncated: bool = Field(
-        description="True when only the start is shown: the whole"
-        " body is at /api/alarms/rejected/{raw_id}/body."
-    )
-
-
-class AlarmPage(BaseModel):
-    """A page of alarms, newest first, with the count of all that match."""
-
-    total: int
-    items: list[StoredAlarmOut] | list[RejectedOut]
-    next_before_id: int | None = Field(
-        default=None, description="Pass as before_id for the next page; null on the last."
-    )
-
-
 @router.get("", response_model=AlarmPage)
 def get_alarms(
     session: DbSession,
-    _user: Reader,
-    viewer: CurrentViewer,
+    viewer: Reader,
     source: Key | None = None,
     type: Key | None = None,
     since: ApiTime | None = None,
@@ -286,31 +247,16 @@ def get_alarms(
     newest first, a page at a time (before_id: the next_before_id of the page before)."""
     if rejected:
         checked(viewer, Action.ALARM_REJECTED_READ)
-        raws, total = list_rejected(session, since=since, before_id=before_id, limit=limit)
-        return AlarmPage(
-            total=total, items=[_rejected(r) for r in raws], next_before_id=_next(raws, limit)
-        )
-    rows, total = list_alarms(
+        return rejected_page(session, since=since, before_id=before_id, limit=limit)
+    return alarm_page(
         session,
+        seen=viewer.seen,
         source=source,
         type_=type,
         since=since,
         before_id=before_id,
         limit=limit,
-        seen=viewer.seen,
     )
-    items = [
-        StoredAlarmOut(
-            alarm=alarm_summary(r, created=r.update_count == 0),
-            location=json.loads(r.location) if r.location else None,
-            data=json.loads(r.data),
-            received_at=r.received_at,
-            update_count=r.update_count,
-            flapping=r.flapping,
-        )
-        for r in rows
-    ]
-    return AlarmPage(total=total, items=items, next_before_id=_next(rows, limit))
 
 
 @router.get(
@@ -328,23 +274,4 @@ def get_rejected_body(raw_id: RowId, session: DbSession, viewer: CurrentViewer) 
         body,
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="rejected-{raw_id}.bin"'},
-    )
-
-
-def _next(rows: Sequence[RejectedPayload | AlarmRow], limit: int) -> int | None:
-    """The id to page on from, when the page is full (there may be more)."""
-    return rows[-1].id if len(rows) == limit and rows else None
-
-
-def _rejected(raw: RejectedPayload) -> RejectedOut:
-    return RejectedOut(
-        raw_id=raw.id,
-        received_at=raw.received_at,
-        channel=raw.channel,
-        source_hint=raw.source_hint,
-        content_type=raw.content_type,
-        error=raw.error,
-        body=raw.body.decode("utf-8", errors="replace"),
-        body_bytes=raw.body_bytes,
-        body_truncated=len(raw.body) < raw.body_bytes,
     )

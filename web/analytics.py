@@ -9,22 +9,20 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from csu.bounds import Key
-from csu.identity.models import User
-from incidents.analytics_decisions import decision_counts
+from incidents.service import decision_counts
 from privacy.policy import Action
-from video.analytics.snapshot_access import read_event_snapshot
+from privacy.service import Viewer
 from web.deps import (
     CurrentViewer,
     DbSession,
     Services,
     client_address,
-    rendition_of,
     require,
 )
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-Reader = Annotated[User, Depends(require(Action.INCIDENT_READ))]
+Reader = Annotated[Viewer, Depends(require(Action.INCIDENT_READ))]
 
 
 class RuleCounts(BaseModel):
@@ -87,12 +85,11 @@ def get_event_snapshot(
     event_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
-    jpeg = read_event_snapshot(
-        services.settings.data_dir,
+    jpeg = services.analytics.event_snapshot(
         services.access_log,
         viewer=viewer,
         event_id=event_id,
-        rendition=rendition_of(viewer),
+        rendition=viewer.rendition(),
         client=client_address(request),
     )
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -12,13 +12,17 @@ from pydantic import BaseModel
 
 from csu.bounds import Key, Position
 from csu.times import ApiTime
-from privacy.access_log import Outcome
-from privacy.audit.export import ExportFormat, export_lines
-from privacy.audit.search import MAX_PAGE, AccessQuery
-from privacy.audit.service import AccessPage
-from privacy.audit.summary import ActivitySummary, SummaryBy
-from privacy.audit.verification import VerificationStatus
-from web.deps import CurrentUser, Services, client_address
+from privacy.audit.service import (
+    MAX_PAGE,
+    AccessPage,
+    AccessQuery,
+    ActivitySummary,
+    ExportFormat,
+    Outcome,
+    SummaryBy,
+    VerificationStatus,
+)
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -29,7 +33,7 @@ EXPORT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x
 @router.get("/access", response_model=AccessPage)
 def search_access(
     request: Request,
-    actor: CurrentUser,
+    actor: CurrentViewer,
     services: Services,
     user: Key | None = None,
     camera: Key | None = None,
@@ -51,7 +55,7 @@ def search_access(
         limit=limit,
         offset=offset,
     )
-    return services.audit.search(actor=actor, client=client_address(request), query=query)
+    return services.audit.search(actor=actor.user, client=client_address(request), query=query)
 
 
 class SummaryOut(BaseModel):
@@ -66,7 +70,7 @@ class SummaryOut(BaseModel):
 @router.get("/summary", response_model=SummaryOut)
 def activity_summary(
     request: Request,
-    actor: CurrentUser,
+    actor: CurrentViewer,
     services: Services,
     by: SummaryBy = SummaryBy.CAMERA,
     since: ApiTime | None = None,
@@ -76,7 +80,7 @@ def activity_summary(
     end = until or datetime.now(UTC)
     start = since or end - timedelta(days=DEFAULT_SUMMARY_DAYS)
     items = services.audit.summary(
-        actor=actor, client=client_address(request), by=by, since=start, until=end
+        actor=actor.user, client=client_address(request), by=by, since=start, until=end
     )
     return SummaryOut(by=by, since=start, until=end, items=items)
 
@@ -88,19 +92,19 @@ def activity_summary(
 )
 def export_access_log(
     request: Request,
-    actor: CurrentUser,
+    actor: CurrentViewer,
     services: Services,
     format: ExportFormat = ExportFormat.CSV,
     since: ApiTime | None = None,
     until: ApiTime | None = None,
 ) -> StreamingResponse:
     """The access log in [since, until) as CSV or JSON Lines; the export is logged first."""
-    rows = services.audit.export(
-        actor=actor, client=client_address(request), since=since, until=until, fmt=format
+    lines = services.audit.export(
+        actor=actor.user, client=client_address(request), since=since, until=until, fmt=format
     )
     name = f"access-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{format.value}"
     return StreamingResponse(
-        export_lines(rows, format),
+        lines,
         media_type=EXPORT_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -108,11 +112,11 @@ def export_access_log(
 
 @router.get("/verify", response_model=VerificationStatus)
 async def verify_chain(
-    request: Request, actor: CurrentUser, services: Services, fresh: bool = False
+    request: Request, actor: CurrentViewer, services: Services, fresh: bool = False
 ) -> VerificationStatus:
     """The last verification of the hash chain and its signatures; `fresh=true` runs a new one."""
     client = client_address(request)
     # Verification reads the whole log: it runs on a worker thread, never on the event loop.
     return await to_thread.run_sync(
-        lambda: services.audit.verification(actor=actor, client=client, fresh=fresh)
+        lambda: services.audit.verification(actor=actor.user, client=client, fresh=fresh)
     )

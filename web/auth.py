@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from csu.text import StorableText
-from web.deps import SESSION_COOKIE, CurrentUser, Services, bearer_token, client_address
+from web.deps import SESSION_COOKIE, CurrentViewer, Services, bearer_token, client_address
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -59,15 +59,15 @@ async def login(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, services: Services, user: CurrentUser) -> None:
+def logout(request: Request, response: Response, services: Services, viewer: CurrentViewer) -> None:
     """End the current session, and the live streams and event streams opened under it."""
     token = bearer_token(request)
     if token:
-        services.rights.logout(token, username=user.username)
+        services.rights.logout(token, username=viewer.username)
     response.delete_cookie(SESSION_COOKIE)
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser) -> Me:
+def me(viewer: CurrentViewer) -> Me:
     """The logged-in user."""
-    return Me(username=user.username, role=user.role)
+    return Me(username=viewer.username, role=viewer.user.role)

@@ -10,22 +10,14 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.bounds import Key
-from csu.config.cameras import Polygon
+from csu.config import Polygon
 from csu.text import StorableText
 from privacy.policy import Action
-from privacy.zones.changes import Editor, edit_zones
-from privacy.zones.service import as_plain
-from video.service import CameraView
-from video.snapshots import take_snapshot
-from web.deps import (
-    CurrentViewer,
-    DbSession,
-    Services,
-    client_address,
-    rendition_of,
-)
+from privacy.zones.service import Editor, ZoneChangeView, as_plain, change_view, edit_zones
+from video.service import CameraView, take_snapshot
+from web.deps import CurrentViewer, DbSession, Services, client_address
 from web.live import redirect_live
-from web.zone_changes import ZoneChangeOut, change_out, reason_given
+from web.zone_changes import reason_given
 
 # Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
 ZONE_READERS = (Action.LIVE_VIEW, Action.SNAPSHOT, Action.PRIVACY_ZONE_EDIT)
@@ -108,7 +100,7 @@ async def snapshot(
             services.access_log,
             viewer=viewer,
             camera_id=camera_id,
-            rendition=rendition_of(viewer),
+            rendition=viewer.rendition(),
             client=client_address(request),
         )
     )
@@ -137,7 +129,7 @@ class ZoneEditOut(ZonesOut):
     """What an edit did: applied at once, or pending until a second person confirms it."""
 
     state: Literal["applied", "pending"]
-    change: ZoneChangeOut | None = Field(description="The pending change, when one was made.")
+    change: ZoneChangeView | None = Field(description="The pending change, when one was made.")
 
 
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
@@ -180,7 +172,7 @@ def put_privacy_zones(
     )
     if edit.pending is not None:
         response.status_code = status.HTTP_202_ACCEPTED
-        change = change_out(edit.pending)
+        change = change_view(edit.pending)
         return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="pending", change=change)
     services.cameras.apply_privacy_zones(camera_id, edit.zones)
     return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="applied", change=None)

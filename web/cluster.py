@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from csu.cluster.runtime import stream_lag
-from csu.identity.models import User
 from privacy.policy import Action
+from privacy.service import Viewer
 from web.deps import Services, require
 
 router = APIRouter(prefix="/api", tags=["cluster"])
@@ -58,7 +58,7 @@ class ClusterOut(BaseModel):
     )
 
 
-Reader = Annotated[User, Depends(require(Action.CLUSTER_READ))]
+Reader = Annotated[Viewer, Depends(require(Action.CLUSTER_READ))]
 
 
 @router.get("/cluster")

@@ -9,19 +9,18 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.events import CrisisSummary
-from crisis.models import CrisisLogKind
-from crisis.service import CrisisService, crisis_detail, current, list_all
+from crisis.service import CrisisLogKind, CrisisService, crisis_detail, current, list_all
 from csu.bounds import RowId
-from csu.identity.models import User
 from csu.text import StorableText
 from csu.times import UtcTime
 from privacy.policy import Action
+from privacy.service import Viewer
 from web.deps import DbSession, Services, require
 
 router = APIRouter(prefix="/api/crises", tags=["crisis"])
 
-Reader = Annotated[User, Depends(require(Action.CRISIS_READ))]
-Actor = Annotated[User, Depends(require(Action.CRISIS_ACT))]
+Reader = Annotated[Viewer, Depends(require(Action.CRISIS_READ))]
+Actor = Annotated[Viewer, Depends(require(Action.CRISIS_ACT))]
 # Names are written raw into the crisis log and its frozen report: text no database stores is
 # refused here, or every later close of the crisis would fail on PostgreSQL.
 Username = Annotated[StorableText, Field(min_length=1, max_length=64)]

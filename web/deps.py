@@ -10,11 +10,8 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
-from csu.identity.models import User
-from privacy.guard import RIGHT_NAMES
-from privacy.policy import Action
-from privacy.renditions import Rendition, rendition_for
-from privacy.rights import Viewer
+from privacy.policy import RIGHT_NAMES, Action
+from privacy.service import Viewer
 from web.services import AppServices
 
 SESSION_COOKIE = "csu_session"
@@ -61,9 +58,7 @@ async def viewer_for(connection: HTTPConnection) -> Viewer | None:
     token = bearer_token(connection)
     if not token:
         return None
-    return services.rights.cached(token) or await to_thread.run_sync(
-        services.rights.resolve, token
-    )
+    return services.rights.cached(token) or await to_thread.run_sync(services.rights.resolve, token)
 
 
 async def get_viewer(request: Request) -> Viewer:
@@ -81,29 +76,16 @@ async def get_viewer(request: Request) -> Viewer:
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 
 
-async def get_current_user(viewer: CurrentViewer) -> User:
-    """The authenticated user, or 401."""
-    return viewer.user
-
-
-CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
 def client_address(request: Request) -> str | None:
     """The peer address, for the access log."""
     return request.client.host if request.client else None
 
 
-def rendition_of(viewer: Viewer) -> Rendition:
-    """The rendition policy gives this user; the client never chooses."""
-    return rendition_for(anonymised_viewer=viewer.anonymised)
-
-
-def require(action: Action) -> Callable[[Viewer], Awaitable[User]]:
+def require(action: Action) -> Callable[[Viewer], Awaitable[Viewer]]:
     """A dependency that lets the request through only for roles with the right."""
 
-    async def check(viewer: CurrentViewer) -> User:
-        return checked(viewer, action).user
+    async def check(viewer: CurrentViewer) -> Viewer:
+        return checked(viewer, action)
 
     return check
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import Key
 from csu.text import StorableText
 from csu.times import ApiTime
-from privacy.guard import authorise_camera_action, refuse_unless_allowed
-from privacy.policy import Action
-from video.evidence.jobs import ExportJob, ExportRequest, Purpose
-from video.evidence.segments import MAX_EXPORT, range_problems
+from video.evidence.service import ExportJob, ExportRequest, Purpose
 from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
@@ -96,24 +93,7 @@ def create_export(
     body: ExportBody, request: Request, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """Start an export; the access log has it (with span and reason) before any work."""
-    problems = range_problems(body.start, body.end, MAX_EXPORT)
-    if not body.reason.strip():
-        problems.insert(0, "reason: a reason is required to export recorded video")
-    if problems:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "; ".join(problems))
-    services.cameras.known(body.camera_id)
-    authorise_camera_action(
-        services.access_log,
-        viewer=viewer,
-        action=Action.EXPORT,
-        camera_id=body.camera_id,
-        client=client_address(request),
-        reason=body.reason.strip(),
-        span=(body.start, body.end),
-        requisition=body.requisition,
-        details={"purpose": body.purpose.value, "recipient": body.recipient},
-    )
-    job = services.exports.submit(
+    job = services.exports.ask(
         ExportRequest(
             camera_id=body.camera_id,
             start=body.start,
@@ -124,7 +104,8 @@ def create_export(
             recipient=body.recipient,
             purpose=body.purpose,
         ),
-        anonymised_user=viewer.anonymised,
+        viewer=viewer,
+        client=client_address(request),
     )
     return _out(job)
 
@@ -134,15 +115,4 @@ def get_export(
     export_id: Key, request: Request, viewer: CurrentViewer, services: Services
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
-    job = services.exports.get(export_id)
-    if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown export '{export_id}'")
-    refuse_unless_allowed(
-        services.access_log,
-        viewer=viewer,
-        action=Action.EXPORT,
-        camera_id=job.request.camera_id,
-        client=client_address(request),
-        details={"export": export_id, "request": "export state"},
-    )
-    return _out(job)
+    return _out(services.exports.job_for(export_id, viewer=viewer, client=client_address(request)))

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from csu.bounds import RowId
 from csu.text import StorableText
 from csu.times import ApiTime
-from privacy.rights import Viewer
-from video.recording.holds import Actor, HoldRequest
-from video.recording.models import LegalHold
+from privacy.service import Viewer
+from video.recording.service import Actor, HoldRequest, LegalHold
 from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/holds", tags=["holds"])

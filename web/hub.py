@@ -17,11 +17,10 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from csu.bus import EventBus
-from incidents.events import AlarmsStored, IncidentChanged, IncidentSummary
-from incidents.visibility import shown_alarms, shown_incident
+from incidents.events import AlarmsStored, IncidentChanged
+from incidents.service import IncidentSummary, shown_alarms, shown_incident
 from privacy.policy import Action, CameraScope
-from privacy.rights import Viewer
-from privacy.rights_watch import RightsWatch
+from privacy.service import RightsWatch, Viewer
 from video.events import CameraStatusChanged
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from csu.bounds import Key
 from privacy.policy import Action
-from privacy.renditions import Rendition
-from privacy.rights import Viewer
-from video.live import LiveService, LiveSession
-from video.live.offer import MAX_OFFER_BYTES
-from video.live.remote import LiveRedirects
-from web.deps import CurrentUser, CurrentViewer, Services, client_address, rendition_of
+from privacy.service import Rendition, Viewer
+from video.live.service import MAX_OFFER_BYTES, LiveRedirects, LiveService, LiveSession
+from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
 
@@ -62,13 +59,13 @@ async def open_live(
         camera_id,
         offer,
         viewer=viewer,
-        rendition=rendition or rendition_of(viewer),
+        rendition=rendition or viewer.rendition(),
         client=client_address(request),
     )
 
 
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
-def whep_options(camera_id: Key, _user: CurrentUser, services: Services) -> Response:
+def whep_options(camera_id: Key, _viewer: CurrentViewer, services: Services) -> Response:
     """What the WHEP endpoint accepts."""
     services.cameras.known(camera_id)
     return Response(
@@ -122,7 +119,7 @@ async def redirect_live(
     url = await redirects.redirect(
         camera_id,
         viewer,
-        rendition or rendition_of(viewer),
+        rendition or viewer.rendition(),
         client_address(request),
         action=action,
         worker=worker,
@@ -139,8 +136,5 @@ async def whep_delete(
     camera_id: Key, session_id: Key, viewer: CurrentViewer, live: Live
 ) -> Response:
     """End a live session (its viewer or an admin)."""
-    session = live.session(session_id)
-    if session is None or session.camera_id != camera_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
-    await live.close(session_id, username=viewer.username, role=viewer.role)
+    await live.close(session_id, camera_id=camera_id, username=viewer.username, role=viewer.role)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from csu.config.map import MapConfig
-from web.deps import CurrentUser, Services
+from csu.config import MapConfig
+from web.deps import CurrentViewer, Services
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,6 +47,6 @@ def console_page() -> FileResponse:
 
 
 @router.get("/api/site/map", response_model=MapConfig)
-def site_map(_user: CurrentUser, services: Services) -> MapConfig:
+def site_map(_viewer: CurrentViewer, services: Services) -> MapConfig:
     """How to draw the site's map: its tile server if any, else its streets, else a grid."""
     return services.site.map

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from csu.bounds import Key
 from csu.times import ApiTime
-from privacy.guard import refuse_unless_allowed
-from privacy.policy import Action
-from video.recording.spans import recorded_spans
+from video.recording.service import recorded
 from web.deps import CurrentViewer, Services, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["recordings"])
-
-# Longer than the legal maximum retention: nothing older can exist.
-MAX_RANGE = timedelta(days=31)
 
 
 class SpanOut(BaseModel):
@@ -38,16 +33,6 @@ class RecordingsOut(BaseModel):
     gaps: list[SpanOut]
 
 
-def parse_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """A valid [start, end) range in UTC, or 400 naming the problem."""
-    a, b = start.astimezone(UTC), end.astimezone(UTC)
-    if b <= a:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "'end' must be after 'start'")
-    if b - a > MAX_RANGE:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, "'end' is more than 31 days after 'start'")
-    return a, b
-
-
 @router.get("/{camera_id}/recordings", response_model=RecordingsOut)
 def recordings(
     camera_id: Key,
@@ -59,20 +44,19 @@ def recordings(
 ) -> RecordingsOut:
     """Recorded spans and gaps; needs the playback right on the camera (no picture, no reason)."""
     services.cameras.known(camera_id)
-    refuse_unless_allowed(
+    found = recorded(
+        services.recordings.index,
         services.access_log,
         viewer=viewer,
-        action=Action.PLAYBACK,
         camera_id=camera_id,
+        start=start,
+        end=end,
         client=client_address(request),
-        details={"request": "recorded spans"},
     )
-    a, b = parse_range(start, end)
-    spans, gaps = recorded_spans(services.recordings.index.between(camera_id, a, b), a, b)
     return RecordingsOut(
         camera_id=camera_id,
-        start=a,
-        end=b,
-        spans=[SpanOut(start=s.start, end=s.end) for s in spans],
-        gaps=[SpanOut(start=g.start, end=g.end) for g in gaps],
+        start=found.start,
+        end=found.end,
+        spans=[SpanOut(start=s.start, end=s.end) for s in found.spans],
+        gaps=[SpanOut(start=g.start, end=g.end) for g in found.gaps],
     )

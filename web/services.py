@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crisis.service import CrisisService
-from crisis.walls import WallService
+from crisis.service import CrisisService, WallService
 from csu.bus import EventBus
 from csu.cluster.leadership import Leadership
 from csu.cluster.runtime import ClusterNode
@@ -16,19 +15,15 @@ from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService
-from privacy.access_log import AccessLog
-from privacy.accounts import AccountAdmin
+from privacy.access_log.service import AccessLog
 from privacy.audit.runtime import LawfulAccess
 from privacy.audit.service import AuditService
-from privacy.rights import CameraRights
-from privacy.rights_watch import RightsWatch
+from privacy.service import AccountAdmin, CameraRights, RightsWatch
 from video.analytics.service import AnalyticsService
 from video.evidence.service import ExportService
-from video.live import LiveService
-from video.live.remote import LiveRedirects
+from video.live.service import LiveRedirects, LiveService
 from video.onvif.service import OnvifEvents
-from video.recording.holds import HoldService
-from video.recording.service import RecordingService
+from video.recording.service import HoldService, RecordingService
 from video.service import CameraService
 from web.hub import EventHub
 

@@ -16,9 +16,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get(
-    "/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}}
-)
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def metrics(services: Services) -> Response:
     """Prometheus text format."""
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)

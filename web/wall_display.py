@@ -16,12 +16,11 @@ from fastapi import APIRouter, HTTPException, Request, Response, WebSocket, stat
 from fastapi.responses import HTMLResponse
 from starlette.websockets import WebSocketDisconnect
 
-from crisis.wall_state import WallFeed, WallState
-from crisis.walls import UnknownWall, WallService
+from crisis.service import WallFeed, WallService, WallState
 from csu.bounds import Key
+from csu.errors import NotFound
 from privacy.policy import Action
-from privacy.renditions import rendition_for
-from privacy.rights import Viewer
+from privacy.service import Viewer
 from web.deps import CurrentViewer, Services, checked, viewer_for
 from web.live import SDP, Live, open_live, read_sdp_offer, redirect_live
 from web.pages import page
@@ -57,7 +56,7 @@ async def wall_feed(websocket: WebSocket, wall_id: Key) -> None:
         return
     try:
         walls.state(wall_id)
-    except UnknownWall as exc:
+    except NotFound as exc:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=str(exc))
         return
     await websocket.accept()
@@ -138,10 +137,7 @@ async def wall_whep(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )
     checked(viewer, Action.WALL_READ)
-    rendition = rendition_for(
-        anonymised_viewer=viewer.anonymised,
-        anonymised_display=state.rendition == "anonymised",
-    )
+    rendition = viewer.rendition(anonymised_display=state.rendition == "anonymised")
     if services.redirects is not None:
         return await redirect_live(
             services.redirects, camera_id, viewer, request, services, rendition

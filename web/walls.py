@@ -8,21 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
-from crisis.templates import template_names
-from crisis.wall_state import WallState
-from crisis.walls import WallService
+from crisis.service import MAX_SIDE, Layout, Tile, TileKind, WallService, WallState, template_names
 from csu.bounds import Key, RowId
-from csu.identity.models import User
 from csu.times import UtcTime
 from privacy.policy import Action
-from privacy.rights import Viewer
+from privacy.service import Viewer
 from web.deps import CurrentViewer, DbSession, Services, require
 
 router = APIRouter(prefix="/api/walls", tags=["walls"])
 
-Reader = Annotated[User, Depends(require(Action.WALL_READ))]
-Controller = Annotated[User, Depends(require(Action.WALL_CONTROL))]
+Reader = Annotated[Viewer, Depends(require(Action.WALL_READ))]
+Controller = Annotated[Viewer, Depends(require(Action.WALL_CONTROL))]
 SalvoName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:-]+$")]
 
 

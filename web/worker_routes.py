@@ -17,19 +17,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.responses import StreamingResponse
 
 from csu.bounds import Key
-from csu.cluster.tickets import MAX_TICKET_CHARS
-from csu.identity.roles import Role
 from csu.times import ApiTime
-from privacy.access_log import AccessLog
+from privacy.access_log.service import AccessLog
 from privacy.policy import Action
-from video.live import LiveService
-from video.live.remote import TicketDoor
-from video.recording.index import SegmentIndex
-from video.service import CameraService
-from video.snapshots import take_snapshot
+from video.evidence.service import check_playback, playback
+from video.live.service import MAX_TICKET_CHARS, LiveService, TicketDoor
+from video.recording.service import RecordingService
+from video.service import CameraService, take_snapshot
 from web.deps import client_address
 from web.live import SDP, open_live, read_sdp_offer
-from web.playback import check_playback, serve_recording
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +41,7 @@ class WorkerFace:
     serves: Callable[[str], bool]
     cameras: CameraService
     access_log: AccessLog
-    index: SegmentIndex
+    recordings: RecordingService
 
 
 def get_face(request: Request) -> WorkerFace:
@@ -86,12 +82,7 @@ async def whep_offer(camera_id: Key, ticket: TicketParam, request: Request, face
 async def whep_delete(camera_id: Key, session_id: Key, ticket: TicketParam, face: Face) -> Response:
     """End a live session opened with this ticket."""
     user = face.door.owner_of(ticket, camera_id)
-    session = face.live.session(session_id)
-    if session is None or session.camera_id != camera_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no live session '{session_id}'")
-    if user != session.username:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the live session belongs to another user")
-    await face.live.close(session_id, username=user, role=Role(session.role))
+    await face.live.close(session_id, camera_id=camera_id, username=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -127,7 +118,7 @@ async def snapshot(camera_id: Key, ticket: TicketParam, request: Request, face: 
     response_class=StreamingResponse,
     responses={200: {"content": {"video/mp4": {}}}},
 )
-async def playback(
+async def get_playback(
     camera_id: Key,
     start: Annotated[ApiTime, Query()],
     end: Annotated[ApiTime, Query()],
@@ -141,8 +132,18 @@ async def playback(
     client = client_address(request)
     viewer, _ = await face.door.admit(ticket, camera_id, Action.PLAYBACK, client=client)
     segments = await to_thread.run_sync(
-        partial(face.index.between, camera_id, start, end, here_only=True)
+        partial(face.recordings.index.between, camera_id, start, end, here_only=True)
     )
-    return await serve_recording(
-        face.access_log, viewer, camera_id, (start, end), reason, request, segments
+    stream = await to_thread.run_sync(
+        partial(
+            playback,
+            face.access_log,
+            segments,
+            viewer=viewer,
+            camera_id=camera_id,
+            span=(start, end),
+            reason=reason,
+            client=client,
+        )
     )
+    return StreamingResponse(stream, media_type="video/mp4", headers={"Cache-Control": "no-store"})

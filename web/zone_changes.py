@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csu.text import StorableText
-from privacy.rights import Viewer
-from privacy.zones.changes import Editor, changes, decide
-from privacy.zones.coverage import coverage_change, describe
-from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
-from web.deps import CurrentUser, CurrentViewer, DbSession, Services, client_address
+from privacy.service import Viewer
+from privacy.zones.service import (
+    Editor,
+    ZoneChangeState,
+    ZoneChangeView,
+    change_view,
+    changes,
+    decide,
+)
+from web.deps import CurrentViewer, DbSession, Services, client_address
 
 router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
 
@@ -38,61 +41,18 @@ class DecisionIn(BaseModel):
     _reason = field_validator("reason")(reason_given)
 
 
-class ZoneChangeOut(BaseModel):
-    """A requested change of a camera's zones, with what it would unmask."""
-
-    id: str
-    camera_id: str
-    state: ZoneChangeState
-    before: list[list[list[float]]] = Field(description="The zones in force when asked for.")
-    after: list[list[list[float]]] = Field(description="The zones asked for.")
-    unmasked_share: float = Field(description="Share of the picture no longer masked (0..1).")
-    masked_share: float = Field(description="Share of the picture newly masked (0..1).")
-    description: str
-    reason: str
-    requested_by: str
-    requested_at: datetime
-    expires_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_reason: str | None
-
-
-def change_out(change: PrivacyZoneChange) -> ZoneChangeOut:
-    """The API's view of a stored change."""
-    before, after = json.loads(change.before), json.loads(change.after)
-    coverage = coverage_change(before, after)
-    return ZoneChangeOut(
-        id=change.id,
-        camera_id=change.camera_id,
-        state=ZoneChangeState(change.state),
-        before=before,
-        after=after,
-        unmasked_share=round(coverage.unmasked, 6),
-        masked_share=round(coverage.masked, 6),
-        description=describe(before, after, coverage),
-        reason=change.reason,
-        requested_by=change.requested_by,
-        requested_at=change.requested_at,
-        expires_at=change.expires_at,
-        decided_by=change.decided_by,
-        decided_at=change.decided_at,
-        decision_reason=change.decision_reason,
-    )
-
-
-@router.get("", response_model=list[ZoneChangeOut])
+@router.get("", response_model=list[ZoneChangeView])
 def list_changes(
-    user: CurrentUser,
+    viewer: CurrentViewer,
     session: DbSession,
     services: Services,
     state: Annotated[
         ZoneChangeState | None, Query(description="Only this state; every state when left out.")
     ] = ZoneChangeState.PENDING,
-) -> list[ZoneChangeOut]:
+) -> list[ZoneChangeView]:
     """Changes of privacy zones, newest first (administrators and the privacy officer)."""
-    found = changes(session, services.access_log, reader=user, state=state)
-    return [change_out(c) for c in found]
+    found = changes(session, services.access_log, reader=viewer.user, state=state)
+    return [change_view(c) for c in found]
 
 
 def _decide(
@@ -104,7 +64,7 @@ def _decide(
     services: Services,
     *,
     confirm: bool,
-) -> ZoneChangeOut:
+) -> ZoneChangeView:
     decider = Editor(viewer, client_address(request))
     decision = decide(
         session,
@@ -118,10 +78,10 @@ def _decide(
     if decision.zones is not None:
         # Stored and logged: burned in from the next frame, as a direct edit is.
         services.cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)
-    return change_out(decision.change)
+    return change_view(decision.change)
 
 
-@router.post("/{change_id}/confirm", response_model=ZoneChangeOut)
+@router.post("/{change_id}/confirm", response_model=ZoneChangeView)
 def confirm_change(
     change_id: ChangeId,
     body: DecisionIn,
@@ -129,12 +89,12 @@ def confirm_change(
     viewer: CurrentViewer,
     session: DbSession,
     services: Services,
-) -> ZoneChangeOut:
+) -> ZoneChangeView:
     """Put a pending change in force (another administrator or the privacy officer)."""
     return _decide(change_id, body, request, viewer, session, services, confirm=True)
 
 
-@router.post("/{change_id}/refuse", response_model=ZoneChangeOut)
+@router.post("/{change_id}/refuse", response_model=ZoneChangeView)
 def refuse_change(
     change_id: ChangeId,
     body: DecisionIn,
@@ -142,6 +102,6 @@ def refuse_change(
     viewer: CurrentViewer,
     session: DbSession,
     services: Services,
-) -> ZoneChangeOut:
+) -> ZoneChangeView:
     """Refuse a pending change (its requester may withdraw it this way); the zones stay."""
     return _decide(change_id, body, request, viewer, session, services, confirm=False)

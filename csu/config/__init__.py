@@ -2,8 +2,9 @@
 
 from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.authorisations import AuthorisationConfig
-from csu.config.cameras import CameraConfig, Location, View
+from csu.config.cameras import CameraConfig, Location, Polygon, View, redact_url
 from csu.config.loader import SiteConfigError, check_site_file, load_site, parse_site
+from csu.config.map import MapConfig
 from csu.config.site import SiteConfig, SiteSection
 from csu.config.walls import WallConfig
 
@@ -12,6 +13,8 @@ __all__ = [
     "AuthorisationConfig",
     "CameraConfig",
     "Location",
+    "MapConfig",
+    "Polygon",
     "SiteConfig",
     "SiteConfigError",
     "SiteSection",
@@ -20,4 +23,5 @@ __all__ = [
     "check_site_file",
     "load_site",
     "parse_site",
+    "redact_url",
 ]

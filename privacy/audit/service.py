@@ -13,8 +13,9 @@ from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.rows import stream_rows
-from privacy.audit.export import ExportFormat
+from privacy.audit.export import ExportFormat, export_lines
 from privacy.audit.search import (
+    MAX_PAGE,
     AccessQuery,
     AuditEntry,
     InvalidPeriod,
@@ -25,8 +26,24 @@ from privacy.audit.stats import DEFAULT_THRESHOLDS, Thresholds
 from privacy.audit.summary import ActivitySummary, SummaryBy, summarise
 from privacy.audit.unusual import unusual_flags
 from privacy.audit.verification import ChainVerification, VerificationStatus
-from privacy.guard import RIGHT_NAMES, AccessDenied
-from privacy.policy import Action, role_allows
+from privacy.guard import AccessDenied
+from privacy.policy import RIGHT_NAMES, Action, role_allows
+
+# The package's face: the audit service, and what callers use with it (defined where they
+# belong): the search, its page and its filters, the summaries, the export formats, the chain's
+# verification.
+__all__ = [
+    "MAX_PAGE",
+    "AccessPage",
+    "AccessQuery",
+    "ActivitySummary",
+    "AuditService",
+    "ExportFormat",
+    "Outcome",
+    "SummaryBy",
+    "VerificationStatus",
+    "export_rows",
+]
 
 SEARCH = "audit.search"
 SUMMARY = "audit.summary"
@@ -95,8 +112,9 @@ class AuditService:
         since: datetime | None,
         until: datetime | None,
         fmt: ExportFormat,
-    ) -> Iterator[dict[str, Any]]:
-        """The entries in [since, until) in chain order, once the export itself is logged."""
+    ) -> Iterator[str]:
+        """The entries in [since, until) in chain order as lines of `fmt`, once the export itself
+        is logged."""
         check_period(since, until)
         filters = {
             "since": since.isoformat() if since else None,
@@ -105,7 +123,7 @@ class AuditService:
         }
         self._authorise(actor, client, EXPORT, filters)
         self._record(actor, client, EXPORT, {"filters": filters})
-        return stream_rows(self._db, since=since, until=until)
+        return export_lines(stream_rows(self._db, since=since, until=until), fmt)
 
     def verification(self, *, actor: User, client: str | None, fresh: bool) -> VerificationStatus:
         """The last chain verification, or a new one (slow: call it off the event loop)."""

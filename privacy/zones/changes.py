@@ -25,17 +25,16 @@ from csu.errors import Conflict, DomainError, NotFound
 from csu.identity.models import User
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import (
-    RIGHT_NAMES,
     AccessDenied,
     authorise_camera_action,
     refuse_camera_action,
     role_refusal,
 )
-from privacy.policy import Action
+from privacy.policy import RIGHT_NAMES, Action
 from privacy.rights import Viewer
 from privacy.zones.coverage import coverage_change
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
-from privacy.zones.service import Zones, save_zones
+from privacy.zones.store import Zones, save_zones
 
 CHANGE_LIFETIME = timedelta(days=7)
 EXPIRED = "privacy.zone_change_expired"

@@ -1,36 +1,72 @@
-"""Reading and saving privacy zones; every save is logged with before and after."""
+"""Privacy zones' face: the zones in force, edits (added coverage at once, removed coverage once a
+second person confirms it), the decisions on pending changes, and how a change is shown."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlmodel import Session, select
+from pydantic import BaseModel, Field
 
-from csu.identity.models import User
-from privacy.zones.models import PrivacyZoneSet
+from privacy.zones.changes import Decision, Editor, ZoneEdit, changes, decide, edit_zones
+from privacy.zones.coverage import coverage_change, describe
+from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
+from privacy.zones.store import Zones, as_plain, stored_zones
 
-Zones = list[list[list[float]]]
+__all__ = [
+    "Decision",
+    "Editor",
+    "ZoneChangeState",
+    "ZoneChangeView",
+    "ZoneEdit",
+    "Zones",
+    "as_plain",
+    "change_view",
+    "changes",
+    "decide",
+    "edit_zones",
+    "stored_zones",
+]
 
 
-def as_plain(zones: Sequence[Sequence[Sequence[float]]]) -> Zones:
-    """Zones as JSON-ready lists."""
-    return [[[float(x), float(y)] for x, y in polygon] for polygon in zones]
+class ZoneChangeView(BaseModel):
+    """A requested change of a camera's zones, with what it would unmask."""
+
+    id: str
+    camera_id: str
+    state: ZoneChangeState
+    before: list[list[list[float]]] = Field(description="The zones in force when asked for.")
+    after: list[list[list[float]]] = Field(description="The zones asked for.")
+    unmasked_share: float = Field(description="Share of the picture no longer masked (0..1).")
+    masked_share: float = Field(description="Share of the picture newly masked (0..1).")
+    description: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
 
 
-def stored_zones(session: Session) -> dict[str, Zones]:
-    """Every camera's saved zones (cameras never edited are absent)."""
-    rows = session.exec(select(PrivacyZoneSet))
-    return {row.camera_id: json.loads(row.zones) for row in rows}
-
-
-def save_zones(session: Session, *, user: User, camera_id: str, zones: Zones) -> None:
-    """Store a camera's zones; the caller has already logged the change with before and after."""
-    row = session.get(PrivacyZoneSet, camera_id) or PrivacyZoneSet(
-        camera_id=camera_id, zones="[]", updated_at=datetime.now(UTC), updated_by=user.username
+def change_view(change: PrivacyZoneChange) -> ZoneChangeView:
+    """A stored change as it is shown: its zones, and the share of the picture it (un)masks."""
+    before, after = json.loads(change.before), json.loads(change.after)
+    coverage = coverage_change(before, after)
+    return ZoneChangeView(
+        id=change.id,
+        camera_id=change.camera_id,
+        state=ZoneChangeState(change.state),
+        before=before,
+        after=after,
+        unmasked_share=round(coverage.unmasked, 6),
+        masked_share=round(coverage.masked, 6),
+        description=describe(before, after, coverage),
+        reason=change.reason,
+        requested_by=change.requested_by,
+        requested_at=change.requested_at,
+        expires_at=change.expires_at,
+        decided_by=change.decided_by,
+        decided_at=change.decided_at,
+        decision_reason=change.decision_reason,
     )
-    row.zones = json.dumps(zones)
-    row.updated_at = datetime.now(UTC)
-    row.updated_by = user.username
-    session.add(row)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from incidents.analytics_alarms import ANALYTICS_SOURCE, analytics_payload, analytics_views
+from incidents.analytics_alarms import analytics_payload
+from incidents.analytics_decisions import ANALYTICS_SOURCE, analytics_views
 from incidents.models import StoredAlarm
 from video.analytics.events import VideoAnalyticsEvent
 

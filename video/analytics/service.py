@@ -19,8 +19,12 @@ from zoneinfo import ZoneInfo
 from csu.config import CameraConfig
 from csu.config.analytics import DetectionModelConfig
 from csu.scheduler import Scheduler
+from privacy.access_log import AccessLog
+from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.pipeline import build_analyser
+from video.analytics.snapshot_access import read_event_snapshot
 from video.analytics.worker import AnalysisStats, CameraAnalysis
 from video.ingest import ProviderLookup
 
@@ -172,3 +176,23 @@ class AnalyticsService:
             )
             for c in self._configs.values()
         ]
+
+    def event_snapshot(
+        self,
+        access_log: AccessLog,
+        *,
+        viewer: Viewer,
+        event_id: str,
+        rendition: Rendition,
+        client: str | None,
+    ) -> bytes:
+        """The masked frame an event was raised on, its box drawn: the right checked and the
+        access logged first; NoSnapshot when none is kept."""
+        return read_event_snapshot(
+            self._data_dir,
+            access_log,
+            viewer=viewer,
+            event_id=event_id,
+            rendition=rendition,
+            client=client,
+        )

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from csu.errors import Malformed, NotFound
+
 
 class RecordedSegment(Protocol):
     """One MPEG-TS segment file of one camera's rendition (starts with an IDR)."""
@@ -50,7 +52,7 @@ class SegmentSource(Protocol):
         ...
 
 
-class NoFootage(LookupError):
+class NoFootage(NotFound, LookupError):
     """Nothing is recorded in the asked range; the message names the camera and the range."""
 
 
@@ -62,6 +64,22 @@ def describe_range(camera_id: str, start: datetime, end: datetime) -> str:
 MAX_PLAYBACK = timedelta(hours=1)
 # A requisition may cover a day; longer spans are several exports, each logged.
 MAX_EXPORT = timedelta(hours=24)
+
+
+class FootageRequestInvalid(Malformed):
+    """A request for recorded footage whose range or reason is wrong; the message lists each."""
+
+
+def check_footage_request(
+    start: datetime, end: datetime, reason: str, *, limit: timedelta, doing: str
+) -> None:
+    """FootageRequestInvalid naming every problem of [start, end) and the reason (the law
+    wants one), e.g. for `doing` "play back"; nothing when the request may go on."""
+    problems = range_problems(start, end, limit)
+    if not reason.strip():
+        problems.insert(0, f"reason: a reason is required to {doing} recorded video")
+    if problems:
+        raise FootageRequestInvalid("; ".join(problems))
 
 
 def range_problems(start: datetime, end: datetime, limit: timedelta) -> list[str]:

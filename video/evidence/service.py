@@ -1,8 +1,9 @@
-"""Evidence exports: footage written to a signed folder on a worker thread, off the event loop.
+"""Evidence's face: exports written to a signed folder on a worker thread, and playback.
 
-The caller has logged the export (privacy.guard) before submitting it; this service only does
-the work: remux (judicial: the zones rendition as recorded) or anonymise and re-encode (public
-access requests), then hash every file and sign the manifest.
+An export asked for (`ExportService.ask`) is checked and logged before any work; the work is a
+remux (judicial: the zones rendition as recorded) or an anonymised re-encode (public access
+requests), then every file hashed and the manifest signed. Playback streams a recorded range as
+one fragmented MP4, logged with its reason first.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -19,9 +20,13 @@ from typing import Any
 
 import csu
 from csu.config import CameraConfig, SiteConfig
+from csu.errors import NotFound
 from privacy.access_log import AccessLog, AccessRecord
 from privacy.anonymise import Anonymiser
+from privacy.guard import authorise_camera_action, refuse_camera_action, refuse_unless_allowed
+from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.evidence import jobs
 from video.evidence.anonymised import anonymised_mp4
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
@@ -34,15 +39,39 @@ from video.evidence.manifest import (
     sha256_of,
     write_signed,
 )
+from video.evidence.playback import stream_mp4
 from video.evidence.remux import Footage, remux
-from video.evidence.segments import NoFootage, SegmentSource, describe_range
-from video.service import face_anonymiser
+from video.evidence.segments import (
+    MAX_EXPORT,
+    MAX_PLAYBACK,
+    NoFootage,
+    RecordedSegment,
+    SegmentSource,
+    check_footage_request,
+    describe_range,
+)
+from video.service import UnknownCamera, face_anonymiser
+
+# The package's face: the export service and playback, and what callers use with them.
+__all__ = [
+    "ExportJob",
+    "ExportRequest",
+    "ExportService",
+    "Purpose",
+    "check_playback",
+    "playback",
+    "refuse_anonymised_playback",
+]
 
 log = logging.getLogger(__name__)
 
 AnonymiserFactory = Callable[[CameraConfig], Anonymiser]
 # Logged once the folder is signed, beside the video.export entry logged before the work.
 EXPORT_DONE = "video.export.done"
+
+
+class UnknownExport(NotFound):
+    """No export with that id."""
 
 
 def site_anonymiser(camera: CameraConfig) -> Anonymiser:
@@ -82,6 +111,46 @@ class ExportService:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="export")
         for job in jobs.unfinished(self.root):
             jobs.save(self.root, job.moved(ExportState.FAILED, error="interrupted by a restart"))
+
+    def ask(self, request: ExportRequest, *, viewer: Viewer, client: str | None) -> ExportJob:
+        """Check the request (range, reason, camera), log it with its span and reason (the
+        access log has it before any work), then queue it; AccessDenied (logged) without the
+        export right on the camera."""
+        check_footage_request(
+            request.start, request.end, request.reason, limit=MAX_EXPORT, doing="export"
+        )
+        if self._site.camera(request.camera_id) is None:
+            raise UnknownCamera(f"unknown camera '{request.camera_id}'")
+        assert self._access_log is not None, "an export asked for is logged"
+        authorise_camera_action(
+            self._access_log,
+            viewer=viewer,
+            action=Action.EXPORT,
+            camera_id=request.camera_id,
+            client=client,
+            reason=request.reason,
+            span=(request.start, request.end),
+            requisition=request.requisition,
+            details={"purpose": request.purpose.value, "recipient": request.recipient},
+        )
+        return self.submit(request, anonymised_user=viewer.anonymised)
+
+    def job_for(self, job_id: str, *, viewer: Viewer, client: str | None) -> ExportJob:
+        """An export, for a user with the export right on its camera (a refusal is logged);
+        UnknownExport when there is none."""
+        job = self.get(job_id)
+        if job is None:
+            raise UnknownExport(f"unknown export '{job_id}'")
+        assert self._access_log is not None, "a refused look at an export is logged"
+        refuse_unless_allowed(
+            self._access_log,
+            viewer=viewer,
+            action=Action.EXPORT,
+            camera_id=job.request.camera_id,
+            client=client,
+            details={"export": job_id, "request": "export state"},
+        )
+        return job
 
     def submit(self, request: ExportRequest, *, anonymised_user: bool = False) -> ExportJob:
         """Queue an export (already logged by the caller); returns it pending."""
@@ -196,6 +265,65 @@ class ExportService:
             footage_start=footage.start,
             footage_end=footage.end,
         )
+
+
+def check_playback(start: datetime, end: datetime, reason: str) -> None:
+    """FootageRequestInvalid naming every problem of a playback request (range, reason)."""
+    check_footage_request(start, end, reason, limit=MAX_PLAYBACK, doing="play back")
+
+
+def refuse_anonymised_playback(
+    access_log: AccessLog,
+    *,
+    viewer: Viewer,
+    camera_id: str,
+    span: tuple[datetime, datetime],
+    reason: str,
+    client: str | None,
+) -> None:
+    """Refuse (and log) playback to an account that sees only anonymised video: recordings hold
+    the zones rendition, and faces are hidden only in exports made for it."""
+    if not viewer.anonymised:
+        return
+    refuse_camera_action(
+        access_log,
+        user=viewer.user,
+        action=Action.PLAYBACK,
+        camera_id=camera_id,
+        client=client,
+        reason=reason.strip(),
+        span=span,
+        why="the account sees only anonymised video; recordings hold the zones rendition",
+        message=f"account '{viewer.username}' sees only anonymised video:"
+        " ask for a public_request export instead",
+    )
+
+
+def playback(
+    access_log: AccessLog,
+    segments: Sequence[RecordedSegment],
+    *,
+    viewer: Viewer,
+    camera_id: str,
+    span: tuple[datetime, datetime],
+    reason: str,
+    client: str | None,
+) -> Iterator[bytes]:
+    """Log the playback (its reason and span; AccessDenied, logged, without the right), then the
+    segments as one fragmented MP4, chunk by chunk; NoFootage when nothing is recorded."""
+    start, end = span
+    authorise_camera_action(
+        access_log,
+        viewer=viewer,
+        action=Action.PLAYBACK,
+        camera_id=camera_id,
+        client=client,
+        reason=reason.strip(),
+        span=span,
+    )
+    if not segments:
+        raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
+    return stream_mp4(segments, start, end)
 
 
 def _file_name(request: ExportRequest) -> str:

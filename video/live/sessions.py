@@ -219,10 +219,12 @@ class LiveService:
 
         session.release = self._watch_rights.hold(viewer.token_hash, follow, end)
 
-    async def close(self, session_id: str, *, username: str, role: Role) -> None:
-        """End a session at the viewer's request (its owner or an admin)."""
+    async def close(
+        self, session_id: str, *, camera_id: str, username: str, role: Role | None = None
+    ) -> None:
+        """End a session of this camera at the viewer's request (its owner, or an admin)."""
         session = self._sessions.get(session_id)
-        if session is None:
+        if session is None or session.camera_id != camera_id:
             raise SessionNotFound(f"no live session '{session_id}'")
         if username != session.username and role is not Role.ADMIN:
             raise NotSessionOwner(f"live session '{session_id}' belongs to another user")

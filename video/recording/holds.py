@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from csu.db import Database
 from csu.errors import Conflict, DomainError, Malformed, NotFound
 from privacy.access_log import AccessLog
-from privacy.guard import RIGHT_NAMES, AccessDenied, authorise_camera_action
-from privacy.policy import Action
+from privacy.guard import AccessDenied, authorise_camera_action
+from privacy.policy import RIGHT_NAMES, Action
 from privacy.rights import Viewer
 from video.recording.models import LegalHold
 

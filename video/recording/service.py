@@ -1,27 +1,96 @@
-"""Recording for every camera that records: subscribes each recorder to its camera's encoder."""
+"""Recording's face: a recorder for every camera that records (each subscribed to its camera's
+encoder), what is recorded over a time range, and legal holds."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from csu.config import CameraConfig
+from csu.errors import Malformed
+from privacy.access_log import AccessLog
+from privacy.guard import refuse_unless_allowed
+from privacy.policy import Action
 from privacy.renditions import Rendition
+from privacy.rights import Viewer
 from video.encoding import BroadcastPool
 from video.ingest import ProviderLookup
 from video.recording.files import recover_partial_segments
+from video.recording.holds import Actor, HoldRequest, HoldService
 from video.recording.index import SegmentIndex
 from video.recording.indexer import SegmentIndexer
+from video.recording.models import LegalHold
 from video.recording.recorder import CameraRecorder
+from video.recording.spans import Span, recorded_spans
+
+# The package's face: the recording and hold services, what is recorded, and what callers use
+# with them (defined where they belong).
+__all__ = [
+    "Actor",
+    "HoldRequest",
+    "HoldService",
+    "LegalHold",
+    "Recorded",
+    "RecordingService",
+    "Span",
+    "recorded",
+]
 
 log = logging.getLogger(__name__)
 
 # Operators watch the zones rendition; it is what is kept (the anonymised one is made from it).
 RECORDED = Rendition.ZONES
+# Longer than the legal maximum retention: nothing older can exist.
+MAX_RANGE = timedelta(days=31)
+
+
+class RangeInvalid(Malformed):
+    """A time range that is none, or longer than anything kept."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What is recorded of one camera within [start, end) (in UTC), and the gaps between."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+    spans: list[Span]
+    gaps: list[Span]
+
+
+def recorded(
+    index: SegmentIndex,
+    access_log: AccessLog,
+    *,
+    viewer: Viewer,
+    camera_id: str,
+    start: datetime,
+    end: datetime,
+    client: str | None,
+) -> Recorded:
+    """The recorded spans and gaps (metadata, no picture: no reason asked, an allowed read goes
+    unlogged) for a user with the playback right on the camera; a refusal is logged."""
+    refuse_unless_allowed(
+        access_log,
+        viewer=viewer,
+        action=Action.PLAYBACK,
+        camera_id=camera_id,
+        client=client,
+        details={"request": "recorded spans"},
+    )
+    a, b = start.astimezone(UTC), end.astimezone(UTC)
+    if b <= a:
+        raise RangeInvalid("'end' must be after 'start'")
+    if b - a > MAX_RANGE:
+        raise RangeInvalid("'end' is more than 31 days after 'start'")
+    spans, gaps = recorded_spans(index.between(camera_id, a, b), a, b)
+    return Recorded(camera_id, a, b, spans, gaps)
 
 
 class RecordingService:

@@ -1,0 +1,20 @@
+"""Privacy's face for the layers above: who is asking and what they may do now (the viewer, its
+rights, the watch that ends what outlives them), the rendition they get, and the accounts'
+administration. Each is defined where it belongs; access to video itself is logged by the
+services that serve it (privacy.guard), and the access log, audit and zones have their own."""
+
+from privacy.accounts import AccountAdmin, AccountOut, GrantChange, NewAccount
+from privacy.renditions import Rendition
+from privacy.rights import CameraRights, Viewer
+from privacy.rights_watch import RightsWatch
+
+__all__ = [
+    "AccountAdmin",
+    "AccountOut",
+    "CameraRights",
+    "GrantChange",
+    "NewAccount",
+    "Rendition",
+    "RightsWatch",
+    "Viewer",
+]
