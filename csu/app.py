@@ -23,6 +23,7 @@ from csu.app_cluster import (
     join_cluster,
     lead_when_elected,
     live_redirects,
+    reported_events,
     reported_health,
     worker_origins,
 )
@@ -174,8 +175,10 @@ async def start_services(
     # In a cluster every API node receives video events; the leader's engine alone acts on them.
     engine_feed = engine_events(bus)
     incident_service = await _start_incidents(site, kernel, video, settings, cluster, engine_feed)
-    # The cameras' own events; a cluster's API node runs no camera (see video.onvif.events).
-    onvif = OnvifEvents(site.cameras if cluster is None else (), onvif_intake(incident_service))
+    # The cameras' own events; in a cluster the worker that owns a camera pulls them (csu.worker).
+    onvif_cameras = site.cameras if cluster is None else ()
+    onvif_remote = None if cluster is None else partial(reported_events, cluster)
+    onvif = OnvifEvents(onvif_cameras, onvif_intake(incident_service.receive), remote=onvif_remote)
     onvif.start()
     analytics = AnalyticsService(
         site.cameras,

@@ -16,6 +16,7 @@ from incidents.service import IncidentService
 from privacy.access_log import AccessLog
 from video.health import CameraState, Health
 from video.live.remote import LiveRedirects
+from video.onvif.service import EventsStatus
 from web.origin_check import origin_of
 from web.services import AppServices
 
@@ -98,6 +99,15 @@ def reported_health(cluster: ClusterNode, camera_id: str) -> Health | None:
     except ValueError:
         return None
     return Health(state, report.reason, report.fps)
+
+
+def reported_events(cluster: ClusterNode, camera_id: str) -> EventsStatus | None:
+    """A camera's ONVIF event subscription as its worker last reported it (None: no live
+    worker holds it, or the camera has none)."""
+    report = cluster.report(camera_id)
+    if report is None or report.events is None:
+        return None
+    return EventsStatus(camera_id, **report.events.model_dump())
 
 
 def worker_origins(app: FastAPI) -> tuple[str, ...]:

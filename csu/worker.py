@@ -1,7 +1,9 @@
 """`csu worker`: a camera worker of a cluster, composed from the video and privacy packages.
 
 It owns cameras by lease (csu.cluster.ownership): for each camera it gains it starts ingest,
-masking, encoding and recording; for each it loses it ends the live views and stops them. Its
+masking, encoding, recording and the camera's ONVIF event subscription (its events go into the
+alarm stream, as an API node's intake puts them); for each it loses it ends the live views and
+stops them. Its
 HTTP face serves WHEP for its cameras to browsers an API node redirected with a ticket.
 """
 
@@ -20,7 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import csu
 from csu.bus import EventBus
 from csu.bus_nats import NatsBusConfig, NatsEventBus
-from csu.cluster.nodes import CameraReport
+from csu.cluster.nodes import CameraReport, EventsReport
 from csu.cluster.ownership import CameraOwnership, Gained
 from csu.cluster.runtime import ClusterNode, NodeSettings
 from csu.config import SiteConfig
@@ -28,6 +30,8 @@ from csu.db import Database
 from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.onvif_alarms import onvif_intake
+from incidents.stream_cluster import ClusterIntake
 from privacy.access_log import AccessLog
 from privacy.audit.runtime import schedule_footage_purge
 from privacy.rights import CameraRights
@@ -39,6 +43,7 @@ from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
+from video.onvif.service import OnvifEvents
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
 from video.recording.store import SegmentStore, schedule_disk_guard
@@ -65,6 +70,8 @@ class WorkerRuntime:
     recording: RecordingService
     analytics: AnalyticsService
     ownership: CameraOwnership
+    onvif: OnvifEvents
+    intake: ClusterIntake
 
 
 def create_worker_app(
@@ -165,9 +172,15 @@ async def start_worker(
     )
     # Its end-date guard stops whatever this worker analyses when an authorisation ends.
     analytics.schedule(scheduler)
-    cluster = ClusterNode(node, lambda: _states(cameras))
+    # The cameras' events go into the alarm stream once the node is connected: `intake` is
+    # set below, before any camera (and so any subscription) is gained.
+    onvif = OnvifEvents(site.cameras, onvif_intake(lambda payload: intake.receive(payload)))
+    cluster = ClusterNode(node, lambda: _states(cameras, onvif))
     await cluster.start()
-    ownership = _ownership(site, node, cluster, _Video(cameras, live, recording, analytics))
+    intake = ClusterIntake(cluster.client, node=f"worker-{node.name}")
+    await intake.publisher.start()
+    video = _Video(cameras, live, recording, analytics, onvif)
+    ownership = _ownership(site, node, cluster, video)
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
     return WorkerRuntime(
@@ -182,6 +195,8 @@ async def start_worker(
         recording,
         analytics,
         ownership,
+        onvif,
+        intake,
     )
 
 
@@ -193,6 +208,7 @@ class _Video:
     live: LiveService
     recording: RecordingService
     analytics: AnalyticsService
+    onvif: OnvifEvents
 
 
 def _ownership(
@@ -207,8 +223,10 @@ def _ownership(
         video.cameras.start_camera(gained.camera_id, dark_since=dark)
         video.recording.start_camera(gained.camera_id)
         video.analytics.start_camera(gained.camera_id)
+        video.onvif.start_camera(gained.camera_id)
 
     async def lose(camera_id: str) -> None:
+        await video.onvif.stop_camera(camera_id)
         await video.live.end_camera(camera_id, "camera moved to another worker")
         await video.analytics.stop_camera(camera_id)
         await video.recording.stop_camera(camera_id)
@@ -226,6 +244,8 @@ def _ownership(
 async def stop_worker(runtime: WorkerRuntime) -> None:
     """Give the cameras back at once (others take them without waiting), then stop."""
     await runtime.ownership.stop()
+    await runtime.onvif.stop()
+    await runtime.intake.publisher.stop()
     await runtime.live.stop()
     await runtime.analytics.stop()
     await runtime.recording.stop()
@@ -238,15 +258,30 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     runtime.db.dispose()
 
 
-def _states(cameras: CameraService) -> dict[str, CameraReport]:
+def _states(cameras: CameraService, onvif: OnvifEvents) -> dict[str, CameraReport]:
     running = cameras.running()
     return {
         v.config.id: CameraReport(
-            state=v.health.state.value, reason=v.health.reason, fps=round(v.health.fps, 2)
+            state=v.health.state.value,
+            reason=v.health.reason,
+            fps=round(v.health.fps, 2),
+            events=_events(onvif, v.config.id),
         )
         for v in cameras.cameras()
         if v.config.id in running
     }
+
+
+def _events(onvif: OnvifEvents, camera_id: str) -> EventsReport | None:
+    if camera_id not in onvif.running() or (status := onvif.status(camera_id)) is None:
+        return None
+    return EventsReport(
+        connected=status.connected,
+        received=status.received,
+        last_error=status.last_error,
+        connected_at=status.connected_at,
+        subscriptions=status.subscriptions,
+    )
 
 
 def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:

@@ -15,14 +15,28 @@ from csu.config.cameras import SLUG_PATTERN
 Role = Literal["api", "worker"]
 
 
+class EventsReport(BaseModel):
+    """A camera's ONVIF event subscription, as the worker that holds it sees it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    connected: bool
+    received: int = 0
+    last_error: str | None = None
+    connected_at: datetime | None = None
+    subscriptions: int = 0
+
+
 class CameraReport(BaseModel):
-    """How a worker sees one of its cameras: state, why, measured frame rate."""
+    """How a worker sees one of its cameras: state, why, measured frame rate, and its ONVIF
+    event subscription (for a camera with ONVIF settings)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     state: str
     reason: str | None = None
     fps: float = 0.0
+    events: EventsReport | None = None
 
 
 class NodeInfo(BaseModel):

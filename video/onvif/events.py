@@ -75,6 +75,11 @@ class CameraEvents:
         self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether the subscription's task runs (subscribed, or waiting to subscribe again)."""
+        return self._task is not None
+
     def start(self) -> None:
         """Subscribe and pull on a task of the running loop; returns at once."""
         self._task = asyncio.create_task(self._run(), name=f"onvif-events-{self.camera_id}")

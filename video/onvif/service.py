@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
@@ -14,9 +14,20 @@ __all__ = ["EventSink", "EventsStatus", "OnvifEvents", "onvif_metrics"]
 
 
 class OnvifEvents:
-    """One PullPoint subscription per enabled camera that has `onvif` settings."""
+    """One PullPoint subscription per enabled camera that has `onvif` settings.
 
-    def __init__(self, cameras: Sequence[CameraConfig], sink: EventSink) -> None:
+    `remote` tells the status of a subscription another node holds (a cluster's API node: the
+    worker that owns the camera reports it).
+    """
+
+    def __init__(
+        self,
+        cameras: Sequence[CameraConfig],
+        sink: EventSink,
+        *,
+        remote: Callable[[str], EventsStatus | None] | None = None,
+    ) -> None:
+        self._remote = remote
         self.cameras = [
             CameraEvents(camera.id, camera.onvif, sink)
             for camera in cameras
@@ -28,13 +39,36 @@ class OnvifEvents:
         for camera in self.cameras:
             camera.start()
 
+    def start_camera(self, camera_id: str) -> None:
+        """Subscribe to one camera (a worker that gained it); nothing for a camera without
+        ONVIF settings or already subscribed."""
+        camera = self._camera(camera_id)
+        if camera is not None and not camera.running:
+            camera.start()
+
+    async def stop_camera(self, camera_id: str) -> None:
+        """Unsubscribe from one camera (a worker that lost it)."""
+        camera = self._camera(camera_id)
+        if camera is not None:
+            await camera.stop()
+
     async def stop(self) -> None:
         """Unsubscribe from every camera."""
         await asyncio.gather(*(camera.stop() for camera in self.cameras))
 
+    def running(self) -> list[str]:
+        """The cameras subscribed to now."""
+        return [camera.camera_id for camera in self.cameras if camera.running]
+
     def status(self, camera_id: str) -> EventsStatus | None:
         """The camera's subscription as it stands now; None for a camera without one."""
-        return next((c.status for c in self.cameras if c.camera_id == camera_id), None)
+        camera = self._camera(camera_id)
+        if camera is not None:
+            return camera.status
+        return None if self._remote is None else self._remote(camera_id)
+
+    def _camera(self, camera_id: str) -> CameraEvents | None:
+        return next((c for c in self.cameras if c.camera_id == camera_id), None)
 
 
 def onvif_metrics(subscriptions: Iterable[CameraEvents]) -> Iterator[Metric]:
