@@ -115,3 +115,28 @@ async def test_a_wrong_password_is_reported_and_retried(device: OnvifDevice) -> 
         await events.stop()
     assert not events.status.connected and not sink.bodies
     assert "not authorised" in (events.status.last_error or "")
+
+
+async def test_an_answer_the_intake_refused_is_handed_over_again(device: OnvifDevice) -> None:
+    """The engine restarting (or the alarm stream away) loses none of what the camera sent."""
+    sink = Received()
+    refusals = 2
+
+    async def refusing(camera_id: str, body: bytes) -> None:
+        nonlocal refusals
+        if refusals:
+            refusals -= 1
+            raise RuntimeError("incident engine unavailable")
+        await sink(camera_id, body)
+
+    config = OnvifConfig(url=device.url, username="csu", password=device.password)
+    events = CameraEvents(CAMERA, config, refusing, backoff=QUICK, pull_wait_s=2)
+    events.start()
+    try:
+        await _until(lambda: len(sink.alarms) == 2)  # the initial states, after two refusals
+        device.raise_event(MOTION)
+        await _until(lambda: sink.active("video.motion"))
+        await _until(lambda: events.status.connected and events.status.last_error is None)
+    finally:
+        await events.stop()
+    assert len(sink.bodies) == 2 and events.status.subscriptions == 1

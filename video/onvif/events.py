@@ -125,13 +125,30 @@ class CameraEvents:
                 self._connected()
                 if answer.NotificationMessage:
                     self.status.received += len(answer.NotificationMessage)
-                    await self._sink(self.camera_id, _reply(history))
+                    await self._deliver(_reply(history))
             self._failed("the camera refused to renew the subscription")
         except PULL_ERRORS as exc:
             self._failed(f"{type(exc).__name__}: {exc}")
         finally:
             await _close(camera, manager)
         return pulled
+
+    async def _deliver(self, body: bytes) -> None:
+        """Hand the answer to the sink until it takes it: the camera will not send it again.
+
+        The intake refuses while the engine restarts or the alarm stream is away; no more is
+        pulled meanwhile (the camera keeps what comes, and the manager renews the subscription).
+        """
+        attempt = 0
+        while True:
+            try:
+                await self._sink(self.camera_id, body)
+            except Exception as exc:  # the sink is the intake: whatever it raises, keep the body
+                self._failed(f"the alarm intake refused the camera's events: {exc}")
+                await asyncio.sleep(self._backoff.delay(attempt, self._rng))
+                attempt += 1
+                continue
+            return  # the next pull marks the subscription up again
 
     def _connected(self) -> None:
         if not self.status.connected:
