@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from onvif import ONVIFCamera
 
 from csu.backoff import Backoff
 from csu.config.onvif import OnvifConfig
@@ -140,3 +141,27 @@ async def test_an_answer_the_intake_refused_is_handed_over_again(device: OnvifDe
     finally:
         await events.stop()
     assert len(sink.bodies) == 2 and events.status.subscriptions == 1
+
+
+async def test_the_test_camera_answers_the_device_and_media_operations(
+    device: OnvifDevice,
+) -> None:
+    """What discovery and stream set-up will ask, through the real client."""
+    camera = ONVIFCamera("http://127.0.0.1", device.port, device.username, device.password)
+    try:
+        await camera.update_xaddrs()
+        capabilities = await camera.get_capabilities()
+        assert capabilities is not None and capabilities["Events"]["WSPullPointSupport"]
+        information = await (await camera.create_devicemgmt_service()).GetDeviceInformation()
+        assert (information.Manufacturer, information.Model) == ("AXIS", "Q6075-E")
+        media = await camera.create_media_service()
+        (profile,) = await media.GetProfiles()
+        uri = await media.GetStreamUri(
+            {
+                "ProfileToken": profile.token,
+                "StreamSetup": {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}},
+            }
+        )
+        assert uri.Uri == f"rtsp://127.0.0.1:554/{profile.token}"
+    finally:
+        await camera.close()
