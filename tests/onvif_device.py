@@ -97,6 +97,7 @@ class OnvifDevice:
         self._bindings = _bindings()
         self._runner: web.AppRunner | None = None
         self.state = {MOTION: False, TAMPER: False}
+        self.refuse_renew = False  # a camera that lets subscriptions run out
 
     async def start(self) -> None:
         """Serve on a free loopback port."""
@@ -216,6 +217,9 @@ class OnvifDevice:
         if subscription is None or subscription.terminates < now:
             raise Fault("Receiver", "wsrf-rw:ResourceUnknownFault: no such subscription")
         if name == "Renew":
+            if self.refuse_renew:
+                self.subscriptions.pop(subscription.id, None)
+                raise Fault("Receiver", "wsrf-rw:ResourceUnknownFault: renewal refused")
             subscription.terminates = now + dt.timedelta(seconds=60)
             return {"TerminationTime": subscription.terminates, "CurrentTime": now}
         if name == "Unsubscribe":

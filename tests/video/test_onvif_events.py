@@ -165,3 +165,21 @@ async def test_the_test_camera_answers_the_device_and_media_operations(
         assert uri.Uri == f"rtsp://127.0.0.1:554/{profile.token}"
     finally:
         await camera.close()
+
+
+@pytest.mark.slow
+async def test_a_renewal_the_camera_refuses_is_survived(device: OnvifDevice) -> None:
+    """The client renews at 80 % of a minute (onvif-zeep-async's floor); refused, it reports the
+    subscription lost and csu subscribes again: later events still arrive."""
+    sink = Received()
+    events = _events(device, sink)
+    device.refuse_renew = True
+    events.start()
+    try:
+        await _until(lambda: "Renew" in device.requests, timeout=120)
+        device.refuse_renew = False
+        await _until(lambda: events.status.subscriptions >= 2 and events.status.connected, 60)
+        device.raise_event(TAMPER)
+        await _until(lambda: sink.active("video.tamper"))
+    finally:
+        await events.stop()
