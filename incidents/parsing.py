@@ -11,6 +11,7 @@ from csu.settings import Settings
 from incidents.alarms import (
     Alarm,
     AlarmParseError,
+    AlarmStatus,
     parse_cap,
     parse_csu_alarm,
     parse_ngsi_ld_notification,
@@ -117,5 +118,23 @@ def parse_submission(submission: Submission) -> Parsed:
     if channel is Channel.ONVIF:
         if not submission.source_hint:
             raise AlarmParseError("onvif: the camera id is required")
-        return Parsed(parse_onvif_event(submission.body, submission.source_hint))
+        return _onvif_parsed(parse_onvif_event(submission.body, submission.source_hint))
     raise AlarmParseError(f"unknown channel {channel!r}")
+
+
+def _onvif_parsed(alarms: list[Alarm]) -> Parsed:
+    """A camera's events, less the initial states that say nothing is going on.
+
+    A camera tells every new subscriber each property's state (`Initialized`): at csu's start and
+    after each re-subscription. One at rest is kept in the raw payload and listed as skipped, not
+    made an alarm that would open an incident; one already active (motion under way) is an alarm.
+    """
+    kept: list[Alarm] = []
+    skipped: list[str] = []
+    for alarm in alarms:
+        initial = alarm.data.get("property_operation") == "Initialized"
+        if initial and alarm.status is AlarmStatus.CLEARED:
+            skipped.append(f"{alarm.data.get('topic_path')}: initial state, not active")
+        else:
+            kept.append(alarm)
+    return Parsed(kept, skipped)

@@ -66,9 +66,15 @@ def test_motion_and_tamper_become_alarms_and_incidents_and_a_reboot_is_survived(
     client: TestClient, device: DeviceThread
 ) -> None:
     headers = login(client, "operator")
+    events = services_of(client).onvif
+    assert events is not None
     _until(lambda: _onvif_source(client, headers)["feed"]["connected"])
     source = _onvif_source(client, headers)
     assert source["id"] == CAMERA and source["url"] == device.device.url
+    # The camera's first answer, each property's state at rest, is no alarm and opens nothing.
+    _until(lambda: events.status(CAMERA) and events.status(CAMERA).received >= 2)  # type: ignore[union-attr]
+    alarms = client.get("/api/alarms", params={"source": CAMERA}, headers=headers).json()
+    assert alarms["total"] == 0
 
     started = time.monotonic()
     device.raise_event(MOTION)
@@ -79,8 +85,6 @@ def test_motion_and_tamper_become_alarms_and_incidents_and_a_reboot_is_survived(
     assert incident.status_code == 200 and CAMERA in incident.text
 
     device.reboot()  # the camera forgets its subscription: csu creates a new one
-    events = services_of(client).onvif
-    assert events is not None
     _until(lambda: (s := events.status(CAMERA)) and s.subscriptions == 2 and s.connected)
     device.raise_event(TAMPER)
     tamper = _until(lambda: _active(client, headers, "video.tamper"))
