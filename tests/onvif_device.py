@@ -28,6 +28,9 @@ from zeep.transports import Transport
 from zeep.wsdl import Document
 from zeep.wsdl.definitions import Binding
 
+from tests import onvif_ptz
+from tests.onvif_ptz import PtzHead, UnknownPreset
+
 T = TypeVar("T")
 WSDL_DIR = os.path.join(os.path.dirname(onvif.__file__), "wsdl")
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
@@ -48,7 +51,9 @@ _SERVICES = {
     "device_service": ("devicemgmt.wsdl", "{http://www.onvif.org/ver10/device/wsdl}DeviceBinding"),
     "media_service": ("media.wsdl", "{http://www.onvif.org/ver10/media/wsdl}MediaBinding"),
     "events_service": ("events.wsdl", "{http://www.onvif.org/ver10/events/wsdl}EventBinding"),
+    "ptz_service": ("ptz.wsdl", "{http://www.onvif.org/ver20/ptz/wsdl}PTZBinding"),
 }
+PTZ_NAMESPACE = "http://www.onvif.org/ver20/ptz/wsdl"
 _SUBSCRIPTION_BINDINGS = (
     "{http://www.onvif.org/ver10/events/wsdl}PullPointSubscriptionBinding",
     "{http://www.onvif.org/ver10/events/wsdl}SubscriptionManagerBinding",
@@ -86,10 +91,14 @@ def _bindings() -> dict[str, dict[str, Binding]]:
 
 
 class OnvifDevice:
-    """One camera's ONVIF services on http://127.0.0.1:<port>, with one account."""
+    """One camera's ONVIF services on http://127.0.0.1:<port>, with one account; a dome (PTZ
+    service and head) unless `ptz` is False."""
 
-    def __init__(self, username: str = "csu", password: str = "onvif-test-pw") -> None:
+    def __init__(
+        self, username: str = "csu", password: str = "onvif-test-pw", *, ptz: bool = True
+    ) -> None:
         self.username, self.password = username, password
+        self.head: PtzHead | None = PtzHead() if ptz else None
         self.subscriptions: dict[str, Subscription] = {}
         self.requests: list[str] = []  # operation names, in arrival order
         self.port = 0
@@ -148,6 +157,8 @@ class OnvifDevice:
             self.requests.append(name)
             self._check_token(envelope)
             service = request.match_info.get("service", "subscription")
+            if service == "ptz_service" and self.head is None:
+                raise Fault("Receiver", "no PTZ service")
             operation = self._operation(service, name)
             values = operation.input.deserialize(envelope)
             answer = await self._answer(name, values, request)
@@ -181,9 +192,10 @@ class OnvifDevice:
         now = dt.datetime.now(dt.UTC)
         base = f"http://127.0.0.1:{self.port}/onvif"
         if name == "GetServices":
-            return {"Service": [_service(ns, f"{base}/{path}") for ns, path in _NAMESPACES]}
+            services = _NAMESPACES + (((PTZ_NAMESPACE, "ptz_service"),) if self.head else ())
+            return {"Service": [_service(ns, f"{base}/{path}") for ns, path in services]}
         if name == "GetCapabilities":
-            return {"Capabilities": _capabilities(base)}
+            return {"Capabilities": _capabilities(base, ptz=self.head is not None)}
         if name == "GetDeviceInformation":
             return _INFORMATION
         if name == "GetSystemDateAndTime":
@@ -195,6 +207,8 @@ class OnvifDevice:
             return {"MediaUri": _media_uri(uri)}
         if name == "CreatePullPointSubscription":
             return self._subscribe(values, base, now)
+        if self.head is not None and name in _PTZ_OPERATIONS:
+            return _ptz_answer(self.head, name, values)
         return await self._subscription_call(name, values, request, now)
 
     def _subscribe(self, values: object, base: str, now: dt.datetime) -> dict[str, object]:
@@ -262,8 +276,8 @@ def _service(namespace: str, xaddr: str) -> dict[str, object]:
     return {"Namespace": namespace, "XAddr": xaddr, "Version": {"Major": 2, "Minor": 60}}
 
 
-def _capabilities(base: str) -> dict[str, object]:
-    return {
+def _capabilities(base: str, *, ptz: bool) -> dict[str, object]:
+    return ({"PTZ": {"XAddr": f"{base}/ptz_service"}} if ptz else {}) | {
         "Device": {"XAddr": f"{base}/device_service"},
         "Media": {
             "XAddr": f"{base}/media_service",
@@ -276,6 +290,58 @@ def _capabilities(base: str) -> dict[str, object]:
             "WSPausableSubscriptionManagerInterfaceSupport": False,
         },
     }
+
+
+_PTZ_OPERATIONS = frozenset(
+    {
+        "GetNodes",
+        "GetStatus",
+        "ContinuousMove",
+        "Stop",
+        "AbsoluteMove",
+        "RelativeMove",
+        "GetPresets",
+        "SetPreset",
+        "GotoPreset",
+        "GotoHomePosition",
+    }
+)
+
+
+def _ptz_answer(head: PtzHead, name: str, values: Any) -> dict[str, object]:
+    """The PTZ service's answers: the head moves as told, and says where it is."""
+    if name == "GetNodes":
+        return {"PTZNode": [onvif_ptz.node()]}
+    if name == "GetStatus":
+        return {"PTZStatus": onvif_ptz.status(head)}
+    if name == "ContinuousMove":
+        timeout = values.Timeout.total_seconds() if values.Timeout is not None else None
+        head.continuous(onvif_ptz.read_vector(values.Velocity, (0.0, 0.0, 0.0)), timeout)
+    elif name == "Stop":
+        head.stop()
+    elif name == "AbsoluteMove":
+        head.goto(onvif_ptz.read_vector(values.Position, head.advance()))
+    elif name == "RelativeMove":
+        now = head.advance()
+        step = onvif_ptz.read_vector(values.Translation, (0.0, 0.0, 0.0))
+        head.goto((now[0] + step[0], now[1] + step[1], now[2] + step[2]))
+    elif name == "GetPresets":
+        presets = head.presets.items()
+        return {
+            "Preset": [
+                {"token": t, "Name": n, "PTZPosition": onvif_ptz.vector(p)} for t, (n, p) in presets
+            ]
+        }
+    elif name == "SetPreset":
+        return {"PresetToken": head.set_preset(values.PresetName or "", values.PresetToken)}
+    elif name == "GotoPreset":
+        try:
+            head.goto_preset(values.PresetToken)
+        except UnknownPreset:
+            raise Fault("Sender", "ter:InvalidArgVal/ter:NoToken: no such preset") from None
+    elif name == "GotoHomePosition":
+        head.goto(head.home)
+    return {}
 
 
 def _clock(now: dt.datetime) -> dict[str, object]:

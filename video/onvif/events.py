@@ -108,7 +108,7 @@ class CameraEvents:
         camera = manager = None
         pulled = False
         try:
-            camera = _camera(self._config)
+            camera = onvif_camera(self._config)
             await camera.update_xaddrs()
             manager = await camera.create_pullpoint_manager(
                 dt.timedelta(seconds=SUBSCRIPTION_S), lost.set
@@ -162,7 +162,8 @@ class CameraEvents:
         self.status.last_error = error[:500]
 
 
-def _camera(config: OnvifConfig) -> ONVIFCamera:
+def onvif_camera(config: OnvifConfig) -> ONVIFCamera:
+    """A client of the camera's ONVIF services (not yet connected)."""
     url = urlsplit(config.url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return ONVIFCamera(
