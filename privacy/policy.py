@@ -18,6 +18,8 @@ class Action(StrEnum):
     PLAYBACK = "video.playback"
     EXPORT = "video.export"
     LEGAL_HOLD = "video.legal_hold"
+    PTZ = "video.ptz"
+    PTZ_PRESET_SAVE = "video.ptz_preset_save"
     PRIVACY_ZONE_EDIT = "privacy.zone_edit"
     PRIVACY_ZONE_CONFIRM = "privacy.zone_confirm"
     USER_ADMIN = "admin.users"
@@ -43,6 +45,8 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.PLAYBACK: "playback",
     Action.EXPORT: "export",
     Action.LEGAL_HOLD: "legal-hold",
+    Action.PTZ: "ptz",
+    Action.PTZ_PRESET_SAVE: "ptz-preset-save",
     Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
     Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
     Action.USER_ADMIN: "user-administration",
@@ -67,7 +71,9 @@ _ALARMS = {Action.ALARM_SUBMIT, Action.ALARM_READ, Action.INCIDENT_READ}
 # Walls: operators drive them, the crisis cell looks at them and keeps the crisis log.
 _WALLS = {Action.WALL_READ, Action.WALL_CONTROL, Action.CRISIS_READ, Action.CRISIS_ACT}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.OPERATOR: frozenset(_WATCH | _ALARMS | _WALLS | {Action.PLAYBACK, Action.INCIDENT_ACT}),
+    Role.OPERATOR: frozenset(
+        _WATCH | _ALARMS | _WALLS | {Action.PLAYBACK, Action.INCIDENT_ACT, Action.PTZ}
+    ),
     Role.SUPERVISOR: frozenset(
         _WATCH
         | _ALARMS
@@ -77,6 +83,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.LEGAL_HOLD,
             Action.INCIDENT_ACT,
+            # Moving a camera is an operator's; saving where it points for everyone, a supervisor's.
+            Action.PTZ,
+            Action.PTZ_PRESET_SAVE,
             Action.ALARM_REJECTED_READ,
             Action.CLUSTER_READ,
         }

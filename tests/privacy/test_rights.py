@@ -51,6 +51,19 @@ def test_metadata_roles_see_every_camera_but_watch_none_without_a_grant() -> Non
     assert street.visible(["cam-b", "cam-a"]) == ["cam-a"] and not street.sees_every_camera
 
 
+def test_moving_a_camera_is_an_operators_per_camera_right_and_saving_presets_a_supervisors() -> (
+    None
+):
+    def viewer(role: str) -> Viewer:
+        return Viewer(User(username=role, role=role, password_hash="x"), frozenset({"dome"}))
+
+    movers = {r for r in Role if viewer(r).may(Action.PTZ, "dome")}
+    assert movers == {Role.OPERATOR, Role.SUPERVISOR}
+    assert not viewer("operator").may(Action.PTZ, "other-camera")
+    savers = {r for r in Role if viewer(r).may(Action.PTZ_PRESET_SAVE, "dome")}
+    assert savers == {Role.SUPERVISOR}
+
+
 def _user(db: Database, name: str, cameras: list[str], expires: datetime | None = None) -> str:
     with db.session() as s:
         user = identity.create_user(

@@ -1,0 +1,1 @@
+"""Pan-tilt-zoom control: who holds a camera (arbitration) and the commands sent to it."""
