@@ -44,7 +44,7 @@ from incidents.analytics_alarms import forward_analytics_events
 from incidents.clips import Clip
 from incidents.metrics import feed_metrics
 from incidents.onvif_alarms import onvif_intake
-from incidents.service import IncidentService, camera_cones, clip_policy
+from incidents.service import IncidentService, camera_cones, clip_policy, is_assignee
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
@@ -63,6 +63,7 @@ from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
 from video.onvif.service import OnvifEvents, onvif_metrics
+from video.ptz.service import PtzService
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService, recording_metrics
@@ -180,6 +181,7 @@ async def start_services(
     onvif_remote = None if cluster is None else partial(reported_events, cluster)
     onvif = OnvifEvents(onvif_cameras, onvif_intake(incident_service.receive), remote=onvif_remote)
     onvif.start()
+    ptz = None if cluster is not None else _start_ptz(settings, site, kernel)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -235,7 +237,21 @@ async def start_services(
         redirects=live_redirects(cluster, access_log),
         leadership=leadership,
         onvif=onvif,
+        ptz=ptz,
     )
+
+
+def _start_ptz(settings: Settings, site: SiteConfig, kernel: _Kernel) -> PtzService:
+    """PTZ control of the cameras this process runs (a cluster's workers own theirs)."""
+    ptz = PtzService(
+        site.cameras,
+        kernel.access_log,
+        kernel.bus.publish,
+        assignee=partial(is_assignee, kernel.db),
+        lock_s=settings.ptz_lock_seconds,
+    )
+    ptz.start()
+    return ptz
 
 
 async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:
@@ -348,6 +364,8 @@ async def stop_services(services: AppServices) -> None:
     await services.analytics.stop()
     if services.onvif is not None:
         await services.onvif.stop()
+    if services.ptz is not None:
+        await services.ptz.stop()
     await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="Live (WHEP) sessions the server keeps open or opening at once, in all.",
     )
+    ptz_lock_seconds: float = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="How long a PTZ camera stays with the operator who last moved it; then"
+        " anyone with the right may take it.",
+    )
     alarm_max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from csu.db import Database
 from csu.times import UtcTime
 from incidents.analytics_decisions import AnalyticsAlarmView, analytics_views
 from incidents.commands import IncidentNotFound
 from incidents.events import AlarmSummary, IncidentSummary
 from incidents.incident_rows import INCIDENTS, load_incident, read_incidents
-from incidents.models import TimelineEntry
+from incidents.models import OPEN_STATUSES, TimelineEntry
 from incidents.records import ALARMS, AlarmRow, read_alarms
 from incidents.rejected import RejectedPayload, list_rejected
 from incidents.store import alarm_summary
@@ -84,6 +85,22 @@ def list_incidents(
         query = query.where(sa.or_(cameras == "[]", *named))
     query = query.order_by(INCIDENTS.c.updated_at.desc()).limit(limit)
     return read_incidents(session.connection(), query)
+
+
+def is_assignee(db: Database, username: str, camera_id: str) -> bool:
+    """Whether an open incident on the camera is assigned to the user (PTZ take-over)."""
+    cameras = INCIDENTS.c.cameras
+    query = (
+        sa.select(INCIDENTS.c.id)
+        .where(
+            INCIDENTS.c.assignee == username,
+            INCIDENTS.c.status.in_(sorted(OPEN_STATUSES)),
+            cameras.contains(json.dumps(camera_id), autoescape=True),
+        )
+        .limit(1)
+    )
+    with db.session() as session:
+        return session.execute(query).first() is not None
 
 
 def incident_detail(session: Session, incident_id: int) -> IncidentDetail | None:

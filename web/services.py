@@ -23,6 +23,7 @@ from video.analytics.service import AnalyticsService
 from video.evidence.service import ExportService
 from video.live.service import LiveRedirects, LiveService
 from video.onvif.service import OnvifEvents
+from video.ptz.service import PtzService
 from video.recording.service import HoldService, RecordingService
 from video.service import CameraService
 from web.hub import EventHub
@@ -61,3 +62,5 @@ class AppServices:
     leadership: Leadership | None = None
     # The cameras' ONVIF event subscriptions (none on a cluster's API node).
     onvif: OnvifEvents | None = None
+    # PTZ control of the cameras this process runs (none on a cluster's API node, for now).
+    ptz: PtzService | None = None

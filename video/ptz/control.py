@@ -133,6 +133,12 @@ class Arbiter:
         del self._sessions[camera_id]
         return Ended(current, max(now, current.last), EndReason.RELEASED)
 
+    def used(self, camera_id: str, preset: str) -> None:
+        """Note a preset the camera's current session used (saved, once its token is known)."""
+        session = self._sessions.get(camera_id)
+        if session is not None:
+            self._sessions[camera_id] = replace(session, presets=(*session.presets, preset))
+
     def expire(self, now: datetime) -> list[Ended]:
         """End every session whose lock has lapsed by `now`."""
         lapsed = [s for s in self._sessions.values() if now >= s.until(self.lock)]
