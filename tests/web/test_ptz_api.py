@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from csu.app import create_app
 from csu.config import SiteConfig, parse_site
 from csu.settings import Settings
-from tests.onvif_device import DeviceThread, OnvifDevice
+from tests.onvif_device import MOTION, DeviceThread, OnvifDevice
 from tests.web.conftest import SITE, login, seed_accounts, services_of
 from video.ptz.events import PtzControlEnded
 
@@ -177,3 +177,26 @@ def test_a_camera_without_ptz_and_an_unknown_camera(client: TestClient) -> None:
     assert client.get("/api/cameras/nowhere/ptz", headers=headers).status_code == 404
     street_only = login(client, "street-only")
     assert client.get("/api/cameras/cam-plaza/ptz", headers=street_only).status_code == 403
+
+
+def test_an_incidents_assignee_takes_over_from_an_operator(
+    client: TestClient, device: DeviceThread
+) -> None:
+    url = f"/api/cameras/{CAMERA}/ptz"
+    anne, bruno = login(client, "operator"), login(client, "street-only")
+    device.raise_event(MOTION)  # the dome's motion opens an incident on it
+
+    def incident() -> int | None:
+        alarms = client.get("/api/alarms", params={"source": CAMERA}, headers=anne).json()
+        return next((a["alarm"]["incident_id"] for a in alarms["items"]), None)
+
+    incident_id = _until(incident)
+    assert client.post(url, json={"action": "move", "pan": 0.2}, headers=anne).is_success
+    assert client.post(url, json={"action": "stop"}, headers=bruno).status_code == 409
+    assign = {"action": "assign", "assignee": "street-only"}
+    answer = client.post(f"/api/incidents/{incident_id}/actions", json=assign, headers=anne)
+    assert answer.status_code == 200, answer.text
+    taken = client.post(url, json={"action": "stop"}, headers=bruno)
+    assert taken.status_code == 200 and taken.json()["holder"]["username"] == "street-only"
+    # Equal roles: the one without the incident cannot take it back.
+    assert client.post(url, json={"action": "move", "pan": 0.2}, headers=anne).status_code == 409
