@@ -1,4 +1,4 @@
-"""WS /api/events: live alarms, incident changes and camera status for consoles.
+"""WS /api/events: live alarms, incident changes, camera status and PTZ control for consoles.
 
 Messages are coalesced per client over a short window, so an alarm storm costs each console a
 bounded number of frames (at most one per window): alarm batches merge, and only the latest state
@@ -22,6 +22,7 @@ from incidents.service import IncidentSummary, shown_alarms, shown_incident
 from privacy.policy import Action, CameraScope
 from privacy.service import RightsWatch, Viewer
 from video.events import CameraStatusChanged
+from video.ptz.events import PtzControlEnded
 
 log = logging.getLogger(__name__)
 # At most 40 frames a second per console, and at most 25 ms added to an event's way to the screen:
@@ -41,6 +42,7 @@ class _Client:
         self.alarms: dict[str, Any] | None = None
         self.incidents: dict[int, dict[str, Any]] = {}
         self.cameras: dict[str, dict[str, Any]] = {}
+        self.ptz: list[dict[str, Any]] = []  # control that ended, in order (never merged)
         self.ready = asyncio.Event()
 
     def follow(self, viewer: Viewer) -> str | None:
@@ -59,6 +61,8 @@ class _Client:
         """Merge one event into what is pending."""
         if kind == "camera":
             self.cameras[payload["camera_id"]] = payload
+        elif kind == "ptz":
+            self.ptz.append(payload)
         elif not self.sees_incidents:
             return
         elif kind == "incident":
@@ -77,7 +81,8 @@ class _Client:
             messages.append({"type": "alarms", **self.alarms})
         messages += [{"type": "incident", **p} for p in self.incidents.values()]
         messages += [{"type": "camera", **p} for p in self.cameras.values()]
-        self.alarms, self.incidents, self.cameras = None, {}, {}
+        messages += [{"type": "ptz", **p} for p in self.ptz]
+        self.alarms, self.incidents, self.cameras, self.ptz = None, {}, {}, []
         self.ready.clear()
         return messages
 
@@ -103,6 +108,7 @@ class EventHub:
             bus.subscribe(AlarmsStored, self._on_alarms, name="ws.alarms"),
             bus.subscribe(IncidentChanged, self._on_incident, name="ws.incidents"),
             bus.subscribe(CameraStatusChanged, self._on_camera, name="ws.cameras"),
+            bus.subscribe(PtzControlEnded, self._on_ptz, name="ws.ptz"),
         ]
 
     @property
@@ -173,6 +179,14 @@ class EventHub:
         payload = {"camera_id": event.camera_id, "status": event.status, "reason": event.reason}
         self._fan_out(
             "camera", lambda: payload, lambda s: payload if s.allows(event.camera_id) else None
+        )
+
+    def _on_ptz(self, event: PtzControlEnded) -> None:
+        # Every console of the camera learns it is free or held by another; the one who lost it
+        # finds their name and why.
+        payload = event.model_dump(mode="json", include={"camera_id", "username", "reason", "by"})
+        self._fan_out(
+            "ptz", lambda: payload, lambda s: payload if s.allows(event.camera_id) else None
         )
 
     def _fan_out(

@@ -19,6 +19,7 @@ from csu.config import SiteConfig, parse_site
 from csu.settings import Settings
 from tests.onvif_device import MOTION, DeviceThread, OnvifDevice
 from tests.web.conftest import SITE, login, seed_accounts, services_of
+from tests.web.test_events_ws import _receive_until
 from video.ptz.events import PtzControlEnded
 
 CAMERA = "cam-street"
@@ -200,3 +201,22 @@ def test_an_incidents_assignee_takes_over_from_an_operator(
     assert taken.status_code == 200 and taken.json()["holder"]["username"] == "street-only"
     # Equal roles: the one without the incident cannot take it back.
     assert client.post(url, json={"action": "move", "pan": 0.2}, headers=anne).status_code == 409
+
+
+def test_the_operator_who_loses_the_camera_is_told_on_the_console_socket(
+    client: TestClient,
+) -> None:
+    url = f"/api/cameras/{CAMERA}/ptz"
+    anne, sophie = login(client, "operator"), login(client, "supervisor")
+    assert client.post(url, json={"action": "move", "tilt": -0.3}, headers=anne).is_success
+    with client.websocket_connect("/api/events", headers=anne) as ws:
+        assert client.post(url, json={"action": "stop"}, headers=sophie).is_success
+        got = _receive_until(ws, lambda m: m["type"] == "ptz")
+    told = next(m for m in got if m["type"] == "ptz")
+    assert told == {
+        "type": "ptz",
+        "camera_id": CAMERA,
+        "username": "operator",
+        "reason": "taken_over",
+        "by": "supervisor",
+    }
