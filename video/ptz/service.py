@@ -243,10 +243,16 @@ class PtzService:
             for ended in self._arbiter.expire(datetime.now(UTC)):
                 try:
                     await self._ended(ended)
-                    # The holder may have left it moving: a lapsed lock stops the camera.
-                    await self._clients[ended.session.camera_id].stop()
+                    await self._stop_unheld(ended.session.camera_id)
                 except Exception:  # the next sweep goes on; the camera stops at its timeout
                     log.exception("PTZ session end on %s", ended.session.camera_id)
+
+    async def _stop_unheld(self, camera_id: str) -> None:
+        """Stop a camera whose holder's lock lapsed (they may have left it moving), unless
+        someone took it meanwhile: their command must not be cut short."""
+        async with self._locks[camera_id]:
+            if self._arbiter.holder(camera_id, datetime.now(UTC)) is None:
+                await self._clients[camera_id].stop()
 
     async def _ended(self, ended: Ended, *, at: datetime | None = None) -> None:
         """Log the session's end with what it did, then tell its holder."""
