@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from csu.app import create_app
 from csu.config import SiteConfig, parse_site
@@ -224,3 +226,44 @@ def test_the_operator_who_loses_the_camera_is_told_on_the_console_socket(
         "reason": "taken_over",
         "by": "supervisor",
     }
+
+
+_ANY = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=80),
+    st.lists(st.integers(), max_size=3),
+)
+_ACTIONS = st.sampled_from(
+    ["move", "stop", "absolute", "relative", "preset", "home", "save_preset", "release", "x"]
+)
+_FIELDS = st.sampled_from(["pan", "tilt", "zoom", "timeout_s", "preset", "name", "speed"])
+_BODIES = st.one_of(
+    st.builds(lambda a, extra: {"action": a} | extra, _ACTIONS, st.dictionaries(_FIELDS, _ANY)),
+    _ANY,
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=_BODIES, who=st.sampled_from(["operator", "supervisor", "crisis", "admin"]))
+def test_any_body_is_answered_without_a_server_error(
+    client: TestClient, body: Any, who: str
+) -> None:
+    headers = _headers(client, who)
+    response = client.post(f"/api/cameras/{CAMERA}/ptz", json=body, headers=headers)
+    assert response.status_code in {200, 403, 409, 422}, response.text
+    assert response.status_code == 200 or response.json()["detail"]
+
+
+_LOGINS: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def _headers(client: TestClient, who: str) -> dict[str, str]:
+    key = (id(client), who)
+    if key not in _LOGINS:
+        _LOGINS[key] = login(client, who)
+    return _LOGINS[key]
