@@ -55,6 +55,7 @@ class EndReason(StrEnum):
     RELEASED = "released"
     EXPIRED = "expired"
     TAKEN_OVER = "taken_over"
+    STOPPED = "stopped"  # csu stopped
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,15 @@ class Arbiter:
         for session in lapsed:
             del self._sessions[session.camera_id]
         return [self._lapsed(session) for session in lapsed]
+
+    def end_all(self, now: datetime) -> list[Ended]:
+        """End every session (csu stops): those still held now, and those lapsed since."""
+        ended = [
+            self._lapsed(s) if now >= s.until(self.lock) else Ended(s, now, EndReason.STOPPED)
+            for s in self._sessions.values()
+        ]
+        self._sessions.clear()
+        return ended
 
     def _lapsed(self, session: Session) -> Ended:
         return Ended(session, session.until(self.lock), EndReason.EXPIRED)

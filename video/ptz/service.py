@@ -119,13 +119,13 @@ class PtzService:
         self._sweeper = asyncio.create_task(self._sweep(), name="ptz-sweep")
 
     async def stop(self) -> None:
-        """End every session (logged as lapsed now) and close the connections."""
+        """End every session (logged as stopped, or lapsed) and close the connections."""
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
-        for ended in self._arbiter.expire(datetime.max.replace(tzinfo=UTC)):
-            await self._ended(ended, at=datetime.now(UTC))
+        for ended in self._arbiter.end_all(datetime.now(UTC)):
+            await self._ended(ended)
         await asyncio.gather(*(client.close() for client in self._clients.values()))
 
     async def state(self, viewer: Viewer, camera_id: str, *, client: str | None) -> PtzState:
@@ -254,9 +254,9 @@ class PtzService:
             if self._arbiter.holder(camera_id, datetime.now(UTC)) is None:
                 await self._clients[camera_id].stop()
 
-    async def _ended(self, ended: Ended, *, at: datetime | None = None) -> None:
+    async def _ended(self, ended: Ended) -> None:
         """Log the session's end with what it did, then tell its holder."""
-        session, end = ended.session, at or ended.at
+        session, end = ended.session, ended.at
         record = AccessRecord(
             action=Action.PTZ.value,
             user=session.holder.username,

@@ -64,6 +64,15 @@ def test_lapsed_sessions_end_at_their_lapse() -> None:
     assert (ended.session.camera_id, ended.at, ended.reason) == ("b", _at(50), EndReason.EXPIRED)
 
 
+def test_stopping_ends_every_session_held_or_lapsed() -> None:
+    arbiter = Arbiter(LOCK)
+    arbiter.claim("a", ANNE, _at(0))
+    arbiter.claim("b", BRUNO, _at(20))
+    ended = {e.session.camera_id: (e.reason, e.at) for e in arbiter.end_all(_at(40))}
+    assert ended == {"a": (EndReason.EXPIRED, _at(30)), "b": (EndReason.STOPPED, _at(40))}
+    assert arbiter.end_all(_at(41)) == [] and arbiter.holder("b", _at(41)) is None
+
+
 steps = st.lists(
     st.tuples(
         st.sampled_from(("claim", "release", "expire")),
