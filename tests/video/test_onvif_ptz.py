@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
 
@@ -35,6 +36,7 @@ async def test_continuous_move_moves_the_head_and_stop_holds_it(device: OnvifDev
         assert capabilities.home and capabilities.max_presets == 100
         start = await ptz.status()
         assert (start.pan, start.tilt, start.zoom, start.moving) == (0.0, 0.0, 0.0, False)
+        assert start.at.utcoffset() == dt.timedelta(0)
         sent = time.monotonic()
         await ptz.continuous(0.5, -0.25, 0.0, timeout_s=10)
         latency = device.head.moves[-1][0] - sent  # type: ignore[union-attr]

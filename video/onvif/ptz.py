@@ -222,8 +222,15 @@ def _position(status: Any) -> PtzPosition:
         tilt=float(pan_tilt.y) if pan_tilt is not None else None,
         zoom=float(zoom.x) if zoom is not None else None,
         moving=any(state == "MOVING" for state in states),
-        at=status.UtcTime or dt.datetime.now(dt.UTC),
+        at=_utc(status.UtcTime),
     )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime:
+    """The status time, in UTC: ONVIF's UtcTime is UTC even where a camera leaves out the Z."""
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 async def _close(camera: ONVIFCamera) -> None:
