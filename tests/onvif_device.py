@@ -207,8 +207,11 @@ class OnvifDevice:
             return {"MediaUri": _media_uri(uri)}
         if name == "CreatePullPointSubscription":
             return self._subscribe(values, base, now)
-        if self.head is not None and name in _PTZ_OPERATIONS:
-            return _ptz_answer(self.head, name, values)
+        if self.head is not None and name in onvif_ptz.OPERATIONS:
+            try:
+                return onvif_ptz.answer(self.head, name, values)
+            except UnknownPreset:
+                raise Fault("Sender", "ter:InvalidArgVal/ter:NoToken: no such preset") from None
         return await self._subscription_call(name, values, request, now)
 
     def _subscribe(self, values: object, base: str, now: dt.datetime) -> dict[str, object]:
@@ -290,58 +293,6 @@ def _capabilities(base: str, *, ptz: bool) -> dict[str, object]:
             "WSPausableSubscriptionManagerInterfaceSupport": False,
         },
     }
-
-
-_PTZ_OPERATIONS = frozenset(
-    {
-        "GetNodes",
-        "GetStatus",
-        "ContinuousMove",
-        "Stop",
-        "AbsoluteMove",
-        "RelativeMove",
-        "GetPresets",
-        "SetPreset",
-        "GotoPreset",
-        "GotoHomePosition",
-    }
-)
-
-
-def _ptz_answer(head: PtzHead, name: str, values: Any) -> dict[str, object]:
-    """The PTZ service's answers: the head moves as told, and says where it is."""
-    if name == "GetNodes":
-        return {"PTZNode": [onvif_ptz.node()]}
-    if name == "GetStatus":
-        return {"PTZStatus": onvif_ptz.status(head)}
-    if name == "ContinuousMove":
-        timeout = values.Timeout.total_seconds() if values.Timeout is not None else None
-        head.continuous(onvif_ptz.read_vector(values.Velocity, (0.0, 0.0, 0.0)), timeout)
-    elif name == "Stop":
-        head.stop()
-    elif name == "AbsoluteMove":
-        head.goto(onvif_ptz.read_vector(values.Position, head.advance()))
-    elif name == "RelativeMove":
-        now = head.advance()
-        step = onvif_ptz.read_vector(values.Translation, (0.0, 0.0, 0.0))
-        head.goto((now[0] + step[0], now[1] + step[1], now[2] + step[2]))
-    elif name == "GetPresets":
-        presets = head.presets.items()
-        return {
-            "Preset": [
-                {"token": t, "Name": n, "PTZPosition": onvif_ptz.vector(p)} for t, (n, p) in presets
-            ]
-        }
-    elif name == "SetPreset":
-        return {"PresetToken": head.set_preset(values.PresetName or "", values.PresetToken)}
-    elif name == "GotoPreset":
-        try:
-            head.goto_preset(values.PresetToken)
-        except UnknownPreset:
-            raise Fault("Sender", "ter:InvalidArgVal/ter:NoToken: no such preset") from None
-    elif name == "GotoHomePosition":
-        head.goto(head.home)
-    return {}
 
 
 def _clock(now: dt.datetime) -> dict[str, object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 FULL_SPEED = 1.0  # generic pan/tilt units per second at speed 1
 ZOOM_SPEED = 0.5
@@ -99,6 +100,53 @@ class PtzHead:
         token = token or f"preset-{len(self.presets) + 1}"
         self.presets[token] = (name, self.advance())
         return token
+
+
+OPERATIONS = frozenset(
+    {
+        "GetNodes",
+        "GetStatus",
+        "ContinuousMove",
+        "Stop",
+        "AbsoluteMove",
+        "RelativeMove",
+        "GetPresets",
+        "SetPreset",
+        "GotoPreset",
+        "GotoHomePosition",
+    }
+)
+
+
+def answer(head: PtzHead, name: str, values: Any) -> dict[str, object]:
+    """The PTZ service's answers: the head moves as told, and says where it is."""
+    if name == "GetNodes":
+        return {"PTZNode": [node()]}
+    if name == "GetStatus":
+        return {"PTZStatus": status(head)}
+    if name == "ContinuousMove":
+        timeout = values.Timeout.total_seconds() if values.Timeout is not None else None
+        head.continuous(read_vector(values.Velocity, (0.0, 0.0, 0.0)), timeout)
+    elif name == "Stop":
+        head.stop()
+    elif name == "AbsoluteMove":
+        head.goto(read_vector(values.Position, head.advance()))
+    elif name == "RelativeMove":
+        now = head.advance()
+        step = read_vector(values.Translation, (0.0, 0.0, 0.0))
+        head.goto((now[0] + step[0], now[1] + step[1], now[2] + step[2]))
+    elif name == "GetPresets":
+        presets = head.presets.items()
+        return {
+            "Preset": [{"token": t, "Name": n, "PTZPosition": vector(p)} for t, (n, p) in presets]
+        }
+    elif name == "SetPreset":
+        return {"PresetToken": head.set_preset(values.PresetName or "", values.PresetToken)}
+    elif name == "GotoPreset":
+        head.goto_preset(values.PresetToken)  # UnknownPreset: the device answers a fault
+    elif name == "GotoHomePosition":
+        head.goto(head.home)
+    return {}
 
 
 def vector(position: Vector) -> dict[str, object]:
