@@ -11,7 +11,7 @@ import pytest
 
 from csu.config.onvif import OnvifConfig
 from tests.onvif_device import OnvifDevice
-from video.onvif.ptz import NoPtz, OnvifPtz, PtzUnavailable
+from video.onvif.ptz import NoPtz, OnvifPtz, PtzRefused, PtzUnavailable
 
 
 @pytest.fixture
@@ -65,7 +65,9 @@ async def test_absolute_relative_presets_and_home(device: OnvifDevice) -> None:
         assert (position.pan, position.tilt) == pytest.approx((0.3, 0.3))
         await ptz.home()
         assert (await _settled(ptz)).pan == 0.0
-        await ptz.goto_preset(token)
+        with pytest.raises(PtzRefused, match="no such preset"):
+            await ptz.goto_preset("nope")
+        await ptz.goto_preset(token)  # a fault leaves the connection as it was
         position = await _settled(ptz)
         assert (position.pan, position.tilt, position.zoom) == pytest.approx((0.4, 0.2, 0.5))
     finally:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from onvif import ONVIFCamera
 from onvif.exceptions import ONVIFError
+from zeep.exceptions import Fault
 
 from csu.config.onvif import OnvifConfig
 from csu.errors import Conflict, Unavailable
@@ -32,6 +33,10 @@ class NoPtz(Conflict):
 
 class PtzUnavailable(Unavailable):
     """The camera did not answer the PTZ command."""
+
+
+class PtzRefused(Conflict):
+    """The camera answered the PTZ command with a fault (a preset it lacks, a move it refuses)."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,9 @@ class OnvifPtz:
         try:
             return await asyncio.wait_for(operation(connection), CALL_TIMEOUT_S)
         except PULL_ERRORS as exc:
+            fault = exc if isinstance(exc, Fault) else exc.__cause__
+            if isinstance(fault, Fault):  # it answered: the connection is fine
+                raise PtzRefused(f"camera '{self.camera_id}' refused: {fault.message}") from exc
             await self.close()
             raise PtzUnavailable(f"camera '{self.camera_id}' PTZ: {exc}") from exc
 
