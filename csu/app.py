@@ -27,6 +27,7 @@ from csu.app_cluster import (
     reported_health,
     worker_origins,
 )
+from csu.app_services import AppServices, stop_services
 from csu.bus import EventBus, EventSource
 from csu.bus_nats import NatsEventBus, nats_bus_metrics
 from csu.cluster.runtime import ClusterNode
@@ -50,7 +51,7 @@ from privacy.access_log import AccessLog
 from privacy.access_log.grants import grant_changes, grant_snapshot
 from privacy.access_log.subscribers import log_identity_events
 from privacy.accounts import AccountAdmin
-from privacy.audit.runtime import start_lawful_access, stop_lawful_access
+from privacy.audit.runtime import start_lawful_access
 from privacy.rights import CameraRights
 from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
@@ -70,11 +71,11 @@ from video.recording.service import RecordingService, recording_metrics
 from video.recording.store import SegmentStore, schedule_disk_guard
 from video.service import CameraService
 from video.sources import open_source
+from web.deps import provide
 from web.errors import install_error_handlers
 from web.hub import EventHub
 from web.routes import include_routes
 from web.security_headers import install_browser_guards
-from web.services import AppServices
 from web.url_text import UrlTextCheck
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await start_services(settings, site, camera_opener)
         app.state.services = services
+        provide(app, *services.running())
         tasks = [asyncio.create_task(c(services), name="companion") for c in companions]
         freeze_startup_heap()
         try:
@@ -346,35 +348,6 @@ def _metrics(
     if isinstance(bus, NatsEventBus):
         metrics.add_collector(lambda: nats_bus_metrics(bus))
     return metrics
-
-
-async def stop_services(services: AppServices) -> None:
-    """Stop everything in the reverse order of start (the leader lease first: the standby
-    takes over while this node winds down)."""
-    if services.leadership is not None:
-        await services.leadership.stop()
-    await services.logins.stop()
-    services.hub.close()
-    services.exports.close()
-    await services.walls.stop()
-    await services.crises.stop()
-    await services.recordings.stop()
-    await services.live.stop()
-    await services.live.pool.stop()  # the encoders, once neither viewers nor recorders need them
-    await services.analytics.stop()
-    if services.onvif is not None:
-        await services.onvif.stop()
-    if services.ptz is not None:
-        await services.ptz.stop()
-    await services.incidents.stop()
-    await services.cameras.stop()
-    await services.scheduler.shutdown()
-    await services.watch.stop()
-    if services.cluster is not None:
-        await services.cluster.stop()
-    await services.bus.stop()
-    await asyncio.to_thread(stop_lawful_access, services.lawful)
-    services.db.dispose()
 
 
 def _record_clip(recording: RecordingService, clip: Clip) -> None:

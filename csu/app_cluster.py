@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
+from csu.app_services import AppServices
 from csu.bus import EventBus, EventSource
 from csu.bus_nats import GroupConsumer, NatsBusConfig, NatsEventBus
 from csu.cluster.leadership import Leadership
@@ -18,7 +19,6 @@ from video.health import CameraState, Health
 from video.live.remote import LiveRedirects
 from video.onvif.service import EventsStatus
 from web.origin_check import origin_of
-from web.services import AppServices
 
 log = logging.getLogger(__name__)
 

@@ -21,19 +21,29 @@ def test_import_linter_layers_contract_holds() -> None:
 
 
 def test_contract_catches_an_upward_import(tmp_path: Path) -> None:
-    """A module in csu that imports web breaks the contract (the check is not vacuous).
-
-    The probe goes into a copy of the packages (links to their files) under tmp_path: the
-    source tree is never written.
-    """
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for package in PACKAGES:
-        shutil.copytree(ROOT / package, tmp_path / package, copy_function=os.symlink, ignore=ignore)
-    (tmp_path / "pyproject.toml").symlink_to(ROOT / "pyproject.toml")
-    (tmp_path / "csu" / "_layer_probe.py").write_text("import web.services  # noqa: F401\n")
-    result = _lint_imports(tmp_path)
+    """A module in csu that imports web breaks the contract (the check is not vacuous)."""
+    result = _lint_with_probe(tmp_path, "csu", "import web.deps")
     assert result.returncode != 0
-    assert "csu._layer_probe -> web.services" in result.stdout
+    assert "csu._probe -> web.deps" in result.stdout
+
+
+def test_web_reaches_a_package_only_through_its_faces(tmp_path: Path) -> None:
+    """A web module that imports a package's internal module (not its service or events)
+    breaks the faces contract."""
+    result = _lint_with_probe(tmp_path, "web", "import incidents.store")
+    assert result.returncode != 0
+    assert "web._probe -> incidents.store" in result.stdout
+
+
+def _lint_with_probe(tmp_path: Path, package: str, line: str) -> subprocess.CompletedProcess[str]:
+    """lint-imports over a copy of the packages (links to their files) under tmp_path, with a
+    probe module holding `line` in `package`: the source tree is never written."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, tmp_path / name, copy_function=os.symlink, ignore=ignore)
+    (tmp_path / "pyproject.toml").symlink_to(ROOT / "pyproject.toml")
+    (tmp_path / package / "_probe.py").write_text(f"{line}  # noqa: F401\n")
+    return _lint_imports(tmp_path)
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,14 @@ from pydantic import BaseModel
 from csu.bounds import Key
 from privacy.policy import Action
 from privacy.service import AccountOut, GrantChange, NewAccount, Viewer
-from web.deps import CurrentViewer, Services, client_address, require
+from web.deps import (
+    AccountsDep,
+    AnalyticsDep,
+    CamerasDep,
+    CurrentViewer,
+    client_address,
+    require,
+)
 
 router = APIRouter(prefix="/api", tags=["administration"])
 
@@ -19,37 +26,35 @@ Admin = Annotated[Viewer, Depends(require(Action.USER_ADMIN))]
 
 
 @router.get("/users", response_model=list[AccountOut])
-def list_users(_admin: Admin, services: Services) -> list[AccountOut]:
+def list_users(_admin: Admin, accounts: AccountsDep) -> list[AccountOut]:
     """Every account with its role, state and camera authorisations (with expiry)."""
-    return services.accounts.accounts()
+    return accounts.accounts()
 
 
 @router.post("/users", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
 def create_user(
-    body: NewAccount, request: Request, actor: CurrentViewer, services: Services
+    body: NewAccount, request: Request, actor: CurrentViewer, accounts: AccountsDep
 ) -> AccountOut:
     """Create a named account; the creation is logged before the account exists."""
-    return services.accounts.create(actor=actor.user, client=client_address(request), account=body)
+    return accounts.create(actor=actor.user, client=client_address(request), account=body)
 
 
 @router.put("/users/{username}/grants", response_model=AccountOut)
 def set_grants(
-    username: Key, body: GrantChange, request: Request, actor: CurrentViewer, services: Services
+    username: Key, body: GrantChange, request: Request, actor: CurrentViewer, accounts: AccountsDep
 ) -> AccountOut:
     """Replace the account's camera authorisations; logged with before and after first."""
-    return services.accounts.set_grants(
+    return accounts.set_grants(
         actor=actor.user, client=client_address(request), username=username, change=body
     )
 
 
 @router.post("/users/{username}/deactivate", response_model=AccountOut)
 def deactivate_user(
-    username: Key, request: Request, actor: CurrentViewer, services: Services
+    username: Key, request: Request, actor: CurrentViewer, accounts: AccountsDep
 ) -> AccountOut:
     """Close the account and end its sessions; logged first."""
-    return services.accounts.deactivate(
-        actor=actor.user, client=client_address(request), username=username
-    )
+    return accounts.deactivate(actor=actor.user, client=client_address(request), username=username)
 
 
 class CameraAnalyticsState(BaseModel):
@@ -77,11 +82,13 @@ class CameraAdminOut(BaseModel):
 
 
 @router.get("/admin/cameras", response_model=list[CameraAdminOut])
-def admin_cameras(_admin: Admin, services: Services) -> list[CameraAdminOut]:
+def admin_cameras(
+    _admin: Admin, cameras: CamerasDep, analytics: AnalyticsDep
+) -> list[CameraAdminOut]:
     """Every camera with its retention, privacy zones in force and analytics state."""
-    analysed = {a.camera_id: a for a in services.analytics.cameras()}
+    analysed = {a.camera_id: a for a in analytics.cameras()}
     found = []
-    for view in services.cameras.cameras():
+    for view in cameras.cameras():
         c = view.config
         state = analysed.get(c.id)
         found.append(
@@ -93,7 +100,7 @@ def admin_cameras(_admin: Admin, services: Services) -> list[CameraAdminOut]:
                 status_reason=view.health.reason,
                 fps=round(view.health.fps, 1),
                 retention_days=c.retention_days,
-                zones=services.cameras.privacy_zones(c.id),
+                zones=cameras.privacy_zones(c.id),
                 analytics=CameraAnalyticsState(
                     configured=state is not None,
                     running=state.running if state else False,

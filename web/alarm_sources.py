@@ -14,7 +14,7 @@ from csu.config import AlarmSourceConfig, CameraConfig, redact_url
 from incidents.service import IncidentService
 from video.onvif.service import EventsStatus, OnvifEvents
 from web.alarms import Reader
-from web.deps import Services
+from web.deps import IncidentsDep, OnvifDep, SiteDep
 
 router = APIRouter(prefix="/api/alarm-sources", tags=["alarms"])
 
@@ -43,11 +43,13 @@ class AlarmSourceOut(BaseModel):
 
 
 @router.get("", response_model=list[AlarmSourceOut])
-def get_alarm_sources(services: Services, _user: Reader) -> list[AlarmSourceOut]:
+def get_alarm_sources(
+    site: SiteDep, incidents: IncidentsDep, onvif: OnvifDep, _user: Reader
+) -> list[AlarmSourceOut]:
     """The site's alarm sources in file order, each MQTT one with its feed's live status, then
     its ONVIF cameras, each with its event subscription's."""
-    sources = [_source_out(source, services.incidents) for source in services.site.alarm_sources]
-    return sources + _onvif_sources(services.site.cameras, services.onvif)
+    sources = [_source_out(source, incidents) for source in site.alarm_sources]
+    return sources + _onvif_sources(site.cameras, onvif)
 
 
 def _source_out(source: AlarmSourceConfig, incidents: IncidentService) -> AlarmSourceOut:

@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
 from csu.bounds import Key, RowId
+from csu.settings import Settings
 from csu.times import ApiTime
 from incidents.service import (
     AlarmPage,
     Channel,
+    IncidentService,
     IntakeResult,
     QueuedResult,
     Submission,
@@ -26,28 +28,20 @@ from incidents.service import (
 )
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import CurrentViewer, DbSession, checked, get_viewer, require
-from web.services import AppServices
+from web.deps import CurrentViewer, DbSession, SiteDep, checked, get_viewer, provided, require
 
 router = APIRouter(prefix="/api/alarms", tags=["alarms"])
-
-
-async def intake_services(request: Request) -> AppServices:
-    """The app's services, read on the event loop (a `def` dependency costs a thread hop)."""
-    services: AppServices = request.app.state.services
-    return services
 
 
 async def submitter(request: Request) -> Viewer:
     """The caller, if allowed to submit alarms.
 
     No database session stays open while the alarm is awaited: a burst of posts would drain the
-    pool. A token checked in the last few seconds is not read again (services.rights).
+    pool. A token checked in the last few seconds is not read again (CameraRights).
     """
     return checked(await get_viewer(request), Action.ALARM_SUBMIT)
 
 
-IntakeServices = Annotated[AppServices, Depends(intake_services)]
 Submitter = Annotated[Viewer, Depends(submitter)]
 Reader = Annotated[Viewer, Depends(require(Action.ALARM_READ))]
 
@@ -60,7 +54,7 @@ ACCEPTED_TYPES: dict[Channel, tuple[str, ...]] = {
 
 
 async def _intake(
-    request: Request, services: AppServices, channel: Channel, source_hint: str | None = None
+    request: Request, channel: Channel, source_hint: str | None = None
 ) -> JSONResponse:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ACCEPTED_TYPES[channel]:
@@ -70,9 +64,13 @@ async def _intake(
             f"send {' or '.join(ACCEPTED_TYPES[channel])}",
         )
     submission = await _submission(
-        request, channel, content_type, services.settings.alarm_max_body_bytes, source_hint
+        request,
+        channel,
+        content_type,
+        provided(request, Settings).alarm_max_body_bytes,
+        source_hint,
     )
-    result = await services.incidents.receive(submission)
+    result = await provided(request, IncidentService).receive(submission)
     if isinstance(result, QueuedResult):
         return _queued(result, refused=submission.refused is not None)
     if submission.refused is not None:
@@ -172,21 +170,21 @@ def _answer(result: IntakeResult) -> JSONResponse:
 
 
 @router.post("", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
-async def post_alarm(request: Request, services: IntakeServices, _user: Submitter) -> Response:
+async def post_alarm(request: Request, _user: Submitter) -> Response:
     """An alarm in csu's own JSON form; re-sending the same source + external_id updates it."""
-    return await _intake(request, services, Channel.HTTP_JSON)
+    return await _intake(request, Channel.HTTP_JSON)
 
 
 @router.post("/cap", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
-async def post_cap(request: Request, services: IntakeServices, _user: Submitter) -> Response:
+async def post_cap(request: Request, _user: Submitter) -> Response:
     """An OASIS CAP 1.2 <alert>; Update and Cancel act on the alerts they reference."""
-    return await _intake(request, services, Channel.HTTP_CAP)
+    return await _intake(request, Channel.HTTP_CAP)
 
 
 @router.post("/ngsi-ld", status_code=201, response_model=IntakeResult, responses=INTAKE_ERRORS)
-async def post_ngsi_ld(request: Request, services: IntakeServices, _user: Submitter) -> Response:
+async def post_ngsi_ld(request: Request, _user: Submitter) -> Response:
     """An NGSI-LD notification carrying Alert or Anomaly entities."""
-    return await _intake(request, services, Channel.HTTP_NGSI_LD)
+    return await _intake(request, Channel.HTTP_NGSI_LD)
 
 
 @router.post(
@@ -195,15 +193,13 @@ async def post_ngsi_ld(request: Request, services: IntakeServices, _user: Submit
     response_model=IntakeResult,
     responses={**INTAKE_ERRORS, 404: {"description": "No such camera on the site"}},
 )
-async def post_onvif(
-    request: Request, services: IntakeServices, _user: Submitter, camera: Key
-) -> Response:
+async def post_onvif(request: Request, site: SiteDep, _user: Submitter, camera: Key) -> Response:
     """An ONVIF event document from the site's camera `camera`: the WS-BaseNotification Notify
     it pushes (in its SOAP envelope or bare) or a tt:MetadataStream; stored raw, then parsed as
     csu's own subscriptions to the camera's events are."""
-    if services.site.camera(camera) is None:
+    if site.camera(camera) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera!r} on this site")
-    return await _intake(request, services, Channel.ONVIF, source_hint=camera)
+    return await _intake(request, Channel.ONVIF, source_hint=camera)
 
 
 def intake_routes() -> list[Route]:
@@ -218,7 +214,7 @@ def intake_routes() -> list[Route]:
     def endpoint(channel: Channel) -> Callable[[Request], Awaitable[Response]]:
         async def intake(request: Request) -> Response:
             await submitter(request)
-            return await _intake(request, request.app.state.services, channel)
+            return await _intake(request, channel)
 
         return intake
 

@@ -12,13 +12,7 @@ from csu.bounds import Key
 from incidents.service import decision_counts
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import (
-    CurrentViewer,
-    DbSession,
-    Services,
-    client_address,
-    require,
-)
+from web.deps import AccessLogDep, AnalyticsDep, CurrentViewer, DbSession, client_address, require
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -54,10 +48,10 @@ class AnalyticsStats(BaseModel):
 
 
 @router.get("/stats", response_model=AnalyticsStats)
-def get_stats(session: DbSession, services: Services, _user: Reader) -> AnalyticsStats:
+def get_stats(session: DbSession, analytics: AnalyticsDep, _user: Reader) -> AnalyticsStats:
     """Confirmed and dismissed counts per rule kind, and each analysed camera's figures."""
     cameras = []
-    for view in services.analytics.cameras():
+    for view in analytics.cameras():
         stats = view.stats
         frames = stats.frames if stats else 0
         cameras.append(
@@ -82,11 +76,15 @@ def get_stats(session: DbSession, services: Services, _user: Reader) -> Analytic
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_event_snapshot(
-    event_id: Key, request: Request, viewer: CurrentViewer, services: Services
+    event_id: Key,
+    request: Request,
+    viewer: CurrentViewer,
+    analytics: AnalyticsDep,
+    access_log: AccessLogDep,
 ) -> Response:
     """The masked frame an analytics event was raised on, its box drawn (logged before sent)."""
-    jpeg = services.analytics.event_snapshot(
-        services.access_log,
+    jpeg = analytics.event_snapshot(
+        access_log,
         viewer=viewer,
         event_id=event_id,
         rendition=viewer.rendition(),

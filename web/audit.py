@@ -22,7 +22,7 @@ from privacy.audit.service import (
     SummaryBy,
     VerificationStatus,
 )
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import AuditDep, CurrentViewer, client_address
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -34,7 +34,7 @@ EXPORT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x
 def search_access(
     request: Request,
     actor: CurrentViewer,
-    services: Services,
+    audit: AuditDep,
     user: Key | None = None,
     camera: Key | None = None,
     action: Annotated[Key | None, Query(description="exact, or a prefix ending in '*'")] = None,
@@ -55,7 +55,7 @@ def search_access(
         limit=limit,
         offset=offset,
     )
-    return services.audit.search(actor=actor.user, client=client_address(request), query=query)
+    return audit.search(actor=actor.user, client=client_address(request), query=query)
 
 
 class SummaryOut(BaseModel):
@@ -71,7 +71,7 @@ class SummaryOut(BaseModel):
 def activity_summary(
     request: Request,
     actor: CurrentViewer,
-    services: Services,
+    audit: AuditDep,
     by: SummaryBy = SummaryBy.CAMERA,
     since: ApiTime | None = None,
     until: ApiTime | None = None,
@@ -79,7 +79,7 @@ def activity_summary(
     """Per-camera or per-user activity with unusual-access flags (default: the last 7 days)."""
     end = until or datetime.now(UTC)
     start = since or end - timedelta(days=DEFAULT_SUMMARY_DAYS)
-    items = services.audit.summary(
+    items = audit.summary(
         actor=actor.user, client=client_address(request), by=by, since=start, until=end
     )
     return SummaryOut(by=by, since=start, until=end, items=items)
@@ -93,13 +93,13 @@ def activity_summary(
 def export_access_log(
     request: Request,
     actor: CurrentViewer,
-    services: Services,
+    audit: AuditDep,
     format: ExportFormat = ExportFormat.CSV,
     since: ApiTime | None = None,
     until: ApiTime | None = None,
 ) -> StreamingResponse:
     """The access log in [since, until) as CSV or JSON Lines; the export is logged first."""
-    lines = services.audit.export(
+    lines = audit.export(
         actor=actor.user, client=client_address(request), since=since, until=until, fmt=format
     )
     name = f"access-log-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{format.value}"
@@ -112,11 +112,11 @@ def export_access_log(
 
 @router.get("/verify", response_model=VerificationStatus)
 async def verify_chain(
-    request: Request, actor: CurrentViewer, services: Services, fresh: bool = False
+    request: Request, actor: CurrentViewer, audit: AuditDep, fresh: bool = False
 ) -> VerificationStatus:
     """The last verification of the hash chain and its signatures; `fresh=true` runs a new one."""
     client = client_address(request)
     # Verification reads the whole log: it runs on a worker thread, never on the event loop.
     return await to_thread.run_sync(
-        lambda: services.audit.verification(actor=actor.user, client=client, fresh=fresh)
+        lambda: audit.verification(actor=actor.user, client=client, fresh=fresh)
     )

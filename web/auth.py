@@ -6,7 +6,15 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from csu.text import StorableText
-from web.deps import SESSION_COOKIE, CurrentViewer, Services, bearer_token, client_address
+from web.deps import (
+    SESSION_COOKIE,
+    CurrentViewer,
+    LoginsDep,
+    RightsDep,
+    SettingsDep,
+    bearer_token,
+    client_address,
+)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -43,27 +51,31 @@ class Me(BaseModel):
     },
 )
 async def login(
-    body: LoginRequest, request: Request, response: Response, services: Services
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    logins: LoginsDep,
+    settings: SettingsDep,
 ) -> TokenResponse:
     """Check the credentials (throttled after failures) and open a session."""
-    granted = await services.logins.sign_in(body.username, body.password, client_address(request))
+    granted = await logins.sign_in(body.username, body.password, client_address(request))
     response.set_cookie(
         SESSION_COOKIE,
         granted.token,
-        max_age=int(services.settings.session_hours * 3600),
+        max_age=int(settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
-        secure=services.settings.cookie_secure,
+        secure=settings.cookie_secure,
     )
     return TokenResponse(access_token=granted.token)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, services: Services, viewer: CurrentViewer) -> None:
+def logout(request: Request, response: Response, rights: RightsDep, viewer: CurrentViewer) -> None:
     """End the current session, and the live streams and event streams opened under it."""
     token = bearer_token(request)
     if token:
-        services.rights.logout(token, username=viewer.username)
+        rights.logout(token, username=viewer.username)
     response.delete_cookie(SESSION_COOKIE)
 
 

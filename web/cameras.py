@@ -15,7 +15,14 @@ from csu.text import StorableText
 from privacy.policy import Action
 from privacy.zones.service import Editor, ZoneChangeView, as_plain, change_view, edit_zones
 from video.service import CameraView, take_snapshot
-from web.deps import CurrentViewer, DbSession, Services, client_address
+from web.deps import (
+    AccessLogDep,
+    CamerasDep,
+    CurrentViewer,
+    DbSession,
+    RedirectsDep,
+    client_address,
+)
 from web.live import redirect_live
 from web.zone_changes import reason_given
 
@@ -72,9 +79,9 @@ def _out(view: CameraView) -> CameraOut:
 
 
 @router.get("", response_model=list[CameraOut])
-def list_cameras(viewer: CurrentViewer, services: Services) -> list[CameraOut]:
+def list_cameras(viewer: CurrentViewer, cameras: CamerasDep) -> list[CameraOut]:
     """The cameras this user may know of, with status and location."""
-    return [_out(v) for v in services.cameras.cameras() if viewer.sees(v.config.id)]
+    return [_out(v) for v in cameras.cameras() if viewer.sees(v.config.id)]
 
 
 @router.get(
@@ -83,21 +90,26 @@ def list_cameras(viewer: CurrentViewer, services: Services) -> list[CameraOut]:
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 async def snapshot(
-    camera_id: Key, request: Request, viewer: CurrentViewer, services: Services
+    camera_id: Key,
+    request: Request,
+    viewer: CurrentViewer,
+    cameras: CamerasDep,
+    access_log: AccessLogDep,
+    redirects: RedirectsDep,
 ) -> Response:
     """The latest masked frame as JPEG (logged before it is sent); on a cluster's API node,
     307 to the camera's worker with a ticket."""
-    services.cameras.known(camera_id)
-    if services.redirects is not None:
+    cameras.known(camera_id)
+    if redirects is not None:
         return await redirect_live(
-            services.redirects, camera_id, viewer, request, services, action=Action.SNAPSHOT
+            redirects, cameras, camera_id, viewer, request, action=Action.SNAPSHOT
         )
     # Reading the right, logging and JPEG encoding block: off the event loop.
     jpeg = await to_thread.run_sync(
         partial(
             take_snapshot,
-            services.cameras,
-            services.access_log,
+            cameras,
+            access_log,
             viewer=viewer,
             camera_id=camera_id,
             rendition=viewer.rendition(),
@@ -133,12 +145,12 @@ class ZoneEditOut(ZonesOut):
 
 
 @router.get("/{camera_id}/privacy-zones", response_model=ZonesOut)
-def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, services: Services) -> ZonesOut:
+def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, cameras: CamerasDep) -> ZonesOut:
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"no right on camera '{camera_id}'")
-    return ZonesOut(camera_id=camera_id, zones=services.cameras.privacy_zones(camera_id))
+    return ZonesOut(camera_id=camera_id, zones=cameras.privacy_zones(camera_id))
 
 
 @router.put(
@@ -153,20 +165,21 @@ def put_privacy_zones(
     response: Response,
     viewer: CurrentViewer,
     session: DbSession,
-    services: Services,
+    cameras: CamerasDep,
+    access_log: AccessLogDep,
 ) -> ZoneEditOut:
     """Replace the zones: added coverage applies now; removed coverage waits for confirmation.
 
     Logged with reason, before and after; applied zones are burned in from the next frame.
     """
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     editor = Editor(viewer, client_address(request))
     edit = edit_zones(
         session,
-        services.access_log,
+        access_log,
         editor=editor,
         camera_id=camera_id,
-        before=services.cameras.privacy_zones(camera_id),
+        before=cameras.privacy_zones(camera_id),
         after=as_plain(body.zones),
         reason=body.reason,
     )
@@ -174,5 +187,5 @@ def put_privacy_zones(
         response.status_code = status.HTTP_202_ACCEPTED
         change = change_view(edit.pending)
         return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="pending", change=change)
-    services.cameras.apply_privacy_zones(camera_id, edit.zones)
+    cameras.apply_privacy_zones(camera_id, edit.zones)
     return ZoneEditOut(camera_id=camera_id, zones=edit.zones, state="applied", change=None)

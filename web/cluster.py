@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from csu.cluster.runtime import stream_lag
+from csu.cluster.runtime import ClusterNode, stream_lag
+from csu.config import SiteConfig
+from csu.settings import Settings
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import Services, require
+from video.service import CameraService
+from web.deps import CamerasDep, ClusterDep, SettingsDep, SiteDep, require
 
 router = APIRouter(prefix="/api", tags=["cluster"])
 
@@ -62,24 +65,36 @@ Reader = Annotated[Viewer, Depends(require(Action.CLUSTER_READ))]
 
 
 @router.get("/cluster")
-async def cluster_status(_user: Reader, services: Services) -> ClusterOut:
+async def cluster_status(
+    _user: Reader,
+    cluster: ClusterDep,
+    settings: SettingsDep,
+    site: SiteDep,
+    cameras: CamerasDep,
+) -> ClusterOut:
     """Nodes, camera owners and the engine leader (supervisors and administrators)."""
-    cluster = services.cluster
     if cluster is None:
-        name = services.settings.node_name
-        here = NodeOut(
-            name=name, role="single", url=services.settings.public_url, last_seen=datetime.now(UTC)
-        )
-        cameras = [
-            CameraOwnerOut(id=v.config.id, owner=name, status=v.health.state.value)
-            for v in services.cameras.cameras()
-        ]
-        return ClusterOut(nodes=[here], cameras=cameras, engine=EngineOut(leader=name))
+        return _single(settings, cameras)
+    return await _of_cluster(cluster, site)
+
+
+def _single(settings: Settings, cameras: CameraService) -> ClusterOut:
+    """One process alone: itself, serving every camera and leading the engine."""
+    name = settings.node_name
+    here = NodeOut(name=name, role="single", url=settings.public_url, last_seen=datetime.now(UTC))
+    owned = [
+        CameraOwnerOut(id=v.config.id, owner=name, status=v.health.state.value)
+        for v in cameras.cameras()
+    ]
+    return ClusterOut(nodes=[here], cameras=owned, engine=EngineOut(leader=name))
+
+
+async def _of_cluster(cluster: ClusterNode, site: SiteConfig) -> ClusterOut:
     view = await cluster.view()
     lag = await stream_lag(cluster.client)
     said = {name: n.cameras for n in view.nodes if n.role == "worker" for name in [n.name]}
     cameras = []
-    for camera in services.site.cameras:
+    for camera in site.cameras:
         owner = view.owners.get(camera.id)
         if owner is not None:
             report = said.get(owner, {}).get(camera.id)

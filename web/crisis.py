@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.events import CrisisSummary
-from crisis.service import CrisisLogKind, CrisisService, crisis_detail, current, list_all
+from crisis.service import CrisisLogKind, crisis_detail, current, list_all
 from csu.bounds import RowId
 from csu.text import StorableText
 from csu.times import UtcTime
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import DbSession, Services, require
+from web.deps import CrisesDep, DbSession, require
 
 router = APIRouter(prefix="/api/crises", tags=["crisis"])
 
@@ -24,14 +24,6 @@ Actor = Annotated[Viewer, Depends(require(Action.CRISIS_ACT))]
 # Names are written raw into the crisis log and its frozen report: text no database stores is
 # refused here, or every later close of the crisis would fail on PostgreSQL.
 Username = Annotated[StorableText, Field(min_length=1, max_length=64)]
-
-
-def get_crises(services: Services) -> CrisisService:
-    """The crisis service."""
-    return services.crises
-
-
-Crises = Annotated[CrisisService, Depends(get_crises)]
 
 
 class CrisisIn(BaseModel):
@@ -102,7 +94,7 @@ def get_current(session: DbSession, _user: Reader) -> CrisisSummary | None:
 
 
 @router.post("", response_model=CrisisSummary, status_code=status.HTTP_201_CREATED)
-async def open_crisis(body: CrisisIn, user: Actor, crises: Crises) -> CrisisSummary:
+async def open_crisis(body: CrisisIn, user: Actor, crises: CrisesDep) -> CrisisSummary:
     """Open a crisis by hand (409 while another is open)."""
     return await crises.open(
         title=body.title,
@@ -121,7 +113,7 @@ def get_crisis(crisis_id: RowId, session: DbSession, _user: Reader) -> CrisisOut
 
 
 @router.post("/{crisis_id}/log", response_model=CrisisSummary, status_code=201)
-async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: Crises) -> CrisisSummary:
+async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: CrisesDep) -> CrisisSummary:
     """Log a decision or an action (its author joins the participants)."""
     return await crises.write(
         crisis_id, by=user.username, kind=CrisisLogKind(body.kind), text=body.text
@@ -130,7 +122,7 @@ async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: Crises) 
 
 @router.post("/{crisis_id}/participants", response_model=CrisisSummary)
 async def add_participant(
-    crisis_id: RowId, body: ParticipantIn, user: Actor, crises: Crises
+    crisis_id: RowId, body: ParticipantIn, user: Actor, crises: CrisesDep
 ) -> CrisisSummary:
     """Add someone to the crisis cell."""
     return await crises.join(crisis_id, username=body.username, by=user.username)
@@ -138,7 +130,7 @@ async def add_participant(
 
 @router.post("/{crisis_id}/incidents", response_model=CrisisSummary)
 async def attach_incident(
-    crisis_id: RowId, body: IncidentIn, user: Actor, crises: Crises
+    crisis_id: RowId, body: IncidentIn, user: Actor, crises: CrisesDep
 ) -> CrisisSummary:
     """Attach an incident to the crisis (the crisis walls show its cameras)."""
     return await crises.link(crisis_id, incident_id=body.incident_id, by=user.username)
@@ -146,7 +138,7 @@ async def attach_incident(
 
 @router.post("/{crisis_id}/close", response_model=CrisisSummary)
 async def close_crisis(
-    crisis_id: RowId, body: CloseIn, user: Actor, crises: Crises
+    crisis_id: RowId, body: CloseIn, user: Actor, crises: CrisesDep
 ) -> CrisisSummary:
     """Close the crisis; its report is frozen at /api/crises/{id}/report."""
     return await crises.close(crisis_id, by=user.username, text=body.text)
@@ -157,6 +149,8 @@ async def close_crisis(
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}},
 )
-def get_report(crisis_id: RowId, session: DbSession, _user: Reader, crises: Crises) -> HTMLResponse:
+def get_report(
+    crisis_id: RowId, session: DbSession, _user: Reader, crises: CrisesDep
+) -> HTMLResponse:
     """The printable report (a draft while the crisis is open)."""
     return HTMLResponse(crises.report(session, crisis_id))

@@ -1,38 +1,122 @@
-"""Typed request dependencies: the services, a database session, the current user and rights."""
+"""Typed request dependencies: each running service, a database session, the current viewer.
+
+The composition root builds the services once and hands them to `provide`; a route declares the
+ones it uses (`cameras: CamerasDep`), each found by its type.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from sqlmodel import Session
+from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 
+from crisis.service import CrisisService, WallService
+from csu.cluster.runtime import ClusterNode
+from csu.config import SiteConfig
+from csu.db import Database
+from csu.identity.logins import LoginService
+from csu.metrics import Metrics
+from csu.settings import Settings
+from incidents.service import IncidentService
+from privacy.access_log.service import AccessLog
+from privacy.audit.service import AuditService
 from privacy.policy import RIGHT_NAMES, Action
-from privacy.service import Viewer
-from web.services import AppServices
+from privacy.service import AccountAdmin, CameraRights, Viewer
+from video.analytics.service import AnalyticsService
+from video.evidence.service import ExportService
+from video.live.service import LiveRedirects, LiveService
+from video.onvif.service import OnvifEvents
+from video.ptz.service import PtzService
+from video.recording.service import HoldService, RecordingService
+from video.service import CameraService
 
 SESSION_COOKIE = "csu_session"
+T = TypeVar("T")
 
 
-def get_services(request: Request) -> AppServices:
-    """The app's running services."""
-    services: AppServices = request.app.state.services
-    return services
+def provide(app: Starlette, *services: object) -> None:
+    """Make the running services available to the routes, each under its class and the classes
+    it derives from (the bus of a cluster is found as an EventBus)."""
+    provided: dict[type, object] = {}
+    for service in services:
+        for kind in type(service).__mro__[:-1]:
+            provided.setdefault(kind, service)
+    app.state.provided = provided
 
 
-Services = Annotated[AppServices, Depends(get_services)]
+def provided(connection: HTTPConnection, kind: type[T]) -> T:
+    """The running service of this type (for routes outside FastAPI's dependencies)."""
+    found = _registry(connection).get(kind)
+    if not isinstance(found, kind):
+        raise LookupError(f"no {kind.__name__} was provided")
+    return found
 
 
-def get_session(services: Services) -> Iterator[Session]:
+def _registry(connection: HTTPConnection) -> dict[type, Any]:
+    registry: dict[type, Any] = connection.app.state.provided
+    return registry
+
+
+def _service(kind: type[T]) -> Callable[[HTTPConnection], Awaitable[T]]:
+    # An async dependency: a plain `def` one costs every request a hop to the thread pool.
+    async def service(connection: HTTPConnection) -> T:
+        return provided(connection, kind)
+
+    service.__name__ = f"{kind.__name__}_dependency"
+    return service
+
+
+def _optional(kind: type[T]) -> Callable[[HTTPConnection], Awaitable[T | None]]:
+    async def service(connection: HTTPConnection) -> T | None:
+        found = _registry(connection).get(kind)
+        return found if isinstance(found, kind) else None
+
+    service.__name__ = f"{kind.__name__}_if_any"
+    return service
+
+
+SettingsDep = Annotated[Settings, Depends(_service(Settings))]
+SiteDep = Annotated[SiteConfig, Depends(_service(SiteConfig))]
+MetricsDep = Annotated[Metrics, Depends(_service(Metrics))]
+LoginsDep = Annotated[LoginService, Depends(_service(LoginService))]
+RightsDep = Annotated[CameraRights, Depends(_service(CameraRights))]
+AccessLogDep = Annotated[AccessLog, Depends(_service(AccessLog))]
+AccountsDep = Annotated[AccountAdmin, Depends(_service(AccountAdmin))]
+AuditDep = Annotated[AuditService, Depends(_service(AuditService))]
+CamerasDep = Annotated[CameraService, Depends(_service(CameraService))]
+LiveDep = Annotated[LiveService, Depends(_service(LiveService))]
+RecordingsDep = Annotated[RecordingService, Depends(_service(RecordingService))]
+HoldsDep = Annotated[HoldService, Depends(_service(HoldService))]
+ExportsDep = Annotated[ExportService, Depends(_service(ExportService))]
+AnalyticsDep = Annotated[AnalyticsService, Depends(_service(AnalyticsService))]
+IncidentsDep = Annotated[IncidentService, Depends(_service(IncidentService))]
+CrisesDep = Annotated[CrisisService, Depends(_service(CrisisService))]
+WallsDep = Annotated[WallService, Depends(_service(WallService))]
+# Set on a cluster's API node only: the cluster, and where camera requests go instead.
+ClusterDep = Annotated[ClusterNode | None, Depends(_optional(ClusterNode))]
+RedirectsDep = Annotated[LiveRedirects | None, Depends(_optional(LiveRedirects))]
+# Set where this process follows its cameras' ONVIF events (not on a cluster's API node).
+OnvifDep = Annotated[OnvifEvents | None, Depends(_optional(OnvifEvents))]
+# Set where this process runs its cameras (PTZ is commanded where the camera is).
+PtzDep = Annotated[PtzService | None, Depends(_optional(PtzService))]
+
+
+async def _database(connection: HTTPConnection) -> Database:
+    return provided(connection, Database)
+
+
+def get_session(db: Annotated[Database, Depends(_database)]) -> Iterator[Session]:
     """A database session committed when the route's function returns.
 
     Closed before the response is sent ("function" scope): a streamed answer or a slow client
     must not hold a pooled connection.
     """
-    with services.db.session() as session:
+    with db.session() as session:
         yield session
 
 
@@ -54,11 +138,11 @@ async def viewer_for(connection: HTTPConnection) -> Viewer | None:
     A token seen in the last seconds costs nothing; otherwise its rights are read on a worker
     thread, in a database session closed before the request goes on.
     """
-    services: AppServices = connection.app.state.services
     token = bearer_token(connection)
     if not token:
         return None
-    return services.rights.cached(token) or await to_thread.run_sync(services.rights.resolve, token)
+    rights = provided(connection, CameraRights)
+    return rights.cached(token) or await to_thread.run_sync(rights.resolve, token)
 
 
 async def get_viewer(request: Request) -> Viewer:

@@ -11,7 +11,7 @@ from csu.bounds import Key
 from csu.text import StorableText
 from csu.times import ApiTime
 from video.evidence.service import ExportJob, ExportRequest, Purpose
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import CurrentViewer, ExportsDep, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -90,10 +90,10 @@ def _out(job: ExportJob) -> ExportOut:
 
 @router.post("", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
 def create_export(
-    body: ExportBody, request: Request, viewer: CurrentViewer, services: Services
+    body: ExportBody, request: Request, viewer: CurrentViewer, exports: ExportsDep
 ) -> ExportOut:
     """Start an export; the access log has it (with span and reason) before any work."""
-    job = services.exports.ask(
+    job = exports.ask(
         ExportRequest(
             camera_id=body.camera_id,
             start=body.start,
@@ -112,7 +112,7 @@ def create_export(
 
 @router.get("/{export_id}", response_model=ExportOut)
 def get_export(
-    export_id: Key, request: Request, viewer: CurrentViewer, services: Services
+    export_id: Key, request: Request, viewer: CurrentViewer, exports: ExportsDep
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
-    return _out(services.exports.job_for(export_id, viewer=viewer, client=client_address(request)))
+    return _out(exports.job_for(export_id, viewer=viewer, client=client_address(request)))

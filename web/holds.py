@@ -12,7 +12,7 @@ from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.service import Viewer
 from video.recording.service import Actor, HoldRequest, LegalHold
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import CamerasDep, CurrentViewer, HoldsDep, client_address
 
 router = APIRouter(prefix="/api/holds", tags=["holds"])
 
@@ -104,14 +104,14 @@ def _actor(request: Request, viewer: Viewer) -> Actor:
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
 def place_hold(
-    body: HoldIn, request: Request, viewer: CurrentViewer, services: Services
+    body: HoldIn, request: Request, viewer: CurrentViewer, holds: HoldsDep, cameras: CamerasDep
 ) -> HoldOut:
     """Keep footage past retention for a requisition (supervisor or admin; logged first)."""
-    services.cameras.known(body.camera_id)
+    cameras.known(body.camera_id)
     hold_request = HoldRequest(
         body.camera_id, body.start, body.end, body.requisition, body.officer, body.reason
     )
-    hold = services.holds.place(hold_request, _actor(request, viewer))
+    hold = holds.place(hold_request, _actor(request, viewer))
     return _out(hold)
 
 
@@ -119,12 +119,11 @@ def place_hold(
 def list_holds(
     request: Request,
     viewer: CurrentViewer,
-    services: Services,
+    holds: HoldsDep,
     active: bool = False,
 ) -> list[HoldOut]:
     """Legal holds on the cameras this user may hold, newest first."""
-    holds = services.holds.holds(_actor(request, viewer), active_only=active)
-    return [_out(h) for h in holds]
+    return [_out(h) for h in holds.holds(_actor(request, viewer), active_only=active)]
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut)
@@ -133,8 +132,8 @@ def release_hold(
     body: ReleaseIn,
     request: Request,
     viewer: CurrentViewer,
-    services: Services,
+    holds: HoldsDep,
 ) -> HoldOut:
     """End a hold; its footage falls back under retention (logged first)."""
-    hold = services.holds.release(hold_id, body.reason, _actor(request, viewer))
+    hold = holds.release(hold_id, body.reason, _actor(request, viewer))
     return _out(hold)

@@ -21,7 +21,7 @@ from incidents.service import (
 )
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import DbSession, Services, require
+from web.deps import DbSession, IncidentsDep, require
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
 
@@ -71,7 +71,7 @@ def get_incident(incident_id: RowId, session: DbSession, viewer: Reader) -> Inci
 
 @router.post("/{incident_id}/actions", response_model=IncidentSummary)
 async def post_action(
-    incident_id: RowId, body: ActionIn, viewer: Actor, services: Services
+    incident_id: RowId, body: ActionIn, viewer: Actor, incidents: IncidentsDep
 ) -> IncidentSummary:
     """Acknowledge, note, assign, change status, escalate, tick a checklist step, or decide on
     an analytics alert (which needs the snapshot right on its camera)."""
@@ -88,5 +88,5 @@ async def post_action(
         seen=viewer.seen,
         pictures=viewer.scope(Action.SNAPSHOT),
     )
-    summary = await services.incidents.act(command)
+    summary = await incidents.act(command)
     return shown_incident(viewer.seen, summary) or summary

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from csu.bounds import Key
 from privacy.policy import Action
 from privacy.service import Rendition, Viewer
 from video.live.service import MAX_OFFER_BYTES, LiveRedirects, LiveService, LiveSession
-from web.deps import CurrentViewer, Services, client_address
+from video.service import CameraService
+from web.deps import CamerasDep, CurrentViewer, LiveDep, RedirectsDep, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
 
 SDP = "application/sdp"
-
-
-def get_live(services: Services) -> LiveService:
-    """The live-view service."""
-    return services.live
-
-
-Live = Annotated[LiveService, Depends(get_live)]
 
 
 async def read_sdp_offer(request: Request) -> str:
@@ -65,9 +57,9 @@ async def open_live(
 
 
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
-def whep_options(camera_id: Key, _viewer: CurrentViewer, services: Services) -> Response:
+def whep_options(camera_id: Key, _viewer: CurrentViewer, cameras: CamerasDep) -> Response:
     """What the WHEP endpoint accepts."""
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     return Response(
         status_code=status.HTTP_204_NO_CONTENT,
         headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"},
@@ -81,15 +73,20 @@ def whep_options(camera_id: Key, _viewer: CurrentViewer, services: Services) -> 
     responses={201: {"content": {SDP: {}}}},
 )
 async def whep_offer(
-    camera_id: Key, request: Request, viewer: CurrentViewer, live: Live, services: Services
+    camera_id: Key,
+    request: Request,
+    viewer: CurrentViewer,
+    live: LiveDep,
+    cameras: CamerasDep,
+    redirects: RedirectsDep,
 ) -> Response:
     """Answer a WHEP offer with the policy's rendition of the camera (logged before it flows).
 
     On a cluster's API node, answer 307 to the worker that owns the camera, with a ticket: the
     client sends its offer again there (RFC 9725 clients follow redirects).
     """
-    if services.redirects is not None:
-        return await redirect_live(services.redirects, camera_id, viewer, request, services)
+    if redirects is not None:
+        return await redirect_live(redirects, cameras, camera_id, viewer, request)
     offer = await read_sdp_offer(request)
     session = await open_live(live, camera_id, offer, viewer, request)
     location = f"/api/cameras/{camera_id}/whep/{session.id}"
@@ -103,10 +100,10 @@ async def whep_offer(
 
 async def redirect_live(
     redirects: LiveRedirects,
+    cameras: CameraService,
     camera_id: str,
     viewer: Viewer,
     request: Request,
-    services: Services,
     rendition: Rendition | None = None,
     *,
     action: Action = Action.LIVE_VIEW,
@@ -115,7 +112,7 @@ async def redirect_live(
 ) -> Response:
     """307 to the worker that serves the camera (or keeps the recording), with a ticket; 404,
     403 (logged) or 503 otherwise."""
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     url = await redirects.redirect(
         camera_id,
         viewer,
@@ -133,7 +130,7 @@ async def redirect_live(
 
 @router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def whep_delete(
-    camera_id: Key, session_id: Key, viewer: CurrentViewer, live: Live
+    camera_id: Key, session_id: Key, viewer: CurrentViewer, live: LiveDep
 ) -> Response:
     """End a live session (its viewer or an admin)."""
     await live.close(session_id, camera_id=camera_id, username=viewer.username, role=viewer.role)

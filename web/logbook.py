@@ -10,7 +10,7 @@ from csu.times import ApiTime
 from incidents.service import logbook
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import DbSession, Services, require
+from web.deps import DbSession, SiteDep, require
 
 router = APIRouter(prefix="/api/logbook", tags=["incidents"])
 
@@ -20,12 +20,12 @@ def get_logbook(
     start: ApiTime,
     end: ApiTime,
     session: DbSession,
-    services: Services,
+    site_config: SiteDep,
     _viewer: Annotated[Viewer, Depends(require(Action.INCIDENT_READ))],
     format: Literal["csv", "html"] = "csv",
 ) -> Response:
     """The main courante between start and end (ISO times with offsets), CSV or printable HTML."""
-    site = services.site.site
+    site = site_config.site
     document = logbook(session, start=start, end=end, tz=site.tzinfo, site=site.name, fmt=format)
     name = f"main-courante-{start.astimezone(site.tzinfo):%Y%m%d-%H%M}"
     if format == "csv":

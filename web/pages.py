@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from csu.config import MapConfig
-from web.deps import CurrentViewer, Services
+from web.deps import CurrentViewer, SiteDep
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,6 +47,6 @@ def console_page() -> FileResponse:
 
 
 @router.get("/api/site/map", response_model=MapConfig)
-def site_map(_viewer: CurrentViewer, services: Services) -> MapConfig:
+def site_map(_viewer: CurrentViewer, site: SiteDep) -> MapConfig:
     """How to draw the site's map: its tile server if any, else its streets, else a grid."""
-    return services.site.map
+    return site.map

@@ -13,7 +13,14 @@ from csu.bounds import Key
 from csu.times import ApiTime
 from privacy.policy import Action
 from video.evidence.service import check_playback, playback, refuse_anonymised_playback
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import (
+    AccessLogDep,
+    CamerasDep,
+    CurrentViewer,
+    RecordingsDep,
+    RedirectsDep,
+    client_address,
+)
 from web.live import redirect_live
 
 router = APIRouter(prefix="/api/cameras", tags=["playback"])
@@ -30,17 +37,20 @@ async def get_playback(
     end: Annotated[ApiTime, Query(description="Range end (excluded), at most 1 h after start.")],
     request: Request,
     viewer: CurrentViewer,
-    services: Services,
+    cameras: CamerasDep,
+    recordings: RecordingsDep,
+    access_log: AccessLogDep,
+    redirects: RedirectsDep,
     reason: Annotated[str, Query(max_length=1000, description="Why (required by law).")] = "",
 ) -> Response:
     """The recorded range from the last keyframe at or before `start` (logged before serving)."""
     check_playback(start, end, reason)
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     client = client_address(request)
     await to_thread.run_sync(
         partial(
             refuse_anonymised_playback,
-            services.access_log,
+            access_log,
             viewer=viewer,
             camera_id=camera_id,
             span=(start, end),
@@ -48,17 +58,17 @@ async def get_playback(
             client=client,
         )
     )
-    segments = await to_thread.run_sync(services.recordings.index.between, camera_id, start, end)
-    if services.redirects is not None and segments and segments[0].node is not None:
+    segments = await to_thread.run_sync(recordings.index.between, camera_id, start, end)
+    if redirects is not None and segments and segments[0].node is not None:
         # In a cluster the recording is on the disk of the worker that recorded it: it serves
         # and logs the playback; a range kept on two workers plays the first one's part.
         query = {"start": start.isoformat(), "end": end.isoformat(), "reason": reason.strip()}
         return await redirect_live(
-            services.redirects,
+            redirects,
+            cameras,
             camera_id,
             viewer,
             request,
-            services,
             action=Action.PLAYBACK,
             worker=segments[0].node,
             query=query,
@@ -66,7 +76,7 @@ async def get_playback(
     stream = await to_thread.run_sync(
         partial(
             playback,
-            services.access_log,
+            access_log,
             segments,
             viewer=viewer,
             camera_id=camera_id,

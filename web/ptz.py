@@ -9,23 +9,23 @@ from fastapi import APIRouter, Body, Request
 from csu.bounds import Key
 from csu.errors import Unavailable
 from video.ptz.service import Done, PtzCommand, PtzService, PtzState
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import CurrentViewer, PtzDep, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["ptz"])
 
 
-def _ptz(services: Services) -> PtzService:
-    if services.ptz is None:
+def _ptz(ptz: PtzService | None) -> PtzService:
+    if ptz is None:
         raise Unavailable("PTZ is served by the process that runs the cameras, not this node")
-    return services.ptz
+    return ptz
 
 
 @router.get("/{camera_id}/ptz", response_model=PtzState)
 async def ptz_state(
-    camera_id: Key, request: Request, viewer: CurrentViewer, services: Services
+    camera_id: Key, request: Request, viewer: CurrentViewer, ptz: PtzDep
 ) -> PtzState:
     """Capabilities, presets, position and who holds the camera (right `video.ptz`)."""
-    return await _ptz(services).state(viewer, camera_id, client=client_address(request))
+    return await _ptz(ptz).state(viewer, camera_id, client=client_address(request))
 
 
 @router.post("/{camera_id}/ptz", response_model=Done)
@@ -34,8 +34,8 @@ async def ptz_command(
     command: Annotated[PtzCommand, Body()],
     request: Request,
     viewer: CurrentViewer,
-    services: Services,
+    ptz: PtzDep,
 ) -> Done:
     """One command: move (speeds in [-1, 1]), stop, absolute, relative, preset, home,
     save_preset (supervisor) or release; 409 while someone else holds the camera."""
-    return await _ptz(services).command(viewer, camera_id, command, client=client_address(request))
+    return await _ptz(ptz).command(viewer, camera_id, command, client=client_address(request))

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from csu.bounds import Key
 from csu.times import ApiTime
 from video.recording.service import recorded
-from web.deps import CurrentViewer, Services, client_address
+from web.deps import AccessLogDep, CamerasDep, CurrentViewer, RecordingsDep, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["recordings"])
 
@@ -38,15 +38,17 @@ def recordings(
     camera_id: Key,
     request: Request,
     viewer: CurrentViewer,
-    services: Services,
+    cameras: CamerasDep,
+    recordings: RecordingsDep,
+    access_log: AccessLogDep,
     start: Annotated[ApiTime, Query(description="Range start, ISO 8601 with a time zone.")],
     end: Annotated[ApiTime, Query(description="Range end, ISO 8601 with a time zone.")],
 ) -> RecordingsOut:
     """Recorded spans and gaps; needs the playback right on the camera (no picture, no reason)."""
-    services.cameras.known(camera_id)
+    cameras.known(camera_id)
     found = recorded(
-        services.recordings.index,
-        services.access_log,
+        recordings.index,
+        access_log,
         viewer=viewer,
         camera_id=camera_id,
         start=start,

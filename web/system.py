@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from csu.metrics import CONTENT_TYPE
-from web.deps import Services
+from web.deps import MetricsDep
 
 router = APIRouter(tags=["system"])
 
@@ -17,6 +17,6 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
-def metrics(services: Services) -> Response:
+def metrics(registry: MetricsDep) -> Response:
     """Prometheus text format."""
-    return Response(services.metrics.render(), media_type=CONTENT_TYPE)
+    return Response(registry.render(), media_type=CONTENT_TYPE)

@@ -20,11 +20,20 @@ from crisis.service import WallFeed, WallService, WallState
 from csu.bounds import Key
 from csu.errors import NotFound
 from privacy.policy import Action
-from privacy.service import Viewer
-from web.deps import CurrentViewer, Services, checked, viewer_for
-from web.live import SDP, Live, open_live, read_sdp_offer, redirect_live
+from privacy.service import RightsWatch, Viewer
+from web.deps import (
+    CamerasDep,
+    CurrentViewer,
+    LiveDep,
+    RedirectsDep,
+    SiteDep,
+    WallsDep,
+    checked,
+    provided,
+    viewer_for,
+)
+from web.live import SDP, open_live, read_sdp_offer, redirect_live
 from web.pages import page
-from web.services import AppServices
 
 router = APIRouter(tags=["walls"])
 
@@ -35,9 +44,9 @@ def message(state: WallState) -> str:
 
 
 @router.get("/wall/{wall_id}", response_class=HTMLResponse, include_in_schema=False)
-def wall_page(wall_id: Key, services: Services) -> Response:
+def wall_page(wall_id: Key, site: SiteDep) -> Response:
     """The kiosk page of a wall (it signs in and follows the layout by itself)."""
-    if services.site.wall(wall_id) is None:
+    if site.wall(wall_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no wall '{wall_id}'")
     return page("wall")
 
@@ -48,8 +57,7 @@ async def wall_feed(websocket: WebSocket, wall_id: Key) -> None:
 
     The feed ends when the display's session ends (logout, deactivation, expiry).
     """
-    services: AppServices = websocket.app.state.services
-    walls = services.walls
+    walls = provided(websocket, WallService)
     viewer = await viewer_for(websocket)
     if viewer is None or not viewer.has(Action.WALL_READ):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="not authenticated")
@@ -67,7 +75,7 @@ async def wall_feed(websocket: WebSocket, wall_id: Key) -> None:
             await websocket.close(code=1008, reason=f"session ended: {why}"[:120])
 
     release = (
-        services.watch.hold(viewer.token_hash, rights.follow, end)
+        provided(websocket, RightsWatch).hold(viewer.token_hash, rights.follow, end)
         if viewer.token_hash
         else lambda: None
     )
@@ -126,22 +134,22 @@ async def wall_whep(
     camera_id: Key,
     request: Request,
     viewer: CurrentViewer,
-    live: Live,
-    services: Services,
+    live: LiveDep,
+    walls: WallsDep,
+    cameras: CamerasDep,
+    redirects: RedirectsDep,
 ) -> Response:
     """WHEP for a camera the wall shows now, in the stricter of the wall's and the user's
     renditions (logged like any live view); end it with DELETE on the Location."""
-    state = services.walls.state(wall_id)
+    state = walls.state(wall_id)
     if camera_id not in state.layout.cameras():
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )
     checked(viewer, Action.WALL_READ)
     rendition = viewer.rendition(anonymised_display=state.rendition == "anonymised")
-    if services.redirects is not None:
-        return await redirect_live(
-            services.redirects, camera_id, viewer, request, services, rendition
-        )
+    if redirects is not None:
+        return await redirect_live(redirects, cameras, camera_id, viewer, request, rendition)
     offer = await read_sdp_offer(request)
     session = await open_live(live, camera_id, offer, viewer, request, rendition)
     return Response(

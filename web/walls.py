@@ -13,21 +13,13 @@ from csu.bounds import Key, RowId
 from csu.times import UtcTime
 from privacy.policy import Action
 from privacy.service import Viewer
-from web.deps import CurrentViewer, DbSession, Services, require
+from web.deps import CurrentViewer, DbSession, WallsDep, require
 
 router = APIRouter(prefix="/api/walls", tags=["walls"])
 
 Reader = Annotated[Viewer, Depends(require(Action.WALL_READ))]
 Controller = Annotated[Viewer, Depends(require(Action.WALL_CONTROL))]
 SalvoName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:-]+$")]
-
-
-def get_walls(services: Services) -> WallService:
-    """The wall service."""
-    return services.walls
-
-
-Walls = Annotated[WallService, Depends(get_walls)]
 
 
 class WallOut(BaseModel):
@@ -109,7 +101,7 @@ def _out(walls: WallService, state: WallState) -> WallOut:
 
 
 @router.get("", response_model=list[WallOut])
-def list_walls(_user: Reader, walls: Walls) -> list[WallOut]:
+def list_walls(_user: Reader, walls: WallsDep) -> list[WallOut]:
     """The site's walls with their layout's version and mode."""
     return [_out(walls, s) for s in walls.states()]
 
@@ -121,14 +113,14 @@ def list_templates(_user: Reader) -> list[str]:
 
 
 @router.get("/{wall_id}/layout", response_model=WallState)
-def get_layout(wall_id: Key, _user: Reader, viewer: CurrentViewer, walls: Walls) -> WallState:
+def get_layout(wall_id: Key, _user: Reader, viewer: CurrentViewer, walls: WallsDep) -> WallState:
     """The wall's current layout and its version (cameras hidden from the reader restricted)."""
     return walls.state(wall_id).seen_by(viewer.sees)
 
 
 @router.put("/{wall_id}/layout", response_model=WallState)
 async def put_layout(
-    wall_id: Key, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: LayoutIn, user: Controller, viewer: CurrentViewer, walls: WallsDep
 ) -> WallState:
     """Replace the layout (free tiles are then filled for the situation), or apply a template."""
     if body.tiles is None:
@@ -151,7 +143,7 @@ async def put_layout(
 
 @router.post("/{wall_id}/push", response_model=WallState)
 async def push(
-    wall_id: Key, body: PushIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: PushIn, user: Controller, viewer: CurrentViewer, walls: WallsDep
 ) -> WallState:
     """Show a camera, an incident or a panel on one tile."""
     content = Tile(
@@ -170,7 +162,7 @@ async def push(
 
 @router.post("/{wall_id}/pin", response_model=WallState)
 async def pin(
-    wall_id: Key, body: PinIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: PinIn, user: Controller, viewer: CurrentViewer, walls: WallsDep
 ) -> WallState:
     """Pin a tile (the automatic layout never moves it) or unpin it."""
     state = await walls.pin(
@@ -186,7 +178,7 @@ async def pin(
 
 @router.get("/{wall_id}/salvos", response_model=list[SalvoOut])
 def list_salvos(
-    wall_id: Key, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, session: DbSession, _user: Reader, viewer: CurrentViewer, walls: WallsDep
 ) -> list[SalvoOut]:
     """The wall's saved layouts (cameras hidden from the reader restricted)."""
     rows = walls.salvos(session, wall_id)
@@ -198,7 +190,7 @@ def list_salvos(
 
 @router.post("/{wall_id}/salvos", response_model=SalvoOut, status_code=status.HTTP_201_CREATED)
 async def save_salvo(
-    wall_id: Key, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, body: SalvoIn, user: Controller, viewer: CurrentViewer, walls: WallsDep
 ) -> SalvoOut:
     """Save the wall's current layout as a salvo."""
     layout, at = await walls.save_salvo(wall_id, body.name, by=user.username)
@@ -208,7 +200,7 @@ async def save_salvo(
 
 @router.post("/{wall_id}/salvos/{name}/recall", response_model=WallState)
 async def recall_salvo(
-    wall_id: Key, name: SalvoName, user: Controller, viewer: CurrentViewer, walls: Walls
+    wall_id: Key, name: SalvoName, user: Controller, viewer: CurrentViewer, walls: WallsDep
 ) -> WallState:
     """Put a salvo back on the wall."""
     state = await walls.recall_salvo(wall_id, name, by=user.username, may_view=viewer_check(viewer))
@@ -216,7 +208,9 @@ async def recall_salvo(
 
 
 @router.delete("/{wall_id}/salvos/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_salvo(wall_id: Key, name: SalvoName, _user: Controller, walls: Walls) -> Response:
+async def delete_salvo(
+    wall_id: Key, name: SalvoName, _user: Controller, walls: WallsDep
+) -> Response:
     """Forget a salvo."""
     await walls.delete_salvo(wall_id, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlmodel import Session
 
 from csu.text import StorableText
+from privacy.access_log.service import AccessLog
 from privacy.service import Viewer
 from privacy.zones.service import (
     Editor,
@@ -17,7 +19,8 @@ from privacy.zones.service import (
     changes,
     decide,
 )
-from web.deps import CurrentViewer, DbSession, Services, client_address
+from video.service import CameraService
+from web.deps import AccessLogDep, CamerasDep, CurrentViewer, DbSession, client_address
 
 router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
 
@@ -45,13 +48,13 @@ class DecisionIn(BaseModel):
 def list_changes(
     viewer: CurrentViewer,
     session: DbSession,
-    services: Services,
+    access_log: AccessLogDep,
     state: Annotated[
         ZoneChangeState | None, Query(description="Only this state; every state when left out.")
     ] = ZoneChangeState.PENDING,
 ) -> list[ZoneChangeView]:
     """Changes of privacy zones, newest first (administrators and the privacy officer)."""
-    found = changes(session, services.access_log, reader=viewer.user, state=state)
+    found = changes(session, access_log, reader=viewer.user, state=state)
     return [change_view(c) for c in found]
 
 
@@ -60,24 +63,25 @@ def _decide(
     body: DecisionIn,
     request: Request,
     viewer: Viewer,
-    session: DbSession,
-    services: Services,
+    session: Session,
+    access_log: AccessLog,
+    cameras: CameraService,
     *,
     confirm: bool,
 ) -> ZoneChangeView:
     decider = Editor(viewer, client_address(request))
     decision = decide(
         session,
-        services.access_log,
+        access_log,
         change_id=change_id,
         decider=decider,
         confirm=confirm,
         reason=body.reason,
-        zones_in_force=services.cameras.privacy_zones,
+        zones_in_force=cameras.privacy_zones,
     )
     if decision.zones is not None:
         # Stored and logged: burned in from the next frame, as a direct edit is.
-        services.cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)
+        cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)
     return change_view(decision.change)
 
 
@@ -88,10 +92,11 @@ def confirm_change(
     request: Request,
     viewer: CurrentViewer,
     session: DbSession,
-    services: Services,
+    access_log: AccessLogDep,
+    cameras: CamerasDep,
 ) -> ZoneChangeView:
     """Put a pending change in force (another administrator or the privacy officer)."""
-    return _decide(change_id, body, request, viewer, session, services, confirm=True)
+    return _decide(change_id, body, request, viewer, session, access_log, cameras, confirm=True)
 
 
 @router.post("/{change_id}/refuse", response_model=ZoneChangeView)
@@ -101,7 +106,8 @@ def refuse_change(
     request: Request,
     viewer: CurrentViewer,
     session: DbSession,
-    services: Services,
+    access_log: AccessLogDep,
+    cameras: CamerasDep,
 ) -> ZoneChangeView:
     """Refuse a pending change (its requester may withdraw it this way); the zones stay."""
-    return _decide(change_id, body, request, viewer, session, services, confirm=False)
+    return _decide(change_id, body, request, viewer, session, access_log, cameras, confirm=False)

@@ -25,7 +25,7 @@ import aiomqtt
 import httpx
 
 if TYPE_CHECKING:
-    from web.services import AppServices
+    from csu.app_services import AppServices
 
 log = logging.getLogger(__name__)
 

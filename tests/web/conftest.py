@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from csu.app import create_app
+from csu.app_services import AppServices
 from csu.config import SiteConfig, parse_site
 from csu.db import Database
 from csu.identity import service as identity
@@ -26,7 +27,6 @@ from csu.migrate import upgrade
 from csu.settings import Settings
 from tests.conftest import require_service
 from web.http_server import HEADER_TIMEOUT_S, header_deadline_protocol
-from web.services import AppServices
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

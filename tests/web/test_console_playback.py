@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from csu.app import create_app
+from csu.app_services import AppServices
 from csu.config import parse_site
 from csu.identity import service as identity
 from csu.identity.roles import Role
@@ -38,7 +39,6 @@ from video.analytics.events import VideoAnalyticsEvent
 from video.analytics.geometry import Box
 from video.analytics.snapshots import save_snapshot
 from video.scenes import make_scene
-from web.services import AppServices
 
 pytestmark = pytest.mark.slow
 

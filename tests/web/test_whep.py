@@ -17,6 +17,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from csu.app import create_app
+from csu.app_services import AppServices
 from csu.config import parse_site
 from csu.settings import Settings
 from privacy.access_log import AccessLogEntry
@@ -24,7 +25,6 @@ from privacy.masking import MASK_COLOUR
 from privacy.renditions import Rendition
 from tests.web.conftest import PASSWORD, SITE, seed_accounts, served
 from video.scenes import make_scene
-from web.services import AppServices
 
 ZONE = ((0.04, 0.09), (0.46, 0.51))  # cam-street's privacy zone, as (x0, y0), (x1, y1)
 WIDTH, HEIGHT = 1280, 720  # the demo source's size
