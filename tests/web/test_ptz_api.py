@@ -232,7 +232,7 @@ _ANY = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),  # what JSON can carry
     st.text(max_size=80),
     st.lists(st.integers(), max_size=3),
 )
