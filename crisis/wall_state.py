@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
@@ -10,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from crisis.layouts import Layout
+from csu.mailbox import Mailbox
 
 Mode = Literal["auto", "crisis"]
 
@@ -35,21 +35,6 @@ class WallState(BaseModel):
         return self if layout is self.layout else self.model_copy(update={"layout": layout})
 
 
-class WallFeed:
-    """The latest state for one display: a slow display skips versions, never falls behind."""
-
-    def __init__(self, state: WallState) -> None:
-        self._latest = state
-        self._fresh = asyncio.Event()
-        self._fresh.set()  # a new display gets the current state at once
-
-    def offer(self, state: WallState) -> None:
-        """Replace what waits to be sent."""
-        self._latest = state
-        self._fresh.set()
-
-    async def next(self) -> WallState:
-        """The next state to send, waiting for one if the last was sent."""
-        await self._fresh.wait()
-        self._fresh.clear()
-        return self._latest
+# The latest state for one display (keyed by wall): a slow display skips versions, never falls
+# behind.
+WallFeed = Mailbox[str, WallState]

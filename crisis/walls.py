@@ -128,7 +128,8 @@ class WallService:
     @contextlib.contextmanager
     def follow(self, wall_id: str) -> Iterator[WallFeed]:
         """A feed of the wall's states, starting with the current one."""
-        feed = WallFeed(self.state(wall_id))
+        feed = WallFeed()
+        feed.put(wall_id, self.state(wall_id))  # a new display gets the current state at once
         self._feeds[wall_id].add(feed)
         try:
             yield feed
@@ -265,7 +266,7 @@ class WallService:
                 return
             self._walls[event.wall_id] = fresh
             for feed in self._feeds[event.wall_id]:
-                feed.offer(fresh.state)
+                feed.put(event.wall_id, fresh.state)
 
     async def _follow_crisis(self, crisis: CrisisSummary | None, *, by: str | None) -> None:
         self._board.set_crisis(crisis.incidents if crisis else ())
@@ -343,7 +344,7 @@ class WallService:
         await asyncio.to_thread(self._in_session, lambda s: wall_store.save(s, stored))
         self._walls[wall_id] = stored
         for feed in self._feeds[wall_id]:
-            feed.offer(state)
+            feed.put(wall_id, state)
         self._bus.publish(
             WallLayoutChanged(
                 wall_id=wall_id, version=state.version, mode=mode, cameras=filled.cameras()

@@ -7,22 +7,23 @@ of an incident is sent. The first event after a quiet window is sent at once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from fastapi import WebSocket, WebSocketDisconnect
+from fastapi import WebSocket
 
 from csu.bus import EventBus
+from csu.mailbox import Mailbox
 from incidents.events import AlarmsStored, IncidentChanged
 from incidents.service import IncidentSummary, shown_alarms, shown_incident
 from privacy.policy import Action, CameraScope
 from privacy.service import RightsWatch, Viewer
 from video.events import CameraStatusChanged
 from video.ptz.events import PtzControlEnded
+from web.push import push, session_ended
 
 log = logging.getLogger(__name__)
 # At most 40 frames a second per console, and at most 25 ms added to an event's way to the screen:
@@ -38,12 +39,10 @@ class _Client:
         self.websocket = websocket
         self.sees_incidents = viewer.has(Action.INCIDENT_READ)
         self.seen = viewer.seen
-        self.rights_changed = False
-        self.alarms: dict[str, Any] | None = None
-        self.incidents: dict[int, dict[str, Any]] = {}
-        self.cameras: dict[str, dict[str, Any]] = {}
-        self.ptz: list[dict[str, Any]] = []  # control that ended, in order (never merged)
-        self.ready = asyncio.Event()
+        # Alarm batches merge, an incident or a camera keeps its latest state, and every ended
+        # PTZ control is told (a key of its own).
+        self.mailbox: Mailbox[Hashable, dict[str, Any]] = Mailbox()
+        self._told = itertools.count()
 
     def follow(self, viewer: Viewer) -> str | None:
         """Take the user's rights as they are now (the rights watch calls it); never ends.
@@ -53,45 +52,28 @@ class _Client:
         sees_incidents, seen = viewer.has(Action.INCIDENT_READ), viewer.seen
         if (sees_incidents, seen) != (self.sees_incidents, self.seen):
             self.sees_incidents, self.seen = sees_incidents, seen
-            self.rights_changed = True
-            self.ready.set()
+            self.mailbox.put("rights", {"type": "rights"})
         return None
 
     def offer(self, kind: str, payload: dict[str, Any]) -> None:
         """Merge one event into what is pending."""
+        message = {"type": kind, **payload}
         if kind == "camera":
-            self.cameras[payload["camera_id"]] = payload
+            self.mailbox.put(("camera", payload["camera_id"]), message)
         elif kind == "ptz":
-            self.ptz.append(payload)
+            self.mailbox.put(("ptz", next(self._told)), message)
         elif not self.sees_incidents:
             return
         elif kind == "incident":
-            self.incidents[payload["incident"]["id"]] = payload
+            self.mailbox.put(("incident", payload["incident"]["id"]), message)
         elif kind == "alarms":
-            self.alarms = _merge_alarms(self.alarms, payload)
-        self.ready.set()
-
-    def take(self) -> list[dict[str, Any]]:
-        """Everything pending, as messages, oldest kinds first."""
-        messages: list[dict[str, Any]] = []
-        if self.rights_changed:
-            messages.append({"type": "rights"})
-            self.rights_changed = False
-        if self.alarms is not None:
-            messages.append({"type": "alarms", **self.alarms})
-        messages += [{"type": "incident", **p} for p in self.incidents.values()]
-        messages += [{"type": "camera", **p} for p in self.cameras.values()]
-        messages += [{"type": "ptz", **p} for p in self.ptz]
-        self.alarms, self.incidents, self.cameras, self.ptz = None, {}, {}, []
-        self.ready.clear()
-        return messages
+            self.mailbox.put("alarms", message, merge=_merge_alarms)
 
 
-def _merge_alarms(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    if old is None:
-        return new
+def _merge_alarms(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     listed = (old["alarms"] + new["alarms"])[-AlarmsStored.MAX_LISTED :]
     return {
+        "type": "alarms",
         "alarms": listed,
         "total": old["total"] + new["total"],
         "rejected": old["rejected"] + new["rejected"],
@@ -126,40 +108,16 @@ class EventHub:
         client = _Client(websocket, viewer)
         self._clients.add(client)
         release = self._hold(client, viewer)
-        reader = asyncio.create_task(_drain_incoming(websocket))
-        loop = asyncio.get_running_loop()
-        last_flush = -FLUSH_S
         try:
-            while not reader.done():
-                waiter = asyncio.create_task(client.ready.wait())
-                await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                if reader.done():
-                    break
-                # The first event after a quiet spell goes out at once; during a burst at most
-                # one flush per window, and whatever arrives meanwhile is merged into it.
-                await asyncio.sleep(max(0.0, last_flush + FLUSH_S - loop.time()))
-                last_flush = loop.time()
-                for message in client.take():
-                    await websocket.send_text(json.dumps(message, default=str))
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+            await push(websocket, client.mailbox, _texts, window_s=FLUSH_S)
         finally:
             release()
             self._clients.discard(client)
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                await reader
 
     def _hold(self, client: _Client, viewer: Viewer) -> Callable[[], None]:
         if self._watch is None or viewer.token_hash is None:
             return lambda: None
-
-        async def end(why: str) -> None:
-            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await client.websocket.close(code=1008, reason=f"session ended: {why}"[:120])
-
-        return self._watch.hold(viewer.token_hash, client.follow, end)
+        return self._watch.hold(viewer.token_hash, client.follow, session_ended(client.websocket))
 
     def _on_alarms(self, event: AlarmsStored) -> None:
         def restricted(scope: CameraScope) -> dict[str, Any] | None:
@@ -213,7 +171,5 @@ def _incident_payload(event: IncidentChanged, shown: IncidentSummary) -> dict[st
     return {"incident": shown.model_dump(mode="json"), "change": event.change}
 
 
-async def _drain_incoming(websocket: WebSocket) -> None:
-    # Consoles send nothing we act on; reading notices when they leave.
-    while True:
-        await websocket.receive_text()
+def _texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [json.dumps(message, default=str) for message in messages]

@@ -8,15 +8,12 @@ through the wall's own WHEP endpoint, never through the viewer's choice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 
 from fastapi import APIRouter, HTTPException, Request, Response, WebSocket, status
 from fastapi.responses import HTMLResponse
-from starlette.websockets import WebSocketDisconnect
 
-from crisis.service import WallFeed, WallService, WallState
+from crisis.service import WallService, WallState
 from csu.bounds import Key
 from csu.errors import NotFound
 from privacy.policy import Action
@@ -32,8 +29,9 @@ from web.deps import (
     provided,
     viewer_for,
 )
-from web.live import SDP, open_live, read_sdp_offer, redirect_live
+from web.live import SDP, answer_offer, redirect_live
 from web.pages import page
+from web.push import push, session_ended
 
 router = APIRouter(tags=["walls"])
 
@@ -69,27 +67,27 @@ async def wall_feed(websocket: WebSocket, wall_id: Key) -> None:
         return
     await websocket.accept()
     rights = _Following(viewer)
-
-    async def end(why: str) -> None:
-        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-            await websocket.close(code=1008, reason=f"session ended: {why}"[:120])
-
     release = (
-        provided(websocket, RightsWatch).hold(viewer.token_hash, rights.follow, end)
+        provided(websocket, RightsWatch).hold(
+            viewer.token_hash, rights.follow, session_ended(websocket)
+        )
         if viewer.token_hash
         else lambda: None
     )
+
+    def render(states: list[WallState]) -> list[str]:
+        return [message(state.seen_by(rights.viewer.sees)) for state in states]
+
+    def resync(text: str) -> None:
+        # A display may ask for the current layout again.
+        if text.strip() == "resync":
+            feed.put(wall_id, walls.state(wall_id))
+
     with walls.follow(wall_id) as feed:
-        reader = asyncio.create_task(_read(websocket, feed, walls, wall_id))
         try:
-            await _send_states(websocket, feed, reader, rights)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+            await push(websocket, feed, render, on_text=resync)
         finally:
             release()
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await reader
 
 
 class _Following:
@@ -101,26 +99,6 @@ class _Following:
     def follow(self, viewer: Viewer) -> str | None:
         self.viewer = viewer
         return None if viewer.has(Action.WALL_READ) else "wall-read right ended"
-
-
-async def _send_states(
-    websocket: WebSocket, feed: WallFeed, reader: asyncio.Task[None], rights: _Following
-) -> None:
-    while not reader.done():
-        waiter = asyncio.create_task(feed.next())
-        await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if not waiter.done():
-            waiter.cancel()
-            break
-        await websocket.send_text(message(waiter.result().seen_by(rights.viewer.sees)))
-
-
-async def _read(websocket: WebSocket, feed: WallFeed, walls: WallService, wall_id: str) -> None:
-    # A display may ask for the current layout again; reading also notices when it leaves.
-    while True:
-        text = await websocket.receive_text()
-        if text.strip() == "resync":
-            feed.offer(walls.state(wall_id))
 
 
 @router.post(
@@ -150,14 +128,4 @@ async def wall_whep(
     rendition = viewer.rendition(anonymised_display=state.rendition == "anonymised")
     if redirects is not None:
         return await redirect_live(redirects, cameras, camera_id, viewer, request, rendition)
-    offer = await read_sdp_offer(request)
-    session = await open_live(live, camera_id, offer, viewer, request, rendition)
-    return Response(
-        session.answer_sdp,
-        status_code=status.HTTP_201_CREATED,
-        media_type=SDP,
-        headers={
-            "Location": f"/api/cameras/{camera_id}/whep/{session.id}",
-            "Cache-Control": "no-store",
-        },
-    )
+    return await answer_offer(live, camera_id, viewer, request, rendition)
