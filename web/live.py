@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from csu.bounds import Key
 from privacy.policy import Action
 from privacy.service import Rendition, Viewer
-from video.live.service import MAX_OFFER_BYTES, LiveRedirects, LiveService, LiveSession
+from video.live.service import MAX_OFFER_BYTES, LiveRedirects, LiveService
 from video.service import CameraService
 from web.deps import CamerasDep, CurrentViewer, LiveDep, RedirectsDep, client_address
 
@@ -37,22 +37,34 @@ async def read_sdp_offer(request: Request) -> str:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "SDP offer is not UTF-8 text") from None
 
 
-async def open_live(
+async def answer_offer(
     live: LiveService,
     camera_id: str,
-    offer: str,
     viewer: Viewer,
     request: Request,
     rendition: Rendition | None = None,
-) -> LiveSession:
-    """Open a live session for the viewer (in the policy's rendition unless a stricter one is
-    given)."""
-    return await live.open(
+    *,
+    ticket: str | None = None,
+) -> Response:
+    """Read the WHEP offer, open a live session for the viewer (in the policy's rendition unless
+    a stricter one is given; logged before the picture flows), and answer 201 with the SDP
+    answer and the session's URL (on a worker, carrying the ticket that closes it)."""
+    offer = await read_sdp_offer(request)
+    session = await live.open(
         camera_id,
         offer,
         viewer=viewer,
         rendition=rendition or viewer.rendition(),
         client=client_address(request),
+    )
+    location = f"/api/cameras/{camera_id}/whep/{session.id}"
+    if ticket is not None:
+        location += f"?ticket={ticket}"
+    return Response(
+        session.answer_sdp,
+        status_code=status.HTTP_201_CREATED,
+        media_type=SDP,
+        headers={"Location": location, "Cache-Control": "no-store"},
     )
 
 
@@ -87,15 +99,7 @@ async def whep_offer(
     """
     if redirects is not None:
         return await redirect_live(redirects, cameras, camera_id, viewer, request)
-    offer = await read_sdp_offer(request)
-    session = await open_live(live, camera_id, offer, viewer, request)
-    location = f"/api/cameras/{camera_id}/whep/{session.id}"
-    return Response(
-        session.answer_sdp,
-        status_code=status.HTTP_201_CREATED,
-        media_type=SDP,
-        headers={"Location": location, "Cache-Control": "no-store"},
-    )
+    return await answer_offer(live, camera_id, viewer, request)
 
 
 async def redirect_live(

@@ -25,7 +25,7 @@ from video.live.service import MAX_TICKET_CHARS, LiveService, TicketDoor
 from video.recording.service import RecordingService
 from video.service import CameraService, take_snapshot
 from web.deps import client_address
-from web.live import SDP, open_live, read_sdp_offer
+from web.live import SDP, answer_offer
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +67,7 @@ async def whep_offer(camera_id: Key, ticket: TicketParam, request: Request, face
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' moved to another worker; ask again"
         )
-    offer = await read_sdp_offer(request)
-    session = await open_live(face.live, camera_id, offer, viewer, request, rendition)
-    location = f"/api/cameras/{camera_id}/whep/{session.id}?ticket={ticket}"
-    return Response(
-        session.answer_sdp,
-        status_code=status.HTTP_201_CREATED,
-        media_type=SDP,
-        headers={"Location": location, "Cache-Control": "no-store"},
-    )
+    return await answer_offer(face.live, camera_id, viewer, request, rendition, ticket=ticket)
 
 
 @router.delete("/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
