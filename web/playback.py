@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -11,8 +13,15 @@ from fastapi.responses import StreamingResponse
 
 from csu.bounds import Key
 from csu.times import ApiTime
+from privacy.access_log.service import AccessLog
 from privacy.policy import Action
-from video.evidence.service import check_playback, playback, refuse_anonymised_playback
+from privacy.service import Viewer
+from video.evidence.service import (
+    RecordedSegment,
+    check_playback,
+    playback,
+    refuse_anonymised_playback,
+)
 from web.deps import (
     AccessLogDep,
     CamerasDep,
@@ -73,6 +82,23 @@ async def get_playback(
             worker=segments[0].node,
             query=query,
         )
+    return await playback_response(
+        access_log, segments, viewer, camera_id, (start, end), reason=reason, client=client
+    )
+
+
+async def playback_response(
+    access_log: AccessLog,
+    segments: Sequence[RecordedSegment],
+    viewer: Viewer,
+    camera_id: str,
+    span: tuple[datetime, datetime],
+    *,
+    reason: str,
+    client: str | None,
+) -> StreamingResponse:
+    """The range as one MP4 from these segments, logged before the first byte (API node alone,
+    or the worker that keeps the footage)."""
     stream = await to_thread.run_sync(
         partial(
             playback,
@@ -80,7 +106,7 @@ async def get_playback(
             segments,
             viewer=viewer,
             camera_id=camera_id,
-            span=(start, end),
+            span=span,
             reason=reason,
             client=client,
         )

@@ -20,12 +20,13 @@ from csu.bounds import Key
 from csu.times import ApiTime
 from privacy.access_log.service import AccessLog
 from privacy.policy import Action
-from video.evidence.service import check_playback, playback
+from video.evidence.service import check_playback
 from video.live.service import MAX_TICKET_CHARS, LiveService, TicketDoor
 from video.recording.service import RecordingService
 from video.service import CameraService, take_snapshot
 from web.deps import client_address
 from web.live import SDP, answer_offer
+from web.playback import playback_response
 
 log = logging.getLogger(__name__)
 
@@ -126,16 +127,6 @@ async def get_playback(
     segments = await to_thread.run_sync(
         partial(face.recordings.index.between, camera_id, start, end, here_only=True)
     )
-    stream = await to_thread.run_sync(
-        partial(
-            playback,
-            face.access_log,
-            segments,
-            viewer=viewer,
-            camera_id=camera_id,
-            span=(start, end),
-            reason=reason,
-            client=client,
-        )
+    return await playback_response(
+        face.access_log, segments, viewer, camera_id, (start, end), reason=reason, client=client
     )
-    return StreamingResponse(stream, media_type="video/mp4", headers={"Cache-Control": "no-store"})

@@ -58,6 +58,7 @@ __all__ = [
     "ExportRequest",
     "ExportService",
     "Purpose",
+    "RecordedSegment",
     "check_playback",
     "playback",
     "refuse_anonymised_playback",
