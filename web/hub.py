@@ -55,17 +55,17 @@ class _Client:
             self.mailbox.put("rights", {"type": "rights"})
         return None
 
-    def offer(self, kind: str, payload: dict[str, Any]) -> None:
-        """Merge one event into what is pending."""
-        message = {"type": kind, **payload}
+    def offer(self, kind: str, message: dict[str, Any]) -> None:
+        """Merge one event's message (shared with other consoles: never changed) into what is
+        pending."""
         if kind == "camera":
-            self.mailbox.put(("camera", payload["camera_id"]), message)
+            self.mailbox.put(("camera", message["camera_id"]), message)
         elif kind == "ptz":
             self.mailbox.put(("ptz", next(self._told)), message)
         elif not self.sees_incidents:
             return
         elif kind == "incident":
-            self.mailbox.put(("incident", payload["incident"]["id"]), message)
+            self.mailbox.put(("incident", message["incident"]["id"]), message)
         elif kind == "alarms":
             self.mailbox.put("alarms", message, merge=_merge_alarms)
 
@@ -157,10 +157,10 @@ class EventHub:
         shared: dict[str, Any] | None = None
         for client in list(self._clients):
             if client.seen.everything:
-                shared = shared or everything()
+                shared = shared or {"type": kind, **everything()}
                 client.offer(kind, shared)
             elif (payload := restricted(client.seen)) is not None:
-                client.offer(kind, payload)
+                client.offer(kind, {"type": kind, **payload})
 
 
 def _alarms_payload(event: AlarmsStored) -> dict[str, Any]:
