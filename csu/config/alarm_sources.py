@@ -7,7 +7,8 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from csu.config.cameras import SLUG_PATTERN, host_problem, redact_url, split_url
+from csu.config.cameras import SLUG_PATTERN
+from csu.config.urls import host_problem, redact_url, split_url
 
 MQTT_SCHEMES = ("mqtt", "mqtts")
 # An MQTT 5 share name may not hold "/", "+" or "#"; csu keeps to what reads well in a client id.

@@ -11,11 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from csu.config.analytics import AnalyticsConfig
 from csu.config.onvif import OnvifConfig
-
-# Re-exported: the other sections and the loader import them from here.
-from csu.config.urls import host_problem as host_problem
-from csu.config.urls import redact_url as redact_url
-from csu.config.urls import split_url as split_url
+from csu.config.urls import host_problem, redact_url, split_url
 
 # One identifier rule for cameras, walls and alarm sources: safe in URLs, file names and logs.
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"

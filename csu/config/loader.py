@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from csu.config.authorisations import CAMERA_REF_PATTERN, USER_PATTERN
-from csu.config.cameras import SLUG_PATTERN, redact_url
+from csu.config.cameras import SLUG_PATTERN
 from csu.config.onvif import ENV_NAME_PATTERN
 from csu.config.site import SiteConfig
+from csu.config.urls import redact_url
 
 # Plain words for the patterns the models use; the raw regex is the fallback.
 _PATTERN_WORDS = {
