@@ -123,13 +123,19 @@ class GroupConsumer:
         )  # fmt: skip
         await msg.nak(delay=_REDELIVERY.delay(delivered - 1, self._rng))
 
+    def _beat_s(self) -> float:
+        # The consumer's ack wait as the server holds it: the node that made the consumer may
+        # have been configured differently from this one.
+        held = self._loop.ack_wait_s if self._loop is not None else None
+        return held or self._ack_wait_s
+
     @contextlib.asynccontextmanager
     async def _in_progress(self, msg: Msg) -> AsyncIterator[None]:
         # A handler slower than the ack wait would see its event redelivered to the group while
         # it still runs; "in progress" resets the server's clock.
         async def tick() -> None:
             while True:
-                await asyncio.sleep(self._ack_wait_s / 3)
+                await asyncio.sleep(self._beat_s() / 3)
                 with contextlib.suppress(Exception):
                     await msg.in_progress()
 

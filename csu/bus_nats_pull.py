@@ -72,6 +72,9 @@ class PullLoop:
         self._alive_at = datetime.now(UTC)
         self._checked = time.monotonic()
         self._lost = False
+        # The server's ack wait, which an existing consumer keeps whatever this node asked for.
+        self.ack_wait_s = target.config.ack_wait
+
 
     async def start(self) -> None:
         """Create the consumer if missing and bind to it (errors raise), then start fetching."""
@@ -100,6 +103,13 @@ class PullLoop:
             t.subject, durable=t.durable, stream=t.stream, config=config
         )
         self._lost = False
+        held = (await sub.consumer_info()).config.ack_wait
+        if held is not None and held != t.config.ack_wait:
+            log.warning(
+                "consumer %s: the server's ack wait is %.1f s, not %.1f s as configured here",
+                t.durable, held, t.config.ack_wait,
+            )  # fmt: skip
+        self.ack_wait_s = held
         return sub
 
     async def _drop(self) -> None:

@@ -106,12 +106,12 @@ async def test_a_slow_handler_keeps_its_event_from_the_other_puller(
     nats_server: NatsServer,
 ) -> None:
     url = nats_server.url
-    async with node(url, "api-1", group_ack_wait_s=1.0) as a, node(url, "api-2") as b:
+    async with node(url, "api-1", group_ack_wait_s=2.0) as a, node(url, "api-2") as b:
         calls: list[str] = []
 
         async def slow(event: VideoAnalyticsEvent) -> None:
             calls.append(event.event_id)
-            await asyncio.sleep(2.5)  # past the ack wait: "in progress" keeps it with its node
+            await asyncio.sleep(4.5)  # past the ack wait: "in progress" keeps it with its node
 
         groups = [a.bus.group("engine"), b.bus.group("engine")]
         for group in groups:  # both pull, as during a handover
@@ -119,5 +119,30 @@ async def test_a_slow_handler_keeps_its_event_from_the_other_puller(
             await group.start()
         a.bus.publish(analytics(0))
         await until(lambda: sum(g.handled for g in groups) == 1, what="the slow handler done")
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(2.5)
         assert calls == ["ev-0"] and sum(g.failures for g in groups) == 0
+
+
+async def test_a_node_configured_otherwise_beats_at_the_consumers_ack_wait(
+    nats_server: NatsServer,
+) -> None:
+    # api-1 made the consumer with a 2 s ack wait; api-2, configured with 30 s, binds to it as
+    # it is and must say "in progress" within 2 s, or its own slow event comes back to it.
+    url = nats_server.url
+    async with node(url, "api-1", group_ack_wait_s=2.0) as a, node(url, "api-2") as b:
+        maker = a.bus.group("engine")
+        await maker.start()
+        await maker.stop()
+        calls: list[str] = []
+
+        async def slow(event: VideoAnalyticsEvent) -> None:
+            calls.append(event.event_id)
+            await asyncio.sleep(4.5)
+
+        group = b.bus.group("engine")
+        group.subscribe(VideoAnalyticsEvent, slow)
+        await group.start()
+        a.bus.publish(analytics(0))
+        await until(lambda: group.handled == 1, what="the slow handler done")
+        await asyncio.sleep(2.5)
+        assert calls == ["ev-0"] and group.failures == 0
