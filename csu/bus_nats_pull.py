@@ -75,7 +75,6 @@ class PullLoop:
         # The server's ack wait, which an existing consumer keeps whatever this node asked for.
         self.ack_wait_s = target.config.ack_wait
 
-
     async def start(self) -> None:
         """Create the consumer if missing and bind to it (errors raise), then start fetching."""
         self._sub = await self._subscribe()
