@@ -20,7 +20,8 @@ import time
 import numpy as np
 
 from csu.config.onvif import OnvifConfig
-from tests.onvif_device import DeviceThread, OnvifDevice
+from csu.demo.dome.device import OnvifDevice
+from tests.onvif_device import DeviceThread
 from video.onvif.ptz import OnvifPtz
 
 

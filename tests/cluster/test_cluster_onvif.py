@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from csu.demo.dome.device import MOTION, OnvifDevice
 from tests.cluster.processes import Cluster, cluster
 from tests.conftest import empty_database
 from tests.nats_server import NatsServer
-from tests.onvif_device import MOTION, DeviceThread, OnvifDevice
+from tests.onvif_device import DeviceThread
 from tests.web.conftest import PASSWORD, seed_accounts
 
 pytestmark = pytest.mark.slow

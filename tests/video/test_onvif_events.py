@@ -10,9 +10,9 @@ from onvif import ONVIFCamera
 
 from csu.backoff import Backoff
 from csu.config.onvif import OnvifConfig
+from csu.demo.dome.device import MOTION, TAMPER, OnvifDevice
 from incidents.alarms import Alarm, parse_onvif_event
 from incidents.alarms.scales import AlarmStatus
-from tests.onvif_device import MOTION, TAMPER, OnvifDevice
 from video.onvif.events import CameraEvents
 
 CAMERA = "cam-dome-1"

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from csu.config.onvif import OnvifConfig
-from tests.onvif_device import OnvifDevice
+from csu.demo.dome.device import OnvifDevice
 from video.onvif.ptz import NoPtz, OnvifPtz, PtzRefused, PtzUnavailable
 
 

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from csu.config import SiteConfig, parse_site
-from tests.onvif_device import MOTION, TAMPER, DeviceThread, OnvifDevice
+from csu.demo.dome.device import MOTION, TAMPER, OnvifDevice
+from tests.onvif_device import DeviceThread
 from tests.web.conftest import SITE, login, services_of
 
 CAMERA = "cam-street"

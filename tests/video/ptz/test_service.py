@@ -11,11 +11,11 @@ import pytest
 from csu.config import CameraConfig
 from csu.config.onvif import OnvifConfig
 from csu.db import Database
+from csu.demo.dome.device import OnvifDevice
 from csu.events import Event
 from csu.identity.models import User
 from privacy.access_log import AccessLog, AccessLogUnavailable
 from privacy.rights import Viewer
-from tests.onvif_device import OnvifDevice
 from video.ptz.commands import Move, Stop
 from video.ptz.service import PtzService
 

@@ -1,4 +1,4 @@
-"""The test camera's pan-tilt-zoom head: a simulated position that moves with the commands.
+"""The simulated dome's pan-tilt-zoom head: a simulated position that moves with the commands.
 
 Positions are in ONVIF's generic spaces (pan and tilt in [-1, 1], zoom in [0, 1]). At speed 1 the
 head pans and tilts FULL_SPEED units a second and zooms half that; absolute, relative, preset and
