@@ -22,7 +22,7 @@ from typing import Protocol
 
 from csu.backoff import Backoff
 from privacy.anonymise import Anonymiser, obscure_all
-from privacy.masking import ZoneMasker
+from privacy.masking import Masker
 from privacy.renditions import Rendition
 from video.health import FrameClock
 from video.sources import FrameSource, SourceError, open_source
@@ -77,7 +77,7 @@ class IngestWorker:
         camera_id: str,
         url: str,
         fps: float,
-        masker: ZoneMasker,
+        masker: Masker,
         *,
         opener: SourceOpener = open_source,
         backoff: Backoff | None = None,
@@ -150,7 +150,7 @@ class IngestWorker:
         """One rendition of this camera, for consumers that follow every frame."""
         return RenditionFeed(self, rendition)
 
-    def set_privacy_zones(self, masker: ZoneMasker) -> None:
+    def set_privacy_zones(self, masker: Masker) -> None:
         """Swap the masker; the next frame uses the new zones."""
         self._masker = masker
 

@@ -20,7 +20,7 @@ from csu.errors import NotFound, Unavailable
 from privacy.access_log import AccessLog
 from privacy.anonymise import Anonymiser, CenterFaceDetector, HoldRule, Style
 from privacy.guard import authorise_camera_action
-from privacy.masking import ZoneMasker
+from privacy.masking import FollowingZoneMasker, Masker, ZoneMasker
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
@@ -33,6 +33,8 @@ from video.ingest import (
     RenditionFeed,
     SourceOpener,
 )
+from video.onvif.ptz import OnvifPtz
+from video.ptz.pose import PoseBoard, PoseTracker
 from video.sources import open_source
 from video.sources.base import Image
 
@@ -92,6 +94,7 @@ class CameraService:
         self._opener = opener
         self._interval = monitor_interval_s
         self._workers: dict[str, IngestWorker] = {}
+        self._poses: dict[str, PoseTracker] = {}
         self._zone_edits: dict[str, list[list[list[float]]]] = {}
         self._health: dict[str, Health] = {}
         self._loss: dict[str, LossWatch] = {}
@@ -119,11 +122,17 @@ class CameraService:
         config = self._configs.get(camera_id)
         if config is None or not config.enabled or camera_id in self._workers:
             return False
+        if config.ptz_view is not None and config.onvif is not None:
+            tracker = PoseTracker(
+                camera_id, OnvifPtz(camera_id, config.onvif), PoseBoard(config.ptz_view)
+            )
+            self._poses[camera_id] = tracker
+            tracker.start()
         worker = IngestWorker(
             config.id,
             config.source,
             config.fps,
-            ZoneMasker(self.privacy_zones(config.id)),
+            self._masker(camera_id, self.privacy_zones(camera_id)),
             opener=self._opener,
             anonymised=anonymised_rendition(config),
         )
@@ -139,6 +148,9 @@ class CameraService:
         if worker is None:
             return
         await asyncio.to_thread(worker.stop)
+        tracker = self._poses.pop(camera_id, None)
+        if tracker is not None:
+            await tracker.stop()
         self._loss.pop(camera_id, None)
         self._offline_seen_at.pop(camera_id, None)
         self._health[camera_id] = Health(CameraState.OFFLINE, reason, 0.0)
@@ -168,6 +180,8 @@ class CameraService:
         workers = list(self._workers.values())
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
         self._workers.clear()
+        await asyncio.gather(*(tracker.stop() for tracker in self._poses.values()))
+        self._poses.clear()
 
     def cameras(self) -> list[CameraView]:
         """Every configured camera with its current health, in site-file order."""
@@ -222,7 +236,19 @@ class CameraService:
         self._zone_edits[camera_id] = zones
         worker = self._workers.get(camera_id)
         if worker is not None:
-            worker.set_privacy_zones(ZoneMasker(zones))
+            worker.set_privacy_zones(self._masker(camera_id, zones))
+
+    def pose_board(self, camera_id: str) -> PoseBoard | None:
+        """Where a running PTZ camera with a `ptz_view` looks (told of csu's own moves)."""
+        tracker = self._poses.get(camera_id)
+        return None if tracker is None else tracker.board
+
+    def _masker(self, camera_id: str, zones: list[list[list[float]]]) -> Masker:
+        # A PTZ camera's zones are on its pan/tilt map and follow where it looks.
+        tracker = self._poses.get(camera_id)
+        if tracker is None:
+            return ZoneMasker(zones)
+        return FollowingZoneMasker(zones, tracker.board.view, tracker.board.estimate)
 
     def worker(self, camera_id: str) -> IngestWorker | None:
         """The running ingest worker of a camera (for consumers that follow every frame)."""

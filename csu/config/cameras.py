@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from urllib.parse import SplitResult
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from csu.config.analytics import AnalyticsConfig
 from csu.config.onvif import OnvifConfig
+from csu.config.ptz_view import PtzViewConfig
 from csu.config.urls import host_problem, redact_url, split_url
 
 # One identifier rule for cameras, walls and alarm sources: safe in URLs, file names and logs.
@@ -221,6 +222,19 @@ class CameraConfig(BaseModel):
     onvif: OnvifConfig | None = Field(
         default=None, description="The camera's ONVIF services: its events become alarms."
     )
+    ptz_view: PtzViewConfig | None = Field(
+        default=None,
+        description=(
+            "A PTZ camera's angles and optics: its privacy zones are then drawn on its pan/tilt"
+            " map and follow the camera (needs onvif, to read its position)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _view_needs_onvif(self) -> Self:
+        if self.ptz_view is not None and self.onvif is None:
+            raise ValueError("ptz_view needs onvif: the camera's position is read over ONVIF")
+        return self
 
     @field_validator("source")
     @classmethod

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import onvif
@@ -27,6 +28,7 @@ from zeep.wsdl.definitions import Binding
 
 from csu.demo.dome import head as onvif_ptz
 from csu.demo.dome.head import PtzHead, UnknownPreset
+from csu.demo.dome.view import DomeVideo
 
 WSDL_DIR = os.path.join(os.path.dirname(onvif.__file__), "wsdl")
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
@@ -96,10 +98,17 @@ class OnvifDevice:
     service and head) unless `ptz` is False."""
 
     def __init__(
-        self, username: str = "csu", password: str = "onvif-test-pw", *, ptz: bool = True
+        self,
+        username: str = "csu",
+        password: str = "onvif-test-pw",
+        *,
+        ptz: bool = True,
+        video: Callable[[PtzHead], DomeVideo] | None = None,
     ) -> None:
         self.username, self.password = username, password
         self.head: PtzHead | None = PtzHead() if ptz else None
+        # What the dome films, when it films (its stream is what GetStreamUri gives).
+        self.video = video(self.head) if video is not None and self.head is not None else None
         self.subscriptions: dict[str, Subscription] = {}
         self.requests: list[str] = []  # operation names, in arrival order
         self.port = 0
@@ -114,6 +123,8 @@ class OnvifDevice:
         app = web.Application()
         app.router.add_post("/onvif/{service}", self._handle)
         app.router.add_post("/onvif/subscription/{id}", self._handle)
+        if self.video is not None:
+            app.router.add_get("/video.mjpeg", self.video.stream)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -124,6 +135,11 @@ class OnvifDevice:
         """Stop serving."""
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def stream_url(self) -> str:
+        """The dome's video (MJPEG over HTTP), when it films."""
+        return f"http://127.0.0.1:{self.port}/video.mjpeg"
 
     @property
     def url(self) -> str:
@@ -204,7 +220,11 @@ class OnvifDevice:
         if name == "GetProfiles":
             return {"Profiles": [{"token": "profile_1", "Name": "mainStream"}]}
         if name == "GetStreamUri":
-            uri = f"rtsp://127.0.0.1:554/{values.ProfileToken}"  # type: ignore[attr-defined]
+            uri = (
+                f"http://127.0.0.1:{self.port}/video.mjpeg"
+                if self.video is not None
+                else f"rtsp://127.0.0.1:554/{values.ProfileToken}"  # type: ignore[attr-defined]
+            )
             return {"MediaUri": _media_uri(uri)}
         if name == "CreatePullPointSubscription":
             return self._subscribe(values, base, now)
