@@ -2,7 +2,7 @@
 
 Run: `python -m bench.ptz_latency [--moves 50]`; prints one JSON line with p50/p95/max (ms) of:
 - `to_head`: from just before ContinuousMove leaves to the dome's head taking it (one clock:
-  the dome runs in this process, tests/onvif_device.py, on its own thread and loop);
+  the dome runs in this process, csu/demo/dome/thread.py, on its own thread and loop);
 - `round_trip`: the ContinuousMove call, until the camera's answer is read;
 - `to_status`: until a GetStatus polled right after first says the head moves.
 Each move is stopped (and the head sent home) before the next. A real dome adds its motor's
@@ -21,7 +21,7 @@ import numpy as np
 
 from csu.config.onvif import OnvifConfig
 from csu.demo.dome.device import OnvifDevice
-from tests.onvif_device import DeviceThread
+from csu.demo.dome.thread import DeviceThread
 from video.onvif.ptz import OnvifPtz
 
 

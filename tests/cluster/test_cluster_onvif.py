@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from csu.demo.dome.device import MOTION, OnvifDevice
+from csu.demo.dome.thread import DeviceThread
 from tests.cluster.processes import Cluster, cluster
 from tests.conftest import empty_database
 from tests.nats_server import NatsServer
-from tests.onvif_device import DeviceThread
 from tests.web.conftest import PASSWORD, seed_accounts
 
 pytestmark = pytest.mark.slow

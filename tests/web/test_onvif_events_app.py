@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from csu.config import SiteConfig, parse_site
 from csu.demo.dome.device import MOTION, TAMPER, OnvifDevice
-from tests.onvif_device import DeviceThread
+from csu.demo.dome.thread import DeviceThread
 from tests.web.conftest import SITE, login, services_of
 
 CAMERA = "cam-street"

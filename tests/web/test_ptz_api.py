@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from csu.app import create_app
 from csu.config import SiteConfig, parse_site
 from csu.demo.dome.device import MOTION, OnvifDevice
+from csu.demo.dome.thread import DeviceThread
 from csu.settings import Settings
-from tests.onvif_device import DeviceThread
 from tests.web.conftest import SITE, login, seed_accounts, services_of
 from tests.web.test_events_ws import _receive_until
 from video.ptz.events import PtzControlEnded

@@ -1,4 +1,4 @@
-"""The simulated ONVIF device on an event loop of its own thread, for tests whose app runs apart."""
+"""The simulated ONVIF device on an event loop of its own thread, beside an app that runs apart."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 
 class DeviceThread:
-    """The device on an event loop of its own thread, for a test whose app runs elsewhere."""
+    """The device on an event loop of its own thread (the demo's dome; tests beside an app)."""
 
     def __init__(self, device: OnvifDevice) -> None:
         self.device = device
