@@ -166,11 +166,14 @@ def onvif_camera(config: OnvifConfig) -> ONVIFCamera:
     """A client of the camera's ONVIF services (not yet connected)."""
     url = urlsplit(config.url)
     port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.hostname}]" if ":" in (url.hostname or "") else url.hostname  # IPv6
+    # The client signs every request: with no account, an empty one for a camera that lets
+    # anyone in (None fails in zeep's UsernameToken with a TypeError).
     return ONVIFCamera(
-        f"{url.scheme}://{url.hostname}",
+        f"{url.scheme}://{host}",
         port,
-        config.username,
-        config.secret(),
+        config.username or "",
+        config.secret() or "",
         no_cache=True,
     )
 
