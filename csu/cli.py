@@ -27,6 +27,7 @@ from csu.settings import Settings, settings_errors
 from privacy.access_log import AccessLog, AccessLogUnavailable
 from privacy.audit.cli import add_audit_commands
 from video.evidence.cli import add_export_commands
+from video.onvif.cli import add_camera_commands
 
 EXIT_USAGE = 2
 
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     add_cluster_commands(sub)
     add_audit_commands(sub)
     add_export_commands(sub)
+    add_camera_commands(sub)
     return parser
 
 
