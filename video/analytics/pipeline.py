@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -66,9 +67,13 @@ def _uses_still(config: AnalyticsConfig) -> bool:
 
 
 def build_analyser(
-    config: AnalyticsConfig, site_models: Mapping[str, DetectionModelConfig], data_dir: Path
+    config: AnalyticsConfig,
+    site_models: Mapping[str, DetectionModelConfig],
+    data_dir: Path,
+    cancel: threading.Event | None = None,
 ) -> Analyser:
-    """A camera's analyser: models exported for its input size under `data_dir`, loaded."""
+    """A camera's analyser: models exported for its input size under `data_dir`, loaded
+    (a preparation under way ends with WeightsError once `cancel` is set)."""
     cache = data_dir / "models"
     prepare_ultralytics(cache / "ultralytics")
     # Only the models some rule needs are run: each one costs a detector pass per frame.
@@ -77,7 +82,7 @@ def build_analyser(
     for model_id in config.models:
         weights, labels = model_source(model_id, site_models)
         if needed & set(labels):
-            path = onnx_file(weights, config.input_size, cache, config.precision)
+            path = onnx_file(weights, config.input_size, cache, config.precision, cancel=cancel)
             detectors.append(OnnxDetector(path, labels, config.input_size))
     moving = MovingObjects(config.fps) if _uses_motion(config) else None
     still = StillObjects(config.fps) if _uses_still(config) else None

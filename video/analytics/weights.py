@@ -82,11 +82,17 @@ def _digest(path: Path) -> str:
 
 
 def onnx_file(
-    weights: Path, input_size: tuple[int, int], cache_dir: Path, precision: Precision = "fp32"
+    weights: Path,
+    input_size: tuple[int, int],
+    cache_dir: Path,
+    precision: Precision = "fp32",
+    *,
+    cancel: threading.Event | None = None,
 ) -> Path:
     """An ONNX file of the weights for [width, height] input, exported once and cached.
 
     int8 quantises that export once more, beside it (a site's own .onnx too, into the cache).
+    Setting `cancel` ends a preparation under way (WeightsError): the camera's analytics stop.
     """
     width, height = input_size
     if weights.suffix == ".onnx":
@@ -95,16 +101,16 @@ def onnx_file(
         fp32 = cache_dir / f"{weights.stem}-{_digest(weights)}-{width}x{height}.onnx"
     with _EXPORT_LOCK:  # two cameras with one model and size prepare it once
         if not fp32.is_file():
-            _in_child(_export, weights, (height, width), fp32)
+            _in_child(cancel, _export, weights, (height, width), fp32)
         if precision == "fp32":
             return fp32
         int8 = cache_dir / f"{fp32.stem}-{_digest(fp32)}-int8-{CALIBRATION}.onnx"
         if not int8.is_file():
-            _in_child(_quantise, fp32, int8, input_size)
+            _in_child(cancel, _quantise, fp32, int8, input_size)
     return int8
 
 
-def _in_child(job: Callable[..., None], *args: Any) -> None:
+def _in_child(cancel: threading.Event | None, job: Callable[..., None], *args: Any) -> None:
     """Run a long one-off preparation (export, quantisation) in a child process.
 
     Stopping csu while torch or onnxruntime works in one of its threads aborts the whole
@@ -119,6 +125,10 @@ def _in_child(job: Callable[..., None], *args: Any) -> None:
     child.start()
     sender.close()
     try:
+        while not receiver.poll(0.2):
+            if cancel is not None and cancel.is_set():
+                child.terminate()
+                raise WeightsError(f"{job.__name__.strip('_')} cancelled: analytics stopped")
         error: str | None = receiver.recv()
     except EOFError:
         error = f"{job.__name__.strip('_')} stopped (exit code {child.exitcode})"

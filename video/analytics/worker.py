@@ -45,7 +45,7 @@ class CameraAnalysis:
         self,
         camera_id: str,
         fps: float,
-        build: Callable[[], Analyser],
+        build: Callable[[threading.Event], Analyser],
         feed_of: ProviderLookup,
         publish: Callable[[VideoAnalyticsEvent], None],
         data_dir: Path,
@@ -93,8 +93,10 @@ class CameraAnalysis:
         failures, rng = 0, random.Random()
         while not self._stop.is_set():
             try:
-                analyser = self._build()
+                analyser = self._build(self._stop)  # set at stop: a model being prepared too
             except Exception as exc:  # a missing model must not end the other cameras' work
+                if self._stop.is_set():
+                    return None  # its preparation was cut short by the stop
                 log.exception("camera %s: cannot start analytics", self.camera_id)
                 self.stats.error = f"cannot start analytics: {exc}"
                 self._stop.wait(_REBUILD.delay(failures, rng))

@@ -5,6 +5,8 @@ Agreement is measured on the shared test videos, which the quantisation never se
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from video.analytics.detector import OnnxDetector
 from video.analytics.geometry import Box
 from video.analytics.quantise import QuantiseError, decoding_nodes
 from video.analytics.tracks import Detection
-from video.analytics.weights import builtin_weights, onnx_file, prepare_ultralytics
+from video.analytics.weights import WeightsError, builtin_weights, onnx_file, prepare_ultralytics
 
 PEOPLE = BUILTIN_MODELS["people"]
 PERSON = frozenset({"person"})
@@ -113,3 +115,14 @@ def test_int8_agrees_with_fp32_on_the_shared_videos(videos: Path, models_dir: Pa
         assert result.reference_boxes > len(images) // 2, name  # people were there to find
         assert result.recall >= 0.9 and result.precision >= 0.9, (name, result)
         assert result.count_error <= 1.0, (name, result)
+
+
+def test_a_preparation_under_way_ends_when_its_analytics_stop(tmp_path: Path) -> None:
+    # Stopping csu on a first start must not wait minutes for an export nobody wants any more.
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    began = time.monotonic()
+    with pytest.raises(WeightsError, match="cancelled"):
+        onnx_file(builtin_weights(), (320, 192), tmp_path / "cache", "int8", cancel=cancel)
+    assert time.monotonic() - began < 10
+    assert not list((tmp_path / "cache").glob("*.onnx"))
