@@ -201,8 +201,10 @@ def _worker_errors(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from csu.demo import demo_site
+    from csu.demo import DOME, demo_site
     from csu.demo.accounts import HYPERVISOR_ACCOUNT, demo_passwords, ensure_demo_accounts
+    from csu.demo.dome import demo_dome
+    from csu.demo.dome.thread import DeviceThread
     from csu.demo.hypervisor import hypervisor_companion
 
     settings = Settings()
@@ -223,7 +225,10 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"  {username:<16} {password}")
     sys.stdout.flush()
     hypervisor = hypervisor_companion(args.host, args.port, (HYPERVISOR_ACCOUNT, machine))
-    _serve(settings, site, args.host, args.port, companions=[hypervisor])
+    # The PTZ dome films before the app opens its cameras: its thread runs beside the app.
+    with DeviceThread(demo_dome(site, DOME)) as dome:
+        site = demo_site(dome_port=dome.port)
+        _serve(settings, site, args.host, args.port, companions=[hypervisor])
     return 0
 
 

@@ -9,11 +9,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from csu.config import SiteConfig, parse_site
+from csu.config import CameraConfig, SiteConfig, parse_site
 
 SITE_FILE = Path(__file__).resolve().parent / "site.yaml"
 
 
-def demo_site() -> SiteConfig:
-    """The built-in demo site."""
-    return parse_site(SITE_FILE.read_text(), source=str(SITE_FILE))
+DOME = "cam-ralliement-dome"
+_DOME_ADDRESS = "127.0.0.1:8790"
+
+
+def demo_site(dome_port: int | None = None) -> SiteConfig:
+    """The built-in demo site; its dome's URLs on `dome_port`, where the demo runs it."""
+    site = parse_site(SITE_FILE.read_text(), source=str(SITE_FILE))
+    if dome_port is None:
+        return site
+    return site.model_copy(update={"cameras": tuple(_on_port(c, dome_port) for c in site.cameras)})
+
+
+def _on_port(camera: CameraConfig, port: int) -> CameraConfig:
+    if camera.id != DOME or camera.onvif is None:
+        return camera
+    address = f"127.0.0.1:{port}"
+    onvif = camera.onvif.model_copy(
+        update={"url": camera.onvif.url.replace(_DOME_ADDRESS, address)}
+    )
+    return camera.model_copy(
+        update={"source": camera.source.replace(_DOME_ADDRESS, address), "onvif": onvif}
+    )

@@ -125,14 +125,18 @@ class OnvifDevice:
         app.router.add_post("/onvif/subscription/{id}", self._handle)
         if self.video is not None:
             app.router.add_get("/video.mjpeg", self.video.stream)
-        self._runner = web.AppRunner(app)
+        # No access log: the position is read five times a second. Streams and long pulls in
+        # flight at stop are cut after a second rather than waited for.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (pulls under way return at once)."""
+        for subscription in self.subscriptions.values():
+            subscription.arrived.set()
         if self._runner is not None:
             await self._runner.cleanup()
 

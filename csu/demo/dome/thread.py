@@ -28,6 +28,7 @@ class DeviceThread:
 
     def __exit__(self, *_: object) -> None:
         self._call(self.device.stop())
+        self._call(_settle())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
@@ -42,6 +43,14 @@ class DeviceThread:
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+
+
+async def _settle() -> None:
+    """Cancel what the server left running (a handler cut at shutdown), and wait for it."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _run(function: Callable[..., T], *args: Any) -> T:

@@ -51,24 +51,47 @@ def render(
     return np.asarray(out, np.uint8)
 
 
-def street_panorama(width: int = 3600, height: int = 900) -> Image:
-    """A drawn street for the demo: sky, a row of façades with windows, a pavement."""
+# The block of flats on the demo dome's panorama, as a fraction of it (x0, y0, x1, y1): its
+# windows are homes, and the demo site's privacy zone for the dome covers exactly this.
+FLATS = (0.58, 0.16, 0.74, 0.70)
+
+
+def street_panorama(width: int = 3000, height: int = 1250) -> Image:
+    """A drawn square for the demo: sky, shops and offices, the block of flats, a pavement."""
     rng = np.random.default_rng(49)
     image = np.zeros((height, width, 3), np.uint8)
-    image[: height // 3] = (205, 170, 120)  # sky (BGR)
-    image[height // 3 :] = (95, 95, 90)  # street
+    image[: int(height * 0.3)] = (205, 170, 120)  # sky (BGR)
+    image[int(height * 0.3) :] = (95, 95, 90)  # street
+    ground = int(height * 0.72)
     x = 0
     while x < width:
-        w = int(rng.integers(180, 320))
-        top = int(rng.integers(height // 8, height // 3))
+        w = int(rng.integers(160, 300))
+        top = int(rng.integers(height // 6, int(height * 0.35)))
         colour = tuple(int(c) for c in rng.integers(120, 220, 3))
-        cv2.rectangle(image, (x, top), (x + w, int(height * 0.72)), colour, -1)
+        cv2.rectangle(image, (x, top), (x + w, ground), colour, -1)
+        cv2.rectangle(image, (x + 15, ground - 90), (x + w - 15, ground), (60, 90, 140), -1)
         for wx in range(x + 20, x + w - 40, 55):
-            for wy in range(top + 25, int(height * 0.66), 70):
+            for wy in range(top + 25, ground - 120, 70):
                 cv2.rectangle(image, (wx, wy), (wx + 30, wy + 42), (70, 60, 40), -1)
         x += w + int(rng.integers(0, 30))
-    cv2.rectangle(image, (0, int(height * 0.72)), (width, int(height * 0.78)), (150, 150, 150), -1)
+    _flats(image)
+    cv2.rectangle(image, (0, ground), (width, int(height * 0.78)), (150, 150, 150), -1)
     return image
+
+
+def _flats(image: Image) -> None:
+    height, width = image.shape[:2]
+    x0, y0, x1, y1 = (
+        int(f * n) for f, n in zip(FLATS, (width, height, width, height), strict=True)
+    )
+    cv2.rectangle(image, (x0, y0), (x1, y1), (170, 200, 225), -1)
+    for wx in range(x0 + 25, x1 - 60, 80):
+        for wy in range(y0 + 30, y1 - 70, 95):
+            cv2.rectangle(image, (wx, wy), (wx + 50, wy + 65), (40, 120, 200), -1)  # lit room
+            cv2.rectangle(image, (wx + 5, wy + 5), (wx + 22, wy + 60), (90, 70, 160), -1)  # curtain
+    cv2.putText(
+        image, "RESIDENCE", (x0 + 20, y0 - 12), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (30, 30, 30), 3
+    )
 
 
 class DomeVideo:
