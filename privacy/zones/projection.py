@@ -85,10 +85,33 @@ def zone_mask_at(
     """A single-channel mask (255 inside) of the map's zones seen from `pose`; None if none."""
     if not polygons:
         return None
-    mask = np.zeros((height, width), np.uint8)
+    grow = _margin_px(pose, width)
+    if grow >= max(width, height):
+        return np.full((height, width), 255, np.uint8)
+    # A wide margin is drawn on a picture `k` times smaller and enlarged: a dilation's cost
+    # grows with its size, and the zones' edges need no finer grain than the margin's.
+    k = max(1, grow // 4)
+    small = _drawn(polygons, view, pose, (width, height), k)
+    reach = -(-grow // k) + (1 if k > 1 else 0)  # one pixel more for the enlargement's grain
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1))
+    small = np.asarray(cv2.dilate(small, kernel), np.uint8)
+    if k == 1:
+        return small
+    large = cv2.resize(
+        small, (small.shape[1] * k, small.shape[0] * k), interpolation=cv2.INTER_NEAREST
+    )
+    return np.ascontiguousarray(large[:height, :width])
+
+
+def _drawn(
+    polygons: Sequence[Polygon], view: PtzViewConfig, pose: ViewPose, size: tuple[int, int], k: int
+) -> Mask:
+    """The zones filled (not grown) on the frame shrunk k times (pixel x there: k * x here)."""
+    width, height = size
+    mask = np.zeros((-(-height // k), -(-width // k)), np.uint8)
     axes = camera_axes(pose.pan, pose.tilt)
-    centre = np.array([width / 2, height / 2])
-    focals = sorted({focal_px(pose.fov_low, width), focal_px(pose.fov_high, width)})
+    centre = np.array([width / 2, height / 2]) / k
+    focals = sorted({focal_px(pose.fov_low, width) / k, focal_px(pose.fov_high, width) / k})
     for polygon in polygons:
         plane = _on_image_plane(_followed(map_to_angles(polygon, view)), axes)
         if plane is None:
@@ -97,12 +120,6 @@ def zone_mask_at(
             cv2.fillPoly(mask, [_pixels(centre + focal * plane)], 255)
         if len(focals) == 2:
             _fill_zoom_sweep(mask, centre, plane, focals)
-    grow = _margin_px(pose, width)
-    if grow >= max(width, height):
-        mask[:] = 255
-    elif grow > 0:
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * grow + 1, 2 * grow + 1))
-        mask = np.asarray(cv2.dilate(mask, kernel), np.uint8)
     return mask
 
 
@@ -139,11 +156,11 @@ def _pixels(points: Floats) -> NDArray[np.int32]:
 def _fill_zoom_sweep(mask: Mask, centre: Floats, plane: Floats, focals: list[float]) -> None:
     """Fill what the outline crosses while zooming between two focal lengths: a point of the
     zone seen at a focal length in between is in the zone at either end or on a swept edge."""
-    near, far = centre + focals[0] * plane, centre + focals[1] * plane
-    edges = zip(near, np.roll(near, -1, axis=0), np.roll(far, -1, axis=0), far, strict=True)
-    for a, b, c, d in edges:
-        hull = cv2.convexHull(_pixels(np.array([a, b, c, d])))
-        cv2.fillConvexPoly(mask, hull, 255)
+    # Each edge sweeps a trapezoid (its two ends slide along rays from the centre): convex.
+    near, far = _pixels(centre + focals[0] * plane), _pixels(centre + focals[1] * plane)
+    quads = np.stack([near, np.roll(near, -1, axis=0), np.roll(far, -1, axis=0), far], axis=1)
+    for quad in quads:
+        cv2.fillConvexPoly(mask, quad, 255)
 
 
 def _clipped(points: Floats) -> Floats | None:

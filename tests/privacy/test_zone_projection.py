@@ -10,6 +10,7 @@ import pytest
 from csu.config.ptz_view import PtzViewConfig
 from csu.demo.dome.view import render
 from privacy.masking import FollowingZoneMasker
+from privacy.zones import projection
 from privacy.zones.projection import ViewPose, angles_to_map, map_to_angles, zone_mask_at
 
 VIEW = PtzViewConfig(
@@ -112,3 +113,17 @@ def test_a_zone_seen_while_zooming_is_covered_at_every_focal_length_in_between()
         assert seen is not None and seen.any()
         seen = cv2.erode(seen, np.ones((5, 5), np.uint8))  # the zone itself, without its 2 px
         assert not ((seen > 0) & (sweep == 0)).any(), f"field of view {fov} not covered"
+
+
+@pytest.mark.parametrize("margin", [3.0, 12.0])
+def test_a_wide_margin_drawn_small_still_covers_all_a_full_size_dilation_would(
+    margin: float,
+) -> None:
+    pose = ViewPose(12.0, -8.0, 20.0, 45.0, margin)
+    mask = zone_mask_at([FACADE], VIEW, pose, 1280, 720)
+    grow = projection._margin_px(pose, 1280)
+    exact = projection._drawn([FACADE], VIEW, pose, (1280, 720), 1)
+    exact = cv2.dilate(exact, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    assert mask is not None and mask.shape == exact.shape
+    assert not ((exact > 0) & (mask == 0)).any()
+    assert (mask > 0).sum() < 1.3 * (exact > 0).sum()  # and not much more
