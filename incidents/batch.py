@@ -107,6 +107,11 @@ class BatchApplier:
         for new in self._new:
             facts = facts_of(new)
             decision = self._referenced(new) or self.c.decide(facts)
+            if decision.action is not Action.JOIN and new.status != AlarmStatus.ACTIVE.value:
+                # An end (a state back to rest, a withdrawal) with no open incident to end: kept,
+                # on no incident; only something starting opens one.
+                self.out.created.append(new)
+                continue
             incident = self._place(new, facts, decision)
             joined[incident.id].rows.append((new, decision))
             self.out.created.append(new)

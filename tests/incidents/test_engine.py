@@ -239,3 +239,17 @@ def test_raw_payload_is_committed_before_parsing(eng: Engine) -> None:
         statuses = conn.execute(sa.text("SELECT status FROM raw_alarms")).scalars().all()
     assert statuses == ["rejected"]
     assert any(isinstance(e, AlarmsStored) and e.rejected == 1 for e in eng.events)
+
+
+def test_an_end_with_nothing_open_to_end_opens_no_incident(eng: Engine) -> None:
+    # An ONVIF camera's "motion ended" after its incident was closed: kept, on no incident.
+    start = eng.send(alarm("DOOR-1/active"))
+    incident_id = start.alarms[0].incident_id
+    for status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+        eng.act(incident_id=incident_id, action=ActionName.STATUS, user="operator", status=status)
+    ended = eng.send(alarm("DOOR-1/ended", status="cleared"))
+    assert ended.accepted and ended.alarms[0].incident_id is None
+    again = eng.send(alarm("DOOR-1/again"))
+    assert again.alarms[0].incident_id not in (None, incident_id)  # a new start opens one
+    opened = [e for e in eng.events if isinstance(e, IncidentChanged) and e.change == "opened"]
+    assert len(opened) == 2
