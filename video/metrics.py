@@ -20,3 +20,18 @@ def camera_metrics(service: CameraService) -> Iterator[Metric]:
         fps.add_metric([view.config.id], view.health.fps)
     yield up
     yield fps
+    yield _positions(service)
+
+
+def _positions(service: CameraService) -> Metric:
+    known = GaugeMetricFamily(
+        "csu_camera_position_known",
+        "PTZ cameras whose zones follow them: 1 while the position is known, 0 while it is not"
+        " and the whole picture is masked.",
+        labels=["camera"],
+    )
+    for view in service.cameras():
+        board = service.pose_board(view.config.id)
+        if board is not None:
+            known.add_metric([view.config.id], 0.0 if board.estimate() is None else 1.0)
+    return known

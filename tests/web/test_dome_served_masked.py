@@ -116,6 +116,8 @@ async def test_snapshots_and_live_frames_never_show_the_zone_while_the_dome_move
     while (await http.get(f"/api/cameras/{CAMERA}/snapshot.jpg")).status_code != 200:
         assert time.monotonic() < deadline, "the dome's picture never came"
         await asyncio.sleep(0.3)
+    metrics = (await http.get("/metrics")).text
+    assert f'csu_camera_position_known{{camera="{CAMERA}"}} 1.0' in metrics
     live: list[np.ndarray] = []
     stills: list[np.ndarray] = []
     stop = asyncio.Event()
