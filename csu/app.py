@@ -23,6 +23,7 @@ from csu.app_cluster import (
     join_cluster,
     lead_when_elected,
     live_redirects,
+    ptz_remote,
     reported_events,
     reported_health,
     worker_origins,
@@ -208,6 +209,7 @@ async def start_services(
     )
     await logins.start()
     leadership = await lead_when_elected(cluster, scheduler, incident_service, engine_feed)
+    redirects = live_redirects(cluster, access_log)
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(
         settings=settings,
@@ -236,15 +238,17 @@ async def start_services(
         rights=kernel.rights,
         watch=kernel.watch,
         cluster=cluster,
-        redirects=live_redirects(cluster, access_log),
+        redirects=redirects,
         leadership=leadership,
         onvif=onvif,
         ptz=ptz,
+        ptz_remote=ptz_remote(site, access_log, redirects),
     )
 
 
 def _start_ptz(settings: Settings, site: SiteConfig, kernel: _Kernel) -> PtzService:
-    """PTZ control of the cameras this process runs (a cluster's workers own theirs)."""
+    """PTZ control of the cameras this process runs (a cluster's workers own theirs, and its
+    API nodes forward to them: csu.app_cluster.ptz_remote)."""
     ptz = PtzService(
         site.cameras,
         kernel.access_log,

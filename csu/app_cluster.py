@@ -11,6 +11,7 @@ from csu.bus import EventBus, EventSource
 from csu.bus_nats import GroupConsumer, NatsBusConfig, NatsEventBus
 from csu.cluster.leadership import Leadership
 from csu.cluster.runtime import ClusterNode, NodeSettings
+from csu.config import SiteConfig
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.service import IncidentService
@@ -18,6 +19,7 @@ from privacy.access_log import AccessLog
 from video.health import CameraState, Health
 from video.live.remote import LiveRedirects
 from video.onvif.service import EventsStatus
+from video.ptz.remote import PtzRemote
 from web.origin_check import origin_of
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,13 @@ def live_redirects(cluster: ClusterNode | None, access_log: AccessLog) -> LiveRe
     if cluster is None:
         return None
     return LiveRedirects(access_log, cluster.owner, cluster.worker, lambda: cluster.ticket_key)
+
+
+def ptz_remote(
+    site: SiteConfig, access_log: AccessLog, redirects: LiveRedirects | None
+) -> PtzRemote | None:
+    """Where this API node sends PTZ requests: the camera's worker (None: it runs them)."""
+    return None if redirects is None else PtzRemote(site.cameras, access_log, redirects)
 
 
 def engine_events(bus: EventBus) -> EventSource:

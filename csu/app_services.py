@@ -28,7 +28,7 @@ from video.evidence.service import ExportService
 from video.live import LiveService
 from video.live.remote import LiveRedirects
 from video.onvif.service import OnvifEvents
-from video.ptz.service import PtzService
+from video.ptz.service import PtzRemote, PtzService
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
 from video.service import CameraService
@@ -68,8 +68,10 @@ class AppServices:
     leadership: Leadership | None = None
     # The cameras' ONVIF event subscriptions (none on a cluster's API node).
     onvif: OnvifEvents | None = None
-    # PTZ control of the cameras this process runs (none on a cluster's API node).
+    # PTZ control of the cameras this process runs (none on a cluster's API node, which
+    # forwards PTZ requests to the camera's worker instead).
     ptz: PtzService | None = None
+    ptz_remote: PtzRemote | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""
@@ -95,6 +97,8 @@ async def stop_services(services: AppServices) -> None:
         await services.onvif.stop()
     if services.ptz is not None:
         await services.ptz.stop()
+    if services.ptz_remote is not None:
+        await services.ptz_remote.close()
     await services.incidents.stop()
     await services.cameras.stop()
     await services.scheduler.shutdown()

@@ -1,20 +1,22 @@
 """`csu worker`: a camera worker of a cluster, composed from the video and privacy packages.
 
 It owns cameras by lease (csu.cluster.ownership): for each camera it gains it starts ingest,
-masking, encoding, recording and the camera's ONVIF event subscription (its events go into the
-alarm stream, as an API node's intake puts them); for each it loses it ends the live views and
-stops them. Its
-HTTP face serves WHEP for its cameras to browsers an API node redirected with a ticket.
+masking, encoding, recording, the camera's ONVIF event subscription (its events go into the
+alarm stream, as an API node's intake puts them) and its PTZ; for each it loses it ends the PTZ
+session and the live views and stops them. Its HTTP face serves WHEP, snapshots and playback for
+its cameras to browsers an API node redirected with a ticket, and PTZ to API nodes that forward
+their operators' requests with one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -31,6 +33,7 @@ from csu.migrate import upgrade
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.onvif_alarms import onvif_intake
+from incidents.service import is_assignee
 from incidents.stream_cluster import ClusterIntake
 from privacy.access_log import AccessLog
 from privacy.audit.runtime import schedule_footage_purge
@@ -44,6 +47,8 @@ from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
 from video.onvif.service import OnvifEvents
+from video.ptz.interrupted import end_left_session
+from video.ptz.service import PtzService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
 from video.recording.store import SegmentStore, schedule_disk_guard
@@ -72,6 +77,7 @@ class WorkerRuntime:
     ownership: CameraOwnership
     onvif: OnvifEvents
     intake: ClusterIntake
+    ptz: PtzService
 
 
 def create_worker_app(
@@ -98,6 +104,7 @@ def create_worker_app(
             runtime.cameras,
             runtime.access_log,
             runtime.recording,
+            runtime.ptz,
         )
         try:
             yield
@@ -179,8 +186,19 @@ async def start_worker(
     await cluster.start()
     intake = ClusterIntake(cluster.client, node=f"worker-{node.name}")
     await intake.publisher.start()
-    video = _Video(cameras, live, recording, analytics, onvif)
-    ownership = _ownership(site, node, cluster, video)
+    # PTZ of the cameras this worker owns: their arbiters and locks live here.
+    ptz = PtzService(
+        site.cameras,
+        access_log,
+        bus.publish,
+        assignee=partial(is_assignee, db),
+        lock_s=settings.ptz_lock_seconds,
+        owned=False,
+    )
+    ptz.start()
+    video = _Video(cameras, live, recording, analytics, onvif, ptz)
+    left = partial(_end_left_ptz, db, access_log, bus, node.name)
+    ownership = _ownership(site, node, cluster, video, left)
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
     return WorkerRuntime(
@@ -197,6 +215,7 @@ async def start_worker(
         ownership,
         onvif,
         intake,
+        ptz,
     )
 
 
@@ -209,10 +228,15 @@ class _Video:
     recording: RecordingService
     analytics: AnalyticsService
     onvif: OnvifEvents
+    ptz: PtzService
+
+
+# Ends what a dead worker left of a camera's PTZ: (camera, the dead worker's name).
+EndLeft = Callable[[str, str], Awaitable[None]]
 
 
 def _ownership(
-    site: SiteConfig, node: NodeSettings, cluster: ClusterNode, video: _Video
+    site: SiteConfig, node: NodeSettings, cluster: ClusterNode, video: _Video, left: EndLeft
 ) -> CameraOwnership:
     async def gain(gained: Gained) -> None:
         # A worker that died stopped serving at most a lease ago.
@@ -220,12 +244,15 @@ def _ownership(
         if gained.taken_from is not None:
             dark = datetime.now(UTC) - timedelta(seconds=node.lease_ttl_s)
             log.warning("taking camera %s over from %s", gained.camera_id, gained.taken_from)
+            await left(gained.camera_id, gained.taken_from)
         video.cameras.start_camera(gained.camera_id, dark_since=dark)
         video.recording.start_camera(gained.camera_id)
         video.analytics.start_camera(gained.camera_id)
         video.onvif.start_camera(gained.camera_id)
+        video.ptz.start_camera(gained.camera_id)
 
     async def lose(camera_id: str) -> None:
+        await video.ptz.stop_camera(camera_id)
         await video.onvif.stop_camera(camera_id)
         await video.live.end_camera(camera_id, "camera moved to another worker")
         await video.analytics.stop_camera(camera_id)
@@ -244,6 +271,7 @@ def _ownership(
 async def stop_worker(runtime: WorkerRuntime) -> None:
     """Give the cameras back at once (others take them without waiting), then stop."""
     await runtime.ownership.stop()
+    await runtime.ptz.stop()
     await runtime.onvif.stop()
     await runtime.intake.publisher.stop()
     await runtime.live.stop()
@@ -256,6 +284,21 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
     await runtime.watch.stop()
     await runtime.bus.stop()
     runtime.db.dispose()
+
+
+async def _end_left_ptz(
+    db: Database, access_log: AccessLog, bus: EventBus, taker: str, camera_id: str, dead: str
+) -> None:
+    """End the PTZ session a dead worker left open on a camera this one takes, if any."""
+    try:
+        ended = await asyncio.to_thread(
+            end_left_session, db, access_log, camera_id, dead=dead, taker=taker
+        )
+    except Exception:  # the camera is taken all the same; its session's end stays unlogged
+        log.exception("ending the PTZ session %s left on %s", dead, camera_id)
+        return
+    if ended is not None:
+        bus.publish(ended)
 
 
 def _states(cameras: CameraService, onvif: OnvifEvents) -> dict[str, CameraReport]:

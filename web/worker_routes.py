@@ -1,7 +1,9 @@
-"""A camera worker's HTTP face: WHEP for the cameras it owns, opened with an API node's ticket.
+"""A camera worker's HTTP face: WHEP, snapshots, playback and PTZ for the cameras it owns, each
+opened with an API node's ticket.
 
 Browsers reach it through a 307 from an API node, so it answers any origin (after a redirect
 across origins the browser sends `Origin: null`); the ticket, not a cookie, says who is asking.
+PTZ requests come from the API node itself, which forwards them (video.ptz.remote).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from functools import partial
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from csu.bounds import Key
@@ -22,6 +24,7 @@ from privacy.access_log.service import AccessLog
 from privacy.policy import Action
 from video.evidence.service import check_playback
 from video.live.service import MAX_TICKET_CHARS, LiveService, TicketDoor
+from video.ptz.service import Done, PtzCommand, PtzService, PtzState
 from video.recording.service import RecordingService
 from video.service import CameraService, take_snapshot
 from web.deps import client_address
@@ -43,6 +46,7 @@ class WorkerFace:
     cameras: CameraService
     access_log: AccessLog
     recordings: RecordingService
+    ptz: PtzService
 
 
 def get_face(request: Request) -> WorkerFace:
@@ -130,3 +134,26 @@ async def get_playback(
     return await playback_response(
         face.access_log, segments, viewer, camera_id, (start, end), reason=reason, client=client
     )
+
+
+@router.get("/{camera_id}/ptz", response_model=PtzState)
+async def ptz_state(camera_id: Key, ticket: TicketParam, request: Request, face: Face) -> PtzState:
+    """The PTZ state of a camera this worker serves, for the user of an API node's ticket."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ, client=client)
+    return await face.ptz.state(viewer, camera_id, client=client)
+
+
+@router.post("/{camera_id}/ptz", response_model=Done)
+async def ptz_command(
+    camera_id: Key,
+    command: Annotated[PtzCommand, Body()],
+    ticket: TicketParam,
+    request: Request,
+    face: Face,
+) -> Done:
+    """A PTZ command on a camera this worker serves, by the user of an API node's ticket (the
+    camera's arbiter is here: 409 while someone else holds it)."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ, client=client)
+    return await face.ptz.command(viewer, camera_id, command, client=client)

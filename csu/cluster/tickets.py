@@ -41,6 +41,11 @@ class Ticket(BaseModel):
     worker: str
     expires: float
     nonce: str
+    client: str | None = Field(
+        default=None,
+        description="The address the API node was asked from, for the worker's access log when"
+        " the API node forwards the request itself (PTZ).",
+    )
 
 
 def issue(
@@ -52,6 +57,7 @@ def issue(
     rendition: str,
     worker: str,
     action: str = "video.live",
+    client: str | None = None,
     now: float | None = None,
 ) -> str:
     """A fresh ticket, signed with the cluster's key."""
@@ -64,6 +70,7 @@ def issue(
         worker=worker,
         expires=(time.time() if now is None else now) + TICKET_LIFETIME_S,
         nonce=secrets.token_urlsafe(16),
+        client=client,
     )
     body = ticket.model_dump_json().encode()
     return f"{_b64(body)}.{_b64(_mac(key, body))}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from csu.cluster.nodes import NodeInfo
-from csu.cluster.tickets import ReplayGuard, TicketRefused, issue, read
+from csu.cluster.tickets import ReplayGuard, Ticket, TicketRefused, issue, read
 from csu.errors import Unavailable
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action, refusal_reason
@@ -33,6 +33,7 @@ _PATHS = {
     Action.LIVE_VIEW: "whep",
     Action.SNAPSHOT: "snapshot.jpg",
     Action.PLAYBACK: "playback.mp4",
+    Action.PTZ: "ptz",  # forwarded by the API node itself (video.ptz.remote), not redirected
 }
 
 
@@ -98,6 +99,7 @@ class LiveRedirects:
             rendition=rendition.value,
             worker=node.name,
             action=action.value,
+            client=client,
         )
         params = urlencode({**(query or {}), "ticket": ticket})
         return f"{node.url.rstrip('/')}/api/cameras/{quote(camera_id)}/{_PATHS[action]}?{params}"
@@ -122,15 +124,30 @@ class TicketDoor:
     ) -> tuple[Viewer, Rendition]:
         """The viewer and rendition a ticket stands for, used once; TicketRefused otherwise
         (logged: a forged or replayed ticket is worth a look)."""
+        found, ticket = await self._ticket(token, camera_id, action, client)
+        anonymised = found.anonymised or ticket.rendition == Rendition.ANONYMISED.value
+        return found, Rendition.ANONYMISED if anonymised else Rendition.ZONES
+
+    async def forwarded(
+        self, token: str, camera_id: str, action: Action, *, client: str | None
+    ) -> tuple[Viewer, str | None]:
+        """The viewer of a request an API node forwarded itself, and the address it was asked
+        from (the ticket's: the worker sees only the API node); TicketRefused as `admit`."""
+        viewer, ticket = await self._ticket(token, camera_id, action, client)
+        return viewer, ticket.client or client
+
+    async def _ticket(
+        self, token: str, camera_id: str, action: Action, client: str | None
+    ) -> tuple[Viewer, Ticket]:
         try:
-            return await self._admit(token, camera_id, action)
+            return await self._read(token, camera_id, action)
         except TicketRefused as exc:
             log.warning(
                 "%s ticket refused for %s from %s: %s", action.value, camera_id, client, exc
             )
             raise
 
-    async def _admit(self, token: str, camera_id: str, action: Action) -> tuple[Viewer, Rendition]:
+    async def _read(self, token: str, camera_id: str, action: Action) -> tuple[Viewer, Ticket]:
         ticket = read(self.key(), token, worker=self.worker)
         if ticket.camera != camera_id:
             raise TicketRefused(f"ticket is for camera '{ticket.camera}'")
@@ -144,8 +161,7 @@ class TicketDoor:
             raise TicketRefused(f"the login behind the ticket is over: {found}")
         if found.username != ticket.user:
             raise TicketRefused("ticket does not match its login")
-        anonymised = found.anonymised or ticket.rendition == Rendition.ANONYMISED.value
-        return found, Rendition.ANONYMISED if anonymised else Rendition.ZONES
+        return found, ticket
 
     def owner_of(self, token: str, camera_id: str) -> str:
         """The user a ticket names, checked but not spent (closing a session it opened)."""

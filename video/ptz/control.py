@@ -56,6 +56,7 @@ class EndReason(StrEnum):
     EXPIRED = "expired"
     TAKEN_OVER = "taken_over"
     STOPPED = "stopped"  # csu stopped
+    MOVED = "moved"  # the camera went to another worker of a cluster (its control with it)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,17 @@ class Arbiter:
         for session in lapsed:
             del self._sessions[session.camera_id]
         return [self._lapsed(session) for session in lapsed]
+
+    def end(self, camera_id: str, now: datetime, reason: EndReason) -> Ended | None:
+        """End the camera's session for `reason` (lapsed already: as lapsed); None if none."""
+        session = self._sessions.pop(camera_id, None)
+        if session is None:
+            return None
+        return (
+            self._lapsed(session)
+            if now >= session.until(self.lock)
+            else Ended(session, now, reason)
+        )
 
     def end_all(self, now: datetime) -> list[Ended]:
         """End every session (csu stops): those still held now, and those lapsed since."""

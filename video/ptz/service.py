@@ -1,6 +1,8 @@
 """PTZ's face: the site's ONVIF cameras moved by one holder at a time, every session logged.
 
-Runs where the cameras run (the single process). A command is checked against the policy
+Runs where the cameras run: the single process, or in a cluster the worker that owns the camera
+(it starts and stops each camera's PTZ with its lease; video.ptz.remote brings an API node's
+requests there). A command is checked against the policy
 (privacy.guard: `video.ptz` on the camera, `video.ptz_preset_save` to save a preset), then
 against the arbiter; a session's start is in the access log before its first command reaches the
 camera, and its end (released, lapsed or taken over, with the presets used) once it ends. The
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from csu.config import CameraConfig
-from csu.errors import Conflict, Invalid, NotFound
+from csu.errors import Conflict, Invalid, NotFound, Unavailable
 from csu.events import Event
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord
@@ -37,16 +39,19 @@ from video.ptz.commands import (
     SavePreset,
     Stop,
 )
-from video.ptz.control import Arbiter, Ended, Granted, Operator, Session
+from video.ptz.control import Arbiter, Ended, EndReason, Granted, Operator, Session
 from video.ptz.events import PtzControlEnded
+from video.ptz.remote import Forwarded, PtzRemote
 
 __all__ = [
     "Done",
+    "Forwarded",
     "Holder",
     "NoPtz",
     "PtzBusy",
     "PtzCommand",
     "PtzControlEnded",
+    "PtzRemote",
     "PtzService",
     "PtzState",
 ]
@@ -59,6 +64,12 @@ AssigneeCheck = Callable[[str, str], bool]
 
 class PtzBusy(Conflict):
     """Someone with an equal or higher priority holds the camera."""
+
+
+class PtzNotServed(Unavailable):
+    """A cluster's camera that this worker does not own (any more)."""
+
+    retry_after_s = 2
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,9 @@ class PtzService:
         *,
         assignee: AssigneeCheck,
         lock_s: float = 30.0,
+        owned: bool = True,
     ) -> None:
+        """`owned=False` (a cluster's worker): no camera is served until start_camera."""
         self._known = {c.id for c in cameras}
         self._clients = {
             c.id: OnvifPtz(c.id, c.onvif) for c in cameras if c.enabled and c.onvif is not None
@@ -112,6 +125,7 @@ class PtzService:
         self._assignee = assignee
         self._arbiter = Arbiter(timedelta(seconds=lock_s))
         self._locks = {camera_id: asyncio.Lock() for camera_id in self._clients}
+        self._served = set(self._clients) if owned else set[str]()
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -127,6 +141,29 @@ class PtzService:
         for ended in self._arbiter.end_all(datetime.now(UTC)):
             await self._ended(ended)
         await asyncio.gather(*(client.close() for client in self._clients.values()))
+
+    def start_camera(self, camera_id: str) -> None:
+        """Serve the camera's PTZ (this worker took its lease)."""
+        if camera_id in self._clients:
+            self._served.add(camera_id)
+
+    async def stop_camera(self, camera_id: str) -> None:
+        """Stop serving the camera (it moves to another worker): its session ends, logged and
+        its holder told, the camera is stopped if someone held it, and its connection closed."""
+        if camera_id not in self._served:
+            return
+        self._served.discard(camera_id)  # commands waiting for the lock are refused from now
+        async with self._locks[camera_id]:
+            ended = self._arbiter.end(camera_id, datetime.now(UTC), EndReason.MOVED)
+            if ended is not None:
+                try:
+                    await self._ended(ended)
+                except Exception:  # the camera goes all the same; the log says what failed
+                    log.exception("PTZ session end on %s", camera_id)
+                # Its holder may have left it moving; a camera that does not answer stops alone.
+                with contextlib.suppress(Conflict, Unavailable):
+                    await self._clients[camera_id].stop()
+            await self._clients[camera_id].close()
 
     async def state(self, viewer: Viewer, camera_id: str, *, client: str | None) -> PtzState:
         """Capabilities, presets, position and holder (for one with `video.ptz` on it)."""
@@ -158,6 +195,7 @@ class PtzService:
                 client=client,
             )
         async with self._locks[camera_id]:
+            self._serving(camera_id)  # it may have moved while this command waited
             if isinstance(command, Release):
                 ended = self._arbiter.release(camera_id, viewer.username, datetime.now(UTC))
                 if ended is not None:
@@ -187,7 +225,15 @@ class PtzService:
         ptz = self._clients.get(camera_id)
         if ptz is None:
             raise NoPtz(f"camera '{camera_id}' has no PTZ (no ONVIF settings)")
+        self._serving(camera_id)
         return ptz
+
+    def _serving(self, camera_id: str) -> None:
+        if camera_id not in self._served:
+            raise PtzNotServed(
+                f"camera '{camera_id}' is not served here now (it moved to another worker);"
+                " retry in a few seconds"
+            )
 
     async def _claim(
         self, viewer: Viewer, camera_id: str, command: PtzCommand, client: str | None

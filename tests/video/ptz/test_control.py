@@ -124,3 +124,14 @@ def test_every_session_ends_once_and_only_a_higher_priority_takes_over(
     )
     assert keys == sorted(started)
     assert all(arbiter.holder(c, now + LOCK) is None for c in ("c1", "c2"))
+
+
+def test_a_camera_moved_away_ends_its_session_once() -> None:
+    arbiter = Arbiter(LOCK)
+    arbiter.claim("dome", ANNE, _at(0))
+    ended = arbiter.end("dome", _at(10), EndReason.MOVED)
+    assert ended is not None and (ended.reason, ended.at) == (EndReason.MOVED, _at(10))
+    assert arbiter.end("dome", _at(11), EndReason.MOVED) is None
+    assert isinstance(arbiter.claim("dome", BRUNO, _at(12)), Granted)
+    lapsed = arbiter.end("dome", _at(60), EndReason.MOVED)
+    assert lapsed is not None and (lapsed.reason, lapsed.at) == (EndReason.EXPIRED, _at(42))
