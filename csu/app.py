@@ -66,6 +66,7 @@ from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
 from video.onvif.service import OnvifEvents, onvif_metrics
 from video.ptz.service import PtzService
+from video.ptz.tour.service import PtzTours
 from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService, recording_metrics
@@ -185,6 +186,7 @@ async def start_services(
     onvif = OnvifEvents(onvif_cameras, onvif_intake(incident_service.receive), remote=onvif_remote)
     onvif.start()
     ptz = None if cluster is not None else _start_ptz(settings, site, kernel)
+    tours = None if ptz is None else await _start_tours(ptz, kernel)
     analytics = AnalyticsService(
         site.cameras,
         site.models,
@@ -242,6 +244,7 @@ async def start_services(
         leadership=leadership,
         onvif=onvif,
         ptz=ptz,
+        tours=tours,
         ptz_remote=ptz_remote(site, access_log, redirects),
     )
 
@@ -258,6 +261,13 @@ def _start_ptz(settings: Settings, site: SiteConfig, kernel: _Kernel) -> PtzServ
     )
     ptz.start()
     return ptz
+
+
+async def _start_tours(ptz: PtzService, kernel: _Kernel) -> PtzTours:
+    """The preset tours of the cameras this process moves (those left running resume)."""
+    tours = PtzTours(ptz, kernel.db, kernel.access_log)
+    await tours.start()
+    return tours
 
 
 async def _start_kernel(settings: Settings, site: SiteConfig) -> _Kernel:

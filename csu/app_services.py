@@ -29,6 +29,7 @@ from video.live import LiveService
 from video.live.remote import LiveRedirects
 from video.onvif.service import OnvifEvents
 from video.ptz.service import PtzRemote, PtzService
+from video.ptz.tour.service import PtzTours
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
 from video.service import CameraService
@@ -72,6 +73,8 @@ class AppServices:
     # forwards PTZ requests to the camera's worker instead).
     ptz: PtzService | None = None
     ptz_remote: PtzRemote | None = None
+    # The preset tours of the cameras `ptz` moves.
+    tours: PtzTours | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""
@@ -95,6 +98,8 @@ async def stop_services(services: AppServices) -> None:
     await services.analytics.stop()
     if services.onvif is not None:
         await services.onvif.stop()
+    if services.tours is not None:
+        await services.tours.stop()
     if services.ptz is not None:
         await services.ptz.stop()
     if services.ptz_remote is not None:

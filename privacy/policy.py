@@ -20,6 +20,7 @@ class Action(StrEnum):
     LEGAL_HOLD = "video.legal_hold"
     PTZ = "video.ptz"
     PTZ_PRESET_SAVE = "video.ptz_preset_save"
+    PTZ_TOUR = "video.ptz_tour"
     PRIVACY_ZONE_EDIT = "privacy.zone_edit"
     PRIVACY_ZONE_CONFIRM = "privacy.zone_confirm"
     USER_ADMIN = "admin.users"
@@ -47,6 +48,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.LEGAL_HOLD: "legal-hold",
     Action.PTZ: "ptz",
     Action.PTZ_PRESET_SAVE: "ptz-preset-save",
+    Action.PTZ_TOUR: "ptz-tour",
     Action.PRIVACY_ZONE_EDIT: "privacy-zone-edit",
     Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
     Action.USER_ADMIN: "user-administration",
@@ -83,9 +85,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.LEGAL_HOLD,
             Action.INCIDENT_ACT,
-            # Moving a camera is an operator's; saving where it points for everyone, a supervisor's.
+            # Moving a camera is an operator's; saving where it points for everyone, and setting
+            # the tour it follows while nobody holds it, a supervisor's.
             Action.PTZ,
             Action.PTZ_PRESET_SAVE,
+            Action.PTZ_TOUR,
             Action.ALARM_REJECTED_READ,
             Action.CLUSTER_READ,
         }

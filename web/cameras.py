@@ -58,6 +58,9 @@ class CameraOut(BaseModel):
     location: Location | None
     view: ViewCone | None
     retention_days: int
+    ptz: bool = Field(
+        description="Reached through ONVIF: its PTZ is at /ptz (a 409 there for a fixed camera)."
+    )
 
 
 def _out(view: CameraView) -> CameraOut:
@@ -75,6 +78,7 @@ def _out(view: CameraView) -> CameraOut:
             else None
         ),
         retention_days=c.retention_days,
+        ptz=c.enabled and c.onvif is not None,
     )
 
 

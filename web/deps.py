@@ -32,6 +32,7 @@ from video.evidence.service import ExportService
 from video.live.service import LiveRedirects, LiveService
 from video.onvif.service import OnvifEvents
 from video.ptz.service import PtzRemote, PtzService
+from video.ptz.tour.service import PtzTours
 from video.recording.service import HoldService, RecordingService
 from video.service import CameraService
 
@@ -104,6 +105,7 @@ RedirectsDep = Annotated[LiveRedirects | None, Depends(_optional(LiveRedirects))
 OnvifDep = Annotated[OnvifEvents | None, Depends(_optional(OnvifEvents))]
 # Set where this process runs its cameras (PTZ is commanded where the camera is).
 PtzDep = Annotated[PtzService | None, Depends(_optional(PtzService))]
+PtzToursDep = Annotated[PtzTours | None, Depends(_optional(PtzTours))]
 # Set on a cluster's API node: PTZ requests go to the camera's worker.
 PtzRemoteDep = Annotated[PtzRemote | None, Depends(_optional(PtzRemote))]
 

@@ -13,6 +13,7 @@ import csu.identity.models  # noqa: F401
 import incidents.models  # noqa: F401
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
+import video.ptz.tour.models
 import video.recording.models  # noqa: F401
 from csu.db import create_db_engine
 from csu.migrate import upgrade

@@ -62,6 +62,8 @@ def test_moving_a_camera_is_an_operators_per_camera_right_and_saving_presets_a_s
     assert not viewer("operator").may(Action.PTZ, "other-camera")
     savers = {r for r in Role if viewer(r).may(Action.PTZ_PRESET_SAVE, "dome")}
     assert savers == {Role.SUPERVISOR}
+    tour_setters = {r for r in Role if viewer(r).may(Action.PTZ_TOUR, "dome")}
+    assert tour_setters == {Role.SUPERVISOR}
 
 
 def _user(db: Database, name: str, cameras: list[str], expires: datetime | None = None) -> str:

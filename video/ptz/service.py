@@ -338,6 +338,31 @@ class PtzService:
             session.until(self._arbiter.lock),
         )
 
+    # What a preset tour (video.ptz.tour) asks of the camera, as its lowest-priority user.
+
+    def moves(self, camera_id: str) -> bool:
+        """Whether this service moves the camera now (a PTZ camera it serves)."""
+        return camera_id in self._served
+
+    async def allowed(self, viewer: Viewer, camera_id: str, *, client: str | None) -> None:
+        """Refuse (the refusal logged) unless the viewer has `video.ptz` on this PTZ camera."""
+        await self._allowed(viewer, camera_id, client)
+
+    def holder(self, camera_id: str) -> Holder | None:
+        """Who holds the camera now, if anyone."""
+        session = self._arbiter.holder(camera_id, datetime.now(UTC))
+        return None if session is None else self._holder(session)
+
+    async def goto_unheld(self, camera_id: str, preset: str) -> bool:
+        """Send the camera to a preset only while nobody holds it, under its command lock so
+        that no one's command is cut short: whether it was sent."""
+        async with self._locks[camera_id]:
+            held = self._arbiter.holder(camera_id, datetime.now(UTC)) is not None
+            if held or camera_id not in self._served:
+                return False
+            await self._clients[camera_id].goto_preset(preset)
+            return True
+
 
 async def _check(ptz: OnvifPtz, command: PtzCommand) -> None:
     """Refuse what the camera cannot do, before the command takes the camera."""
