@@ -7,6 +7,7 @@ import { CameraGrid } from "./cameras.js";
 import { dialogOpen, toggleHelp } from "./dialogs.js";
 import { IncidentView } from "./incident.js";
 import { PlaybackPanel } from "./playback.js";
+import { PtzPanel } from "./ptz.js";
 import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
 
@@ -17,9 +18,18 @@ const queueList = document.getElementById("queue");
 let settings = {};
 let pickedCamera = null;
 
-const grid = new CameraGrid(document.getElementById("grid"), document.getElementById("grid-title"), (id) => {
+const gridNode = document.getElementById("grid");
+const grid = new CameraGrid(gridNode, document.getElementById("grid-title"), (id) => {
   pickedCamera = id;
   grid.toggleLarge(id);
+  const tile = grid.tiles.get(id);
+  if (tile && tile.node.isConnected) tile.node.focus(); // its keys (PTZ) keep working
+  ptz.select(id);
+});
+const ptz = new PtzPanel(document.getElementById("ptz"), gridNode, (id) => grid.cameras.get(id));
+gridNode.addEventListener("focusin", (event) => {
+  const tile = event.target.closest(".cam");
+  if (tile) ptz.select(tile.dataset.camera);
 });
 const playback = new PlaybackPanel(document.getElementById("playback"),
   (id) => (grid.cameras.get(id) || { name: id }).name);
@@ -84,6 +94,8 @@ function onEvent(message) {
   } else if (message.type === "camera") {
     grid.status(message.camera_id, message.status, message.reason);
     redrawSoon();
+  } else if (message.type === "ptz") {
+    ptz.ended(message);
   } else if (message.type === "rights") {
     resyncSoon(); // this account's cameras changed: show the ones it may see now
   }
@@ -155,6 +167,7 @@ async function start() {
   const user = await me();
   if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
   playback.setRole(user.role);
+  ptz.setUser(user);
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between
