@@ -185,7 +185,7 @@ async def start_services(
     onvif_remote = None if cluster is None else partial(reported_events, cluster)
     onvif = OnvifEvents(onvif_cameras, onvif_intake(incident_service.receive), remote=onvif_remote)
     onvif.start()
-    ptz = None if cluster is not None else _start_ptz(settings, site, kernel)
+    ptz = None if cluster is not None else _start_ptz(settings, site, kernel, video.cameras)
     tours = None if ptz is None else await _start_tours(ptz, kernel)
     analytics = AnalyticsService(
         site.cameras,
@@ -249,7 +249,9 @@ async def start_services(
     )
 
 
-def _start_ptz(settings: Settings, site: SiteConfig, kernel: _Kernel) -> PtzService:
+def _start_ptz(
+    settings: Settings, site: SiteConfig, kernel: _Kernel, cameras: CameraService
+) -> PtzService:
     """PTZ control of the cameras this process runs (a cluster's workers own theirs, and its
     API nodes forward to them: csu.app_cluster.ptz_remote)."""
     ptz = PtzService(
@@ -258,6 +260,7 @@ def _start_ptz(settings: Settings, site: SiteConfig, kernel: _Kernel) -> PtzServ
         kernel.bus.publish,
         assignee=partial(is_assignee, kernel.db),
         lock_s=settings.ptz_lock_seconds,
+        moving=cameras.moving_soon,
     )
     ptz.start()
     return ptz

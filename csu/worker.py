@@ -194,6 +194,7 @@ async def start_worker(
         assignee=partial(is_assignee, db),
         lock_s=settings.ptz_lock_seconds,
         owned=False,
+        moving=cameras.moving_soon,
     )
     ptz.start()
     video = _Video(cameras, live, recording, analytics, onvif, ptz)

@@ -243,6 +243,12 @@ class CameraService:
         tracker = self._poses.get(camera_id)
         return None if tracker is None else tracker.board
 
+    def moving_soon(self, camera_id: str) -> None:
+        """csu is sending a PTZ camera a move: its zones grow before a reading says it turns."""
+        tracker = self._poses.get(camera_id)
+        if tracker is not None:
+            tracker.board.commanded()
+
     def _masker(self, camera_id: str, zones: list[list[list[float]]]) -> Masker:
         # A PTZ camera's zones are on its pan/tilt map and follow where it looks.
         tracker = self._poses.get(camera_id)

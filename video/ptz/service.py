@@ -114,8 +114,10 @@ class PtzService:
         assignee: AssigneeCheck,
         lock_s: float = 30.0,
         owned: bool = True,
+        moving: Callable[[str], None] = lambda camera_id: None,
     ) -> None:
-        """`owned=False` (a cluster's worker): no camera is served until start_camera."""
+        """`owned=False` (a cluster's worker): no camera is served until start_camera;
+        `moving(camera)` is told just before a move is sent (its zones grow before it turns)."""
         self._known = {c.id for c in cameras}
         self._clients = {
             c.id: OnvifPtz(c.id, c.onvif) for c in cameras if c.enabled and c.onvif is not None
@@ -126,6 +128,7 @@ class PtzService:
         self._arbiter = Arbiter(timedelta(seconds=lock_s))
         self._locks = {camera_id: asyncio.Lock() for camera_id in self._clients}
         self._served = set(self._clients) if owned else set[str]()
+        self._moving = moving
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -207,6 +210,7 @@ class PtzService:
             if isinstance(command, SavePreset):
                 saved = await self._save(viewer, ptz, command, client)
             else:
+                self._moving(camera_id)
                 await _send(ptz, command)
             holder = self._arbiter.holder(camera_id, datetime.now(UTC)) or session
             return Done(self._holder(holder), saved)
@@ -360,6 +364,7 @@ class PtzService:
             held = self._arbiter.holder(camera_id, datetime.now(UTC)) is not None
             if held or camera_id not in self._served:
                 return False
+            self._moving(camera_id)
             await self._clients[camera_id].goto_preset(preset)
             return True
 

@@ -81,3 +81,26 @@ async def test_stopping_ends_and_logs_every_session(device: OnvifDevice, db: Dat
     phases = [(user, client, d["phase"], d.get("reason")) for user, client, d in entries]
     assert phases == [("anne", "10.0.0.9", "start", None), ("anne", None, "end", "stopped")]
     assert [getattr(e, "reason", None) for e in published] == ["stopped"]
+
+
+async def test_the_camera_service_is_told_of_a_move_before_it_reaches_the_camera(
+    device: OnvifDevice, db: Database
+) -> None:
+    onvif = OnvifConfig(url=device.url, username=device.username, password=device.password)
+    camera = CameraConfig.model_validate(
+        {"id": CAMERA, "name": "Dome", "source": "demo://street", "onvif": onvif}
+    )
+    head = device.head
+    assert head is not None
+    told: list[tuple[str, int]] = []  # the camera, and how many moves the head had then
+    ptz = PtzService(
+        [camera],
+        AccessLog(db),
+        lambda _event: None,
+        assignee=lambda _u, _c: False,
+        moving=lambda camera_id: told.append((camera_id, len(head.moves))),
+    )
+    await ptz.command(_viewer("anne"), CAMERA, Move(action="move", pan=0.5), client=None)
+    await ptz.command(_viewer("anne"), CAMERA, Stop(action="stop"), client=None)
+    await ptz.stop()
+    assert told[0] == (CAMERA, 0) and len(head.moves) == 1  # told, then moved
