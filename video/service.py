@@ -24,6 +24,7 @@ from privacy.masking import FollowingZoneMasker, Masker, ZoneMasker
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
+from privacy.zones.picture import PicturePose
 from video.events import CameraStatusChanged, VideoLoss, VideoRestored
 from video.health import CameraState, Health, LossWatch, VideoBack, VideoLost, assess
 from video.ingest import (
@@ -41,10 +42,19 @@ from video.sources.base import Image
 log = logging.getLogger(__name__)
 
 UNSERVED = "no worker serves it"
+MOVING = "the dome is moving or its position is unknown"
 
 
 class UnknownCamera(NotFound):
     """No camera with that id in the site file."""
+
+
+@dataclass(frozen=True)
+class DomePose:
+    """Where a dome's latest picture looks, or why that is not known now (in words)."""
+
+    pose: PicturePose | None
+    unknown: str | None
 
 
 @dataclass(frozen=True)
@@ -248,6 +258,22 @@ class CameraService:
         tracker = self._poses.get(camera_id)
         if tracker is not None:
             tracker.board.commanded()
+
+    def dome_pose(self, camera_id: str) -> DomePose:
+        """Where a running dome's latest picture looks, when the dome is known to be still."""
+        tracker = self._poses.get(camera_id)
+        if tracker is None:
+            elsewhere = self._remote is not None and camera_id not in self._workers
+            why = "it runs on a camera worker of the cluster, not on this node"
+            return DomePose(None, why if elsewhere else "the dome is not running")
+        rest = tracker.board.at_rest()
+        frame = self.latest_frame(camera_id)
+        if rest is None:
+            return DomePose(None, MOVING)
+        if frame is None:
+            return DomePose(None, "the dome has no picture right now")
+        height, width = frame.image.shape[:2]
+        return DomePose(PicturePose(rest.pan, rest.tilt, rest.fov_low, width / height), None)
 
     def _masker(self, camera_id: str, zones: list[list[list[float]]]) -> Masker:
         # A PTZ camera's zones are on its pan/tilt map and follow where it looks.

@@ -113,7 +113,7 @@ def _drawn(
     centre = np.array([width / 2, height / 2]) / k
     focals = sorted({focal_px(pose.fov_low, width) / k, focal_px(pose.fov_high, width) / k})
     for polygon in polygons:
-        plane = _on_image_plane(_followed(map_to_angles(polygon, view)), axes)
+        plane = on_image_plane(followed(map_to_angles(polygon, view)), axes)
         if plane is None:
             continue
         for focal in focals:  # one at a time: fillPoly leaves the overlap of several unfilled
@@ -131,7 +131,7 @@ def _margin_px(pose: ViewPose, width: int) -> int:
     return math.ceil(pose.margin * math.pi / 180 * per_degree) + 2
 
 
-def _followed(angles: Floats) -> Floats:
+def followed(angles: Floats) -> Floats:
     """The polygon's closed outline with each edge cut into pieces of at most STEP_DEGREES."""
     pieces = []
     for start, end in zip(angles, np.roll(angles, -1, axis=0), strict=True):
@@ -141,7 +141,7 @@ def _followed(angles: Floats) -> Floats:
     return np.concatenate(pieces)
 
 
-def _on_image_plane(angles: Floats, axes: Floats) -> Floats | None:
+def on_image_plane(angles: Floats, axes: Floats) -> Floats | None:
     """The outline on the image plane at focal length 1 (x right, y down), cut at the lens."""
     camera = _clipped(directions(angles) @ axes.T)
     if camera is None:

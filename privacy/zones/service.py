@@ -1,5 +1,6 @@
 """Privacy zones' face: the zones in force, edits (added coverage at once, removed coverage once a
-second person confirms it), the decisions on pending changes, and how a change is shown."""
+second person confirms it), the decisions on pending changes, how a change is shown, and a dome's
+zones drawn on its picture and kept on its pan/tilt map."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from pydantic import BaseModel, Field
 from privacy.zones.changes import Decision, Editor, ZoneEdit, changes, decide, edit_zones
 from privacy.zones.coverage import coverage_change, describe
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
+from privacy.zones.picture import DomeZones, DrawingRefused, PicturePose, outlines, with_drawn
 from privacy.zones.store import Zones, as_plain, stored_zones
 
 __all__ = [
     "Decision",
+    "DomeZones",
+    "DrawingRefused",
     "Editor",
+    "PicturePose",
     "ZoneChangeState",
     "ZoneChangeView",
     "ZoneEdit",
@@ -25,7 +30,9 @@ __all__ = [
     "changes",
     "decide",
     "edit_zones",
+    "outlines",
     "stored_zones",
+    "with_drawn",
 ]
 
 

@@ -176,6 +176,13 @@ def test_saved_zones_survive_a_restart(
         zones = again.get(
             "/api/cameras/cam-plaza/privacy-zones", headers=login(again, "admin")
         ).json()
-        assert zones == {"camera_id": "cam-plaza", "zones": NEW_ZONE}
+        assert zones == {
+            "camera_id": "cam-plaza",
+            "zones": NEW_ZONE,
+            "space": "picture",
+            "pose": None,
+            "pose_unknown": None,
+            "outlines": None,
+        }
         image = _snapshot(again, login(again, "operator"), "cam-plaza")
         assert _is_mask(_region(image, (0.6, 0.6, 0.9, 0.95)))

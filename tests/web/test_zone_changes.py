@@ -76,7 +76,9 @@ def test_adding_coverage_applies_at_once_logged_with_its_reason(client: TestClie
         "camera_id": "cam-street",
         "state": "applied",
         "zones": [*STREET, EXTRA],
+        "space": "picture",
         "change": None,
+        "notes": [],
     }
     assert in_force(client) == [*STREET, EXTRA]
     [entry] = zone_entries(client)

@@ -53,14 +53,11 @@ def estimate(
     """The pose a frame shown at `now` may have, from the readings in time order."""
     if not readings or now - readings[-1].at > stale_after(view):
         return None
+    rest = resting(view, readings, commanded_at, now)
+    if rest is not None:
+        return rest
     last = readings[-1]
-    lag = view.video_delay_s + view.status_interval_s
-    window = [r for r in readings if r.at >= now - lag - view.status_interval_s] or [last]
-    hinted = commanded_at is not None and now - commanded_at < lag + view.status_interval_s
-    still = {(r.pan, r.tilt, r.zoom) for r in window} == {(last.pan, last.tilt, last.zoom)}
-    if still and not last.moving and not hinted and last.zoom is not None:
-        fov = view.field_of_view(last.zoom)
-        return ViewPose(last.pan, last.tilt, fov, fov, view.margin_degrees)
+    window = _window(view, readings, now)
     since = now - last.at
     pans, tilts = [r.pan for r in window], [r.tilt for r in window]
     spread = max(max(pans) - min(pans), max(tilts) - min(tilts)) / 2
@@ -73,6 +70,30 @@ def estimate(
         view.field_of_view(zoom_low),
         _rounded_up(margin),
     )
+
+
+def resting(
+    view: PtzViewConfig, readings: list[Reading], commanded_at: float | None, now: float
+) -> ViewPose | None:
+    """The pose of a camera known to be still (every reading over the picture's lag agrees,
+    none says it moves, csu sent it no command within the lag, its zoom is known); else None."""
+    if not readings or now - readings[-1].at > stale_after(view):
+        return None
+    last = readings[-1]
+    lag = view.video_delay_s + view.status_interval_s
+    hinted = commanded_at is not None and now - commanded_at < lag + view.status_interval_s
+    window = _window(view, readings, now)
+    still = {(r.pan, r.tilt, r.zoom) for r in window} == {(last.pan, last.tilt, last.zoom)}
+    if not still or last.moving or hinted or last.zoom is None:
+        return None
+    fov = view.field_of_view(last.zoom)
+    return ViewPose(last.pan, last.tilt, fov, fov, view.margin_degrees)
+
+
+def _window(view: PtzViewConfig, readings: list[Reading], now: float) -> list[Reading]:
+    # The readings a picture shown now may have been taken at (the last one at least).
+    lag = view.video_delay_s + view.status_interval_s
+    return [r for r in readings if r.at >= now - lag - view.status_interval_s] or [readings[-1]]
 
 
 def _zoom_range(window: list[Reading], reach: float) -> tuple[float, float]:
@@ -112,6 +133,12 @@ class PoseBoard:
         with self._lock:
             readings, commanded_at = list(self._readings), self._commanded_at
         return estimate(self.view, readings, commanded_at, time.monotonic())
+
+    def at_rest(self) -> ViewPose | None:
+        """Where the frame taken now looks if the camera is known to be still; else None."""
+        with self._lock:
+            readings, commanded_at = list(self._readings), self._commanded_at
+        return resting(self.view, readings, commanded_at, time.monotonic())
 
 
 class PoseTracker:

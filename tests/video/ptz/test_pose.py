@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from csu.config.ptz_view import PtzViewConfig
-from video.ptz.pose import Reading, estimate, stale_after
+from video.ptz.pose import Reading, estimate, resting, stale_after
 
 VIEW = PtzViewConfig(
     pan_degrees=(-60, 60),
@@ -56,3 +56,17 @@ def test_a_command_just_sent_grows_the_zones_before_any_reading_moves() -> None:
 def test_an_unknown_zoom_spans_the_whole_table() -> None:
     pose = estimate(VIEW, [Reading(0.0, 0.0, None, False, at=9.9)], None, 10.0)
     assert pose is not None and (pose.fov_low, pose.fov_high) == (6.0, 60.0)
+
+
+def test_only_a_camera_known_to_be_still_has_a_resting_pose() -> None:
+    still = [Reading(10.0, -5.0, 0.5, False, at=t) for t in (9.0, 9.2, 9.4, 9.6, 9.8, 10.0)]
+    assert resting(VIEW, still, None, 10.05) == estimate(VIEW, still, None, 10.05)
+    # A command just sent, read at once: the estimate's margin rounds to the base one, yet
+    # the camera may be moving, and an editor must not take its picture for a still one.
+    hinted = estimate(VIEW, still, commanded_at=10.0, now=10.0)
+    assert hinted is not None and hinted.margin == VIEW.margin_degrees
+    assert resting(VIEW, still, commanded_at=10.0, now=10.0) is None
+    moving = [Reading(0.0, 0.0, 0.2, True, at=9.8)]
+    assert resting(VIEW, moving, None, 9.9) is None
+    assert resting(VIEW, [Reading(0.0, 0.0, None, False, at=9.9)], None, 10.0) is None
+    assert resting(VIEW, still, None, 10.0 + stale_after(VIEW) + 0.01) is None

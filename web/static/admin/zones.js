@@ -2,12 +2,23 @@
 // with clicks in normalised image coordinates (0..1), saved with PUT and a reason. A save that
 // would unmask anything is only a request until a second person confirms it. Errors show by
 // the control.
+//
+// A PTZ dome keeps its zones on its pan/tilt map, not on a picture: the server says where the
+// dome looks now (only while it stands still) and outlines each zone on that picture. New zones
+// are drawn on the snapshot and sent with the pose it was taken at; the server puts them on the
+// map. Zones out of this view are kept and listed; none can be drawn while the pose is unknown.
 import { api, clearError, showError } from "/static/common/api.js";
 import { localTime } from "/static/oversight/gate.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
-const state = { camera: null, zones: [], draft: [], selected: null, snapshotUrl: null };
+const DOME_WORDS = "This camera is a PTZ dome: its zones are kept on its pan/tilt map and follow the"
+  + " picture as it pans, tilts and zooms. Draw new zones on this snapshot; zones out of this view"
+  + " are kept and listed.";
+const state = {
+  camera: null, space: "picture", zones: [], outlines: null, pose: null, poseUnknown: null,
+  drawn: [], draft: [], selected: null, hovered: null, edited: false, snapshotUrl: null,
+};
 
 function round(value) {
   return Math.round(Math.min(1, Math.max(0, value)) * 10000) / 10000;
@@ -23,85 +34,207 @@ function pointsText(points) {
   return points.map(([x, y]) => `${x},${y}`).join(" ");
 }
 
+/** Every zone as the editor lists it: its outline on this picture (null: not seen here). */
+function entries() {
+  if (state.space !== "map") {
+    return state.zones.map((zone, index) => ({
+      outline: zone,
+      label: `Zone ${index + 1}: ${zone.length} corners ${corners(zone)} `,
+      remove: () => state.zones.splice(index, 1),
+    }));
+  }
+  const kept = state.zones.map((zone, index) => {
+    const outline = state.outlines ? state.outlines[index] : null;
+    const where = outline ? "in this view" : state.pose ? "not in this view" : "not shown: position unknown";
+    return { outline, label: `Zone ${index + 1} on the dome's map (${where}) `, remove: () => state.zones.splice(index, 1) };
+  });
+  const drawn = state.drawn.map((zone, index) => ({
+    outline: zone,
+    fresh: true,
+    label: `New zone ${kept.length + index + 1}: drawn on this picture, kept on the map when saved `,
+    remove: () => state.drawn.splice(index, 1),
+  }));
+  return [...kept, ...drawn];
+}
+
+function corners(zone) {
+  return zone.map(([x, y]) => `(${x.toFixed(2)}, ${y.toFixed(2)})`).join(" ");
+}
+
 function render() {
-  renderOverlay();
-  $("zone-list").replaceChildren(...state.zones.map(zoneItem));
+  const all = entries();
+  renderOverlay(all);
+  $("zone-list").replaceChildren(...all.map(zoneItem));
   $("zone-close").disabled = state.draft.length < 3;
   $("zone-undo").disabled = state.draft.length === 0;
   $("zone-cancel").disabled = state.draft.length === 0;
+  $("zone-delete").disabled = state.selected === null;
+  renderSpace();
 }
 
-function renderOverlay() {
+function renderOverlay(all) {
   const overlay = $("zone-overlay");
-  const nodes = state.zones.map((zone, index) =>
-    shape("polygon", {
-      class: index === state.selected ? "zone selected" : "zone",
-      points: pointsText(zone),
-      "data-index": index,
-    }),
-  );
+  const nodes = [];
+  all.forEach((entry, index) => {
+    if (!entry.outline) return;
+    const classes = ["zone"];
+    if (entry.fresh) classes.push("new");
+    if (index === state.selected) classes.push("selected");
+    else if (index === state.hovered) classes.push("hovered");
+    const polygon = shape("polygon", { class: classes.join(" "), points: pointsText(entry.outline), "data-index": index });
+    polygon.addEventListener("click", (event) => pick(event, index));
+    nodes.push(polygon);
+  });
   if (state.draft.length) {
     const tag = state.draft.length > 2 ? "polygon" : "polyline";
     nodes.push(shape(tag, { class: "draft", points: pointsText(state.draft) }));
   }
   overlay.replaceChildren(...nodes);
-  overlay.dataset.zones = String(state.zones.length);
+  overlay.dataset.zones = String(all.length);
   overlay.dataset.draft = String(state.draft.length);
+  overlay.dataset.space = state.space;
+  overlay.dataset.pose = state.space === "map" ? (state.pose ? "known" : "unknown") : "";
 }
 
-function zoneItem(zone, index) {
+function renderSpace() {
+  const words = $("zone-space");
+  words.hidden = state.space !== "map";
+  if (words.hidden) return;
+  const pose = state.pose;
+  const where = pose
+    ? ` The snapshot was taken at pan ${pose.pan_deg.toFixed(1)}°, tilt ${pose.tilt_deg.toFixed(1)}°,`
+      + ` field of view ${pose.fov_deg.toFixed(1)}°.`
+    : ` No zone can be drawn now: ${state.poseUnknown || "the dome's position is unknown"}.`
+      + " Wait until it stands still, then refresh the snapshot.";
+  words.textContent = DOME_WORDS + where;
+  words.classList.toggle("pending", !pose);
+}
+
+function zoneItem(entry, index) {
   const item = document.createElement("li");
   item.dataset.index = String(index);
-  const corners = zone.map(([x, y]) => `(${x.toFixed(2)}, ${y.toFixed(2)})`).join(" ");
-  item.append(`Zone ${index + 1}: ${zone.length} corners ${corners} `);
+  if (index === state.selected) item.classList.add("selected");
+  item.append(entry.label);
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "danger delete-zone";
   remove.textContent = "Delete";
-  remove.addEventListener("click", () => {
-    state.zones.splice(index, 1);
-    state.selected = null;
-    render();
-  });
-  // Hovering a zone in the list shows which polygon it is (the list itself stays put).
-  item.addEventListener("mouseenter", () => { state.selected = index; renderOverlay(); });
-  item.addEventListener("mouseleave", () => { state.selected = null; renderOverlay(); });
+  remove.addEventListener("click", () => deleteEntry(index));
+  // Hovering a zone in the list shows which polygon it is; a click selects it.
+  item.addEventListener("mouseenter", () => { state.hovered = index; renderOverlay(entries()); });
+  item.addEventListener("mouseleave", () => { state.hovered = null; renderOverlay(entries()); });
+  item.addEventListener("click", (event) => { if (event.target !== remove) select(index); });
   item.append(remove);
   return item;
 }
 
-async function loadSnapshot() {
-  const button = $("zone-refresh");
+function select(index) {
+  state.selected = state.selected === index ? null : index;
+  render();
+}
+
+function deleteEntry(index) {
+  const entry = entries()[index];
+  if (!entry) return;
+  entry.remove();
+  state.edited = true;
+  state.selected = null;
+  state.hovered = null;
+  render();
+}
+
+function pick(event, index) {
+  // A click on a zone selects it, unless a new zone is being drawn (then it is a corner).
+  if (state.draft.length) return;
+  event.stopPropagation();
+  select(index);
+}
+
+function showPicture(url) {
   const image = $("zone-snapshot");
+  return new Promise((resolve, reject) => {
+    image.onload = resolve;
+    image.onerror = () => reject(new Error("the snapshot could not be decoded"));
+    image.src = url;
+  });
+}
+
+async function fetchSnapshot() {
+  const response = await api(`/api/cameras/${encodeURIComponent(state.camera)}/snapshot.jpg`, { raw: true });
+  const url = URL.createObjectURL(await response.blob());
+  await showPicture(url);
+  if (state.snapshotUrl) URL.revokeObjectURL(state.snapshotUrl);
+  state.snapshotUrl = url;
+  $("zone-snapshot").dataset.loadedAt = String(Date.now());
+}
+
+function zonesUrl() {
+  return `/api/cameras/${encodeURIComponent(state.camera)}/privacy-zones`;
+}
+
+function samePose(a, b) {
+  return Boolean(a && b) && ["pan_deg", "tilt_deg", "fov_deg", "aspect"].every((k) => a[k] === b[k]);
+}
+
+function take(answer, pose) {
+  state.space = answer.space;
+  state.zones = answer.zones;
+  state.pose = pose;
+  state.outlines = pose ? answer.outlines : null;
+  state.poseUnknown = answer.pose_unknown;
+  state.drawn = [];
+  state.draft = [];
+  state.selected = null;
+  state.edited = false;
+}
+
+/** The zones and a fresh snapshot; for a dome, the pose only if it is the same before and after
+ * the snapshot was taken (the dome stood still all along, so the picture is at that pose). */
+async function load() {
+  const select = $("zone-camera");
   try {
-    const response = await api(`/api/cameras/${encodeURIComponent(state.camera)}/snapshot.jpg`, { raw: true });
-    const url = URL.createObjectURL(await response.blob());
-    await new Promise((resolve, reject) => {
-      image.onload = resolve;
-      image.onerror = () => reject(new Error("the snapshot could not be decoded"));
-      image.src = url;
-    });
-    if (state.snapshotUrl) URL.revokeObjectURL(state.snapshotUrl);
-    state.snapshotUrl = url;
-    image.dataset.loadedAt = String(Date.now());
+    const before = await api(zonesUrl());
+    await refreshSnapshot();
+    if (before.space !== "map") {
+      take(before, null);
+    } else {
+      const after = await api(zonesUrl());
+      const still = samePose(before.pose, after.pose);
+      take(after, still ? after.pose : null);
+      if (!still && after.pose) state.poseUnknown = "the dome moved while the snapshot was taken";
+    }
+    clearError(select);
+  } catch (error) {
+    take({ space: "picture", zones: [], pose_unknown: null }, null);
+    showError(select, error);
+  }
+  render();
+}
+
+async function refreshSnapshot() {
+  const button = $("zone-refresh");
+  try {
+    await fetchSnapshot();
     clearError(button);
   } catch (error) {
     showError(button, error);
   }
 }
 
-async function loadZones() {
-  const select = $("zone-camera");
-  try {
-    const answer = await api(`/api/cameras/${encodeURIComponent(state.camera)}/privacy-zones`);
-    state.zones = answer.zones;
-    state.draft = [];
-    clearError(select);
-  } catch (error) {
-    state.zones = [];
-    showError(select, error);
+async function refresh() {
+  // A fixed camera's picture does not move: its zones being edited stay. A dome's new zones
+  // belong to the picture they were drawn on, so a new picture starts again from the server.
+  if (state.space !== "map") {
+    await refreshSnapshot();
+    return;
   }
-  render();
+  const discarded = state.edited;
+  await load();
+  if (discarded) {
+    $("zone-status").textContent = "Unsaved changes were discarded: new zones belong to the"
+      + " picture they were drawn on.";
+    $("zone-status").className = "pending";
+  }
 }
 
 /** Open the editor on a camera: its zones and a fresh masked snapshot. */
@@ -109,13 +242,31 @@ export async function editCamera(cameraId) {
   state.camera = cameraId;
   $("zone-camera").value = cameraId;
   $("zone-status").textContent = "";
-  await Promise.all([loadZones(), loadSnapshot()]);
+  await load();
 }
 
 function addPoint(event) {
   const box = $("zone-overlay").getBoundingClientRect();
   if (!box.width || !box.height) return;
+  if (state.space === "map" && !state.pose) {
+    showError($("zone-stage"), new Error(
+      `zones cannot be drawn now: ${state.poseUnknown || "the dome's position is unknown"}; wait until`
+      + " it stands still and refresh the snapshot",
+    ));
+    return;
+  }
+  clearError($("zone-stage"));
+  state.selected = null;
   state.draft.push([round((event.clientX - box.left) / box.width), round((event.clientY - box.top) / box.height)]);
+  render();
+}
+
+function closeDraft() {
+  if (state.draft.length < 3) return;
+  if (state.space === "map") state.drawn.push(state.draft);
+  else state.zones.push(state.draft);
+  state.draft = [];
+  state.edited = true;
   render();
 }
 
@@ -133,6 +284,12 @@ function tellOutcome(answer) {
     status.className = "muted";
     delete status.dataset.change;
   }
+  if (answer.notes && answer.notes.length) status.textContent += ` ${answer.notes.join(" ")}`;
+}
+
+function saveBody(reason) {
+  if (state.space !== "map" || !state.drawn.length) return { zones: state.zones, reason };
+  return { zones: state.zones, drawn: state.drawn, pose: state.pose, reason };
 }
 
 async function save(onSaved) {
@@ -148,12 +305,9 @@ async function save(onSaved) {
   }
   button.disabled = true;
   try {
-    const answer = await api(`/api/cameras/${encodeURIComponent(state.camera)}/privacy-zones`, {
-      method: "PUT",
-      body: { zones: state.zones, reason },
-    });
-    // Pending or applied, the answer holds the zones in force now.
-    state.zones = answer.zones;
+    const answer = await api(zonesUrl(), { method: "PUT", body: saveBody(reason) });
+    // Pending or applied, the answer holds the zones in force now (a dome's outlines follow).
+    take({ ...answer, outlines: null, pose_unknown: "reading the dome's position again" }, null);
     $("zone-reason").value = "";
     clearError(button);
     tellOutcome(answer);
@@ -161,8 +315,9 @@ async function save(onSaved) {
     button.dataset.state = answer.state;
     render();
     onSaved();
-    // The new masks are burned in from the next frame: fetch one.
-    if (answer.state === "applied") setTimeout(loadSnapshot, 400);
+    // The new masks are burned in from the next frame: fetch one (and, for a dome, the
+    // outlines of its zones at the dome's pose). A pending change leaves the picture as it is.
+    if (answer.state === "applied" || answer.space === "map") setTimeout(load, 400);
   } catch (error) {
     showError(button, error);
   } finally {
@@ -175,16 +330,12 @@ export function setUpZoneEditor(cameras, onSaved) {
   const select = $("zone-camera");
   select.replaceChildren(...cameras.map((c) => new Option(`${c.name} (${c.id})`, c.id)));
   select.addEventListener("change", () => editCamera(select.value));
-  $("zone-refresh").addEventListener("click", loadSnapshot);
+  $("zone-refresh").addEventListener("click", refresh);
   $("zone-overlay").addEventListener("click", addPoint);
-  $("zone-close").addEventListener("click", () => {
-    if (state.draft.length < 3) return;
-    state.zones.push(state.draft);
-    state.draft = [];
-    render();
-  });
+  $("zone-close").addEventListener("click", closeDraft);
   $("zone-undo").addEventListener("click", () => { state.draft.pop(); render(); });
   $("zone-cancel").addEventListener("click", () => { state.draft = []; render(); });
+  $("zone-delete").addEventListener("click", () => { if (state.selected !== null) deleteEntry(state.selected); });
   $("zone-save").addEventListener("click", () => save(onSaved));
   render();
 }
