@@ -29,7 +29,7 @@ from privacy.zones.service import (
     with_drawn,
 )
 from web.deps import AccessLogDep, CamerasDep, CurrentViewer, DbSession, client_address
-from web.zone_changes import reason_given
+from web.zone_changes import reason_given, zone_space
 
 # Seeing a camera's zones reveals no picture; viewers and zone editors may read them.
 ZONE_READERS = (Action.LIVE_VIEW, Action.SNAPSHOT, Action.PRIVACY_ZONE_EDIT)
@@ -173,10 +173,10 @@ def put_privacy_zones(
         after=after.zones,
         reason=body.reason,
     )
-    space: Literal["picture", "map"] = "picture" if view is None else "map"
+    space = zone_space(cameras, camera_id)
     if edit.pending is not None:
         response.status_code = status.HTTP_202_ACCEPTED
-        change = change_view(edit.pending)
+        change = change_view(edit.pending, space)
         return ZoneEditOut(
             camera_id=camera_id,
             zones=edit.zones,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -27,6 +27,12 @@ router = APIRouter(prefix="/api/privacy-zone-changes", tags=["privacy zones"])
 ChangeId = Annotated[str, Path(max_length=64, description="The change's id.")]
 
 
+def zone_space(cameras: CameraService, camera_id: str) -> Literal["picture", "map"]:
+    """What a camera's zones are drawn on: its picture, or a dome's pan/tilt map."""
+    view = cameras.camera(camera_id)
+    return "map" if view is not None and view.config.ptz_view is not None else "picture"
+
+
 def reason_given(value: str) -> str:
     """The reason without surrounding blanks; a blank one is refused."""
     if not value.strip():
@@ -49,13 +55,14 @@ def list_changes(
     viewer: CurrentViewer,
     session: DbSession,
     access_log: AccessLogDep,
+    cameras: CamerasDep,
     state: Annotated[
         ZoneChangeState | None, Query(description="Only this state; every state when left out.")
     ] = ZoneChangeState.PENDING,
 ) -> list[ZoneChangeView]:
     """Changes of privacy zones, newest first (administrators and the privacy officer)."""
     found = changes(session, access_log, reader=viewer.user, state=state)
-    return [change_view(c) for c in found]
+    return [change_view(c, zone_space(cameras, c.camera_id)) for c in found]
 
 
 def _decide(
@@ -82,7 +89,7 @@ def _decide(
     if decision.zones is not None:
         # Stored and logged: burned in from the next frame, as a direct edit is.
         cameras.apply_privacy_zones(decision.change.camera_id, decision.zones)
-    return change_view(decision.change)
+    return change_view(decision.change, zone_space(cameras, decision.change.camera_id))
 
 
 @router.post("/{change_id}/confirm", response_model=ZoneChangeView)

@@ -47,11 +47,17 @@ def coverage_change(
     )
 
 
-def describe(before: Sequence[Polygon], after: Sequence[Polygon], change: CoverageChange) -> str:
-    """The change in words, for whoever confirms it without seeing the camera."""
+def describe(
+    before: Sequence[Polygon],
+    after: Sequence[Polygon],
+    change: CoverageChange,
+    whole: str = "the picture",
+) -> str:
+    """The change in words, for whoever confirms it without seeing the camera (`whole`: what the
+    zones are drawn on)."""
     words = f"{_zones(len(before))} now, {_zones(len(after))} after the change"
     if change.removes_coverage:
-        words += f"; {_percent(change.unmasked)} of the picture would no longer be masked"
+        words += f"; {_percent(change.unmasked)} of {whole} would no longer be masked"
     if change.masked:
         words += f"; {_percent(change.masked)} newly masked"
     return words

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -42,10 +43,14 @@ class ZoneChangeView(BaseModel):
     id: str
     camera_id: str
     state: ZoneChangeState
+    space: Literal["picture", "map"] = Field(
+        default="picture",
+        description="What the zones are drawn on: the picture, or a dome's pan/tilt map.",
+    )
     before: list[list[list[float]]] = Field(description="The zones in force when asked for.")
     after: list[list[list[float]]] = Field(description="The zones asked for.")
-    unmasked_share: float = Field(description="Share of the picture no longer masked (0..1).")
-    masked_share: float = Field(description="Share of the picture newly masked (0..1).")
+    unmasked_share: float = Field(description="Share of the picture (map) no longer masked.")
+    masked_share: float = Field(description="Share of the picture (map) newly masked (0..1).")
     description: str
     reason: str
     requested_by: str
@@ -56,19 +61,24 @@ class ZoneChangeView(BaseModel):
     decision_reason: str | None
 
 
-def change_view(change: PrivacyZoneChange) -> ZoneChangeView:
-    """A stored change as it is shown: its zones, and the share of the picture it (un)masks."""
+def change_view(
+    change: PrivacyZoneChange, space: Literal["picture", "map"] = "picture"
+) -> ZoneChangeView:
+    """A stored change as it is shown: its zones, and the share of the picture (or of a dome's
+    map, `space`) it (un)masks."""
     before, after = json.loads(change.before), json.loads(change.after)
     coverage = coverage_change(before, after)
+    whole = "the dome's pan/tilt map" if space == "map" else "the picture"
     return ZoneChangeView(
         id=change.id,
         camera_id=change.camera_id,
         state=ZoneChangeState(change.state),
+        space=space,
         before=before,
         after=after,
         unmasked_share=round(coverage.unmasked, 6),
         masked_share=round(coverage.masked, 6),
-        description=describe(before, after, coverage),
+        description=describe(before, after, coverage, whole),
         reason=change.reason,
         requested_by=change.requested_by,
         requested_at=change.requested_at,

@@ -165,6 +165,13 @@ def test_a_zone_drawn_on_the_domes_picture_is_kept_on_its_map_and_logged(
     kept = {"zones": [answer["zones"][1]], "reason": "the façade was demolished"}
     asked = client.put(URL, headers=admin, json=kept)
     assert asked.status_code == 202 and asked.json()["state"] == "pending"
+    change = asked.json()["change"]
+    assert change["space"] == "map" and change["description"].startswith(
+        "2 zones now, 1 zone after the change; "
+    )
+    assert change["description"].endswith("of the dome's pan/tilt map would no longer be masked")
+    [listed] = client.get("/api/privacy-zone-changes", headers=admin).json()
+    assert listed == change
     assert services_of(client).cameras.privacy_zones("dome") == answer["zones"]
 
 

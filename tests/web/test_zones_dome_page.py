@@ -204,3 +204,19 @@ def test_the_admin_draws_a_domes_zone_on_its_picture_and_it_follows_the_dome(
     page.click("#zone-refresh")
     page.wait_for_selector("#zone-overlay[data-pose='known'] polygon.zone[data-index='1']")
     page.screenshot(path="/tmp/zones-dome-elsewhere.png", full_page=True)
+
+    # Deleting the façade's zone (selected in the list) asks a second person, who is shown the
+    # zones on the dome's map, not over a picture they are not drawn on.
+    page.click("#zone-list li[data-index='0']")
+    page.wait_for_selector("#zone-overlay polygon.zone.selected[data-index='0']")
+    page.click("#zone-delete")
+    page.fill("#zone-reason", "the façade was demolished")
+    page.click("#zone-save")
+    page.wait_for_selector("#zone-save[data-state='pending']")
+    assert "of the dome's pan/tilt map would no longer be masked" in page.inner_text("#zone-status")
+    card = "#zone-changes article.zone-change[data-camera='dome']"
+    page.wait_for_selector(f"{card} .change-frame[data-space='map']")
+    assert "pan/tilt map" in page.inner_text(f"{card} .map-note")
+    page.wait_for_timeout(500)
+    assert page.locator(f"{card} img.change-snapshot").count() == 0
+    page.locator(card).screenshot(path="/tmp/zones-dome-change.png")

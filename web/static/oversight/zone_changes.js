@@ -100,9 +100,14 @@ function decisionForm(change, me, onDecided) {
 }
 
 function card(change, { me, cameraName, snapshot, onDecided }) {
-  const frame = el("div", { class: "change-frame blank", "data-camera": change.camera_id });
+  const frame = el("div", { class: "change-frame blank", "data-camera": change.camera_id, "data-space": change.space });
   frame.append(drawing(change));
-  if (snapshot) showSnapshot(frame, change.camera_id);
+  // A dome's zones are on its pan/tilt map, not on any one picture: no snapshot under them.
+  const onMap = change.space === "map";
+  if (snapshot && !onMap) showSnapshot(frame, change.camera_id);
+  const where = onMap
+    ? el("p", { class: "muted map-note" }, "Drawn on the dome's pan/tilt map: across, its pan range; down, its tilt range.")
+    : null;
   return el(
     "article",
     { class: "zone-change", "data-change": change.id, "data-camera": change.camera_id },
@@ -115,6 +120,7 @@ function card(change, { me, cameraName, snapshot, onDecided }) {
     el("p", {}, "Their reason: ", el("q", { class: "change-reason" }, change.reason)),
     el("p", { class: "muted" }, `Expires ${localTime(change.expires_at)} unless decided before.`),
     frame,
+    where,
     legend(),
     decisionForm(change, me, onDecided),
   );
