@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from csu.bus import EventBus
+from csu.demo.dome.device import OnvifDevice
 from tests.conftest import require_service
 from tests.video.rtsp_server import RtspServer, free_port
 from video.sources.base import Image
@@ -109,3 +110,12 @@ async def event_bus() -> AsyncIterator[EventBus]:
     await bus.start()
     yield bus
     await bus.stop()
+
+
+@pytest.fixture
+async def device() -> AsyncIterator[OnvifDevice]:
+    """The simulated ONVIF dome on a loopback port."""
+    device = OnvifDevice()
+    await device.start()
+    yield device
+    await device.stop()

@@ -4,23 +4,11 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
-
-import pytest
 
 from csu.demo.dome.device import OnvifDevice
 from csu.demo.dome.discovery import dome_scopes
 from video.onvif.discovery import describe, describe_all
 from video.onvif.site_entries import Account, FoundDevice, Stream
-
-
-@pytest.fixture
-async def device() -> AsyncIterator[OnvifDevice]:
-    """The test dome on a loopback port."""
-    device = OnvifDevice()
-    await device.start()
-    yield device
-    await device.stop()
 
 
 def _found(url: str) -> FoundDevice:

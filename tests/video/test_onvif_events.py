@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from onvif import ONVIFCamera
@@ -17,15 +17,6 @@ from video.onvif.events import CameraEvents
 
 CAMERA = "cam-dome-1"
 QUICK = Backoff(initial_s=0.05, maximum_s=0.2)
-
-
-@pytest.fixture
-async def device() -> AsyncIterator[OnvifDevice]:
-    """The test camera on a loopback port."""
-    device = OnvifDevice()
-    await device.start()
-    yield device
-    await device.stop()
 
 
 class Received:

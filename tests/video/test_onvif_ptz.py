@@ -5,22 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
 from csu.config.onvif import OnvifConfig
 from csu.demo.dome.device import OnvifDevice
 from video.onvif.ptz import NoPtz, OnvifPtz, PtzRefused, PtzUnavailable
-
-
-@pytest.fixture
-async def device() -> AsyncIterator[OnvifDevice]:
-    """The test dome on a loopback port."""
-    device = OnvifDevice()
-    await device.start()
-    yield device
-    await device.stop()
 
 
 def _ptz(device: OnvifDevice) -> OnvifPtz:

@@ -5,7 +5,6 @@ one ends the session the dead one left open."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,15 +20,6 @@ from video.ptz.commands import Move, Stop
 from video.ptz.events import PtzControlEnded
 from video.ptz.interrupted import end_left_session
 from video.ptz.service import PtzService
-
-
-@pytest.fixture
-async def device() -> AsyncIterator[OnvifDevice]:
-    """The test dome on a loopback port."""
-    device = OnvifDevice()
-    await device.start()
-    yield device
-    await device.stop()
 
 
 def _worker_ptz(device: OnvifDevice, access_log: AccessLog, published: list[Event]) -> PtzService:

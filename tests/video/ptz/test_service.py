@@ -4,7 +4,6 @@ csu ends (and logs) every session."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,15 +19,6 @@ from video.ptz.commands import Move, Stop
 from video.ptz.service import PtzService
 
 CAMERA = "cam-dome"
-
-
-@pytest.fixture
-async def device() -> AsyncIterator[OnvifDevice]:
-    """The test dome on a loopback port."""
-    device = OnvifDevice()
-    await device.start()
-    yield device
-    await device.stop()
 
 
 class BrokenLog(AccessLog):
