@@ -177,3 +177,15 @@ def test_bad_options_are_exit_2_with_one_line_each() -> None:
             found.stderr
             == f"cameras discover: --timeout: {timeout} must be from 0.5 to 120 seconds\n"
         )
+    blank = subprocess.run(
+        [CSU, "cameras", "discover", "--username", "   "],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"CSU_ONVIF_PASSWORD": "pw"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert (blank.returncode, blank.stderr) == (
+        2,
+        "cameras discover: --username: give 1 to 128 printable characters, not only spaces\n",
+    )

@@ -90,9 +90,9 @@ def _account_errors(args: argparse.Namespace) -> list[str]:
             " (capital letters, digits and '_')"
         )
     if args.username is not None and not (
-        1 <= len(args.username) <= 128 and args.username.isprintable()
+        1 <= len(args.username) <= 128 and args.username.isprintable() and args.username.strip()
     ):
-        errors.append("--username: give 1 to 128 printable characters")
+        errors.append("--username: give 1 to 128 printable characters, not only spaces")
     return errors
 
 
