@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +12,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from csu.db import Database
 from csu.migrate import upgrade
 
 if TYPE_CHECKING:
     from tests.nats_server import NatsServer
+
+# Hypothesis keeps its examples and caches in a folder of the run's, not .hypothesis/ in the
+# source tree.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="csu-hypothesis-"))
 
 _SCHEMAS = itertools.count()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
