@@ -2,10 +2,10 @@
 
 It owns cameras by lease (csu.cluster.ownership): for each camera it gains it starts ingest,
 masking, encoding, recording, the camera's ONVIF event subscription (its events go into the
-alarm stream, as an API node's intake puts them) and its PTZ; for each it loses it ends the PTZ
-session and the live views and stops them. Its HTTP face serves WHEP, snapshots and playback for
-its cameras to browsers an API node redirected with a ticket, and PTZ to API nodes that forward
-their operators' requests with one.
+alarm stream, as an API node's intake puts them), its PTZ and its preset tour if it runs; for
+each it loses it ends the tour's run, the PTZ session and the live views and stops them. Its
+HTTP face serves WHEP, snapshots and playback for its cameras to browsers an API node redirected
+with a ticket, and PTZ and tours to API nodes that forward their operators' requests with one.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ from video.live import LiveService, SessionLimits
 from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
 from video.onvif.service import OnvifEvents
-from video.ptz.interrupted import end_left_session
+from video.ptz.interrupted import end_left_run, end_left_session
 from video.ptz.service import PtzService
+from video.ptz.tour.service import PtzTours
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
 from video.recording.store import SegmentStore, schedule_disk_guard
@@ -78,6 +79,7 @@ class WorkerRuntime:
     onvif: OnvifEvents
     intake: ClusterIntake
     ptz: PtzService
+    tours: PtzTours
 
 
 def create_worker_app(
@@ -105,6 +107,7 @@ def create_worker_app(
             runtime.access_log,
             runtime.recording,
             runtime.ptz,
+            runtime.tours,
         )
         try:
             yield
@@ -197,7 +200,9 @@ async def start_worker(
         moving=cameras.moving_soon,
     )
     ptz.start()
-    video = _Video(cameras, live, recording, analytics, onvif, ptz)
+    # Their tours too: each resumed when its camera is gained, if it is stored as running.
+    tours = PtzTours(ptz, db, access_log)
+    video = _Video(cameras, live, recording, analytics, onvif, ptz, tours)
     left = partial(_end_left_ptz, db, access_log, bus, node.name)
     ownership = _ownership(site, node, cluster, video, left)
     await ownership.start()
@@ -217,6 +222,7 @@ async def start_worker(
         onvif,
         intake,
         ptz,
+        tours,
     )
 
 
@@ -230,6 +236,7 @@ class _Video:
     analytics: AnalyticsService
     onvif: OnvifEvents
     ptz: PtzService
+    tours: PtzTours
 
 
 # Ends what a dead worker left of a camera's PTZ: (camera, the dead worker's name).
@@ -251,8 +258,16 @@ def _ownership(
         video.analytics.start_camera(gained.camera_id)
         video.onvif.start_camera(gained.camera_id)
         video.ptz.start_camera(gained.camera_id)
+        try:
+            await video.tours.resume(gained.camera_id)
+        except Exception:  # the camera is served all the same; its tour waits for a restart
+            log.exception("resuming the PTZ tour of %s", gained.camera_id)
 
     async def lose(camera_id: str) -> None:
+        try:  # its run first, while the camera is still here (the tour stays stored as running)
+            await video.tours.suspend(camera_id, "moved")
+        except Exception:  # the camera goes all the same; the log says what failed
+            log.exception("ending the PTZ tour run on %s", camera_id)
         await video.ptz.stop_camera(camera_id)
         await video.onvif.stop_camera(camera_id)
         await video.live.end_camera(camera_id, "camera moved to another worker")
@@ -272,6 +287,7 @@ def _ownership(
 async def stop_worker(runtime: WorkerRuntime) -> None:
     """Give the cameras back at once (others take them without waiting), then stop."""
     await runtime.ownership.stop()
+    await runtime.tours.stop()
     await runtime.ptz.stop()
     await runtime.onvif.stop()
     await runtime.intake.publisher.stop()
@@ -290,16 +306,17 @@ async def stop_worker(runtime: WorkerRuntime) -> None:
 async def _end_left_ptz(
     db: Database, access_log: AccessLog, bus: EventBus, taker: str, camera_id: str, dead: str
 ) -> None:
-    """End the PTZ session a dead worker left open on a camera this one takes, if any."""
+    """End the PTZ session and the tour run a dead worker left open on a camera this one
+    takes, if any (the tour then resumes here, as a new run)."""
     try:
         ended = await asyncio.to_thread(
             end_left_session, db, access_log, camera_id, dead=dead, taker=taker
         )
-    except Exception:  # the camera is taken all the same; its session's end stays unlogged
-        log.exception("ending the PTZ session %s left on %s", dead, camera_id)
-        return
-    if ended is not None:
-        bus.publish(ended)
+        if ended is not None:
+            bus.publish(ended)
+        await asyncio.to_thread(end_left_run, db, access_log, camera_id, dead=dead, taker=taker)
+    except Exception:  # the camera is taken all the same; what was left stays unended
+        log.exception("ending what worker %s left of the PTZ of %s", dead, camera_id)
 
 
 def _states(cameras: CameraService, onvif: OnvifEvents) -> dict[str, CameraReport]:

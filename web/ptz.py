@@ -31,7 +31,7 @@ async def ptz_state(
     """Capabilities, presets, position and who holds the camera (right `video.ptz`)."""
     client = client_address(request)
     if remote is not None:
-        return _relayed(await remote.state(viewer, camera_id, client=client))
+        return relayed(await remote.state(viewer, camera_id, client=client))
     return await _ptz(ptz).state(viewer, camera_id, client=client)
 
 
@@ -48,11 +48,12 @@ async def ptz_command(
     save_preset (supervisor) or release; 409 while someone else holds the camera."""
     client = client_address(request)
     if remote is not None:
-        return _relayed(await remote.command(viewer, camera_id, command, client=client))
+        return relayed(await remote.command(viewer, camera_id, command, client=client))
     return await _ptz(ptz).command(viewer, camera_id, command, client=client)
 
 
-def _relayed(answer: Forwarded) -> Response:
+def relayed(answer: Forwarded) -> Response:
+    """The owning worker's answer as it came (a cluster's API node)."""
     headers = {"Cache-Control": "no-store"}
     if answer.retry_after is not None:
         headers["Retry-After"] = answer.retry_after

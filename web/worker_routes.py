@@ -3,7 +3,8 @@ opened with an API node's ticket.
 
 Browsers reach it through a 307 from an API node, so it answers any origin (after a redirect
 across origins the browser sends `Origin: null`); the ticket, not a cookie, says who is asking.
-PTZ requests come from the API node itself, which forwards them (video.ptz.remote).
+PTZ requests, and those on a camera's preset tour, come from the API node itself, which forwards
+them (video.ptz.remote).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from privacy.policy import Action
 from video.evidence.service import check_playback
 from video.live.service import MAX_TICKET_CHARS, LiveService, TicketDoor
 from video.ptz.service import Done, PtzCommand, PtzService, PtzState
+from video.ptz.tour.service import PtzTours, TourAction, TourPlan, TourView
 from video.recording.service import RecordingService
 from video.service import CameraService, take_snapshot
 from web.deps import client_address
@@ -47,6 +49,7 @@ class WorkerFace:
     access_log: AccessLog
     recordings: RecordingService
     ptz: PtzService
+    tours: PtzTours
 
 
 def get_face(request: Request) -> WorkerFace:
@@ -157,3 +160,50 @@ async def ptz_command(
     client = client_address(request)
     viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ, client=client)
     return await face.ptz.command(viewer, camera_id, command, client=client)
+
+
+@router.get("/{camera_id}/ptz/tour", response_model=TourView)
+async def get_tour(camera_id: Key, ticket: TicketParam, request: Request, face: Face) -> TourView:
+    """The tour of a camera this worker serves and where it stands, for a ticket's user."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ, client=client)
+    return await face.tours.view(viewer, camera_id, client=client)
+
+
+@router.put("/{camera_id}/ptz/tour", response_model=TourView)
+async def put_tour(
+    camera_id: Key,
+    plan: Annotated[TourPlan, Body()],
+    ticket: TicketParam,
+    request: Request,
+    face: Face,
+) -> TourView:
+    """Set the tour's stops (checked against the camera's presets; a running tour follows
+    them), for the user of a `video.ptz_tour` ticket."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ_TOUR, client=client)
+    return await face.tours.define(viewer, camera_id, plan, client=client)
+
+
+@router.delete("/{camera_id}/ptz/tour", response_model=TourView)
+async def delete_tour(
+    camera_id: Key, ticket: TicketParam, request: Request, face: Face
+) -> TourView:
+    """Forget the tour, ending its run here if it runs, for a `video.ptz_tour` ticket's user."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ_TOUR, client=client)
+    return await face.tours.remove(viewer, camera_id, client=client)
+
+
+@router.post("/{camera_id}/ptz/tour", response_model=TourView)
+async def tour_action(
+    camera_id: Key,
+    action: Annotated[TourAction, Body()],
+    ticket: TicketParam,
+    request: Request,
+    face: Face,
+) -> TourView:
+    """Start the tour here or stop it, for the user of a `video.ptz_tour` ticket."""
+    client = client_address(request)
+    viewer, client = await face.door.forwarded(ticket, camera_id, Action.PTZ_TOUR, client=client)
+    return await face.tours.act(viewer, camera_id, action, client=client)

@@ -34,6 +34,7 @@ _PATHS = {
     Action.SNAPSHOT: "snapshot.jpg",
     Action.PLAYBACK: "playback.mp4",
     Action.PTZ: "ptz",  # forwarded by the API node itself (video.ptz.remote), not redirected
+    Action.PTZ_TOUR: "ptz/tour",  # the same
 }
 
 
@@ -68,8 +69,10 @@ class LiveRedirects:
         action: Action = Action.LIVE_VIEW,
         worker: str | None = None,
         query: Mapping[str, str] | None = None,
+        path: str | None = None,
     ) -> str:
-        """The serving worker's URL (the camera's owner, or the `worker` named) with a ticket.
+        """The serving worker's URL (the camera's owner, or the `worker` named) with a ticket;
+        `path`, under the camera, when it is not the action's own (a tour read with `video.ptz`).
 
         AccessDenied (the denial logged here) when the viewer may not; CameraUnserved when no
         live worker serves it.
@@ -102,7 +105,8 @@ class LiveRedirects:
             client=client,
         )
         params = urlencode({**(query or {}), "ticket": ticket})
-        return f"{node.url.rstrip('/')}/api/cameras/{quote(camera_id)}/{_PATHS[action]}?{params}"
+        route = path or _PATHS[action]
+        return f"{node.url.rstrip('/')}/api/cameras/{quote(camera_id)}/{route}?{params}"
 
 
 @dataclass

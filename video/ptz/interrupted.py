@@ -10,6 +10,10 @@ stopped answering, within a lease's time before), and its holder is told on the 
 Sessions on one camera follow each other (a take-over logs the old end before the new start),
 so only the latest can be open. A worker cut off from NATS but not from PostgreSQL ends its
 sessions too when it counts its leases lost; the two ends may then both be logged.
+
+A preset tour's run is logged the same way (video.ptz.tour): a dead worker's run gets its end
+here too, reason "moved" (its moves and interruptions known to the dead worker only), before the
+taker resumes the tour, stored as running, as a new run.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def end_left_session(
 ) -> PtzControlEnded | None:
     """Log the end of the session the dead worker left open on the camera, if it left one;
     the event that tells its holder (to publish), or None. Blocking: run it off the loop."""
-    start = _open_start(db, camera_id)
+    start = _open_start(db, camera_id, Action.PTZ)
     if start is None:
         return None
     now = datetime.now(UTC)
@@ -73,12 +77,44 @@ def end_left_session(
     )
 
 
-def _open_start(db: Database, camera_id: str) -> AccessLogEntry | None:
-    """The camera's latest session start, if no end follows it."""
+def end_left_run(
+    db: Database, access_log: AccessLog, camera_id: str, *, dead: str, taker: str
+) -> bool:
+    """Log the end of the tour run the dead worker left open on the camera, if it left one:
+    whether it did. Blocking: run it off the loop."""
+    start = _open_start(db, camera_id, Action.PTZ_TOUR)
+    if start is None:
+        return False
+    access_log.append(
+        AccessRecord(
+            action=Action.PTZ_TOUR.value,
+            user=start.user,
+            role=start.role,
+            camera_id=camera_id,
+            client=start.client,
+            details={
+                "phase": "end",
+                "started": start.at.isoformat(),
+                "ended": datetime.now(UTC).isoformat(),
+                "reason": EndReason.MOVED.value,
+                "by": None,
+                "moves": None,
+                "interruptions": None,
+                "worker_lost": dead,
+                "ended_by_worker": taker,
+            },
+        )
+    )
+    log.warning("ended the PTZ tour run on %s, left open by worker %s", camera_id, dead)
+    return True
+
+
+def _open_start(db: Database, camera_id: str, action: Action) -> AccessLogEntry | None:
+    """The camera's latest session (or tour run) start, if no end follows it."""
     query = (
         select(AccessLogEntry)
         .where(
-            col(AccessLogEntry.action) == Action.PTZ.value,
+            col(AccessLogEntry.action) == action.value,
             col(AccessLogEntry.camera_id) == camera_id,
             col(AccessLogEntry.outcome) == Outcome.GRANTED.value,
         )

@@ -11,6 +11,12 @@ Forwarded rather than redirected (as WHEP is): a console's command is a small JS
 many times a second while an operator drags; a redirect would make the browser send each body
 twice and across origins, and turn every refusal (409 naming the holder) into a CORS exchange
 with the worker. Forwarding keeps one origin and one answer, for browsers and scripts alike.
+
+A camera's preset tour goes the same way (`.../ptz/tour`): the worker runs it, holding its plan
+and where it stands, and checks its stops against the camera's presets. Reading it needs
+`video.ptz` and a `video.ptz` ticket; defining, deleting, starting and stopping it need
+`video.ptz_tour` too, decided here, and a `video.ptz_tour` ticket, so a ticket for moving the
+camera cannot change its tour.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import BaseModel
 
 from csu.config import CameraConfig
 from csu.errors import NotFound, Unavailable
@@ -35,6 +43,8 @@ from video.ptz.commands import PtzCommand, SavePreset
 # A worker's own answer may wait on the camera (a connection, then up to three calls of 10 s).
 ANSWER_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 3.0
+# A tour is read (GET), defined (PUT), deleted, started or stopped (POST).
+TourMethod = Literal["GET", "PUT", "DELETE", "POST"]
 
 
 class PtzWorkerSilent(Unavailable):
@@ -71,32 +81,64 @@ class PtzRemote:
 
     async def state(self, viewer: Viewer, camera_id: str, *, client: str | None) -> Forwarded:
         """The owning worker's `GET .../ptz` for the viewer."""
-        url = await self._target(viewer, camera_id, None, client)
+        url = await self._target(viewer, camera_id, client)
         return await self._send(camera_id, self._http.build_request("GET", url))
 
     async def command(
         self, viewer: Viewer, camera_id: str, command: PtzCommand, *, client: str | None
     ) -> Forwarded:
         """The owning worker's answer to the viewer's command."""
-        url = await self._target(viewer, camera_id, command, client)
+        saving = isinstance(command, SavePreset)
+        url = await self._target(
+            viewer, camera_id, client, also=Action.PTZ_PRESET_SAVE if saving else None
+        )
         body = command.model_dump(mode="json")
         return await self._send(camera_id, self._http.build_request("POST", url, json=body))
 
+    async def tour(
+        self,
+        viewer: Viewer,
+        camera_id: str,
+        method: TourMethod,
+        body: BaseModel | None = None,
+        *,
+        client: str | None,
+    ) -> Forwarded:
+        """The owning worker's answer to the viewer's request on the camera's preset tour:
+        GET reads it; PUT (its stops), DELETE and POST (start or stop) change it."""
+        url = await self._target(
+            viewer,
+            camera_id,
+            client,
+            also=None if method == "GET" else Action.PTZ_TOUR,
+            path="ptz/tour",
+        )
+        json = None if body is None else body.model_dump(mode="json")
+        return await self._send(camera_id, self._http.build_request(method, url, json=json))
+
     async def _target(
-        self, viewer: Viewer, camera_id: str, command: PtzCommand | None, client: str | None
+        self,
+        viewer: Viewer,
+        camera_id: str,
+        client: str | None,
+        *,
+        also: Action | None = None,
+        path: str | None = None,
     ) -> str:
         """The owner's URL with a ticket, once the request passed what the single process
-        checks, in its order: the camera, the right, its PTZ, the right to save a preset."""
+        checks, in its order: the camera, the right, its PTZ, the right `also` needed (to save
+        a preset, to change a tour). The ticket is for `video.ptz_tour` when that right is."""
         if camera_id not in self._known:
             raise NotFound(f"no camera '{camera_id}'")
         await self._refuse_unless(viewer, Action.PTZ, camera_id, client)
         if camera_id not in self._ptz:
             raise NoPtz(f"camera '{camera_id}' has no PTZ (no ONVIF settings)")
-        if isinstance(command, SavePreset):
-            await self._refuse_unless(viewer, Action.PTZ_PRESET_SAVE, camera_id, client)
+        if also is not None:
+            await self._refuse_unless(viewer, also, camera_id, client)
+        ticket = Action.PTZ_TOUR if also is Action.PTZ_TOUR else Action.PTZ
         # 503 naming the camera (CameraUnserved) when no live worker holds its lease now.
         return await self._redirects.redirect(
-            camera_id, viewer, viewer.rendition(), client, action=Action.PTZ
+            camera_id, viewer, viewer.rendition(), client, action=ticket, path=path
         )
 
     async def _refuse_unless(

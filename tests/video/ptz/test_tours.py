@@ -23,6 +23,7 @@ from privacy.access_log import AccessLog
 from privacy.guard import AccessDenied
 from privacy.rights import Viewer
 from video.ptz.commands import Move, Release
+from video.ptz.interrupted import end_left_run
 from video.ptz.service import PtzService
 from video.ptz.tour.service import PtzTours, TourAction, TourPlan, TourStop
 
@@ -44,12 +45,16 @@ async def device() -> AsyncIterator[OnvifDevice]:
     await device.stop()
 
 
-def _ptz(device: OnvifDevice, access_log: AccessLog) -> PtzService:
+def _ptz(device: OnvifDevice, access_log: AccessLog, *, owned: bool = True) -> PtzService:
+    """The dome's PTZ as one process runs it, or as a cluster's worker (`owned=False`: served
+    from start_camera on)."""
     onvif = OnvifConfig(url=device.url, username=device.username, password=device.password)
     camera = CameraConfig.model_validate(
         {"id": CAMERA, "name": "Dome", "source": "demo://street", "onvif": onvif}
     )
-    ptz = PtzService([camera], access_log, lambda _e: None, assignee=lambda _u, _c: False)
+    ptz = PtzService(
+        [camera], access_log, lambda _e: None, assignee=lambda _u, _c: False, owned=owned
+    )
     ptz.start()
     return ptz
 
@@ -179,6 +184,45 @@ async def test_a_tour_left_running_resumes_when_csu_starts_again(
         ("start", None, True),
         ("end", "stopped", None),
     ]
+
+
+async def test_a_tour_follows_its_camera_from_worker_to_worker(
+    device: OnvifDevice, db: Database
+) -> None:
+    access_log = AccessLog(db)
+    head = _head(device)
+    w1, w2 = _ptz(device, access_log, owned=False), _ptz(device, access_log, owned=False)
+    tours1, tours2 = PtzTours(w1, db, access_log), PtzTours(w2, db, access_log)
+    w1.start_camera(CAMERA)
+    await tours1.define(SOPHIE, CAMERA, PLAN, client=None)
+    await tours1.act(SOPHIE, CAMERA, START, client=None)
+    await _until(lambda: _at(head, DOOR))
+    # w1 gives the camera up as csu.worker does: the run ends as moved, before the PTZ goes.
+    await tours1.suspend(CAMERA, "moved")
+    await w1.stop_camera(CAMERA)
+    head.goto(SQUARE)
+    await tours2.resume(CAMERA)  # not served by w2 yet: nothing runs, nothing is logged
+    w2.start_camera(CAMERA)
+    await tours2.resume(CAMERA)
+    await _until(lambda: _at(head, DOOR))  # the tour again, from its first stop
+    # w2 dies with the run open (its camera gone, nothing logged): the taker ends it, once.
+    await w2.stop_camera(CAMERA)
+    assert end_left_run(db, access_log, CAMERA, dead="w2", taker="w3")
+    assert not end_left_run(db, access_log, CAMERA, dead="w2", taker="w3")
+    log = _tour_log(access_log)
+    assert [(d["phase"], d.get("reason"), d.get("resumed")) for _u, _o, d in log] == [
+        ("define", None, None),
+        ("start", None, None),
+        ("end", "moved", None),
+        ("start", None, True),
+        ("end", "moved", None),
+    ]
+    moved, left = log[2][2], log[4][2]
+    assert moved["moves"] >= 1 and "worker_lost" not in moved
+    assert (left["worker_lost"], left["ended_by_worker"], left["moves"]) == ("w2", "w3", None)
+    await tours2.stop()  # the test's own cleanup (a dead worker logs nothing more)
+    await w1.stop()
+    await w2.stop()
 
 
 async def test_only_a_supervisor_sets_starts_and_stops_tours_of_presets_the_camera_has(

@@ -5,7 +5,8 @@ Reading a tour needs `video.ptz` on the camera (operators see that one runs); de
 deleting, starting and stopping one need `video.ptz_tour` (supervisors). A definition is logged
 with before and after. A run of a tour is logged like a PTZ session: its start before its first
 move, its end (stopped by whom, deleted, csu stopped) with its moves and how often someone took
-the camera from it. A tour stored as running is taken up again when csu starts.
+the camera from it. A tour stored as running is taken up again when csu starts, and in a
+cluster by the worker that takes its camera (the worker that gave it up ends its run as moved).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ class PtzTours:
     async def resume(self, camera_id: str) -> None:
         """Run the camera's tour if it is stored as running (csu started, or in a cluster this
         worker took the camera): logged as a start, by who started it."""
+        if not self._ptz.moves(camera_id):  # not a dome, or not served here
+            return
         async with self._changing:
             row = await asyncio.to_thread(store.read, self._db, camera_id)
             if camera_id in self._runs or row is None or row.started_by is None:

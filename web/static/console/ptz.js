@@ -26,7 +26,9 @@ export class PtzPanel {
     this.state = null; // GET /api/cameras/{id}/ptz, while it answers
     this.lost = null; // who took the camera from this user, told by the event stream
     this.lostAt = 0;
+    this.moved = false; // this user's control ended as the camera moved to another worker
     this.saidFor = null;
+    this.stale = false;
     this.next = null; // the command waiting to go: only the latest matters
     this.busy = false;
     this.tour = new TourBox(() => this.state);
@@ -52,6 +54,7 @@ export class PtzPanel {
     this.camera = id;
     this.state = null;
     this.lost = null;
+    this.moved = false;
     this.build(camera);
     this.refresh();
   }
@@ -71,12 +74,17 @@ export class PtzPanel {
     }
   }
 
-  /** A PTZ control ended (WS /api/events): this user's camera taken over is said at once. */
+  /** A PTZ control ended (WS /api/events): this user's camera taken over, or gone to another
+   * worker of the cluster (free there, but not theirs any more), is said at once. */
   ended(message) {
     if (message.camera_id !== this.camera) return;
-    if (this.user && message.username === this.user.username && message.reason === "taken_over") {
+    const mine = this.user && message.username === this.user.username;
+    if (mine && message.reason === "taken_over") {
       this.lost = message.by;
       this.lostAt = Date.now();
+    } else if (mine && message.reason === "moved") {
+      this.moved = true;
+      this.lost = null;
     }
     this.refresh();
   }
@@ -129,12 +137,13 @@ export class PtzPanel {
       const state = await api(`/api/cameras/${encodeURIComponent(id)}/ptz`);
       if (id !== this.camera) return;
       this.state = state;
+      if (this.stale) this.say(null); // a failed read's words (a 503 while the camera moved)
       this.render();
       this.mark();
     } catch (error) {
       if (id !== this.camera || error.status === 401) return;
       this.state = null;
-      this.say(words(error));
+      this.say(words(error), null, true);
       if ([403, 404, 409].includes(error.status)) this.camera = null; // no PTZ for us here: stop asking
       return;
     }
@@ -147,6 +156,7 @@ export class PtzPanel {
     const mine = holder && this.user && holder.username === this.user.username;
     // "Taken over" stays while the taker holds the camera, and a little after if they let go.
     if (mine || (!holder && this.lost && Date.now() - this.lostAt > LOST_SHOWN_MS)) this.lost = null;
+    if (holder) this.moved = false; // said until someone (they, or another) holds it again
     if (this.saidFor && (!holder || holder.username !== this.saidFor)) this.say(null); // stale
     let state = "free";
     let text = "Free: drag on the video, or the arrow keys and + − with the video focused";
@@ -154,6 +164,7 @@ export class PtzPanel {
     else if (holder && this.lost === holder.username) [state, text] = ["lost", `Taken over by ${holder.username} (${holder.role}) until ${clock(holder.until)}`];
     else if (holder) [state, text] = ["other", `Held by ${holder.username} (${holder.role}) until ${clock(holder.until)}`];
     else if (this.lost) [state, text] = ["lost", `Taken over by ${this.lost}; free again now`];
+    else if (this.moved) [state, text] = ["lost", "The camera moved to another worker; take it again"];
     n.holder.dataset.state = state;
     n.holder.textContent = text;
     n.release.hidden = !mine;
@@ -221,8 +232,9 @@ export class PtzPanel {
     this.say(words(error));
   }
 
-  say(text, holder = null) {
+  say(text, holder = null, stale = false) {
     this.saidFor = text ? holder : null; // a "held by" message goes once that hold has
+    this.stale = stale; // a failed read's message goes once the camera answers again
     if (!this.nodes) return;
     this.nodes.message.hidden = !text;
     this.nodes.message.textContent = text ? capital(text) : "";
