@@ -77,9 +77,9 @@ def test_times_are_utc_microseconds_with_z() -> None:
 
 # Every time Python can hold, naive (UTC) or with any offset that keeps it inside after conversion.
 OFFSETS = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23))
-ANY_TIME = st.datetimes(
-    timezones=st.none() | st.just(UTC) | st.builds(timezone, OFFSETS)
-).filter(lambda t: _in_utc(t) is not None)
+ANY_TIME = st.datetimes(timezones=st.none() | st.just(UTC) | st.builds(timezone, OFFSETS)).filter(
+    lambda t: _in_utc(t) is not None
+)
 _SQLITE_DATETIME = sqlite.DATETIME().bind_processor(sqlite.dialect())
 
 

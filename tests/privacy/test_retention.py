@@ -23,8 +23,6 @@ from tests.privacy.tamper import tamper
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 
 
-
-
 def test_access_log_retention_has_a_legal_floor() -> None:
     """365 days by default; 180 accepted; 179 refused with the reason."""
     assert Settings().access_log_retention_days == 365

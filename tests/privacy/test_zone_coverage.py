@@ -18,9 +18,7 @@ def rect(x0: float, y0: float, x1: float, y1: float) -> Zone:
 HOUSE = rect(0.1, 0.1, 0.5, 0.5)
 SHOP = rect(0.6, 0.6, 0.9, 0.9)
 
-points = st.lists(
-    st.tuples(st.floats(0, 1), st.floats(0, 1)).map(list), min_size=3, max_size=12
-)
+points = st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)).map(list), min_size=3, max_size=12)
 zone_sets = st.lists(points, min_size=0, max_size=6)
 
 
