@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csu.bounds import Key
 from csu.config import Polygon
+from csu.errors import Forbidden, Invalid
 from csu.text import StorableText
 from privacy.policy import Action
 from privacy.zones.service import (
@@ -117,7 +118,7 @@ def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, cameras: CamerasDep
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
     config = cameras.known(camera_id).config
     if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no right on camera '{camera_id}'")
+        raise Forbidden(f"no right on camera '{camera_id}'")
     zones = cameras.privacy_zones(camera_id)
     if config.ptz_view is None:
         return ZonesOut(camera_id=camera_id, zones=zones, space="picture")
@@ -157,9 +158,8 @@ def put_privacy_zones(
     """
     view = cameras.known(camera_id).config.ptz_view
     if view is None and body.drawn:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"camera '{camera_id}' is fixed: its zones are in picture coordinates, in `zones`",
+        raise Invalid(
+            f"camera '{camera_id}' is fixed: its zones are in picture coordinates, in `zones`"
         )
     after = DomeZones(as_plain(body.zones), [])
     if view is not None and body.pose is not None and body.drawn:
