@@ -134,4 +134,9 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     if not text.isascii():
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # One spelling per ticket: the decoder ignores the last character's unused bits, so an
+    # edited ticket could otherwise read as the one it was made from.
+    if _b64(data) != text:
+        raise ValueError("not the canonical base64url of its bytes")
+    return data

@@ -231,7 +231,8 @@ def test_the_worker_logs_the_view_and_refuses_bad_tickets(running: Cluster) -> N
         expired = ticket(key, owner, now=time.time() - 60)
         elsewhere = ticket(key, "w9")
         forged = ticket(b"k" * 32, owner)
-        tampered = target.split("ticket=")[1][:-2] + "AA"
+        signed = target.split("ticket=")[1]
+        tampered = signed[:-2] + ("AA" if signed[-2:] != "AA" else "BA")  # always changed
         statuses = []
         async with httpx.AsyncClient(timeout=20) as http:
             for url in (target, whep + expired, whep + elsewhere, whep + forged, whep + tampered):

@@ -78,3 +78,15 @@ def test_a_ticket_is_used_once() -> None:
     with pytest.raises(TicketRefused, match="already used"):
         guard.use(ticket, now=1002.0)
     guard.use(read(KEY, _ticket(), worker="w1", now=1001.0), now=1002.0)
+
+
+def test_every_other_spelling_of_a_ticket_is_refused() -> None:
+    # 32 signature bytes are 43 base64url characters, the last carrying 2 unused bits: a
+    # lenient decoder reads several spellings as one signature.
+    body, mac = _ticket().split(".")
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    spellings = [mac[:-1] + c for c in last if c != mac[-1]]
+    for spelling in spellings:
+        with pytest.raises(TicketRefused):
+            read(KEY, f"{body}.{spelling}", worker="w1", now=1001.0)
+    assert read(KEY, f"{body}.{mac}", worker="w1", now=1001.0).camera == "cam-1"
