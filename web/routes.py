@@ -15,6 +15,7 @@ from web import (
     events_ws,
     exports,
     holds,
+    i18n,
     incidents,
     live,
     logbook,
@@ -61,6 +62,7 @@ ROUTERS = (
     holds.router,
     zone_changes.router,
     pages.router,
+    i18n.router,
     oversight_pages.router,
 )
 

@@ -13,8 +13,10 @@ from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
+from csu.config.live import LiveConfig
 from csu.config.map import MapConfig
 from csu.config.walls import WallConfig
+from csu.i18n import Language
 
 
 class SiteSection(BaseModel):
@@ -28,6 +30,10 @@ class SiteSection(BaseModel):
         min_length=1,
         max_length=64,
         description="IANA time zone of the site, used for schedules and on-screen times.",
+    )
+    language: Language = Field(
+        default="fr",
+        description="Language of the pages, reports and log books (each user may switch).",
     )
 
     @field_validator("timezone")
@@ -87,6 +93,9 @@ class SiteConfig(BaseModel):
     )
     map: MapConfig = Field(
         default_factory=MapConfig, description="The map's background (offline by default)."
+    )
+    live: LiveConfig = Field(
+        default_factory=LiveConfig, description="Live view's STUN and TURN servers."
     )
 
     @model_validator(mode="after")

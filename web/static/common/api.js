@@ -2,6 +2,7 @@
 // and the connection banner while the server cannot be reached.
 import { connectionBack, connectionLost } from "./banner.js";
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 const PROBE_MS = 2000;
 let probe = null;
@@ -88,12 +89,12 @@ export async function api(path, { method = "GET", body, headers = {}, raw = fals
     if (error.name === "AbortError") throw error; // the page gave up on it: not an outage
     connectionLost("http");
     watchServer();
-    throw new ApiError(0, "the csu server cannot be reached");
+    throw new ApiError(0, t("common.error.unreachable"));
   }
   connectionBack("http");
   if (response.status === 401 && signIn) {
     goToLogin();
-    throw new ApiError(401, "your session has ended: sign in again");
+    throw new ApiError(401, t("common.error.session_ended"));
   }
   if (!response.ok) throw await failure(response);
   if (raw) return response;

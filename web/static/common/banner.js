@@ -1,4 +1,5 @@
 // The "connection lost" banner: visible while any connection (HTTP or a WebSocket) is down.
+import { t } from "./i18n.js";
 
 const lost = new Set();
 
@@ -9,7 +10,7 @@ function banner() {
     node.id = "banner";
     node.setAttribute("role", "alert");
     node.hidden = true;
-    node.textContent = "Connection to csu lost — reconnecting…";
+    node.textContent = t("common.connection_lost");
     document.body.prepend(node);
   }
   return node;

@@ -1,4 +1,5 @@
 // Small DOM helpers every page uses.
+import { formatDateTime, formatTime } from "./i18n.js";
 
 /** An element with attributes and children (strings become text). */
 export function el(tag, attrs = {}, ...children) {
@@ -11,15 +12,14 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A <time> showing the local clock time of an ISO timestamp. */
-export function when(iso) {
-  const moment = new Date(iso);
-  return el("time", { datetime: iso }, moment.toLocaleTimeString([], { hour12: false }));
+/** A <time> showing the site's clock time of an ISO timestamp (its date and time as a tooltip). */
+export function when(iso, { seconds = true } = {}) {
+  return el("time", { datetime: iso, title: formatDateTime(iso, { seconds: true }) }, formatTime(iso, { seconds }));
 }
 
 /** Keep a clock element ticking. */
 export function tickClock(node) {
-  const tick = () => { node.textContent = new Date().toLocaleTimeString([], { hour12: false }); };
+  const tick = () => { node.textContent = formatTime(new Date(), { seconds: true }); };
   tick();
   return setInterval(tick, 1000);
 }

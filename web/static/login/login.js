@@ -1,8 +1,10 @@
 // Sign in, then go on to the page asked for, or the page made for the user's role.
 import { clearError, homeOf, login, me, showError } from "/static/common/api.js";
+import { languageSwitch } from "/static/common/i18n.js";
 
 const form = document.getElementById("login");
 const submit = document.getElementById("submit");
+document.getElementById("language").append(languageSwitch());
 
 function destination(role) {
   // Only a page of this site: a link's `next` never sends a signed-in user elsewhere. Prefix
