@@ -31,6 +31,9 @@ from csu.app_cluster import (
 from csu.app_services import AppServices, stop_services
 from csu.bus import EventBus, EventSource
 from csu.bus_nats import NatsEventBus, nats_bus_metrics
+from csu.cameras.events import CameraChanged
+from csu.cameras.merge import retention_days
+from csu.cameras.store import registry, with_registry
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
@@ -71,6 +74,8 @@ from video.recording.holds import HoldService
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService, recording_metrics
 from video.recording.store import SegmentStore, schedule_disk_guard
+from video.registry.changes import CameraChanges, RetentionBook
+from video.registry.service import CameraAdmin
 from video.service import CameraService
 from video.sources import open_source
 from web.deps import provide
@@ -161,6 +166,10 @@ async def start_services(
     """Open the database (migrated), then start the bus, scheduler and cameras, in that order."""
     kernel = await _start_kernel(settings, site)
     db, access_log, bus, scheduler = kernel.db, kernel.access_log, kernel.bus, kernel.scheduler
+    # The cameras in force: the site file's, as administrators changed them (csu.cameras).
+    entries = await asyncio.to_thread(registry, db, site)
+    seed, site = site, with_registry(site, entries)
+    retention = RetentionBook(retention_days(entries))
     segment_store = SegmentStore(SegmentIndex(db, settings.recordings_dir()))
     lawful = await asyncio.to_thread(
         start_lawful_access,
@@ -169,7 +178,7 @@ async def start_services(
         access_log=access_log,
         scheduler=scheduler,
         zone=site.site.tzinfo,
-        camera_retention={c.id: c.retention_days for c in site.cameras},
+        camera_retention=retention,
         footage_stores=(segment_store, SnapshotStore(settings.data_dir)),
     )
     schedule_disk_guard(scheduler, settings, segment_store, access_log)
@@ -180,6 +189,16 @@ async def start_services(
     # In a cluster every API node receives video events; the leader's engine alone acts on them.
     engine_feed = engine_events(bus)
     incident_service = await _start_incidents(site, kernel, video, settings, cluster, engine_feed)
+    changes = CameraChanges(
+        db,
+        seed,
+        video.cameras,
+        video.recording,
+        video.live,
+        retention=retention,
+        runs_here=lambda _camera_id: cluster is None,  # an API node runs no camera
+    )
+    bus.subscribe(CameraChanged, changes.apply)
     # The cameras' own events; in a cluster the worker that owns a camera pulls them (csu.worker).
     onvif_cameras = site.cameras if cluster is None else ()
     onvif_remote = None if cluster is None else partial(reported_events, cluster)
@@ -246,6 +265,7 @@ async def start_services(
         ptz=ptz,
         tours=tours,
         ptz_remote=ptz_remote(site, access_log, redirects),
+        camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
     )
 
 

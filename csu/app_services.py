@@ -32,6 +32,7 @@ from video.ptz.service import PtzRemote, PtzService
 from video.ptz.tour.service import PtzTours
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
+from video.registry.service import CameraAdmin
 from video.service import CameraService
 from web.hub import EventHub
 
@@ -75,6 +76,8 @@ class AppServices:
     ptz_remote: PtzRemote | None = None
     # The preset tours of the cameras `ptz` moves.
     tours: PtzTours | None = None
+    # Cameras added, edited and retired by administrators.
+    camera_admin: CameraAdmin | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""

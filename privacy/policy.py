@@ -25,6 +25,7 @@ class Action(StrEnum):
     PRIVACY_ZONE_CONFIRM = "privacy.zone_confirm"
     USER_ADMIN = "admin.users"
     RETENTION_ADMIN = "admin.retention"
+    CAMERA_ADMIN = "admin.cameras"
     AUDIT_READ = "audit.read"
     ALARM_SUBMIT = "alarm.submit"
     ALARM_READ = "alarm.read"
@@ -53,6 +54,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.PRIVACY_ZONE_CONFIRM: "privacy-zone-confirm",
     Action.USER_ADMIN: "user-administration",
     Action.RETENTION_ADMIN: "retention-administration",
+    Action.CAMERA_ADMIN: "camera-administration",
     Action.AUDIT_READ: "audit-read",
     Action.ALARM_SUBMIT: "alarm-submit",
     Action.ALARM_READ: "alarm-read",
@@ -117,6 +119,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PRIVACY_ZONE_CONFIRM,
             Action.USER_ADMIN,
             Action.RETENTION_ADMIN,
+            Action.CAMERA_ADMIN,
             Action.LEGAL_HOLD,
             Action.ALARM_REJECTED_READ,
             Action.CLUSTER_READ,

@@ -165,6 +165,18 @@ class CameraService:
         self._offline_seen_at.pop(camera_id, None)
         self._health[camera_id] = Health(CameraState.OFFLINE, reason, 0.0)
 
+    def put_config(self, config: CameraConfig) -> None:
+        """Take a camera's new settings (an administrator's); its worker is the caller's to
+        restart (video.registry.changes)."""
+        self._configs[config.id] = config
+        if not config.enabled:
+            self._health[config.id] = Health(CameraState.OFFLINE, "disabled", 0.0)
+
+    def forget(self, camera_id: str) -> None:
+        """Drop a retired camera, whose worker the caller has stopped (its footage stays)."""
+        self._configs.pop(camera_id, None)
+        self._health.pop(camera_id, None)
+
     def running(self) -> set[str]:
         """The cameras whose worker runs in this process."""
         return set(self._workers)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from web import (
     admin,
+    admin_cameras,
     alarm_sources,
     alarms,
     audit,
@@ -58,6 +59,7 @@ ROUTERS = (
     audit.router,
     analytics_router,
     admin.router,
+    admin_cameras.router,
     recordings.router,
     holds.router,
     zone_changes.router,

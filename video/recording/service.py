@@ -112,6 +112,12 @@ class RecordingService:
         self._providers = providers
         self._recorders: dict[str, CameraRecorder] = {}
 
+    def set_config(self, camera_id: str, config: CameraConfig | None) -> None:
+        """Take a camera's new settings (None: retired); restarting it is the caller's."""
+        self._configs.pop(camera_id, None)
+        if config is not None and config.enabled and config.recording.mode != "off":
+            self._configs[camera_id] = config
+
     async def start(self, cameras: Iterable[str] | None = None) -> None:
         """Keep what a killed process was writing, then start the indexer and the recorders of
         `cameras` (every recording camera if None; a cluster worker adds its own later)."""
