@@ -251,6 +251,7 @@ class BatchApplier:
                 at=row.occurred_at,
                 camera_id=row.camera_id,
                 summary=f"{row.type} on {row.camera_id}: {row.description}",
+                data={"type": row.type, "alarm_id": row.id},
             )
 
     def _record_update(self, row: AlarmRow) -> None:

@@ -24,6 +24,7 @@ from incidents.records import ALARMS, AlarmRow, read_alarms
 from incidents.rejected import RejectedPayload, list_rejected
 from incidents.store import alarm_summary
 from incidents.timeline import timeline
+from incidents.timeline_view import TimelineItem, TimelineView, alarm_refs, timeline_items
 from incidents.visibility import alarm_visible, entry_visible, shown_incident
 from privacy.policy import EVERY_CAMERA, CameraScope
 
@@ -153,16 +154,6 @@ class AlarmPage(BaseModel):
     )
 
 
-class TimelineItem(BaseModel):
-    """One timeline entry."""
-
-    at: UtcTime
-    kind: str
-    author: str | None
-    text: str
-    data: dict[str, Any]
-
-
 class IncidentView(IncidentSummary):
     """An incident with its story, its alarms and its checklist."""
 
@@ -228,9 +219,12 @@ def incidents_seen(
     return [i for i in shown if i is not None]
 
 
-def incident_view(session: Session, incident_id: int, *, seen: CameraScope) -> IncidentView:
-    """One incident with its timeline, alarms and checklist, as far as they concern the cameras
-    `seen`; IncidentNotFound when there is none, or none the reader may see."""
+def incident_view(
+    session: Session, incident_id: int, *, seen: CameraScope, view: TimelineView = "all"
+) -> IncidentView:
+    """One incident with its timeline (`view`: grouped, people only or all), alarms and
+    checklist, as far as they concern the cameras `seen`; IncidentNotFound when there is none,
+    or none the reader may see."""
     detail = incident_detail(session, incident_id)
     summary = shown_incident(seen, detail.incident) if detail else None
     if detail is None or summary is None:
@@ -238,13 +232,14 @@ def incident_view(session: Session, incident_id: int, *, seen: CameraScope) -> I
     alarms = [a for a in detail.alarms if alarm_visible(seen, a.camera_id)]
     hidden = {a.id for a in detail.alarms if a.id is not None} - {a.id for a in alarms}
     entries = [(e, json.loads(e.data)) for e in detail.timeline]
+    items = [
+        TimelineItem(at=e.at, kind=e.kind, author=e.author, text=e.text, data=data)
+        for e, data in entries
+        if entry_visible(seen, data, hidden)
+    ]
     return IncidentView(
         **summary.model_dump(),
-        timeline=[
-            TimelineItem(at=e.at, kind=e.kind, author=e.author, text=e.text, data=data)
-            for e, data in entries
-            if entry_visible(seen, data, hidden)
-        ],
+        timeline=timeline_items(items, alarm_refs(alarms), view),
         alarms=[alarm_summary(a, created=False).model_dump(mode="json") for a in alarms],
         analytics=analytics_views(alarms),
     )

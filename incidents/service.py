@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from csu.bus import EventBus
 from csu.config import AlarmSourceConfig, SiteConfig
+from incidents.alarms.catalogue import type_labels
 from incidents.alarms.scales import severity_rank
 from incidents.analytics_decisions import decision_counts
 from incidents.clips import ClipPolicy, ClipSink
@@ -43,6 +44,14 @@ from incidents.rejected import rejected_body
 from incidents.stream import StreamSettings
 from incidents.stream_cluster import ClusterIntake
 from incidents.stream_intake import QueuedResult
+from incidents.timeline_groups import (
+    AlarmFacts,
+    AlarmGroup,
+    describe_group,
+    group_entries,
+    timeline_facts,
+)
+from incidents.timeline_view import TimelineGroup, TimelineItem, TimelineView, alarm_refs
 from incidents.visibility import shown_alarms, shown_incident
 
 # The package's face: the service, and what callers outside the package use with it, each
@@ -50,6 +59,8 @@ from incidents.visibility import shown_alarms, shown_incident
 # readers see, which incidents and alarms a reader may see, the order of severities, the log book.
 __all__ = [
     "ActionName",
+    "AlarmFacts",
+    "AlarmGroup",
     "AlarmPage",
     "Channel",
     "IncidentCommand",
@@ -61,10 +72,16 @@ __all__ = [
     "IntakeResult",
     "QueuedResult",
     "Submission",
+    "TimelineGroup",
+    "TimelineItem",
+    "TimelineView",
     "alarm_page",
+    "alarm_refs",
     "camera_cones",
     "clip_policy",
     "decision_counts",
+    "describe_group",
+    "group_entries",
     "incident_detail",
     "incident_view",
     "incidents_seen",
@@ -78,7 +95,9 @@ __all__ = [
     "severity_rank",
     "shown_alarms",
     "shown_incident",
+    "timeline_facts",
     "too_large",
+    "type_labels",
 ]
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from incidents.models import TimelineEntry, TimelineKind
 
 _TABLE = TimelineEntry.__table__  # type: ignore[attr-defined]
 _INSERT = sa.insert(_TABLE)
+MAX_NAMED = 2000  # alarms a burst's entry names (the engine's batches are smaller)
 
 
 class TimelineBatch:
@@ -81,14 +82,17 @@ def log_alarm_received(
 def log_alarms_grouped(
     session: Writer, *, incident_id: int, at: datetime, alarm_ids: Sequence[int], summary: str
 ) -> None:
-    """Many alarms at once (a burst): one entry that counts them, so the story stays readable."""
+    """Many alarms at once (a burst): one entry that counts them, so the story stays readable.
+
+    It names them all (a batch holds at most a few hundred), so a grouped line expands to every
+    alarm it counts; entries written before named their first 50 only."""
     _add(
         session,
         incident_id,
         TimelineKind.ALARM_RECEIVED,
         at,
         summary,
-        data={"alarm_ids": list(alarm_ids)[:50], "count": len(alarm_ids)},
+        data={"alarm_ids": list(alarm_ids)[:MAX_NAMED], "count": len(alarm_ids)},
     )
 
 

@@ -168,7 +168,7 @@ def label(alarm_type: str) -> str:
     return known.label if known else alarm_type
 
 
-def describe(group: AlarmGroup[Any], zone: tzinfo) -> str:
+def describe_group(group: AlarmGroup[Any], zone: tzinfo) -> str:
     """One line for print ("143 alarms: Street lamp off (lighting.lamp_off), 21:04-21:19, 38
     sources")."""
     span = f"{group.first.astimezone(zone):%H:%M}-{group.last.astimezone(zone):%H:%M}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import Position, RowId
@@ -15,6 +15,7 @@ from incidents.service import (
     IncidentStatus,
     IncidentSummary,
     IncidentView,
+    TimelineView,
     incident_view,
     incidents_seen,
     shown_incident,
@@ -64,9 +65,21 @@ def get_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentView)
-def get_incident(incident_id: RowId, session: DbSession, viewer: Reader) -> IncidentView:
+def get_incident(
+    incident_id: RowId,
+    session: DbSession,
+    viewer: Reader,
+    view: Annotated[
+        TimelineView,
+        Query(
+            description="grouped: repeated alarms folded into one line (kind alarm_group, its "
+            "alarm ids in group.alarm_ids); people: notes, decisions, acknowledgements, "
+            "escalations only; all: every entry as written."
+        ),
+    ] = "grouped",
+) -> IncidentView:
     """One incident with its timeline, as far as it concerns the reader's cameras."""
-    return incident_view(session, incident_id, seen=viewer.seen)
+    return incident_view(session, incident_id, seen=viewer.seen, view=view)
 
 
 @router.post("/{incident_id}/actions", response_model=IncidentSummary)

@@ -14,7 +14,7 @@ from incidents.timeline_groups import (
     AlarmFacts,
     AlarmGroup,
     AlarmRef,
-    describe,
+    describe_group,
     group_entries,
     timeline_facts,
 )
@@ -55,7 +55,7 @@ def test_a_storm_is_one_line_that_counts_and_spans_it() -> None:
     assert isinstance(group, AlarmGroup)
     assert (group.count, group.sources, len(group.alarm_ids)) == (300, 3, 300)
     assert (group.first, group.last) == (T0, T0 + timedelta(minutes=14))
-    text = describe(group, ZoneInfo("Europe/Paris"))
+    text = describe_group(group, ZoneInfo("Europe/Paris"))
     assert text == "300 alarms: Street lamp off (lighting.lamp_off), 21:04-21:18, 3 sources"
 
 
