@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from csu.cameras.check import registry_lines
 from csu.cluster.cli import add_cluster_commands
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
@@ -67,8 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     _listen_options(serve)
     serve.set_defaults(run=_run_serve)
 
-    check = sub.add_parser("check-config", help="validate a site file")
+    check = sub.add_parser(
+        "check-config", help="validate a site file; say which cameras the database changed"
+    )
     check.add_argument("file", type=Path, metavar="SITE.yaml")
+    check.add_argument(
+        "--database", metavar="URL", help="database to read (default: CSU_DATABASE_URL's)"
+    )
     check.set_defaults(run=_run_check_config)
 
     analyze = sub.add_parser("analyze", help="run the video analytics on a file (for tuning)")
@@ -130,7 +136,14 @@ def _run_check_config(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_USAGE
     print(f"{args.file}: valid")
-    return 0
+    # Which source is in force per camera: the site file seeds the registry, administrators'
+    # changes in the database win until the file changes that camera (csu.cameras.merge).
+    url = args.database or Settings().resolved_database_url()
+    lines, problems = registry_lines(load_site(args.file), url)
+    print("\n".join(lines))
+    for line in problems:
+        print(line, file=sys.stderr)
+    return EXIT_USAGE if problems else 0
 
 
 def _load_or_exit(path: Path) -> SiteConfig | None:
