@@ -10,6 +10,7 @@ import { PlaybackPanel } from "./playback.js";
 import { PtzPanel } from "./ptz.js";
 import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
+import { Alerting } from "./alerting.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -34,12 +35,13 @@ gridNode.addEventListener("focusin", (event) => {
 const playback = new PlaybackPanel(document.getElementById("playback"),
   (id) => (grid.cameras.get(id) || { name: id }).name);
 const view = new IncidentView(document.getElementById("incident"), {
-  onChanged: (summary) => queue.upsert(summary),
+  onChanged: (summary) => { queue.upsert(summary); alerting.track(queue.ordered()); },
   onCameras: (ids, label) => grid.show(ids, label),
   onPush: () => push(),
   onPlay: (camera, start, end) => playback.open(camera, start, end),
 });
 const queue = new Queue(queueList, (id) => view.show(id));
+const alerting = new Alerting(document.getElementById("top"));
 
 function later(fn) {
   // Many events in a burst cause one reload.
@@ -75,6 +77,7 @@ async function resync() {
     const [cameras, incidents] = await Promise.all([api("/api/cameras"), api("/api/incidents")]);
     grid.setCameras(cameras);
     queue.load(incidents);
+    alerting.track(queue.ordered());
     if (queue.selectedId != null) await view.refresh();
     redraw();
   } catch (error) {
@@ -89,6 +92,8 @@ function onEvent(message) {
     if (queue.alarmsArrived(message.alarms).length) resyncSoon();
   } else if (message.type === "incident") {
     queue.upsert(message.incident, { fresh: ["opened", "alarms"].includes(message.change) });
+    alerting.incidentEvent(message.incident, message.change);
+    alerting.track(queue.ordered());
     if (message.incident.id === queue.selectedId) refreshIncidentSoon();
     redrawSoon();
   } else if (message.type === "camera") {
@@ -168,6 +173,7 @@ async function start() {
   if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
   playback.setRole(user.role);
   ptz.setUser(user);
+  alerting.setUser(user.username);
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between
