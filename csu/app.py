@@ -65,6 +65,7 @@ from video.encoding import BroadcastPool
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits
+from video.live.ice import IceServers
 from video.live.interrupted import close_interrupted_views
 from video.metrics import camera_metrics
 from video.onvif.service import OnvifEvents, onvif_metrics
@@ -342,6 +343,7 @@ async def _start_video(
         access_log=kernel.access_log,
         limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
         watch=kernel.watch,
+        ice=IceServers(site.live),
     )
     recording = RecordingService(site.cameras, pool, camera_service.feed, index)
     await recording.start(running)

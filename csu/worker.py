@@ -44,6 +44,7 @@ from video.analytics.service import AnalyticsService
 from video.encoding import BroadcastPool
 from video.ingest import SourceOpener
 from video.live import LiveService, SessionLimits
+from video.live.ice import IceServers
 from video.live.interrupted import close_interrupted_views
 from video.live.remote import TicketDoor
 from video.onvif.service import OnvifEvents
@@ -162,6 +163,7 @@ async def start_worker(
         limits=SessionLimits(settings.live_sessions_per_user, settings.live_sessions_total),
         watch=watch,
         node=node.name,
+        ice=IceServers(site.live),
     )
     index = SegmentIndex(db, settings.recordings_dir(), node=node.name)
     recording = RecordingService(site.cameras, pool, cameras.feed, index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field
 
 from csu.bounds import Key
 from privacy.policy import Action
@@ -14,6 +15,7 @@ from video.service import CameraService
 from web.deps import CamerasDep, CurrentViewer, LiveDep, RedirectsDep, client_address
 
 router = APIRouter(prefix="/api/cameras", tags=["live"])
+ice_router = APIRouter(prefix="/api/live", tags=["live"])
 
 SDP = "application/sdp"
 
@@ -60,21 +62,64 @@ async def answer_offer(
     location = f"/api/cameras/{camera_id}/whep/{session.id}"
     if ticket is not None:
         location += f"?ticket={ticket}"
+    headers = {"Location": location, "Cache-Control": "no-store"}
     return Response(
         session.answer_sdp,
         status_code=status.HTTP_201_CREATED,
         media_type=SDP,
-        headers={"Location": location, "Cache-Control": "no-store"},
+        headers=headers | ice_links(live, viewer.username),
+    )
+
+
+def ice_links(live: LiveService, login: str) -> dict[str, str]:
+    """RFC 9725's `Link: <uri>; rel="ice-server"` header for the site's STUN and TURN servers
+    (with credentials for `login`), or none when the site has none."""
+    links = [link for server in live.ice.for_login(login) for link in server.links()]
+    return {"Link": ", ".join(links)} if links else {}
+
+
+class IceServerView(BaseModel):
+    """One STUN or TURN server as RTCPeerConnection's iceServers takes it."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceSettings(BaseModel):
+    """What a browser's RTCPeerConnection needs to reach csu's live view."""
+
+    ice_servers: list[IceServerView] = Field(description="RTCConfiguration.iceServers")
+    ice_transport_policy: str = Field(description="RTCConfiguration.iceTransportPolicy")
+    expires_at: float | None = Field(
+        description="Unix time the first time-limited credential ends (ask again before)."
+    )
+
+
+@ice_router.get("/ice-servers", response_model=IceSettings, response_model_exclude_none=True)
+def ice_servers(viewer: CurrentViewer, live: LiveDep, response: Response) -> IceSettings:
+    """The site's STUN and TURN servers with credentials for this user (never cached)."""
+    servers = live.ice.for_login(viewer.username)
+    response.headers["Cache-Control"] = "no-store"
+    ends = [s.expires_at for s in servers if s.expires_at is not None]
+    return IceSettings(
+        ice_servers=[IceServerView.model_validate(s.as_json()) for s in servers],
+        ice_transport_policy=live.ice.transport_policy,
+        expires_at=min(ends, default=None),
     )
 
 
 @router.options("/{camera_id}/whep", status_code=status.HTTP_204_NO_CONTENT)
-def whep_options(camera_id: Key, _viewer: CurrentViewer, cameras: CamerasDep) -> Response:
-    """What the WHEP endpoint accepts."""
+def whep_options(
+    camera_id: Key, viewer: CurrentViewer, cameras: CamerasDep, live: LiveDep
+) -> Response:
+    """What the WHEP endpoint accepts, and the ICE servers to gather with before the offer
+    (as MediaMTX's players ask)."""
     cameras.known(camera_id)
     return Response(
         status_code=status.HTTP_204_NO_CONTENT,
-        headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"},
+        headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST", "Cache-Control": "no-store"}
+        | ice_links(live, viewer.username),
     )
 
 

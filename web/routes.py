@@ -48,6 +48,7 @@ ROUTERS = (
     ptz.router,
     ptz_tours.router,
     live.router,
+    live.ice_router,
     playback.router,
     exports.router,
     incidents.router,

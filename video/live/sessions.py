@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from aiortc import (
-    RTCConfiguration,
     RTCPeerConnection,
     RTCRtpSender,
     RTCRtpTransceiver,
     RTCSessionDescription,
 )
 
+from csu.config.live import LiveConfig
 from csu.errors import DomainError, Forbidden, NotFound, TooMany, Unavailable
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessLogUnavailable, AccessRecord
@@ -34,6 +34,7 @@ from privacy.rights import Viewer
 from privacy.rights_watch import RightsWatch
 from video.encoding import BroadcastPool
 from video.ingest import ProviderLookup
+from video.live.ice import IceServers
 from video.live.offer import InvalidOffer, check_offer
 from video.live.track import PacketTrack
 
@@ -109,8 +110,11 @@ class LiveService:
         limits: SessionLimits | None = None,
         watch: RightsWatch | None = None,
         node: str | None = None,
+        ice: IceServers | None = None,
     ) -> None:
         self._camera_exists = camera_exists
+        # The site's STUN and TURN servers: the browsers are given the same (web.live).
+        self.ice = ice or IceServers(LiveConfig())
         # A cluster's worker names itself in each view it logs: at its next start it closes
         # the views it left open, never another worker's.
         self._node = node
@@ -266,8 +270,8 @@ class LiveService:
         client: str | None,
         offer_sdp: str,
     ) -> LiveSession:
-        # No STUN/TURN: the network is closed, and aiortc would otherwise try Google's STUN.
-        peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # The site's servers only (none by default): aiortc would otherwise try Google's STUN.
+        peer = RTCPeerConnection(self.ice.rtc_configuration())
         track = PacketTrack()
         transceiver = peer.addTransceiver(track, direction="sendonly")
         _prefer_h264(transceiver)
