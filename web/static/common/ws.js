@@ -1,9 +1,7 @@
 // A WebSocket that comes back by itself: backoff, the connection banner, and a resync hook.
 import { me } from "./api.js";
+import { backoff } from "./backoff.js";
 import { connectionBack, connectionLost } from "./banner.js";
-
-const FIRST_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 10000;
 
 function absolute(url) {
   if (/^wss?:/.test(url)) return url;
@@ -18,7 +16,7 @@ function absolute(url) {
 export function reconnectingSocket(url, onMessage, { onOpen } = {}) {
   const source = `ws:${url}`;
   let socket = null;
-  let backoff = FIRST_BACKOFF_MS;
+  const wait = backoff();
   let opened = false;
   let stopped = false;
   let timer = null;
@@ -34,8 +32,7 @@ export function reconnectingSocket(url, onMessage, { onOpen } = {}) {
       if (error.status === 401) return;
     }
     if (stopped) return;
-    timer = setTimeout(connect, backoff);
-    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    timer = setTimeout(connect, wait.next());
   };
 
   function connect() {
@@ -43,7 +40,7 @@ export function reconnectingSocket(url, onMessage, { onOpen } = {}) {
     const current = new WebSocket(absolute(url));
     socket = current;
     current.onopen = () => {
-      backoff = FIRST_BACKOFF_MS;
+      wait.reset();
       connectionBack(source);
       const reconnected = opened;
       opened = true;

@@ -1,4 +1,5 @@
 // The camera grid: live WHEP video of a page of cameras, with each camera's status.
+import { cameraBadge } from "/static/common/camera_badge.js";
 import { el } from "/static/common/dom.js";
 import { liveTile } from "/static/common/whep.js";
 
@@ -108,9 +109,6 @@ export class CameraGrid {
   }
 
   badge(node, camera) {
-    node.dataset.status = camera.status;
-    const badge = node.querySelector(".status");
-    badge.textContent = camera.status;
-    badge.title = camera.status_reason || "";
+    cameraBadge(node, camera);
   }
 }

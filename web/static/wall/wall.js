@@ -2,6 +2,7 @@
 // Camera tiles play live WHEP video through the wall's own endpoint (so the wall's rendition
 // holds whoever is signed in); panels are read from the API. No controls: it runs by itself.
 import { api, me } from "/static/common/api.js";
+import { cameraBadge } from "/static/common/camera_badge.js";
 import { el, tickClock, when } from "/static/common/dom.js";
 import { drawMap, mapConfig } from "/static/common/map.js";
 import { liveTile } from "/static/common/whep.js";
@@ -90,7 +91,20 @@ function cameraTile(node, tile) {
   const camera = cameras.get(tile.camera_id);
   const text = (camera ? camera.name : tile.camera_id) + (tile.incident_id ? ` · incident ${tile.incident_id}` : "");
   const path = `/api/walls/${encodeURIComponent(wallId)}/cameras/${encodeURIComponent(tile.camera_id)}/whep`;
+  node.append(el("span", { class: "status" }));
+  cameraBadge(node, camera);
   return liveTile(node, path, text, tile.incident_id ? "label incident" : "label");
+}
+
+function cameraStatus(message) {
+  // The camera's own state, from the console's event stream: the badge never guesses it.
+  const camera = cameras.get(message.camera_id);
+  if (camera) Object.assign(camera, { status: message.status, status_reason: message.reason });
+  for (const entry of tiles.values()) {
+    if (entry.el.dataset.kind === "camera" && entry.el.dataset.camera === message.camera_id) {
+      cameraBadge(entry.el, camera || { status: message.status, status_reason: message.reason });
+    }
+  }
 }
 
 // --- panels ---------------------------------------------------------------------------------
@@ -157,6 +171,9 @@ async function start() {
   }
   reconnectingSocket(`/api/walls/${encodeURIComponent(wallId)}/ws`, (message) => {
     if (message.type === "layout") render(message);
+  });
+  reconnectingSocket("/api/events", (message) => {
+    if (message.type === "camera") cameraStatus(message);
   });
 }
 
