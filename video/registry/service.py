@@ -83,8 +83,7 @@ class CameraAdmin:
         self, *, actor: User, client: str | None, camera: Mapping[str, Any], reason: str
     ) -> CameraConfig:
         """Add a camera (its privacy zones as given); logged first."""
-        why = _reason(reason)
-        config = self._valid(camera)
+        config, why = self._valid(camera, reason)
         with self._lock:
             entry = self._entry(config.id)
             if entry is not None and entry.config is not None:
@@ -108,11 +107,10 @@ class CameraAdmin:
         reason: str,
     ) -> CameraConfig:
         """Change a camera's settings (not its zones: the zone editor's); logged first."""
-        why = _reason(reason)
         with self._lock:
             entry = self._in_force(camera_id)
             assert entry.config is not None
-            config = self._valid(_edited(entry.config, camera))
+            config, why = self._valid(_edited(entry.config, camera), reason)
             self._commit("edited", actor, client, config, entry.config, why, seed=_seed(entry))
         return config
 
@@ -135,17 +133,20 @@ class CameraAdmin:
             raise NoSuchCamera(f"no camera '{camera_id}' is in force")
         return entry
 
-    def _valid(self, camera: Mapping[str, Any]) -> CameraConfig:
+    def _valid(self, camera: Mapping[str, Any], reason: str) -> tuple[CameraConfig, str]:
+        """The camera and the reason, or every problem with either, each naming its field."""
+        problems = _reason_problems(reason)
         try:
             config = CameraConfig.model_validate(dict(camera))
         except ValidationError as exc:
-            raise CameraRefused("; ".join(describe_errors(exc.errors()))) from None
-        problems = analytics_problems(config.analytics, self._models)
+            raise CameraRefused("; ".join([*describe_errors(exc.errors()), *problems])) from None
+        problems += [
+            f"{key_path(('analytics', *where))}: {why}"
+            for where, why in analytics_problems(config.analytics, self._models)
+        ]
         if problems:
-            raise CameraRefused(
-                "; ".join(f"{key_path(('analytics', *where))}: {why}" for where, why in problems)
-            )
-        return config
+            raise CameraRefused("; ".join(problems))
+        return config, reason.strip()
 
     def _commit(
         self,
@@ -186,12 +187,19 @@ class CameraAdmin:
 
 
 def _reason(reason: str) -> str:
+    problems = _reason_problems(reason)
+    if problems:
+        raise CameraRefused(problems[0])
+    return reason.strip()
+
+
+def _reason_problems(reason: str) -> list[str]:
     text = reason.strip()
     if not text:
-        raise CameraRefused("reason: required (every change of a camera is logged with why)")
+        return ["reason: required (every change of a camera is logged with why)"]
     if len(text) > MAX_REASON:
-        raise CameraRefused(f"reason: must have at most {MAX_REASON} characters (got {len(text)})")
-    return text
+        return [f"reason: must have at most {MAX_REASON} characters (got {len(text)})"]
+    return []
 
 
 def _seed(entry: RegistryEntry) -> str | None:

@@ -6,6 +6,7 @@ import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
 import { localTime, signedInAs } from "/static/oversight/gate.js";
 import { setUpCluster } from "/static/admin/cluster.js";
+import { setUpCameraAdmin } from "/static/admin/cameras.js";
 import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
 import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
 
@@ -200,6 +201,7 @@ async function start() {
     loadCameras();
     loadChanges();
   });
+  await setUpCameraAdmin(loadCameras);
   await loadUsers();
   if (cameras.length) await editCamera(cameras[0].id);
   await loadChanges();
