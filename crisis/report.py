@@ -6,16 +6,19 @@ from datetime import datetime, tzinfo
 from html import escape
 
 from crisis.report_data import CameraShown, Line, ReportData
+from incidents.service import AlarmGroup, describe_group, group_entries
 
 STYLE = """
 body { font: 11pt/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
 h1 { font-size: 18pt; margin-bottom: 0.2em; } h2 { font-size: 13pt; margin-top: 1.6em; }
 table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999;
 padding: 3px 6px; text-align: left; vertical-align: top; } th { background: #eee; }
-.meta { color: #444; } .decision { font-weight: bold; }
+.meta { color: #444; } .decision { font-weight: bold; } .alarm-group { color: #333; }
+.annex { border-top: 3px double #333; margin-top: 3em; padding-top: 1em; }
 @media print { body { margin: 0; } h2 { page-break-after: avoid; }
-  tr { page-break-inside: avoid; } }
+  tr { page-break-inside: avoid; } .annex { break-before: page; page-break-before: always; } }
 """
+ANNEX_MARK = "<!-- annex -->"  # what precedes it is the report proper, what follows the annex
 
 
 def _when(moment: datetime | None, zone: tzinfo) -> str:
@@ -38,6 +41,22 @@ def _line_row(line: Line, zone: tzinfo) -> list[str]:
         escape(line.author or "csu"),
         escape(line.text),
     ]
+
+
+def _group_row(group: AlarmGroup[Line], zone: tzinfo) -> list[str]:
+    return [
+        _when(group.first, zone),
+        escape(group.entries[0].source),
+        '<span class="alarm-group">alarms</span>',
+        "csu",
+        escape(describe_group(group, zone)),
+    ]
+
+
+def _summary_rows(lines: tuple[Line, ...], zone: tzinfo) -> list[list[str]]:
+    """The story with each run of repeated alarms on one line; people's lines all there."""
+    items = group_entries(lines, lambda line: line.alarms, lambda line: line.author is not None)
+    return [_group_row(i, zone) if isinstance(i, AlarmGroup) else _line_row(i, zone) for i in items]
 
 
 def _camera_rows(
@@ -63,7 +82,9 @@ def _camera_rows(
 
 
 def render(data: ReportData, *, site: str, zone: tzinfo, camera_names: dict[str, str]) -> str:
-    """The report as a standalone HTML page (times in the site's zone)."""
+    """The report as one standalone HTML page (times in the site's zone): the report proper with
+    repeated alarms grouped, then, on a new printed page, the annex with every entry. One
+    document, as a prefecture files a report with its annexes, and one frozen record."""
     crisis = data.crisis
     state = "closed" if crisis.closed_at else "open (draft report)"
     incidents = [
@@ -92,9 +113,10 @@ def render(data: ReportData, *, site: str, zone: tzinfo, camera_names: dict[str,
         "<h2>Incidents</h2>",
         _table(["id", "title", "severity", "status", "covering cameras"], incidents, "None."),
         "<h2>Timeline</h2>",
+        "<p class='meta'>Repeated alarms are grouped on one line; every entry is in the annex.</p>",
         _table(
             ["time", "source", "kind", "author", "text"],
-            [_line_row(line, zone) for line in data.timeline],
+            _summary_rows(data.timeline, zone),
             "Nothing happened.",
         ),
         "<h2>Cameras shown on the walls, and who watched them live</h2>",
@@ -103,6 +125,15 @@ def render(data: ReportData, *, site: str, zone: tzinfo, camera_names: dict[str,
             _camera_rows(data.cameras, camera_names, zone),
             "No camera was shown on a wall.",
         ),
+        ANNEX_MARK,
+        "<section class='annex'>",
+        f"<h2>Annex: the full timeline ({len(data.timeline)} entries)</h2>",
+        _table(
+            ["time", "source", "kind", "author", "text"],
+            [_line_row(line, zone) for line in data.timeline],
+            "Nothing happened.",
+        ),
+        "</section>",
     ]
     title = escape(f"Crisis {crisis.id}: {crisis.title}")
     return (

@@ -13,7 +13,8 @@ from crisis.crises import log_entries, summary
 from crisis.events import CrisisSummary
 from crisis.models import Crisis, CrisisLogKind, WallRevision
 from incidents.events import IncidentSummary
-from incidents.service import incident_detail
+from incidents.models import TimelineEntry
+from incidents.service import AlarmFacts, AlarmRef, alarm_refs, incident_detail, timeline_facts
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.policy import Action
 
@@ -27,6 +28,7 @@ class Line:
     kind: str
     author: str | None
     text: str
+    alarms: AlarmFacts | None = None  # what an alarm line says, for grouping repeated ones
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
     start = crisis.opened_at
     end = crisis.closed_at or now
     lines = [
-        Line(e.at, "crisis", e.kind, e.author, e.text) for e in log_entries(session, crisis.id)
+        Line(e.at, _source(e.incident_id), e.kind, e.author, e.text)
+        for e in log_entries(session, crisis.id)
     ]
     incidents = []
     for incident_id in json.loads(crisis.incidents):
@@ -80,7 +83,11 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
             continue
         incidents.append(detail.incident)
         source = f"incident {incident_id}"
-        lines += [Line(t.at, source, t.kind, t.author, t.text) for t in detail.timeline]
+        refs = alarm_refs(detail.alarms)
+        lines += [
+            Line(t.at, source, t.kind, t.author, t.text, _facts(t, refs, incident_id))
+            for t in detail.timeline
+        ]
     shown = cameras_shown(session, start, end)
     viewers = live_viewers(session, set(shown), start, end)
     cameras = tuple(
@@ -94,6 +101,15 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
         incidents=tuple(incidents),
         cameras=cameras,
     )
+
+
+def _source(incident_id: int | None) -> str:
+    # A decision about an incident says so in the report's source column.
+    return "crisis" if incident_id is None else f"crisis, incident {incident_id}"
+
+
+def _facts(entry: TimelineEntry, refs: dict[int, AlarmRef], incident_id: int) -> AlarmFacts | None:
+    return timeline_facts(entry.kind, entry.at, json.loads(entry.data), refs, incident_id)
 
 
 def cameras_shown(

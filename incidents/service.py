@@ -47,6 +47,7 @@ from incidents.stream_intake import QueuedResult
 from incidents.timeline_groups import (
     AlarmFacts,
     AlarmGroup,
+    AlarmRef,
     describe_group,
     group_entries,
     timeline_facts,
@@ -62,6 +63,7 @@ __all__ = [
     "AlarmFacts",
     "AlarmGroup",
     "AlarmPage",
+    "AlarmRef",
     "Channel",
     "IncidentCommand",
     "IncidentDetail",

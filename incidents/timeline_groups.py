@@ -125,6 +125,11 @@ class AlarmRef:
     type: str
     source: str  # the camera, or the sender and its id for the alarm
 
+    @classmethod
+    def of(cls, type_: str, camera_id: str | None, source: str, external_id: str) -> AlarmRef:
+        """A stored alarm's ref: a camera's alarms count as that camera, others each apart."""
+        return cls(type_, camera_id or f"{source}:{external_id}")
+
 
 ALARM_KINDS = frozenset({TimelineKind.ALARM_RECEIVED.value, TimelineKind.ALARM_UPDATED.value})
 

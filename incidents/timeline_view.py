@@ -55,7 +55,7 @@ TimelineView = View
 def alarm_refs(alarms: Iterable[AlarmRow]) -> dict[int, AlarmRef]:
     """Alarm id -> its type and its sender's identity (the camera, or the sender and its id)."""
     return {
-        a.id: AlarmRef(a.type, a.camera_id or f"{a.source}:{a.external_id}")
+        a.id: AlarmRef.of(a.type, a.camera_id, a.source, a.external_id)
         for a in alarms
         if a.id is not None
     }

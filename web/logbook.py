@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from csu.times import ApiTime
-from incidents.service import logbook
+from incidents.service import TimelineView, logbook
 from privacy.policy import Action
 from privacy.service import Viewer
 from web.deps import DbSession, SiteDep, require
@@ -23,10 +23,19 @@ def get_logbook(
     site_config: SiteDep,
     _viewer: Annotated[Viewer, Depends(require(Action.INCIDENT_READ))],
     format: Literal["csv", "html"] = "csv",
+    view: Annotated[
+        TimelineView,
+        Query(
+            description="grouped: an incident's repeated alarms of one type as one line that "
+            "counts and spans them; people: what people wrote only; all: every entry."
+        ),
+    ] = "grouped",
 ) -> Response:
     """The main courante between start and end (ISO times with offsets), CSV or printable HTML."""
     site = site_config.site
-    document = logbook(session, start=start, end=end, tz=site.tzinfo, site=site.name, fmt=format)
+    document = logbook(
+        session, start=start, end=end, tz=site.tzinfo, site=site.name, fmt=format, view=view
+    )
     name = f"main-courante-{start.astimezone(site.tzinfo):%Y%m%d-%H%M}"
     if format == "csv":
         return Response(
