@@ -35,12 +35,12 @@ RALLIEMENT = (-0.55402, 47.47135)
 MAIL = (-0.54975, 47.46930)
 GARE = (-0.55690, 47.46440)
 BACKGROUND: list[tuple[str, str, str, tuple[float, float]]] = [
-    ("parking.full", "low", "Parking du Mail full (412/412)", MAIL),
-    ("waste.container_full", "low", "Glass container 118 full", RALLIEMENT),
-    ("traffic_light.fault", "medium", "Crossing Foch/Ralliement: amber flashing", RALLIEMENT),
-    ("building.technical_fault", "low", "Town hall annex: boiler pressure low", GARE),
-    ("lighting.lamp_off", "low", "Lamp 4411-07 off", GARE),
-    ("watering.leak", "medium", "Jardin du Mail: watering valve 3 leaking", MAIL),
+    ("parking.full", "low", "Parking du Mail complet (412/412)", MAIL),
+    ("waste.container_full", "low", "Colonne à verre 118 pleine", RALLIEMENT),
+    ("traffic_light.fault", "medium", "Carrefour Foch/Ralliement : feux à l'orange clignotant", RALLIEMENT),
+    ("building.technical_fault", "low", "Annexe de la mairie : pression chaudière basse", GARE),
+    ("lighting.lamp_off", "low", "Point lumineux 4411-07 éteint", GARE),
+    ("watering.leak", "medium", "Jardin du Mail : fuite sur la vanne d'arrosage 3", MAIL),
 ]
 
 
@@ -100,7 +100,7 @@ def ngsi_flood_sensor() -> dict[str, Any]:
                 "category": "water",
                 "subCategory": "flood_sensor",
                 "severity": "high",
-                "description": "Flood sensor FS-22 wet: water in the underpass",
+                "description": "Capteur d'inondation FS-22 mouillé : eau dans le passage souterrain",
                 "dateIssued": datetime.now(UTC).isoformat(),
                 "location": {"type": "Point", "coordinates": [MAIL[0] + 0.001, MAIL[1]]},
                 "dataProvider": "hypervisor",
@@ -168,7 +168,7 @@ class SimulatedHypervisor:
         feeder = csu_alarm(
             "lighting.feeder_down",
             "high",
-            "Feeder 12 down, 18 lamps off",
+            "Départ 12 en défaut, 18 points lumineux éteints",
             LENEPVEU,
             cabinet="C-12",
             lamps_off=18,
@@ -177,7 +177,7 @@ class SimulatedHypervisor:
         for n in range(4):
             await asyncio.sleep(0.3)
             lamp = csu_alarm(
-                "lighting.lamp_off", "low", f"Lamp 12-0{n + 1} off", LENEPVEU, cabinet="C-12"
+                "lighting.lamp_off", "low", f"Point lumineux 12-0{n + 1} éteint", LENEPVEU, cabinet="C-12"
             )
             await self._send(http, lamp, prefer_mqtt=True)
 
@@ -185,7 +185,7 @@ class SimulatedHypervisor:
         drop = csu_alarm(
             "water.pressure_drop",
             "high",
-            "Pressure 2.1 bar under threshold 3.0 on DN300",
+            "Pression 2,1 bar sous le seuil de 3,0 sur la DN300",
             MAIL,
             sensor="PT-7",
             value_bar=2.1,
@@ -202,7 +202,7 @@ class SimulatedHypervisor:
         )
         incident = _incident_of(stored)
         if incident is not None and not self._escalated:
-            await self._escalate(http, incident, "Water in the underpass: crisis cell called in")
+            await self._escalate(http, incident, "Eau dans le passage souterrain : cellule de crise appelée")
 
     async def _escalate(self, http: httpx.AsyncClient, incident: int, text: str) -> None:
         # The duty officer hands the flooding to the crisis cell; the crisis-room wall follows.
@@ -217,7 +217,7 @@ class SimulatedHypervisor:
             csu_alarm(
                 "lighting.lamp_off",
                 "low",
-                f"Lamp {n:04d} off (mains dip)",
+                f"Point lumineux {n:04d} éteint (creux de tension)",
                 random.choice(BACKGROUND)[3],
             )
             for n in range(count)

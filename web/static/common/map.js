@@ -1,52 +1,17 @@
 // The offline map: cameras with their field of view, alarms and incidents as markers.
 // Drawn as SVG in Web Mercator; under it the site's own tiles if it has a tile server, otherwise
 // the streets from the site file, otherwise a plain grid. Nothing is fetched from outside.
+// The view stays on the site's area: markers far beyond it are left to the caller to list.
 import { api } from "./api.js";
+import { cone, frame, mercator, placeLabels, siteArea, splitMarkers } from "./map_layout.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const MARGIN = 40;
-const EARTH_M = 40075016.686;
 let config = null;
 
 /** The site's map settings ({tile_url, attribution, streets}), read once. */
 export async function mapConfig() {
   if (!config) config = await api("/api/site/map");
   return config;
-}
-
-function mercator(lat, lon) {
-  const rad = (lat * Math.PI) / 180;
-  return [(lon + 180) / 360, (1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2];
-}
-
-function offset(lat, lon, bearingDeg, metres) {
-  const theta = (bearingDeg * Math.PI) / 180;
-  const dLat = (metres * Math.cos(theta)) / 111320;
-  const dLon = (metres * Math.sin(theta)) / (111320 * Math.cos((lat * Math.PI) / 180));
-  return [lat + dLat, lon + dLon];
-}
-
-function cone(camera) {
-  // The ground a camera covers: its position and an arc at its range.
-  const { lat, lon } = camera.location;
-  const { bearing_deg: bearing, fov_deg: fov, range_m: range } = camera.view;
-  const steps = Math.max(4, Math.ceil(fov / 10));
-  const arc = [];
-  for (let i = 0; i <= steps; i += 1) arc.push(offset(lat, lon, bearing - fov / 2 + (fov * i) / steps, range));
-  return fov >= 360 ? arc : [[lat, lon], ...arc];
-}
-
-function frame(points, width, height) {
-  // Scale and shift so every point fits the drawing, keeping the map's shape.
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const minimum = 300 / EARTH_M; // never zoom closer than about 300 m across
-  const scale = Math.min((width - 2 * MARGIN) / Math.max(x1 - x0, minimum), (height - 2 * MARGIN) / Math.max(y1 - y0, minimum));
-  const cx = (x0 + x1) / 2;
-  const cy = (y0 + y1) / 2;
-  const project = ([x, y]) => [width / 2 + (x - cx) * scale, height / 2 + (y - cy) * scale];
-  return { scale, project, cx, cy, width, height };
 }
 
 function adder(svg) {
@@ -76,6 +41,25 @@ function tiles(add, view, url) {
   }
 }
 
+function streetNames(add, view, streets) {
+  // A street's name along its longest stretch, when it fits there.
+  for (const street of streets.filter((s) => s.name)) {
+    const points = street.points.map(([lat, lon]) => view.project(mercator(lat, lon)));
+    let best = null;
+    for (let i = 1; i < points.length; i += 1) {
+      const [a, b] = [points[i - 1], points[i]];
+      const length = Math.hypot(b[0] - a[0], b[1] - a[1]);
+      if (!best || length > best.length) best = { a, b, length };
+    }
+    if (!best || best.length < street.name.length * 6.5) continue;
+    const [left, right] = best.a[0] <= best.b[0] ? [best.a, best.b] : [best.b, best.a];
+    const angle = (Math.atan2(right[1] - left[1], right[0] - left[0]) * 180) / Math.PI;
+    const [mx, my] = [(left[0] + right[0]) / 2, (left[1] + right[1]) / 2];
+    add("text", { x: mx, y: my + 4, "text-anchor": "middle", class: "map-street-name",
+      transform: `rotate(${angle.toFixed(1)} ${mx.toFixed(1)} ${my.toFixed(1)})` }, street.name);
+  }
+}
+
 function background(add, view, settings) {
   const { width, height } = view;
   add("rect", { x: 0, y: 0, width, height, class: "map-ground" });
@@ -88,6 +72,7 @@ function background(add, view, settings) {
       const points = street.points.map(([lat, lon]) => view.project(mercator(lat, lon)).join(","));
       add("polyline", { points: points.join(" "), class: "map-street" });
     }
+    streetNames(add, view, settings.streets);
     return "streets";
   }
   for (let x = 0; x <= width; x += 40) add("line", { x1: x, y1: 0, x2: x, y2: height, class: "map-grid" });
@@ -95,54 +80,64 @@ function background(add, view, settings) {
   return "grid";
 }
 
+function selectable(node, kind, id, name, onSelect) {
+  // Clickable, and reachable with Tab then Enter or Space, as any button.
+  node.dataset.kind = kind;
+  node.dataset.id = id;
+  node.setAttribute("tabindex", "0");
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", name);
+  if (!onSelect) return;
+  node.addEventListener("click", () => onSelect(kind, id));
+  node.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    event.preventDefault();
+    event.stopPropagation();
+    onSelect(kind, id);
+  });
+}
+
 /**
- * Draw cameras ({id, name, status, location, view}) and markers ({id, lat, lon, label,
+ * Draw cameras ({id, name, status, location, view}) and markers ({id, lat, lon, label, title,
  * severity, kind}) in a drawing of width x height (the pane's pixels, so that text keeps its
- * size); onSelect(kind, id) runs when one is clicked. Returns the <svg>.
+ * size), zoomed and centred as `view` says ({zoom, centre}); onSelect(kind, id) runs when one is
+ * chosen. Markers beyond the site's area are not drawn (splitMarkers says which). Returns the <svg>.
  */
-export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null, width: w = 1000, height: h = 700 }) {
+export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null, width: w = 1000, height: h = 700, view: wanted = {} }) {
   const [width, height] = [Math.max(w, 200), Math.max(h, 150)];
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("class", "map");
   const add = adder(svg);
   const placed = cameras.filter((c) => c.location);
-  const cones = placed.filter((c) => c.view).map((c) => [c, cone(c)]);
-  const points = [
-    ...placed.map((c) => mercator(c.location.lat, c.location.lon)),
-    ...cones.flatMap(([, shape]) => shape.map(([lat, lon]) => mercator(lat, lon))),
-    ...markers.map((m) => mercator(m.lat, m.lon)),
-  ];
-  if (!points.length) {
-    for (const street of settings.streets || []) points.push(...street.points.map(([lat, lon]) => mercator(lat, lon)));
-  }
-  if (!points.length) points.push([0.5, 0.5]);
-  const view = frame(points, width, height);
+  const area = siteArea(placed, settings.streets || []);
+  const { inside } = splitMarkers(markers, area);
+  const view = frame(area, width, height, wanted);
   svg.dataset.background = background(add, view, settings);
-  const select = (node, kind, id) => {
-    node.dataset.kind = kind;
-    node.dataset.id = id;
-    if (onSelect) node.addEventListener("click", () => onSelect(kind, id));
-  };
-  for (const [camera, shape] of cones) {
-    const path = shape.map(([lat, lon]) => view.project(mercator(lat, lon)).join(",")).join(" ");
+  svg.dataset.scale = String(view.scale);
+  for (const camera of placed.filter((c) => c.view)) {
+    const path = cone(camera).map(([lat, lon]) => view.project(mercator(lat, lon)).join(",")).join(" ");
     add("polygon", { points: path, class: `map-fov status-${camera.status}` });
   }
-  for (const camera of placed) {
-    const [x, y] = view.project(mercator(camera.location.lat, camera.location.lon));
-    const group = add("g", { class: `map-camera status-${camera.status}` });
-    add("circle", { cx: x, cy: y, r: 7 }, null, group);
-    const anchor = x > width * 0.75 ? { x: x - 10, "text-anchor": "end" } : { x: x + 10 };
-    add("text", { ...anchor, y: y + 5 }, camera.name, group);
-    select(group, "camera", camera.id);
-  }
-  for (const marker of markers) {
-    const [x, y] = view.project(mercator(marker.lat, marker.lon));
-    const group = add("g", { class: `map-marker ${marker.kind || "incident"} sev-${marker.severity || "low"}` });
-    add("circle", { cx: x, cy: y, r: 13 }, null, group);
-    add("text", { x: x + 15, y: y - 10 }, marker.label, group);
-    select(group, marker.kind || "incident", marker.id);
-  }
+  const dots = [
+    ...inside.map((m) => ({ kind: m.kind || "incident", item: m, radius: 13, text: m.label, name: m.title || m.label,
+      at: view.project(mercator(m.lat, m.lon)), cls: `map-marker ${m.kind || "incident"} sev-${m.severity || "low"}` })),
+    ...placed.map((c) => ({ kind: "camera", item: c, radius: 7, text: c.name, name: c.name,
+      at: view.project(mercator(c.location.lat, c.location.lon)), cls: `map-camera status-${c.status}` })),
+  ];
+  // Incidents first: their labels win a contested spot over a camera's.
+  const spots = placeLabels(dots.map((d) => ({ x: d.at[0], y: d.at[1], text: d.text, radius: d.radius })), width, height);
+  dots.forEach((dot, index) => {
+    const group = add("g", { class: dot.cls });
+    add("title", {}, dot.name, group);
+    add("circle", { cx: dot.at[0], cy: dot.at[1], r: dot.radius }, null, group);
+    const spot = spots[index];
+    if (spot) add("text", { x: spot.x, y: spot.y, "text-anchor": spot.anchor }, dot.text, group);
+    else group.classList.add("label-hidden");
+    selectable(group, dot.kind, dot.item.id, dot.name, onSelect);
+  });
+  // Cameras under markers in the drawing order would hide them: markers go last.
+  for (const group of [...svg.querySelectorAll("g.map-marker")]) svg.append(group);
   if (settings.attribution) add("text", { x: width - 8, y: height - 8, "text-anchor": "end", class: "map-attribution" }, settings.attribution);
   return svg;
 }

@@ -1,7 +1,8 @@
 // The operator console: queue, incident, cameras and map, all live over WS /api/events.
 import { api, homeOf, logout, me, showError } from "/static/common/api.js";
 import { tickClock } from "/static/common/dom.js";
-import { drawMap, mapConfig } from "/static/common/map.js";
+import { mapConfig } from "/static/common/map.js";
+import { MapPane } from "/static/common/map_pane.js";
 import { reconnectingSocket } from "/static/common/ws.js";
 import { CameraGrid } from "./cameras.js";
 import { dialogOpen, toggleHelp } from "./dialogs.js";
@@ -54,19 +55,14 @@ function later(fn) {
 
 function redraw() {
   const markers = queue.ordered().filter((i) => i.lat != null && i.lon != null).map((i) => ({
-    id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, severity: i.severity,
+    id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, title: `#${i.id} ${i.title}`, severity: i.severity,
   }));
-  const svg = drawMap({
-    cameras: [...grid.cameras.values()],
-    markers,
-    settings,
-    width: mapPane.clientWidth,
-    height: mapPane.clientHeight,
-    onSelect: (kind, id) => (kind === "camera" ? grid.show([id], "From the map") : queue.select(Number(id))),
-  });
-  mapPane.replaceChildren(svg);
+  map.update({ cameras: [...grid.cameras.values()], markers, settings });
 }
 
+const map = new MapPane(mapPane, {
+  onSelect: (kind, id) => (kind === "camera" ? grid.show([id], "From the map") : queue.select(Number(id))),
+});
 const redrawSoon = later(redraw);
 new ResizeObserver(redrawSoon).observe(mapPane);
 const refreshIncidentSoon = later(() => view.refresh());
