@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Mapping, Set
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 from sqlmodel import Session
 
-from csu.bounds import Key
-from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
 from csu.errors import Conflict, Invalid, NotFound
 from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
-from csu.identity.password_rule import MAX_LENGTH, password_problems
+from csu.identity.password_rule import password_problems
 from csu.identity.roles import ALL_CAMERAS, Role
-from csu.times import ApiTime
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.access_log.grants import GRANTS_CHANGED
 from privacy.access_log.subscribers import account_created_record
+from privacy.account_forms import (
+    AccountChange,
+    AccountOut,
+    GrantChange,
+    GrantOut,
+    NewAccount,
+    PasswordReset,
+    RoleChange,
+)
 from privacy.guard import AccessDenied
 from privacy.policy import RIGHT_NAMES, Action, role_allows
 
+__all__ = ["AccountAdmin", "AccountChange", "AccountOut", "GrantChange", "NewAccount"]
+
 USER_DEACTIVATED = "admin.user_deactivated"
-MAX_CAMERAS = 500
+USER_REACTIVATED = "admin.user_reactivated"
+ROLE_CHANGED = "admin.role_changed"
+PASSWORD_RESET = "admin.password_reset"
 
 
 class UnknownAccount(NotFound, LookupError):
@@ -40,77 +49,6 @@ class AccountConflict(Conflict):
 
 class AccountInvalid(Invalid, ValueError):
     """The change names what cannot be (an unknown camera, cameras for a privacy officer)."""
-
-
-class GrantOut(BaseModel):
-    """One camera authorisation as administration shows it."""
-
-    camera_id: str
-    expires_at: datetime | None
-    expired: bool
-
-
-class AccountOut(BaseModel):
-    """An account and its authorisations (never its password hash)."""
-
-    username: str
-    role: Role
-    active: bool
-    anonymised_view: bool
-    created_at: datetime
-    grants: list[GrantOut]
-
-
-class GrantChange(BaseModel):
-    """The cameras an account may see ('*' alone for all) until an optional expiry."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    cameras: list[Key] = Field(default_factory=list, max_length=MAX_CAMERAS)
-    expires_at: ApiTime | None = Field(default=None, description="With a UTC offset.")
-
-    @field_validator("cameras")
-    @classmethod
-    def _one_star(cls, cameras: list[str]) -> list[str]:
-        cleaned = list(dict.fromkeys(c.strip() for c in cameras if c.strip()))
-        if ALL_CAMERAS in cleaned and len(cleaned) > 1:
-            raise ValueError("cameras: '*' (all cameras) must be the only entry")
-        return cleaned
-
-    @field_validator("expires_at")
-    @classmethod
-    def _future(cls, moment: datetime | None) -> datetime | None:
-        if moment is None:
-            return None
-        if moment <= datetime.now(UTC):  # ApiTime: aware, within bounds
-            raise ValueError(f"expires_at: {moment.isoformat()} is in the past")
-        return moment.astimezone(UTC)
-
-
-class NewAccount(GrantChange):
-    """A named account to create, with its first authorisations."""
-
-    username: str = Field(pattern=USER_PATTERN, max_length=64)
-    role: Role
-    password: str = Field(max_length=MAX_LENGTH, description="Checked by csu's password rule.")
-    anonymised_view: bool = False
-
-    @field_validator("password")
-    @classmethod
-    def _password_rule(cls, password: str, info: ValidationInfo) -> str:
-        # Checked here, before the creation is logged, with the words identity's own check uses.
-        problems = password_problems(password, username=info.data.get("username", ""))
-        if problems:
-            words = "; ".join(problems)
-            raise PydanticCustomError("weak_password", "{problems}", {"problems": words})
-        return password
-
-    @model_validator(mode="after")
-    def _no_video_for_the_officer(self) -> NewAccount:
-        # The privacy officer audits access to video and never gets any.
-        if self.role is Role.PRIVACY_OFFICER and self.cameras:
-            raise ValueError("cameras: a privacy officer is granted no camera")
-        return self
 
 
 class AccountAdmin:
@@ -186,50 +124,122 @@ class AccountAdmin:
     def set_grants(
         self, *, actor: User, client: str | None, username: str, change: GrantChange
     ) -> AccountOut:
-        """Replace the account's authorisations; logged with before and after first."""
+        """Make the account's authorisations exactly these, each with its own expiry; logged
+        with before, after and the reason first."""
+        details: dict[str, Any] = {"username": username}
         with self._lock:
-            self._authorise(actor, client, GRANTS_CHANGED, {"username": username})
-            self._check_cameras(change.cameras)
+            self._authorise(actor, client, GRANTS_CHANGED, details, change.reason)
+            self._check_cameras(list(change.expiries))
             with self._db.session() as session:
                 user = self._changeable(session, username)
-                if Role(user.role) is Role.PRIVACY_OFFICER and change.cameras:
-                    raise AccountInvalid("cameras: a privacy officer is granted no camera")
+                if Role(user.role) is Role.PRIVACY_OFFICER and change.grants:
+                    raise AccountInvalid("grants: a privacy officer is granted no camera")
                 before = _plain_grants(identity.grants_for(session, user=user))
-                after = {c: _iso(change.expires_at) for c in change.cameras}
+                after = {c: _iso(until) for c, until in change.expiries.items()}
+                details |= {"before": before, "after": after}
                 self._log.append(
-                    self._record(
-                        actor,
-                        client,
-                        GRANTS_CHANGED,
-                        {"username": username, "before": before, "after": after},
-                    )
+                    self._record(actor, client, GRANTS_CHANGED, details, change.reason)
                 )
-                grants = {c: change.expires_at for c in change.cameras}
-                identity.replace_grants(session, user=user, grants=grants)
+                identity.replace_grants(session, user=user, grants=change.expiries)
                 changed = _out(session, user)
             self._rights_ended(username=username, reason="camera authorisations changed")
             return changed
 
-    def deactivate(self, *, actor: User, client: str | None, username: str) -> AccountOut:
-        """Close the account and end its sessions; logged first."""
+    def set_role(
+        self, *, actor: User, client: str | None, username: str, change: RoleChange
+    ) -> AccountOut:
+        """Give the account another role and end its sessions; logged with before, after and
+        the reason first."""
+        details: dict[str, Any] = {"username": username}
         with self._lock:
-            self._authorise(actor, client, USER_DEACTIVATED, {"username": username})
+            self._authorise(actor, client, ROLE_CHANGED, details, change.reason)
+            if username == actor.username:
+                raise AccountConflict("you cannot change your own role")
+            with self._db.session() as session:
+                user = self._changeable(session, username)
+                if user.role == change.role.value:
+                    raise AccountConflict(f"user '{username}' is already {change.role.value}")
+                if change.role is Role.PRIVACY_OFFICER and identity.grants_for(session, user=user):
+                    raise AccountInvalid(
+                        "role: a privacy officer is granted no camera; remove"
+                        f" '{username}''s camera authorisations first"
+                    )
+                details |= {"before": user.role, "after": change.role.value}
+                self._log.append(self._record(actor, client, ROLE_CHANGED, details, change.reason))
+                identity.set_role(session, user=user, role=change.role)
+                changed = _out(session, user)
+            self._rights_ended(username=username, reason=f"role changed to {change.role.value}")
+            return changed
+
+    def reset_password(
+        self, *, actor: User, client: str | None, username: str, change: AccountChange
+    ) -> PasswordReset:
+        """Give the account a one-time password, to be replaced at its next sign-in, and end its
+        sessions; logged (never the password) first."""
+        details = {"username": username}
+        with self._lock:
+            self._authorise(actor, client, PASSWORD_RESET, details, change.reason)
+            if username == actor.username:
+                raise AccountConflict(
+                    "you cannot reset your own password: change it with your current one"
+                )
+            with self._db.session() as session:
+                user = self._changeable(session, username)
+                self._log.append(
+                    self._record(actor, client, PASSWORD_RESET, details, change.reason)
+                )
+                temporary = _temporary_password(username)
+                identity.reset_password(session, user=user, temporary=temporary)
+                reset = PasswordReset(account=_out(session, user), temporary_password=temporary)
+            self._rights_ended(username=username, reason="password reset by an administrator")
+            return reset
+
+    def deactivate(
+        self, *, actor: User, client: str | None, username: str, change: AccountChange
+    ) -> AccountOut:
+        """Close the account and end its sessions; logged with the reason first."""
+        details = {"username": username}
+        with self._lock:
+            self._authorise(actor, client, USER_DEACTIVATED, details, change.reason)
             if username == actor.username:
                 raise AccountConflict("you cannot deactivate your own account")
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 self._log.append(
-                    self._record(actor, client, USER_DEACTIVATED, {"username": username})
+                    self._record(actor, client, USER_DEACTIVATED, details, change.reason)
                 )
                 identity.deactivate_user(session, user=user)
                 closed = _out(session, user)
             self._rights_ended(username=username, reason="account deactivated")
             return closed
 
-    def _changeable(self, session: Session, username: str) -> User:
+    def reactivate(
+        self, *, actor: User, client: str | None, username: str, change: AccountChange
+    ) -> AccountOut:
+        """Open a deactivated account again, its authorisations as they were left; logged with
+        the reason first."""
+        details = {"username": username}
+        with self._lock:
+            self._authorise(actor, client, USER_REACTIVATED, details, change.reason)
+            with self._db.session() as session:
+                user = self._existing(session, username)
+                if user.active:
+                    raise AccountConflict(f"user '{username}' is active")
+                self._log.append(
+                    self._record(actor, client, USER_REACTIVATED, details, change.reason)
+                )
+                identity.reactivate_user(session, user=user)
+                return _out(session, user)
+
+    @staticmethod
+    def _existing(session: Session, username: str) -> User:
         user = identity.get_user(session, username=username)
         if user is None:
             raise UnknownAccount(f"no user '{username}'")
+        return user
+
+    def _changeable(self, session: Session, username: str) -> User:
+        user = self._existing(session, username)
         if not user.active:
             raise AccountConflict(f"user '{username}' is deactivated")
         return user
@@ -242,11 +252,16 @@ class AccountAdmin:
             raise AccountInvalid(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
 
     def _authorise(
-        self, actor: User, client: str | None, action: str, details: dict[str, Any]
+        self,
+        actor: User,
+        client: str | None,
+        action: str,
+        details: dict[str, Any],
+        reason: str | None = None,
     ) -> None:
         if actor.active and role_allows(Role(actor.role), Action.USER_ADMIN):
             return
-        self._log.append(self._record(actor, client, action, details, Outcome.DENIED))
+        self._log.append(self._record(actor, client, action, details, reason, Outcome.DENIED))
         raise AccessDenied(f"no {RIGHT_NAMES[Action.USER_ADMIN]} right")
 
     @staticmethod
@@ -255,6 +270,7 @@ class AccountAdmin:
         client: str | None,
         action: str,
         details: dict[str, Any],
+        reason: str | None = None,
         outcome: Outcome = Outcome.GRANTED,
     ) -> AccessRecord:
         return AccessRecord(
@@ -262,9 +278,18 @@ class AccountAdmin:
             user=actor.username,
             role=actor.role,
             client=client,
+            reason=reason,
             outcome=outcome,
             details={**details, "source": "administration"},
         )
+
+
+def _temporary_password(username: str) -> str:
+    # 16 random characters; drawn again in the (rare) case the rule refuses one.
+    while True:
+        password = secrets.token_urlsafe(12)
+        if not password_problems(password, username=username):
+            return password
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -283,6 +308,7 @@ def _out(session: Session, user: User) -> AccountOut:
         role=Role(user.role),
         active=user.active,
         anonymised_view=user.anonymised_view,
+        must_change_password=user.must_change_password,
         created_at=user.created_at,
         grants=[
             GrantOut(

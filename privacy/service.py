@@ -3,6 +3,7 @@ rights, the watch that ends what outlives them), the rendition they get, and the
 administration. Each is defined where it belongs; access to video itself is logged by the
 services that serve it (privacy.guard), and the access log, audit and zones have their own."""
 
+from privacy.account_forms import AccountChange, PasswordReset, RoleChange
 from privacy.accounts import AccountAdmin, AccountOut, GrantChange, NewAccount
 from privacy.renditions import Rendition
 from privacy.rights import CameraRights, Viewer
@@ -10,11 +11,14 @@ from privacy.rights_watch import RightsWatch
 
 __all__ = [
     "AccountAdmin",
+    "AccountChange",
     "AccountOut",
     "CameraRights",
     "GrantChange",
     "NewAccount",
+    "PasswordReset",
     "Rendition",
     "RightsWatch",
+    "RoleChange",
     "Viewer",
 ]

@@ -10,7 +10,15 @@ from pydantic import BaseModel
 
 from csu.bounds import Key
 from privacy.policy import Action
-from privacy.service import AccountOut, GrantChange, NewAccount, Viewer
+from privacy.service import (
+    AccountChange,
+    AccountOut,
+    GrantChange,
+    NewAccount,
+    PasswordReset,
+    RoleChange,
+    Viewer,
+)
 from web.deps import (
     AccountsDep,
     AnalyticsDep,
@@ -43,18 +51,64 @@ def create_user(
 def set_grants(
     username: Key, body: GrantChange, request: Request, actor: CurrentViewer, accounts: AccountsDep
 ) -> AccountOut:
-    """Replace the account's camera authorisations; logged with before and after first."""
+    """Make the account's camera authorisations exactly these, each with its own expiry (the
+    others are unchanged by a change to one); logged with before, after and the reason first."""
     return accounts.set_grants(
+        actor=actor.user, client=client_address(request), username=username, change=body
+    )
+
+
+@router.put("/users/{username}/role", response_model=AccountOut)
+def set_role(
+    username: Key, body: RoleChange, request: Request, actor: CurrentViewer, accounts: AccountsDep
+) -> AccountOut:
+    """Give the account another role; its sessions, and the streams opened under them, end."""
+    return accounts.set_role(
+        actor=actor.user, client=client_address(request), username=username, change=body
+    )
+
+
+@router.post("/users/{username}/password-reset", response_model=PasswordReset)
+def reset_password(
+    username: Key,
+    body: AccountChange,
+    request: Request,
+    actor: CurrentViewer,
+    accounts: AccountsDep,
+) -> PasswordReset:
+    """A one-time password for the account, shown this once; its user must choose a new one
+    at the next sign-in, and its sessions end now."""
+    return accounts.reset_password(
         actor=actor.user, client=client_address(request), username=username, change=body
     )
 
 
 @router.post("/users/{username}/deactivate", response_model=AccountOut)
 def deactivate_user(
-    username: Key, request: Request, actor: CurrentViewer, accounts: AccountsDep
+    username: Key,
+    body: AccountChange,
+    request: Request,
+    actor: CurrentViewer,
+    accounts: AccountsDep,
 ) -> AccountOut:
-    """Close the account and end its sessions; logged first."""
-    return accounts.deactivate(actor=actor.user, client=client_address(request), username=username)
+    """Close the account and end its sessions; logged with the reason first."""
+    return accounts.deactivate(
+        actor=actor.user, client=client_address(request), username=username, change=body
+    )
+
+
+@router.post("/users/{username}/reactivate", response_model=AccountOut)
+def reactivate_user(
+    username: Key,
+    body: AccountChange,
+    request: Request,
+    actor: CurrentViewer,
+    accounts: AccountsDep,
+) -> AccountOut:
+    """Open a deactivated account again; logged with the reason first."""
+    return accounts.reactivate(
+        actor=actor.user, client=client_address(request), username=username, change=body
+    )
 
 
 class CameraAnalyticsState(BaseModel):

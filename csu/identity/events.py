@@ -21,6 +21,15 @@ class LoginSucceeded(Event):
     client: str | None
 
 
+class PasswordChanged(Event):
+    """A user replaced their own password (after an administrator's reset, or of their accord)."""
+
+    topic: ClassVar[str] = "identity.password_changed"
+    reach: ClassVar[Reach] = "local"  # as LoginSucceeded: logged once
+    username: str
+    client: str | None
+
+
 class LoginFailures(Event):
     """Failed logins of one account (or of names with no account) from one address, tallied.
 

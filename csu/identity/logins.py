@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 
 from csu.bus import EventBus
 from csu.db import Database
-from csu.errors import TooMany, Unauthenticated, Unavailable
+from csu.errors import Forbidden, Invalid, TooMany, Unauthenticated, Unavailable
 from csu.identity import service as identity
-from csu.identity.events import LoginFailures, LoginSucceeded
+from csu.identity.events import LoginFailures, LoginSucceeded, PasswordChanged
 from csu.identity.login_tally import FailedLoginTally
 from csu.identity.login_throttle import LoginThrottle, Refusal
 from csu.identity.models import utcnow
+from csu.identity.password_rule import password_problems
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ class Granted:
 
     token: str
     role: str
+    password_changed: bool = False
+
+
+@dataclass(frozen=True)
+class MustChange:
+    """The credentials were right, but an administrator reset the password: no session until the
+    user sets a new one."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class Busy:
     retry_after_s: int = 2
 
 
-LoginOutcome = Granted | WrongCredentials | Refusal | Busy
+LoginOutcome = Granted | MustChange | WrongCredentials | Refusal | Busy
 
 
 class SignInRefused(TooMany):
@@ -79,6 +87,14 @@ class SignInBusy(Unavailable):
 
 class BadCredentials(Unauthenticated):
     """Unknown name, wrong password or closed account (never said which)."""
+
+
+class PasswordChangeRequired(Forbidden):
+    """The password was reset by an administrator: the user must choose a new one first."""
+
+
+class NewPasswordRefused(Invalid, ValueError):
+    """The new password breaks the password rule or repeats the current one; says how."""
 
 
 class LoginService:
@@ -134,10 +150,16 @@ class LoginService:
             self._bus.publish(event)
         return len(events)
 
-    async def sign_in(self, username: str, password: str, client: str | None) -> Granted:
-        """A new session for the right credentials; else SignInRefused (throttled), SignInBusy
-        or BadCredentials. Each outcome is counted (success, throttled, failure)."""
-        outcome = await self.attempt(username, password, client)
+    async def sign_in(
+        self, username: str, password: str, client: str | None, *, new_password: str | None = None
+    ) -> Granted:
+        """A new session for the right credentials, with the password replaced by new_password
+        if given; else SignInRefused (throttled), SignInBusy, BadCredentials,
+        PasswordChangeRequired (reset: a new password first) or NewPasswordRefused. Each checked
+        outcome is counted (success, throttled, failure)."""
+        if new_password is not None:
+            _check_new_password(username, password, new_password)
+        outcome = await self.attempt(username, password, client, new_password=new_password)
         if isinstance(outcome, Busy):
             raise SignInBusy(outcome)
         self._counted(_COUNTED[type(outcome)])
@@ -145,10 +167,17 @@ class LoginService:
             raise SignInRefused(outcome)
         if isinstance(outcome, WrongCredentials):
             raise BadCredentials("wrong username or password")
+        if isinstance(outcome, MustChange):
+            raise PasswordChangeRequired(
+                "password change required: an administrator reset this password; choose a new"
+                " one (POST /api/auth/password) before signing in"
+            )
         return outcome
 
-    async def attempt(self, username: str, password: str, client: str | None) -> LoginOutcome:
-        """Check a sign-in; the outcome says what to answer."""
+    async def attempt(
+        self, username: str, password: str, client: str | None, *, new_password: str | None = None
+    ) -> LoginOutcome:
+        """Check a sign-in (and a password change); the outcome says what to answer."""
         refusal = self.throttle.admit(username, client, self._clock())
         if refusal is not None:
             self.tally.refused(username, address=client, now=self._wallclock())
@@ -159,7 +188,9 @@ class LoginService:
         self._in_pool += 1
         try:
             loop = asyncio.get_running_loop()
-            known, granted = await loop.run_in_executor(self._pool, self._check, username, password)
+            known, granted = await loop.run_in_executor(
+                self._pool, self._check, username, password, new_password
+            )
         except BaseException:
             self.throttle.release(username, client, self._clock())
             raise
@@ -167,8 +198,11 @@ class LoginService:
             self._in_pool -= 1
         success = granted is not None
         settled = self.throttle.settle(username, client, success=success, now=self._clock())
-        if granted is not None:
+        if isinstance(granted, Granted):
+            if granted.password_changed:
+                self._bus.publish(PasswordChanged(username=username, client=client))
             self._bus.publish(LoginSucceeded(username=username, role=granted.role, client=client))
+        if granted is not None:
             return granted
         now = self._wallclock()
         self.tally.failed(username, known=known, address=client, now=now)
@@ -176,14 +210,21 @@ class LoginService:
             self._publish(self.tally.close(username, address=client, now=now))
         return WrongCredentials()
 
-    def _check(self, username: str, password: str) -> tuple[bool, Granted | None]:
+    def _check(
+        self, username: str, password: str, new_password: str | None
+    ) -> tuple[bool, Granted | MustChange | None]:
         # On a password-check thread: the session holds a connection for one Argon2 check only.
         with self._db.session() as session:
             user = identity.authenticate(session, username=username, password=password)
             if user is None:
                 return identity.get_user(session, username=username) is not None, None
+            if new_password is not None:
+                # Ends the account's other sessions: whoever knew the old password is out.
+                identity.set_password(session, user=user, password=new_password)
+            elif user.must_change_password:
+                return True, MustChange()
             token = identity.issue_token(session, user=user, lifetime=self._lifetime)
-            return True, Granted(token, user.role)
+            return True, Granted(token, user.role, password_changed=new_password is not None)
 
     def _publish(self, event: LoginFailures | None) -> None:
         if event is not None:
@@ -197,9 +238,19 @@ class LoginService:
 
 _COUNTED: dict[type[LoginOutcome], str] = {
     Granted: "success",
+    MustChange: "success",
     Refusal: "throttled",
     WrongCredentials: "failure",
 }
+
+
+def _check_new_password(username: str, password: str, new_password: str) -> None:
+    # Before any Argon2 work: the rule depends on nothing but the name asked for.
+    problems = password_problems(new_password, username=username)
+    if new_password == password:
+        problems.append("must differ from the current password")
+    if problems:
+        raise NewPasswordRefused("new_password " + "; ".join(problems))
 
 
 def _lower_priority() -> None:

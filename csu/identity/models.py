@@ -27,6 +27,8 @@ class User(SQLModel, table=True):
     active: bool = Field(default=True)
     # Set for accounts that may only ever see the anonymised rendition (public displays, say).
     anonymised_view: bool = Field(default=False)
+    # Set when an administrator resets the password: no session opens until the user sets one.
+    must_change_password: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
@@ -53,3 +55,5 @@ class AuthToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Why it was ended early (logged out, password reset, role changed), for whatever it ends.
+    revoked_reason: str | None = Field(default=None, max_length=64)

@@ -57,12 +57,31 @@ def create_user(
     return user
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
+def set_password(
+    session: Session, *, user: User, password: str, why: str = "password changed"
+) -> None:
     """Replace the account's password and end its open sessions (WeakPassword if refused)."""
     check_password(password, username=user.username)
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     session.add(user)
-    revoke_user_tokens(session, user=user)
+    revoke_user_tokens(session, user=user, why=why)
+
+
+def reset_password(session: Session, *, user: User, temporary: str) -> None:
+    """Give the account a one-time password to be replaced at its next sign-in; end its sessions."""
+    check_password(temporary, username=user.username)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    session.add(user)
+    revoke_user_tokens(session, user=user, why="password reset by an administrator")
+
+
+def set_role(session: Session, *, user: User, role: Role) -> None:
+    """Give the account another role; its sessions end (each was opened for the old one)."""
+    user.role = role.value
+    session.add(user)
+    revoke_user_tokens(session, user=user, why=f"role changed to {role.value}")
 
 
 def grant_cameras(
@@ -97,10 +116,16 @@ def replace_grants(
 
 
 def deactivate_user(session: Session, *, user: User) -> None:
-    """Close the account for good (it stays, for the log's sake) and end its sessions."""
+    """Close the account (it stays, for the log's sake) and end its sessions."""
     user.active = False
     session.add(user)
-    revoke_user_tokens(session, user=user)
+    revoke_user_tokens(session, user=user, why="account deactivated")
+
+
+def reactivate_user(session: Session, *, user: User) -> None:
+    """Open a deactivated account again (its authorisations are as they were left)."""
+    user.active = True
+    session.add(user)
 
 
 def grants_for(session: Session, *, user: User) -> list[CameraGrant]:
@@ -162,9 +187,11 @@ def token_holder(
     if user is None or not user.active:
         return None, "account deactivated"
     if row.revoked_at is not None:
-        return None, "logged out"
+        return None, row.revoked_reason or "logged out"
     if row.expires_at <= (now or utcnow()):
         return None, "session expired"
+    if user.must_change_password:  # a session that raced a reset opens nothing either
+        return None, "password change required"
     return user, None
 
 
@@ -173,15 +200,16 @@ def revoke_token(session: Session, *, token: str) -> None:
     row = session.get(AuthToken, token_digest(token))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        row.revoked_reason = "logged out"
         session.add(row)
 
 
-def revoke_user_tokens(session: Session, *, user: User) -> None:
-    """End every open session of the user."""
+def revoke_user_tokens(session: Session, *, user: User, why: str) -> None:
+    """End every open session of the user, saying why (to what each session held)."""
     session.execute(
         sa.update(AuthToken)
         .where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow(), revoked_reason=why[:64])
     )
 
 

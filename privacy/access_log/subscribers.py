@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from csu.bus import EventBus
-from csu.identity.events import LoginFailures, LoginSucceeded, UserCreated
+from csu.identity.events import LoginFailures, LoginSucceeded, PasswordChanged, UserCreated
 from privacy.access_log.models import AccessRecord, Outcome
 from privacy.access_log.service import AccessLog
 
 USER_CREATED = "admin.user_created"
+PASSWORD_CHANGED = "auth.password_changed"
 
 
 def account_created_record(
@@ -29,7 +30,8 @@ def account_created_record(
 
 
 def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[], None]]:
-    """Log every login, tally of failed logins and account creation; returns the unsubscribers."""
+    """Log every login, tally of failed logins, password change and account creation; returns
+    the unsubscribers."""
 
     async def on_login(event: LoginSucceeded) -> None:
         record = AccessRecord(
@@ -56,6 +58,10 @@ def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[
         )
         await asyncio.to_thread(access_log.append, record, at=event.at)
 
+    async def on_password(event: PasswordChanged) -> None:
+        record = AccessRecord(action=PASSWORD_CHANGED, user=event.username, client=event.client)
+        await asyncio.to_thread(access_log.append, record, at=event.at)
+
     async def on_user(event: UserCreated) -> None:
         record = account_created_record(
             username=event.username,
@@ -70,4 +76,5 @@ def log_identity_events(bus: EventBus, access_log: AccessLog) -> list[Callable[[
         bus.subscribe(LoginSucceeded, on_login, name="access-log.login"),
         bus.subscribe(LoginFailures, on_failures, name="access-log.login-failures"),
         bus.subscribe(UserCreated, on_user, name="access-log.user-created"),
+        bus.subscribe(PasswordChanged, on_password, name="access-log.password-changed"),
     ]

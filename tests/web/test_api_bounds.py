@@ -213,11 +213,12 @@ def test_grant_expiries_and_alarm_searches_take_api_times(client: TestClient, mo
     """Account expiries and the alarm search refuse times outside 1970..2200 with a 422 naming
     them (a grant's expiry at 9999 with an offset was a 500)."""
     admin, supervisor = login(client, "admin"), login(client, "supervisor")
-    grants = {"cameras": ["cam-street"], "expires_at": moment}
+    grants = {"grants": [{"camera_id": "cam-street", "expires_at": moment}], "reason": "test"}
+    first = {"cameras": ["cam-street"], "expires_at": moment}
     account = {"username": "newcomer", "role": "operator", "password": "angers-night-watch-7"}
     cases = [
-        (admin, "PUT", "/api/users/street-only/grants", grants, None, "body.expires_at"),
-        (admin, "POST", "/api/users", {**account, **grants}, None, "body.expires_at"),
+        (admin, "PUT", "/api/users/street-only/grants", grants, None, "body.grants.0.expires_at"),
+        (admin, "POST", "/api/users", {**account, **first}, None, "body.expires_at"),
         (supervisor, "GET", "/api/alarms", None, {"since": moment}, "query.since"),
     ]
     for headers, method, url, body, query, location in cases:

@@ -35,7 +35,7 @@ def test_the_console_stops_the_video_whose_right_ended(server: Server, browser: 
     page.wait_for_function(
         f"() => document.querySelector(\"{VIDEO}\")?.dataset.state === 'playing'"
     )
-    change = {"cameras": ["cam-plaza"]}
+    change = {"grants": [{"camera_id": "cam-plaza"}], "reason": "moved to the plaza"}
     changed = httpx.put(f"{server.url}/api/users/{name}/grants", json=change, headers=admin(server))
     assert changed.status_code == 200, changed.text
 
@@ -46,7 +46,9 @@ def test_the_console_stops_the_video_whose_right_ended(server: Server, browser: 
         timeout=30_000,
     )
     page.screenshot(path=str(ARTIFACTS / "console-right-ended.png"))
-    ended = httpx.post(f"{server.url}/api/users/{name}/deactivate", headers=admin(server))
+    ended = httpx.post(
+        f"{server.url}/api/users/{name}/deactivate", json={"reason": "left"}, headers=admin(server)
+    )
     assert ended.status_code == 200, ended.text
     page.wait_for_url(re.compile(r"/login\?next="), timeout=30_000)
     page.context.close()

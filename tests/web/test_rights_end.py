@@ -132,7 +132,9 @@ async def test_deactivation_ends_live_video_and_the_event_stream(
     viewer = await watching(http, auth)
     socket = await events_socket(server, auth)
     admin = await login(http, "admin")
-    response = await http.post(f"/api/users/{name}/deactivate", headers=admin)
+    response = await http.post(
+        f"/api/users/{name}/deactivate", json={"reason": "left"}, headers=admin
+    )
     assert response.status_code == 200, response.text
     assert await frames_stop(viewer, ENDS_WITHIN_S) < ENDS_WITHIN_S
     assert await closed_code(socket, ENDS_WITHIN_S) == 1008
@@ -147,7 +149,7 @@ async def test_removing_the_grant_ends_that_camera_only(
     viewer = await watching(http, auth)
     socket = await events_socket(server, auth)
     admin = await login(http, "admin")
-    change = {"cameras": ["cam-plaza"]}
+    change = {"grants": [{"camera_id": "cam-plaza"}], "reason": "moved to the plaza"}
     response = await http.put(f"/api/users/{name}/grants", json=change, headers=admin)
     assert response.status_code == 200, response.text
     await frames_stop(viewer, ENDS_WITHIN_S)
@@ -159,6 +161,31 @@ async def test_removing_the_grant_ends_that_camera_only(
     told = json.loads(await asyncio.wait_for(socket.recv(), ENDS_WITHIN_S))
     assert told == {"type": "rights"}
     await socket.close()
+    await viewer.pc.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "why"),
+    [
+        ("PUT", "role", {"role": "crisis"}, "role changed to crisis"),
+        ("POST", "password-reset", {}, "password reset by an administrator"),
+    ],
+)
+async def test_a_role_change_or_a_reset_ends_live_video_and_the_event_stream(
+    server: Server, http: httpx.AsyncClient, method: str, path: str, body: dict[str, str], why: str
+) -> None:
+    """The sessions opened under the old role (or the old password) end, and all they held."""
+    name, auth = await new_operator(http, ["cam-street"])
+    viewer = await watching(http, auth)
+    socket = await events_socket(server, auth)
+    admin = await login(http, "admin")
+    change = {**body, "reason": "ticket 4711"}
+    response = await http.request(method, f"/api/users/{name}/{path}", json=change, headers=admin)
+    assert response.status_code == 200, response.text
+    assert await frames_stop(viewer, ENDS_WITHIN_S) < ENDS_WITHIN_S
+    assert await closed_code(socket, ENDS_WITHIN_S) == 1008
+    assert why in await end_reason(server, viewer)
+    assert (await http.get("/api/auth/me", headers=auth)).status_code == 401
     await viewer.pc.close()
 
 

@@ -15,6 +15,13 @@ from tests.web.conftest import PASSWORD, login, services_of
 from tests.web.test_alarms_api import csu_alarm
 
 NEW_PASSWORD = "a-long-password-7"
+WHY = {"reason": "ticket 4711"}
+
+
+def grants(*cameras: str, until: datetime | None = None) -> dict[str, Any]:
+    """A grants body: these cameras until one moment (or none), with a reason."""
+    expiry = until.isoformat() if until else None
+    return {"grants": [{"camera_id": c, "expires_at": expiry} for c in cameras], **WHY}
 
 
 def _entries(client: TestClient, action: str) -> list[dict[str, Any]]:
@@ -57,8 +64,16 @@ def test_only_admins_manage_accounts(client: TestClient, role: Role) -> None:
     response = client.post("/api/users", json=body, headers=headers)
     assert response.status_code == 403
     assert response.json() == {"detail": "no user-administration right"}
-    grants = client.put("/api/users/street-only/grants", json={"cameras": ["*"]}, headers=headers)
-    assert grants.status_code == 403
+    changed = client.put("/api/users/street-only/grants", json=grants("*"), headers=headers)
+    assert changed.status_code == 403
+    for method, path, body in [
+        ("PUT", "/api/users/street-only/role", {"role": "admin", **WHY}),
+        ("POST", "/api/users/street-only/password-reset", WHY),
+        ("POST", "/api/users/expired/reactivate", WHY),
+        ("POST", "/api/users/street-only/deactivate", WHY),
+    ]:
+        refused = client.request(method, path, json=body, headers=headers)
+        assert refused.json() == {"detail": "no user-administration right"}, path
     denied = [e for e in _entries(client, "admin.user_created") if e["user"] == role.value]
     assert [e["outcome"] for e in denied] == ["denied"]
     changes = [e for e in _entries(client, "admin.grants_changed") if e["user"] == role.value]
@@ -133,31 +148,37 @@ def test_grants_are_replaced_logged_with_before_and_after(client: TestClient) ->
     assert client.get("/api/cameras/cam-plaza/snapshot.jpg", headers=street).status_code == 403
     until = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     response = client.put(
-        "/api/users/street-only/grants",
-        json={"cameras": ["cam-plaza"], "expires_at": until.isoformat()},
-        headers=admin,
+        "/api/users/street-only/grants", json=grants("cam-plaza", until=until), headers=admin
     )
     assert response.status_code == 200, response.text
     assert [g["camera_id"] for g in response.json()["grants"]] == ["cam-plaza"]
     (entry,) = [e for e in _entries(client, "admin.grants_changed") if e["user"] == "admin"]
     assert entry["details"]["before"] == {"cam-street": None}
     assert entry["details"]["after"] == {"cam-plaza": until.isoformat()}
-    assert entry["details"]["username"] == "street-only"
+    assert entry["details"]["username"] == "street-only" and entry["reason"] == WHY["reason"]
     assert [c["id"] for c in client.get("/api/cameras", headers=street).json()] == ["cam-plaza"]
     assert client.get("/api/cameras/cam-street/snapshot.jpg", headers=street).status_code == 403
     assert _user(client, admin, "street-only")["grants"][0]["camera_id"] == "cam-plaza"
-    emptied = client.put("/api/users/street-only/grants", json={"cameras": []}, headers=admin)
+    emptied = client.put("/api/users/street-only/grants", json=grants(), headers=admin)
     assert emptied.status_code == 200 and emptied.json()["grants"] == []
 
 
 def test_bad_grant_requests_say_what_is_wrong(client: TestClient) -> None:
-    """Unknown user 404, unknown camera 422, extra field 422; nothing changes or is logged."""
+    """Unknown user 404, unknown camera 422, extra field, no reason, a camera twice, a past
+    expiry 422; nothing changes or is logged."""
     admin = login(client, "admin")
+    past = datetime.now(UTC) - timedelta(hours=1)
+    twice = grants("cam-street", "cam-street")
     cases: list[tuple[str, dict[str, Any], int, str]] = [
-        ("nobody", {"cameras": ["cam-street"]}, 404, "no user 'nobody'"),
-        ("operator", {"cameras": ["cam-moon"]}, 422, "unknown camera 'cam-moon'"),
-        ("operator", {"cameras": [], "role": "admin"}, 422, "body.role"),
-        ("privacy_officer", {"cameras": ["cam-street"]}, 422, "privacy officer"),
+        ("nobody", grants("cam-street"), 404, "no user 'nobody'"),
+        ("operator", grants("cam-moon"), 422, "unknown camera 'cam-moon'"),
+        ("operator", {**grants(), "role": "admin"}, 422, "body.role"),
+        ("operator", {"grants": []}, 422, "body.reason: Field required"),
+        ("operator", {"grants": [], "reason": "  "}, 422, "a reason is required"),
+        ("operator", {"cameras": ["*"], **WHY}, 422, "body.grants: Field required"),
+        ("operator", twice, 422, "camera 'cam-street' listed more than once"),
+        ("operator", grants("cam-plaza", until=past), 422, "body.grants.0.expires_at"),
+        ("privacy_officer", grants("cam-street"), 422, "privacy officer"),
     ]
     for name, body, code, message in cases:
         response = client.put(f"/api/users/{name}/grants", json=body, headers=admin)
@@ -176,7 +197,7 @@ def test_deactivation_ends_sessions_and_logins_and_is_logged(client: TestClient)
     # A posting client's token is remembered by the alarm intake; deactivation forgets it.
     alarm = csu_alarm("D-1")
     assert client.post("/api/alarms", json=alarm, headers=operator).status_code == 201
-    response = client.post("/api/users/operator/deactivate", headers=admin)
+    response = client.post("/api/users/operator/deactivate", json=WHY, headers=admin)
     assert response.status_code == 200, response.text
     assert response.json()["active"] is False
     assert client.get("/api/cameras", headers=operator).status_code == 401
@@ -185,14 +206,17 @@ def test_deactivation_ends_sessions_and_logins_and_is_logged(client: TestClient)
     assert again.status_code == 401
     (entry,) = _entries(client, "admin.user_deactivated")
     assert entry["user"] == "admin" and entry["details"]["username"] == "operator"
-    twice = client.post("/api/users/operator/deactivate", headers=admin)
+    assert entry["reason"] == WHY["reason"]
+    twice = client.post("/api/users/operator/deactivate", json=WHY, headers=admin)
     assert twice.status_code == 409 and "deactivated" in twice.json()["detail"]
-    grants = client.put("/api/users/operator/grants", json={"cameras": []}, headers=admin)
-    assert grants.status_code == 409
-    itself = client.post("/api/users/admin/deactivate", headers=admin)
+    changed = client.put("/api/users/operator/grants", json=grants(), headers=admin)
+    assert changed.status_code == 409
+    itself = client.post("/api/users/admin/deactivate", json=WHY, headers=admin)
     assert itself.status_code == 409 and "your own account" in itself.json()["detail"]
-    unknown = client.post("/api/users/nobody/deactivate", headers=admin)
+    unknown = client.post("/api/users/nobody/deactivate", json=WHY, headers=admin)
     assert unknown.status_code == 404
+    silent = client.post("/api/users/street-only/deactivate", headers=admin)
+    assert silent.status_code == 422 and "body: Field required" in silent.json()["detail"]
 
 
 def test_no_change_without_its_log_entry(client: TestClient) -> None:
@@ -202,13 +226,18 @@ def test_no_change_without_its_log_entry(client: TestClient) -> None:
     refuse_log_writes(db)
     body = {"username": "ghost", "role": "operator", "password": NEW_PASSWORD}
     assert client.post("/api/users", json=body, headers=admin).status_code == 503
-    put = client.put("/api/users/street-only/grants", json={"cameras": ["*"]}, headers=admin)
+    put = client.put("/api/users/street-only/grants", json=grants("*"), headers=admin)
     assert put.status_code == 503
-    assert client.post("/api/users/operator/deactivate", headers=admin).status_code == 503
+    assert client.post("/api/users/operator/deactivate", json=WHY, headers=admin).status_code == 503
+    role = client.put("/api/users/operator/role", json={"role": "crisis", **WHY}, headers=admin)
+    assert role.status_code == 503
+    reset = client.post("/api/users/operator/password-reset", json=WHY, headers=admin)
+    assert reset.status_code == 503
     users = {u["username"]: u for u in client.get("/api/users", headers=admin).json()}
     assert "ghost" not in users
     assert users["street-only"]["grants"][0]["camera_id"] == "cam-street"
-    assert users["operator"]["active"] is True
+    assert users["operator"]["active"] is True and users["operator"]["role"] == "operator"
+    assert users["operator"]["must_change_password"] is False
 
 
 def test_admin_camera_list_shows_retention_zones_and_analytics(client: TestClient) -> None:
