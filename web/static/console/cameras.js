@@ -3,7 +3,9 @@ import { cameraBadge } from "/static/common/camera_badge.js";
 import { el } from "/static/common/dom.js";
 import { liveTile } from "/static/common/whep.js";
 
-const PAGE_SIZE = 4;
+export const GRID_SIZES = [1, 4, 9, 16];
+// A patrol supervisor's tablet shows one camera: the others would only cost it bandwidth.
+const TABLET = window.matchMedia("(max-width: 1100px)");
 
 /** A grid of live camera tiles; onPick(cameraId) runs when a tile is clicked. */
 export class CameraGrid {
@@ -16,6 +18,22 @@ export class CameraGrid {
     this.shown = { ids: null, label: "All cameras", highlight: new Set() };
     this.pageIndex = 0;
     this.large = null;
+    this.size = 4;
+    TABLET.addEventListener("change", () => this.render());
+  }
+
+  /** How many cameras a page shows (1, 4, 9 or 16; one on a tablet). */
+  pageSize() {
+    return TABLET.matches ? 1 : this.size;
+  }
+
+  /** Show pages of `size` cameras (1, 4, 9 or 16). */
+  setSize(size) {
+    if (!GRID_SIZES.includes(size)) return;
+    this.size = size;
+    this.pageIndex = 0;
+    this.large = null;
+    this.render();
   }
 
   /** The cameras this user may see (from GET /api/cameras). */
@@ -49,7 +67,7 @@ export class CameraGrid {
   }
 
   page(delta) {
-    const pages = Math.max(1, Math.ceil(this.ids().length / PAGE_SIZE));
+    const pages = Math.max(1, Math.ceil(this.ids().length / this.pageSize()));
     this.pageIndex = (this.pageIndex + delta + pages) % pages;
     this.large = null;
     this.render();
@@ -70,7 +88,8 @@ export class CameraGrid {
   /** The cameras on screen now. */
   visible() {
     if (this.large) return [this.large];
-    return this.ids().slice(this.pageIndex * PAGE_SIZE, (this.pageIndex + 1) * PAGE_SIZE);
+    const size = this.pageSize();
+    return this.ids().slice(this.pageIndex * size, (this.pageIndex + 1) * size);
   }
 
   render() {
@@ -85,7 +104,8 @@ export class CameraGrid {
     const nodes = visible.map((id) => this.tile(id));
     this.grid.replaceChildren(...nodes);
     this.grid.classList.toggle("single", visible.length === 1);
-    const pages = Math.max(1, Math.ceil(this.ids().length / PAGE_SIZE));
+    this.grid.dataset.size = String(this.large ? 1 : this.pageSize());
+    const pages = Math.max(1, Math.ceil(this.ids().length / this.pageSize()));
     this.title.textContent = this.large
       ? `${this.cameras.get(this.large).name} (f to go back)`
       : `${this.shown.label}${pages > 1 ? ` · page ${this.pageIndex + 1}/${pages}` : ""}`;

@@ -12,6 +12,7 @@ import { PtzPanel } from "./ptz.js";
 import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
 import { Alerting } from "./alerting.js";
+import { gridSizeControl } from "./grid_size.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -170,6 +171,7 @@ async function start() {
   playback.setRole(user.role);
   ptz.setUser(user);
   alerting.setUser(user.username);
+  gridSizeControl(grid, document.getElementById("grid-all"), user.username);
   document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between
