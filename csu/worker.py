@@ -24,6 +24,9 @@ from fastapi.middleware.cors import CORSMiddleware
 import csu
 from csu.bus import EventBus
 from csu.bus_nats import NatsBusConfig, NatsEventBus
+from csu.cameras.events import CameraChanged
+from csu.cameras.merge import retention_days
+from csu.cameras.store import registry, with_registry
 from csu.cluster.nodes import CameraReport, EventsReport
 from csu.cluster.ownership import CameraOwnership, Gained
 from csu.cluster.runtime import ClusterNode, NodeSettings
@@ -54,6 +57,7 @@ from video.ptz.tour.service import PtzTours
 from video.recording.index import SegmentIndex
 from video.recording.service import RecordingService
 from video.recording.store import SegmentStore, schedule_disk_guard
+from video.registry.changes import CameraChanges, RetentionBook
 from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
@@ -144,6 +148,8 @@ async def start_worker(
     await asyncio.to_thread(upgrade, db.engine)
     access_log = AccessLog(db)
     await asyncio.to_thread(close_interrupted_views, db, access_log, node.name)
+    entries = await asyncio.to_thread(registry, db, site)
+    seed, site = site, with_registry(site, entries)  # the cameras in force (csu.cameras)
     bus = NatsEventBus(NatsBusConfig(node.nats_url, node=f"worker-{node.name}"))
     await bus.start()
     watch = RightsWatch(CameraRights(db, bus.publish_threadsafe), bus)
@@ -170,7 +176,7 @@ async def start_worker(
     await recording.start(cameras=[])
     # A worker's segments are on its own disk: it keeps them within retention and free space.
     scheduler = Scheduler(db.url)
-    retention = {c.id: c.retention_days for c in site.cameras}
+    retention = RetentionBook(retention_days(entries))
     schedule_footage_purge(scheduler, [SegmentStore(index)], retention, access_log)
     schedule_disk_guard(scheduler, settings, SegmentStore(index), access_log)
     scheduler.start()
@@ -207,6 +213,11 @@ async def start_worker(
     video = _Video(cameras, live, recording, analytics, onvif, ptz, tours)
     left = partial(_end_left_ptz, db, access_log, bus, node.name)
     ownership = _ownership(site, node, cluster, video, left)
+    # The ownership rounds start a changed camera wherever it goes, this worker included.
+    changes = CameraChanges(
+        db, seed, cameras, recording, live, retention=retention, runs_here=lambda _c: False
+    )
+    _follow_registry(bus, changes, cameras, ownership)
     await ownership.start()
     log.info("csu worker %s joined the cluster at %s", node.name, node.nats_url)
     return WorkerRuntime(
@@ -280,10 +291,26 @@ def _ownership(
     return CameraOwnership(
         cluster,
         [c.id for c in site.cameras if c.enabled],
-        capacity=node.capacity or len(site.cameras),
+        capacity=node.capacity or 1_000_000,  # none set: no bound (cameras may be added)
         on_gain=gain,
         on_lose=lose,
     )
+
+
+def _follow_registry(
+    bus: EventBus, changes: CameraChanges, cameras: CameraService, ownership: CameraOwnership
+) -> None:
+    """An administrator's camera change: the camera given up here if held, its settings taken,
+    and the cameras shared again; the next ownership round starts it on some worker."""
+
+    async def follow(event: CameraChanged) -> None:
+        async def apply() -> list[str]:
+            await changes.apply(event)
+            return [view.config.id for view in cameras.cameras() if view.config.enabled]
+
+        await ownership.reconsider(event.camera_id, apply)
+
+    bus.subscribe(CameraChanged, follow)
 
 
 async def stop_worker(runtime: WorkerRuntime) -> None:

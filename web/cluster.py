@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from csu.cluster.runtime import ClusterNode, stream_lag
-from csu.config import SiteConfig
+from csu.config import CameraConfig
 from csu.settings import Settings
 from privacy.policy import Action
 from privacy.service import Viewer
 from video.service import CameraService
-from web.deps import CamerasDep, ClusterDep, SettingsDep, SiteDep, require
+from web.deps import CamerasDep, ClusterDep, SettingsDep, require
 
 router = APIRouter(prefix="/api", tags=["cluster"])
 
@@ -69,13 +69,13 @@ async def cluster_status(
     _user: Reader,
     cluster: ClusterDep,
     settings: SettingsDep,
-    site: SiteDep,
     cameras: CamerasDep,
 ) -> ClusterOut:
     """Nodes, camera owners and the engine leader (supervisors and administrators)."""
     if cluster is None:
         return _single(settings, cameras)
-    return await _of_cluster(cluster, site)
+    # The cameras in force now (administrators' changes included), not the site file's.
+    return await _of_cluster(cluster, [v.config for v in cameras.cameras()])
 
 
 def _single(settings: Settings, cameras: CameraService) -> ClusterOut:
@@ -89,12 +89,12 @@ def _single(settings: Settings, cameras: CameraService) -> ClusterOut:
     return ClusterOut(nodes=[here], cameras=owned, engine=EngineOut(leader=name))
 
 
-async def _of_cluster(cluster: ClusterNode, site: SiteConfig) -> ClusterOut:
+async def _of_cluster(cluster: ClusterNode, configs: list[CameraConfig]) -> ClusterOut:
     view = await cluster.view()
     lag = await stream_lag(cluster.client)
     said = {name: n.cameras for n in view.nodes if n.role == "worker" for name in [n.name]}
     cameras = []
-    for camera in site.cameras:
+    for camera in configs:
         owner = view.owners.get(camera.id)
         if owner is not None:
             report = said.get(owner, {}).get(camera.id)

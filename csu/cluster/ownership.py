@@ -84,6 +84,18 @@ class CameraOwnership:
                 await self._on_lose(camera_id)
             await self._book.release_all()
 
+    async def reconsider(
+        self, camera_id: str, apply: Callable[[], Awaitable[Sequence[str]]]
+    ) -> None:
+        """An administrator changed a camera: give it up if held here (its pipeline stops with
+        its old settings), let `apply` take the change and say the cameras to share now; the
+        next round, here or on another worker, starts it with its new settings."""
+        async with self._one_at_a_time:  # no round claims it between the two
+            if self._book is not None and camera_key(camera_id) in self._book.held():
+                await self._on_lose(camera_id)
+                await self._book.release(camera_key(camera_id))
+            self._cameras = list(await apply())
+
     async def round(self) -> None:
         """One round: renew, then move towards this worker's share, as the last heartbeat's
         view of the cluster shows it (a claim is a compare-and-set: a stale view costs a
