@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import login
@@ -35,9 +36,11 @@ def _at(start: datetime, minutes: float) -> str:
     return (start + timedelta(minutes=minutes)).isoformat()
 
 
-def post_storm(client: TestClient, start: datetime, *, prefix: str = "S") -> int:
-    """A feeder down, then 300 of its lamps off over 15 minutes; the incident's id."""
-    operator = login(client, "operator")
+def post_storm(
+    client: httpx.Client, operator: dict[str, str], start: datetime, *, prefix: str = "S"
+) -> int:
+    """A feeder down, then 300 of its lamps off over 15 minutes (posted by `operator`, a test
+    client or one of a served app); the incident's id."""
     feeder = csu_alarm(f"{prefix}-FEEDER", occurred_at=_at(start, 0))
     answer = client.post("/api/alarms", json=feeder, headers=operator)
     assert answer.status_code == 201, answer.text
@@ -60,8 +63,8 @@ def post_storm(client: TestClient, start: datetime, *, prefix: str = "S") -> int
 def one_hour(client: TestClient, *, prefix: str = "S") -> Scenario:
     """The storm an hour ago, the operator's notes and escalation, the crisis cell's decisions."""
     start = datetime.now(UTC) - timedelta(minutes=60)
-    incident_id = post_storm(client, start, prefix=prefix)
     operator, cell = login(client, "operator"), login(client, "crisis")
+    incident_id = post_storm(client, operator, start, prefix=prefix)
     act = f"/api/incidents/{incident_id}/actions"
     assert client.post(act, json={"action": "acknowledge"}, headers=operator).status_code == 200
     for note in NOTES:

@@ -16,7 +16,7 @@ def test_a_storm_is_one_grouped_line_of_the_timeline(client: TestClient) -> None
     them; people: only what people wrote; all: every entry as written."""
     operator = login(client, "operator")
     start = datetime.now(UTC) - timedelta(minutes=30)
-    incident_id = post_storm(client, start)
+    incident_id = post_storm(client, operator, start)
     act = f"/api/incidents/{incident_id}/actions"
     client.post(act, json={"action": "note", "text": NOTES[0]}, headers=operator)
     client.post(act, json={"action": "acknowledge"}, headers=operator)

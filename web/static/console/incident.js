@@ -3,6 +3,7 @@ import { api, clearError, showError } from "/static/common/api.js";
 import { el, when } from "/static/common/dom.js";
 import { askReason } from "./dialogs.js";
 import { eventFigure } from "./snapshot.js";
+import { timelineSection, timelineState } from "./timeline.js";
 
 const STATUSES = ["new", "acknowledged", "in_progress", "resolved", "closed"];
 
@@ -251,15 +252,10 @@ export class IncidentView {
   }
 
   timeline() {
-    const entries = [...this.incident.timeline].reverse().map((entry) => {
-      let play = null;
-      if (entry.kind === "clip" && entry.data && entry.data.camera_id) {
-        play = el("button", { type: "button", class: "clip", "data-control": "play-clip" }, "▶ Play (l)");
-        play.addEventListener("click", () => this.playClip(entry.data));
-      }
-      const author = entry.author ? `${entry.author}: ` : "";
-      return el("li", { "data-kind": entry.kind }, when(entry.at), author + entry.text, play ? " " : null, play);
+    this.timelineView ||= timelineState();
+    return timelineSection(this.incident, this.timelineView, {
+      onPlay: (data) => this.playClip(data),
+      redraw: () => this.render(),
     });
-    return el("section", {}, el("h2", {}, "Timeline"), el("ol", { class: "timeline" }, ...entries));
   }
 }

@@ -5,6 +5,7 @@ import { api, me } from "/static/common/api.js";
 import { cameraBadge } from "/static/common/camera_badge.js";
 import { el, tickClock, when } from "/static/common/dom.js";
 import { drawMap, mapConfig } from "/static/common/map.js";
+import { entryText } from "/static/common/timeline_lines.js";
 import { liveTile } from "/static/common/whep.js";
 import { reconnectingSocket } from "/static/common/ws.js";
 
@@ -129,7 +130,7 @@ const PANELS = {
     if (tile.incident_id == null) return list("Incident timeline", [el("li", {}, "No open incident.")]);
     const incident = await api(`/api/incidents/${tile.incident_id}`);
     const items = incident.timeline.slice(-14).reverse().map((entry) =>
-      el("li", {}, when(entry.at), entry.text));
+      el("li", { "data-kind": entry.kind }, when(entry.at), entryText(entry)));
     const title = el("span", { class: `sev-${incident.severity}` }, `#${incident.id} ${incident.title}`);
     return list(title, items);
   },
