@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from csu.i18n import LANGUAGES, Language, catalogue
+from incidents.service import type_labels
 from web.deps import SiteDep
 
 router = APIRouter(tags=["pages"])
@@ -23,6 +24,9 @@ class PageLanguage(BaseModel):
     timezone: str = Field(description="The site's IANA time zone: every time on a page is in it.")
     site_name: str
     messages: dict[str, str] = Field(description="Every text of the pages, by key.")
+    alarm_types: dict[str, str] = Field(
+        description="Every alarm type's label in `language`, by type name (lighting.lamp_off)."
+    )
 
 
 @router.get("/api/i18n", response_model=PageLanguage)
@@ -33,7 +37,7 @@ def page_language(
         Language | None, Query(description="A user's choice; the site's if absent.")
     ] = None,
 ) -> PageLanguage:
-    """The catalogue in the asked (or the site's) language, with the site's time zone."""
+    """The texts and alarm type labels in the asked (or the site's) language; the site's clock."""
     language = lang or site.site.language
     # Texts change only with a new release; a page reloads often on a wall.
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -44,4 +48,5 @@ def page_language(
         timezone=site.site.timezone,
         site_name=site.site.name,
         messages=catalogue().messages(language),
+        alarm_types=type_labels(language),
     )

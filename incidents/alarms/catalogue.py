@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from csu.i18n import Language
 from incidents.alarms.errors import AlarmParseError, shown
 from incidents.alarms.scales import Severity
 
@@ -244,6 +245,11 @@ _TYPES = (
 )  # fmt: skip
 
 ALARM_TYPES: Mapping[str, AlarmType] = MappingProxyType({t.name: t for t in _TYPES})
+
+
+def type_labels(language: Language) -> dict[str, str]:
+    """Every alarm type's label in a language, by type name (what pages show instead of names)."""
+    return {t.name: t.label_fr if language == "fr" else t.label for t in _TYPES}
 
 
 def alarm_type(name: str, field: str = "type") -> AlarmType:

@@ -50,6 +50,18 @@ export function t(key, params = {}) {
   return text.replace(PARAMETER, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+const alarmTypes = loaded.alarm_types || {};
+
+/** An alarm type's label in the page's language (the type's own name if the server has none). */
+export function alarmType(name) {
+  return alarmTypes[name] || name;
+}
+
+/** Every alarm type's name, as the server knows them. */
+export function alarmTypeNames() {
+  return Object.keys(alarmTypes);
+}
+
 /** Whether the catalogue has a text for `key`. */
 export function has(key) {
   return key in messages || `${key}_other` in messages;
@@ -113,10 +125,11 @@ function offsetAt(moment) {
   return asUtc - Math.floor(moment.getTime() / 1000) * 1000;
 }
 
-/** The value a datetime-local input shows for a moment, on the site's clock (yyyy-mm-ddTHH:MM). */
-export function toSiteInput(moment) {
+/** The value a datetime-local input shows for a moment, on the site's clock (yyyy-mm-ddTHH:MM[:SS]). */
+export function toSiteInput(moment, { seconds = false } = {}) {
   const f = siteFields(asDate(moment));
-  return `${f.year}-${f.month}-${f.day}T${f.hour % 24 === 0 ? "00" : f.hour}:${f.minute}`;
+  const value = `${f.year}-${f.month}-${f.day}T${f.hour % 24 === 0 ? "00" : f.hour}:${f.minute}`;
+  return seconds ? `${value}:${f.second}` : value;
 }
 
 /** The moment a datetime-local input's value names on the site's clock; null if empty or invalid. */
