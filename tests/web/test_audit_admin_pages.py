@@ -402,10 +402,11 @@ def test_the_admin_creates_an_account_and_grants_a_camera(base_url: str, browser
     assert page.query_selector("#nu-create + .error-message") is None
 
     page.click(f"{row} .edit-grants")
-    editor = f"{row} + tr.grant-editor"
-    page.check(f"{editor} input[value='cam-plaza']")
-    page.fill(f"{editor} input.expires", "2099-12-31")
-    page.click(f"{editor} .save-grants")
+    editor = f"{row} + tr.account-editor"
+    page.check(f"{editor} li[data-camera='cam-plaza'] input.granted")
+    page.fill(f"{editor} li[data-camera='cam-plaza'] input.expires", "2099-12-31")
+    page.fill(f"{editor} input.reason", "night shift on the plaza")
+    page.click(f"{editor} button.save")
     page.wait_for_selector(f"{row} .grant[data-camera='cam-plaza']")
     assert "2099" in page.inner_text(f"{row} .grant[data-camera='cam-plaza']")
     night = bearer(base_url, "night.op", "a-long-password-7")
@@ -413,10 +414,17 @@ def test_the_admin_creates_an_account_and_grants_a_camera(base_url: str, browser
     assert sorted(c["id"] for c in cameras) == ["cam-plaza", "cam-street"]
     page.screenshot(path=str(ARTIFACTS / "admin-users.png"), full_page=True)
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"{row} .deactivate")
+    page.fill(f"{editor} input.reason", "left the service")
+    page.click(f"{editor} button.save")
     page.wait_for_selector(f"{row}.inactive")
     assert httpx.get(f"{base_url}/api/cameras", headers=night).status_code == 401
+    page.click(f"{row} .reactivate")
+    page.fill(f"{editor} input.reason", "back from leave")
+    page.click(f"{editor} button.save")
+    page.wait_for_selector(f"{row}:not(.inactive) .edit-grants")
+    again = bearer(base_url, "night.op", "a-long-password-7")
+    assert httpx.get(f"{base_url}/api/cameras", headers=again).status_code == 200
     page.context.close()
 
 

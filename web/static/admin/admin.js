@@ -5,6 +5,7 @@ import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
 import { localTime, signedInAs } from "/static/oversight/gate.js";
+import { accountActions } from "/static/admin/accounts.js";
 import { setUpCluster } from "/static/admin/cluster.js";
 import { setUpCameraAdmin } from "/static/admin/cameras.js";
 import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
@@ -83,54 +84,10 @@ function grantsCell(user) {
   );
 }
 
-function openGrantEditor(row, user) {
-  const next = row.nextElementSibling;
-  if (next && next.classList.contains("grant-editor")) return;
-  const editor = $("grant-editor").content.firstElementChild.cloneNode(true);
-  const form = editor.querySelector("form");
-  const fieldset = editor.querySelector("fieldset");
-  cameraChoices(fieldset, user.grants.filter((g) => !g.expired).map((g) => g.camera_id));
-  editor.querySelector(".cancel").addEventListener("click", () => editor.remove());
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const button = editor.querySelector(".save-grants");
-    button.disabled = true;
-    try {
-      await api(`/api/users/${encodeURIComponent(user.username)}/grants`, {
-        method: "PUT",
-        body: { cameras: chosenCameras(fieldset), expires_at: endOfDay(editor.querySelector(".expires")) },
-      });
-      editor.remove();
-      await loadUsers();
-    } catch (error) {
-      showError(button, error);
-      button.disabled = false;
-    }
-  });
-  row.after(editor);
-}
-
-async function deactivate(user, button) {
-  if (!confirm(`Deactivate ${user.username}? Their sessions end now and they cannot sign in again.`)) return;
-  try {
-    await api(`/api/users/${encodeURIComponent(user.username)}/deactivate`, { method: "POST" });
-    await loadUsers();
-  } catch (error) {
-    showError(button, error);
-  }
-}
-
 function userRow(user) {
   const row = el("tr", { "data-user": user.username, class: user.active ? null : "inactive" });
-  const actions = el("td", {});
-  if (user.active) {
-    const grants = el("button", { type: "button", class: "quiet edit-grants" }, "Cameras…");
-    grants.addEventListener("click", () => openGrantEditor(row, user));
-    const off = el("button", { type: "button", class: "danger deactivate" }, "Deactivate");
-    off.addEventListener("click", () => deactivate(user, off));
-    // One's own account is closed by another administrator, never by oneself.
-    actions.append(grants, " ", ...(user.username === myName ? [] : [off]));
-  }
+  const options = { me: myName, cameras: () => cameras, reload: loadUsers };
+  const actions = el("td", { class: "actions" }, ...accountActions(row, user, options));
   const state = user.active ? "active" : "deactivated";
   row.append(
     el("td", {}, user.username),

@@ -1,6 +1,7 @@
 // Sign in, then go on to the page asked for, or the page made for the user's role.
 import { clearError, homeOf, login, me, showError } from "/static/common/api.js";
 import { languageSwitch } from "/static/common/i18n.js";
+import { chooseNewPassword, mustChangePassword } from "/static/login/new_password.js";
 
 const form = document.getElementById("login");
 const submit = document.getElementById("submit");
@@ -28,7 +29,10 @@ form.addEventListener("submit", async (event) => {
   const data = new FormData(form);
   submit.disabled = true;
   try {
-    await login(data.get("username"), data.get("password"));
+    await login(data.get("username"), data.get("password")).catch((error) => {
+      if (!mustChangePassword(error)) throw error;
+      return chooseNewPassword(data.get("username"), data.get("password"));
+    });
     const who = await me({ signIn: false });
     clearError(submit);
     location.assign(destination(who.role));
