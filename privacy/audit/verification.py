@@ -124,6 +124,9 @@ class VerificationStatus(BaseModel):
     last_seq: int | None
     checkpoints: int
     latest_checkpoint: str | None
+    # The same checkpoint for pages, which word it and show its time on the site's clock.
+    latest_checkpoint_at: datetime | None = None
+    latest_checkpoint_kind: str | None = None
     latest_key_fingerprint: str | None
     key_pinned: bool
     unsigned_entries: int
@@ -166,6 +169,7 @@ class ChainVerification:
 def _status(done: Verification, checked_at: datetime, seconds: float) -> VerificationStatus:
     report, latest = done.report, done.report.latest
     unsigned = (report.last_seq or 0) - latest.seq if latest is not None else report.entries
+    signed_at = datetime.fromisoformat(latest.signed_at) if latest is not None else None
     return VerificationStatus(
         ok=report.ok,
         problem=report.problem,
@@ -177,6 +181,8 @@ def _status(done: Verification, checked_at: datetime, seconds: float) -> Verific
         last_seq=report.last_seq,
         checkpoints=report.checkpoints,
         latest_checkpoint=latest.describe() if latest is not None else None,
+        latest_checkpoint_at=signed_at,
+        latest_checkpoint_kind=latest.kind if latest is not None else None,
         latest_key_fingerprint=done.latest_fingerprint,
         key_pinned=done.pinned,
         unsigned_entries=max(unsigned, 0),

@@ -154,24 +154,24 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.wait_for_selector("#verify-status[data-ok=true]")
-    assert "Intact" in page.inner_text("#verify-status")
+    assert "Intègre" in page.inner_text("#verify-status")
     key = page.inner_text("#verify-key")
-    assert "signed by key SHA256:" in key and "not pinned" in key, key
+    assert "signé par la clé SHA256:" in key and "non épinglée" in key, key
     page.fill("#f-user", "operator")
     page.fill("#f-action", "video.*")
     page.click("#search-button")
     page.wait_for_function(
-        "() => document.querySelector('#page-info').textContent.endsWith(' of 4')"
+        "() => document.querySelector('#page-info').textContent.endsWith(' sur 4')"
     )
     rows = cell_texts(page, "#results")
     seen = sorted((r[4], r[5], r[6]) for r in rows)
     assert seen == [
-        ("video.live", "cam-plaza", "granted"),
-        ("video.live_end", "cam-plaza", "granted"),
-        ("video.snapshot", "cam-street", "granted"),
-        ("video.snapshot", "cam-street", "granted"),
+        ("video.live", "cam-plaza", "accordé"),
+        ("video.live_end", "cam-plaza", "accordé"),
+        ("video.snapshot", "cam-street", "accordé"),
+        ("video.snapshot", "cam-street", "accordé"),
     ]
-    assert all(r[2] == "operator" for r in rows)
+    assert all(r[2] == "operator" and r[3] == "opérateur" for r in rows)
 
     # The officer's own refusals are there too, and the summary counts the operator's views.
     page.fill("#f-user", "privacy_officer")
@@ -181,7 +181,7 @@ def test_the_privacy_officer_finds_the_operators_views_and_sees_no_video(
     page.wait_for_function(
         "() => (() => { const rows = [...document.querySelectorAll('#results tbody tr')];"
         " return rows.length > 0 && rows.every(r => r.cells[2].textContent === 'privacy_officer'"
-        " && r.cells[6].textContent === 'denied'); })()"
+        " && r.cells[6].textContent === 'refusé'); })()"
     )
     denied = {(r[4], r[5]) for r in cell_texts(page, "#results")}
     assert {("video.snapshot", "cam-street"), ("video.live", "cam-street")} <= denied
@@ -224,13 +224,13 @@ def test_the_operator_is_not_allowed_on_the_audit(base_url: str, browser: Any) -
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{base_url}/audit")
     page.wait_for_selector("#not-allowed:not([hidden])")
-    assert page.inner_text("#not-allowed").startswith("Not allowed")
+    assert page.inner_text("#not-allowed").startswith("Accès refusé")
     assert not page.is_visible("#page")
     assert page.eval_on_selector_all("#results tbody tr", "rows => rows.length") == 0
     page.screenshot(path=str(ARTIFACTS / "audit-operator-not-allowed.png"))
     page.goto(f"{base_url}/admin")
     page.wait_for_selector("#not-allowed:not([hidden])")
-    assert "administrators only" in page.inner_text("#not-allowed")
+    assert "réservées aux administrateurs" in page.inner_text("#not-allowed")
     context.close()
 
 
@@ -243,6 +243,8 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.select_option("#zone-camera", "cam-plaza")
     page.wait_for_selector("#zone-overlay[data-zones='0']")
     page.wait_for_function("() => document.querySelector('#zone-snapshot').naturalWidth === 1280")
+    # Clicks land in the viewport: the editor is below the cameras' sections.
+    page.locator("#zone-overlay").scroll_into_view_if_needed()
     box = page.locator("#zone-overlay").bounding_box()
     picture = page.locator("#zone-snapshot").bounding_box()
     assert box is not None and box["width"] > 600
@@ -256,7 +258,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.wait_for_selector("#zone-overlay[data-zones='1'] polygon.zone")
     page.click("#zone-save")  # no reason given: refused by the page itself
     error = page.wait_for_selector("#zone-save + .error-message")
-    assert error.inner_text() == "Give the reason for this change: it is logged"
+    assert error.inner_text() == "Indiquez le motif de cette modification : il est journalisé"
     page.fill("#zone-reason", "flat above the shop")
     page.click("#zone-save")
     page.wait_for_selector("#zone-save[data-state='applied']")
@@ -290,7 +292,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     page.fill("#zone-reason", "drawn on the wrong camera")
     page.click("#zone-save")
     page.wait_for_selector("#zone-save[data-state='pending']")
-    assert "awaits confirmation" in page.inner_text("#zone-status.pending")
+    assert "attend la confirmation" in page.inner_text("#zone-status.pending")
     page.wait_for_selector("#zone-overlay[data-zones='1']")  # the zone in force is back in view
     card = "#zone-changes article.zone-change[data-camera='cam-plaza']"
     page.wait_for_selector(f"{card} img.change-snapshot")
@@ -298,7 +300,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
         f'() => document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
     )
     # The requester can withdraw, never confirm.
-    assert page.locator(f"{card} button").all_inner_texts() == ["Withdraw"]
+    assert page.locator(f"{card} button").all_inner_texts() == ["Retirer"]
     assert zone_is_masked(snapshot(base_url, operator, "cam-plaza"))
     page.locator(card).scroll_into_view_if_needed()
     page.locator("#zone-changes-section").screenshot(
@@ -309,7 +311,7 @@ def test_the_admin_draws_a_zone_and_the_next_snapshot_masks_it(base_url: str, br
     requested: list[str] = []
     officer.on("request", lambda request: requested.append(request.url))
     officer.wait_for_selector(f"{card} svg.change-overlay polygon.now")
-    assert "no longer be masked" in officer.inner_text(f"{card} .change-description")
+    assert "de l'image ne serait plus masqué" in officer.inner_text(f"{card} .change-description")
     assert officer.inner_text(f"{card} .change-reason") == "drawn on the wrong camera"
     pictures = officer.evaluate("document.querySelectorAll('video, img, canvas, picture').length")
     assert pictures == 0
@@ -361,8 +363,8 @@ def test_an_admin_refuses_another_admins_change_seen_on_the_masked_snapshot(
     page.wait_for_function(
         f'() => document.querySelector("{card} img.change-snapshot").naturalWidth === 1280'
     )
-    assert page.locator(f"{card} button").all_inner_texts() == ["Confirm", "Refuse"]
-    assert "asked by admin.deux" in page.inner_text(f"{card} h3")
+    assert page.locator(f"{card} button").all_inner_texts() == ["Confirmer", "Refuser"]
+    assert "demandée par admin.deux" in page.inner_text(f"{card} h3")
     page.locator(card).scroll_into_view_if_needed()
     page.locator(card).screenshot(path=str(ARTIFACTS / "admin-zone-change-to-decide.png"))
     page.fill(f"{card} input.decision-reason", "the flats behind are still there")
@@ -437,7 +439,7 @@ def test_the_audit_page_shows_a_lost_server_and_recovers(base_url: str, browser:
     page.click("#search-button")
     page.wait_for_selector("#banner:not([hidden])")
     error = page.wait_for_selector("#search-button + .error-message")
-    assert error.inner_text() == "The csu server cannot be reached"
+    assert error.inner_text() == "Serveur injoignable"
     page.screenshot(path=str(ARTIFACTS / "audit-offline.png"))
     page.unroute("**/api/**")
     page.unroute("**/healthz")

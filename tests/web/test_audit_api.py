@@ -325,6 +325,8 @@ def test_verification_status_is_cached_and_finds_tampering(client: TestClient) -
     assert status["ok"] is True and status["problem"] is None
     assert status["entries"] >= 1 and status["checkpoints"] >= 1
     assert status["latest_checkpoint"].startswith("checkpoint signed at ")  # start or interval
+    assert status["latest_checkpoint_kind"] in {"start", "interval"}
+    assert datetime.fromisoformat(status["latest_checkpoint_at"]) <= datetime.now(UTC)
     again = client.get("/api/audit/verify", headers=officer).json()
     assert again["checked_at"] == status["checked_at"]
     tamper(services_of(client).db, "UPDATE access_log SET reason = 'edited' WHERE seq = 2")

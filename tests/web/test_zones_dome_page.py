@@ -138,7 +138,10 @@ def test_the_admin_draws_a_domes_zone_on_its_picture_and_it_follows_the_dome(
 
     # Moving: the page says so and refuses a corner.
     page.wait_for_selector("#zone-overlay[data-space='map'][data-pose='unknown']")
-    assert "No zone can be drawn now: the dome is moving" in page.inner_text("#zone-space")
+    # The dome's state in the server's words, inside the page's sentence.
+    assert "Aucune zone ne peut être tracée maintenant : the dome is moving" in page.inner_text(
+        "#zone-space"
+    )
 
     def click(x: float, y: float) -> None:
         # Measured at each click: the words above the picture change with the dome's state.
@@ -149,7 +152,7 @@ def test_the_admin_draws_a_domes_zone_on_its_picture_and_it_follows_the_dome(
 
     click(0.5, 0.5)
     error = page.wait_for_selector("#zone-stage + .error-message")
-    assert "cannot be drawn now" in error.inner_text()
+    assert "Impossible de tracer une zone maintenant" in error.inner_text()
     assert page.get_attribute("#zone-overlay", "data-draft") == "0"
     page.screenshot(path="/tmp/zones-dome-moving.png", full_page=True)
 
@@ -159,7 +162,7 @@ def test_the_admin_draws_a_domes_zone_on_its_picture_and_it_follows_the_dome(
     _until(lambda: masked_share(snapshot(base_url, operator, "dome")) < 0.15)
     page.click("#zone-refresh")
     page.wait_for_selector("#zone-overlay[data-pose='known'][data-zones='1'] polygon.zone")
-    assert "kept on its pan/tilt map and follow" in page.inner_text("#zone-space")
+    assert "conservées sur sa carte pan/tilt et suivent" in page.inner_text("#zone-space")
     x0, y0, x1, y1 = cyan_box(snapshot(base_url, operator, "dome"))
 
     # A zone drawn by mistake is selected on the picture and deleted.
@@ -213,10 +216,10 @@ def test_the_admin_draws_a_domes_zone_on_its_picture_and_it_follows_the_dome(
     page.fill("#zone-reason", "the façade was demolished")
     page.click("#zone-save")
     page.wait_for_selector("#zone-save[data-state='pending']")
-    assert "of the dome's pan/tilt map would no longer be masked" in page.inner_text("#zone-status")
+    assert "de la carte pan/tilt du dôme ne serait plus masqué" in page.inner_text("#zone-status")
     card = "#zone-changes article.zone-change[data-camera='dome']"
     page.wait_for_selector(f"{card} .change-frame[data-space='map']")
-    assert "pan/tilt map" in page.inner_text(f"{card} .map-note")
+    assert "carte pan/tilt" in page.inner_text(f"{card} .map-note")
     page.wait_for_timeout(500)
     assert page.locator(f"{card} img.change-snapshot").count() == 0
     page.locator(card).screenshot(path="/tmp/zones-dome-change.png")

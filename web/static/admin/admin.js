@@ -4,9 +4,10 @@
 import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
-import { localTime, signedInAs } from "/static/oversight/gate.js";
+import { applyI18n, fromSiteInput, t } from "/static/common/i18n.js";
+import { localTime, roleName, signedInAs } from "/static/oversight/gate.js";
 import { accountActions } from "/static/admin/accounts.js";
-import { setUpCluster } from "/static/admin/cluster.js";
+import { setUpCluster, statusName } from "/static/admin/cluster.js";
 import { setUpCameraAdmin } from "/static/admin/cameras.js";
 import { editCamera, setUpZoneEditor } from "/static/admin/zones.js";
 import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
@@ -17,9 +18,19 @@ let cameras = [];
 let myName = null;
 
 function analyticsText(a) {
-  if (!a.configured) return "off";
-  const until = a.ends_at ? ` until ${localTime(a.ends_at)}` : "";
-  return `${a.running ? "running" : "stopped"} (${a.legal_basis || "no basis"}${until})${a.error ? ` — ${a.error}` : ""}`;
+  if (!a.configured) return t("admin.analytics.off");
+  const words = {
+    state: t(a.running ? "admin.analytics.running" : "admin.analytics.stopped"),
+    basis: a.legal_basis || t("admin.analytics.no_basis"),
+    until: localTime(a.ends_at),
+  };
+  const text = t(a.ends_at ? "admin.analytics.summary_until" : "admin.analytics.summary", words);
+  return `${text}${a.error ? ` — ${a.error}` : ""}`;
+}
+
+function statusText(camera) {
+  const status = statusName(camera.status);
+  return camera.enabled ? status : t("admin.cameras.disabled", { status });
 }
 
 async function loadCameras() {
@@ -33,7 +44,7 @@ async function loadCameras() {
   }
   table.tBodies[0].replaceChildren(
     ...cameras.map((c) => {
-      const edit = el("button", { type: "button", class: "quiet edit-zones" }, "Edit zones");
+      const edit = el("button", { type: "button", class: "quiet edit-zones" }, t("admin.cameras.edit_zones"));
       edit.addEventListener("click", () => {
         editCamera(c.id);
         $("zones-section").scrollIntoView({ behavior: "smooth" });
@@ -43,8 +54,8 @@ async function loadCameras() {
         { "data-camera": c.id },
         el("td", {}, c.id),
         el("td", {}, c.name),
-        el("td", { title: c.status_reason || "" }, `${c.status}${c.enabled ? "" : " (disabled)"}`),
-        el("td", {}, `${c.retention_days} days`),
+        el("td", { title: c.status_reason || "" }, statusText(c)),
+        el("td", {}, t("admin.cameras.days", { count: c.retention_days })),
         el("td", { class: "zone-count" }, String(c.zones.length)),
         el("td", {}, analyticsText(c.analytics)),
         el("td", {}, edit),
@@ -54,10 +65,10 @@ async function loadCameras() {
 }
 
 function cameraChoices(fieldset, chosen) {
-  const boxes = [[ALL, "all cameras"], ...cameras.map((c) => [c.id, c.name])].map(([id, name]) =>
+  const boxes = [[ALL, t("admin.users.all_cameras")], ...cameras.map((c) => [c.id, c.name])].map(([id, name]) =>
     el("label", {}, el("input", { type: "checkbox", value: id, checked: chosen.includes(id) }), name),
   );
-  fieldset.replaceChildren(fieldset.querySelector("legend") || el("legend", {}, "Cameras"), ...boxes);
+  fieldset.replaceChildren(fieldset.querySelector("legend") || el("legend", {}, t("admin.users.cameras")), ...boxes);
 }
 
 function chosenCameras(fieldset) {
@@ -65,12 +76,12 @@ function chosenCameras(fieldset) {
 }
 
 function endOfDay(input) {
-  // An authorisation dated D runs through the whole of day D, local time.
-  return input.value ? new Date(`${input.value}T23:59:59`).toISOString() : null;
+  // An authorisation dated D runs through the whole of day D on the site's clock.
+  return input.value ? fromSiteInput(`${input.value}T23:59:59`).toISOString() : null;
 }
 
 function grantsCell(user) {
-  if (!user.grants.length) return el("td", { class: "muted" }, "none");
+  if (!user.grants.length) return el("td", { class: "muted" }, t("admin.users.no_grant"));
   return el(
     "td",
     {},
@@ -78,21 +89,26 @@ function grantsCell(user) {
       el(
         "span",
         { class: g.expired ? "grant expired" : "grant", "data-camera": g.camera_id },
-        `${g.camera_id === ALL ? "all cameras" : g.camera_id}${g.expires_at ? ` (until ${localTime(g.expires_at)})` : ""}`,
+        grantText(g),
       ),
     ),
   );
+}
+
+function grantText(grant) {
+  const camera = grant.camera_id === ALL ? t("admin.users.all_cameras") : grant.camera_id;
+  return grant.expires_at ? t("admin.users.grant_until", { camera, until: localTime(grant.expires_at) }) : camera;
 }
 
 function userRow(user) {
   const row = el("tr", { "data-user": user.username, class: user.active ? null : "inactive" });
   const options = { me: myName, cameras: () => cameras, reload: loadUsers };
   const actions = el("td", { class: "actions" }, ...accountActions(row, user, options));
-  const state = user.active ? "active" : "deactivated";
+  const state = t(user.active ? "admin.users.active" : "admin.users.deactivated");
   row.append(
     el("td", {}, user.username),
-    el("td", {}, user.role.replace("_", " ")),
-    el("td", {}, user.anonymised_view ? `${state}, anonymised only` : state),
+    el("td", {}, roleName(user.role)),
+    el("td", {}, user.anonymised_view ? t("admin.users.anonymised_only", { state }) : state),
     grantsCell(user),
     actions,
   );
@@ -138,7 +154,7 @@ async function createUser(event) {
 }
 
 async function start() {
-  const who = await signedInAs(["admin"], "the administration pages are for administrators only");
+  const who = await signedInAs(["admin"], t("admin.only"));
   if (!who) return;
   myName = who.username;
   await loadCameras();

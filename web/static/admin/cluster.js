@@ -3,18 +3,28 @@
 // a worker that dies disappears within a lease and its cameras move.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { has, t } from "/static/common/i18n.js";
 import { localTime } from "/static/oversight/gate.js";
 
 const REFRESH_MS = 5000;
-const ROLES = { api: "API node", worker: "camera worker", single: "single process" };
+
+/** A camera's state (online, degraded, offline) in the page's language. */
+export function statusName(status) {
+  return has(`admin.camera_status.${status}`) ? t(`admin.camera_status.${status}`) : status;
+}
+
+function roleText(role) {
+  return has(`admin.cluster.role.${role}`) ? t(`admin.cluster.role.${role}`) : role;
+}
 
 function nodeRow(node, leader) {
   const leads = node.name === leader && node.role !== "worker";
+  const role = roleText(node.role);
   return el(
     "tr",
     { "data-node": node.name, "data-role": node.role },
     el("td", {}, node.name),
-    el("td", {}, `${ROLES[node.role] || node.role}${leads ? " — leads" : ""}`),
+    el("td", {}, leads ? t("admin.cluster.leads", { role }) : role),
     el("td", {}, node.url || "—"),
     el("td", {}, localTime(node.last_seen)),
   );
@@ -25,8 +35,8 @@ function cameraRow(camera) {
     "tr",
     { "data-camera": camera.id, "data-owner": camera.owner || "" },
     el("td", {}, camera.id),
-    el("td", { class: camera.owner ? "" : "muted" }, camera.owner || "no worker"),
-    el("td", {}, camera.status),
+    el("td", { class: camera.owner ? "" : "muted" }, camera.owner || t("admin.cluster.no_worker")),
+    el("td", {}, statusName(camera.status)),
   );
 }
 
@@ -40,11 +50,11 @@ export function setUpCluster(section) {
     try {
       const cluster = await api("/api/cluster");
       clearError(nodes);
-      leader.textContent = cluster.engine.leader || "none: no API node holds the lead";
+      leader.textContent = cluster.engine.leader || t("admin.cluster.no_leader");
       nodes.tBodies[0].replaceChildren(...cluster.nodes.map((n) => nodeRow(n, cluster.engine.leader)));
       owners.tBodies[0].replaceChildren(...cluster.cameras.map(cameraRow));
       lag.replaceChildren(
-        ...(cluster.streams || []).map((c) => el("li", { "data-consumer": c.consumer }, `${c.stream} / ${c.consumer}: ${c.pending} pending`)),
+        ...(cluster.streams || []).map((c) => el("li", { "data-consumer": c.consumer }, t("admin.cluster.lag", { stream: c.stream, consumer: c.consumer, pending: c.pending }))),
       );
       lag.hidden = !(cluster.streams || []).length;
       section.dataset.loaded = "true";

@@ -8,13 +8,12 @@
 // are drawn on the snapshot and sent with the pose it was taken at; the server puts them on the
 // map. Zones out of this view are kept and listed; none can be drawn while the pose is unknown.
 import { api, clearError, showError } from "/static/common/api.js";
+import { formatNumber, t } from "/static/common/i18n.js";
 import { localTime } from "/static/oversight/gate.js";
+import { describeChange } from "/static/oversight/zone_changes.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
-const DOME_WORDS = "This camera is a PTZ dome: its zones are kept on its pan/tilt map and follow the"
-  + " picture as it pans, tilts and zooms. Draw new zones on this snapshot; zones out of this view"
-  + " are kept and listed.";
 const state = {
   camera: null, space: "picture", zones: [], outlines: null, pose: null, poseUnknown: null,
   drawn: [], draft: [], selected: null, hovered: null, edited: false, snapshotUrl: null,
@@ -39,26 +38,31 @@ function entries() {
   if (state.space !== "map") {
     return state.zones.map((zone, index) => ({
       outline: zone,
-      label: `Zone ${index + 1}: ${zone.length} corners ${corners(zone)} `,
+      label: `${t("admin.zones.zone", { n: index + 1, count: zone.length, corners: corners(zone) })} `,
       remove: () => state.zones.splice(index, 1),
     }));
   }
   const kept = state.zones.map((zone, index) => {
     const outline = state.outlines ? state.outlines[index] : null;
-    const where = outline ? "in this view" : state.pose ? "not in this view" : "not shown: position unknown";
-    return { outline, label: `Zone ${index + 1} on the dome's map (${where}) `, remove: () => state.zones.splice(index, 1) };
+    const where = t(outline ? "admin.zones.in_view" : state.pose ? "admin.zones.out_of_view" : "admin.zones.not_shown");
+    const label = `${t("admin.zones.map_zone", { n: index + 1, where })} `;
+    return { outline, label, remove: () => state.zones.splice(index, 1) };
   });
   const drawn = state.drawn.map((zone, index) => ({
     outline: zone,
     fresh: true,
-    label: `New zone ${kept.length + index + 1}: drawn on this picture, kept on the map when saved `,
+    label: `${t("admin.zones.new_zone", { n: kept.length + index + 1 })} `,
     remove: () => state.drawn.splice(index, 1),
   }));
   return [...kept, ...drawn];
 }
 
 function corners(zone) {
-  return zone.map(([x, y]) => `(${x.toFixed(2)}, ${y.toFixed(2)})`).join(" ");
+  return zone.map(([x, y]) => t("admin.zones.corner", { x: decimals(x, 2), y: decimals(y, 2) })).join(" ");
+}
+
+function decimals(value, digits) {
+  return formatNumber(value, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 function render() {
@@ -102,11 +106,9 @@ function renderSpace() {
   if (words.hidden) return;
   const pose = state.pose;
   const where = pose
-    ? ` The snapshot was taken at pan ${pose.pan_deg.toFixed(1)}°, tilt ${pose.tilt_deg.toFixed(1)}°,`
-      + ` field of view ${pose.fov_deg.toFixed(1)}°.`
-    : ` No zone can be drawn now: ${state.poseUnknown || "the dome's position is unknown"}.`
-      + " Wait until it stands still, then refresh the snapshot.";
-  words.textContent = DOME_WORDS + where;
+    ? t("admin.zones.pose", { pan: decimals(pose.pan_deg, 1), tilt: decimals(pose.tilt_deg, 1), fov: decimals(pose.fov_deg, 1) })
+    : t("admin.zones.no_pose", { why: state.poseUnknown || t("admin.zones.pose_unknown") });
+  words.textContent = `${t("admin.zones.dome")} ${where}`;
   words.classList.toggle("pending", !pose);
 }
 
@@ -118,7 +120,7 @@ function zoneItem(entry, index) {
   const remove = document.createElement("button");
   remove.type = "button";
   remove.className = "danger delete-zone";
-  remove.textContent = "Delete";
+  remove.textContent = t("admin.zones.delete");
   remove.addEventListener("click", () => deleteEntry(index));
   // Hovering a zone in the list shows which polygon it is; a click selects it.
   item.addEventListener("mouseenter", () => { state.hovered = index; renderOverlay(entries()); });
@@ -154,7 +156,7 @@ function showPicture(url) {
   const image = $("zone-snapshot");
   return new Promise((resolve, reject) => {
     image.onload = resolve;
-    image.onerror = () => reject(new Error("the snapshot could not be decoded"));
+    image.onerror = () => reject(new Error(t("admin.zones.undecodable")));
     image.src = url;
   });
 }
@@ -201,7 +203,7 @@ async function load() {
       const after = await api(zonesUrl());
       const still = samePose(before.pose, after.pose);
       take(after, still ? after.pose : null);
-      if (!still && after.pose) state.poseUnknown = "the dome moved while the snapshot was taken";
+      if (!still && after.pose) state.poseUnknown = t("admin.zones.pose_moved");
     }
     clearError(select);
   } catch (error) {
@@ -231,8 +233,7 @@ async function refresh() {
   const discarded = state.edited;
   await load();
   if (discarded) {
-    $("zone-status").textContent = "Unsaved changes were discarded: new zones belong to the"
-      + " picture they were drawn on.";
+    $("zone-status").textContent = t("admin.zones.discarded");
     $("zone-status").className = "pending";
   }
 }
@@ -249,10 +250,8 @@ function addPoint(event) {
   const box = $("zone-overlay").getBoundingClientRect();
   if (!box.width || !box.height) return;
   if (state.space === "map" && !state.pose) {
-    showError($("zone-stage"), new Error(
-      `zones cannot be drawn now: ${state.poseUnknown || "the dome's position is unknown"}; wait until`
-      + " it stands still and refresh the snapshot",
-    ));
+    const why = state.poseUnknown || t("admin.zones.pose_unknown");
+    showError($("zone-stage"), new Error(t("admin.zones.cannot_draw", { why })));
     return;
   }
   clearError($("zone-stage"));
@@ -274,13 +273,12 @@ function tellOutcome(answer) {
   const status = $("zone-status");
   if (answer.state === "pending") {
     const change = answer.change;
-    status.textContent = `Not applied yet: ${change.description}. It awaits confirmation by another`
-      + ` administrator or the privacy officer (until ${localTime(change.expires_at)}); the zones`
-      + " in force stay masked meanwhile.";
+    const until = localTime(change.expires_at);
+    status.textContent = t("admin.zones.pending", { description: describeChange(change), until });
     status.className = "pending";
     status.dataset.change = change.id;
   } else {
-    status.textContent = "Saved: masked in every rendition from the next frame.";
+    status.textContent = t("admin.zones.saved");
     status.className = "muted";
     delete status.dataset.change;
   }
@@ -296,18 +294,18 @@ async function save(onSaved) {
   const button = $("zone-save");
   const reason = $("zone-reason").value.trim();
   if (state.draft.length) {
-    showError(button, new Error("close or discard the polygon being drawn before saving"));
+    showError(button, new Error(t("admin.zones.draft_open")));
     return;
   }
   if (!reason) {
-    showError(button, new Error("give the reason for this change: it is logged"));
+    showError(button, new Error(t("admin.zones.reason_required")));
     return;
   }
   button.disabled = true;
   try {
     const answer = await api(zonesUrl(), { method: "PUT", body: saveBody(reason) });
     // Pending or applied, the answer holds the zones in force now (a dome's outlines follow).
-    take({ ...answer, outlines: null, pose_unknown: "reading the dome's position again" }, null);
+    take({ ...answer, outlines: null, pose_unknown: t("admin.zones.pose_reading") }, null);
     $("zone-reason").value = "";
     clearError(button);
     tellOutcome(answer);

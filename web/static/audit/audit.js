@@ -4,11 +4,14 @@
 import { api, clearError, showError } from "/static/common/api.js";
 import "/static/common/banner.js";
 import { el } from "/static/common/dom.js";
-import { isoOf, localTime, query, signedInAs } from "/static/oversight/gate.js";
+import { formatDateTime, formatNumber, has, t } from "/static/common/i18n.js";
+import { isoOf, localTime, query, roleName, signedInAs } from "/static/oversight/gate.js";
 import { setUpZoneChanges } from "/static/oversight/zone_changes.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { offset: 0, total: 0 };
+// The server's unusual-access flags, as the page's language words them.
+const FLAGS = { "outside usual hours": "audit.flag.outside_hours", "far more views than usual": "audit.flag.many_views" };
 
 function period() {
   return { since: isoOf($("f-since")), until: isoOf($("f-until")) };
@@ -25,7 +28,11 @@ function filters() {
 }
 
 function flags(list) {
-  return list.length ? list.map((text) => el("span", { class: "flag" }, text)) : [];
+  return list.map((text) => el("span", { class: "flag", "data-flag": text }, FLAGS[text] ? t(FLAGS[text]) : text));
+}
+
+function outcomeName(outcome) {
+  return has(`audit.outcome.${outcome}`) ? t(`audit.outcome.${outcome}`) : outcome;
 }
 
 function detailsText(details) {
@@ -40,10 +47,10 @@ function entryRow(e) {
     el("td", {}, String(e.seq)),
     el("td", {}, el("time", { datetime: e.at }, localTime(e.at))),
     el("td", {}, e.user || "—"),
-    el("td", {}, e.role || ""),
+    el("td", { "data-role": e.role || "" }, e.role ? roleName(e.role) : ""),
     el("td", { class: "action" }, e.action),
     el("td", {}, e.camera_id || ""),
-    el("td", { class: `outcome-${e.outcome}` }, e.outcome),
+    el("td", { class: `outcome-${e.outcome}`, "data-outcome": e.outcome }, outcomeName(e.outcome)),
     el("td", {}, e.reason || ""),
     el("td", {}, e.client || ""),
     el("td", { class: "muted", title: JSON.stringify(e.details) }, detailsText(e.details)),
@@ -62,8 +69,8 @@ async function search() {
     $("results").tBodies[0].replaceChildren(...page.items.map(entryRow));
     const last = Math.min(state.offset + page.items.length, page.total);
     $("page-info").textContent = page.total
-      ? `${state.offset + 1}–${last} of ${page.total}`
-      : "no entry matches";
+      ? t("audit.pager.range", { first: state.offset + 1, last, total: page.total })
+      : t("audit.pager.none");
     $("prev").disabled = state.offset === 0;
     $("next").disabled = last >= page.total;
   } catch (error) {
@@ -74,7 +81,8 @@ async function search() {
 function duration(seconds) {
   if (!seconds) return "";
   const minutes = Math.round(seconds / 60);
-  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  if (minutes < 60) return t("audit.duration.minutes", { minutes });
+  return t("audit.duration.hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
 }
 
 async function summary() {
@@ -87,8 +95,8 @@ async function summary() {
       `/api/audit/summary${query({ by, since: since.toISOString(), until: until.toISOString() })}`,
     );
     clearError(button);
-    $("s-key-head").textContent = by === "camera" ? "Camera" : "User";
-    $("s-who-head").textContent = by === "camera" ? "Users" : "Cameras";
+    $("s-key-head").textContent = t(by === "camera" ? "audit.summary.camera" : "audit.summary.user");
+    $("s-who-head").textContent = t(by === "camera" ? "audit.summary.users" : "audit.summary.cameras");
     const rows = answer.items.map((s) =>
       el(
         "tr",
@@ -103,7 +111,7 @@ async function summary() {
         el("td", {}, ...flags(s.unusual)),
       ),
     );
-    if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 8, class: "muted" }, "No activity in the period.")));
+    if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("audit.summary.nothing"))));
     $("summary").tBodies[0].replaceChildren(...rows);
   } catch (error) {
     showError(button, error);
@@ -112,25 +120,36 @@ async function summary() {
 
 function describeKey(v) {
   if (!v.latest_key_fingerprint) return "";
-  const pin = v.key_pinned ? "pinned" : "not pinned: compare it with the fingerprint you were given";
-  return `Newest checkpoint signed by key ${v.latest_key_fingerprint} (${pin}).`;
+  const pin = t(v.key_pinned ? "audit.verify.pinned" : "audit.verify.not_pinned");
+  return t("audit.verify.key", { fingerprint: v.latest_key_fingerprint, pin });
+}
+
+function checkpointText(v) {
+  // Worded here so that its time is on the site's clock (the server's own text is in UTC).
+  if (!v.latest_checkpoint_at) return v.latest_checkpoint;
+  const kind = v.latest_checkpoint_kind;
+  const words = has(`audit.checkpoint_kind.${kind}`) ? t(`audit.checkpoint_kind.${kind}`) : kind;
+  return t("audit.verify.checkpoint", { at: formatDateTime(v.latest_checkpoint_at, { seconds: true }), kind: words });
 }
 
 function describeVerification(v) {
-  const checked = `checked ${localTime(v.checked_at)} in ${v.seconds.toFixed(2)} s`;
-  if (!v.ok) return `BROKEN — ${v.problem_count} problem(s), listed below (${checked})`;
-  if (!v.entries) return `Intact: the log is empty (${checked})`;
+  const seconds = formatNumber(v.seconds, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const checked = t("audit.verify.checked", { at: localTime(v.checked_at), seconds });
+  if (!v.ok) return t("audit.verify.broken", { count: v.problem_count, checked });
+  if (!v.entries) return t("audit.verify.empty", { checked });
   const signed = v.latest_checkpoint
-    ? `newest ${v.latest_checkpoint}, ${v.unsigned_entries} entries after it`
-    : "no signed checkpoint yet";
-  return `Intact: ${v.entries} entries (${v.first_seq}–${v.last_seq}), ${v.checkpoints} signed checkpoints; ${signed} (${checked})`;
+    ? t("audit.verify.newest", { checkpoint: checkpointText(v), count: v.unsigned_entries })
+    : t("audit.verify.no_checkpoint");
+  return t("audit.verify.intact", {
+    entries: v.entries, first: v.first_seq, last: v.last_seq, checkpoints: v.checkpoints, signed, checked,
+  });
 }
 
 async function verify(fresh) {
   const button = $("verify-now");
   const status = $("verify-status");
   button.disabled = true;
-  if (fresh) status.textContent = "Verifying the whole chain…";
+  if (fresh) status.textContent = t("audit.verify.running");
   try {
     const v = await api(`/api/audit/verify${query({ fresh: fresh ? "true" : "" })}`);
     clearError(button);
@@ -139,7 +158,7 @@ async function verify(fresh) {
     status.dataset.ok = String(v.ok);
     $("verify-key").textContent = describeKey(v);
     const more = v.problem_count - v.problems.length;
-    const lines = more > 0 ? [...v.problems, `… and ${more} more (csu audit verify lists them all)`] : v.problems;
+    const lines = more > 0 ? [...v.problems, t("audit.verify.more", { count: more })] : v.problems;
     $("verify-problems").replaceChildren(...lines.map((line) => el("li", {}, line)));
   } catch (error) {
     showError(button, error);
@@ -211,7 +230,7 @@ function wire() {
 }
 
 async function start() {
-  const who = await signedInAs(["privacy_officer"], "the audit pages are for the privacy officer only");
+  const who = await signedInAs(["privacy_officer"], t("audit.only"));
   if (!who) return;
   wire();
   const cameras = await fillChoices();

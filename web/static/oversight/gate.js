@@ -1,24 +1,33 @@
 // Who may use this page: anyone else gets a plain "not allowed" and nothing else of the page.
 import { logout, me } from "/static/common/api.js";
+import { formatDateTime, fromSiteInput, has, languageSwitch, t } from "/static/common/i18n.js";
+
+/** A role as the page's language names it. */
+export function roleName(role) {
+  return has(`oversight.role.${role}`) ? t(`oversight.role.${role}`) : role.replace("_", " ");
+}
 
 /** The signed-in user if their role is allowed here, else null (the refusal is shown). */
 export async function signedInAs(allowed, what) {
   const who = await me();
-  document.getElementById("who").textContent = `${who.username} (${who.role.replace("_", " ")})`;
+  const role = roleName(who.role);
+  document.getElementById("who").textContent = t("oversight.who", { user: who.username, role });
+  document.getElementById("who").after(languageSwitch());
   document.getElementById("logout").addEventListener("click", () => logout());
   if (allowed.includes(who.role)) {
     document.getElementById("page").hidden = false;
     return who;
   }
   const refusal = document.getElementById("not-allowed");
-  refusal.textContent = `Not allowed: ${what}. You are signed in as ${who.username}, whose role is ${who.role.replace("_", " ")}.`;
+  refusal.textContent = t("oversight.not_allowed", { what, user: who.username, role });
   refusal.hidden = false;
   return null;
 }
 
-/** ISO UTC text for a datetime-local input's value (read as local time), or undefined. */
+/** ISO UTC text for a datetime-local input's value (read on the site's clock), or undefined. */
 export function isoOf(input) {
-  return input.value ? new Date(input.value).toISOString() : undefined;
+  const moment = fromSiteInput(input.value);
+  return moment ? moment.toISOString() : undefined;
 }
 
 /** A query string from the defined values of an object. */
@@ -31,7 +40,7 @@ export function query(params) {
   return text ? `?${text}` : "";
 }
 
-/** A moment as the viewer's local date and time. */
+/** A moment as dd/mm/yyyy HH:MM on the site's clock ("" for none). */
 export function localTime(iso) {
-  return iso ? new Date(iso).toLocaleString([], { hour12: false }) : "";
+  return iso ? formatDateTime(iso) : "";
 }

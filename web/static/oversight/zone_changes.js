@@ -5,6 +5,7 @@
 // only withdraw.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { formatNumber, language, t } from "/static/common/i18n.js";
 import { localTime } from "/static/oversight/gate.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -14,6 +15,22 @@ function shape(tag, attrs, ...children) {
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
   node.append(...children);
   return node;
+}
+
+function share(value) {
+  // Never "0,0 %" for a real but tiny unmasked sliver: it is what the confirmer must see.
+  if (value > 0 && value < 0.001) return t("oversight.describe.tiny");
+  return formatNumber(value, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
+/** A change in words, for whoever confirms it without seeing the camera. */
+export function describeChange(change) {
+  const zones = (list) => t("oversight.describe.zones", { count: list.length });
+  const words = [t("oversight.describe.base", { before: zones(change.before), after: zones(change.after) })];
+  const whole = change.space === "map" ? "oversight.describe.unmasked_map" : "oversight.describe.unmasked_picture";
+  if (change.unmasked_share > 0) words.push(t(whole, { share: share(change.unmasked_share) }));
+  if (change.masked_share > 0) words.push(t("oversight.describe.masked", { share: share(change.masked_share) }));
+  return words.join(language === "fr" ? " ; " : "; ");
 }
 
 function polygons(zones, attrs) {
@@ -45,13 +62,13 @@ async function showSnapshot(frame, cameraId) {
   // The administrator's own snapshot right: masked, and logged by the server like any snapshot.
   try {
     const response = await api(`/api/cameras/${encodeURIComponent(cameraId)}/snapshot.jpg`, { raw: true });
-    const image = el("img", { class: "change-snapshot", alt: "masked snapshot of the camera" });
+    const image = el("img", { class: "change-snapshot", alt: t("oversight.changes.snapshot_alt") });
     image.src = URL.createObjectURL(await response.blob());
     image.addEventListener("load", () => URL.revokeObjectURL(image.src), { once: true });
     frame.classList.remove("blank");
     frame.prepend(image);
   } catch (error) {
-    frame.after(el("p", { class: "muted" }, `No snapshot (${error.detail || error.message}): the zones are drawn on a blank frame.`));
+    frame.after(el("p", { class: "muted" }, t("oversight.changes.no_snapshot", { why: error.detail || error.message })));
   }
 }
 
@@ -59,27 +76,27 @@ function legend() {
   return el(
     "ul",
     { class: "change-legend" },
-    el("li", { class: "now" }, "masked now"),
-    el("li", { class: "after" }, "masked after the change"),
-    el("li", { class: "lost" }, "no longer masked"),
+    el("li", { class: "now" }, t("oversight.changes.legend.now")),
+    el("li", { class: "after" }, t("oversight.changes.legend.after")),
+    el("li", { class: "lost" }, t("oversight.changes.legend.lost")),
   );
 }
 
 function decisionForm(change, me, onDecided) {
-  const reason = el("input", { class: "decision-reason", maxlength: "1000", size: "40", placeholder: "why (logged)" });
-  const form = el("form", { class: "row decide" }, el("label", {}, "Reason for your decision", reason));
+  const reason = el("input", { class: "decision-reason", maxlength: "1000", size: "40", placeholder: t("oversight.changes.reason_placeholder") });
+  const form = el("form", { class: "row decide" }, el("label", {}, t("oversight.changes.reason"), reason));
   const mine = change.requested_by === me.username;
   // Buttons, not a submit: pressing Enter in the reason must never confirm by itself.
   const button = (verb, cls, text) => el("button", { type: "button", class: cls, "data-verb": verb }, text);
   const buttons = mine
-    ? [button("refuse", "quiet refuse", "Withdraw")]
-    : [button("confirm", "confirm", "Confirm"), button("refuse", "danger refuse", "Refuse")];
+    ? [button("refuse", "quiet refuse", t("oversight.changes.withdraw"))]
+    : [button("confirm", "confirm", t("oversight.changes.confirm")), button("refuse", "danger refuse", t("oversight.changes.refuse"))];
   form.append(...buttons);
-  if (mine) form.append(el("span", { class: "muted" }, "Asked by you: another administrator or the privacy officer confirms it."));
+  if (mine) form.append(el("span", { class: "muted" }, t("oversight.changes.mine")));
   form.addEventListener("submit", (event) => event.preventDefault());
   const decide = async (verb) => {
     if (!reason.value.trim()) {
-      showError(form, new Error("give the reason for your decision: it is logged"));
+      showError(form, new Error(t("oversight.changes.reason_required")));
       return;
     }
     buttons.forEach((b) => { b.disabled = true; });
@@ -106,7 +123,7 @@ function card(change, { me, cameraName, snapshot, onDecided }) {
   const onMap = change.space === "map";
   if (snapshot && !onMap) showSnapshot(frame, change.camera_id);
   const where = onMap
-    ? el("p", { class: "muted map-note" }, "Drawn on the dome's pan/tilt map: across, its pan range; down, its tilt range.")
+    ? el("p", { class: "muted map-note" }, t("oversight.changes.map_note"))
     : null;
   return el(
     "article",
@@ -114,11 +131,13 @@ function card(change, { me, cameraName, snapshot, onDecided }) {
     el(
       "h3",
       {},
-      `${cameraName(change.camera_id)} — asked by ${change.requested_by} on ${localTime(change.requested_at)}`,
+      t("oversight.changes.heading", {
+        camera: cameraName(change.camera_id), user: change.requested_by, at: localTime(change.requested_at),
+      }),
     ),
-    el("p", { class: "change-description" }, change.description),
-    el("p", {}, "Their reason: ", el("q", { class: "change-reason" }, change.reason)),
-    el("p", { class: "muted" }, `Expires ${localTime(change.expires_at)} unless decided before.`),
+    el("p", { class: "change-description" }, describeChange(change)),
+    el("p", {}, t("oversight.changes.their_reason"), el("q", { class: "change-reason" }, change.reason)),
+    el("p", { class: "muted" }, t("oversight.changes.expires", { at: localTime(change.expires_at) })),
     frame,
     where,
     legend(),
@@ -137,7 +156,7 @@ export function setUpZoneChanges(container, options) {
       const pending = await api("/api/privacy-zone-changes");
       clearError(container);
       const cards = pending.map((change) => card(change, { ...options, onDecided: decided }));
-      container.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted none" }, "No change is waiting.")]));
+      container.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted none" }, t("oversight.changes.none"))]));
       container.dataset.pending = String(pending.length);
     } catch (error) {
       showError(container, error);

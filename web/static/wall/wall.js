@@ -4,6 +4,7 @@
 import { api, me } from "/static/common/api.js";
 import { cameraBadge } from "/static/common/camera_badge.js";
 import { el, tickClock, when } from "/static/common/dom.js";
+import { languageSwitch, t } from "/static/common/i18n.js";
 import { drawMap, mapConfig } from "/static/common/map.js";
 import { entryText } from "/static/common/timeline_lines.js";
 import { liveTile } from "/static/common/whep.js";
@@ -32,7 +33,7 @@ function render(next) {
   root.style.gridTemplateColumns = `repeat(${layout.cols}, minmax(0, 1fr))`;
   root.style.gridTemplateRows = `repeat(${layout.rows}, minmax(0, 1fr))`;
   document.getElementById("wall-name").textContent = next.name;
-  document.getElementById("wall-version").textContent = `v${next.version}`;
+  document.getElementById("wall-version").textContent = t("wall.version", { version: next.version });
   const seen = new Set();
   for (const tile of layout.tiles) {
     const key = `${tile.x},${tile.y},${tile.w},${tile.h}`;
@@ -77,7 +78,7 @@ function build(tile, signature) {
   if (tile.kind === "camera") entry.stop = cameraTile(node, tile);
   else if (tile.kind === "text") node.append(el("div", { class: "text" }, tile.text || ""));
   else if (tile.kind === "restricted") {
-    node.append(el("div", { class: "text restricted" }, "A camera this account may not see"));
+    node.append(el("div", { class: "text restricted" }, t("wall.restricted")));
   }
   else if (PANELS[tile.kind]) {
     entry.refresh = () => fill(node, tile);
@@ -90,7 +91,8 @@ function build(tile, signature) {
 
 function cameraTile(node, tile) {
   const camera = cameras.get(tile.camera_id);
-  const text = (camera ? camera.name : tile.camera_id) + (tile.incident_id ? ` · incident ${tile.incident_id}` : "");
+  const name = camera ? camera.name : tile.camera_id;
+  const text = tile.incident_id ? t("wall.camera_incident", { camera: name, incident: tile.incident_id }) : name;
   const path = `/api/walls/${encodeURIComponent(wallId)}/cameras/${encodeURIComponent(tile.camera_id)}/whep`;
   node.append(el("span", { class: "status" }));
   cameraBadge(node, camera);
@@ -116,18 +118,18 @@ async function fill(node, tile) {
     node.replaceChildren(body);
   } catch (error) {
     if (error.status === 401) return;
-    node.replaceChildren(el("p", { class: "problem" }, `Cannot show this panel: ${error.message}`));
+    node.replaceChildren(el("p", { class: "problem" }, t("wall.panel_failed", { why: error.message })));
   }
 }
 
 function list(title, items) {
-  const entries = items.length ? items : [el("li", {}, "Nothing to show.")];
+  const entries = items.length ? items : [el("li", {}, t("wall.nothing"))];
   return el("div", { class: "panel" }, el("h2", {}, title), el("ol", {}, ...entries));
 }
 
 const PANELS = {
   async timeline(tile) {
-    if (tile.incident_id == null) return list("Incident timeline", [el("li", {}, "No open incident.")]);
+    if (tile.incident_id == null) return list(t("wall.timeline.title"), [el("li", {}, t("wall.timeline.none"))]);
     const incident = await api(`/api/incidents/${tile.incident_id}`);
     const items = incident.timeline.slice(-14).reverse().map((entry) =>
       el("li", { "data-kind": entry.kind }, when(entry.at), entryText(entry)));
@@ -138,15 +140,15 @@ const PANELS = {
     const page = await api("/api/alarms?limit=14");
     const items = page.items.map(({ alarm }) =>
       el("li", { class: `sev-${alarm.severity}` }, when(alarm.occurred_at), alarm.description || alarm.type));
-    return list(`Alarms (${page.total})`, items);
+    return list(t("wall.alarms.title", { total: page.total }), items);
   },
   async crisis_log() {
     const path = state && state.crisis_id ? `/api/crises/${state.crisis_id}` : "/api/crises/current";
     const crisis = await api(path);
-    if (!crisis) return list("Crisis log", [el("li", {}, "No crisis open.")]);
+    if (!crisis) return list(t("wall.crisis.log"), [el("li", {}, t("wall.crisis.none"))]);
     const items = (crisis.log || []).slice(-14).reverse().map((entry) =>
-      el("li", { class: entry.kind }, when(entry.at), `${entry.author || "csu"}: ${entry.text}`));
-    return list(`Crisis: ${crisis.title}`, items);
+      el("li", { class: entry.kind }, when(entry.at), t("wall.crisis.entry", { author: entry.author || "csu", text: entry.text })));
+    return list(t("wall.crisis.title", { title: crisis.title }), items);
   },
   async map(_tile, node) {
     const incidents = (await api("/api/incidents"))
@@ -161,6 +163,7 @@ setInterval(() => {
   for (const entry of tiles.values()) if (entry.refresh) entry.refresh();
 }, PANEL_REFRESH_MS);
 tickClock(document.getElementById("clock"));
+document.getElementById("status").append(" ", languageSwitch());
 
 async function start() {
   try {
