@@ -42,7 +42,7 @@ def test_an_operator_whose_dome_moved_to_another_worker_is_told(
     nodes.nodes[first].kill()
     # The worker that takes the dome ends the session the dead one left open, and says so.
     moved = page.wait_for_selector("#ptz .ptz-holder[data-state=lost]", timeout=90_000)
-    assert moved.inner_text() == "The camera moved to another worker; take it again"
+    assert moved.inner_text() == "La caméra est passée sur un autre serveur ; reprenez-la"
     # What the bar said while nobody served the dome (a 503) goes once it answers again.
     page.wait_for_selector("#ptz .ptz-message", state="hidden")
     page.screenshot(path=str(ARTIFACTS / "cluster-ptz-moved.png"))

@@ -110,7 +110,7 @@ def test_operator_watches_acknowledges_and_escalates(browser: Any, server: Serve
     sign_in(page, server, "operator")
     check_live_video_is_masked(page)
     page.keyboard.press("?")
-    assert "acknowledge" in page.wait_for_selector("#help[open]").inner_text()
+    assert "acquitter l'incident choisi" in page.wait_for_selector("#help[open]").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-help.png"))
     page.keyboard.press("Escape")
     page.wait_for_selector("#help", state="hidden")
@@ -190,7 +190,7 @@ def push_to_a_wall(page: Any, server: Server, headers: dict[str, str]) -> None:
     page.keyboard.press("w")
     page.wait_for_selector("#wall-dialog[open] #wall-cells button")
     page.select_option("#wall-select", "csu-main")
-    page.select_option("#wall-what", label="Alarms panel")
+    page.select_option("#wall-what", label="Panneau des alarmes")
     page.click("#wall-cells button[data-x='1'][data-y='0']")
     page.click("#wall-push")
     page.wait_for_selector("#wall-dialog", state="hidden")
@@ -252,7 +252,7 @@ def test_an_operator_gets_no_audit(browser: Any, server: Server) -> None:
     assert response is not None
     if response.status == 200:  # once the audit page exists, it must say no and show nothing
         refusal = page.wait_for_selector("#not-allowed:not([hidden]), .error-message")
-        assert "not allowed" in refusal.inner_text().lower()
+        assert "accès refusé" in refusal.inner_text().lower()
         assert page.locator("#page").count() == 0 or page.locator("#page").is_hidden()
     else:
         assert response.status == 404

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -166,13 +167,10 @@ def test_operator_plays_an_incident_clip_and_the_access_log_has_the_reason(
     page.click("#incident [data-control=play-clip]")
     page.wait_for_selector("#playback[open][data-camera=cam-street]")
     page.wait_for_selector(f"{BAR}[data-spans='1'] .span")
+    # The range is written on the site's clock (Paris), to the second.
     start = page.input_value("#playback [data-control=playback-start]")
-    assert start == page.evaluate(
-        "iso => { const d = new Date(iso); const p = n => String(n).padStart(2, '0');"
-        " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T"
-        "${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; }",
-        server.clip["start"],
-    )
+    paris = datetime.fromisoformat(server.clip["start"]).astimezone(ZoneInfo("Europe/Paris"))
+    assert start == paris.strftime("%Y-%m-%dT%H:%M:%S")
     # The whole clip is recorded: one green span covers the bar.
     width = page.evaluate(f"document.querySelector('{BAR} .span').style.width")
     assert float(width.rstrip("%")) > 90, width
@@ -215,7 +213,8 @@ def test_the_p_key_shows_the_last_quarter_hour_with_its_gap_and_refusals(
     sign_in(page, server, "operator")  # type: ignore[arg-type]
     page.keyboard.press("?")
     keys = page.wait_for_selector("#help[open]").inner_text()
-    assert "recordings of the focused" in keys and "confirm the incident's video analytics" in keys
+    assert "enregistrements de la caméra sélectionnée" in keys
+    assert "confirmer l'alerte d'analyse vidéo" in keys
     page.keyboard.press("Escape")
     page.focus("#grid .cam[data-camera='cam-street']")
     page.keyboard.press("p")
@@ -223,7 +222,7 @@ def test_the_p_key_shows_the_last_quarter_hour_with_its_gap_and_refusals(
     page.wait_for_selector(f"{BAR}[data-spans] .gap")
     assert int(page.get_attribute(BAR, "data-spans") or 0) >= 1
     assert int(page.get_attribute(BAR, "data-gaps") or 0) >= 1
-    assert "gap" in page.inner_text("#playback .summary")
+    assert "interruption" in page.inner_text("#playback .summary")
     page.screenshot(path=str(ARTIFACTS / "console-playback-gaps.png"))
     # A range with nothing recorded: the server's 404 is said next to the play button.
     page.fill("#playback [data-control=playback-start]", "2026-01-01T10:00:00")
@@ -369,7 +368,7 @@ def test_operator_confirms_an_analytics_alert_onto_the_timeline(
     expected = [left + x1 * width, top + y1 * height, (x2 - x1) * width, (y2 - y1) * height]
     assert width > 200 and all(abs(a - b) < 1.5 for a, b in zip(box, expected, strict=True)), rects
     caption = page.inner_text(f"{figure} figcaption")
-    assert caption.startswith("Rule fountain · ") and "track o0-3" in caption
+    assert caption.startswith("Règle fountain · ") and "piste o0-3" in caption
     page.wait_for_selector("#incident .analytics .decision[data-decision=none]")
     page.keyboard.press("y")
     entry = page.wait_for_selector("#incident li[data-kind=analytics_decision]")
@@ -416,7 +415,7 @@ def test_refused_and_purged_snapshots_are_said_in_plain_words(
     figure = f"#incident .analytics figure[data-event='{event_id}']"
     refusal = page.wait_for_selector(f"{figure} .snapshot[data-state='403'] .error-message")
     assert refusal.inner_text() == (
-        "You may not see this snapshot: event snapshots show faces;"
+        "Vous ne pouvez pas voir cet instantané : event snapshots show faces;"
         " your view of cameras is anonymised."
     )
     assert page.locator(f"{figure} img").count() == 0
@@ -433,7 +432,7 @@ def test_refused_and_purged_snapshots_are_said_in_plain_words(
     sign_in(page, server, "operator")  # type: ignore[arg-type]
     open_incident(page, incident)
     gone = page.wait_for_selector(f"{figure} .snapshot[data-state='404'] .error-message")
-    assert "no longer kept" in gone.inner_text()
+    assert "n'est plus conservé" in gone.inner_text()
     page.context.close()
 
 

@@ -134,7 +134,8 @@ def test_an_operator_moves_the_dome_and_a_supervisor_takes_it_over(
     page.click("#ptz [data-preset=door]")
     wait_for(lambda: near(head.position(), DOOR))
     page.wait_for_function(
-        "() => document.querySelector('#ptz .ptz-position').textContent.startsWith('pan 0.50')"
+        "() => document.querySelector('#ptz .ptz-position').textContent"
+        ".startsWith('panoramique 0,50')"
     )
 
     # A supervisor in another browser takes the camera: the operator is told at once.
@@ -144,10 +145,10 @@ def test_an_operator_moves_the_dome_and_a_supervisor_takes_it_over(
     boss.click("#ptz [data-preset=square]")
     boss.wait_for_selector("#ptz .ptz-holder[data-state=mine]")
     taken = page.wait_for_selector("#ptz .ptz-holder[data-state=lost]")
-    assert taken.inner_text().startswith("Taken over by supervisor")
+    assert taken.inner_text().startswith("Reprise par supervisor (superviseur) jusqu'à")
     page.keyboard.press("ArrowLeft")  # refused: said in words, not swallowed
     message = page.wait_for_selector("#ptz .ptz-message:not([hidden])")
-    assert message.inner_text().startswith("Held by supervisor (supervisor) until")
+    assert message.inner_text().startswith("Pilotée par supervisor (superviseur) jusqu'à")
     page.screenshot(path=str(ARTIFACTS / "ptz-taken-over.png"))
     wait_for(lambda: near(head.position(), SQUARE))
 
@@ -176,7 +177,7 @@ def define_and_start_a_tour(boss: Any, page: Any, head: Dome) -> None:
     # Starting it let go of the supervisor's own hold: the tour moves the dome to the door.
     wait_for(lambda: near(head.position(), DOOR), timeout=30)
     running = page.wait_for_selector("#ptz .tour-state[data-state=running]", timeout=10_000)
-    assert running.inner_text().startswith("Tour running (started by supervisor)")
+    assert running.inner_text().startswith("Ronde en cours (lancée par supervisor)")
     assert page.locator("#ptz [data-control=tour-start]").count() == 0  # operators only see it
     page.screenshot(path=str(ARTIFACTS / "ptz-tour-operator.png"))
     boss.screenshot(path=str(ARTIFACTS / "ptz-tour-supervisor.png"))

@@ -1,6 +1,7 @@
 // The camera grid: live WHEP video of a page of cameras, with each camera's status.
 import { cameraBadge } from "/static/common/camera_badge.js";
 import { el } from "/static/common/dom.js";
+import { t } from "/static/common/i18n.js";
 import { liveTile } from "/static/common/whep.js";
 
 export const GRID_SIZES = [1, 4, 9, 16];
@@ -15,7 +16,7 @@ export class CameraGrid {
     this.onPick = onPick;
     this.cameras = new Map(); // id -> camera from /api/cameras
     this.tiles = new Map(); // id -> {node, stop}
-    this.shown = { ids: null, label: "All cameras", highlight: new Set() };
+    this.shown = { ids: null, label: t("console.grid.all"), highlight: new Set() };
     this.pageIndex = 0;
     this.large = null;
     this.size = 4;
@@ -52,7 +53,7 @@ export class CameraGrid {
 
   /** Every camera, a page at a time. */
   showAll() {
-    this.shown = { ids: null, label: "All cameras", highlight: new Set() };
+    this.shown = { ids: null, label: t("console.grid.all"), highlight: new Set() };
     this.pageIndex = 0;
     this.large = null;
     this.render();
@@ -107,9 +108,9 @@ export class CameraGrid {
     this.grid.dataset.size = String(this.large ? 1 : this.pageSize());
     const pages = Math.max(1, Math.ceil(this.ids().length / this.pageSize()));
     this.title.textContent = this.large
-      ? `${this.cameras.get(this.large).name} (f to go back)`
-      : `${this.shown.label}${pages > 1 ? ` · page ${this.pageIndex + 1}/${pages}` : ""}`;
-    if (!nodes.length) this.grid.append(el("p", { class: "placeholder" }, "No camera to show."));
+      ? t("console.grid.large", { camera: this.cameras.get(this.large).name })
+      : (pages > 1 ? t("console.grid.page", { label: this.shown.label, page: this.pageIndex + 1, pages }) : this.shown.label);
+    if (!nodes.length) this.grid.append(el("p", { class: "placeholder" }, t("console.grid.empty")));
   }
 
   tile(id) {

@@ -1,6 +1,7 @@
 // The operator console: queue, incident, cameras and map, all live over WS /api/events.
 import { api, homeOf, logout, me, showError } from "/static/common/api.js";
 import { tickClock } from "/static/common/dom.js";
+import { languageSwitch, t } from "/static/common/i18n.js";
 import { mapConfig } from "/static/common/map.js";
 import { MapPane } from "/static/common/map_pane.js";
 import { reconnectingSocket } from "/static/common/ws.js";
@@ -62,7 +63,7 @@ function redraw() {
 }
 
 const map = new MapPane(mapPane, {
-  onSelect: (kind, id) => (kind === "camera" ? grid.show([id], "From the map") : queue.select(Number(id))),
+  onSelect: (kind, id) => (kind === "camera" ? grid.show([id], t("console.grid.from_map")) : queue.select(Number(id))),
 });
 const redrawSoon = later(redraw);
 new ResizeObserver(redrawSoon).observe(mapPane);
@@ -172,7 +173,7 @@ async function start() {
   ptz.setUser(user);
   alerting.setUser(user.username);
   gridSizeControl(grid, document.getElementById("grid-all"), user.username);
-  document.getElementById("who").textContent = `${user.username} (${user.role.replace("_", " ")})`;
+  document.getElementById("who").textContent = t("console.who", { username: user.username, role: t(`console.role.${user.role}`) });
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between
   // would otherwise be in neither.
@@ -180,6 +181,7 @@ async function start() {
   queueList.focus();
 }
 
+document.getElementById("language").append(languageSwitch());
 tickClock(document.getElementById("clock"));
 
 function begin() {

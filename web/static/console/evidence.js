@@ -2,6 +2,7 @@
 // hold on it, and release active holds. Shown by role; the server still decides every request.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { formatDateTime, t } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 
 const EXPORTERS = new Set(["supervisor"]);
@@ -10,8 +11,8 @@ const POLL_MS = 1000;
 const FINISHED = new Set(["done", "failed"]);
 
 function moment(iso) {
-  // Holds may cover days: the date as well as the time.
-  return new Date(iso).toLocaleString([], { hour12: false });
+  // Holds may cover days: the date as well as the time, on the site's clock.
+  return formatDateTime(iso, { seconds: true });
 }
 
 function field(label, attrs) {
@@ -47,16 +48,17 @@ export class EvidenceTools {
   }
 
   exportForm() {
-    const [reasonLabel, reason] = field("Reason", { rows: 2, required: true, maxlength: 1000, "data-control": "export-reason" });
-    const [reqLabel, requisition] = field("Requisition", { maxlength: 128, "data-control": "export-requisition", placeholder: "optional" });
-    const [toLabel, recipient] = field("Recipient", { maxlength: 200, "data-control": "export-recipient", placeholder: "optional" });
+    const optional = t("console.export.optional");
+    const [reasonLabel, reason] = field(t("common.reason"), { rows: 2, required: true, maxlength: 1000, "data-control": "export-reason" });
+    const [reqLabel, requisition] = field(t("console.export.requisition"), { maxlength: 128, "data-control": "export-requisition", placeholder: optional });
+    const [toLabel, recipient] = field(t("console.export.recipient"), { maxlength: 200, "data-control": "export-recipient", placeholder: optional });
     const purpose = el("select", { "data-control": "export-purpose" },
-      el("option", { value: "judicial" }, "judicial (as recorded, zones masked)"),
-      el("option", { value: "public_request" }, "public access request (faces hidden)"));
-    const submit = el("button", { "data-control": "export-submit" }, "Export as evidence");
+      el("option", { value: "judicial" }, t("console.export.judicial")),
+      el("option", { value: "public_request" }, t("console.export.public_request")));
+    const submit = el("button", { "data-control": "export-submit" }, t("console.export.submit"));
     this.state = el("p", { class: "export-state", "data-control": "export-state", "aria-live": "polite" });
-    const form = el("form", { class: "export" }, el("h3", {}, "Evidence export"),
-      reasonLabel, reqLabel, toLabel, el("label", {}, "Purpose ", purpose), submit, this.state);
+    const form = el("form", { class: "export" }, el("h3", {}, t("console.export.title")),
+      reasonLabel, reqLabel, toLabel, el("label", {}, `${t("console.export.purpose")} `, purpose), submit, this.state);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.exportRange({
@@ -71,10 +73,10 @@ export class EvidenceTools {
 
   async exportRange(fields, anchor) {
     const { cameraId, start, end } = this.range();
-    if (!fields.reason) return showError(anchor, "an export needs a reason (the access log keeps it)");
+    if (!fields.reason) return showError(anchor, t("console.export.needs_reason"));
     clearInterval(this.polling);
     this.state.dataset.state = "asking";
-    this.state.textContent = "Asking for the export…";
+    this.state.textContent = t("console.export.asking");
     try {
       const job = await api("/api/exports", {
         method: "POST",
@@ -108,20 +110,20 @@ export class EvidenceTools {
     this.state.dataset.state = job.state;
     this.state.dataset.folder = job.folder || "";
     if (job.state === "done") {
-      this.state.textContent = `Export ${job.id} done: ${job.files.length} file(s) and a signed manifest in ${job.folder}`;
+      this.state.textContent = t("console.export.done", { id: job.id, count: job.files.length, folder: job.folder });
     } else if (job.state === "failed") {
-      this.state.textContent = `Export ${job.id} failed: ${job.error || "no reason given"}`;
+      this.state.textContent = t("console.export.failed", { id: job.id, error: job.error || t("console.export.no_reason") });
     } else {
-      this.state.textContent = `Export ${job.id}: ${job.state}…`;
+      this.state.textContent = t("console.export.state", { id: job.id, state: t(`console.export.state.${job.state}`) });
     }
   }
 
   holdForm() {
-    const [reqLabel, requisition] = field("Requisition", { required: true, maxlength: 128, "data-control": "hold-requisition" });
-    const [officerLabel, officer] = field("Officer", { required: true, maxlength: 128, "data-control": "hold-officer" });
-    const [reasonLabel, reason] = field("Reason", { rows: 2, required: true, maxlength: 2000, "data-control": "hold-reason" });
-    const submit = el("button", { "data-control": "hold-submit" }, "Place a legal hold on this range");
-    const form = el("form", { class: "hold" }, el("h3", {}, "Legal hold"), reqLabel, officerLabel, reasonLabel, submit);
+    const [reqLabel, requisition] = field(t("console.export.requisition"), { required: true, maxlength: 128, "data-control": "hold-requisition" });
+    const [officerLabel, officer] = field(t("console.hold.officer"), { required: true, maxlength: 128, "data-control": "hold-officer" });
+    const [reasonLabel, reason] = field(t("common.reason"), { rows: 2, required: true, maxlength: 2000, "data-control": "hold-reason" });
+    const submit = el("button", { "data-control": "hold-submit" }, t("console.hold.submit"));
+    const form = el("form", { class: "hold" }, el("h3", {}, t("console.hold.title")), reqLabel, officerLabel, reasonLabel, submit);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const { cameraId, start, end } = this.range();
@@ -143,7 +145,7 @@ export class EvidenceTools {
 
   holdList() {
     this.holds = el("ul", { class: "holds", "data-control": "holds" });
-    return el("section", {}, el("h3", {}, "Active legal holds"), this.holds);
+    return el("section", {}, el("h3", {}, t("console.hold.active")), this.holds);
   }
 
   async loadHolds() {
@@ -152,7 +154,7 @@ export class EvidenceTools {
       const holds = await api("/api/holds?active=true");
       clearError(this.holds);
       const items = holds.map((hold) => this.holdItem(hold));
-      if (!items.length) items.push(el("li", { class: "placeholder" }, "No active hold."));
+      if (!items.length) items.push(el("li", { class: "placeholder" }, t("console.hold.none")));
       this.holds.replaceChildren(...items);
     } catch (error) {
       showError(this.holds, error);
@@ -160,10 +162,10 @@ export class EvidenceTools {
   }
 
   holdItem(hold) {
-    const release = el("button", { type: "button", "data-control": `release-${hold.id}` }, "Release…");
+    const release = el("button", { type: "button", "data-control": `release-${hold.id}` }, t("console.hold.release"));
     release.addEventListener("click", async () => {
-      const reason = await askReason(`Release legal hold ${hold.requisition}`,
-        "Why? The footage falls back under retention and may be purged.");
+      const reason = await askReason(t("console.hold.release_title", { requisition: hold.requisition }),
+        t("console.hold.release_help"));
       if (!reason) return;
       try {
         await api(`/api/holds/${hold.id}/release`, { method: "POST", body: { reason } });
@@ -172,8 +174,10 @@ export class EvidenceTools {
         showError(release, error);
       }
     });
-    return el("li", { "data-hold": hold.id },
-      `${hold.camera_id} · ${hold.requisition} (${hold.officer}) · `,
-      `${moment(hold.start)} – ${moment(hold.end)} · by ${hold.placed_by} `, release);
+    const words = t("console.hold.item", {
+      camera: hold.camera_id, requisition: hold.requisition, officer: hold.officer,
+      start: moment(hold.start), end: moment(hold.end), by: hold.placed_by,
+    });
+    return el("li", { "data-hold": hold.id }, `${words} `, release);
   }
 }

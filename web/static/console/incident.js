@@ -1,6 +1,7 @@
 // The incident view: facts, actions, procedure checklist, attached cameras, notes and timeline.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el, when } from "/static/common/dom.js";
+import { alarmType, t } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 import { eventFigure } from "./snapshot.js";
 import { timelineSection, timelineState } from "./timeline.js";
@@ -33,7 +34,7 @@ export class IncidentView {
     this.id = id;
     if (id == null) {
       this.incident = null;
-      this.root.replaceChildren(el("p", { class: "placeholder" }, "Select an incident in the queue."));
+      this.root.replaceChildren(el("p", { class: "placeholder" }, t("console.incident.select")));
       return;
     }
     await this.refresh();
@@ -50,7 +51,7 @@ export class IncidentView {
       this.render();
     } catch (error) {
       if (id !== this.id) return;
-      const line = el("p", { class: "placeholder" }, `Incident #${id}`);
+      const line = el("p", { class: "placeholder" }, t("console.incident.number", { id }));
       this.root.replaceChildren(line);
       showError(line, error);
     }
@@ -67,7 +68,7 @@ export class IncidentView {
       return true;
     } catch (error) {
       if (needsReason(error) && !body.text) {
-        const text = await askReason(reasonTitle || "Reason required", error.detail);
+        const text = await askReason(reasonTitle || t("console.incident.reason_required"), error.detail);
         if (text) return this.act({ ...body, text }, anchor, reasonTitle);
       }
       showError(this.anchor(anchor), error);
@@ -86,8 +87,8 @@ export class IncidentView {
   async escalate() {
     if (!this.incident) return;
     const text = await askReason(
-      `Escalate incident #${this.incident.id} to the crisis cell`,
-      "Why? The crisis cell reads this first.",
+      t("console.incident.escalate_title", { id: this.incident.id }),
+      t("console.incident.escalate_help"),
     );
     if (text) await this.act({ action: "escalate", text }, "escalate");
   }
@@ -146,13 +147,14 @@ export class IncidentView {
 
   draw() {
     const i = this.incident;
-    const facts = [`#${i.id}`, i.type, i.severity, i.status.replace("_", " "),
-      i.assignee ? `assigned to ${i.assignee}` : null, i.escalated ? "escalated" : null].filter(Boolean);
+    const facts = [t("console.incident.number", { id: i.id }), alarmType(i.type), t(`console.severity.${i.severity}`),
+      t(`console.status.${i.status}`), i.assignee ? t("console.incident.assigned", { name: i.assignee }) : null,
+      i.escalated ? t("console.escalated") : null].filter(Boolean);
     this.root.replaceChildren(
       el("h3", { class: `sev-${i.severity}` }, i.title),
-      el("p", { class: "facts" }, facts.join(" · "), " · opened ", when(i.opened_at)),
+      el("p", { class: "facts" }, facts.join(" · "), ` · ${t("console.incident.opened")} `, when(i.opened_at)),
       this.actions(),
-      this.analytics(),
+      this.analytics() ?? "", // none: replaceChildren would write "null"
       this.procedure(),
       this.cameras(),
       this.notes(),
@@ -169,20 +171,20 @@ export class IncidentView {
       node.addEventListener("click", onClick);
       return node;
     };
-    const select = el("select", { "data-control": "status", "aria-label": "Status" },
-      ...STATUSES.map((s) => el("option", { value: s, selected: s === i.status }, s.replace("_", " "))));
+    const select = el("select", { "data-control": "status", "aria-label": t("console.incident.status") },
+      ...STATUSES.map((s) => el("option", { value: s, selected: s === i.status }, t(`console.status.${s}`))));
     select.addEventListener("change", () => this.setStatus(select.value));
     return el("div", { class: "actions" },
-      button("acknowledge", "Acknowledge (a)", () => this.acknowledge(), i.status !== "new"),
-      button("escalate", i.escalated ? "Escalated (e: again)" : "Escalate (e)", () => this.escalate()),
+      button("acknowledge", t("console.incident.acknowledge"), () => this.acknowledge(), i.status !== "new"),
+      button("escalate", t(i.escalated ? "console.incident.escalate_again" : "console.incident.escalate"), () => this.escalate()),
       select,
-      button("push", "Push to wall (w)", () => this.hooks.onPush()),
-      button("show-cameras", "Show cameras (c)", () => this.showCameras(), !i.cameras.length));
+      button("push", t("console.incident.push"), () => this.hooks.onPush()),
+      button("show-cameras", t("console.incident.show_cameras"), () => this.showCameras(), !i.cameras.length));
   }
 
   showCameras() {
     if (this.incident && this.incident.cameras.length) {
-      this.hooks.onCameras(this.incident.cameras, `Incident #${this.incident.id}`);
+      this.hooks.onCameras(this.incident.cameras, t("console.incident.number", { id: this.incident.id }));
     }
   }
 
@@ -196,13 +198,14 @@ export class IncidentView {
       node.addEventListener("click", () => this.decide(action === "confirm"));
       return node;
     };
-    const kinds = [...new Set(alarms.map((a) => a.type.replace("video.analytics.", "").replace("_", " ")))];
+    const kinds = [...new Set(alarms.map((a) => alarmType(a.type)))];
     const state = last
-      ? el("p", { class: "decision", "data-decision": last.data.decision }, `Last decision: ${last.text}`)
-      : el("p", { class: "decision", "data-decision": "none" }, "Video analytics only suggest: confirm or dismiss.");
-    return el("section", { class: "analytics" }, el("h2", {}, `Video analytics: ${kinds.join(", ")}`),
+      ? el("p", { class: "decision", "data-decision": last.data.decision }, t("console.incident.last_decision", { text: last.text }))
+      : el("p", { class: "decision", "data-decision": "none" }, t("console.incident.suggest"));
+    return el("section", { class: "analytics" }, el("h2", {}, t("console.incident.analytics", { kinds: kinds.join(", ") })),
       ...this.incident.analytics.map((view) => this.figure(view)),
-      state, el("div", { class: "actions" }, button("confirm", "Confirm (y)"), button("dismiss", "Dismiss (x)")));
+      state, el("div", { class: "actions" },
+        button("confirm", t("console.incident.confirm")), button("dismiss", t("console.incident.dismiss"))));
   }
 
   figure(view) {
@@ -220,35 +223,36 @@ export class IncidentView {
       const by = step.done && step.by ? ` — ${step.by}` : "";
       return el("li", {}, el("label", {}, box, el("kbd", {}, index < 9 ? String(index + 1) : ""), `${step.text}${by}`));
     });
-    if (!steps.length) steps.push(el("li", { class: "placeholder" }, "No procedure for this type."));
-    return el("section", {}, el("h2", {}, "Procedure"), el("ol", { class: "steps" }, ...steps));
+    if (!steps.length) steps.push(el("li", { class: "placeholder" }, t("console.incident.no_procedure")));
+    return el("section", {}, el("h2", {}, t("console.incident.procedure")), el("ol", { class: "steps" }, ...steps));
   }
 
   cameras() {
     const ids = this.incident.cameras;
     const buttons = ids.map((id) => {
       const node = el("button", { type: "button", "data-camera": id }, id);
-      node.addEventListener("click", () => this.hooks.onCameras([id], `Incident #${this.incident.id}`));
+      node.addEventListener("click", () => this.hooks.onCameras([id], t("console.incident.number", { id: this.incident.id })));
       return node;
     });
-    if (!buttons.length) buttons.push(el("span", { class: "placeholder" }, "No camera sees the place."));
-    return el("section", {}, el("h2", {}, "Cameras"), el("div", { class: "cameras" }, ...buttons));
+    if (!buttons.length) buttons.push(el("span", { class: "placeholder" }, t("console.incident.no_camera")));
+    return el("section", {}, el("h2", {}, t("console.incident.cameras")), el("div", { class: "cameras" }, ...buttons));
   }
 
   notes() {
-    const input = el("input", { "data-control": "note", placeholder: "Write a note, Enter to save", maxlength: 4000 });
-    const form = el("form", { class: "note" }, input, el("button", {}, "Add note"));
+    const placeholder = t("console.incident.note_placeholder");
+    const input = el("input", { "data-control": "note", placeholder, "aria-label": placeholder, maxlength: 4000 });
+    const form = el("form", { class: "note" }, input, el("button", {}, t("console.incident.add_note")));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (!text) return showError(input, "a note needs text");
+      if (!text) return showError(input, t("console.incident.note_empty"));
       input.value = ""; // sent: a refresh must not bring it back as a draft
       if (!(await this.act({ action: "note", text }, "note"))) {
         const again = this.root.querySelector("[data-control=note]");
         if (again) again.value = text;
       }
     });
-    return el("section", {}, el("h2", {}, "Notes"), form);
+    return el("section", {}, el("h2", {}, t("console.incident.notes")), form);
   }
 
   timeline() {

@@ -2,22 +2,13 @@
 // (the reason asked first, as the law wants), with evidence export and legal holds for those allowed.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { formatTime, fromSiteInput, t, toSiteInput } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 import { EvidenceTools } from "./evidence.js";
 import { playInto } from "./stream.js";
 
 const DEFAULT_MINUTES = 15;
 const MAX_PLAYBACK_MS = 60 * 60 * 1000; // the server's limit for one playback
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
-
-/** A Date as the value of a datetime-local input (local time, to the second). */
-export function localInput(date) {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
-    + `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
 
 /** A duration in words: "4 min 20 s". */
 export function duration(ms) {
@@ -29,7 +20,12 @@ export function duration(ms) {
 }
 
 function clock(date) {
-  return date.toLocaleTimeString([], { hour12: false });
+  return formatTime(date, { seconds: true });
+}
+
+/** A Date as the value of a datetime-local input: the site's clock, to the second. */
+function siteInput(date) {
+  return toSiteInput(date, { seconds: true });
 }
 
 /** The panel in <dialog id="playback">; role decides which evidence tools are shown. */
@@ -54,26 +50,27 @@ export class PlaybackPanel {
 
   build() {
     this.title = el("h2", {});
-    const close = el("button", { type: "button", "data-control": "playback-close" }, "Close (Esc)");
+    const close = el("button", { type: "button", "data-control": "playback-close" }, t("console.close_esc"));
     close.addEventListener("click", () => this.dialog.close());
-    this.startInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-start", "aria-label": "From" });
-    this.endInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-end", "aria-label": "To" });
-    const show = el("button", { "data-control": "playback-show" }, "Show recordings");
+    this.startInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-start" });
+    this.endInput = el("input", { type: "datetime-local", step: "1", "data-control": "playback-end" });
+    const show = el("button", { "data-control": "playback-show" }, t("console.playback.show"));
     this.rangeForm = el("form", { class: "range" },
-      el("label", {}, "From ", this.startInput), el("label", {}, "to ", this.endInput), show);
+      el("label", {}, `${t("console.playback.from")} `, this.startInput),
+      el("label", {}, `${t("console.playback.to")} `, this.endInput), show);
     this.rangeForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.readRange();
     });
     this.bar = el("div", { class: "bar", role: "img", "data-control": "playback-bar" });
     this.summary = el("p", { class: "summary" });
-    this.play = el("button", { type: "button", "data-control": "playback-play" }, "Play… (asks the reason)");
+    this.play = el("button", { type: "button", "data-control": "playback-play" }, t("console.playback.play"));
     this.play.addEventListener("click", () => this.start());
     this.video = el("video", { controls: true, muted: true, playsinline: true, "data-control": "playback-video" });
     this.video.muted = true;
     this.video.hidden = true; // until there is something to show
     this.video.addEventListener("error", () => {
-      if (this.controller) showError(this.play, "the browser could not play this footage");
+      if (this.controller) showError(this.play, t("console.playback.unplayable"));
     });
     this.dialog.replaceChildren(
       el("header", {}, this.title, el("span", { class: "spacer" }), close),
@@ -87,7 +84,7 @@ export class PlaybackPanel {
     this.camera = cameraId;
     const until = end || new Date();
     this.setRange(start || new Date(until.getTime() - DEFAULT_MINUTES * 60000), until);
-    this.title.textContent = `Recordings · ${this.cameraName(cameraId)}`;
+    this.title.textContent = t("console.playback.title", { camera: this.cameraName(cameraId) });
     this.dialog.dataset.camera = cameraId;
     this.video.removeAttribute("src");
     this.video.load();
@@ -99,8 +96,8 @@ export class PlaybackPanel {
 
   setRange(start, end) {
     this.range = { start, end };
-    this.startInput.value = localInput(start);
-    this.endInput.value = localInput(end);
+    this.startInput.value = siteInput(start);
+    this.endInput.value = siteInput(end);
   }
 
   /** The camera and range shown now (for exports and holds). */
@@ -109,12 +106,11 @@ export class PlaybackPanel {
   }
 
   readRange() {
-    const start = new Date(this.startInput.value);
-    const end = new Date(this.endInput.value);
-    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) {
-      return showError(this.rangeForm, "give both times of the range");
-    }
-    if (end <= start) return showError(this.rangeForm, "the end of the range must come after its start");
+    // The inputs show the site's clock, whatever the browser's own time zone.
+    const start = fromSiteInput(this.startInput.value);
+    const end = fromSiteInput(this.endInput.value);
+    if (!start || !end) return showError(this.rangeForm, t("console.playback.both_times"));
+    if (end <= start) return showError(this.rangeForm, t("console.playback.order"));
     clearError(this.rangeForm);
     this.range = { start, end };
     this.stop();
@@ -126,7 +122,7 @@ export class PlaybackPanel {
     const { start, end } = this.range;
     const query = new URLSearchParams({ start: start.toISOString(), end: end.toISOString() });
     this.bar.replaceChildren();
-    this.summary.textContent = "Reading the recordings…";
+    this.summary.textContent = t("console.playback.reading");
     try {
       const found = await api(`/api/cameras/${encodeURIComponent(this.camera)}/recordings?${query}`);
       clearError(this.bar);
@@ -146,7 +142,7 @@ export class PlaybackPanel {
       const a = new Date(item.start), b = new Date(item.end);
       const left = ((a.getTime() - from) / total) * 100;
       const width = Math.max(0.3, ((b.getTime() - a.getTime()) / total) * 100);
-      const words = `${kind === "span" ? "recorded" : "nothing recorded"} ${clock(a)}–${clock(b)}`;
+      const words = t(kind === "span" ? "console.playback.span" : "console.playback.gap", { from: clock(a), to: clock(b) });
       // Placed through the style object: the page's CSP refuses inline style attributes.
       const span = el("div", { class: kind, title: words, "data-start": item.start, "data-end": item.end });
       Object.assign(span.style, { left: `${left}%`, width: `${width}%` });
@@ -156,22 +152,24 @@ export class PlaybackPanel {
     this.bar.dataset.spans = String(found.spans.length);
     this.bar.dataset.gaps = String(found.gaps.length);
     const recorded = found.spans.reduce((n, s) => n + (new Date(s.end) - new Date(s.start)), 0);
-    this.bar.setAttribute("aria-label", `${duration(recorded)} recorded, ${found.gaps.length} gaps`);
+    const gaps = found.gaps.length;
+    this.bar.setAttribute("aria-label", t("console.playback.bar", { recorded: duration(recorded), count: gaps }));
+    const times = { from: clock(this.range.start), to: clock(this.range.end) };
     this.summary.textContent = found.spans.length
-      ? `${duration(recorded)} recorded of ${duration(total)} (${clock(this.range.start)}–${clock(this.range.end)}),`
-        + (found.gaps.length ? ` ${found.gaps.length} gap${found.gaps.length === 1 ? "" : "s"} shown in red.` : " no gap.")
-      : `Nothing recorded between ${clock(this.range.start)} and ${clock(this.range.end)}.`;
+      ? `${t("console.playback.summary", { recorded: duration(recorded), total: duration(total), ...times })} `
+        + (gaps ? t("console.playback.gaps", { count: gaps }) : t("console.playback.no_gap"))
+      : t("console.playback.nothing", times);
   }
 
   /** Ask why, then play the range (one request: refused in plain words, or the footage). */
   async start() {
     const { start, end } = this.range;
     if (end - start > MAX_PLAYBACK_MS) {
-      return showError(this.play, "one playback covers at most 1 hour: shorten the range (an export may cover 24 h)");
+      return showError(this.play, t("console.playback.too_long"));
     }
     const reason = await askReason(
-      `Play back ${this.cameraName(this.camera)}, ${clock(start)}–${clock(end)}`,
-      "Why? The access log keeps this reason with your name.",
+      t("console.playback.reason_title", { camera: this.cameraName(this.camera), from: clock(start), to: clock(end) }),
+      t("console.playback.reason_help"),
     );
     if (!reason) return undefined;
     this.stop();

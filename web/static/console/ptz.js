@@ -3,6 +3,7 @@
 // drag on the video or the keys (ptz_input.js). Every refusal is said in words, never swallowed.
 import { api, ApiError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { formatNumber, formatTime, t } from "/static/common/i18n.js";
 import { handsOn } from "./ptz_input.js";
 import { TourBox } from "./ptz_tour.js";
 
@@ -12,7 +13,8 @@ const LOST_SHOWN_MS = 10000;
 const MOVERS = new Set(["operator", "supervisor"]);
 const SAVERS = new Set(["supervisor"]);
 
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour12: false });
+const clock = (iso) => formatTime(iso, { seconds: true });
+const role = (name) => t(`console.role.${name}`);
 const words = (error) => (error instanceof ApiError ? error.detail : String((error && error.message) || error));
 const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -91,11 +93,11 @@ export class PtzPanel {
 
   build(camera) {
     const n = {
-      title: el("strong", {}, `PTZ · ${camera.name}`),
+      title: el("strong", {}, t("console.ptz.title", { camera: camera.name })),
       holder: el("span", { class: "ptz-holder", "data-state": "free", "aria-live": "polite" }),
-      release: el("button", { type: "button", "data-control": "ptz-release", hidden: true }, "Release"),
+      release: el("button", { type: "button", "data-control": "ptz-release", hidden: true }, t("console.ptz.release")),
       position: el("span", { class: "ptz-position" }),
-      presets: el("span", { class: "ptz-presets", role: "group", "aria-label": "Presets" }),
+      presets: el("span", { class: "ptz-presets", role: "group", "aria-label": t("console.ptz.presets") }),
       tour: this.tour.node,
       message: el("p", { class: "ptz-message", role: "alert", hidden: true }),
     };
@@ -113,8 +115,9 @@ export class PtzPanel {
   }
 
   saveForm() {
-    const name = el("input", { "data-control": "ptz-preset-name", placeholder: "New preset name", maxlength: "64", required: true });
-    const form = el("form", { class: "ptz-save" }, name, el("button", { "data-control": "ptz-save" }, "Save preset"));
+    const placeholder = t("console.ptz.preset_name");
+    const name = el("input", { "data-control": "ptz-preset-name", placeholder, "aria-label": placeholder, maxlength: "64", required: true });
+    const form = el("form", { class: "ptz-save" }, name, el("button", { "data-control": "ptz-save" }, t("console.ptz.save_preset")));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (await this.command({ action: "save_preset", name: name.value.trim() })) name.value = "";
@@ -159,17 +162,19 @@ export class PtzPanel {
     if (holder) this.moved = false; // said until someone (they, or another) holds it again
     if (this.saidFor && (!holder || holder.username !== this.saidFor)) this.say(null); // stale
     let state = "free";
-    let text = "Free: drag on the video, or the arrow keys and + − with the video focused";
-    if (mine) [state, text] = ["mine", `You control this camera until ${clock(holder.until)}`];
-    else if (holder && this.lost === holder.username) [state, text] = ["lost", `Taken over by ${holder.username} (${holder.role}) until ${clock(holder.until)}`];
-    else if (holder) [state, text] = ["other", `Held by ${holder.username} (${holder.role}) until ${clock(holder.until)}`];
-    else if (this.lost) [state, text] = ["lost", `Taken over by ${this.lost}; free again now`];
-    else if (this.moved) [state, text] = ["lost", "The camera moved to another worker; take it again"];
+    let text = t("console.ptz.free");
+    const who = holder && { user: holder.username, role: role(holder.role), until: clock(holder.until) };
+    if (mine) [state, text] = ["mine", t("console.ptz.mine", who)];
+    else if (holder && this.lost === holder.username) [state, text] = ["lost", t("console.ptz.taken", who)];
+    else if (holder) [state, text] = ["other", t("console.ptz.held", who)];
+    else if (this.lost) [state, text] = ["lost", t("console.ptz.taken_free", { user: this.lost })];
+    else if (this.moved) [state, text] = ["lost", t("console.ptz.moved")];
     n.holder.dataset.state = state;
     n.holder.textContent = text;
     n.release.hidden = !mine;
-    const axis = (v) => (v == null ? "?" : v.toFixed(2));
-    n.position.textContent = `pan ${axis(position.pan)} · tilt ${axis(position.tilt)} · zoom ${axis(position.zoom)}${position.moving ? " · moving" : ""}`;
+    const axis = (v) => (v == null ? "?" : formatNumber(v, { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+    const where = t("console.ptz.position", { pan: axis(position.pan), tilt: axis(position.tilt), zoom: axis(position.zoom) });
+    n.position.textContent = position.moving ? `${where} · ${t("console.ptz.moving")}` : where;
     const key = JSON.stringify(presets);
     if (key !== this.presetKey) {
       this.presetKey = key;
@@ -178,11 +183,11 @@ export class PtzPanel {
         this.focusTile(); // the arrows and the drag stay on the video
       };
       const buttons = presets.map((p) => {
-        const button = el("button", { type: "button", "data-preset": p.token, title: `Preset ${p.token}` }, p.name);
+        const button = el("button", { type: "button", "data-preset": p.token, title: t("console.ptz.preset", { token: p.token }) }, p.name);
         button.addEventListener("click", go({ action: "preset", preset: p.token }));
         return button;
       });
-      const home = el("button", { type: "button", "data-control": "ptz-home", title: "Home position" }, "⌂ Home");
+      const home = el("button", { type: "button", "data-control": "ptz-home", title: t("console.ptz.home_title") }, t("console.ptz.home"));
       home.addEventListener("click", go({ action: "home" }));
       n.presets.replaceChildren(...buttons, home);
     }
@@ -226,7 +231,8 @@ export class PtzPanel {
       await this.refresh();
       const holder = this.state && this.state.holder;
       if (holder && holder.username !== this.user.username) {
-        return this.say(`Held by ${holder.username} (${holder.role}) until ${clock(holder.until)}: your command was not sent`, holder.username);
+        const who = { user: holder.username, role: role(holder.role), until: clock(holder.until) };
+        return this.say(t("console.ptz.not_sent", who), holder.username);
       }
     }
     this.say(words(error));

@@ -3,11 +3,12 @@
 // server still decides every request, and its refusals are said in its words.
 import { api, ApiError, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { formatTime, t } from "/static/common/i18n.js";
 
 const EDITORS = new Set(["supervisor"]);
 const DWELL = { min: 5, max: 3600, first: 30 };
 const MAX_STOPS = 32;
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour12: false });
+const clock = (iso) => formatTime(iso, { seconds: true });
 // The server names the field at fault ("body.stops.0.dwell_s: ..."); the body is understood.
 const words = (error) => (error instanceof ApiError ? error.detail : String((error && error.message) || error))
   .replace(/\bbody\./g, "");
@@ -63,14 +64,14 @@ export class TourBox {
     const v = this.view;
     if (v.running) {
       const stop = v.stop != null ? v.stops[v.stop] : null;
-      let text = `Tour running (started by ${v.started_by})`;
-      if (v.held_by) text += `: waiting while ${v.held_by} holds the camera`;
-      else if (stop) text += `: stop ${v.stop + 1}/${v.stops.length}, ${this.presetName(stop.preset)}`;
-      if (!v.held_by && v.next_at) text += `, next at ${clock(v.next_at)}`;
+      let text = t("console.tour.running", { user: v.started_by });
+      if (v.held_by) text += t("console.tour.waiting", { user: v.held_by });
+      else if (stop) text += t("console.tour.at_stop", { stop: v.stop + 1, stops: v.stops.length, preset: this.presetName(stop.preset) });
+      if (!v.held_by && v.next_at) text += t("console.tour.next", { time: clock(v.next_at) });
       return [v.held_by ? "waiting" : "running", text];
     }
-    if (v.stops.length) return ["stopped", `Tour of ${v.stops.length} stops, stopped`];
-    return ["none", EDITORS.has(this.role) ? "No tour" : null];
+    if (v.stops.length) return ["stopped", t("console.tour.stopped", { count: v.stops.length })];
+    return ["none", EDITORS.has(this.role) ? t("console.tour.none") : null];
   }
 
   render() {
@@ -85,10 +86,10 @@ export class TourBox {
     if (editor) {
       const running = this.view.running;
       const toggle = el("button", { type: "button", "data-control": running ? "tour-stop" : "tour-start" },
-        running ? "Stop tour" : "Start tour");
+        t(running ? "console.tour.stop" : "console.tour.start"));
       toggle.disabled = !running && !this.view.stops.length;
       toggle.addEventListener("click", () => this.act(running ? "stop" : "start"));
-      const edit = el("button", { type: "button", "data-control": "tour-edit" }, this.view.stops.length ? "Edit tour…" : "Define tour…");
+      const edit = el("button", { type: "button", "data-control": "tour-edit" }, t(this.view.stops.length ? "console.tour.edit" : "console.tour.define"));
       edit.addEventListener("click", () => this.edit());
       parts.push(toggle, edit);
     }
@@ -111,14 +112,15 @@ export class TourBox {
     const presets = (this.stateOf() || { presets: [] }).presets;
     const list = el("ol", { class: "tour-stops" });
     const row = (stop) => {
-      const select = el("select", { "data-field": "preset", "aria-label": "Preset" },
+      const select = el("select", { "data-field": "preset", "aria-label": t("console.tour.preset") },
         ...presets.map((p) => el("option", { value: p.token }, p.name)));
       if (stop.preset) select.value = stop.preset;
-      const dwell = el("input", { type: "number", "data-field": "dwell_s", "aria-label": "Dwell (s)",
+      const dwell = el("input", { type: "number", "data-field": "dwell_s", "aria-label": t("console.tour.dwell"),
         min: DWELL.min, max: DWELL.max, step: 1, value: stop.dwell_s });
       const item = el("li", {}, select, dwell, el("span", { class: "unit" }, "s"));
-      for (const [label, title, move] of [["↑", "Earlier", -1], ["↓", "Later", 1], ["✕", "Remove", 0]]) {
-        const button = el("button", { type: "button", title }, label);
+      for (const [label, key, move] of [["↑", "earlier", -1], ["↓", "later", 1], ["✕", "remove", 0]]) {
+        const title = t(`console.tour.${key}`);
+        const button = el("button", { type: "button", title, "aria-label": title }, label);
         button.addEventListener("click", () => {
           if (!move) item.remove();
           else if (move < 0 && item.previousElementSibling) item.previousElementSibling.before(item);
@@ -130,22 +132,21 @@ export class TourBox {
     };
     const stops = this.view.stops.length ? this.view.stops : presets.slice(0, 2).map((p) => ({ preset: p.token, dwell_s: DWELL.first }));
     stops.forEach(row);
-    const add = el("button", { type: "button", "data-control": "tour-add" }, "Add a stop");
+    const add = el("button", { type: "button", "data-control": "tour-add" }, t("console.tour.add"));
     add.addEventListener("click", () => {
       if (list.children.length < MAX_STOPS) row({ preset: presets[0] && presets[0].token, dwell_s: DWELL.first });
     });
-    const save = el("button", { type: "button", "data-control": "tour-save" }, "Save");
-    const remove = el("button", { type: "button", "data-control": "tour-delete" }, "Delete tour");
-    const cancel = el("button", { type: "button" }, "Cancel (Esc)");
+    const save = el("button", { type: "button", "data-control": "tour-save" }, t("common.save"));
+    const remove = el("button", { type: "button", "data-control": "tour-delete" }, t("console.tour.delete"));
+    const cancel = el("button", { type: "button" }, t("console.cancel_esc"));
     save.addEventListener("click", () => this.save(list, save));
     remove.addEventListener("click", () => this.remove(remove));
     cancel.addEventListener("click", () => this.dialog.close());
     this.dialog.replaceChildren(el("form", { method: "dialog" },
-      el("h2", {}, "Preset tour"),
-      el("p", { class: "hint" }, `Presets in order, each for ${DWELL.min} to ${DWELL.max} s, then again from the first. `
-        + "Any operator's command takes the camera from the tour; it goes back to the same stop a few seconds after they let go."),
+      el("h2", {}, t("console.tour.title")),
+      el("p", { class: "hint" }, t("console.tour.hint", { min: DWELL.min, max: DWELL.max })),
       list, add, el("menu", {}, remove, cancel, save)));
-    if (!presets.length) list.after(el("p", { class: "error-message" }, "This camera has no preset yet: save some first."));
+    if (!presets.length) list.after(el("p", { class: "error-message" }, t("console.tour.no_preset")));
     this.dialog.showModal();
   }
 

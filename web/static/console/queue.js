@@ -1,5 +1,6 @@
 // The queue: open incidents, unacknowledged first, then the most severe, then the newest.
 import { el, when } from "/static/common/dom.js";
+import { t } from "/static/common/i18n.js";
 
 const FRESH_MS = 2000;
 
@@ -86,12 +87,12 @@ export class Queue {
   render() {
     const order = this.ordered();
     const items = order.map((incident) => this.item(incident));
-    if (!items.length) items.push(el("li", { class: "empty" }, "No open incident."));
+    if (!items.length) items.push(el("li", { class: "empty" }, t("console.queue.empty")));
     this.list.replaceChildren(...items);
     const chosen = this.list.querySelector("[aria-selected=true]");
     if (chosen) chosen.scrollIntoView({ block: "nearest" });
     const waiting = order.filter((i) => i.status === "new").length;
-    document.getElementById("counts").textContent = waiting ? `${waiting} to acknowledge` : "";
+    document.getElementById("counts").textContent = waiting ? t("console.queue.waiting", { count: waiting }) : "";
   }
 
   item(incident) {
@@ -106,11 +107,11 @@ export class Queue {
     },
     el("div", { class: "title" }, `#${incident.id} ${incident.title}`),
     el("div", { class: "meta" },
-      el("span", { class: "badge" }, incident.status.replace("_", " ")),
-      el("span", { class: `sev-${incident.severity}` }, incident.severity),
+      el("span", { class: "badge" }, t(`console.status.${incident.status}`)),
+      el("span", { class: `sev-${incident.severity}` }, t(`console.severity.${incident.severity}`)),
       when(incident.opened_at),
-      el("span", {}, `${incident.alarm_count} alarm${incident.alarm_count === 1 ? "" : "s"}`),
-      incident.escalated ? el("span", { class: "sev-critical" }, "escalated") : null));
+      el("span", {}, t("console.queue.alarms", { count: incident.alarm_count })),
+      incident.escalated ? el("span", { class: "sev-critical" }, t("console.escalated")) : null));
     return node;
   }
 }

@@ -3,16 +3,17 @@
 // incident (never for queue entries, never again on a redraw).
 import { api, ApiError } from "/static/common/api.js";
 import { el, when } from "/static/common/dom.js";
+import { alarmType, t } from "/static/common/i18n.js";
 
 function plainWords(error) {
   if (error instanceof ApiError && error.status === 404) {
-    return "The snapshot is no longer kept: it was destroyed at the end of the camera's retention period.";
+    return t("console.snapshot.gone");
   }
   if (error instanceof ApiError && error.status === 403) {
-    return `You may not see this snapshot: ${error.detail}.`;
+    return t("console.snapshot.forbidden", { reason: error.detail });
   }
   const words = error instanceof ApiError ? error.detail : String((error && error.message) || error);
-  return `The snapshot could not be shown: ${words}.`;
+  return t("console.snapshot.failed", { reason: words });
 }
 
 function percent(value) {
@@ -25,7 +26,7 @@ async function load(view, frame) {
     const response = await api(`/api/analytics/events/${view.event_id}/snapshot.jpg`, { raw: true });
     const address = URL.createObjectURL(await response.blob());
     const image = el("img", { src: address, "data-control": "snapshot",
-      alt: `Masked snapshot of the ${view.kind.replaceAll("_", " ")} event on camera ${view.camera_id}` });
+      alt: t("console.snapshot.alt", { kind: alarmType(`video.analytics.${view.kind}`), camera: view.camera_id }) });
     try {
       await image.decode();
     } finally {
@@ -45,14 +46,14 @@ async function load(view, frame) {
 /** A figure for one analytics alarm view (from GET /api/incidents/{id}); starts loading it. */
 export function eventFigure(view) {
   const frame = el("div", { class: "snapshot", "data-state": "loading" },
-    el("p", { class: "placeholder" }, "Loading the snapshot…"));
-  const caption = el("figcaption", {}, `Rule ${view.rule} · `, when(view.occurred_at),
-    `· ${view.camera_id}`, view.track ? ` · track ${view.track}` : null);
+    el("p", { class: "placeholder" }, t("console.snapshot.loading")));
+  const caption = el("figcaption", {}, `${t("console.snapshot.rule", { rule: view.rule })} · `, when(view.occurred_at),
+    ` · ${view.camera_id}`, view.track ? ` · ${t("console.snapshot.track", { track: view.track })}` : null);
   if (view.snapshot) {
     load(view, frame);
   } else {
     frame.dataset.state = "none";
-    frame.replaceChildren(el("p", { class: "placeholder" }, "No snapshot was taken for this event."));
+    frame.replaceChildren(el("p", { class: "placeholder" }, t("console.snapshot.none")));
   }
   return el("figure", { class: "event", "data-event": view.event_id, "data-alarm": view.alarm_id }, frame, caption);
 }

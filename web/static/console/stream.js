@@ -1,6 +1,7 @@
 // Recorded footage into a <video>: one request, so the server's refusal can be read in plain words
 // and each play is one access-log entry; the fragmented MP4 is fed to Media Source as it arrives.
 import { api } from "/static/common/api.js";
+import { t } from "/static/common/i18n.js";
 
 const RETRY_MS = 1000;
 const KEEP_BEHIND_S = 10;
@@ -29,7 +30,7 @@ function join(chunks) {
 function updated(buffer) {
   return new Promise((resolve, reject) => {
     buffer.addEventListener("updateend", resolve, { once: true });
-    buffer.addEventListener("error", () => reject(new Error("the browser could not decode this footage")), { once: true });
+    buffer.addEventListener("error", () => reject(new Error(t("console.playback.undecodable"))), { once: true });
   });
 }
 

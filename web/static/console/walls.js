@@ -1,6 +1,7 @@
 // Push to a video wall: choose the wall, what to show and the tile; errors stay in the dialog.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
+import { t } from "/static/common/i18n.js";
 
 const dialog = document.getElementById("wall-dialog");
 const wallSelect = document.getElementById("wall-select");
@@ -15,12 +16,12 @@ function contents(incident, cameras) {
   // What can go on a tile, the selected incident first.
   const list = [];
   if (incident) {
-    list.push({ label: `Incident #${incident.id}: its camera`, body: { kind: "camera", incident_id: incident.id } });
-    list.push({ label: `Incident #${incident.id}: timeline`, body: { kind: "timeline", incident_id: incident.id } });
+    list.push({ label: t("console.wall.incident_camera", { id: incident.id }), body: { kind: "camera", incident_id: incident.id } });
+    list.push({ label: t("console.wall.incident_timeline", { id: incident.id }), body: { kind: "timeline", incident_id: incident.id } });
   }
-  for (const camera of cameras) list.push({ label: `Camera: ${camera.name}`, body: { kind: "camera", camera_id: camera.id } });
-  list.push({ label: "Alarms panel", body: { kind: "alarms" } });
-  list.push({ label: "Map", body: { kind: "map" } });
+  for (const camera of cameras) list.push({ label: t("console.wall.camera", { name: camera.name }), body: { kind: "camera", camera_id: camera.id } });
+  list.push({ label: t("console.wall.alarms"), body: { kind: "alarms" } });
+  list.push({ label: t("console.wall.map"), body: { kind: "map" } });
   return list;
 }
 
@@ -55,7 +56,7 @@ export async function openPush(incident, cameras, preferred = null) {
   try {
     walls = await api("/api/walls");
     const before = wallSelect.value;
-    wallSelect.replaceChildren(...walls.map((w) => el("option", { value: w.id }, `${w.name} (${w.mode})`)));
+    wallSelect.replaceChildren(...walls.map((w) => el("option", { value: w.id }, t("console.wall.option", { name: w.name, mode: t(`console.wall.mode.${w.mode}`) }))));
     if (walls.some((w) => w.id === before)) wallSelect.value = before;
     drawCells();
     wallSelect.focus();
@@ -69,7 +70,7 @@ document.getElementById("wall-cancel").addEventListener("click", () => dialog.cl
 document.getElementById("wall-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const choice = choices[Number(whatSelect.value)];
-  if (!choice || !wallSelect.value) return showError(pushButton, "choose a wall and what to show");
+  if (!choice || !wallSelect.value) return showError(pushButton, t("console.wall.choose"));
   try {
     await api(`/api/walls/${encodeURIComponent(wallSelect.value)}/push`, {
       method: "POST",
