@@ -71,10 +71,19 @@ def write(
     author: str | None,
     kind: CrisisLogKind,
     text: str,
+    incident_id: int | None = None,
 ) -> CrisisLogEntry:
-    """Append one log line; a person who writes joins the participants."""
+    """Append one log line (about an incident, if named); a person who writes joins the
+    participants."""
     assert crisis.id is not None
-    entry = CrisisLogEntry(crisis_id=crisis.id, at=at, author=author, kind=kind.value, text=text)
+    entry = CrisisLogEntry(
+        crisis_id=crisis.id,
+        at=at,
+        author=author,
+        kind=kind.value,
+        text=text,
+        incident_id=incident_id,
+    )
     session.add(entry)
     if author is not None:
         add_participant(session, crisis, author)

@@ -102,3 +102,6 @@ class CrisisLogEntry(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=64)
     kind: str = Field(max_length=16)
     text: str = Field(sa_type=sa.Text)
+    incident_id: int | None = Field(
+        default=None, description="The incident a decision or an action concerns, if any."
+    )

@@ -125,13 +125,24 @@ class CrisisService:
         return await self._change(work, by)
 
     async def write(
-        self, crisis_id: int, *, by: str, kind: CrisisLogKind, text: str
+        self,
+        crisis_id: int,
+        *,
+        by: str,
+        kind: CrisisLogKind,
+        text: str,
+        incident_id: int | None = None,
     ) -> CrisisSummary:
-        """Log a decision or an action of the crisis cell."""
+        """Log a decision or an action of the crisis cell, about an incident if named (attached
+        to the crisis first when it was not)."""
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
-            crises.write(session, crisis, at=now, author=by, kind=kind, text=text)
+            if incident_id is not None:
+                _attach(session, crisis, incident_id, by=by, at=now)
+            crises.write(
+                session, crisis, at=now, author=by, kind=kind, text=text, incident_id=incident_id
+            )
             return crisis, "log"
 
         return await self._change(work, by)
@@ -155,12 +166,7 @@ class CrisisService:
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
-            _check_incidents(session, [incident_id])
-            if crises.link_incident(session, crisis, incident_id):
-                text = f"incident {incident_id} attached"
-                crises.write(
-                    session, crisis, at=now, author=by, kind=CrisisLogKind.EVENT, text=text
-                )
+            _attach(session, crisis, incident_id, by=by, at=now)
             return crisis, "incident"
 
         return await self._change(work, by)
@@ -209,7 +215,13 @@ class CrisisService:
                 change = "opened"
             crises.link_incident(session, crisis, incident.id)
             crises.write(
-                session, crisis, at=now, author=event.by, kind=CrisisLogKind.ACTION, text=note
+                session,
+                crisis,
+                at=now,
+                author=event.by,
+                kind=CrisisLogKind.ACTION,
+                text=note,
+                incident_id=incident.id,
             )
             return crisis, change
 
@@ -238,6 +250,21 @@ def _open_crisis(session: Session, crisis_id: int) -> Crisis:
     if crisis.status != CrisisStatus.OPEN.value:
         raise CrisisClosed(f"crisis {crisis_id} is closed")
     return crisis
+
+
+def _attach(session: Session, crisis: Crisis, incident_id: int, *, by: str, at: datetime) -> None:
+    _check_incidents(session, [incident_id])
+    if crises.link_incident(session, crisis, incident_id):
+        text = f"incident {incident_id} attached"
+        crises.write(
+            session,
+            crisis,
+            at=at,
+            author=by,
+            kind=CrisisLogKind.EVENT,
+            text=text,
+            incident_id=incident_id,
+        )
 
 
 def _check_incidents(session: Session, incident_ids: list[int]) -> None:

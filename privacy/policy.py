@@ -34,6 +34,7 @@ class Action(StrEnum):
     INCIDENT_ACT = "incident.act"
     WALL_READ = "wall.read"
     WALL_CONTROL = "wall.control"
+    WALL_SALVO = "wall.salvo"
     CRISIS_READ = "crisis.read"
     CRISIS_ACT = "crisis.act"
     CLUSTER_READ = "cluster.read"
@@ -63,6 +64,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.INCIDENT_ACT: "incident-action",
     Action.WALL_READ: "wall-read",
     Action.WALL_CONTROL: "wall-control",
+    Action.WALL_SALVO: "wall-salvo",
     Action.CRISIS_READ: "crisis-read",
     Action.CRISIS_ACT: "crisis-action",
     Action.CLUSTER_READ: "cluster-read",
@@ -73,7 +75,13 @@ RIGHT_NAMES: dict[Action, str] = {
 _WATCH = {Action.CAMERA_LIST, Action.LIVE_VIEW, Action.SNAPSHOT}
 _ALARMS = {Action.ALARM_SUBMIT, Action.ALARM_READ, Action.INCIDENT_READ}
 # Walls: operators drive them, the crisis cell looks at them and keeps the crisis log.
-_WALLS = {Action.WALL_READ, Action.WALL_CONTROL, Action.CRISIS_READ, Action.CRISIS_ACT}
+_WALLS = {
+    Action.WALL_READ,
+    Action.WALL_CONTROL,
+    Action.WALL_SALVO,
+    Action.CRISIS_READ,
+    Action.CRISIS_ACT,
+}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.OPERATOR: frozenset(
         _WATCH | _ALARMS | _WALLS | {Action.PLAYBACK, Action.INCIDENT_ACT, Action.PTZ}
@@ -96,13 +104,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CLUSTER_READ,
         }
     ),
-    # The crisis cell watches the situation and logs its decisions; it operates nothing.
+    # The crisis cell watches the situation and logs its decisions; it operates nothing but
+    # the recall of a wall's saved layouts (salvos), which operators prepared for it.
     Role.CRISIS: frozenset(
         _WATCH
         | {
             Action.ALARM_READ,
             Action.INCIDENT_READ,
             Action.WALL_READ,
+            Action.WALL_SALVO,
             Action.CRISIS_READ,
             Action.CRISIS_ACT,
         }
@@ -125,6 +135,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CLUSTER_READ,
             Action.WALL_READ,
             Action.WALL_CONTROL,
+            Action.WALL_SALVO,
             Action.CRISIS_READ,
         }
     ),

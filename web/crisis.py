@@ -46,6 +46,9 @@ class LogIn(BaseModel):
 
     kind: Literal["decision", "action"] = "decision"
     text: StorableText = Field(min_length=1, max_length=4000)
+    incident_id: RowId | None = Field(
+        default=None, description="The incident it concerns (attached to the crisis if not yet)."
+    )
 
 
 class LogOut(BaseModel):
@@ -55,6 +58,7 @@ class LogOut(BaseModel):
     author: str | None
     kind: str
     text: str
+    incident_id: int | None
 
 
 class CrisisOut(CrisisSummary):
@@ -76,7 +80,7 @@ class IncidentIn(BaseModel):
 
 
 class CloseIn(BaseModel):
-    """Why the crisis ends."""
+    """Why the crisis ends: its summary, the last line of its log and of its report."""
 
     text: StorableText | None = Field(default=None, max_length=4000)
 
@@ -108,15 +112,23 @@ async def open_crisis(body: CrisisIn, user: Actor, crises: CrisesDep) -> CrisisS
 def get_crisis(crisis_id: RowId, session: DbSession, _user: Reader) -> CrisisOut:
     """A crisis with its log."""
     detail = crisis_detail(session, crisis_id)
-    log = [LogOut(at=e.at, author=e.author, kind=e.kind, text=e.text) for e in detail.log]
+    log = [
+        LogOut(at=e.at, author=e.author, kind=e.kind, text=e.text, incident_id=e.incident_id)
+        for e in detail.log
+    ]
     return CrisisOut(**detail.crisis.model_dump(), log=log)
 
 
 @router.post("/{crisis_id}/log", response_model=CrisisSummary, status_code=201)
 async def write_log(crisis_id: RowId, body: LogIn, user: Actor, crises: CrisesDep) -> CrisisSummary:
-    """Log a decision or an action (its author joins the participants)."""
+    """Log a decision or an action, about an incident if named (its author joins the
+    participants)."""
     return await crises.write(
-        crisis_id, by=user.username, kind=CrisisLogKind(body.kind), text=body.text
+        crisis_id,
+        by=user.username,
+        kind=CrisisLogKind(body.kind),
+        text=body.text,
+        incident_id=body.incident_id,
     )
 
 

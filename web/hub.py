@@ -1,4 +1,5 @@
-"""WS /api/events: live alarms, incident changes, camera status and PTZ control for consoles.
+"""WS /api/events: live alarms, incident changes, camera status, PTZ control and crisis changes
+for consoles and the crisis page.
 
 Messages are coalesced per client over a short window, so an alarm storm costs each console a
 bounded number of frames (at most one per window): alarm batches merge, and only the latest state
@@ -15,6 +16,7 @@ from typing import Any
 
 from fastapi import WebSocket
 
+from crisis.events import CrisisChanged
 from csu.bus import EventBus
 from csu.mailbox import Mailbox
 from incidents.events import AlarmsStored, IncidentChanged
@@ -38,6 +40,7 @@ class _Client:
     def __init__(self, websocket: WebSocket, viewer: Viewer) -> None:
         self.websocket = websocket
         self.sees_incidents = viewer.has(Action.INCIDENT_READ)
+        self.sees_crises = viewer.has(Action.CRISIS_READ)
         self.seen = viewer.seen
         # Alarm batches merge, an incident or a camera keeps its latest state, and every ended
         # PTZ control is told (a key of its own).
@@ -50,6 +53,7 @@ class _Client:
         When they changed, the console is told to read its cameras and incidents again.
         """
         sees_incidents, seen = viewer.has(Action.INCIDENT_READ), viewer.seen
+        self.sees_crises = viewer.has(Action.CRISIS_READ)
         if (sees_incidents, seen) != (self.sees_incidents, self.seen):
             self.sees_incidents, self.seen = sees_incidents, seen
             self.mailbox.put("rights", {"type": "rights"})
@@ -60,6 +64,10 @@ class _Client:
         pending."""
         if kind == "camera":
             self.mailbox.put(("camera", message["camera_id"]), message)
+        elif kind == "crisis":
+            # Every change is told: the page appends a new decision to its live region.
+            if self.sees_crises:
+                self.mailbox.put(("crisis", next(self._told)), message)
         elif kind == "ptz":
             self.mailbox.put(("ptz", next(self._told)), message)
         elif not self.sees_incidents:
@@ -91,6 +99,7 @@ class EventHub:
             bus.subscribe(IncidentChanged, self._on_incident, name="ws.incidents"),
             bus.subscribe(CameraStatusChanged, self._on_camera, name="ws.cameras"),
             bus.subscribe(PtzControlEnded, self._on_ptz, name="ws.ptz"),
+            bus.subscribe(CrisisChanged, self._on_crisis, name="ws.crisis"),
         ]
 
     @property
@@ -146,6 +155,11 @@ class EventHub:
         self._fan_out(
             "ptz", lambda: payload, lambda s: payload if s.allows(event.camera_id) else None
         )
+
+    def _on_crisis(self, event: CrisisChanged) -> None:
+        # A crisis names incident ids, no camera: the same message for every reader of crises.
+        payload = {"crisis": event.crisis.model_dump(mode="json"), "change": event.change}
+        self._fan_out("crisis", lambda: payload, lambda _scope: payload)
 
     def _fan_out(
         self,

@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api/walls", tags=["walls"])
 
 Reader = Annotated[Viewer, Depends(require(Action.WALL_READ))]
 Controller = Annotated[Viewer, Depends(require(Action.WALL_CONTROL))]
+Recaller = Annotated[Viewer, Depends(require(Action.WALL_SALVO))]
 SalvoName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .:-]+$")]
 
 
@@ -200,9 +201,9 @@ async def save_salvo(
 
 @router.post("/{wall_id}/salvos/{name}/recall", response_model=WallState)
 async def recall_salvo(
-    wall_id: Key, name: SalvoName, user: Controller, viewer: CurrentViewer, walls: WallsDep
+    wall_id: Key, name: SalvoName, user: Recaller, viewer: CurrentViewer, walls: WallsDep
 ) -> WallState:
-    """Put a salvo back on the wall."""
+    """Put a salvo back on the wall (the crisis cell may, though it drives walls no other way)."""
     state = await walls.recall_salvo(wall_id, name, by=user.username, may_view=viewer_check(viewer))
     return state.seen_by(viewer.sees)
 

@@ -68,7 +68,9 @@ def test_session_cookie_authenticates_and_logout_ends_it(client: TestClient) -> 
     """The UI's cookie works like the bearer token, and logout revokes the session."""
     client.post("/api/auth/login", json={"username": "supervisor", "password": PASSWORD})
     me = client.get("/api/auth/me")
-    assert me.status_code == 200 and me.json() == {"username": "supervisor", "role": "supervisor"}
+    assert me.status_code == 200, me.text
+    assert (me.json()["username"], me.json()["role"]) == ("supervisor", "supervisor")
+    assert "crisis.act" in me.json()["rights"]
     headers = login(client, "supervisor")
     client.cookies.clear()
     assert client.post("/api/auth/logout", headers=headers).status_code == 204
