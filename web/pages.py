@@ -46,6 +46,12 @@ def console_page() -> FileResponse:
     return page("console")
 
 
+@router.get("/crisis", include_in_schema=False)
+def crisis_page() -> FileResponse:
+    """The crisis cell's page: the open crisis, its decisions, incidents, salvos and report."""
+    return page("crisis")
+
+
 @router.get("/api/site/map", response_model=MapConfig)
 def site_map(_viewer: CurrentViewer, site: SiteDep) -> MapConfig:
     """How to draw the site's map: its tile server if any, else its streets, else a grid."""

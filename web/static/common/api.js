@@ -10,7 +10,7 @@ let probe = null;
 const HOME = {
   operator: "/console",
   supervisor: "/console",
-  crisis: "/console",
+  crisis: "/crisis",
   admin: "/admin",
   privacy_officer: "/audit",
 };

@@ -4,6 +4,7 @@ import { tickClock } from "/static/common/dom.js";
 import { languageSwitch, t } from "/static/common/i18n.js";
 import { mapConfig } from "/static/common/map.js";
 import { MapPane } from "/static/common/map_pane.js";
+import { salvoButtons } from "/static/common/salvos.js";
 import { reconnectingSocket } from "/static/common/ws.js";
 import { CameraGrid } from "./cameras.js";
 import { dialogOpen, toggleHelp } from "./dialogs.js";
@@ -44,6 +45,7 @@ const view = new IncidentView(document.getElementById("incident"), {
   onPlay: (camera, start, end) => playback.open(camera, start, end),
 });
 const queue = new Queue(queueList, (id) => view.show(id));
+const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
 
 function later(fn) {
@@ -75,6 +77,7 @@ async function resync() {
     const [cameras, incidents] = await Promise.all([api("/api/cameras"), api("/api/incidents")]);
     grid.setCameras(cameras);
     queue.load(incidents);
+    salvos.reload();
     alerting.track(queue.ordered());
     if (queue.selectedId != null) await view.refresh();
     redraw();
