@@ -365,6 +365,7 @@ async def _start_incidents(
         sources=site.alarm_sources,
         clips=clip_policy(site),
         on_clip=lambda clip: _record_clip(video.recording, clip),
+        language=site.site.language,  # new incidents' titles and checklists
         max_payload_bytes=settings.alarm_max_body_bytes,
         node=settings.node_name,  # names this node's client id in an MQTT share group
         cluster=None if cluster is None else cluster.client,  # alarms go to the alarm stream

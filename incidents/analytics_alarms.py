@@ -11,33 +11,30 @@ import logging
 from collections.abc import Callable
 
 from csu.bus import EventSource
+from csu.i18n import Language, Translator
+from incidents.alarms.catalogue import type_label
 from incidents.analytics_decisions import ANALYTICS_SOURCE, EXTERNAL_PREFIX
 from incidents.service import IncidentService
 from video.analytics.events import VideoAnalyticsEvent
 
 log = logging.getLogger(__name__)
 
-_LABELS = {
-    "abandoned_object": "abandoned object",
-    "weapon": "weapon",
-    "wrong_way": "going the wrong way",
-    "zone_intrusion": "entry into a forbidden zone",
-    "person_down": "person on the ground",
-    "crowd_movement": "crowd movement",
-    "crowd_density": "excessive crowd density",
-    "fire": "fire",
-}
 
-
-def analytics_payload(event: VideoAnalyticsEvent, camera_name: str) -> bytes:
-    """csu's own alarm JSON for one analytics event: the box and the snapshot's path as data."""
+def analytics_payload(event: VideoAnalyticsEvent, camera_name: str, language: Language) -> bytes:
+    """csu's own alarm JSON for one analytics event, told in `language`: the box and the
+    snapshot's path as data."""
+    alarm_type = f"video.analytics.{event.kind}"
+    what = type_label(alarm_type, language)
+    text = Translator(language)(
+        "incidents.analytics.suggested", camera=camera_name, what=what, rule=event.rule
+    )
     body = {
         "source": ANALYTICS_SOURCE,
         "external_id": f"{EXTERNAL_PREFIX}{event.camera_id}:{event.event_id}",
-        "type": f"video.analytics.{event.kind}",
+        "type": alarm_type,
         "occurred_at": event.occurred_at.isoformat(),
         "camera_id": event.camera_id,
-        "description": f"{camera_name}: {_LABELS[event.kind]} (rule {event.rule}), to confirm",
+        "description": text,
         "data": {
             "rule": event.rule,
             "box": list(event.box),
@@ -56,7 +53,7 @@ def forward_analytics_events(
     on the leader alone: `bus` is then the engine's group, as for video loss)."""
 
     async def submit(event: VideoAnalyticsEvent) -> None:
-        body = analytics_payload(event, camera_name(event.camera_id))
+        body = analytics_payload(event, camera_name(event.camera_id), incidents.language)
         await incidents.raise_camera_alarm(event.camera_id, body)
 
     bus.subscribe(VideoAnalyticsEvent, submit, name="incidents.video-analytics")

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from csu.i18n import Language
 from incidents import timeline
 from incidents.alarms import AlarmStatus
 from incidents.clips import Clip, ClipPolicy
@@ -64,6 +65,7 @@ class BatchApplier:
         incidents: IncidentRows,
         now: datetime,
         clips: ClipPolicy | None = None,
+        language: Language = "fr",
     ) -> None:
         self.s = session
         self.c = correlator
@@ -71,6 +73,7 @@ class BatchApplier:
         self.timeline = timeline.TimelineBatch()
         self.now = now
         self.clips = clips or ClipPolicy()
+        self.language = language  # the site's: a new incident's title and checklist are in it
         self.out = BatchOutcome()
         self._new: list[AlarmRow] = []
         self._known: dict[Key, AlarmRow] = {}
@@ -158,7 +161,7 @@ class BatchApplier:
     def _place(self, row: AlarmRow, facts: AlarmFacts, decision: Decision) -> IncidentSummary:
         incident = self._incident(decision.incident_id) if decision.action is Action.JOIN else None
         if incident is None:
-            fields = new_incident(row, now=self.now, storm=decision.storm)
+            fields = new_incident(row, now=self.now, storm=decision.storm, language=self.language)
             incident = self.incidents.insert(self.s.connection(), fields)
             self.c.opened(incident.id, facts, storm=decision.storm)
             self.out.opened.add(incident.id)

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from csu.db import Database
 from csu.errors import Unavailable
 from csu.events import Context, Event
+from csu.i18n import Language
 from incidents.batch import BatchApplier, BatchOutcome
 from incidents.batching import take_batch
 from incidents.clips import Clip, ClipPolicy, ClipSink
@@ -111,9 +112,11 @@ class IncidentEngine:
         max_batch: int = 500,
         clips: ClipPolicy | None = None,
         on_clip: ClipSink | None = None,
+        language: Language = "fr",
     ) -> None:
         self._db = db
         self._clips = clips
+        self._language = language
         self._on_clip = on_clip
         self._publish = publish
         self.correlator = correlator
@@ -256,7 +259,9 @@ class IncidentEngine:
     ) -> _Applied:
         """Store, correlate and mark the payloads in one transaction; nothing is announced yet."""
         with self._db.session() as session:
-            applier = BatchApplier(session, self.correlator, self._incidents, now, self._clips)
+            applier = BatchApplier(
+                session, self.correlator, self._incidents, now, self._clips, self._language
+            )
             applier.prefetch([row for p in payloads for row in p.rows])
             for payload in payloads:
                 for row in payload.rows:

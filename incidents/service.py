@@ -12,7 +12,8 @@ from nats.aio.client import Client
 
 from csu.bus import EventBus
 from csu.config import AlarmSourceConfig, SiteConfig
-from incidents.alarms.catalogue import type_labels
+from csu.i18n import Language
+from incidents.alarms.catalogue import type_label, type_labels
 from incidents.alarms.scales import severity_rank
 from incidents.analytics_decisions import decision_counts
 from incidents.clips import ClipPolicy, ClipSink
@@ -99,6 +100,7 @@ __all__ = [
     "shown_incident",
     "timeline_facts",
     "too_large",
+    "type_label",
     "type_labels",
 ]
 
@@ -134,6 +136,8 @@ def clip_policy(site: SiteConfig) -> ClipPolicy:
 class IncidentService:
     """Starts the engine (one writer thread) and the MQTT feeds; hands it payloads and actions.
 
+    `language` is the site's: an incident is titled and given its checklist in it when opened.
+
     `node` names this csu among the nodes sharing an MQTT source's share group (the machine's
     name by default): it makes the feed's client id.
 
@@ -154,17 +158,24 @@ class IncidentService:
         sources: Sequence[AlarmSourceConfig] = (),
         clips: ClipPolicy | None = None,
         on_clip: ClipSink | None = None,
+        language: Language = "fr",
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         node: str | None = None,
         cluster: Client | None = None,
         stream: StreamSettings | None = None,
     ) -> None:
         self._db = db
+        self.language = language  # the site's, for what csu itself writes into alarms
 
         def new_engine() -> IncidentEngine:
             correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
             return IncidentEngine(
-                db, bus.publish_threadsafe, correlator, clips=clips, on_clip=on_clip
+                db,
+                bus.publish_threadsafe,
+                correlator,
+                clips=clips,
+                on_clip=on_clip,
+                language=language,
             )
 
         self._new_engine = new_engine

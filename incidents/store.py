@@ -5,12 +5,14 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
+from csu.i18n import LANGUAGES, Language, Translator
 from csu.text import storable
 from incidents.alarms import alarm_type
 from incidents.bulk import BulkInsert
@@ -200,22 +202,42 @@ def facts_of(row: AlarmRow) -> AlarmFacts:
     return AlarmFacts(row.id, row.source, row.type, row.occurred_at, position, row.camera_id)
 
 
-def new_incident(row: AlarmRow, *, now: datetime, storm: bool) -> dict[str, Any]:
+def new_incident(
+    row: AlarmRow, *, now: datetime, storm: bool, language: Language
+) -> dict[str, Any]:
     """The fields of an incident opened by this alarm, with its type's procedure checklist (to
-    store with `IncidentRows.insert`)."""
+    store with `IncidentRows.insert`), written in the site's language once and for all."""
     entry = alarm_type(row.type)
-    title = f"Alarm storm from {row.source}" if storm else f"{entry.label}: {row.description}"
     return {
-        "title": title[:256],
+        "title": incident_title(row, storm, language)[:256],
         "type": row.type,
         "severity": row.severity,
         "opened_at": row.occurred_at,
         "updated_at": now,
         "lon": row.lon,
         "lat": row.lat,
-        "procedure": [ProcedureStep(text=text) for text in entry.procedure],
+        "procedure": [ProcedureStep(text=text) for text in entry.procedure(language)],
         "storm": storm,
     }
+
+
+@cache
+def _translator(language: Language) -> Translator:
+    return Translator(language)
+
+
+def incident_title(row: AlarmRow, storm: bool, language: Language) -> str:
+    """A new incident's title: its type and the sender's description, or the storm's source."""
+    t = _translator(language)
+    if storm:
+        return t("incidents.title.storm", source=row.source)
+    entry = alarm_type(row.type)
+    label = entry.label(language)
+    # An alarm whose sender said nothing is described by its type's label (the adapters do):
+    # the title then says it once, in the site's language.
+    if row.description.strip() in {"", *(entry.label(other) for other in LANGUAGES)}:
+        return label
+    return t("incidents.title.alarm", label=label, description=row.description)
 
 
 def _existing_ids(conn: Connection, keys: list[Key]) -> list[int]:

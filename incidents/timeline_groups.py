@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Generic, Literal, TypeVar
 
-from incidents.alarms.catalogue import ALARM_TYPES
+from incidents.alarms.catalogue import type_label
 from incidents.models import TimelineKind
 
 T = TypeVar("T")
@@ -169,8 +169,7 @@ def timeline_facts(
 
 def label(alarm_type: str) -> str:
     """The catalogue's English label of a type, or the type itself."""
-    known = ALARM_TYPES.get(alarm_type)
-    return known.label if known else alarm_type
+    return type_label(alarm_type, "en")
 
 
 def describe_group(group: AlarmGroup[Any], zone: tzinfo) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from csu.bus import EventSource
+from csu.i18n import Language, Translator
 from incidents.service import IncidentService
 from video.events import VideoLoss, VideoRestored
 
@@ -16,13 +17,16 @@ def loss_external_id(camera_id: str, offline_since: datetime) -> str:
     return f"video.loss:{camera_id}:{offline_since.astimezone(UTC).isoformat()}"
 
 
-def loss_payload(event: VideoLoss | VideoRestored, camera_name: str) -> bytes:
-    """csu's own alarm JSON for a loss (active) or its end (cleared)."""
+def loss_payload(event: VideoLoss | VideoRestored, camera_name: str, language: Language) -> bytes:
+    """csu's own alarm JSON for a loss (active) or its end (cleared), told in `language`."""
+    t = Translator(language)
     lost = isinstance(event, VideoLoss)
     if isinstance(event, VideoLoss):
-        text = f"{camera_name}: video lost ({event.reason or 'no frames'})"
+        reason = event.reason or t("incidents.video_loss.no_frames")
+        text = t("incidents.video_loss.lost", camera=camera_name, reason=reason)
     else:
-        text = f"{camera_name}: video back after {event.offline_for_s:.0f} s"
+        seconds = f"{event.offline_for_s:.0f}"
+        text = t("incidents.video_loss.back", camera=camera_name, seconds=seconds)
     body = {
         "source": "csu.video",
         "external_id": loss_external_id(event.camera_id, event.offline_since),
@@ -45,7 +49,7 @@ def forward_video_loss(
     """
 
     async def submit(event: VideoLoss | VideoRestored) -> None:
-        body = loss_payload(event, camera_name(event.camera_id))
+        body = loss_payload(event, camera_name(event.camera_id), incidents.language)
         await incidents.raise_camera_alarm(event.camera_id, body)
 
     bus.subscribe(VideoLoss, submit, name="incidents.video-loss")

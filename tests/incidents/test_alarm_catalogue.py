@@ -10,8 +10,10 @@ import pytest
 from defusedxml.ElementTree import parse as parse_xml_file
 from pydantic import ValidationError
 
+from csu.i18n import LANGUAGES, catalogue
 from incidents.alarms import ALARM_TYPES, Alarm, AlarmParseError, Domain, Severity, alarm_type
 from incidents.alarms.adapters.cap import MSG_TYPES, STATUSES
+from incidents.alarms.catalogue import missing_texts, type_labels
 from incidents.alarms.mapping import (
     ANOMALY_TYPES,
     CAP_CATEGORY_TYPES,
@@ -46,10 +48,29 @@ def test_every_type_is_complete(name: str) -> None:
     entry = ALARM_TYPES[name]
     assert entry.name == name
     assert isinstance(entry.domain, Domain)
-    assert entry.label and entry.label_fr and entry.label != entry.label_fr
     assert isinstance(entry.default_severity, Severity)
-    assert 3 <= len(entry.procedure) <= 6
-    assert all(step.endswith((".", ")")) and len(step) > 10 for step in entry.procedure)
+    assert entry.label("fr") != entry.label("en")
+    for language in LANGUAGES:
+        steps = entry.procedure(language)
+        assert 3 <= len(steps) <= 6
+        assert all(step.endswith((".", ")", "?", "»")) and len(step) > 10 for step in steps)
+    # The same checklist in every language, step for step.
+    assert len(entry.procedure("fr")) == len(entry.procedure("en"))
+
+
+def test_every_type_has_a_label_and_a_checklist_in_every_language() -> None:
+    assert missing_texts() == []
+    assert type_labels("fr")["lighting.lamp_off"] == "Point lumineux éteint"
+    assert type_labels("en")["lighting.lamp_off"] == "Street lamp off"
+
+
+def test_the_catalogue_names_no_type_csu_does_not_have() -> None:
+    for language in LANGUAGES:
+        for key in catalogue().messages(language):
+            if key.startswith("alarm_types."):
+                name, part = key.removeprefix("alarm_types.").rsplit(".", 1)
+                assert name in ALARM_TYPES, key
+                assert part == "label" or part.startswith("step_"), key
 
 
 def test_video_analytics_kinds_are_the_lawful_ones() -> None:

@@ -46,8 +46,8 @@ def event(event_id: str, snapshot: str | None) -> VideoAnalyticsEvent:
 
 
 def test_views_carry_the_event_id_rule_and_normalised_box() -> None:
-    with_picture = json.loads(analytics_payload(event("a" * 32, "analytics/x.jpg"), "Plaza"))
-    without = json.loads(analytics_payload(event("b" * 32, None), "Plaza"))
+    with_picture = json.loads(analytics_payload(event("a" * 32, "analytics/x.jpg"), "Plaza", "fr"))
+    without = json.loads(analytics_payload(event("b" * 32, None), "Plaza", "en"))
     views = analytics_views([stored(1, with_picture), stored(2, without)])
     assert [(v.alarm_id, v.event_id, v.camera_id, v.kind, v.rule) for v in views] == [
         (1, "a" * 32, "cam:plaza", "zone_intrusion", "fountain"),
@@ -55,10 +55,17 @@ def test_views_carry_the_event_id_rule_and_normalised_box() -> None:
     ]
     assert views[0].box == (0.4, 0.5, 0.45, 0.7) and views[0].occurred_at == AT
     assert [v.snapshot for v in views] == [True, False]
+    # csu's own words are in the site's language; the type's label comes from the catalogue.
+    assert with_picture["description"] == (
+        "Plaza : Intrusion en zone interdite (règle fountain), à confirmer"
+    )
+    assert (
+        without["description"] == "Plaza: Entry into a forbidden zone (rule fountain), to confirm"
+    )
 
 
 def test_alarms_csu_did_not_raise_are_not_shown_as_events() -> None:
-    body = json.loads(analytics_payload(event("c" * 32, "analytics/y.jpg"), "Plaza"))
+    body = json.loads(analytics_payload(event("c" * 32, "analytics/y.jpg"), "Plaza", "fr"))
     foreign = {**body, "source": "vendor-vms"}  # same type, raised by someone else
     broken = {**body, "data": {**body["data"], "box": [0.1, 0.2]}}
     other = {**body, "external_id": "PLAY-1"}

@@ -60,9 +60,10 @@ async def test_loss_and_restore_become_one_alarm_on_the_feeder_incident(database
             loss = rows[0]
             assert loss.status == "cleared" and loss.update_count == 1
             assert loss.incident_id == incident_id and loss.camera_id == "cam-lenepveu-1"
+            # The site speaks French (the default): csu's own text is in it.
             assert (
-                "Rue Lenepveu: video lost (Connection refused)" in loss.description
-                or "video back" in loss.description
+                "Rue Lenepveu : vidéo perdue (Connection refused)" in loss.description
+                or "Rue Lenepveu : vidéo rétablie après 45 s" in loss.description
             )
             detail = incident_detail(s, incident_id)
             assert detail is not None

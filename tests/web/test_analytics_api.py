@@ -46,7 +46,7 @@ def test_operator_confirms_and_dismisses_analytics_alerts(client: TestClient) ->
     stored = alarms_of(client, headers, ZONE_TYPE)[0]
     assert stored["data"]["box"] == [0.4, 0.5, 0.45, 0.7]
     assert stored["data"]["snapshot"].endswith(".jpg") and stored["data"]["track"] == "o0-3"
-    assert "to confirm" in stored["alarm"]["description"]
+    assert "à confirmer" in stored["alarm"]["description"]  # the site speaks French
     incident_id = stored["alarm"]["incident_id"]
 
     url = f"/api/incidents/{incident_id}/actions"

@@ -60,7 +60,7 @@ def parse_csu_alarm(payload: Any) -> Alarm:
         else one_of(severity, _SEVERITIES, "severity"),
         occurred_at=parse_timestamp(_required(body, "occurred_at"), "occurred_at"),
         location=location,
-        description=optional_str(body, "description") or entry.label,
+        description=optional_str(body, "description") or entry.label("en"),
         data={} if body.get("data") is None else require_object(body["data"], "data"),
         status=AlarmStatus.ACTIVE.value if status is None else one_of(status, _STATUSES, "status"),
         references=[] if body.get("references") is None else _references(body["references"]),

@@ -102,7 +102,10 @@ def _alert(entity: Entity, envelope: Envelope | None, context: list[str]) -> Ala
     attrs = entity.attrs
     category, sub_category = _str(attrs, "category"), _str(attrs, "subCategory")
     entry = alarm_type(fiware_alert_type(category, sub_category))
-    label = entry.label if sub_category is None else f"{entry.label} ({sub_category})"
+    # What the sender did not say is told as a sender would, in English: the site's language
+    # is applied where people read it (an incident's title, the pages' type labels).
+    label = entry.label("en")
+    label = label if sub_category is None else f"{label} ({sub_category})"
     data = _data(entity, envelope, context, _ALERT_USED)
     data |= {"category": category, "subCategory": sub_category}
     return make_alarm(
@@ -133,7 +136,7 @@ def _anomaly(entity: Entity, envelope: Envelope | None, context: list[str]) -> A
         severity=_severity(attrs, entry.default_severity),
         occurred_at=_when(attrs, envelope, "dateDetected"),
         location=_location(attrs),
-        description=_str(attrs, "description") or _breach_text(prop, breach, entry.label),
+        description=_str(attrs, "description") or _breach_text(prop, breach, entry.label("en")),
         data=_data(entity, envelope, context, _ANOMALY_USED) | {"anomalousProperty": prop},
     )
 

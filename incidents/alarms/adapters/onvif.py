@@ -110,7 +110,7 @@ def _alarm(notification: Element, camera_id: str) -> Alarm | None:
         type=entry.name,
         severity=entry.default_severity,
         occurred_at=occurred_at,
-        description=_description(entry.label, path, operation, status),
+        description=_description(entry.label("en"), path, operation, status),
         data=_data(notification, message, topic, camera_id),
         status=status,
         camera_id=camera_id,
