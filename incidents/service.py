@@ -42,6 +42,7 @@ from incidents.reading import (
     rejected_page,
 )
 from incidents.rejected import rejected_body
+from incidents.search import IncidentPage, IncidentQuery, search_incidents
 from incidents.stream import StreamSettings
 from incidents.stream_cluster import ClusterIntake
 from incidents.stream_intake import QueuedResult
@@ -68,6 +69,8 @@ __all__ = [
     "Channel",
     "IncidentCommand",
     "IncidentDetail",
+    "IncidentPage",
+    "IncidentQuery",
     "IncidentService",
     "IncidentStatus",
     "IncidentSummary",
@@ -95,6 +98,7 @@ __all__ = [
     "logbook",
     "rejected_body",
     "rejected_page",
+    "search_incidents",
     "severity_rank",
     "shown_alarms",
     "shown_incident",

@@ -12,12 +12,15 @@ from csu.text import StorableText
 from incidents.service import (
     ActionName,
     IncidentCommand,
+    IncidentPage,
+    IncidentQuery,
     IncidentStatus,
     IncidentSummary,
     IncidentView,
     TimelineView,
     incident_view,
     incidents_seen,
+    search_incidents,
     shown_incident,
 )
 from privacy.policy import Action
@@ -62,6 +65,14 @@ def get_incidents(
 ) -> list[IncidentSummary]:
     """Incidents, most recently changed first: those on the reader's cameras or on none."""
     return incidents_seen(session, seen=viewer.seen, status=status)
+
+
+@router.get("/search", response_model=IncidentPage)
+def search(
+    session: DbSession, viewer: Reader, query: Annotated[IncidentQuery, Query()]
+) -> IncidentPage:
+    """Incidents, open or closed, by time, place, type or service, camera, status and text."""
+    return search_incidents(session, query, seen=viewer.seen)
 
 
 @router.get("/{incident_id}", response_model=IncidentView)

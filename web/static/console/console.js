@@ -15,6 +15,7 @@ import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
 import { Alerting } from "./alerting.js";
 import { gridSizeControl } from "./grid_size.js";
+import { QueueFilter } from "./queue_filter.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -47,6 +48,7 @@ const view = new IncidentView(document.getElementById("incident"), {
 const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
+const filters = new QueueFilter(document.getElementById("queue-pane"), queue, { onOpen: (id) => view.show(id) });
 
 function later(fn) {
   // Many events in a burst cause one reload.
@@ -76,6 +78,7 @@ async function resync() {
   try {
     const [cameras, incidents] = await Promise.all([api("/api/cameras"), api("/api/incidents")]);
     grid.setCameras(cameras);
+    filters.setCameras(cameras);
     queue.load(incidents);
     salvos.reload();
     alerting.track(queue.ordered());
@@ -146,6 +149,7 @@ const KEYS = {
   x: () => view.decide(false),
   m: () => { centre.classList.toggle("map-large"); },
   "?": () => toggleHelp(),
+  "/": () => filters.focus(),
 };
 
 document.addEventListener("keydown", (event) => {

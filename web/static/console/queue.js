@@ -21,6 +21,7 @@ export class Queue {
     this.incidents = new Map();
     this.fresh = new Set();
     this.selectedId = null;
+    this.filter = null; // the operator's filter (queue_filter.js); null shows every open incident
     list.addEventListener("click", (event) => {
       const item = event.target.closest("li[data-id]");
       if (item) this.select(Number(item.dataset.id));
@@ -63,6 +64,17 @@ export class Queue {
     return [...this.incidents.values()].filter((i) => i.open).sort(rank);
   }
 
+  /** The open incidents the filter lets through, in queue order. */
+  shown() {
+    return this.filter ? this.ordered().filter(this.filter) : this.ordered();
+  }
+
+  /** Show only the incidents for which `filter(incident)` holds (null: all). */
+  setFilter(filter) {
+    this.filter = filter;
+    this.render();
+  }
+
   /** The selected incident's summary, or null. */
   selected() {
     return this.incidents.get(this.selectedId) || null;
@@ -77,7 +89,7 @@ export class Queue {
 
   /** Move the selection up (-1) or down (+1). */
   move(delta) {
-    const order = this.ordered();
+    const order = this.shown();
     if (!order.length) return;
     const at = order.findIndex((i) => i.id === this.selectedId);
     const next = at < 0 ? 0 : Math.max(0, Math.min(order.length - 1, at + delta));
@@ -86,8 +98,9 @@ export class Queue {
 
   render() {
     const order = this.ordered();
-    const items = order.map((incident) => this.item(incident));
-    if (!items.length) items.push(el("li", { class: "empty" }, t("console.queue.empty")));
+    const items = this.shown().map((incident) => this.item(incident));
+    const hidden = order.length - items.length;
+    if (!items.length) items.push(el("li", { class: "empty" }, hidden ? t("queue_filter.all_hidden", { count: hidden }) : t("console.queue.empty")));
     this.list.replaceChildren(...items);
     const chosen = this.list.querySelector("[aria-selected=true]");
     if (chosen) chosen.scrollIntoView({ block: "nearest" });
