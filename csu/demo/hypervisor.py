@@ -37,7 +37,12 @@ GARE = (-0.55690, 47.46440)
 BACKGROUND: list[tuple[str, str, str, tuple[float, float]]] = [
     ("parking.full", "low", "Parking du Mail complet (412/412)", MAIL),
     ("waste.container_full", "low", "Colonne à verre 118 pleine", RALLIEMENT),
-    ("traffic_light.fault", "medium", "Carrefour Foch/Ralliement : feux à l'orange clignotant", RALLIEMENT),
+    (
+        "traffic_light.fault",
+        "medium",
+        "Carrefour Foch/Ralliement : feux à l'orange clignotant",
+        RALLIEMENT,
+    ),
     ("building.technical_fault", "low", "Annexe de la mairie : pression chaudière basse", GARE),
     ("lighting.lamp_off", "low", "Point lumineux 4411-07 éteint", GARE),
     ("watering.leak", "medium", "Jardin du Mail : fuite sur la vanne d'arrosage 3", MAIL),
@@ -100,7 +105,7 @@ def ngsi_flood_sensor() -> dict[str, Any]:
                 "category": "water",
                 "subCategory": "flood_sensor",
                 "severity": "high",
-                "description": "Capteur d'inondation FS-22 mouillé : eau dans le passage souterrain",
+                "description": "Capteur FS-22 mouillé : eau dans le passage souterrain",
                 "dateIssued": datetime.now(UTC).isoformat(),
                 "location": {"type": "Point", "coordinates": [MAIL[0] + 0.001, MAIL[1]]},
                 "dataProvider": "hypervisor",
@@ -177,7 +182,11 @@ class SimulatedHypervisor:
         for n in range(4):
             await asyncio.sleep(0.3)
             lamp = csu_alarm(
-                "lighting.lamp_off", "low", f"Point lumineux 12-0{n + 1} éteint", LENEPVEU, cabinet="C-12"
+                "lighting.lamp_off",
+                "low",
+                f"Point lumineux 12-0{n + 1} éteint",
+                LENEPVEU,
+                cabinet="C-12",
             )
             await self._send(http, lamp, prefer_mqtt=True)
 
@@ -202,7 +211,9 @@ class SimulatedHypervisor:
         )
         incident = _incident_of(stored)
         if incident is not None and not self._escalated:
-            await self._escalate(http, incident, "Eau dans le passage souterrain : cellule de crise appelée")
+            await self._escalate(
+                http, incident, "Eau dans le passage souterrain : cellule de crise appelée"
+            )
 
     async def _escalate(self, http: httpx.AsyncClient, incident: int, text: str) -> None:
         # The duty officer hands the flooding to the crisis cell; the crisis-room wall follows.

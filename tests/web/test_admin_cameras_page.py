@@ -129,4 +129,3 @@ def test_bad_zone_text_is_shown_beside_the_zones(browser: Any, base_url: str) ->
     assert "no area" in error.text_content()
     assert page.locator("#camera-registry tr[data-camera=cam-south]").count() == 0
     page.context.close()
-
