@@ -61,6 +61,7 @@ from privacy.rights_watch import RightsWatch
 from privacy.zones.service import stored_zones
 from video.analytics.service import AnalyticsService
 from video.analytics.snapshots import SnapshotStore
+from video.bookmarks.service import BookmarkService
 from video.encoding import BroadcastPool
 from video.evidence.service import ExportService
 from video.ingest import SourceOpener
@@ -267,6 +268,7 @@ async def start_services(
         tours=tours,
         ptz_remote=ptz_remote(site, access_log, redirects),
         camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
+        bookmarks=BookmarkService(db, access_log),
     )
 
 

@@ -24,6 +24,7 @@ from privacy.audit.service import AuditService
 from privacy.rights import CameraRights
 from privacy.rights_watch import RightsWatch
 from video.analytics.service import AnalyticsService
+from video.bookmarks.service import BookmarkService
 from video.evidence.service import ExportService
 from video.live import LiveService
 from video.live.remote import LiveRedirects
@@ -78,6 +79,8 @@ class AppServices:
     tours: PtzTours | None = None
     # Cameras added, edited and retired by administrators.
     camera_admin: CameraAdmin | None = None
+    # Moments of recorded footage marked with a note.
+    bookmarks: BookmarkService | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""

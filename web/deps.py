@@ -28,6 +28,7 @@ from privacy.audit.service import AuditService
 from privacy.policy import RIGHT_NAMES, Action
 from privacy.service import AccountAdmin, CameraRights, Viewer
 from video.analytics.service import AnalyticsService
+from video.bookmarks.service import BookmarkService
 from video.evidence.service import ExportService
 from video.live.service import LiveRedirects, LiveService
 from video.onvif.service import OnvifEvents
@@ -93,6 +94,7 @@ CamerasDep = Annotated[CameraService, Depends(_service(CameraService))]
 LiveDep = Annotated[LiveService, Depends(_service(LiveService))]
 RecordingsDep = Annotated[RecordingService, Depends(_service(RecordingService))]
 HoldsDep = Annotated[HoldService, Depends(_service(HoldService))]
+BookmarksDep = Annotated[BookmarkService, Depends(_service(BookmarkService))]
 ExportsDep = Annotated[ExportService, Depends(_service(ExportService))]
 AnalyticsDep = Annotated[AnalyticsService, Depends(_service(AnalyticsService))]
 IncidentsDep = Annotated[IncidentService, Depends(_service(IncidentService))]

@@ -14,6 +14,7 @@ import csu.identity.models  # noqa: F401
 import incidents.models  # noqa: F401
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
+import video.bookmarks.models
 import video.ptz.tour.models
 import video.recording.models  # noqa: F401
 from csu.db import create_db_engine
