@@ -13,6 +13,7 @@ from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
+from csu.config.desk import CameraGroupConfig
 from csu.config.live import LiveConfig
 from csu.config.map import MapConfig
 from csu.config.walls import WallConfig
@@ -88,6 +89,9 @@ class SiteConfig(BaseModel):
     authorisations: tuple[AuthorisationConfig, ...] = Field(
         default=(), description="Who may watch which cameras."
     )
+    groups: tuple[CameraGroupConfig, ...] = Field(
+        default=(), description="Cameras gathered by district or commune for the desks."
+    )
     models: tuple[DetectionModelConfig, ...] = Field(
         default=(), description="Detectors the site supplies for video analytics."
     )
@@ -105,6 +109,8 @@ class SiteConfig(BaseModel):
             *_duplicate_ids("alarm_sources", [a.id for a in self.alarm_sources], "alarm source"),
             *_duplicate_ids("walls", [w.id for w in self.walls], "wall"),
             *self._unknown_cameras(),
+            *_duplicate_ids("groups", [g.id for g in self.groups], "group"),
+            *self._unknown_group_cameras(),
             *_duplicate_ids("models", [m.id for m in self.models], "model"),
             *self._analytics_problems(),
         ]
@@ -127,6 +133,20 @@ class SiteConfig(BaseModel):
             if camera_id != ALL_CAMERAS and camera_id not in known
         ]
 
+    def _unknown_group_cameras(self) -> list[InitErrorDetails]:
+        known = {camera.id for camera in self.cameras}
+        return [
+            _error(
+                ("groups", index, "cameras", position),
+                "unknown_camera",
+                f"unknown camera {camera_id!r} in group {group.id!r}",
+                camera_id,
+            )
+            for index, group in enumerate(self.groups)
+            for position, camera_id in enumerate(group.cameras)
+            if camera_id not in known
+        ]
+
     def _analytics_problems(self) -> list[InitErrorDetails]:
         models = {m.id: m for m in self.models}
         return [
@@ -138,6 +158,10 @@ class SiteConfig(BaseModel):
     def camera(self, camera_id: str) -> CameraConfig | None:
         """The camera with this id, or None."""
         return next((c for c in self.cameras if c.id == camera_id), None)
+
+    def group(self, group_id: str) -> CameraGroupConfig | None:
+        """The camera group with this id, or None."""
+        return next((g for g in self.groups if g.id == group_id), None)
 
     def wall(self, wall_id: str) -> WallConfig | None:
         """The wall with this id, or None."""

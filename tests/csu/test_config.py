@@ -582,3 +582,64 @@ def test_non_utf8_file_is_one_line(tmp_path: Path) -> None:
     assert check_site_file(path) == [
         f"{path}: cannot read site file: not UTF-8 text (bad byte at offset 20)"
     ]
+
+
+# --- camera groups ----------------------------------------------------------------------
+
+
+def test_camera_groups_keep_their_order_and_name_known_cameras_only() -> None:
+    config = parse_site(
+        textwrap.dedent(
+            """\
+            site: {name: Angers}
+            cameras: [{id: cam-a, name: A, source: demo://a}, {id: cam-b, name: B, source: demo://b}]
+            groups:
+              - {id: centre-ville, name: Centre-ville, cameras: [cam-b, cam-a]}
+              - {id: gare, name: Gare, cameras: [cam-a]}
+            """
+        )
+    )
+    centre = config.group("centre-ville")
+    assert centre is not None and centre.name == "Centre-ville"
+    assert centre.cameras == ("cam-b", "cam-a")
+    assert config.group("nowhere") is None
+
+
+def test_camera_group_errors_are_named() -> None:
+    assert errors_of(
+        """\
+        site: {name: Angers}
+        cameras: [{id: cam-a, name: A, source: demo://a}]
+        groups:
+          - {id: gare, name: Gare, cameras: [cam-a, cam-x]}
+          - {id: gare, name: Gare bis, cameras: [cam-a]}
+          - {id: Centre, name: "", cameras: []}
+          - {id: ok, name: Ok, cameras: [cam-a], district: 3}
+        """
+    ) == [
+        "groups[2].id: must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a"
+        " letter or digit (got 'Centre')",
+        "groups[2].name: must not be empty",
+        "groups[2].cameras: must have at least 1 item (got 0)",
+        "groups[3].district: unknown key 'district'",
+    ]
+    assert errors_of(
+        """\
+        site: {name: Angers}
+        cameras: [{id: cam-a, name: A, source: demo://a}]
+        groups:
+          - {id: gare, name: Gare, cameras: [cam-a, cam-x]}
+          - {id: gare, name: Gare bis, cameras: [cam-a]}
+        """
+    ) == [
+        "groups[1].id: duplicate group id 'gare' (already used by groups[0])",
+        "groups[0].cameras[1]: unknown camera 'cam-x' in group 'gare'",
+    ]
+
+
+def test_the_demo_site_groups_its_cameras() -> None:
+    demo = load_site(Path(__file__).parents[2] / "csu" / "demo" / "site.yaml")
+    assert [(g.id, g.name) for g in demo.groups] == [
+        ("centre-ville", "Centre-ville"),
+        ("gare", "Gare"),
+    ]

@@ -59,9 +59,9 @@ export class CameraGrid {
     this.render();
   }
 
-  /** Only these cameras (an incident's), outlined. */
-  show(ids, label) {
-    this.shown = { ids: [...ids], label, highlight: new Set(ids) };
+  /** Only these cameras (an incident's, outlined; a group's or a layout's with highlight false). */
+  show(ids, label, { highlight = true } = {}) {
+    this.shown = { ids: [...ids], label, highlight: new Set(highlight ? ids : []) };
     this.pageIndex = 0;
     this.large = null;
     this.render();

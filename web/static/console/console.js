@@ -15,6 +15,7 @@ import { Queue } from "./queue.js";
 import { openPush } from "./walls.js";
 import { Alerting } from "./alerting.js";
 import { gridSizeControl } from "./grid_size.js";
+import { GroupChooser } from "./desk_groups.js";
 import { QueueFilter } from "./queue_filter.js";
 
 const SETTLE_MS = 300;
@@ -48,6 +49,7 @@ const view = new IncidentView(document.getElementById("incident"), {
 const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
+const groups = new GroupChooser(grid, document.getElementById("grid-all"));
 const filters = new QueueFilter(document.getElementById("queue-pane"), queue, { onOpen: (id) => view.show(id) });
 
 function later(fn) {
@@ -76,8 +78,9 @@ const refreshIncidentSoon = later(() => view.refresh());
 /** Read everything again: at start, and after every reconnection (events may have been missed). */
 async function resync() {
   try {
-    const [cameras, incidents] = await Promise.all([api("/api/cameras"), api("/api/incidents")]);
+    const [cameras, incidents, desk] = await Promise.all([api("/api/cameras"), api("/api/incidents"), api("/api/site/desk")]);
     grid.setCameras(cameras);
+    groups.setGroups(desk.groups);
     filters.setCameras(cameras);
     queue.load(incidents);
     salvos.reload();

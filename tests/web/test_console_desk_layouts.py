@@ -1,0 +1,71 @@
+"""Desk layouts through the console (headless Chromium): camera groups from the site file,
+a camera dragged onto a tile, and tours that cycle a tile through their cameras."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from csu.app import create_app
+from csu.config import parse_site
+from csu.settings import Settings
+from tests.web.conftest import ARTIFACTS, seed_accounts, served
+from tests.web.test_console_page import new_page, sign_in
+from tests.web.test_map_page import MAP_SITE
+from tests.web.test_wall_page import Server
+
+pytestmark = pytest.mark.slow
+
+DESK = textwrap.dedent(
+    """
+    groups:
+      - {id: centre-ville, name: Centre-ville, cameras: [cam-3, cam-1]}
+      - {id: gare, name: Gare, cameras: [cam-4, cam-0, cam-2]}
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The map test's six cameras, in two groups."""
+    folder = tmp_path_factory.mktemp("desk-layouts")
+    url = f"sqlite:///{folder / 'csu.db'}"
+    seed_accounts(url)
+    app = create_app(
+        Settings(data_dir=folder / "var", database_url=url), parse_site(MAP_SITE + DESK)
+    )
+    with served(app) as base:
+        yield Server(base)
+
+
+def tiles(page: Any) -> list[str]:
+    """The cameras of the grid's tiles, in order."""
+    return [
+        str(c) for c in page.eval_on_selector_all("#grid .cam", "n => n.map(c => c.dataset.camera)")
+    ]
+
+
+def test_choosing_a_group_shows_its_cameras(browser: Any, server: Server) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    options = page.eval_on_selector_all("#grid-group option", "n => n.map(o => o.textContent)")
+    assert options == ["Choisir un groupe…", "Centre-ville", "Gare"]
+    page.select_option("#grid-group", "gare")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 3")
+    assert tiles(page) == ["cam-4", "cam-0", "cam-2"]
+    assert page.locator("#grid-title").text_content() == "Groupe « Gare »"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#grid .cam video')].every(v => v.readyState >= 2)"
+    )
+    page.screenshot(path=str(ARTIFACTS / "desk-group.png"))
+    page.select_option("#grid-group", "centre-ville")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 2")
+    assert tiles(page) == ["cam-3", "cam-1"]
+    page.keyboard.press("g")  # every camera again: the chooser no longer names a group
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    assert page.locator("#grid-group").input_value() == ""
+    page.context.close()
