@@ -19,6 +19,7 @@ from privacy.service import Viewer
 from video.evidence.service import (
     RecordedSegment,
     check_playback,
+    first_frame_at,
     playback,
     refuse_anonymised_playback,
 )
@@ -33,6 +34,7 @@ from web.deps import (
 from web.live import redirect_live
 
 router = APIRouter(prefix="/api/cameras", tags=["playback"])
+PLAYBACK_START = "X-Playback-Start"
 
 
 @router.get(
@@ -98,7 +100,7 @@ async def playback_response(
     client: str | None,
 ) -> StreamingResponse:
     """The range as one MP4 from these segments, logged before the first byte (API node alone,
-    or the worker that keeps the footage)."""
+    or the worker that keeps the footage); X-Playback-Start says when its first frame was taken."""
     stream = await to_thread.run_sync(
         partial(
             playback,
@@ -111,4 +113,10 @@ async def playback_response(
             client=client,
         )
     )
-    return StreamingResponse(stream, media_type="video/mp4", headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    # The player's site-time clock: the MP4's time 0 is its first frame, the last IDR at or
+    # before the asked start, and its timestamps follow the frames' wall times from there.
+    first = await to_thread.run_sync(first_frame_at, segments, span[0], span[1])
+    if first is not None:
+        headers[PLAYBACK_START] = first.isoformat()
+    return StreamingResponse(stream, media_type="video/mp4", headers=headers)

@@ -10,8 +10,9 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
+from video.evidence.reader import packets_in_range
 from video.evidence.remux import remux
 from video.evidence.segments import RecordedSegment
 
@@ -71,3 +72,16 @@ def stream_mp4(
             yield chunk
     finally:
         cancelled.set()
+
+
+def first_frame_at(
+    segments: Sequence[RecordedSegment], start: datetime, end: datetime
+) -> datetime | None:
+    """When the MP4 of [start, end) begins (its last IDR at or before start): the picture at
+    the video's time t was taken at this time plus t, so a player can show the site's clock."""
+    packets = packets_in_range(segments, start, end)
+    try:
+        first = next(packets, None)
+        return None if first is None else datetime.fromtimestamp(first.wall, UTC)
+    finally:
+        packets.close()  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from video.evidence.manifest import (
     sha256_of,
     write_signed,
 )
-from video.evidence.playback import stream_mp4
+from video.evidence.playback import first_frame_at, stream_mp4
 from video.evidence.remux import Footage, remux
 from video.evidence.segments import (
     MAX_EXPORT,
@@ -60,6 +60,7 @@ __all__ = [
     "Purpose",
     "RecordedSegment",
     "check_playback",
+    "first_frame_at",
     "playback",
     "refuse_anonymised_playback",
 ]

@@ -5,6 +5,7 @@ import { el } from "/static/common/dom.js";
 import { formatTime, fromSiteInput, t, toSiteInput } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 import { EvidenceTools } from "./evidence.js";
+import { PlaybackControls } from "./playback_controls.js";
 import { playInto } from "./stream.js";
 
 const DEFAULT_MINUTES = 15;
@@ -69,12 +70,13 @@ export class PlaybackPanel {
     this.video = el("video", { controls: true, muted: true, playsinline: true, "data-control": "playback-video" });
     this.video.muted = true;
     this.video.hidden = true; // until there is something to show
+    this.controls = new PlaybackControls(this.video, this.bar, () => this.current());
     this.video.addEventListener("error", () => {
       if (this.controller) showError(this.play, t("console.playback.unplayable"));
     });
     this.dialog.replaceChildren(
       el("header", {}, this.title, el("span", { class: "spacer" }), close),
-      this.rangeForm, this.bar, this.summary, el("div", { class: "play-row" }, this.play), this.video,
+      this.rangeForm, this.bar, this.summary, el("div", { class: "play-row" }, this.play), this.video, this.controls.element,
       el("div", { class: "evidence" }));
   }
 
@@ -133,6 +135,7 @@ export class PlaybackPanel {
       showError(this.bar, error);
     }
     this.evidence.refresh();
+    this.controls.refresh();
   }
 
   draw(found) {

@@ -93,6 +93,8 @@ async function whole(video, reader, chunks, stopped) {
 export async function playInto(video, url, controller) {
   const stopped = () => controller.signal.aborted;
   const response = await api(url, { raw: true, signal: controller.signal });
+  // When the first frame was taken: the panel's site-time clock counts from it.
+  video.dataset.start = response.headers.get("X-Playback-Start") || "";
   const reader = response.body.getReader();
   const chunks = [];
   let codec = null;
