@@ -69,3 +69,63 @@ def test_choosing_a_group_shows_its_cameras(browser: Any, server: Server) -> Non
     page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
     assert page.locator("#grid-group").input_value() == ""
     page.context.close()
+
+
+PLAYING = "(id) => document.querySelector(`#grid .cam[data-camera='${id}'] video`)?.readyState >= 2"
+
+
+def test_a_camera_dragged_onto_tile_2_takes_it(browser: Any, server: Server) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    assert tiles(page) == ["cam-0", "cam-1", "cam-2", "cam-3"]
+    page.locator("#desk-cameras button[data-camera='cam-5']").drag_to(
+        page.locator("#grid .cam").nth(1)
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[1]?.dataset.camera === 'cam-5'"
+    )
+    assert tiles(page) == ["cam-0", "cam-5", "cam-2", "cam-3"]
+    assert page.locator("#grid-title").text_content() == "Disposition du poste"
+    page.wait_for_function(PLAYING, arg="cam-5")
+    page.screenshot(path=str(ARTIFACTS / "desk-dropped.png"))
+    # A camera already on the desk swaps places: never twice on one desk.
+    page.locator("#desk-cameras button[data-camera='cam-0']").drag_to(
+        page.locator("#grid .cam").nth(3)
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[3]?.dataset.camera === 'cam-0'"
+    )
+    assert tiles(page) == ["cam-3", "cam-5", "cam-2", "cam-0"]
+    # From the map: its camera dragged onto the third tile.
+    page.locator("#map-pane [data-kind='camera'][data-id='cam-4']").drag_to(
+        page.locator("#grid .cam").nth(2), force=True
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[2]?.dataset.camera === 'cam-4'"
+    )
+    assert tiles(page) == ["cam-3", "cam-5", "cam-4", "cam-0"]
+    page.wait_for_function(PLAYING, arg="cam-4")
+    page.context.close()
+
+
+def test_the_keyboard_chooses_a_tile_then_a_camera(browser: Any, server: Server) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    page.locator("#grid .cam").nth(1).focus()
+    page.keyboard.press("r")
+    assert page.locator("#grid .cam").nth(1).get_attribute("class").count("drop-target") == 1
+    assert page.evaluate("document.activeElement.dataset.camera") == "cam-0"  # the strip's first
+    for _ in range(4):
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.camera") == "cam-4"
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[1]?.dataset.camera === 'cam-4'"
+    )
+    assert tiles(page) == ["cam-0", "cam-4", "cam-2", "cam-3"]
+    assert page.evaluate("document.activeElement.dataset.camera") == "cam-4"  # the tile, focused
+    assert page.locator("#desk-status").text_content() == "Caméra du square 4 sur la tuile 2"
+    page.wait_for_function(PLAYING, arg="cam-4")
+    page.context.close()

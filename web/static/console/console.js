@@ -16,6 +16,7 @@ import { openPush } from "./walls.js";
 import { Alerting } from "./alerting.js";
 import { gridSizeControl } from "./grid_size.js";
 import { GroupChooser } from "./desk_groups.js";
+import { DeskLayout } from "./desk_layout.js";
 import { QueueFilter } from "./queue_filter.js";
 
 const SETTLE_MS = 300;
@@ -50,6 +51,7 @@ const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
 const groups = new GroupChooser(grid, document.getElementById("grid-all"));
+const layout = new DeskLayout(grid, gridNode, document.getElementById("grid-bar"), mapPane);
 const filters = new QueueFilter(document.getElementById("queue-pane"), queue, { onOpen: (id) => view.show(id) });
 
 function later(fn) {
@@ -81,6 +83,7 @@ async function resync() {
     const [cameras, incidents, desk] = await Promise.all([api("/api/cameras"), api("/api/incidents"), api("/api/site/desk")]);
     grid.setCameras(cameras);
     groups.setGroups(desk.groups);
+    layout.setCameras(cameras);
     filters.setCameras(cameras);
     queue.load(incidents);
     salvos.reload();
