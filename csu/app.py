@@ -33,7 +33,7 @@ from csu.bus import EventBus, EventSource
 from csu.bus_nats import NatsEventBus, nats_bus_metrics
 from csu.cameras.events import CameraChanged
 from csu.cameras.merge import retention_days
-from csu.cameras.store import registry, with_registry
+from csu.cameras.store import ids_in_force, registry, with_registry
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
@@ -46,6 +46,7 @@ from csu.runtime_tuning import freeze_startup_heap
 from csu.scheduler import Scheduler
 from csu.settings import Settings
 from incidents.analytics_alarms import forward_analytics_events
+from incidents.camera_follow import follow_cameras
 from incidents.clips import Clip
 from incidents.metrics import feed_metrics
 from incidents.onvif_alarms import onvif_intake
@@ -201,6 +202,7 @@ async def start_services(
         runs_here=lambda _camera_id: cluster is None,  # an API node runs no camera
     )
     bus.subscribe(CameraChanged, changes.apply)
+    follow_cameras(bus, db, seed, incident_service)  # coverage and clips follow the registry
     # The cameras' own events; in a cluster the worker that owns a camera pulls them (csu.worker).
     onvif_cameras = site.cameras if cluster is None else ()
     onvif_remote = None if cluster is None else partial(reported_events, cluster)
@@ -252,7 +254,7 @@ async def start_services(
         lawful=lawful,
         analytics=analytics,
         accounts=AccountAdmin(
-            db, access_log, {c.id for c in site.cameras}, rights_ended=kernel.rights.ended
+            db, access_log, partial(ids_in_force, db, seed), rights_ended=kernel.rights.ended
         ),
         recordings=video.recording,
         holds=HoldService(db, access_log),
@@ -373,8 +375,9 @@ async def _start_incidents(
         cluster=None if cluster is None else cluster.client,  # alarms go to the alarm stream
     )
     await incident_service.start()
-    forward_video_loss(events, incident_service, lambda cid: _camera_name(site, cid))
-    forward_analytics_events(events, incident_service, lambda cid: _camera_name(site, cid))
+    # Named as the camera is now (an administrator may have added or renamed it since the start).
+    forward_video_loss(events, incident_service, lambda cid: _camera_name(video.cameras, cid))
+    forward_analytics_events(events, incident_service, lambda cid: _camera_name(video.cameras, cid))
     return incident_service
 
 
@@ -411,9 +414,9 @@ def _camera_states(cameras: CameraService) -> dict[str, str]:
     return {view.config.id: view.health.state.value for view in cameras.cameras()}
 
 
-def _camera_name(site: SiteConfig, camera_id: str) -> str:
-    camera = site.camera(camera_id)
-    return camera.name if camera else camera_id
+def _camera_name(cameras: CameraService, camera_id: str) -> str:
+    camera = cameras.camera(camera_id)
+    return camera.config.name if camera else camera_id
 
 
 def _saved_zones(db: Database) -> dict[str, list[list[list[float]]]]:

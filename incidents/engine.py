@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from incidents.batching import take_batch
 from incidents.clips import Clip, ClipPolicy, ClipSink
 from incidents.commands import IncidentCommand, apply_command
 from incidents.correlation import Correlator
+from incidents.coverage import CameraCone
 from incidents.events import AlarmsStored, AlarmSummary, IncidentChanged, IncidentEscalated
 from incidents.incident_rows import IncidentRows
 from incidents.parsing import Submission
@@ -128,6 +129,12 @@ class IncidentEngine:
         self._queue_lock = threading.Lock()
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="incident-engine", daemon=True)
+
+    def use_cameras(self, cones: Iterable[CameraCone], clips: ClipPolicy | None) -> None:
+        """Take the cameras in force now. Each is one reference swapped whole, so the writer
+        thread reads either the old cameras or the new ones, never half of a change."""
+        self.correlator.cameras = {c.camera_id: c for c in cones}
+        self._clips = clips
 
     def start(self) -> None:
         """Restore open incidents, start the writer, parse payloads a crash left unparsed."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from nats.aio.client import Client
 
 from csu.bus import EventBus
-from csu.config import AlarmSourceConfig, SiteConfig
+from csu.config import AlarmSourceConfig, CameraConfig, SiteConfig
 from csu.i18n import Language
 from incidents.alarms.catalogue import type_label, type_labels
 from incidents.alarms.scales import severity_rank
@@ -111,8 +111,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def camera_cones(site: SiteConfig) -> list[CameraCone]:
-    """The site's cameras that have a place and a view, as coverage geometry."""
+def camera_cones(site: SiteConfig | Iterable[CameraConfig]) -> list[CameraCone]:
+    """The cameras that have a place and a view, as coverage geometry."""
+    cameras = site.cameras if isinstance(site, SiteConfig) else site
     return [
         CameraCone(
             c.id,
@@ -121,17 +122,18 @@ def camera_cones(site: SiteConfig) -> list[CameraCone]:
             c.view.fov_deg,
             c.view.range_m,
         )
-        for c in site.cameras
+        for c in cameras
         if c.location is not None and c.view is not None
     ]
 
 
-def clip_policy(site: SiteConfig) -> ClipPolicy:
-    """Clip windows of the site's recording cameras (pre- and post-alarm seconds)."""
+def clip_policy(site: SiteConfig | Iterable[CameraConfig]) -> ClipPolicy:
+    """Clip windows of the recording cameras (pre- and post-alarm seconds)."""
+    cameras = site.cameras if isinstance(site, SiteConfig) else site
     return ClipPolicy(
         {
             c.id: (c.recording.pre_alarm_s, c.recording.post_alarm_s)
-            for c in site.cameras
+            for c in cameras
             if c.enabled and c.recording.mode != "off"
         }
     )
@@ -170,14 +172,18 @@ class IncidentService:
     ) -> None:
         self._db = db
         self.language = language  # the site's, for what csu itself writes into alarms
+        # The cameras in force, replaced as administrators change them (use_cameras): an engine
+        # made later (a cluster node taking the lead) starts with them.
+        self._cones: Sequence[CameraCone] = tuple(cameras)
+        self._clips = clips
 
         def new_engine() -> IncidentEngine:
-            correlator = Correlator(rules=rules, cameras=cameras, settings=settings)
+            correlator = Correlator(rules=rules, cameras=self._cones, settings=settings)
             return IncidentEngine(
                 db,
                 bus.publish_threadsafe,
                 correlator,
-                clips=clips,
+                clips=self._clips,
                 on_clip=on_clip,
                 language=language,
             )
@@ -193,6 +199,15 @@ class IncidentService:
             max_payload_bytes=max_payload_bytes,
             ack_stored=self.cluster is not None,
         )
+
+    def use_cameras(self, cameras: Iterable[CameraConfig]) -> None:
+        """Correlate with these cameras from now on (the registry's, after an administrator
+        added, edited or retired one): their coverage, and the clips of those that record."""
+        listed = list(cameras)
+        self._cones = tuple(camera_cones(listed))
+        if self._clips is not None:
+            self._clips = clip_policy(listed)
+        self.engine.use_cameras(self._cones, self._clips)
 
     @property
     def feeds(self) -> list[MqttFeed]:

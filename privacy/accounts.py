@@ -58,14 +58,16 @@ class AccountAdmin:
         self,
         db: Database,
         access_log: AccessLog,
-        cameras: Set[str] | None,
+        cameras: Set[str] | Callable[[], Set[str]] | None,
         *,
         rights_ended: Callable[..., None] = lambda **_: None,
     ) -> None:
         self._db = db
         self._log = access_log
-        # None where no site file is at hand (`csu user add`): camera ids are taken as given.
-        self._cameras = None if cameras is None else frozenset(cameras)
+        # The camera ids in force, read at every change where a callable is given (the registry:
+        # a camera an administrator added is granted at once, a retired one no more); None where
+        # no site file is at hand (`csu user add`): camera ids are taken as given.
+        self._cameras = cameras
         # Told (username, reason) when an account's rights end or shrink, so that no cached token
         # and no live stream outlives them.
         self._rights_ended = rights_ended
@@ -129,12 +131,13 @@ class AccountAdmin:
         details: dict[str, Any] = {"username": username}
         with self._lock:
             self._authorise(actor, client, GRANTS_CHANGED, details, change.reason)
-            self._check_cameras(list(change.expiries))
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 if Role(user.role) is Role.PRIVACY_OFFICER and change.grants:
                     raise AccountInvalid("grants: a privacy officer is granted no camera")
                 before = _plain_grants(identity.grants_for(session, user=user))
+                # A grant held on a retired camera may be kept: its recordings outlive it.
+                self._check_cameras(list(change.expiries), held=set(before))
                 after = {c: _iso(until) for c, until in change.expiries.items()}
                 details |= {"before": before, "after": after}
                 self._log.append(
@@ -244,10 +247,11 @@ class AccountAdmin:
             raise AccountConflict(f"user '{username}' is deactivated")
         return user
 
-    def _check_cameras(self, cameras: list[str]) -> None:
+    def _check_cameras(self, cameras: list[str], *, held: Set[str] = frozenset()) -> None:
         if self._cameras is None:
             return
-        unknown = [c for c in cameras if c != ALL_CAMERAS and c not in self._cameras]
+        known = self._cameras() if callable(self._cameras) else self._cameras
+        unknown = [c for c in cameras if c != ALL_CAMERAS and c not in known and c not in held]
         if unknown:
             raise AccountInvalid(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
 

@@ -63,6 +63,12 @@ def registry(db: Database, site: SiteConfig) -> list[RegistryEntry]:
         return merge(site.cameras, stored_cameras(session))
 
 
+def ids_in_force(db: Database, site: SiteConfig) -> set[str]:
+    """The ids of the cameras in force now (read again: an administrator may just have
+    changed one, on this node or another)."""
+    return {c.id for c in in_force(registry(db, site))}
+
+
 def with_registry(site: SiteConfig, entries: list[RegistryEntry]) -> SiteConfig:
     """The site with the registry's cameras in force in place of the site file's."""
     # Not revalidated: a retired camera may still be named by the file's authorisations.
