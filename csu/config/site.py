@@ -13,7 +13,7 @@ from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
-from csu.config.desk import CameraGroupConfig
+from csu.config.desk import CameraGroupConfig, TourConfig
 from csu.config.live import LiveConfig
 from csu.config.map import MapConfig
 from csu.config.walls import WallConfig
@@ -92,6 +92,9 @@ class SiteConfig(BaseModel):
     groups: tuple[CameraGroupConfig, ...] = Field(
         default=(), description="Cameras gathered by district or commune for the desks."
     )
+    tours: tuple[TourConfig, ...] = Field(
+        default=(), description="Camera tours the desks may run on a tile."
+    )
     models: tuple[DetectionModelConfig, ...] = Field(
         default=(), description="Detectors the site supplies for video analytics."
     )
@@ -111,6 +114,8 @@ class SiteConfig(BaseModel):
             *self._unknown_cameras(),
             *_duplicate_ids("groups", [g.id for g in self.groups], "group"),
             *self._unknown_group_cameras(),
+            *_duplicate_ids("tours", [t.id for t in self.tours], "tour"),
+            *self._unknown_tour_steps(),
             *_duplicate_ids("models", [m.id for m in self.models], "model"),
             *self._analytics_problems(),
         ]
@@ -146,6 +151,25 @@ class SiteConfig(BaseModel):
             for position, camera_id in enumerate(group.cameras)
             if camera_id not in known
         ]
+
+    def _unknown_tour_steps(self) -> list[InitErrorDetails]:
+        known = {"camera": {c.id for c in self.cameras}, "group": {g.id for g in self.groups}}
+        return [
+            _error(
+                ("tours", index, "steps", position, kind),
+                f"unknown_{kind}",
+                f"unknown {kind} {value!r} in tour {tour.id!r}",
+                value,
+            )
+            for index, tour in enumerate(self.tours)
+            for position, step in enumerate(tour.steps)
+            for kind, value in (("camera", step.camera), ("group", step.group))
+            if value is not None and value not in known[kind]
+        ]
+
+    def tour_cameras(self, tour: TourConfig) -> list[str]:
+        """A tour's cameras in order, each group's cameras in its place."""
+        return tour.cameras({g.id: g.cameras for g in self.groups})
 
     def _analytics_problems(self) -> list[InitErrorDetails]:
         models = {m.id: m for m in self.models}

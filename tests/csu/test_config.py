@@ -643,3 +643,59 @@ def test_the_demo_site_groups_its_cameras() -> None:
         ("centre-ville", "Centre-ville"),
         ("gare", "Gare"),
     ]
+    assert [demo.tour_cameras(tour) for tour in demo.tours] == [
+        ["cam-ralliement-1", "cam-ralliement-dome", "cam-lenepveu-1", "cam-gare-parvis"]
+    ]
+
+
+# --- camera tours -----------------------------------------------------------------------
+
+
+def test_a_tour_lists_cameras_and_groups_in_order() -> None:
+    config = parse_site(
+        textwrap.dedent(
+            """\
+            site: {name: Angers}
+            cameras: [{id: cam-a, name: A, source: demo://a}, {id: cam-b, name: B, source: demo://b}]
+            groups: [{id: gare, name: Gare, cameras: [cam-b, cam-a]}]
+            tours:
+              - {id: nuit, name: Nuit, dwell_s: 5, steps: [{camera: cam-a}, {group: gare}]}
+              - {id: jour, name: Jour, steps: [{camera: cam-b}]}
+            """
+        )
+    )
+    night, day = config.tours
+    assert night.dwell_s == 5 and day.dwell_s == 10
+    assert config.tour_cameras(night) == ["cam-a", "cam-b", "cam-a"]
+
+
+def test_tour_errors_are_named() -> None:
+    assert errors_of(
+        """\
+        site: {name: Angers}
+        cameras: [{id: cam-a, name: A, source: demo://a}]
+        tours:
+          - {id: t, name: T, dwell_s: 1, steps: []}
+          - {id: u, name: U, steps: [{camera: cam-a, group: g}, {}], every: 3}
+        """
+    ) == [
+        "tours[0].dwell_s: must be >= 2 (got 1)",
+        "tours[0].steps: must have at least 1 item (got 0)",
+        "tours[1].steps[0]: name either a camera or a group",
+        "tours[1].steps[1]: name either a camera or a group",
+        "tours[1].every: unknown key 'every'",
+    ]
+    assert errors_of(
+        """\
+        site: {name: Angers}
+        cameras: [{id: cam-a, name: A, source: demo://a}]
+        groups: [{id: gare, name: Gare, cameras: [cam-a]}]
+        tours:
+          - {id: t, name: T, steps: [{camera: cam-x}, {group: gare}, {group: port}]}
+          - {id: t, name: T2, steps: [{camera: cam-a}]}
+        """
+    ) == [
+        "tours[1].id: duplicate tour id 't' (already used by tours[0])",
+        "tours[0].steps[0].camera: unknown camera 'cam-x' in tour 't'",
+        "tours[0].steps[2].group: unknown group 'port' in tour 't'",
+    ]

@@ -3,6 +3,7 @@ a camera dragged onto a tile, and tours that cycle a tile through their cameras.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -11,8 +12,11 @@ import pytest
 
 from csu.app import create_app
 from csu.config import parse_site
+from csu.db import Database
+from csu.identity import service as identity
+from csu.identity.roles import Role
 from csu.settings import Settings
-from tests.web.conftest import ARTIFACTS, seed_accounts, served
+from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts, served
 from tests.web.test_console_page import new_page, sign_in
 from tests.web.test_map_page import MAP_SITE
 from tests.web.test_wall_page import Server
@@ -24,6 +28,11 @@ DESK = textwrap.dedent(
     groups:
       - {id: centre-ville, name: Centre-ville, cameras: [cam-3, cam-1]}
       - {id: gare, name: Gare, cameras: [cam-4, cam-0, cam-2]}
+    tours:
+      - id: parvis
+        name: Parvis
+        dwell_s: 2
+        steps: [{camera: cam-4}, {camera: cam-5}, {group: centre-ville}]
     """
 )
 
@@ -34,6 +43,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("desk-layouts")
     url = f"sqlite:///{folder / 'csu.db'}"
     seed_accounts(url)
+    db = Database(url)
+    with db.session() as s:
+        cameras = [f"cam-{n}" for n in range(5)]  # not cam-5
+        identity.create_user(
+            s, username="partial", role=Role.OPERATOR, password=PASSWORD, cameras=cameras
+        )
+    db.dispose()
     app = create_app(
         Settings(data_dir=folder / "var", database_url=url), parse_site(MAP_SITE + DESK)
     )
@@ -128,4 +144,60 @@ def test_the_keyboard_chooses_a_tile_then_a_camera(browser: Any, server: Server)
     assert page.evaluate("document.activeElement.dataset.camera") == "cam-4"  # the tile, focused
     assert page.locator("#desk-status").text_content() == "Caméra du square 4 sur la tuile 2"
     page.wait_for_function(PLAYING, arg="cam-4")
+    page.context.close()
+
+
+# Tile 2's camera each time it changes, with the page's clock, for `seconds`.
+WATCH = """(seconds) => new Promise((done) => {
+  const seen = [];
+  const look = () => {
+    const id = document.querySelectorAll('#grid .cam')[1]?.dataset.camera;
+    if (!seen.length || seen[seen.length - 1].id !== id) seen.push({ id, at: performance.now() });
+  };
+  look();
+  const timer = setInterval(look, 50);
+  setTimeout(() => { clearInterval(timer); done(seen); }, seconds * 1000);
+})"""
+
+
+def start_tour_on_tile_2(page: Any) -> None:
+    """Focus the second tile (the tile a tour runs on), then choose the tour 'Parvis'."""
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    page.wait_for_selector("#tour-choose option[value=parvis]", state="attached")
+    page.locator("#grid .cam").nth(1).focus()
+    page.select_option("#tour-choose", "parvis")
+
+
+def test_a_tour_cycles_its_cameras_on_one_tile(browser: Any, server: Server) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    start_tour_on_tile_2(page)
+    page.wait_for_function(PLAYING, arg="cam-4")
+    page.screenshot(path=str(ARTIFACTS / "desk-tour.png"))
+    seen = page.evaluate(WATCH, 6.5)
+    # cam-3 is on tile 4 already: skipped rather than swapped, so the other tiles never move.
+    ids = [s["id"] for s in seen]
+    assert ids[:3] in (["cam-4", "cam-5", "cam-1"], ["cam-5", "cam-1", "cam-4"]), ids
+    # The first entry is when the watch began, not a change.
+    dwell = [(b["at"] - a["at"]) / 1000 for a, b in itertools.pairwise(seen[1:])]
+    assert dwell and all(1.8 < d < 2.6 for d in dwell), dwell
+    assert [tiles(page)[k] for k in (0, 2, 3)] == ["cam-0", "cam-2", "cam-3"]
+    assert page.locator("#grid .cam[data-tour=parvis] .tour-badge").text_content() == (
+        "Séquence « Parvis »"
+    )
+    page.click("#tour-stop")
+    stopped_on = tiles(page)[1]
+    assert page.locator("#grid .cam[data-tour]").count() == 0
+    assert [s["id"] for s in page.evaluate(WATCH, 2.5)] == [stopped_on]
+    assert page.locator("#tour-stop").is_hidden()
+    page.context.close()
+
+
+def test_a_tour_never_shows_a_camera_the_user_may_not_see(browser: Any, server: Server) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "partial")
+    start_tour_on_tile_2(page)
+    seen = [s["id"] for s in page.evaluate(WATCH, 5.5)]
+    assert "cam-5" not in seen and len(seen) >= 3, seen
+    assert set(seen) <= {"cam-4", "cam-1"}, seen
     page.context.close()

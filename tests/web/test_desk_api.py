@@ -1,4 +1,4 @@
-"""GET /api/site/desk: the site's camera groups, each within the reader's cameras."""
+"""GET /api/site/desk: the site's camera groups and tours, each within the reader's cameras."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ GROUPS = textwrap.dedent(
     groups:
       - {id: centre-ville, name: Centre-ville, cameras: [cam-plaza, cam-street]}
       - {id: place, name: Place, cameras: [cam-plaza]}
+    tours:
+      - {id: nuit, name: Nuit, dwell_s: 4, steps: [{camera: cam-plaza}, {group: centre-ville}]}
+      - {id: place, name: Place seule, steps: [{group: place}]}
     """
 )
 
@@ -32,6 +35,15 @@ def test_groups_come_in_the_site_order(client: TestClient) -> None:
         {"id": "centre-ville", "name": "Centre-ville", "cameras": ["cam-plaza", "cam-street"]},
         {"id": "place", "name": "Place", "cameras": ["cam-plaza"]},
     ]
+    assert answer.json()["tours"] == [
+        {
+            "id": "nuit",
+            "name": "Nuit",
+            "dwell_s": 4,
+            "cameras": ["cam-plaza", "cam-plaza", "cam-street"],
+        },
+        {"id": "place", "name": "Place seule", "dwell_s": 10, "cameras": ["cam-plaza"]},
+    ]
 
 
 def test_a_group_holds_only_the_readers_cameras(client: TestClient) -> None:
@@ -40,6 +52,10 @@ def test_a_group_holds_only_the_readers_cameras(client: TestClient) -> None:
     # 'Place' holds no camera this operator may see: not offered at all.
     assert answer.json()["groups"] == [
         {"id": "centre-ville", "name": "Centre-ville", "cameras": ["cam-street"]}
+    ]
+    # A tour never names a camera this operator may not see; one with none left is not offered.
+    assert answer.json()["tours"] == [
+        {"id": "nuit", "name": "Nuit", "dwell_s": 4, "cameras": ["cam-street"]}
     ]
     assert "cam-plaza" not in answer.text
 

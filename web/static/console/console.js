@@ -17,7 +17,9 @@ import { Alerting } from "./alerting.js";
 import { gridSizeControl } from "./grid_size.js";
 import { GroupChooser } from "./desk_groups.js";
 import { DeskLayout } from "./desk_layout.js";
+import { DeskTours } from "./desk_tours.js";
 import { QueueFilter } from "./queue_filter.js";
+import { SyncPlayback } from "./sync_playback.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -41,17 +43,20 @@ gridNode.addEventListener("focusin", (event) => {
 });
 const playback = new PlaybackPanel(document.getElementById("playback"),
   (id) => (grid.cameras.get(id) || { name: id }).name);
+const synced = new SyncPlayback((id) => (grid.cameras.get(id) || { name: id }).name);
 const view = new IncidentView(document.getElementById("incident"), {
   onChanged: (summary) => { queue.upsert(summary); alerting.track(queue.ordered()); },
   onCameras: (ids, label) => grid.show(ids, label),
   onPush: () => push(),
   onPlay: (camera, start, end) => playback.open(camera, start, end),
+  onPlaySync: (incident) => synced.open(incident),
 });
 const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
 const groups = new GroupChooser(grid, document.getElementById("grid-all"));
 const layout = new DeskLayout(grid, gridNode, document.getElementById("grid-bar"), mapPane);
+const tours = new DeskTours(grid, gridNode, document.getElementById("grid-all"));
 const filters = new QueueFilter(document.getElementById("queue-pane"), queue, { onOpen: (id) => view.show(id) });
 
 function later(fn) {
@@ -84,6 +89,7 @@ async function resync() {
     grid.setCameras(cameras);
     groups.setGroups(desk.groups);
     layout.setCameras(cameras);
+    tours.setTours(desk.tours);
     filters.setCameras(cameras);
     queue.load(incidents);
     salvos.reload();
