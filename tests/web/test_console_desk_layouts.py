@@ -200,4 +200,7 @@ def test_a_tour_never_shows_a_camera_the_user_may_not_see(browser: Any, server: 
     seen = [s["id"] for s in page.evaluate(WATCH, 5.5)]
     assert "cam-5" not in seen and len(seen) >= 3, seen
     assert set(seen) <= {"cam-4", "cam-1"}, seen
+    page.select_option("#grid-size", "1")  # tile 2 is gone: the tour ends rather than hide
+    page.wait_for_selector("#tour-stop", state="hidden")
+    assert page.locator("#tour-choose").input_value() == ""
     page.context.close()

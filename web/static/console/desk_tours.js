@@ -72,6 +72,8 @@ export class DeskTours {
   advance() {
     const run = this.running;
     if (!run) return;
+    // Its tile is gone (fewer tiles a page, one camera enlarged): the tour ends rather than hide.
+    if (run.tile >= this.grid.visible().length) return this.stop();
     const here = this.grid.visible()[run.tile];
     const shown = new Set(this.grid.visible());
     const step = nextStep(run.tour.cameras, run.step, (id) => this.grid.cameras.has(id),
