@@ -18,7 +18,8 @@ function analyticsAlarms(incident) {
   return incident.alarms.filter((alarm) => alarm.type.startsWith("video.analytics."));
 }
 
-/** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(), onPlay(camera, start, end). */
+/** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(), onPlay(camera, start, end),
+ * onPlaySync(incident). */
 export class IncidentView {
   constructor(root, hooks) {
     this.root = root;
@@ -179,7 +180,8 @@ export class IncidentView {
       button("escalate", t(i.escalated ? "console.incident.escalate_again" : "console.incident.escalate"), () => this.escalate()),
       select,
       button("push", t("console.incident.push"), () => this.hooks.onPush()),
-      button("show-cameras", t("console.incident.show_cameras"), () => this.showCameras(), !i.cameras.length));
+      button("show-cameras", t("console.incident.show_cameras"), () => this.showCameras(), !i.cameras.length),
+      button("play-sync", t("sync_playback.button"), () => this.hooks.onPlaySync?.(this.incident), !i.cameras.length));
   }
 
   showCameras() {

@@ -1,0 +1,189 @@
+"""Synced playback in a real headless Chromium, on footage two cameras recorded: from an incident,
+one button plays its covering cameras together with one reason (one access-log entry per camera);
+both pictures show the same site time (each video's first-frame time plus its own currentTime)
+within 100 ms while the shared playhead moves, at 1x and 4x and after a seek on the shared bar; a
+moment neither camera recorded says so."""
+
+from __future__ import annotations
+
+import textwrap
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from csu.app import create_app
+from csu.app_services import AppServices
+from csu.config import parse_site
+from csu.settings import Settings
+from tests.video.test_recording import small_demo
+from tests.web.conftest import ARTIFACTS, seed_accounts, served
+from tests.web.test_alarms_api import csu_alarm
+from tests.web.test_console_page import new_page, sign_in, wait_for
+from tests.web.test_console_playback import Recorder, give_reason, headers, open_incident
+
+pytestmark = pytest.mark.slow
+
+CONTINUOUS = "recording: {mode: continuous, segment_s: 2, pre_alarm_s: 4, post_alarm_s: 4}"
+# Both cameras see the alarm's point (-0.5499, 47.47): the street's from the west, the plaza's
+# from the north.
+SITE = textwrap.dedent(
+    f"""
+    site: {{name: Testville, timezone: Europe/Paris}}
+    cameras:
+      - id: cam-street
+        name: Street
+        source: demo://street
+        location: {{lat: 47.47, lon: -0.55}}
+        view: {{bearing_deg: 90, fov_deg: 60, range_m: 50}}
+        {CONTINUOUS}
+      - id: cam-plaza
+        name: Plaza
+        source: demo://plaza
+        location: {{lat: 47.4702, lon: -0.5499}}
+        view: {{bearing_deg: 180, fov_deg: 70, range_m: 80}}
+        {CONTINUOUS}
+    """
+)
+DIALOG = "#sync-playback"
+RECORDED_S = 20  # footage each camera holds before the alarm
+MAX_SKEW_MS = 100
+
+
+def recorded(server: Recorder, camera: str) -> timedelta:
+    """How long the camera has recorded over the last hour (its spans end to end)."""
+    now = datetime.now(UTC)
+    listed = httpx.get(
+        f"{server.url}/api/cameras/{camera}/recordings",
+        params={"start": (now - timedelta(hours=1)).isoformat(), "end": now.isoformat()},
+        headers=headers(server, "operator"),
+    )
+    assert listed.status_code == 200, listed.text
+    spans = listed.json()["spans"]
+    if not spans:
+        return timedelta(0)
+    return datetime.fromisoformat(spans[-1]["end"]) - datetime.fromisoformat(spans[0]["start"])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
+    """Two recording cameras and an incident both cover, a few seconds before its footage ends."""
+    folder = tmp_path_factory.mktemp("console-sync")
+    url = f"sqlite:///{folder / 'csu.db'}"
+    seed_accounts(url)
+    settings = Settings(data_dir=folder / "var", database_url=url)
+    app = create_app(settings, parse_site(SITE), camera_opener=small_demo)
+    with served(app) as base:
+        services: AppServices = app.state.services
+        probe = Recorder(base, services, 0, {})
+        enough = timedelta(seconds=RECORDED_S)
+        wait_for(lambda: all(recorded(probe, c) >= enough for c in ("cam-street", "cam-plaza")), 60)
+        at = datetime.now(UTC) - timedelta(seconds=2)
+        alarm = csu_alarm("SYNC-1", occurred_at=at.isoformat())
+        posted = httpx.post(f"{base}/api/alarms", json=alarm, headers=headers(probe, "operator"))
+        assert posted.status_code == 201, posted.text
+        incident = posted.json()["alarms"][0]["incident_id"]
+        detail = httpx.get(f"{base}/api/incidents/{incident}", headers=headers(probe, "operator"))
+        assert sorted(detail.json()["cameras"]) == ["cam-plaza", "cam-street"], detail.text
+        yield Recorder(base, services, incident, {"at": at.isoformat()})
+
+
+SAMPLE = f"""() => [...document.querySelectorAll('{DIALOG} .sync-tile')].map(tile => {{
+  const v = tile.querySelector('video');
+  return [tile.dataset.state, v.dataset.start, v.currentTime, v.paused]; }})"""
+
+
+def sample(page: Any) -> list[datetime]:
+    """Both pictures' site times at one instant (first-frame time + currentTime, as shown)."""
+    tiles = page.evaluate(SAMPLE)
+    assert [t[0] for t in tiles] == ["shown", "shown"], tiles
+    return [
+        datetime.fromisoformat(start) + timedelta(seconds=media) for _, start, media, _ in tiles
+    ]
+
+
+def skews(page: Any, count: int, every_ms: int) -> tuple[list[float], list[datetime]]:
+    """The skew between the two pictures (ms) and the first's time, sampled while playing."""
+    found: list[float] = []
+    times: list[datetime] = []
+    for _ in range(count):
+        first, second = sample(page)
+        found.append(abs((first - second).total_seconds()) * 1000)
+        times.append(first)
+        page.wait_for_timeout(every_ms)
+    return found, times
+
+
+def seek_bar(page: Any, at: datetime) -> None:
+    """Drag the shared bar to a site time (the range input's value is seconds from its start)."""
+    page.evaluate(
+        f"""at => {{ const bar = document.querySelector('{DIALOG} [data-control=sync-bar]');
+        const start = Date.parse(document.querySelector('{DIALOG}').dataset.rangeStart);
+        bar.value = String((Date.parse(at) - start) / 1000);
+        bar.dispatchEvent(new Event('input', {{ bubbles: true }})); }}""",
+        at.isoformat(),
+    )
+
+
+def test_two_cameras_play_in_sync_at_1x_and_4x_and_after_a_seek(
+    browser: Any, server: Recorder
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")  # type: ignore[arg-type]
+    open_incident(page, server.incident)
+    page.click("#incident [data-control=play-sync]")
+    page.wait_for_selector(f"{DIALOG}[open] .sync-tile[data-camera=cam-plaza]")
+    assert page.input_value(f"{DIALOG} [data-control=sync-before]") == "2"
+    assert page.input_value(f"{DIALOG} [data-control=sync-after]") == "5"
+    reason = f"rixe signalée {uuid.uuid4().hex[:6]}"
+    page.click(f"{DIALOG} [data-control=sync-play]")
+    give_reason(page, reason)
+    page.wait_for_selector(f"{DIALOG}[data-playing=true][data-shown='2']", timeout=20000)
+
+    # 1x: the shared clock runs at the wall's pace and both pictures stay together.
+    found, times = skews(page, 12, 150)
+    assert max(found) < MAX_SKEW_MS, found
+    pace = (times[-1] - times[0]).total_seconds()
+    assert 1.2 < pace < 2.6, pace
+
+    # 4x: four times as fast, still together (back to where both have footage first).
+    seek_bar(page, datetime.fromisoformat(server.clip["at"]) - timedelta(seconds=12))
+    page.select_option(f"{DIALOG} [data-control=sync-speed]", "4")
+    page.wait_for_timeout(800)  # a second or so to settle after the jump and the new speed
+    found, times = skews(page, 10, 150)
+    assert max(found) < MAX_SKEW_MS, found
+    pace = (times[-1] - times[0]).total_seconds()
+    assert pace > 3.5, pace
+    rates = page.evaluate(
+        f"[...document.querySelectorAll('{DIALOG} video')].map(v => v.playbackRate)"
+    )
+    assert all(2 <= r <= 6 for r in rates), rates
+    page.screenshot(path=str(ARTIFACTS / "console-sync-playback.png"))
+
+    # A moment nobody recorded yet (a minute after now): both say so, then rejoin after a seek.
+    seek_bar(page, datetime.now(UTC) + timedelta(minutes=1))
+    page.wait_for_selector(f"{DIALOG} .sync-tile[data-camera=cam-street][data-state=none]")
+    note = page.inner_text(f"{DIALOG} .sync-tile[data-camera=cam-plaza] [data-control=sync-note]")
+    assert note == "pas d'enregistrement à cet instant"
+    page.screenshot(path=str(ARTIFACTS / "console-sync-playback-none.png"))
+    page.select_option(f"{DIALOG} [data-control=sync-speed]", "1")
+    seek_bar(page, datetime.fromisoformat(server.clip["at"]) - timedelta(seconds=8))
+    page.wait_for_selector(f"{DIALOG}[data-shown='2']")
+    page.wait_for_timeout(600)
+    found, _times = skews(page, 8, 150)
+    assert max(found) < MAX_SKEW_MS, found
+
+    # One request per camera, each in the access log with the one reason.
+    audit = httpx.get(
+        f"{server.url}/api/audit/access",
+        params={"action": "video.playback", "user": "operator"},
+        headers=headers(server, "privacy_officer"),
+    ).json()
+    logged = sorted(e["camera_id"] for e in audit["items"] if e["reason"] == reason)
+    assert logged == ["cam-plaza", "cam-street"], audit
+    page.keyboard.press("Escape")
+    page.wait_for_selector(DIALOG, state="hidden")
+    page.context.close()
