@@ -57,6 +57,10 @@ class SituationBoard:
         self._incidents: dict[int, IncidentSummary] = {}
         self._crisis: tuple[int, ...] = ()
 
+    def use_cameras(self, cameras: Sequence[CameraConfig]) -> None:
+        """The cameras in force from now on (an administrator changed one)."""
+        self._cameras = tuple(cameras)
+
     def missing(self) -> list[int]:
         """Crisis incidents the board has no summary of yet."""
         return [i for i in self._crisis if i not in self._incidents]

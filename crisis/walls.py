@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -24,7 +24,8 @@ from crisis.templates import crisis_layout, grid_layout, template_layout
 from crisis.validation import Problem, describe, layout_problems
 from crisis.wall_state import Mode, WallFeed, WallState
 from csu.bus import EventBus
-from csu.config import SiteConfig, WallConfig
+from csu.cameras.events import CameraChanged
+from csu.config import CameraConfig, SiteConfig, WallConfig
 from csu.db import Database
 from csu.errors import Forbidden, Invalid, NotFound
 from incidents.events import IncidentChanged, IncidentSummary
@@ -78,6 +79,8 @@ class WallService:
         bus: EventBus,
         site: SiteConfig,
         camera_status: Callable[[], Mapping[str, str]],
+        *,
+        cameras_in_force: Callable[[], Sequence[CameraConfig]] | None = None,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -85,6 +88,8 @@ class WallService:
         self._known = frozenset(c.id for c in site.cameras)
         self._status = camera_status
         self._board = SituationBoard(site.cameras)
+        # Read again (blocking: the registry) whenever an administrator changes a camera.
+        self._cameras_in_force = cameras_in_force
         self._walls: dict[str, wall_store.StoredWall] = {}
         self._feeds: dict[str, set[WallFeed]] = {w: set() for w in self._configs}
         self._lock = asyncio.Lock()
@@ -104,6 +109,10 @@ class WallService:
             self._bus.subscribe(CrisisChanged, self._on_crisis, name="walls.crisis"),
             self._bus.subscribe(WallLayoutChanged, self._on_layout, name="walls.layouts"),
         ]
+        if self._cameras_in_force is not None:
+            self._unsubscribe.append(
+                self._bus.subscribe(CameraChanged, self._on_registry, name="walls.registry")
+            )
         async with self._lock:
             await self._follow_crisis(crisis, by=None)
 
@@ -239,6 +248,16 @@ class WallService:
 
     async def _on_camera(self, _event: CameraStatusChanged) -> None:
         async with self._lock:
+            await self._rearrange_all()
+
+    async def _on_registry(self, _event: CameraChanged) -> None:
+        """An administrator added, edited or retired a camera: layouts may name the cameras in
+        force now, and walls fill with them (a retired one leaves the automatic tiles)."""
+        assert self._cameras_in_force is not None
+        cameras = await asyncio.to_thread(self._cameras_in_force)
+        async with self._lock:
+            self._known = frozenset(c.id for c in cameras)
+            self._board.use_cameras(cameras)
             await self._rearrange_all()
 
     async def _on_crisis(self, event: CrisisChanged) -> None:

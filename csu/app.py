@@ -32,7 +32,7 @@ from csu.app_services import AppServices, stop_services
 from csu.bus import EventBus, EventSource
 from csu.bus_nats import NatsEventBus, nats_bus_metrics
 from csu.cameras.events import CameraChanged
-from csu.cameras.merge import retention_days
+from csu.cameras.merge import in_force, retention_days
 from csu.cameras.store import ids_in_force, registry, with_registry
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
@@ -223,7 +223,13 @@ async def start_services(
     analytics.schedule(scheduler)
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
-    wall_service = WallService(db, bus, site, lambda: _camera_states(video.cameras))
+    wall_service = WallService(
+        db,
+        bus,
+        site,
+        lambda: _camera_states(video.cameras),
+        cameras_in_force=lambda: in_force(registry(db, seed)),
+    )
     await wall_service.start()
     metrics = _metrics(video, bus, incident_service, onvif)
     logins = LoginService(

@@ -99,3 +99,33 @@ def test_an_added_camera_covers_alarms_at_its_place_and_a_retired_one_no_more(
     covered_by(client, "cam-east", False)
     after = csu_alarm("EAST-3", type="water.flood_sensor", location=NEAR_EAST)
     assert incident_cameras(client, operator, after) == []
+
+
+def pushed_until(client: TestClient, headers: dict[str, str], camera_id: str, status: int) -> Any:
+    """Lay the wall out on the camera until the answer has the status (the change travels by
+    the bus)."""
+    tile = {"x": 0, "y": 0, "w": 2, "h": 2, "kind": "camera", "camera_id": camera_id}
+    deadline = time.monotonic() + 10
+    while True:
+        answer = client.put(
+            "/api/walls/csu-main/layout",
+            json={"tiles": [{**tile, "pinned": True}]},
+            headers=headers,
+        )
+        if answer.status_code == status or time.monotonic() > deadline:
+            assert answer.status_code == status, answer.text
+            return answer.json()
+        time.sleep(0.1)
+
+
+def test_walls_show_an_added_camera_and_refuse_a_retired_one(client: TestClient) -> None:
+    admin, operator = login(client, "admin"), login(client, "operator")
+    added = client.post(URL, headers=admin, json={"camera": NORTH, "reason": "new gate"})
+    assert added.status_code == 201, added.text
+    shown = pushed_until(client, operator, "cam-north", 200)
+    assert "cam-north" in [t.get("camera_id") for t in shown["layout"]["tiles"]], shown
+
+    retired = client.post(f"{URL}/cam-north/retire", headers=admin, json={"reason": "removed"})
+    assert retired.status_code == 200, retired.text
+    refused = pushed_until(client, operator, "cam-north", 422)
+    assert "unknown camera 'cam-north'" in str(refused)
