@@ -45,9 +45,17 @@ def log_entries(session: Session, crisis_id: int) -> list[CrisisLogEntry]:
 
 
 def create(
-    session: Session, *, title: str, by: str, at: datetime, incidents: list[int], people: list[str]
+    session: Session,
+    *,
+    title: str,
+    by: str,
+    at: datetime,
+    incidents: list[int],
+    people: list[str],
+    text: str,
 ) -> Crisis:
-    """A new open crisis, its opener among the participants; its first log line says so."""
+    """A new open crisis, its opener among the participants; its first log line says so (`text`,
+    worded by the caller in the site's language)."""
     crisis = Crisis(
         title=title,
         opened_at=at,
@@ -58,7 +66,12 @@ def create(
     session.add(crisis)
     session.flush()
     write(
-        session, crisis, at=at, author=by, kind=CrisisLogKind.EVENT, text=f"crisis opened: {title}"
+        session,
+        crisis,
+        at=at,
+        author=by,
+        kind=CrisisLogKind.EVENT,
+        text=text,
     )
     return crisis
 

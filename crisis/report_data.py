@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from crisis.crises import log_entries, summary
 from crisis.events import CrisisSummary
 from crisis.models import Crisis, CrisisLogKind, WallRevision
+from csu.i18n import Language, Translator
 from incidents.events import IncidentSummary
 from incidents.models import TimelineEntry
 from incidents.service import AlarmFacts, AlarmRef, alarm_refs, incident_detail, timeline_facts
@@ -24,7 +25,7 @@ class Line:
     """One dated line of the report's timeline."""
 
     at: datetime
-    source: str  # "crisis" or "incident 12"
+    source: str  # "crise", "crise, incident 12" or "incident 12", in the report's language
     kind: str
     author: str | None
     text: str
@@ -67,13 +68,17 @@ class ReportData:
         return [line for line in self.timeline if line.kind == CrisisLogKind.DECISION.value]
 
 
-def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
-    """Read the crisis's story, incidents, wall cameras and live viewers (until now if open)."""
+def gather(
+    session: Session, crisis: Crisis, *, now: datetime, language: Language = "fr"
+) -> ReportData:
+    """Read the crisis's story, incidents, wall cameras and live viewers (until now if open),
+    each line's source named in `language`."""
+    t = Translator(language)
     assert crisis.id is not None
     start = crisis.opened_at
     end = crisis.closed_at or now
     lines = [
-        Line(e.at, _source(e.incident_id), e.kind, e.author, e.text)
+        Line(e.at, _source(t, e.incident_id), e.kind, e.author, e.text)
         for e in log_entries(session, crisis.id)
     ]
     incidents = []
@@ -82,7 +87,7 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
         if detail is None:
             continue
         incidents.append(detail.incident)
-        source = f"incident {incident_id}"
+        source = t("report.source.incident", id=incident_id)
         refs = alarm_refs(detail.alarms)
         lines += [
             Line(t.at, source, t.kind, t.author, t.text, _facts(t, refs, incident_id))
@@ -103,9 +108,11 @@ def gather(session: Session, crisis: Crisis, *, now: datetime) -> ReportData:
     )
 
 
-def _source(incident_id: int | None) -> str:
+def _source(t: Translator, incident_id: int | None) -> str:
     # A decision about an incident says so in the report's source column.
-    return "crisis" if incident_id is None else f"crisis, incident {incident_id}"
+    if incident_id is None:
+        return t("report.source.crisis")
+    return t("report.source.crisis_incident", id=incident_id)
 
 
 def _facts(entry: TimelineEntry, refs: dict[int, AlarmRef], incident_id: int) -> AlarmFacts | None:

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -23,6 +22,7 @@ from csu.config import SiteConfig
 from csu.db import Database
 from csu.errors import Conflict, NotFound
 from csu.events import Context, current_context
+from csu.i18n import SiteClock, Translator
 from incidents.events import IncidentEscalated
 from incidents.models import Incident
 
@@ -84,6 +84,8 @@ class CrisisService:
         self._db = db
         self._bus = bus
         self._site = site
+        # The log lines csu writes itself are in the site's language, written once and kept.
+        self._t = Translator(site.site.language)
         self._lock = asyncio.Lock()
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -119,6 +121,7 @@ class CrisisService:
                 at=now,
                 incidents=incidents or [],
                 people=participants or [],
+                text=self._t("report.log.opened", title=title),
             )
             return crisis, "opened"
 
@@ -139,7 +142,7 @@ class CrisisService:
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
             if incident_id is not None:
-                _attach(session, crisis, incident_id, by=by, at=now)
+                _attach(session, crisis, incident_id, by=by, at=now, t=self._t)
             crises.write(
                 session, crisis, at=now, author=by, kind=kind, text=text, incident_id=incident_id
             )
@@ -153,7 +156,7 @@ class CrisisService:
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
             if crises.add_participant(session, crisis, username):
-                text = f"{username} joins the crisis cell"
+                text = self._t("report.log.joins", user=username)
                 crises.write(
                     session, crisis, at=now, author=None, kind=CrisisLogKind.EVENT, text=text
                 )
@@ -166,7 +169,7 @@ class CrisisService:
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
-            _attach(session, crisis, incident_id, by=by, at=now)
+            _attach(session, crisis, incident_id, by=by, at=now, t=self._t)
             return crisis, "incident"
 
         return await self._change(work, by)
@@ -176,7 +179,11 @@ class CrisisService:
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = _open_crisis(session, crisis_id)
-            line = "crisis closed" + (f": {text}" if text else "")
+            line = (
+                self._t("report.log.closed_with", summary=text)
+                if text
+                else self._t("report.log.closed")
+            )
             crises.write(session, crisis, at=now, author=by, kind=CrisisLogKind.EVENT, text=line)
             crises.close(session, crisis, by=by, at=now)
             session.flush()
@@ -194,23 +201,32 @@ class CrisisService:
         return crisis.report or self._render(session, crisis, datetime.now(UTC))
 
     def _render(self, session: Session, crisis: Crisis, now: datetime) -> str:
-        data = report_data.gather(session, crisis, now=now)
+        site = self._site.site
+        data = report_data.gather(session, crisis, now=now, language=site.language)
         names = {c.id: c.name for c in self._site.cameras}
-        zone = ZoneInfo(self._site.site.timezone)
-        return report.render(data, site=self._site.site.name, zone=zone, camera_names=names)
+        clock = SiteClock(site.language, site.timezone)
+        return report.render(data, site=site.name, clock=clock, camera_names=names)
 
     async def _on_escalated(self, event: IncidentEscalated) -> None:
         incident = event.incident
-        note = f"incident {incident.id} escalated by {event.by}" + (
-            f": {event.text}" if event.text else ""
+        said = {"id": incident.id, "user": event.by, "text": event.text}
+        note = self._t(
+            "report.log.escalated_with" if event.text else "report.log.escalated", **said
         )
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             crisis = crises.current_crisis(session)
             change = "incident"
             if crisis is None:
+                opened = self._t("report.log.opened", title=incident.title)
                 crisis = crises.create(
-                    session, title=incident.title, by=event.by, at=now, incidents=[], people=[]
+                    session,
+                    title=incident.title,
+                    by=event.by,
+                    at=now,
+                    incidents=[],
+                    people=[],
+                    text=opened,
                 )
                 change = "opened"
             crises.link_incident(session, crisis, incident.id)
@@ -252,10 +268,12 @@ def _open_crisis(session: Session, crisis_id: int) -> Crisis:
     return crisis
 
 
-def _attach(session: Session, crisis: Crisis, incident_id: int, *, by: str, at: datetime) -> None:
+def _attach(
+    session: Session, crisis: Crisis, incident_id: int, *, by: str, at: datetime, t: Translator
+) -> None:
     _check_incidents(session, [incident_id])
     if crises.link_incident(session, crisis, incident_id):
-        text = f"incident {incident_id} attached"
+        text = t("report.log.attached", id=incident_id)
         crises.write(
             session,
             crisis,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
+from csu.i18n import Language
 from incidents import timeline
 from incidents.events import IncidentSummary
 from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
@@ -92,6 +93,7 @@ def decide(
     text: str | None,
     now: datetime,
     may_see: Callable[[str], bool] = lambda _camera_id: True,
+    language: Language = "fr",
 ) -> list[AlarmRow]:
     """Record an operator's decision on one analytics alarm, or on all of the incident's.
 
@@ -119,6 +121,7 @@ def decide(
         confirmed=confirmed,
         alarms=[(a.id or 0, a.type) for a in alarms],
         text=text,
+        language=language,
     )
     return alarms
 

@@ -9,9 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from csu.i18n import Language
+from csu.i18n import Language, Translator
 from incidents import timeline
 from incidents.alarms import AlarmStatus
+from incidents.alarms.catalogue import type_label
 from incidents.clips import Clip, ClipPolicy
 from incidents.correlation import Action, AlarmFacts, Correlator, Decision
 from incidents.coverage import covering_cameras
@@ -74,6 +75,7 @@ class BatchApplier:
         self.now = now
         self.clips = clips or ClipPolicy()
         self.language = language  # the site's: a new incident's title and checklist are in it
+        self.t = Translator(language)  # and what csu writes on timelines
         self.out = BatchOutcome()
         self._new: list[AlarmRow] = []
         self._known: dict[Key, AlarmRow] = {}
@@ -193,6 +195,7 @@ class BatchApplier:
                 at=self.now,
                 camera_id=sighting.camera_id,
                 distance_m=sighting.distance_m,
+                language=self.language,
             )
             self._add_clip(incident, sighting.camera_id, incident.opened_at)
 
@@ -207,6 +210,7 @@ class BatchApplier:
             camera_id=camera_id,
             start=clip.start,
             end=clip.end,
+            language=self.language,
         )
         self.out.clips.append(clip)
 
@@ -225,18 +229,20 @@ class BatchApplier:
                     incident_id=incident.id,
                     at=row.occurred_at,
                     alarm_id=row.id,
-                    summary=f"{row.type} ({row.severity}) from {row.source}: {row.description}",
+                    summary=self._said("logbook.entry.alarm", row),
                     why=decision.why,
                 )
         else:
             ids = [r.id for r, _ in group.rows if r.id is not None]
-            types = sorted({r.type for r, _ in group.rows})
+            types = sorted({type_label(r.type, self.language) for r, _ in group.rows})
             timeline.log_alarms_grouped(
                 self.timeline,
                 incident_id=incident.id,
                 at=self.now,
                 alarm_ids=ids,
-                summary=f"{len(ids)} alarms ({', '.join(types)[:200]})",
+                summary=self.t(
+                    "logbook.entry.alarms", count=len(ids), types=", ".join(types)[:200]
+                ),
             )
 
     def _note_camera(self, incident: IncidentSummary, row: AlarmRow) -> None:
@@ -253,7 +259,7 @@ class BatchApplier:
                 incident_id=incident.id,
                 at=row.occurred_at,
                 camera_id=row.camera_id,
-                summary=f"{row.type} on {row.camera_id}: {row.description}",
+                summary=self._said("logbook.entry.video_event", row),
                 data={"type": row.type, "alarm_id": row.id},
             )
 
@@ -266,9 +272,22 @@ class BatchApplier:
             incident_id=row.incident_id,
             at=self.now,
             alarm_id=row.id,
-            summary=f"{row.type} from {row.source} re-sent: {row.status}, {row.severity}",
+            summary=self._said("logbook.entry.alarm_updated", row),
         )
         incident = self._incident(row.incident_id)
         if incident is not None:
             incident.updated_at = self.now
             self.out.touched[row.incident_id] = incident
+
+    def _said(self, key: str, row: AlarmRow) -> str:
+        """A timeline line about an alarm, in the site's language (type, severity and status by
+        their words, the sender's description as sent)."""
+        return self.t(
+            key,
+            label=type_label(row.type, self.language),
+            severity=self.t(f"logbook.severity.{row.severity}"),
+            status=self.t(f"logbook.alarm_status.{row.status}"),
+            source=row.source,
+            camera=row.camera_id,
+            description=row.description,
+        )

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from csu.errors import Conflict, Forbidden, NotFound
+from csu.i18n import Language
 from incidents import timeline
 from incidents.analytics_decisions import decide
 from incidents.correlation import Correlator
@@ -66,14 +67,19 @@ class CommandForbidden(Forbidden, PermissionError):
 
 
 def apply_command(
-    session: Session, correlator: Correlator, cmd: IncidentCommand, now: datetime
+    session: Session,
+    correlator: Correlator,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language = "fr",
 ) -> IncidentSummary:
-    """Carry out the action and write its timeline entry; returns the changed incident."""
+    """Carry out the action and write its timeline entry, csu's own words in the site's
+    `language`; returns the changed incident."""
     incident = load_incident(session.connection(), cmd.incident_id)
     if incident is None or not incident_visible(cmd.seen, incident.cameras):
         raise IncidentNotFound(f"no incident {cmd.incident_id}")
     handler = _HANDLERS[cmd.action]
-    handler(session, incident, cmd, now)
+    handler(session, incident, cmd, now, language)
     incident.updated_at = now
     save_incident(session.connection(), incident)
     if incident.status not in OPEN_STATUSES:
@@ -82,7 +88,12 @@ def apply_command(
 
 
 def _set_status(
-    session: Session, incident: IncidentSummary, new: IncidentStatus, user: str, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    new: IncidentStatus,
+    user: str,
+    now: datetime,
+    language: Language,
 ) -> None:
     old = IncidentStatus(incident.status)
     if old is new:
@@ -95,20 +106,38 @@ def _set_status(
     if new is IncidentStatus.CLOSED:
         incident.closed_at = now
     timeline.log_status_change(
-        session, incident_id=incident.id, at=now, user=user, old=old.value, new=new.value
+        session,
+        incident_id=incident.id,
+        at=now,
+        user=user,
+        old=old.value,
+        new=new.value,
+        language=language,
     )
 
 
 def _acknowledge(
-    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
 ) -> None:
     if incident.status != IncidentStatus.NEW.value:
         raise CommandError(f"incident {cmd.incident_id} is {incident.status}, not new")
-    _set_status(session, incident, IncidentStatus.ACKNOWLEDGED, cmd.user, now)
-    timeline.log_acknowledged(session, incident_id=cmd.incident_id, at=now, user=cmd.user)
+    _set_status(session, incident, IncidentStatus.ACKNOWLEDGED, cmd.user, now, language)
+    timeline.log_acknowledged(
+        session, incident_id=cmd.incident_id, at=now, user=cmd.user, language=language
+    )
 
 
-def _note(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime) -> None:
+def _note(
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
+) -> None:
     if not cmd.text or not cmd.text.strip():
         raise CommandError("text: a note needs text")
     timeline.log_note(
@@ -117,36 +146,64 @@ def _note(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now
 
 
 def _assign(
-    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
 ) -> None:
     if not cmd.assignee:
         raise CommandError("assignee: required to assign")
     incident.assignee = cmd.assignee
     timeline.log_assigned(
-        session, incident_id=cmd.incident_id, at=now, user=cmd.user, assignee=cmd.assignee
+        session,
+        incident_id=cmd.incident_id,
+        at=now,
+        user=cmd.user,
+        assignee=cmd.assignee,
+        language=language,
     )
 
 
 def _status(
-    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
 ) -> None:
     if cmd.status is None:
         raise CommandError("status: required, one of " + ", ".join(s.value for s in IncidentStatus))
-    _set_status(session, incident, cmd.status, cmd.user, now)
+    _set_status(session, incident, cmd.status, cmd.user, now, language)
 
 
 def _escalate(
-    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
 ) -> None:
     if incident.status == IncidentStatus.CLOSED.value:
         raise CommandError(f"incident {cmd.incident_id} is closed")
     incident.escalated = True
     timeline.log_escalated(
-        session, incident_id=cmd.incident_id, at=now, user=cmd.user, text=cmd.text
+        session,
+        incident_id=cmd.incident_id,
+        at=now,
+        user=cmd.user,
+        text=cmd.text,
+        language=language,
     )
 
 
-def _step(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime) -> None:
+def _step(
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
+) -> None:
     steps = incident.procedure
     if cmd.step is None or not 0 <= cmd.step < len(steps):
         raise CommandError(f"step: must be 0..{len(steps) - 1}")
@@ -161,11 +218,16 @@ def _step(session: Session, incident: IncidentSummary, cmd: IncidentCommand, now
         step=cmd.step,
         text=step.text,
         done=cmd.done,
+        language=language,
     )
 
 
 def _decide(
-    session: Session, incident: IncidentSummary, cmd: IncidentCommand, now: datetime
+    session: Session,
+    incident: IncidentSummary,
+    cmd: IncidentCommand,
+    now: datetime,
+    language: Language,
 ) -> None:
     try:
         decide(
@@ -177,6 +239,7 @@ def _decide(
             text=cmd.text.strip() if cmd.text and cmd.text.strip() else None,
             now=now,
             may_see=cmd.pictures.allows,
+            language=language,
         )
     except LookupError as exc:
         raise CommandError(str(exc)) from None

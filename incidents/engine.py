@@ -371,7 +371,7 @@ class IncidentEngine:
         now = datetime.now(UTC)
         try:
             with self._db.session() as session:
-                summary = apply_command(session, self.correlator, cmd, now)
+                summary = apply_command(session, self.correlator, cmd, now, self._language)
         except Exception as exc:
             work.future.set_exception(exc)
             return

@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from csu.csv_cells import csv_row
 from csu.errors import Invalid
+from csu.i18n import SiteClock, Translator
 from incidents.models import Incident, TimelineEntry
 from incidents.records import ALARMS
 from incidents.timeline_groups import (
@@ -31,8 +31,11 @@ from incidents.timeline_groups import (
     timeline_facts,
 )
 
+# The CSV's header and its kind column are read by tools: they stay these words in every
+# language; the times and what the entries say are the site's.
 COLUMNS = ("time", "incident", "title", "kind", "author", "entry")
 MAX_PERIOD = timedelta(days=31)
+ALARM_GROUP = "alarm_group"
 
 
 class LogbookPeriodInvalid(Invalid):
@@ -44,32 +47,32 @@ def logbook(
     *,
     start: datetime,
     end: datetime,
-    tz: ZoneInfo,
+    clock: SiteClock,
     site: str,
     fmt: Literal["csv", "html"],
     view: View = "grouped",
 ) -> str:
-    """The log book of [start, end) as CSV or a printable page, in the site's time zone, its
-    repeated alarms grouped (or `view` people only, or all entries); LogbookPeriodInvalid unless
-    both ends have an offset and the period is at most 31 days."""
+    """The log book of [start, end) as CSV or a printable page, on the site's clock and in its
+    language, its repeated alarms grouped (or `view` people only, or all entries);
+    LogbookPeriodInvalid unless both ends have an offset and the period is at most 31 days."""
     if start.tzinfo is None or end.tzinfo is None:
         raise LogbookPeriodInvalid("start and end need a UTC offset")
     if not start < end <= start + MAX_PERIOD:
         raise LogbookPeriodInvalid("end must follow start, within 31 days")
-    rows = logbook_rows(session, start=start, end=end, tz=tz, view=view)
+    rows = logbook_rows(session, start=start, end=end, clock=clock, view=view)
     if fmt == "csv":
         return to_csv(rows)
-    return to_html(rows, site=site, start=start, end=end, tz=tz)
+    return to_html(rows, site=site, start=start, end=end, clock=clock)
 
 
 @dataclass(frozen=True)
 class LogbookRow:
-    """One line of the log book, in the site's local time."""
+    """One line of the log book, on the site's clock."""
 
     time: str
     incident_id: int
     title: str
-    kind: str
+    kind: str  # the entry's kind (alarm_received...) or alarm_group
     author: str
     text: str
 
@@ -82,7 +85,7 @@ class _Entry:
 
 
 def logbook_rows(
-    session: Session, *, start: datetime, end: datetime, tz: ZoneInfo, view: View = "all"
+    session: Session, *, start: datetime, end: datetime, clock: SiteClock, view: View = "all"
 ) -> list[LogbookRow]:
     """The timeline entries between start and end, oldest first, as `view` asks."""
     query = (
@@ -95,7 +98,7 @@ def logbook_rows(
     if view == "people":
         entries = [e for e in entries if _by_people(e)]
     if view != "grouped":
-        return [_row(e, tz) for e in entries]
+        return [_row(e, clock) for e in entries]
     refs = _alarm_refs(session, entries)
 
     def facts(e: _Entry) -> AlarmFacts | None:
@@ -103,33 +106,33 @@ def logbook_rows(
         return timeline_facts(e.entry.kind, e.entry.at, e.data, refs, e.incident.id)
 
     items = group_entries(entries, facts, _by_people)
-    return [_group_row(i, tz) if isinstance(i, AlarmGroup) else _row(i, tz) for i in items]
+    return [_group_row(i, clock) if isinstance(i, AlarmGroup) else _row(i, clock) for i in items]
 
 
 def _by_people(e: _Entry) -> bool:
     return e.entry.author is not None
 
 
-def _row(e: _Entry, tz: ZoneInfo) -> LogbookRow:
+def _row(e: _Entry, clock: SiteClock) -> LogbookRow:
     return LogbookRow(
-        time=e.entry.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+        time=clock.datetime(e.entry.at, seconds=True),
         incident_id=e.entry.incident_id,
         title=e.incident.title,
-        kind=e.entry.kind.replace("_", " "),
+        kind=e.entry.kind,
         author=e.entry.author or "csu",
         text=e.entry.text,
     )
 
 
-def _group_row(group: AlarmGroup[_Entry], tz: ZoneInfo) -> LogbookRow:
+def _group_row(group: AlarmGroup[_Entry], clock: SiteClock) -> LogbookRow:
     first = group.entries[0]
     return LogbookRow(
-        time=group.first.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+        time=clock.datetime(group.first, seconds=True),
         incident_id=first.entry.incident_id,
         title=first.incident.title,
-        kind="alarm group",
+        kind=ALARM_GROUP,
         author="csu",
-        text=describe_group(group, tz),
+        text=describe_group(group, clock),
     )
 
 
@@ -157,7 +160,8 @@ def to_csv(rows: list[LogbookRow]) -> str:
     writer.writerow(COLUMNS)
     for r in rows:
         # Notes and alarm texts are typed by others: never a spreadsheet formula.
-        writer.writerow(csv_row((r.time, r.incident_id, r.title, r.kind, r.author, r.text)))
+        kind = r.kind.replace("_", " ")  # as tools have always read it ("alarm received")
+        writer.writerow(csv_row((r.time, r.incident_id, r.title, kind, r.author, r.text)))
     return out.getvalue()
 
 
@@ -172,25 +176,36 @@ td.time { white-space: nowrap; } tr { page-break-inside: avoid; }
 
 
 def to_html(
-    rows: list[LogbookRow], *, site: str, start: datetime, end: datetime, tz: ZoneInfo
+    rows: list[LogbookRow], *, site: str, start: datetime, end: datetime, clock: SiteClock
 ) -> str:
-    """The log book as a standalone printable page."""
+    """The log book as a standalone printable page, in the site's language."""
+    t = Translator(clock.language)
 
     def esc(value: object) -> str:
         return html.escape(str(value))
 
-    period = (
-        f"{start.astimezone(tz):%Y-%m-%d %H:%M} to {end.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+    period = t(
+        "logbook.period",
+        start=clock.datetime(start),
+        end=clock.datetime(end),
+        zone=clock.timezone,
     )
     lines = "\n".join(
-        f"<tr><td class=time>{esc(r.time)}</td><td>#{r.incident_id}</td><td>{esc(r.title)}</td>"
-        f"<td>{esc(r.kind)}</td><td>{esc(r.author)}</td><td>{esc(r.text)}</td></tr>"
+        f"<tr><td class=time>{esc(r.time)}</td><td>{r.incident_id}</td><td>{esc(r.title)}</td>"
+        f"<td>{esc(t(f'logbook.kind.{r.kind}'))}</td><td>{esc(r.author)}</td>"
+        f"<td>{esc(r.text)}</td></tr>"
         for r in rows
     )
-    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+    head = "".join(f"<th>{esc(t(f'logbook.column.{c}'))}</th>" for c in COLUMNS)
+    table = (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table>"
+        if rows
+        else f"<p>{esc(t('logbook.empty'))}</p>"
+    )
+    title = esc(t("logbook.title", site=site))
+    count = esc(t("logbook.lines", count=len(rows)))
     return (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>Main courante {esc(site)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Main courante: {esc(site)}</h1><p class=period>{esc(period)}, {len(rows)} lines</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{lines}</tbody></table></body></html>"
+        f"<!doctype html><html lang={clock.language}><head><meta charset=utf-8>"
+        f"<title>{title}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{title}</h1><p class=period>{esc(period)}, {count}</p>{table}</body></html>"
     )

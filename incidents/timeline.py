@@ -1,4 +1,9 @@
-"""The only writer of incident timelines: one function per kind of entry."""
+"""The only writer of incident timelines: one function per kind of entry.
+
+What csu itself says in an entry ("acquitté par …", "la caméra … voit le lieu") is worded in the
+site's language when written and kept as written, like an incident's title: every reader (pages,
+the wall, the search, the log book, the crisis report) shows the same words. `data` keeps the
+facts (who, which camera, which step) for those who need more than the words."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from csu.i18n import Language, Translator
+from incidents.alarms.catalogue import type_label
 from incidents.models import TimelineEntry, TimelineKind
 
 _TABLE = TimelineEntry.__table__  # type: ignore[attr-defined]
@@ -124,15 +131,24 @@ def log_video_event(
 
 
 def log_camera_attached(
-    session: Writer, *, incident_id: int, at: datetime, camera_id: str, distance_m: float
+    session: Writer,
+    *,
+    incident_id: int,
+    at: datetime,
+    camera_id: str,
+    distance_m: float,
+    language: Language,
 ) -> None:
     """A camera that sees the place was attached."""
+    text = Translator(language)(
+        "logbook.entry.camera_attached", camera=camera_id, distance=f"{distance_m:.0f}"
+    )
     _add(
         session,
         incident_id,
         TimelineKind.CAMERA_ATTACHED,
         at,
-        f"camera {camera_id} sees the place ({distance_m:.0f} m)",
+        text,
         data={"camera_id": camera_id, "distance_m": round(distance_m, 1)},
     )
 
@@ -145,28 +161,37 @@ def log_clip(
     camera_id: str,
     start: datetime,
     end: datetime,
+    language: Language,
 ) -> None:
     """A camera's recording from before to after the alarm belongs to the incident."""
-    seconds = (end - start).total_seconds()
+    seconds = f"{(end - start).total_seconds():.0f}"
+    text = Translator(language)("logbook.entry.clip", camera=camera_id, seconds=seconds)
     _add(
         session,
         incident_id,
         TimelineKind.CLIP,
         at,
-        f"clip from camera {camera_id} ({seconds:.0f} s around the alarm)",
+        text,
         data={"camera_id": camera_id, "start": start.isoformat(), "end": end.isoformat()},
     )
 
 
-def log_acknowledged(session: Session, *, incident_id: int, at: datetime, user: str) -> None:
+def log_acknowledged(
+    session: Session, *, incident_id: int, at: datetime, user: str, language: Language
+) -> None:
     """An operator took note of the incident."""
-    _add(
-        session, incident_id, TimelineKind.ACKNOWLEDGED, at, f"acknowledged by {user}", author=user
-    )
+    text = Translator(language)("logbook.entry.acknowledged", user=user)
+    _add(session, incident_id, TimelineKind.ACKNOWLEDGED, at, text, author=user)
 
 
 def log_assigned(
-    session: Session, *, incident_id: int, at: datetime, user: str, assignee: str
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    user: str,
+    assignee: str,
+    language: Language,
 ) -> None:
     """The incident was given to someone."""
     _add(
@@ -174,7 +199,7 @@ def log_assigned(
         incident_id,
         TimelineKind.ASSIGNED,
         at,
-        f"assigned to {assignee}",
+        Translator(language)("logbook.entry.assigned", assignee=assignee),
         author=user,
         data={"assignee": assignee},
     )
@@ -186,45 +211,72 @@ def log_note(session: Session, *, incident_id: int, at: datetime, user: str, tex
 
 
 def log_status_change(
-    session: Session, *, incident_id: int, at: datetime, user: str | None, old: str, new: str
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    user: str | None,
+    old: str,
+    new: str,
+    language: Language,
 ) -> None:
     """The lifecycle moved on."""
+    t = Translator(language)
+    text = t(
+        "logbook.entry.status_change",
+        old=t(f"logbook.status.{old}"),
+        new=t(f"logbook.status.{new}"),
+    )
     _add(
         session,
         incident_id,
         TimelineKind.STATUS_CHANGE,
         at,
-        f"{old} -> {new}",
+        text,
         author=user,
         data={"from": old, "to": new},
     )
 
 
 def log_escalated(
-    session: Session, *, incident_id: int, at: datetime, user: str, text: str | None
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    user: str,
+    text: str | None,
+    language: Language,
 ) -> None:
-    """Handed to the crisis cell."""
+    """Handed to the crisis cell (what the user wrote, or who escalated)."""
     _add(
         session,
         incident_id,
         TimelineKind.ESCALATED,
         at,
-        text or f"escalated by {user}",
+        text or Translator(language)("logbook.entry.escalated", user=user),
         author=user,
     )
 
 
 def log_procedure_step(
-    session: Session, *, incident_id: int, at: datetime, user: str, step: int, text: str, done: bool
+    session: Session,
+    *,
+    incident_id: int,
+    at: datetime,
+    user: str,
+    step: int,
+    text: str,
+    done: bool,
+    language: Language,
 ) -> None:
     """A checklist step was ticked or unticked."""
-    verb = "done" if done else "reopened"
+    key = "logbook.entry.step_done" if done else "logbook.entry.step_reopened"
     _add(
         session,
         incident_id,
         TimelineKind.PROCEDURE_STEP,
         at,
-        f"step {step + 1} {verb}: {text}",
+        Translator(language)(key, step=step + 1, text=text),
         author=user,
         data={"step": step, "done": done},
     )
@@ -239,11 +291,15 @@ def log_analytics_decision(
     confirmed: bool,
     alarms: Sequence[tuple[int, str]],
     text: str | None,
+    language: Language,
 ) -> None:
     """An operator confirmed or dismissed video analytics alerts: the human decision of the law."""
     decision = "confirmed" if confirmed else "dismissed"
-    kinds = ", ".join(sorted({t for _, t in alarms}))
-    summary = f"{decision} by {user}: {kinds}" + (f" ({text})" if text else "")
+    t = Translator(language)
+    kinds = ", ".join(sorted({type_label(k, language) for _, k in alarms}))
+    summary = t(f"logbook.entry.{decision}", user=user, kinds=kinds)
+    if text:
+        summary = t("logbook.entry.with_text", line=summary, text=text)
     _add(
         session,
         incident_id,

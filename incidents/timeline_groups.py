@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
+from csu.i18n import SiteClock, Translator
 from incidents.alarms.catalogue import type_label
 from incidents.models import TimelineKind
 
@@ -168,15 +169,21 @@ def timeline_facts(
 
 
 def label(alarm_type: str) -> str:
-    """The catalogue's English label of a type, or the type itself."""
+    """The catalogue's English label of a type, or the type itself (the timeline API's `label`;
+    pages word a group themselves, in their own language)."""
     return type_label(alarm_type, "en")
 
 
-def describe_group(group: AlarmGroup[Any], zone: tzinfo) -> str:
-    """One line for print ("143 alarms: Street lamp off (lighting.lamp_off), 21:04-21:19, 38
-    sources")."""
-    span = f"{group.first.astimezone(zone):%H:%M}-{group.last.astimezone(zone):%H:%M}"
-    what = "video events" if group.family == "video_events" else "alarms"
-    name = f"{label(group.alarm_type)} ({group.alarm_type})"
-    sources = f"{group.sources} source" + ("" if group.sources == 1 else "s")
-    return f"{group.count} {what}: {name}, {span}, {sources}"
+def describe_group(group: AlarmGroup[Any], clock: SiteClock) -> str:
+    """One line for print in the site's language and on its clock ("143 alarmes « Point
+    lumineux éteint », 21:04-21:19, 38 sources", with an en dash)."""
+    t = Translator(clock.language)
+    span = t("timeline.span", first=clock.time(group.first), last=clock.time(group.last))
+    key = "timeline.video_group" if group.family == "video_events" else "timeline.group"
+    return t(
+        key,
+        count=group.count,
+        label=type_label(group.alarm_type, clock.language),
+        span=span,
+        sources=t("timeline.sources", count=group.sources),
+    )

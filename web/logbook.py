@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from csu.i18n import SiteClock
 from csu.times import ApiTime
 from incidents.service import TimelineView, logbook
 from privacy.policy import Action
@@ -33,8 +34,9 @@ def get_logbook(
 ) -> Response:
     """The main courante between start and end (ISO times with offsets), CSV or printable HTML."""
     site = site_config.site
+    clock = SiteClock(site.language, site.timezone)
     document = logbook(
-        session, start=start, end=end, tz=site.tzinfo, site=site.name, fmt=format, view=view
+        session, start=start, end=end, clock=clock, site=site.name, fmt=format, view=view
     )
     name = f"main-courante-{start.astimezone(site.tzinfo):%Y%m%d-%H%M}"
     if format == "csv":

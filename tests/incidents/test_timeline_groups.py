@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csu.i18n import SiteClock
 from incidents.timeline_groups import (
     AlarmFacts,
     AlarmGroup,
@@ -55,8 +55,12 @@ def test_a_storm_is_one_line_that_counts_and_spans_it() -> None:
     assert isinstance(group, AlarmGroup)
     assert (group.count, group.sources, len(group.alarm_ids)) == (300, 3, 300)
     assert (group.first, group.last) == (T0, T0 + timedelta(minutes=14))
-    text = describe_group(group, ZoneInfo("Europe/Paris"))
-    assert text == "300 alarms: Street lamp off (lighting.lamp_off), 21:04-21:18, 3 sources"
+    french = describe_group(group, SiteClock("fr", "Europe/Paris"))
+    assert french == "300 alarmes «\u00a0Point lumineux éteint\u00a0», 21:04\u201321:18, 3 sources"
+    english = describe_group(group, SiteClock("en", "America/New_York"))
+    assert english == "300 “Street lamp off” alarms, 15:04\u201315:18, 3 sources"
+    one_source = AlarmGroup("alarms", "lighting.lamp_off", T0, T0, 2, 1, (1, 2), (1, 2))
+    assert describe_group(one_source, SiteClock("fr", "Europe/Paris")).endswith(", 1 source")
 
 
 def test_a_note_breaks_the_run_and_stays_in_place() -> None:

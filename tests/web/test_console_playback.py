@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -372,7 +371,7 @@ def test_operator_confirms_an_analytics_alert_onto_the_timeline(
     page.wait_for_selector("#incident .analytics .decision[data-decision=none]")
     page.keyboard.press("y")
     entry = page.wait_for_selector("#incident li[data-kind=analytics_decision]")
-    assert re.search(r"confirmed by operator: video\.analytics\.zone_intrusion", entry.inner_text())
+    assert "confirmé par operator : Intrusion en zone interdite" in entry.inner_text()
     page.wait_for_selector("#incident .analytics .decision[data-decision=confirmed]")
     assert page.locator(f"{figure} .snapshot[data-state=shown] img").count() == 1
     page.screenshot(path=str(ARTIFACTS / "console-analytics-confirmed.png"))

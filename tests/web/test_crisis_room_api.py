@@ -35,7 +35,7 @@ def test_a_decision_names_its_incident_which_joins_the_crisis(client: TestClient
     ]
     assert log[2]["author"] == "crisis" and log[2]["text"] == decision["text"]
     report = client.get(f"{url}/report", headers=cell).text
-    assert f"crisis, incident {first}" in report
+    assert f"crise, incident {first}" in report
 
 
 def test_the_crisis_cell_recalls_salvos_but_saves_none(client: TestClient) -> None:

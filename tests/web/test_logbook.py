@@ -14,7 +14,8 @@ from tests.web.test_alarms_api import csu_alarm
 
 
 def test_logbook_lists_the_watch_in_local_time(client: TestClient) -> None:
-    """An alarm and an operator's note appear in order, in Europe/Paris time, in CSV and HTML."""
+    """An alarm and an operator's note appear in order, on the Paris clock, in CSV and HTML; the
+    CSV's header and kinds are the words tools read."""
     operator = login(client, "operator")
     alarm = client.post(
         "/api/alarms", json=csu_alarm("LB-1", description="Feeder <12> down"), headers=operator
@@ -33,7 +34,7 @@ def test_logbook_lists_the_watch_in_local_time(client: TestClient) -> None:
     assert [r["kind"] for r in rows] == ["alarm received", "camera attached", "note"]
     assert rows[-1]["author"] == "operator" and rows[-1]["entry"] == "patrol sent"
     assert rows[0]["incident"] == str(incident_id)
-    local = datetime.strptime(rows[-1]["time"], "%Y-%m-%d %H:%M:%S")
+    local = datetime.strptime(rows[-1]["time"], "%d/%m/%Y %H:%M:%S")
     paris_now = datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris"))
     assert abs((paris_now.replace(tzinfo=None) - local).total_seconds()) < 120
     page = client.get(
@@ -41,7 +42,7 @@ def test_logbook_lists_the_watch_in_local_time(client: TestClient) -> None:
     )
     assert page.headers["content-type"].startswith("text/html")
     assert "Feeder &lt;12&gt; down" in page.text and "<12>" not in page.text
-    assert "Main courante: Testville" in page.text
+    assert "Main courante : Testville" in page.text
 
 
 def test_logbook_refuses_bad_periods(client: TestClient) -> None:

@@ -28,7 +28,7 @@ def test_one_hour_logbook_and_report_stay_short_with_every_decision(client: Test
     rows = list(csv.DictReader(io.StringIO(grouped.text)))
     assert len(rows) <= LOGBOOK_MAX_LINES, len(rows)
     (storm,) = [r for r in rows if r["kind"] == "alarm group"]
-    assert storm["entry"].startswith(f"{LAMPS} alarms: Street lamp off (lighting.lamp_off), ")
+    assert storm["entry"].startswith(f"{LAMPS} alarmes «\u00a0Point lumineux éteint\u00a0», ")
     assert storm["entry"].endswith(f", {LAMPS} sources")
     assert [r["entry"] for r in rows if r["kind"] == "note"] == list(NOTES)
     raw = client.get("/api/logbook", params={**period, "view": "all"}, headers=operator)
@@ -48,8 +48,8 @@ def test_one_hour_logbook_and_report_stay_short_with_every_decision(client: Test
     proper, annex = report.split(ANNEX_MARK)
     assert proper.count("<tr>") <= REPORT_MAX_ROWS, proper.count("<tr>")
     assert len(proper.encode()) < REPORT_MAX_BYTES, len(proper.encode())
-    for text in (*DECISIONS, *NOTES, "Whole district dark", "crisis closed: lamps back"):
+    for text in (*DECISIONS, *NOTES, "Whole district dark", "crise close : lamps back"):
         assert escape(text) in proper, text
-    assert proper.count(f"{LAMPS} alarms: Street lamp off") == 1
+    assert proper.count(f"{LAMPS} alarmes «\u00a0Point lumineux éteint") == 1
     assert "Lamp 299 off" not in proper and "Lamp 299 off" in annex
     assert annex.count("<tr>") > LAMPS and "page-break-before: always" in proper

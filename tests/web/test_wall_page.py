@@ -132,7 +132,7 @@ def test_the_wall_page_plays_video_and_switches_on_escalation(server: Server) ->
         assert {"map", "timeline", "crisis_log", "camera"} <= set(tile_kinds(page))
         page.wait_for_function(
             "() => document.querySelector('#wall .tile[data-kind=crisis_log]')"
-            ".textContent.includes('escalated by operator')"
+            ".textContent.includes('escaladé par operator')"
         )
         # The map marks the incident, open as the server says (its `open`), by its severity.
         page.wait_for_selector("#wall .tile[data-kind=map] .map-marker.incident")

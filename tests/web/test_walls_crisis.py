@@ -52,7 +52,7 @@ def test_escalation_opens_a_crisis_and_switches_the_crisis_wall(client: TestClie
     assert room["crisis_id"] == current["id"]
     detail = client.get(f"/api/crises/{current['id']}", headers=login(client, "crisis")).json()
     assert [e["kind"] for e in detail["log"]] == ["event", "action"]
-    assert "escalated by operator: water in the underpass" in detail["log"][1]["text"]
+    assert "escaladé par operator : water in the underpass" in detail["log"][1]["text"]
     after = client.get("/api/walls/csu-main/layout", headers=operator).json()
     assert after["mode"] == "auto" and after["layout"] == main["layout"]
 
@@ -78,7 +78,7 @@ def test_crisis_log_close_restores_the_wall_and_freezes_the_report(client: TestC
         AccessRecord(action="video.live", user="operator", role="operator", camera_id="cam-street")
     )
     draft = client.get(f"/api/crises/{crisis}/report", headers=crisis_cell)
-    assert draft.status_code == 200 and "draft" in draft.text
+    assert draft.status_code == 200 and "rapport provisoire" in draft.text
     closed = client.post(
         f"/api/crises/{crisis}/close", json={"text": "water gone"}, headers=supervisor
     )
@@ -89,8 +89,8 @@ def test_crisis_log_close_restores_the_wall_and_freezes_the_report(client: TestC
     assert report.headers["content-type"].startswith("text/html")
     for expected in ("Flooding", "Close the underpass to traffic", "Feeder 12 down", "Street"):
         assert expected in report.text
-    assert "operator (operator), 1 view(s)" in report.text
-    assert "crisis closed: water gone" in report.text
+    assert "operator (opérateur), 1 ouverture en direct à partir de " in report.text
+    assert "crise close : water gone" in report.text
     late = client.post(f"/api/crises/{crisis}/log", json=decision, headers=crisis_cell)
     assert late.status_code == 409
     assert client.get(f"/api/crises/{crisis}/report", headers=crisis_cell).text == report.text
