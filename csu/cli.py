@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from csu.cameras.check import registry_lines
+from csu.cli_words import cli_words
 from csu.cluster.cli import add_cluster_commands
 from csu.config import SiteConfig, SiteConfigError, check_site_file, load_site
 from csu.config.authorisations import USER_PATTERN
 from csu.db import Database
+from csu.i18n import Translator
 from csu.identity.password_rule import WeakPassword
 from csu.identity.roles import Role
 from csu.migrate import upgrade
@@ -124,7 +126,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     try:
         fps = float(args.fps)
     except ValueError:
-        print(f"--fps: {args.fps!r} is not a number", file=sys.stderr)
+        print(cli_words()("cli.fps", value=repr(args.fps)), file=sys.stderr)
         return EXIT_USAGE
     return offline.main(args.video, args.rules, fps, Settings().data_dir)
 
@@ -135,7 +137,7 @@ def _run_check_config(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if errors:
         return EXIT_USAGE
-    print(f"{args.file}: valid")
+    print(cli_words(args.file)("cli.valid", file=args.file))
     # Which source is in force per camera: the site file seeds the registry, administrators'
     # changes in the database win until the file changes that camera (csu.cameras.merge).
     url = args.database or Settings().resolved_database_url()
@@ -205,11 +207,12 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 def _worker_errors(args: argparse.Namespace, settings: Settings) -> list[str]:
     errors = settings.cluster_errors()
+    t = cli_words(args.config)
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", args.name):
-        errors.append(f"--name {args.name!r}: give a lowercase slug (a-z, 0-9, - and _)")
+        errors.append(t("cli.worker.name", value=repr(args.name)))
     advertised = urlsplit(args.advertise)
     if advertised.scheme not in ("http", "https") or not advertised.hostname:
-        errors.append(f"--advertise {args.advertise!r}: give the http(s)://host:port browsers use")
+        errors.append(t("cli.worker.advertise", value=repr(args.advertise)))
     return errors
 
 
@@ -232,8 +235,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     url = f"http://{args.host}:{args.port}/"
-    print(f"csu demo: {url}  (state in {settings.data_dir.resolve()})")
-    print("demo accounts (username / password):")
+    t = Translator(site.site.language)
+    print(t("cli.demo.banner", url=url, folder=settings.data_dir.resolve()))
+    print(t("cli.demo.accounts"))
     for username, password in passwords.items():
         print(f"  {username:<16} {password}")
     sys.stdout.flush()
@@ -280,13 +284,16 @@ def _run_user_add(args: argparse.Namespace) -> int:
         print(f"user add: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except AccessLogUnavailable as exc:
-        print(f"user add: {exc}; no account created", file=sys.stderr)
+        print(cli_words()("cli.user.not_created", error=exc), file=sys.stderr)
         return 1
     finally:
         db.dispose()
-    print(
-        f"created {args.role} '{args.name}'" + (f" with password {password}" if generated else "")
-    )
+    t = cli_words()
+    role = t(f"accounts.role.{args.role}")
+    if generated:
+        print(t("cli.user.created_password", role=role, name=args.name, password=password))
+    else:
+        print(t("cli.user.created", role=role, name=args.name))
     return 0
 
 
@@ -299,13 +306,14 @@ def _os_user() -> str:
 
 def _user_add_errors(args: argparse.Namespace) -> list[str]:
     errors = []
+    t = cli_words()
     if not re.match(USER_PATTERN, args.name):
-        errors.append(f"name: '{args.name}' must be lowercase letters, digits, '.', '_' or '-'")
+        errors.append(t("cli.user.name", name=args.name))
     if args.expires is not None and args.expires < date.today():
-        errors.append(f"--expires: {args.expires} is in the past")
+        errors.append(t("cli.user.expires", date=f"{args.expires:%d/%m/%Y}"))
     cameras = [c.strip() for c in args.cameras.split(",") if c.strip()]
     if "*" in cameras and len(cameras) > 1:
-        errors.append("--cameras: '*' must be the only entry")
+        errors.append(t("cli.user.cameras"))
     return errors
 
 
@@ -313,10 +321,11 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n"), False
     if sys.stdin.isatty():
-        first = getpass.getpass("password: ")
-        if first == getpass.getpass("again: "):
+        t = cli_words()
+        first = getpass.getpass(t("cli.user.password"))
+        if first == getpass.getpass(t("cli.user.again")):
             return first, False
-        raise SystemExit("user add: the passwords differ")
+        raise SystemExit(t("cli.user.differ"))
     return secrets.token_urlsafe(12), True
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from csu.cli_words import cli_words
 from csu.db import Database
 from csu.migrate import upgrade
 from csu.settings import FINGERPRINT, Settings, settings_errors
@@ -68,12 +69,13 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify the log; exit 0 intact, 1 with a line per problem, 2 when it cannot start."""
+    t = cli_words()
     errors = [
-        f"--fingerprint: {pin!r} is not a key fingerprint (SHA256: and 43 base64 digits)"
+        t("cli.audit.fingerprint", value=repr(pin))
         for pin in args.fingerprints
         if not FINGERPRINT.fullmatch(pin)
     ]
-    errors += [f"--witness: {w}: no such file" for w in args.witnesses if not _readable(w)]
+    errors += [t("cli.audit.witness", value=w) for w in args.witnesses if not _readable(w)]
     settings = _settings() if not errors else None
     for line in errors:
         print(line, file=sys.stderr)
@@ -108,14 +110,10 @@ def run_key(args: argparse.Namespace) -> int:
         print(f"audit key: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if verifier is None:
-        print(f"audit key: no access-log key at {path} (made at the first start)", file=sys.stderr)
+        print(cli_words()("cli.audit.no_key", path=path), file=sys.stderr)
         return EXIT_USAGE
-    print(verifier.fingerprint)
-    print(
-        f"key {path} (id {verifier.key_id}): hand this fingerprint to the privacy officer by"
-        " another channel; `csu audit verify --fingerprint` then trusts no other key",
-        file=sys.stderr,
-    )
+    print(verifier.fingerprint)  # alone on stdout: what scripts read and pin
+    print(cli_words()("cli.audit.key_hint", path=path, id=verifier.key_id), file=sys.stderr)
     return 0
 
 
@@ -129,7 +127,7 @@ def run_export(args: argparse.Namespace) -> int:
     until, until_error = _moment("--until", args.until)
     errors = [e for e in (since_error, until_error) if e]
     if since and until and since >= until:
-        errors.append("--since must be before --until")
+        errors.append(cli_words()("cli.audit.order"))
     settings = _settings() if not errors else None
     for line in errors:
         print(line, file=sys.stderr)
@@ -142,7 +140,7 @@ def run_export(args: argparse.Namespace) -> int:
         )
         write_export(rows, sys.stdout, ExportFormat(args.format))
     except AccessLogUnavailable as exc:
-        print(f"audit export: {exc}; nothing exported", file=sys.stderr)
+        print(cli_words()("cli.audit.not_exported", error=exc), file=sys.stderr)
         return EXIT_BROKEN
     finally:
         db.dispose()
@@ -173,7 +171,7 @@ def _moment(option: str, text: str | None) -> tuple[datetime | None, str | None]
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC), None
         moment = datetime.fromisoformat(text)
     except ValueError:
-        return None, f"{option}: '{text}' is not a date (YYYY-MM-DD) or an ISO 8601 time"
+        return None, cli_words()("cli.audit.moment", option=option, value=text)
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), None
 
 

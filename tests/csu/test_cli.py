@@ -128,9 +128,12 @@ def test_user_add_without_a_password_prints_a_generated_one(tmp_path: Path) -> N
     ("args", "message"),
     [
         (["--role", "janitor"], "invalid choice: 'janitor'"),
-        (["--role", "operator", "--expires", "2020-01-01"], "--expires: 2020-01-01 is in the past"),
+        (
+            ["--role", "operator", "--expires", "2020-01-01"],
+            "--expires : le 01/01/2020 est déjà passé",
+        ),
         (["--role", "operator", "--expires", "someday"], "invalid fromisoformat value"),
-        (["--role", "operator", "--cameras", "*,cam-1"], "'*' must be the only entry"),
+        (["--role", "operator", "--cameras", "*,cam-1"], "doit être la seule entrée"),
         (["--role", "privacy_officer", "--cameras", "cam-1"], "privacy officer is granted no"),
     ],
 )
@@ -184,3 +187,32 @@ def test_user_add_refuses_a_weak_password_before_logging_anything(
     created = [e for e in AccessLog(db).entries() if e.action == "admin.user_created"]
     assert [json.loads(e.details)["username"] for e in created] == ["other"]
     db.dispose()
+
+
+@pytest.mark.parametrize(("language", "said"), [("fr", " : valide"), ("en", ": valid")])
+def test_check_config_speaks_the_site_files_language(
+    tmp_path: Path, language: str, said: str
+) -> None:
+    """What check-config tells people is in the site file's language."""
+    from csu.demo import SITE_FILE
+
+    text = SITE_FILE.read_text(encoding="utf-8")
+    site = tmp_path / "site.yaml"
+    zone = "timezone: Europe/Paris}"
+    site.write_text(text.replace(zone, f"timezone: Europe/Paris, language: {language}}}", 1))
+    result = run_csu("check-config", str(site), env={"CSU_DATA_DIR": str(tmp_path / "var")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"{site}{said}"
+
+
+def test_cli_words_fall_back_to_french(tmp_path: Path) -> None:
+    """No site file, an unreadable one or one without a language: French."""
+    from csu.cli_words import site_language
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("site: [unclosed\n")
+    english = tmp_path / "en.yaml"
+    english.write_text("site: {name: X, language: en}\ncameras: 12\n")
+    assert [site_language(p) for p in (None, tmp_path / "none.yaml", broken, english)] == [
+        "fr", "fr", "fr", "en",
+    ]  # fmt: skip

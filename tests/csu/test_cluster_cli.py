@@ -87,8 +87,9 @@ SITE = "site: {name: Testville, timezone: Europe/Paris}\ncameras: []\n"
             [
                 "cluster mode needs PostgreSQL: set CSU_DATABASE_URL=postgresql+psycopg://..."
                 " (every node shares it; SQLite is for the single process)",
-                "--name 'W 1': give a lowercase slug (a-z, 0-9, - and _)",
-                "--advertise 'w1:8100': give the http(s)://host:port browsers use",
+                "--name 'W 1' : donnez un identifiant en minuscules (a-z, 0-9, - et _)",
+                "--advertise 'w1:8100' : donnez l'adresse http(s)://hôte:port qu'utilisent les"
+                " navigateurs",
             ],
         ),
         (

@@ -142,14 +142,14 @@ def test_bad_arguments_exit_2_one_line_each(signed: Database, tmp_path: Path) ->
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
-        "--since: 'yesterday' is not a date (YYYY-MM-DD) or an ISO 8601 time",
-        "--until: '2026-13-01' is not a date (YYYY-MM-DD) or an ISO 8601 time",
+        "--since : «\u00a0yesterday\u00a0» n'est ni une date (AAAA-MM-JJ) ni une heure ISO 8601",
+        "--until : «\u00a02026-13-01\u00a0» n'est ni une date (AAAA-MM-JJ) ni une heure ISO 8601",
     ]
     backwards = run_csu(
         tmp_path, signed.url, "audit", "export", "--since", "2026-02-01", "--until", "2026-01-01"
     )
     assert backwards.returncode == 2
-    assert backwards.stderr.splitlines() == ["--since must be before --until"]
+    assert backwards.stderr.splitlines() == ["--since doit précéder --until"]
     wrong = run_csu(tmp_path, signed.url, "audit", "export", "--format", "xml")
     assert wrong.returncode == 2 and "invalid choice: 'xml'" in wrong.stderr
     assert len(rows(signed)) == before
@@ -229,8 +229,8 @@ def test_audit_key_prints_the_fingerprint_verify_pins(signed: Database, tmp_path
         tmp_path, signed.url, "audit", "verify", "--fingerprint", "SHA256:x", "--witness", "/nope"
     )
     assert bad.returncode == 2 and bad.stderr.splitlines() == [
-        "--fingerprint: 'SHA256:x' is not a key fingerprint (SHA256: and 43 base64 digits)",
-        "--witness: /nope: no such file",
+        "--fingerprint : 'SHA256:x' n'est pas une empreinte de clé (SHA256: et 43 chiffres base64)",
+        "--witness : /nope : fichier introuvable",
     ]
 
 

@@ -133,8 +133,8 @@ def test_no_device_is_one_clear_line_and_exit_0(netns: str) -> None:
     found = _discover(netns, "--timeout", "1")
     assert (found.returncode, found.stdout) == (0, "")
     assert found.stderr.strip().splitlines()[-1] == (
-        "cameras discover: no ONVIF device answered within 1 s"
-        " (WS-Discovery reaches this network segment only)"
+        "cameras discover : aucun appareil ONVIF n'a répondu en 1 s"
+        " (WS-Discovery n'atteint que ce segment du réseau)"
     )
 
 
@@ -160,10 +160,10 @@ def test_bad_options_are_exit_2_with_one_line_each() -> None:
     )
     assert (found.returncode, found.stdout) == (2, "")
     assert found.stderr.splitlines() == [
-        "cameras discover: --timeout: 'soon' is not a number of seconds",
-        "cameras discover: --password-env: 'lower' must be an environment variable name"
-        " (capital letters, digits and '_')",
-        "cameras discover: lower is not set: it holds the password of --username",
+        "cameras discover: --timeout : 'soon' n'est pas un nombre de secondes",
+        "cameras discover: --password-env : 'lower' doit être un nom de variable"
+        " d'environnement (majuscules, chiffres et «\u00a0_\u00a0»)",
+        "cameras discover: lower n'est pas définie : elle contient le mot de passe de --username",
     ]
     for timeout in ("0", "-3", "nan", "inf", "121"):
         found = subprocess.run(
@@ -175,7 +175,7 @@ def test_bad_options_are_exit_2_with_one_line_each() -> None:
         assert found.returncode == 2
         assert (
             found.stderr
-            == f"cameras discover: --timeout: {timeout} must be from 0.5 to 120 seconds\n"
+            == f"cameras discover: --timeout : {timeout} doit aller de 0.5 à 120 secondes\n"
         )
     blank = subprocess.run(
         [CSU, "cameras", "discover", "--username", "   "],
@@ -187,5 +187,6 @@ def test_bad_options_are_exit_2_with_one_line_each() -> None:
     )
     assert (blank.returncode, blank.stderr) == (
         2,
-        "cameras discover: --username: give 1 to 128 printable characters, not only spaces\n",
+        "cameras discover: --username : donnez de 1 à 128 caractères imprimables, pas seulement"
+        " des espaces\n",
     )

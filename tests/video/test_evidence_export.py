@@ -176,7 +176,7 @@ def test_verify_passes_then_names_each_alteration(
     pinned = tmp_path / "var" / "keys" / "evidence-ed25519.pub.pem"
     intact = run_verify(original, "--public-key", str(pinned))
     assert intact.returncode == 0, intact.stdout + intact.stderr
-    assert "intact, 1 file(s), signed by the pinned key" in intact.stdout
+    assert "intact, 1 fichier, signé par la clé épinglée" in intact.stdout
 
     video_copy = tmp_path / "video-flipped"
     shutil.copytree(original, video_copy)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from csu.cli_words import cli_words
 from video.evidence.verify import VerifyUsageError, verify_folder
 
 EXIT_ALTERED = 1
@@ -41,6 +42,15 @@ def run_verify(args: argparse.Namespace) -> int:
         for line in verdict.problems:
             print(line)
         return EXIT_ALTERED
-    key = "the pinned key" if verdict.pinned else "the key shipped in the folder (not pinned)"
-    print(f"{args.folder}: intact, {verdict.files} file(s), signed by {key} {verdict.key_id}")
+    t = cli_words()
+    key = t("cli.export.pinned" if verdict.pinned else "cli.export.shipped")
+    print(
+        t(
+            "cli.export.intact",
+            folder=args.folder,
+            count=verdict.files,
+            signer=key,
+            id=verdict.key_id,
+        )
+    )
     return 0

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 
+from csu.cli_words import cli_words
 from csu.config.onvif import ENV_NAME_PATTERN
 
 EXIT_USAGE = 2
@@ -59,11 +60,7 @@ def run_discover(args: argparse.Namespace) -> int:
     account = Account(args.username, args.password_env, password)
     found = probe(timeout)
     if not found:
-        print(
-            f"cameras discover: no ONVIF device answered within {timeout:g} s"
-            " (WS-Discovery reaches this network segment only)",
-            file=sys.stderr,
-        )
+        print(cli_words()("cli.discover.none", seconds=f"{timeout:g}"), file=sys.stderr)
         return 0
     devices = asyncio.run(describe_all(found, account))
     sys.stdout.write(site_entries(devices, account))
@@ -73,26 +70,25 @@ def run_discover(args: argparse.Namespace) -> int:
 def _timeout(text: str) -> float | str:
     """The wait in seconds, or the error line."""
     low, high = TIMEOUT_RANGE_S
+    t = cli_words()
     try:
         value = float(text)
     except ValueError:
-        return f"--timeout: {text!r} is not a number of seconds"
+        return t("cli.discover.timeout", value=repr(text))
     if not low <= value <= high:  # also refuses nan
-        return f"--timeout: {text} must be from {low:g} to {high:g} seconds"
+        return t("cli.discover.range", value=text, low=f"{low:g}", high=f"{high:g}")
     return value
 
 
 def _account_errors(args: argparse.Namespace) -> list[str]:
     errors = []
+    t = cli_words()
     if not re.fullmatch(ENV_NAME_PATTERN, args.password_env):
-        errors.append(
-            f"--password-env: {args.password_env!r} must be an environment variable name"
-            " (capital letters, digits and '_')"
-        )
+        errors.append(t("cli.discover.password_env", value=repr(args.password_env)))
     if args.username is not None and not (
         1 <= len(args.username) <= 128 and args.username.isprintable() and args.username.strip()
     ):
-        errors.append("--username: give 1 to 128 printable characters, not only spaces")
+        errors.append(t("cli.discover.username"))
     return errors
 
 
@@ -105,9 +101,9 @@ def _password(args: argparse.Namespace, errors: list[str]) -> str | None:
     if password:
         return password
     if sys.stdin.isatty() and not errors:  # asked once the other options are right
-        password = getpass.getpass(f"ONVIF password of {args.username}: ")
+        password = getpass.getpass(cli_words()("cli.discover.prompt", user=args.username))
         if password:
             return password
     if not sys.stdin.isatty() or not errors:
-        errors.append(f"{args.password_env} is not set: it holds the password of --username")
+        errors.append(cli_words()("cli.discover.unset", name=args.password_env))
     return None
