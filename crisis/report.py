@@ -92,7 +92,7 @@ def _camera_rows(
                     "report.viewer",
                     user=v.user,
                     role=w.word(f"accounts.role.{v.role}", v.role or "?"),
-                    count=v.views,
+                    count=w.clock.count(v.views),
                     at=w.when(v.first),
                 )
             )
@@ -164,7 +164,7 @@ def render(data: ReportData, *, site: str, clock: SiteClock, camera_names: dict[
         _table(w, camera_columns, _camera_rows(data.cameras, camera_names, w), "report.no_camera"),
         ANNEX_MARK,
         "<section class='annex'>",
-        f"<h2>{escape(t('report.annex', count=len(data.timeline)))}</h2>",
+        f"<h2>{escape(t('report.annex', count=w.clock.count(len(data.timeline))))}</h2>",
         _table(w, LINE_COLUMNS, [_line_row(line, w) for line in data.timeline], "report.nothing"),
         "</section>",
     ]

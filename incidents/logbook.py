@@ -203,7 +203,7 @@ def to_html(
         else f"<p>{esc(t('logbook.empty'))}</p>"
     )
     title = esc(t("logbook.title", site=site))
-    count = esc(t("logbook.lines", count=len(rows)))
+    count = esc(t("logbook.lines", count=clock.count(len(rows))))
     return (
         f"<!doctype html><html lang={clock.language}><head><meta charset=utf-8>"
         f"<title>{title}</title><style>{_STYLE}</style></head><body>"

@@ -182,8 +182,8 @@ def describe_group(group: AlarmGroup[Any], clock: SiteClock) -> str:
     key = "timeline.video_group" if group.family == "video_events" else "timeline.group"
     return t(
         key,
-        count=group.count,
+        count=clock.count(group.count),
         label=type_label(group.alarm_type, clock.language),
         span=span,
-        sources=t("timeline.sources", count=group.sources),
+        sources=t("timeline.sources", count=clock.count(group.sources)),
     )

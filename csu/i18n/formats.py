@@ -54,3 +54,20 @@ class SiteClock:
     def number(self, value: float) -> str:
         """A number as the language writes it (1 234,5 in French)."""
         return format_decimal(value, locale=LOCALES[self.language])
+
+    def count(self, value: int) -> int:
+        """A count for a plural text: still an int (it picks the plural form), written as the
+        language writes numbers when filled in ("1 234 alarmes")."""
+        return _Count(value, self)
+
+
+class _Count(int):
+    clock: SiteClock
+
+    def __new__(cls, value: int, clock: SiteClock) -> _Count:
+        count = super().__new__(cls, value)
+        count.clock = clock
+        return count
+
+    def __str__(self) -> str:
+        return self.clock.number(int(self))

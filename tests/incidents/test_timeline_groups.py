@@ -61,6 +61,10 @@ def test_a_storm_is_one_line_that_counts_and_spans_it() -> None:
     assert english == "300 “Street lamp off” alarms, 15:04\u201315:18, 3 sources"
     one_source = AlarmGroup("alarms", "lighting.lamp_off", T0, T0, 2, 1, (1, 2), (1, 2))
     assert describe_group(one_source, SiteClock("fr", "Europe/Paris")).endswith(", 1 source")
+    big = AlarmGroup("alarms", "lighting.lamp_off", T0, T0, 2298, 1200, (1,), (1,))
+    assert describe_group(big, SiteClock("fr", "Europe/Paris")).startswith("2\u202f298 alarmes")
+    assert describe_group(big, SiteClock("fr", "Europe/Paris")).endswith("1\u202f200 sources")
+    assert describe_group(big, SiteClock("en", "Europe/Paris")).startswith("2,298 “Street")
 
 
 def test_a_note_breaks_the_run_and_stays_in_place() -> None:
