@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from csu.i18n import Language, Translator
+from csu.i18n import LANGUAGES, Language, Translator
 from incidents import timeline
 from incidents.alarms import AlarmStatus
 from incidents.alarms.catalogue import type_label
@@ -281,10 +281,16 @@ class BatchApplier:
 
     def _said(self, key: str, row: AlarmRow) -> str:
         """A timeline line about an alarm, in the site's language (type, severity and status by
-        their words, the sender's description as sent)."""
+        their words, the sender's description as sent, unless it only repeats the type)."""
+        label = type_label(row.type, self.language)
+        if key != "logbook.entry.alarm_updated" and row.description.strip() in {
+            "",
+            *(type_label(row.type, other) for other in LANGUAGES),
+        }:
+            key += "_bare"
         return self.t(
             key,
-            label=type_label(row.type, self.language),
+            label=label,
             severity=self.t(f"logbook.severity.{row.severity}"),
             status=self.t(f"logbook.alarm_status.{row.status}"),
             source=row.source,

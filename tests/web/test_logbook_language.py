@@ -21,7 +21,13 @@ PARIS = ZoneInfo("Europe/Paris")
 WORDS = {
     "fr": {
         "logbook": ("Main courante : Testville", "<th>Heure</th>", "<th>Inscription</th>"),
-        "entries": ("acquitté par operator", "escaladé par operator", "la caméra cam-street"),
+        "entries": (
+            "acquitté par operator",
+            "escaladé par operator",
+            "la caméra cam-street voit le lieu (",
+            "Départ d'éclairage en défaut (haute) de hypervisor : Feeder 12 down, 18 lamps off",
+            "Départ d'éclairage en défaut (haute) de hypervisor,",  # said once, not twice
+        ),
         "kinds": ("<td>note</td>", "<td>acquittement</td>", "<td>escalade</td>"),
         "report": (
             "Rapport de crise : Inondation",
@@ -37,7 +43,13 @@ WORDS = {
     },
     "en": {
         "logbook": ("Log book: Testville", "<th>Time</th>", "<th>Entry</th>"),
-        "entries": ("acknowledged by operator", "escalated by operator", "camera cam-street"),
+        "entries": (
+            "acknowledged by operator",
+            "escalated by operator",
+            "camera cam-street sees the place (",
+            "Lighting feeder down (high) from hypervisor: Feeder 12 down, 18 lamps off",
+            "Lighting feeder down (high) from hypervisor,",  # said once, not twice
+        ),
         "kinds": ("<td>note</td>", "<td>acknowledged</td>", "<td>escalated</td>"),
         "report": (
             "Crisis report: Inondation",
@@ -78,6 +90,9 @@ def _watch(client: TestClient, headers: dict[str, str]) -> int:
     """An alarm, acknowledged, noted, escalated into a crisis that decides and closes."""
     posted = client.post("/api/alarms", json=csu_alarm("LANG-1"), headers=headers)
     incident = posted.json()["alarms"][0]["incident_id"]
+    # A sender that only repeats the type's label: the line says it once.
+    bare = csu_alarm("LANG-2", description="Lighting feeder down")
+    assert client.post("/api/alarms", json=bare, headers=headers).status_code == 201
     for action in ({"action": "acknowledge"}, {"action": "note", "text": "patrouille envoyée"}):
         client.post(f"/api/incidents/{incident}/actions", json=action, headers=headers)
     opened = client.post(
@@ -104,14 +119,16 @@ def test_logbook_and_report_in_the_sites_language_on_the_paris_clock(
 
     rows = list(
         csv.DictReader(
-            io.StringIO(client.get("/api/logbook", params=period, headers=operator).text)
+            io.StringIO(
+                client.get("/api/logbook", params={**period, "view": "all"}, headers=operator).text
+            )
         )
     )
     assert {"alarm received", "acknowledged", "note", "escalated"} <= {r["kind"] for r in rows}
     note = next(r for r in rows if r["kind"] == "note")
     written = datetime.strptime(note["time"], "%d/%m/%Y %H:%M:%S").replace(tzinfo=PARIS)
     assert abs((datetime.now(UTC) - written).total_seconds()) < 120
-    entries = " ".join(r["entry"] for r in rows)
+    entries = ", ".join(r["entry"] for r in rows)
     assert all(e in entries for e in words["entries"]), entries
 
     page = client.get("/api/logbook", params={**period, "format": "html"}, headers=operator).text
