@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 # Every package's tables, so that the test sees them all whatever ran before it.
 import crisis.models  # noqa: F401
-import csu.cameras.models  # noqa: F401
+import csu.cameras.models
 import csu.identity.models  # noqa: F401
 import incidents.models  # noqa: F401
 import privacy.access_log.models
