@@ -44,12 +44,12 @@ def test_status_prints_nodes_owners_and_leader(
 
     assert asyncio.run(scenario()) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "nodes:"
+    assert out[0] == "nœuds :"
     assert any(line.split()[:3] == ["api", "api1", "http://api1:8000"] for line in out)
     assert any(line.split()[:3] == ["worker", "w1", "http://w1:8100"] for line in out)
     assert any(line.split()[:2] == ["cam-street", "w1"] for line in out)
-    assert any(line.split() == ["CSU_TEST", "lagger", "3", "pending"] for line in out)
-    assert out[-1] == "engine leader: api1"
+    assert any(line.split() == ["CSU_TEST", "lagger", "3", "en", "attente"] for line in out)
+    assert out[-1] == "meneur du moteur : api1"
 
 
 def test_status_without_a_cluster_is_a_usage_error(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_status_without_a_cluster_is_a_usage_error(tmp_path: Path) -> None:
         [CSU, "cluster", "status"], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert done.stderr.strip() == "CSU_NATS_URL is not set: this is not a cluster"
+    assert done.stderr.strip() == "CSU_NATS_URL n'est pas définie : ce n'est pas une grappe"
 
 
 def test_status_of_an_unreachable_server_says_so(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_status_of_an_unreachable_server_says_so(tmp_path: Path) -> None:
         [CSU, "cluster", "status"], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1
-    assert done.stderr.startswith("cannot read the cluster from nats://127.0.0.1:9")
+    assert done.stderr.startswith("impossible de lire la grappe sur nats://127.0.0.1:9")
 
 
 SITE = "site: {name: Testville, timezone: Europe/Paris}\ncameras: []\n"
