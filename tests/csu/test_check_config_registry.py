@@ -40,7 +40,7 @@ def test_each_camera_s_source_in_force_is_explained(tmp_path: Path) -> None:
     result = run_csu("check-config", str(site_file), "--database", url)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{site_file}: valid"
+    assert lines[0] == f"{site_file} : valide"
     assert "the latest change wins" in lines[1]
     explained = dict(line.strip().split(": ", 1) for line in lines[2:])
     assert explained["cam-street"].startswith("database: edited in the browser by bob")

@@ -30,6 +30,8 @@ REACH = {
     "identity.login_succeeded": "local",
     "identity.login_failures": "local",
     "identity.user_created": "local",
+    "identity.password_changed": "local",
+    "cameras.changed": "durable",
     "identity.rights_ended": "live",
     "video.camera_status": "durable",
     "video.loss": "durable",

@@ -16,7 +16,7 @@ def test_bad_arguments_exit_2_with_one_line_each(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["analyze", str(tmp_path / "none.mp4"), "--fps", "fast"]) == 2
-    assert capsys.readouterr().err.splitlines() == ["--fps: 'fast' is not a number"]
+    assert capsys.readouterr().err.splitlines() == ["--fps : 'fast' n'est pas un nombre"]
 
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules: [{kind: zone_intrusion, name: z, zone: [[0, 0], [1, 0]]}]\n")
