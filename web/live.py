@@ -92,7 +92,9 @@ class IceSettings(BaseModel):
     ice_servers: list[IceServerView] = Field(description="RTCConfiguration.iceServers")
     ice_transport_policy: str = Field(description="RTCConfiguration.iceTransportPolicy")
     expires_at: float | None = Field(
-        description="Unix time the first time-limited credential ends (ask again before)."
+        default=None,
+        description="Unix time the first time-limited credential ends (ask again before); "
+        "absent without time-limited credentials.",
     )
 
 
