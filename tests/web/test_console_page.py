@@ -57,6 +57,8 @@ def sign_in(page: Any, server: Server, username: str, then: str = "/console") ->
     page.fill("#password", "test-password-1")
     page.press("#password", "Enter")
     page.wait_for_url(f"{server.url}{then}")
+    # The page's modules wait for the catalogue: keys pressed before it is ready would be lost.
+    page.wait_for_selector("body[data-ready=true]")
 
 
 def api_headers(server: Server, username: str = "operator") -> dict[str, str]:

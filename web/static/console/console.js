@@ -198,6 +198,7 @@ async function start() {
   // would otherwise be in neither.
   reconnectingSocket("/api/events", onEvent, { onOpen: () => resync() });
   queueList.focus();
+  document.body.dataset.ready = "true"; // keys and the event stream are in place
 }
 
 document.getElementById("language").append(languageSwitch());
