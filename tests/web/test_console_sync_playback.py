@@ -2,7 +2,9 @@
 one button plays its covering cameras together with one reason (one access-log entry per camera);
 both pictures show the same site time (each video's first-frame time plus its own currentTime)
 within 100 ms while the shared playhead moves, at 1x and 4x and after a seek on the shared bar; a
-moment neither camera recorded says so."""
+moment neither camera recorded says so. Under the shared bar, one row per camera draws what it
+recorded, with the incident's alarm and the cameras' bookmarks as marks; the previous/next mark
+buttons, Page Up/Page Down and a click on the rows move both pictures at once."""
 
 from __future__ import annotations
 
@@ -184,6 +186,118 @@ def test_two_cameras_play_in_sync_at_1x_and_4x_and_after_a_seek(
     ).json()
     logged = sorted(e["camera_id"] for e in audit["items"] if e["reason"] == reason)
     assert logged == ["cam-plaza", "cam-street"], audit
+    page.keyboard.press("Escape")
+    page.wait_for_selector(DIALOG, state="hidden")
+    page.context.close()
+
+
+TIMELINE = f"{DIALOG} [data-control=sync-timeline]"
+# Both pictures (and the shared clock) within `within` ms of a site time, both shown.
+BOTH_AT = f"""([at, within]) => {{
+  const near = (ms) => Math.abs(ms - Date.parse(at)) < within;
+  const master = document.querySelector('{DIALOG} [data-control=sync-clock]').dataset.time;
+  return near(Date.parse(master)) && [...document.querySelectorAll('{DIALOG} .sync-tile')].every(
+    (tile) => {{ const v = tile.querySelector('video');
+      const shown = Date.parse(v.dataset.start) + v.currentTime * 1000;
+      return tile.dataset.state === 'shown' && near(shown);
+    }}); }}"""
+ROWS = f"""() => [...document.querySelectorAll('{TIMELINE} .sync-row')].map(row => ({{
+  camera: row.dataset.camera, spans: Number(row.dataset.spans), gaps: Number(row.dataset.gaps),
+  first: row.querySelector('.span')?.dataset.start, label: row.getAttribute('aria-label') }}))"""
+
+
+def both_at(page: Any, at: datetime, within_ms: int = MAX_SKEW_MS) -> None:
+    """Wait until both pictures and the shared clock show `at`."""
+    page.wait_for_function(BOTH_AT, arg=[at.isoformat(), within_ms], timeout=10000)
+    first, second = sample(page)
+    assert abs(first - at) < timedelta(milliseconds=within_ms), (first, at)
+    assert abs(second - at) < timedelta(milliseconds=within_ms), (second, at)
+
+
+def first_span(server: Recorder, camera: str, start: str) -> str:
+    """The first recorded span's start over the synced range, as the server answers it."""
+    range_end = datetime.fromisoformat(start.replace("Z", "+00:00")) + timedelta(minutes=7)
+    listed = httpx.get(
+        f"{server.url}/api/cameras/{camera}/recordings",
+        params={"start": start, "end": range_end.isoformat()},
+        headers=headers(server, "operator"),
+    )
+    assert listed.status_code == 200, listed.text
+    return str(listed.json()["spans"][0]["start"])
+
+
+def test_the_shared_bar_draws_each_camera_and_jumps_both_to_marks(
+    browser: Any, server: Recorder
+) -> None:
+    alarm_at = datetime.fromisoformat(server.clip["at"])
+    marked = alarm_at - timedelta(seconds=10)
+    note = f"individu en fuite {uuid.uuid4().hex[:6]}"
+    created = httpx.post(
+        f"{server.url}/api/bookmarks",
+        json={"camera_id": "cam-plaza", "at": marked.isoformat(), "note": note},
+        headers=headers(server, "operator"),
+    )
+    assert created.status_code == 201, created.text
+    page = new_page(browser)
+    sign_in(page, server, "operator")  # type: ignore[arg-type]
+    open_incident(page, server.incident)
+    page.click("#incident [data-control=play-sync]")
+    page.wait_for_selector(f"{DIALOG}[open] .sync-tile[data-camera=cam-plaza]")
+    page.click(f"{DIALOG} [data-control=sync-play]")
+    give_reason(page, "reconstitution de la fuite")
+    page.wait_for_selector(f"{DIALOG}[data-playing=true][data-shown='2']", timeout=20000)
+
+    # One row per camera, drawn from what the server says it recorded over the range.
+    page.wait_for_selector(f"{TIMELINE}[data-marks='2']")
+    start = page.evaluate(f"document.querySelector('{DIALOG}').dataset.rangeStart")
+    rows = {row["camera"]: row for row in page.evaluate(ROWS)}
+    assert sorted(rows) == ["cam-plaza", "cam-street"], rows
+    for camera, row in rows.items():
+        assert row["spans"] >= 1, row
+        assert row["first"] == first_span(server, camera, start), (row, camera)
+    assert rows["cam-plaza"]["label"].startswith("Plaza : "), rows
+    assert "d'enregistrement" in rows["cam-plaza"]["label"], rows
+
+    # The incident's alarm and the plaza's bookmark, at their moments, across every row.
+    marks = page.eval_on_selector_all(
+        f"{TIMELINE} .mark",
+        "n => n.map(m => [m.classList[1], m.dataset.at, m.dataset.camera || '', m.title])",
+    )
+    by_kind = {
+        kind: (datetime.fromisoformat(at.replace("Z", "+00:00")), cam, title)
+        for kind, at, cam, title in marks
+    }
+    assert abs(by_kind["alarm"][0] - alarm_at) < timedelta(milliseconds=1), marks
+    assert abs(by_kind["bookmark"][0] - marked) < timedelta(milliseconds=1), marks
+    assert by_kind["bookmark"][1] == "cam-plaza" and note in by_kind["bookmark"][2], marks
+    assert by_kind["alarm"][2].startswith("alarme à "), marks
+
+    # Paused before both marks: "next" takes both pictures to the bookmark, then to the alarm.
+    page.click(f"{DIALOG} [data-control=sync-toggle]")
+    page.wait_for_selector(f"{DIALOG} [data-control=sync-toggle][data-state=paused]")
+    seek_bar(page, marked - timedelta(seconds=5))
+    both_at(page, marked - timedelta(seconds=5))
+    page.click(f"{DIALOG} [data-control=sync-mark-next]")
+    both_at(page, marked)
+    page.keyboard.press("PageDown")
+    both_at(page, alarm_at)
+    page.wait_for_selector(f"{TIMELINE} .playhead[data-control=sync-playhead]")
+    page.screenshot(path=str(ARTIFACTS / "console-sync-timeline.png"))
+    page.keyboard.press("PageUp")
+    both_at(page, marked)
+    page.click(f"{DIALOG} [data-control=sync-mark-prev]")  # nothing earlier: both stay
+    page.wait_for_timeout(300)
+    both_at(page, marked)
+
+    # A click on the rows moves both pictures there (to the pixel: a few tenths of a second).
+    box = page.locator(TIMELINE).bounding_box()
+    range_start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    wanted = alarm_at - timedelta(seconds=6)
+    share = (wanted - range_start) / timedelta(minutes=7)
+    page.mouse.click(box["x"] + share * box["width"], box["y"] + box["height"] / 2)
+    both_at(page, wanted, within_ms=1500)
+    head = page.evaluate(f"parseFloat(document.querySelector('{TIMELINE} .playhead').style.left)")
+    assert abs(head - share * 100) < 0.5, (head, share)
     page.keyboard.press("Escape")
     page.wait_for_selector(DIALOG, state="hidden")
     page.context.close()

@@ -4,6 +4,12 @@ import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatTime, t } from "/static/common/i18n.js";
 
+/** The bookmarks of one camera over a range { start, end } (GET /api/bookmarks: logged). */
+export function readBookmarks(cameraId, range) {
+  const query = new URLSearchParams({ camera_id: cameraId, start: range.start.toISOString(), end: range.end.toISOString() });
+  return api(`/api/bookmarks?${query}`);
+}
+
 /** `hooks`: current() -> { cameraId, start, end }, pictureTime() -> Date | null, seek(Date),
  * changed(bookmarks) after each read. */
 export class BookmarkTools {
@@ -27,10 +33,9 @@ export class BookmarkTools {
 
   /** The bookmarks of the camera over the range shown. */
   async load() {
-    const { cameraId, start, end } = this.hooks.current();
-    const query = new URLSearchParams({ camera_id: cameraId, start: start.toISOString(), end: end.toISOString() });
+    const { cameraId, ...range } = this.hooks.current();
     try {
-      this.items = await api(`/api/bookmarks?${query}`);
+      this.items = await readBookmarks(cameraId, range);
       clearError(this.list);
     } catch (error) {
       this.items = [];

@@ -1,24 +1,16 @@
 // The playback panel: a camera's recorded spans and gaps over a time range, then the footage itself
 // (the reason asked first, as the law wants), with evidence export and legal holds for those allowed.
-import { api, clearError, showError } from "/static/common/api.js";
+import { clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatTime, fromSiteInput, t, toSiteInput } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 import { EvidenceTools } from "./evidence.js";
 import { PlaybackControls } from "./playback_controls.js";
 import { playInto } from "./stream.js";
+import { drawSpans, duration, listenMarkKeys, readRecordings, recordedMs, spanWords } from "./timeline_bar.js";
 
 const DEFAULT_MINUTES = 15;
 const MAX_PLAYBACK_MS = 60 * 60 * 1000; // the server's limit for one playback
-
-/** A duration in words: "4 min 20 s". */
-export function duration(ms) {
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return [h ? `${h} h` : null, m ? `${m} min` : null, s % 60 || !(h || m) ? `${s % 60} s` : null]
-    .filter(Boolean).join(" ");
-}
 
 function clock(date) {
   return formatTime(date, { seconds: true });
@@ -71,6 +63,7 @@ export class PlaybackPanel {
     this.video.muted = true;
     this.video.hidden = true; // until there is something to show
     this.controls = new PlaybackControls(this.video, this.bar, () => this.current());
+    listenMarkKeys(this.dialog, (direction) => this.controls.jump(direction));
     this.video.addEventListener("error", () => {
       if (this.controller) showError(this.play, t("console.playback.unplayable"));
     });
@@ -121,12 +114,10 @@ export class PlaybackPanel {
 
   /** Ask the server what is recorded over the range and draw it. */
   async load() {
-    const { start, end } = this.range;
-    const query = new URLSearchParams({ start: start.toISOString(), end: end.toISOString() });
     this.bar.replaceChildren();
     this.summary.textContent = t("console.playback.reading");
     try {
-      const found = await api(`/api/cameras/${encodeURIComponent(this.camera)}/recordings?${query}`);
+      const found = await readRecordings(this.camera, this.range);
       clearError(this.bar);
       this.draw(found);
     } catch (error) {
@@ -139,24 +130,11 @@ export class PlaybackPanel {
   }
 
   draw(found) {
-    const from = this.range.start.getTime();
-    const total = this.range.end.getTime() - from;
-    const piece = (kind, item) => {
-      const a = new Date(item.start), b = new Date(item.end);
-      const left = ((a.getTime() - from) / total) * 100;
-      const width = Math.max(0.3, ((b.getTime() - a.getTime()) / total) * 100);
-      const words = t(kind === "span" ? "console.playback.span" : "console.playback.gap", { from: clock(a), to: clock(b) });
-      // Placed through the style object: the page's CSP refuses inline style attributes.
-      const span = el("div", { class: kind, title: words, "data-start": item.start, "data-end": item.end });
-      Object.assign(span.style, { left: `${left}%`, width: `${width}%` });
-      return span;
-    };
-    this.bar.replaceChildren(...found.spans.map((s) => piece("span", s)), ...found.gaps.map((g) => piece("gap", g)));
-    this.bar.dataset.spans = String(found.spans.length);
-    this.bar.dataset.gaps = String(found.gaps.length);
-    const recorded = found.spans.reduce((n, s) => n + (new Date(s.end) - new Date(s.start)), 0);
+    const total = this.range.end - this.range.start;
+    drawSpans(this.bar, found, this.range);
+    const recorded = recordedMs(found);
     const gaps = found.gaps.length;
-    this.bar.setAttribute("aria-label", t("console.playback.bar", { recorded: duration(recorded), count: gaps }));
+    this.bar.setAttribute("aria-label", spanWords(found));
     const times = { from: clock(this.range.start), to: clock(this.range.end) };
     this.summary.textContent = found.spans.length
       ? `${t("console.playback.summary", { recorded: duration(recorded), total: duration(total), ...times })} `

@@ -6,11 +6,11 @@ import { api } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatTime, t } from "/static/common/i18n.js";
 import { BookmarkTools } from "./bookmarks.js";
+import { alarmMark, bookmarkMark, clickedTime, drawMarks, drawPlayhead, markTarget } from "./timeline_bar.js";
 
 // video.playbackRate, which Chromium and Firefox honour from 1/16x to 16x on a muted MSE stream.
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
 const DEFAULT_FRAME_S = 1 / 25;
-const MARK_SLACK_MS = 250; // a jump lands just before its mark, so "next" passes it
 
 /** Tools bound to the panel's <video> and bar; `current()` gives { cameraId, start, end }. */
 export class PlaybackControls {
@@ -118,21 +118,13 @@ export class PlaybackControls {
 
   jump(direction) {
     const now = this.pictureTime();
-    if (!now) return;
-    const times = this.marks.map((m) => m.at.getTime()).sort((a, b) => a - b);
-    const here = now.getTime();
-    const target = direction > 0
-      ? times.find((x) => x > here + MARK_SLACK_MS)
-      : times.reverse().find((x) => x < here - MARK_SLACK_MS);
-    if (target !== undefined) this.seekTo(new Date(target));
+    const target = now && markTarget(this.marks, now.getTime(), direction);
+    if (target) this.seekTo(target);
   }
 
   barClicked(event) {
-    const { start, end } = this.current();
-    const box = this.bar.getBoundingClientRect();
-    if (!start || !box.width) return;
-    const share = (event.clientX - box.left) / box.width;
-    this.seekTo(new Date(start.getTime() + share * (end - start)));
+    const at = clickedTime(this.bar, event, this.current());
+    if (at) this.seekTo(at);
   }
 
   /** Read the range's alarms and bookmarks again (after the bar is drawn). */
@@ -144,7 +136,7 @@ export class PlaybackControls {
       const page = await api(`/api/alarms?${query}`);
       this.alarms = page.items.map((i) => i.alarm)
         .filter((a) => a.camera_id === cameraId && new Date(a.occurred_at) < end)
-        .map((a) => ({ kind: "alarm", at: new Date(a.occurred_at), label: a.description || a.type }));
+        .map(alarmMark);
     } catch {
       // Alarms are a convenience here; the footage and bookmarks stand without them.
     }
@@ -152,37 +144,11 @@ export class PlaybackControls {
   }
 
   setBookmarks(items) {
-    const bookmarks = items.map((b) => ({ kind: "bookmark", at: new Date(b.at), label: b.note }));
-    this.marks = [...(this.alarms || []), ...bookmarks];
-    this.drawMarks();
-  }
-
-  place(node, at) {
-    const { start, end } = this.current();
-    const left = ((at.getTime() - start.getTime()) / (end - start)) * 100;
-    // Through the style object: the page's CSP refuses inline style attributes.
-    node.style.left = `${Math.min(100, Math.max(0, left))}%`;
-  }
-
-  drawMarks() {
-    for (const old of this.bar.querySelectorAll(".mark")) old.remove();
-    for (const mark of this.marks) {
-      const words = t(`playback_tools.${mark.kind}_mark`, { time: formatTime(mark.at, { seconds: true }), label: mark.label });
-      const node = el("div", { class: `mark ${mark.kind}`, title: words, "data-at": mark.at.toISOString() });
-      this.place(node, mark.at);
-      this.bar.append(node);
-    }
-    this.bar.dataset.marks = String(this.marks.length);
+    this.marks = [...(this.alarms || []), ...items.map(bookmarkMark)];
+    drawMarks(this.bar, this.marks, this.current());
   }
 
   drawPlayhead(at) {
-    let head = this.bar.querySelector(".playhead");
-    if (!at) return head?.remove();
-    if (!head) {
-      head = el("div", { class: "playhead", "data-control": "playback-playhead" });
-      this.bar.append(head);
-    }
-    this.place(head, at);
-    return undefined;
+    drawPlayhead(this.bar, at, this.current(), "playback-playhead");
   }
 }

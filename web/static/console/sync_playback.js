@@ -7,7 +7,9 @@ import { formatTime, t } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
 import { SPEEDS } from "./playback_controls.js";
 import { MasterClock, follow } from "./sync_clock.js";
+import { SyncTimeline } from "./sync_timeline.js";
 import { playInto } from "./stream.js";
+import { listenMarkKeys } from "./timeline_bar.js";
 
 const BEFORE_MIN = 2;
 const AFTER_MIN = 5;
@@ -96,6 +98,7 @@ export class SyncPlayback {
     this.timer = null;
     this.dialog = el("dialog", { id: "sync-playback", "aria-label": t("sync_playback.pane") });
     this.dialog.addEventListener("close", () => this.stop());
+    listenMarkKeys(this.dialog, (direction) => this.jump(direction));
     document.body.append(this.dialog);
     this.build();
   }
@@ -122,17 +125,26 @@ export class SyncPlayback {
   }
 
   tools() {
+    const button = (control, key, action) => {
+      const b = el("button", { type: "button", "data-control": control, title: t(`playback_tools.${key}_title`) }, t(`playback_tools.${key}`));
+      b.addEventListener("click", action);
+      return b;
+    };
     this.master = el("output", { class: "picture-clock", "data-control": "sync-clock" }, "--:--:--");
-    this.toggle = el("button", { type: "button", "data-control": "sync-toggle" }, t("playback_tools.play"));
-    this.toggle.addEventListener("click", () => this.playPause());
+    this.toggle = button("sync-toggle", "play", () => this.playPause());
     this.speed = el("select", { "data-control": "sync-speed", "aria-label": t("playback_tools.speed") },
       ...SPEEDS.map((s) => el("option", { value: String(s) }, `${String(s).replace(".", ",")}×`)));
     this.speed.value = "1";
     this.speed.addEventListener("change", () => { this.clock.setRate(Number(this.speed.value)); this.tick(); });
     this.bar = el("input", { type: "range", min: "0", max: "1", step: "0.1", value: "0", "data-control": "sync-bar", "aria-label": t("sync_playback.position") });
     this.bar.addEventListener("input", () => this.seek(new Date(this.range.start.getTime() + Number(this.bar.value) * 1000)));
-    this.toolRow = el("div", { class: "tool-row sync-tools", hidden: true }, this.master, this.toggle,
-      el("label", {}, `${t("playback_tools.speed")} `, this.speed), this.bar);
+    this.timeline = new SyncTimeline((at) => this.seek(at));
+    this.toolRow = el("div", { class: "sync-tools", hidden: true },
+      el("div", { class: "tool-row" }, this.master, this.toggle,
+        el("label", {}, `${t("playback_tools.speed")} `, this.speed),
+        button("sync-mark-prev", "mark_prev", () => this.jump(-1)),
+        button("sync-mark-next", "mark_next", () => this.jump(1))),
+      this.bar, this.timeline.node);
     return this.toolRow;
   }
 
@@ -173,6 +185,8 @@ export class SyncPlayback {
     this.begun = false;
     this.clock.pause();
     for (const tile of this.tiles) tile.load(start, end, reason);
+    const cameras = this.tiles.map((tile) => ({ id: tile.cameraId, name: this.cameraName(tile.cameraId) }));
+    this.timeline.load(cameras, this.incident.alarms, this.range);
     this.toolRow.hidden = false;
     this.timer = setInterval(() => this.tick(), TICK_MS);
     return undefined;
@@ -199,6 +213,7 @@ export class SyncPlayback {
     this.master.textContent = clock(at);
     this.master.dataset.time = at.toISOString();
     if (!this.bar.matches(":active")) this.bar.value = String((at - this.range.start) / 1000);
+    this.timeline.playhead(at);
     const playing = this.clock.playing;
     this.toggle.textContent = t(playing ? "playback_tools.pause" : "playback_tools.play");
     this.toggle.dataset.state = playing ? "playing" : "paused";
@@ -221,8 +236,16 @@ export class SyncPlayback {
     this.tick();
   }
 
+  /** To the previous (-1) or next (1) alarm or bookmark: every camera at once. */
+  jump(direction) {
+    if (!this.begun) return;
+    const target = this.timeline.target(this.clock.now(), direction);
+    if (target) this.seek(target);
+  }
+
   stop() {
     clearInterval(this.timer);
+    this.timeline.clear();
     this.timer = null;
     this.range = null;
     this.begun = false;
