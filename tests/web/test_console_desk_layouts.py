@@ -1,9 +1,11 @@
 """Desk layouts through the console (headless Chromium): camera groups from the site file,
-a camera dragged onto a tile, and tours that cycle a tile through their cameras."""
+a camera dragged onto a tile (kept per user in the browser, back after a reload), and tours that
+cycle a tile through their cameras."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -122,6 +124,44 @@ def test_a_camera_dragged_onto_tile_2_takes_it(browser: Any, server: Server) -> 
     )
     assert tiles(page) == ["cam-3", "cam-5", "cam-4", "cam-0"]
     page.wait_for_function(PLAYING, arg="cam-4")
+    page.context.close()
+
+
+def test_a_dropped_layout_comes_back_after_a_reload_for_its_user(
+    browser: Any, server: Server
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 4")
+    page.locator("#desk-cameras button[data-camera='cam-5']").drag_to(
+        page.locator("#grid .cam").nth(1)
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[1]?.dataset.camera === 'cam-5'"
+    )
+    saved = page.evaluate("localStorage.getItem('csu.desk_layout.operator')")
+    assert json.loads(saved) == ["cam-0", "cam-5", "cam-2", "cam-3"]
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#grid .cam')[1]?.dataset.camera === 'cam-5'"
+    )
+    assert tiles(page) == ["cam-0", "cam-5", "cam-2", "cam-3"]
+    assert page.locator("#grid-title").text_content() == "Disposition du poste"
+    page.wait_for_function(PLAYING, arg="cam-5")
+    page.screenshot(path=str(ARTIFACTS / "desk-layout-restored.png"))
+
+    # Another user of this browser gets their own layout, without the camera they may not see.
+    page.evaluate(
+        "ids => localStorage.setItem('csu.desk_layout.partial', JSON.stringify(ids))",
+        ["cam-5", "cam-4", "cam-1"],
+    )
+    page.click("#logout")
+    page.wait_for_url("**/login**")
+    sign_in(page, server, "partial")
+    page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 2")
+    assert tiles(page) == ["cam-4", "cam-1"]
+    assert page.locator("#grid-title").text_content() == "Disposition du poste"
     page.context.close()
 
 

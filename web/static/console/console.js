@@ -192,6 +192,7 @@ async function start() {
   ptz.setUser(user);
   alerting.setUser(user.username);
   gridSizeControl(grid, document.getElementById("grid-all"), user.username);
+  layout.setUser(user.username); // before the first resync, which restores their layout
   document.getElementById("who").textContent = t("console.who", { username: user.username, role: t(`console.role.${user.role}`) });
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between

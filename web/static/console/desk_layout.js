@@ -1,5 +1,7 @@
 // The desk's own layout: a camera dragged onto a tile (from the camera strip or the map) takes that
-// tile; by keyboard, 'r' on a tile chooses it, then Enter on a camera of the strip.
+// tile; by keyboard, 'r' on a tile chooses it, then Enter on a camera of the strip. The layout is
+// kept per user in this browser and comes back on the next visit, without the cameras the user
+// may no longer see.
 import { el } from "/static/common/dom.js";
 import { t } from "/static/common/i18n.js";
 
@@ -13,6 +15,17 @@ export function placed(visible, index, id) {
   if (before >= 0 && before !== index) layout[before] = layout[index];
   layout[index] = id;
   return layout;
+}
+
+/** The saved layout's cameras that are still in `cameras` (a Map of those the user may see). */
+export function restorable(saved, cameras) {
+  let ids;
+  try {
+    ids = JSON.parse(saved);
+  } catch {
+    return [];
+  }
+  return Array.isArray(ids) ? ids.filter((id) => typeof id === "string" && cameras.has(id)) : [];
 }
 
 /** Put camera `id` on tile `index` of the grid: the grid then holds an explicit layout. */
@@ -34,6 +47,8 @@ export class DeskLayout {
     this.grid = grid;
     this.gridNode = gridNode;
     this.target = null; // the tile chosen by keyboard, waiting for a camera
+    this.key = null; // where this user's layout is kept (localStorage), once known
+    this.restored = false;
     this.strip = el("div", { id: "desk-cameras", role: "group", "aria-label": t("desk.layout.strip") });
     this.status = el("span", { id: "desk-status", class: "visually-hidden", role: "status" });
     anchor.after(this.strip, this.status);
@@ -41,8 +56,14 @@ export class DeskLayout {
     this.listenMap(mapPane);
   }
 
-  /** The cameras this user may see, as draggable buttons. */
+  /** Who is signed in: their layout is kept under their name. */
+  setUser(username) {
+    this.key = `csu.desk_layout.${username}`;
+  }
+
+  /** The cameras this user may see, as draggable buttons; the first time, their saved layout. */
   setCameras(list) {
+    this.restore();
     this.strip.replaceChildren(...list.map((camera) => {
       const b = el("button", { type: "button", draggable: "true", "data-camera": camera.id }, camera.name);
       b.addEventListener("dragstart", (event) => {
@@ -56,6 +77,14 @@ export class DeskLayout {
     }));
   }
 
+  /** Once, when the cameras first arrive (not after a reconnection, which keeps what is shown). */
+  restore() {
+    if (this.restored || !this.key) return;
+    this.restored = true;
+    const ids = restorable(localStorage.getItem(this.key), this.grid.cameras);
+    if (ids.length) this.grid.show(ids, t("desk.layout.label"), { highlight: false });
+  }
+
   /** A camera of the strip was chosen: onto the tile chosen first, else shown alone. */
   chosen(id) {
     if (this.target == null) return this.grid.show([id], this.grid.cameras.get(id).name);
@@ -65,6 +94,7 @@ export class DeskLayout {
   place(index, id) {
     this.cancel();
     if (!placeOnTile(this.grid, index, id)) return;
+    if (this.key) localStorage.setItem(this.key, JSON.stringify(this.grid.visible()));
     this.status.textContent = t("desk.layout.placed", { camera: this.grid.cameras.get(id).name, tile: index + 1 });
     const tile = tileNodes(this.gridNode)[index];
     if (tile) tile.focus();
