@@ -61,6 +61,7 @@ from video.registry.changes import CameraChanges, RetentionBook
 from video.service import CameraService
 from video.sources import open_source
 from web.errors import install_error_handlers
+from web.playback import PLAYBACK_START
 from web.worker_routes import WorkerFace, router
 
 log = logging.getLogger(__name__)
@@ -125,12 +126,13 @@ def create_worker_app(
     app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
     # A browser arrives here by a redirect from an API node, with `Origin: null`; the ticket in
     # the URL authorises, never a cookie, so any origin may call and none gets credentials.
+    # The page reads X-Playback-Start (its playback clock's origin): hidden unless exposed.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["content-type"],
-        expose_headers=["Location"],
+        expose_headers=["Location", PLAYBACK_START],
     )
     return app
 

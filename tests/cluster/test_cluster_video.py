@@ -8,7 +8,7 @@ import json
 import textwrap
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -293,9 +293,16 @@ def test_snapshots_and_recordings_come_from_the_worker_that_keeps_them(
 
         _wait_for(recorded, 40, "4 s recorded")
         params["end"] = datetime.now(UTC).isoformat()
-        clip = http.get(f"{api}/api/cameras/cam-plaza/playback.mp4", params=params, headers=auth)
+        # As the console's fetch() asks it: across origins once redirected (Origin: null).
+        asked = {**auth, "Origin": "null"}
+        clip = http.get(f"{api}/api/cameras/cam-plaza/playback.mp4", params=params, headers=asked)
         assert clip.status_code == 200, clip.text
         assert str(clip.url).startswith(f"{keeper}/api/cameras/cam-plaza/playback.mp4?")
+        # The page's playback clock counts from X-Playback-Start: exposed, or fetch() hides it.
+        first = datetime.fromisoformat(clip.headers["X-Playback-Start"])
+        assert since - timedelta(seconds=10) <= first <= datetime.now(UTC), first
+        exposed = clip.headers["Access-Control-Expose-Headers"].lower().replace(" ", "")
+        assert "x-playback-start" in exposed.split(","), exposed
     with av.open(io.BytesIO(clip.content), mode="r") as container:
         frames = len(list(container.decode(video=0)))
     assert frames >= 20  # about 4 s at 10 fps, masked on the worker before it was recorded
