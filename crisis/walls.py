@@ -346,7 +346,7 @@ class WallService:
         """Fill the layout for the situation and, if anything changed, store and announce it."""
         old = self._walls[wall_id].state
         situation = self._board.situation(crisis=mode == "crisis", status=self._status())
-        filled = arrange(layout, situation)
+        filled = arrange(_retired_cleared(layout, self._known), situation)
         if (filled, mode, crisis_id) == (old.layout, old.mode, old.crisis_id):
             return old
         state = old.model_copy(
@@ -415,3 +415,28 @@ def _tile_index(layout: Layout, x: int, y: int) -> int:
         grid = f"{layout.cols}x{layout.rows}"
         raise rejection([Problem(-1, Tile(x=max(x, 0), y=max(y, 0)), f"outside the {grid} grid")])
     return index
+
+
+def _retired_cleared(layout: Layout, known: frozenset[str]) -> Layout:
+    """The layout without the camera tiles of cameras no longer in force (retired by an
+    administrator), pinned ones included: a pin keeps a camera, not a dead tile. Each becomes
+    the engine's to fill, and the wall is pushed with the change."""
+    gone = [
+        i
+        for i, t in enumerate(layout.tiles)
+        if t.kind is TileKind.CAMERA and t.camera_id is not None and t.camera_id not in known
+    ]
+    if not gone:
+        return layout
+    tiles = list(layout.tiles)
+    for i in gone:
+        tiles[i] = tiles[i].model_copy(
+            update={
+                "kind": TileKind.EMPTY,
+                "camera_id": None,
+                "incident_id": None,
+                "pinned": False,
+                "auto": True,
+            }
+        )
+    return layout.model_copy(update={"tiles": tuple(tiles)})
