@@ -8,8 +8,9 @@ city. Arranging is stable: a camera that stays on the wall stays on its tile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,7 @@ class TileKind(StrEnum):
     """What a tile shows."""
 
     CAMERA = "camera"
+    TOUR = "tour"  # a site tour's cameras in turn (crisis.tours); never refilled by `arrange`
     MAP = "map"
     TIMELINE = "timeline"
     ALARMS = "alarms"
@@ -54,6 +56,10 @@ class Tile(BaseModel):
     camera_id: str | None = Field(default=None, max_length=64)
     incident_id: RowId | None = Field(default=None, description="The incident the tile is for.")
     text: str | None = Field(default=None, max_length=2000, description="A text panel's words.")
+    tour_id: str | None = Field(default=None, max_length=64, description="A tour tile's tour.")
+    tour_started_at: datetime | None = Field(
+        default=None, description="When the tour tile was set: its camera follows from it."
+    )
     pinned: bool = False
     auto: bool = False
 
@@ -91,19 +97,26 @@ class Layout(BaseModel):
         """Cameras shown, in tile order."""
         return [t.camera_id for t in self.tiles if t.kind is TileKind.CAMERA and t.camera_id]
 
-    def seen_by(self, may_see: Callable[[str], bool]) -> Layout:
-        """The layout as a reader sees it: tiles of cameras hidden from them are restricted."""
+    def seen_by(self, may_see: Callable[[str], bool], blind_tours: Collection[str] = ()) -> Layout:
+        """The layout as a reader sees it: tiles of cameras hidden from them are restricted, and
+        tour tiles of `blind_tours` (tours with no camera they may see)."""
         hidden = [
             i
             for i, t in enumerate(self.tiles)
-            if t.camera_id is not None and not may_see(t.camera_id)
+            if (t.camera_id is not None and not may_see(t.camera_id)) or t.tour_id in blind_tours
         ]
         if not hidden:
             return self
         tiles = list(self.tiles)
         for i in hidden:
             tiles[i] = tiles[i].model_copy(
-                update={"kind": TileKind.RESTRICTED, "camera_id": None, "incident_id": None}
+                update={
+                    "kind": TileKind.RESTRICTED,
+                    "camera_id": None,
+                    "incident_id": None,
+                    "tour_id": None,
+                    "tour_started_at": None,
+                }
             )
         return self.model_copy(update={"tiles": tuple(tiles)})
 

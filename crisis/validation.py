@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from crisis.layouts import Layout, Tile, TileKind
@@ -44,9 +44,30 @@ def _overlaps(layout: Layout) -> list[Problem]:
     return problems
 
 
+def _tour(
+    index: int, tile: Tile, tours: Mapping[str, Sequence[str]], may_view: Callable[[str], bool]
+) -> list[Problem]:
+    if tile.kind is not TileKind.TOUR:
+        if tile.tour_id is not None:
+            return [Problem(index, tile, f"a {tile.kind.value} tile cannot name a tour")]
+        return []
+    if tile.camera_id is not None:
+        return [Problem(index, tile, "a tour tile cannot name a camera")]
+    if not tile.tour_id:
+        return [Problem(index, tile, "a tour tile needs a tour_id")]
+    if tile.tour_id not in tours:
+        return [Problem(index, tile, f"unknown tour '{tile.tour_id}'")]
+    if not any(may_view(camera) for camera in tours[tile.tour_id]):
+        reason = f"you may not view any camera of tour '{tile.tour_id}'"
+        return [Problem(index, tile, reason, forbidden=True)]
+    return []
+
+
 def _content(
     index: int, tile: Tile, known: Set[str], may_view: Callable[[str], bool]
 ) -> list[Problem]:
+    if tile.kind is TileKind.TOUR:
+        return []  # see _tour
     if tile.kind is TileKind.RESTRICTED:
         return [Problem(index, tile, "a restricted tile is only ever read; push to it instead")]
     if tile.kind is not TileKind.CAMERA:
@@ -66,13 +87,19 @@ def _content(
 
 
 def layout_problems(
-    layout: Layout, *, known_cameras: Set[str], may_view: Callable[[str], bool]
+    layout: Layout,
+    *,
+    known_cameras: Set[str],
+    may_view: Callable[[str], bool],
+    tours: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Problem]:
-    """Tiles outside the grid, overlapping, naming unknown or forbidden cameras; [] when sound."""
+    """Tiles outside the grid, overlapping, naming unknown or forbidden cameras or tours (the
+    site's tours by id, each with its cameras); [] when sound."""
     problems: list[Problem] = []
     for index, tile in enumerate(layout.tiles):
         problems += _outside(layout, index, tile)
         problems += _content(index, tile, known_cameras, may_view)
+        problems += _tour(index, tile, tours or {}, may_view)
     problems += _overlaps(layout)
     return sorted(problems, key=lambda p: p.index)
 

@@ -117,10 +117,12 @@ async def wall_whep(
     cameras: CamerasDep,
     redirects: RedirectsDep,
 ) -> Response:
-    """WHEP for a camera the wall shows now, in the stricter of the wall's and the user's
-    renditions (logged like any live view); end it with DELETE on the Location."""
+    """WHEP for a camera the wall shows now (or one of its tours shows in turn), in the stricter
+    of the wall's and the user's renditions (logged like any live view); end it with DELETE on
+    the Location."""
     state = walls.state(wall_id)
-    if camera_id not in state.layout.cameras():
+    touring = state.seen_by(viewer.sees).tour_cameras()
+    if camera_id not in state.layout.cameras() and camera_id not in touring:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
         )

@@ -48,7 +48,7 @@ class LayoutIn(BaseModel):
 
 class PushIn(BaseModel):
     """What to show on the tile covering cell (x, y): a camera, an incident (its nearest camera
-    you may view, or its timeline with kind 'timeline'), or a panel."""
+    you may view, or its timeline with kind 'timeline'), a site tour (kind 'tour'), or a panel."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +58,7 @@ class PushIn(BaseModel):
     camera_id: str | None = Field(default=None, max_length=64)
     incident_id: RowId | None = None
     text: str | None = Field(default=None, max_length=2000)
+    tour_id: str | None = Field(default=None, max_length=64, description="A tour tile's tour.")
 
 
 class PinIn(BaseModel):
@@ -154,6 +155,7 @@ async def push(
         camera_id=body.camera_id,
         incident_id=body.incident_id,
         text=body.text,
+        tour_id=body.tour_id,
     )
     state = await walls.push(
         wall_id, body.x, body.y, content, by=user.username, may_view=viewer_check(viewer)
