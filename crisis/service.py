@@ -112,7 +112,9 @@ class CrisisService:
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
             if crises.current_crisis(session) is not None:
-                raise CrisisAlreadyOpen("a crisis is already open; close it first")
+                raise CrisisAlreadyOpen(
+                    "a crisis is already open; close it first", key="errors.crisis.already_open"
+                )
             _check_incidents(session, incidents or [])
             crisis = crises.create(
                 session,
@@ -197,7 +199,9 @@ class CrisisService:
         """The printable report: frozen at closing, a draft while the crisis is open."""
         crisis = session.get(Crisis, crisis_id)
         if crisis is None:
-            raise CrisisNotFound(f"no crisis {crisis_id}")
+            raise CrisisNotFound(
+                f"no crisis {crisis_id}", key="errors.crisis.unknown", crisis=crisis_id
+            )
         return crisis.report or self._render(session, crisis, datetime.now(UTC))
 
     def _render(self, session: Session, crisis: Crisis, now: datetime) -> str:
@@ -262,9 +266,13 @@ class CrisisService:
 def _open_crisis(session: Session, crisis_id: int) -> Crisis:
     crisis = session.get(Crisis, crisis_id)
     if crisis is None:
-        raise CrisisNotFound(f"no crisis {crisis_id}")
+        raise CrisisNotFound(
+            f"no crisis {crisis_id}", key="errors.crisis.unknown", crisis=crisis_id
+        )
     if crisis.status != CrisisStatus.OPEN.value:
-        raise CrisisClosed(f"crisis {crisis_id} is closed")
+        raise CrisisClosed(
+            f"crisis {crisis_id} is closed", key="errors.crisis.closed", crisis=crisis_id
+        )
     return crisis
 
 
@@ -288,14 +296,18 @@ def _attach(
 def _check_incidents(session: Session, incident_ids: list[int]) -> None:
     for incident_id in incident_ids:
         if session.get(Incident, incident_id) is None:
-            raise UnknownIncident(f"no incident {incident_id}")
+            raise UnknownIncident(
+                f"no incident {incident_id}", key="errors.incidents.unknown", incident=incident_id
+            )
 
 
 def crisis_detail(session: Session, crisis_id: int) -> CrisisDetail:
     """A crisis with its log; CrisisNotFound if none."""
     crisis = session.get(Crisis, crisis_id)
     if crisis is None:
-        raise CrisisNotFound(f"no crisis {crisis_id}")
+        raise CrisisNotFound(
+            f"no crisis {crisis_id}", key="errors.crisis.unknown", crisis=crisis_id
+        )
     return CrisisDetail(crises.summary(crisis), crises.log_entries(session, crisis_id))
 
 

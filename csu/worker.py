@@ -121,7 +121,7 @@ def create_worker_app(
             await stop_worker(runtime)
 
     app = FastAPI(title=f"csu worker {node.name}", version=csu.__version__, lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, timezone=site.site.timezone)
     app.include_router(router)
     app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
     # A browser arrives here by a redirect from an API node, with `Origin: null`; the ticket in

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session, col, select
 
+from csu.errors import Conflict, Forbidden
 from csu.i18n import Language
 from incidents import timeline
 from incidents.events import IncidentSummary
@@ -29,6 +30,14 @@ ANALYTICS_SOURCE = "csu.analytics"
 EXTERNAL_PREFIX = "analytics:"
 
 log = logging.getLogger(__name__)
+
+
+class NoAlarmToDecide(Conflict, LookupError):
+    """The incident has no video analytics alarm to decide (or not the one named)."""
+
+
+class PictureNotAllowed(Forbidden, PermissionError):
+    """The person deciding may not see an alert's picture."""
 
 
 class AnalyticsAlarmView(BaseModel):
@@ -104,14 +113,25 @@ def decide(
     if alarm_id is not None:
         alarms = [a for a in alarms if a.id == alarm_id]
         if not alarms:
-            raise LookupError(f"alarm {alarm_id} is not a video analytics alarm of this incident")
+            raise NoAlarmToDecide(
+                f"alarm {alarm_id} is not a video analytics alarm of this incident",
+                key="errors.decision.not_analytics",
+                alarm=alarm_id,
+            )
     if not alarms:
-        raise LookupError(f"incident {incident.id} has no video analytics alarm to decide")
+        raise NoAlarmToDecide(
+            f"incident {incident.id} has no video analytics alarm to decide",
+            key="errors.decision.none",
+            incident=incident.id,
+        )
     for alarm in alarms:
         if alarm.camera_id is not None and not may_see(alarm.camera_id):
-            raise PermissionError(
+            raise PictureNotAllowed(
                 f"no snapshot right on camera '{alarm.camera_id}': a decision on alarm"
-                f" {alarm.id} needs its picture"
+                f" {alarm.id} needs its picture",
+                key="errors.decision.picture",
+                camera=alarm.camera_id,
+                alarm=alarm.id,
             )
     timeline.log_analytics_decision(
         session,

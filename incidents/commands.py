@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from csu.errors import Conflict, Forbidden, NotFound
+from csu.errors import Conflict, Forbidden, NotFound, term
 from csu.i18n import Language
 from incidents import timeline
-from incidents.analytics_decisions import decide
+from incidents.analytics_decisions import NoAlarmToDecide, PictureNotAllowed, decide
 from incidents.correlation import Correlator
 from incidents.events import IncidentSummary
 from incidents.incident_rows import load_incident, save_incident
@@ -77,7 +77,11 @@ def apply_command(
     `language`; returns the changed incident."""
     incident = load_incident(session.connection(), cmd.incident_id)
     if incident is None or not incident_visible(cmd.seen, incident.cameras):
-        raise IncidentNotFound(f"no incident {cmd.incident_id}")
+        raise IncidentNotFound(
+            f"no incident {cmd.incident_id}",
+            key="errors.incidents.unknown",
+            incident=cmd.incident_id,
+        )
     handler = _HANDLERS[cmd.action]
     handler(session, incident, cmd, now, language)
     incident.updated_at = now
@@ -101,7 +105,12 @@ def _set_status(
     try:
         check_transition(old, new)
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(
+            str(exc),
+            key="errors.incidents.transition",
+            old=term(f"console.status.{old.value}"),
+            new=term(f"console.status.{new.value}"),
+        ) from None
     incident.status = new.value
     if new is IncidentStatus.CLOSED:
         incident.closed_at = now
@@ -124,7 +133,12 @@ def _acknowledge(
     language: Language,
 ) -> None:
     if incident.status != IncidentStatus.NEW.value:
-        raise CommandError(f"incident {cmd.incident_id} is {incident.status}, not new")
+        raise CommandError(
+            f"incident {cmd.incident_id} is {incident.status}, not new",
+            key="errors.incidents.not_new",
+            incident=cmd.incident_id,
+            status=term(f"console.status.{incident.status}"),
+        )
     _set_status(session, incident, IncidentStatus.ACKNOWLEDGED, cmd.user, now, language)
     timeline.log_acknowledged(
         session, incident_id=cmd.incident_id, at=now, user=cmd.user, language=language
@@ -139,7 +153,7 @@ def _note(
     language: Language,
 ) -> None:
     if not cmd.text or not cmd.text.strip():
-        raise CommandError("text: a note needs text")
+        raise CommandError("text: a note needs text", key="errors.incidents.note_text")
     timeline.log_note(
         session, incident_id=cmd.incident_id, at=now, user=cmd.user, text=cmd.text.strip()
     )
@@ -153,7 +167,7 @@ def _assign(
     language: Language,
 ) -> None:
     if not cmd.assignee:
-        raise CommandError("assignee: required to assign")
+        raise CommandError("assignee: required to assign", key="errors.incidents.assignee")
     incident.assignee = cmd.assignee
     timeline.log_assigned(
         session,
@@ -185,7 +199,11 @@ def _escalate(
     language: Language,
 ) -> None:
     if incident.status == IncidentStatus.CLOSED.value:
-        raise CommandError(f"incident {cmd.incident_id} is closed")
+        raise CommandError(
+            f"incident {cmd.incident_id} is closed",
+            key="errors.incidents.closed",
+            incident=cmd.incident_id,
+        )
     incident.escalated = True
     timeline.log_escalated(
         session,
@@ -206,7 +224,9 @@ def _step(
 ) -> None:
     steps = incident.procedure
     if cmd.step is None or not 0 <= cmd.step < len(steps):
-        raise CommandError(f"step: must be 0..{len(steps) - 1}")
+        raise CommandError(
+            f"step: must be 0..{len(steps) - 1}", key="errors.incidents.step", last=len(steps) - 1
+        )
     step = steps[cmd.step]
     step.done, step.by = cmd.done, cmd.user if cmd.done else None
     step.at = now.isoformat() if cmd.done else None
@@ -241,10 +261,10 @@ def _decide(
             may_see=cmd.pictures.allows,
             language=language,
         )
-    except LookupError as exc:
-        raise CommandError(str(exc)) from None
-    except PermissionError as exc:
-        raise CommandForbidden(str(exc)) from None
+    except (NoAlarmToDecide, PictureNotAllowed) as exc:
+        # The same refusal under the command's kinds (the relay carries those across nodes).
+        kind = CommandError if isinstance(exc, NoAlarmToDecide) else CommandForbidden
+        raise kind(str(exc), key=exc.key, **exc.params) from None
 
 
 _HANDLERS = {

@@ -56,9 +56,13 @@ def logbook(
     language, its repeated alarms grouped (or `view` people only, or all entries);
     LogbookPeriodInvalid unless both ends have an offset and the period is at most 31 days."""
     if start.tzinfo is None or end.tzinfo is None:
-        raise LogbookPeriodInvalid("start and end need a UTC offset")
+        raise LogbookPeriodInvalid(
+            "start and end need a UTC offset", key="errors.footage.time_zone", field="start, end"
+        )
     if not start < end <= start + MAX_PERIOD:
-        raise LogbookPeriodInvalid("end must follow start, within 31 days")
+        raise LogbookPeriodInvalid(
+            "end must follow start, within 31 days", key="errors.period_days", days=31
+        )
     rows = logbook_rows(session, start=start, end=end, clock=clock, view=view)
     if fmt == "csv":
         return to_csv(rows)

@@ -228,7 +228,9 @@ def incident_view(
     detail = incident_detail(session, incident_id)
     summary = shown_incident(seen, detail.incident) if detail else None
     if detail is None or summary is None:
-        raise IncidentNotFound(f"no incident {incident_id}")
+        raise IncidentNotFound(
+            f"no incident {incident_id}", key="errors.incidents.unknown", incident=incident_id
+        )
     alarms = [a for a in detail.alarms if alarm_visible(seen, a.camera_id)]
     hidden = {a.id for a in detail.alarms if a.id is not None} - {a.id for a in alarms}
     entries = [(e, json.loads(e.data)) for e in detail.timeline]

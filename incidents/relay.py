@@ -15,7 +15,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -24,6 +25,7 @@ from nats.errors import Error as NatsError
 from nats.errors import NoRespondersError
 from pydantic import TypeAdapter, ValidationError
 
+from csu.errors import DomainError, Term
 from incidents.commands import CommandError, CommandForbidden, IncidentCommand, IncidentNotFound
 from incidents.engine import EngineUnavailable
 from incidents.events import IncidentSummary
@@ -37,7 +39,7 @@ TIMEOUT_S = 10.0
 _COMMAND = TypeAdapter(IncidentCommand)
 Act = Callable[[IncidentCommand], Awaitable[IncidentSummary]]
 # The errors an action may end in, by the name they travel under.
-_ERRORS: dict[str, type[Exception]] = {
+_ERRORS: dict[str, type[DomainError]] = {
     "not_found": IncidentNotFound,
     "forbidden": CommandForbidden,
     "conflict": CommandError,
@@ -63,7 +65,11 @@ def encode_outcome(outcome: IncidentSummary | Exception) -> bytes:
     if isinstance(outcome, IncidentSummary):
         return b'{"summary":' + outcome.model_dump_json().encode() + b"}"
     kind = next((k for k, t in _ERRORS.items() if isinstance(outcome, t)), "unavailable")
-    return json.dumps({"error": kind, "detail": str(outcome)}).encode()
+    reply: dict[str, Any] = {"error": kind, "detail": str(outcome)}
+    if isinstance(outcome, DomainError) and outcome.key is not None:
+        # Its catalogue text too, so the asking node words it in its reader's language.
+        reply |= {"key": outcome.key, "params": _plain(outcome.params)}
+    return json.dumps(reply, default=str).encode()
 
 
 def decode_outcome(data: bytes) -> IncidentSummary:
@@ -71,7 +77,26 @@ def decode_outcome(data: bytes) -> IncidentSummary:
     reply = json.loads(data)
     if "summary" in reply:
         return IncidentSummary.model_validate(reply["summary"])
-    raise _ERRORS.get(str(reply.get("error")), EngineUnavailable)(str(reply.get("detail")))
+    kind = _ERRORS.get(str(reply.get("error")), EngineUnavailable)
+    params = _revived(reply.get("params") or {})
+    raise kind(str(reply.get("detail")), key=reply.get("key"), **params)
+
+
+def _plain(params: Mapping[str, object]) -> dict[str, object]:
+    # A Term travels as {"term": key, "params": {...}}; the rest as JSON has it.
+    return {
+        name: {"term": v.key, "params": _plain(v.params)} if isinstance(v, Term) else v
+        for name, v in params.items()
+    }
+
+
+def _revived(params: Mapping[str, Any]) -> dict[str, object]:
+    return {
+        name: Term(v["term"], _revived(v.get("params") or {}))
+        if isinstance(v, dict) and "term" in v
+        else v
+        for name, v in params.items()
+    }
 
 
 class ActionRelay:

@@ -19,7 +19,8 @@ from pydantic_core import PydanticCustomError
 
 from csu.bounds import Key
 from csu.config.authorisations import USER_PATTERN
-from csu.identity.password_rule import MAX_LENGTH, password_problems
+from csu.errors import InvalidValue
+from csu.identity.password_rule import MAX_LENGTH, password_terms, weak_password
 from csu.identity.roles import ALL_CAMERAS, Role
 from csu.text import StorableText
 from csu.times import ApiTime
@@ -29,7 +30,7 @@ MAX_CAMERAS = 500
 
 def _given(reason: str) -> str:
     if not reason.strip():
-        raise ValueError("a reason is required")
+        raise InvalidValue("a reason is required", key="errors.reason_required")
     return reason.strip()
 
 
@@ -45,7 +46,7 @@ def _future(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if moment <= datetime.now(UTC):  # ApiTime: aware, within bounds
-        raise ValueError(f"{moment.isoformat()} is in the past")
+        raise InvalidValue(f"{moment.isoformat()} is in the past", key="errors.past", moment=moment)
     return moment.astimezone(UTC)
 
 
@@ -104,9 +105,15 @@ class GrantChange(BaseModel):
         cameras = [g.camera_id for g in grants]
         twice = sorted({c for c in cameras if cameras.count(c) > 1})
         if twice:
-            raise ValueError(f"camera {', '.join(repr(c) for c in twice)} listed more than once")
+            raise InvalidValue(
+                f"camera {', '.join(repr(c) for c in twice)} listed more than once",
+                key="errors.accounts.twice",
+                cameras=twice,
+            )
         if ALL_CAMERAS in cameras and len(cameras) > 1:
-            raise ValueError("'*' (all cameras) must be the only entry")
+            raise InvalidValue(
+                "'*' (all cameras) must be the only entry", key="errors.accounts.all_alone"
+            )
         return grants
 
     @property
@@ -149,22 +156,30 @@ class NewAccount(BaseModel):
     def _one_star(cls, cameras: list[str]) -> list[str]:
         cleaned = list(dict.fromkeys(c.strip() for c in cameras if c.strip()))
         if ALL_CAMERAS in cleaned and len(cleaned) > 1:
-            raise ValueError("cameras: '*' (all cameras) must be the only entry")
+            raise InvalidValue(
+                "cameras: '*' (all cameras) must be the only entry", key="errors.accounts.all_alone"
+            )
         return cleaned
 
     @field_validator("password")
     @classmethod
     def _password_rule(cls, password: str, info: ValidationInfo) -> str:
         # Checked here, before the creation is logged, with the words identity's own check uses.
-        problems = password_problems(password, username=info.data.get("username", ""))
+        problems = password_terms(password, username=info.data.get("username", ""))
         if problems:
-            words = "; ".join(problems)
-            raise PydanticCustomError("weak_password", "{problems}", {"problems": words})
+            words = "; ".join(english for english, _ in problems)
+            refusal = weak_password("password", problems)
+            raise PydanticCustomError(
+                "weak_password", "{problems}", {"problems": words, "refusal": refusal}
+            )
         return password
 
     @model_validator(mode="after")
     def _no_video_for_the_officer(self) -> NewAccount:
         # The privacy officer audits access to video and never gets any.
         if self.role is Role.PRIVACY_OFFICER and self.cameras:
-            raise ValueError("cameras: a privacy officer is granted no camera")
+            raise InvalidValue(
+                "cameras: a privacy officer is granted no camera",
+                key="errors.accounts.officer_no_camera",
+            )
         return self

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from csu.db import Database
-from csu.errors import Conflict, Invalid, NotFound
+from csu.errors import Conflict, Invalid, NotFound, term
 from csu.identity import service as identity
 from csu.identity.models import CameraGrant, User
 from csu.identity.password_rule import password_problems
@@ -28,8 +28,8 @@ from privacy.account_forms import (
     PasswordReset,
     RoleChange,
 )
-from privacy.guard import AccessDenied
-from privacy.policy import RIGHT_NAMES, Action, role_allows
+from privacy.guard import no_right
+from privacy.policy import Action, role_allows
 
 __all__ = ["AccountAdmin", "AccountChange", "AccountOut", "GrantChange", "NewAccount"]
 
@@ -99,7 +99,11 @@ class AccountAdmin:
         self._check_cameras(account.cameras)
         with self._db.session() as session:
             if identity.get_user(session, username=account.username) is not None:
-                raise AccountConflict(f"user '{account.username}' already exists")
+                raise AccountConflict(
+                    f"user '{account.username}' already exists",
+                    key="errors.accounts.exists",
+                    user=account.username,
+                )
         self._log.append(
             account_created_record(
                 username=account.username,
@@ -134,7 +138,10 @@ class AccountAdmin:
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 if Role(user.role) is Role.PRIVACY_OFFICER and change.grants:
-                    raise AccountInvalid("grants: a privacy officer is granted no camera")
+                    raise AccountInvalid(
+                        "grants: a privacy officer is granted no camera",
+                        key="errors.accounts.officer_no_camera",
+                    )
                 before = _plain_grants(identity.grants_for(session, user=user))
                 # A grant held on a retired camera may be kept: its recordings outlive it.
                 self._check_cameras(list(change.expiries), held=set(before))
@@ -157,15 +164,24 @@ class AccountAdmin:
         with self._lock:
             self._authorise(actor, client, ROLE_CHANGED, details, change.reason)
             if username == actor.username:
-                raise AccountConflict("you cannot change your own role")
+                raise AccountConflict(
+                    "you cannot change your own role", key="errors.accounts.own_role"
+                )
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 if user.role == change.role.value:
-                    raise AccountConflict(f"user '{username}' is already {change.role.value}")
+                    raise AccountConflict(
+                        f"user '{username}' is already {change.role.value}",
+                        key="errors.accounts.same_role",
+                        user=username,
+                        role=term(f"accounts.role.{change.role.value}"),
+                    )
                 if change.role is Role.PRIVACY_OFFICER and identity.grants_for(session, user=user):
                     raise AccountInvalid(
                         "role: a privacy officer is granted no camera; remove"
-                        f" '{username}''s camera authorisations first"
+                        f" '{username}''s camera authorisations first",
+                        key="errors.accounts.officer_grants",
+                        user=username,
                     )
                 details |= {"before": user.role, "after": change.role.value}
                 self._log.append(self._record(actor, client, ROLE_CHANGED, details, change.reason))
@@ -184,7 +200,8 @@ class AccountAdmin:
             self._authorise(actor, client, PASSWORD_RESET, details, change.reason)
             if username == actor.username:
                 raise AccountConflict(
-                    "you cannot reset your own password: change it with your current one"
+                    "you cannot reset your own password: change it with your current one",
+                    key="errors.accounts.own_reset",
                 )
             with self._db.session() as session:
                 user = self._changeable(session, username)
@@ -205,7 +222,9 @@ class AccountAdmin:
         with self._lock:
             self._authorise(actor, client, USER_DEACTIVATED, details, change.reason)
             if username == actor.username:
-                raise AccountConflict("you cannot deactivate your own account")
+                raise AccountConflict(
+                    "you cannot deactivate your own account", key="errors.accounts.own_deactivation"
+                )
             with self._db.session() as session:
                 user = self._changeable(session, username)
                 self._log.append(
@@ -227,7 +246,9 @@ class AccountAdmin:
             with self._db.session() as session:
                 user = self._existing(session, username)
                 if user.active:
-                    raise AccountConflict(f"user '{username}' is active")
+                    raise AccountConflict(
+                        f"user '{username}' is active", key="errors.accounts.active", user=username
+                    )
                 self._log.append(
                     self._record(actor, client, USER_REACTIVATED, details, change.reason)
                 )
@@ -238,13 +259,19 @@ class AccountAdmin:
     def _existing(session: Session, username: str) -> User:
         user = identity.get_user(session, username=username)
         if user is None:
-            raise UnknownAccount(f"no user '{username}'")
+            raise UnknownAccount(
+                f"no user '{username}'", key="errors.accounts.unknown", user=username
+            )
         return user
 
     def _changeable(self, session: Session, username: str) -> User:
         user = self._existing(session, username)
         if not user.active:
-            raise AccountConflict(f"user '{username}' is deactivated")
+            raise AccountConflict(
+                f"user '{username}' is deactivated",
+                key="errors.accounts.deactivated",
+                user=username,
+            )
         return user
 
     def _check_cameras(self, cameras: list[str], *, held: Set[str] = frozenset()) -> None:
@@ -253,7 +280,11 @@ class AccountAdmin:
         known = self._cameras() if callable(self._cameras) else self._cameras
         unknown = [c for c in cameras if c != ALL_CAMERAS and c not in known and c not in held]
         if unknown:
-            raise AccountInvalid(f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}")
+            raise AccountInvalid(
+                f"cameras: unknown camera {', '.join(repr(c) for c in unknown)}",
+                key="errors.accounts.unknown_cameras",
+                cameras=unknown,
+            )
 
     def _authorise(
         self,
@@ -266,7 +297,7 @@ class AccountAdmin:
         if actor.active and role_allows(Role(actor.role), Action.USER_ADMIN):
             return
         self._log.append(self._record(actor, client, action, details, reason, Outcome.DENIED))
-        raise AccessDenied(f"no {RIGHT_NAMES[Action.USER_ADMIN]} right")
+        raise no_right(Action.USER_ADMIN)
 
     @staticmethod
     def _record(

@@ -10,12 +10,25 @@ from csu.errors import Forbidden
 from csu.identity.models import User
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord, Outcome
-from privacy.policy import RIGHT_NAMES, Action, role_allows
+from privacy.policy import RIGHT_NAMES, Action, right_term, role_allows
 from privacy.rights import Viewer
 
 
 class AccessDenied(Forbidden, PermissionError):
     """The user lacks the right; the message names it."""
+
+
+def no_right(action: Action, camera_id: str | None = None) -> AccessDenied:
+    """The refusal for a missing right, on one camera or at all."""
+    right = RIGHT_NAMES[action]
+    if camera_id is None:
+        return AccessDenied(f"no {right} right", key="errors.no_right", right=right_term(action))
+    return AccessDenied(
+        f"no {right} right on camera '{camera_id}'",
+        key="errors.no_right_on_camera",
+        right=right_term(action),
+        camera=camera_id,
+    )
 
 
 def role_refusal(user: User, action: Action) -> str | None:
@@ -60,8 +73,7 @@ def authorise_camera_action(
     )
     why = refusal_reason(viewer, action, camera_id)
     if why is not None:
-        message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
-        _deny(access_log, request, why=why, message=message, details=details)
+        _deny(access_log, request, why=why, message=no_right(action, camera_id), details=details)
     access_log.append(request.record(Outcome.GRANTED, details or {}))
 
 
@@ -73,7 +85,7 @@ def refuse_camera_action(
     camera_id: str,
     client: str | None,
     why: str,
-    message: str,
+    message: str | AccessDenied,
     details: dict[str, Any] | None = None,
     reason: str | None = None,
     span: tuple[datetime, datetime] | None = None,
@@ -99,8 +111,7 @@ def refuse_unless_allowed(
     why = refusal_reason(viewer, action, camera_id)
     if why is not None:
         request = _CameraRequest(viewer.user, action, camera_id, client, None, None, None)
-        message = f"no {RIGHT_NAMES[action]} right on camera '{camera_id}'"
-        _deny(access_log, request, why=why, message=message, details=details)
+        _deny(access_log, request, why=why, message=no_right(action, camera_id), details=details)
 
 
 @dataclass(frozen=True)
@@ -138,9 +149,9 @@ def _deny(
     request: _CameraRequest,
     *,
     why: str,
-    message: str,
+    message: str | AccessDenied,
     details: dict[str, Any] | None = None,
 ) -> NoReturn:
     """Write the denied entry with why, then raise AccessDenied with the user's message."""
     access_log.append(request.record(Outcome.DENIED, {**(details or {}), "why": why}))
-    raise AccessDenied(message)
+    raise message if isinstance(message, AccessDenied) else AccessDenied(message)

@@ -6,6 +6,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
+from csu.errors import Term, term
 from csu.identity.roles import ALL_CAMERAS, Role
 
 
@@ -69,6 +70,11 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.CRISIS_ACT: "crisis-action",
     Action.CLUSTER_READ: "cluster-read",
 }
+
+
+def right_term(action: Action) -> Term:
+    """The right's name as a refusal says it to people (errors.right.live_view...)."""
+    return term(f"errors.right.{RIGHT_NAMES[action].replace('-', '_')}")
 
 
 # Viewing and exporting are separate rights; the privacy officer never gets video.

@@ -225,7 +225,9 @@ class CameraService:
         """One camera; UnknownCamera when the site file has none of that id."""
         view = self.camera(camera_id)
         if view is None:
-            raise UnknownCamera(f"unknown camera '{camera_id}'")
+            raise UnknownCamera(
+                f"unknown camera '{camera_id}'", key="errors.unknown_camera", camera=camera_id
+            )
         return view
 
     def latest_frame(
@@ -418,5 +420,9 @@ def take_snapshot(
         details=details,
     )
     if frame is None:
-        raise NoFrame(f"camera '{camera_id}' has no picture right now")
+        raise NoFrame(
+            f"camera '{camera_id}' has no picture right now",
+            key="errors.no_picture",
+            camera=camera_id,
+        )
     return encode_jpeg(frame.image)

@@ -19,13 +19,14 @@ from crisis.service import CrisisService, WallService
 from csu.cluster.runtime import ClusterNode
 from csu.config import SiteConfig
 from csu.db import Database
+from csu.errors import Forbidden
 from csu.identity.logins import LoginService
 from csu.metrics import Metrics
 from csu.settings import Settings
 from incidents.service import IncidentService
 from privacy.access_log.service import AccessLog
 from privacy.audit.service import AuditService
-from privacy.policy import RIGHT_NAMES, Action
+from privacy.policy import RIGHT_NAMES, Action, right_term
 from privacy.service import AccountAdmin, CameraRights, Viewer
 from video.analytics.service import AnalyticsService
 from video.bookmarks.service import BookmarkService
@@ -183,5 +184,7 @@ def require(action: Action) -> Callable[[Viewer], Awaitable[Viewer]]:
 def checked(viewer: Viewer, action: Action) -> Viewer:
     """The viewer, if their role carries the right; else 403 naming it."""
     if not viewer.has(action):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"no {RIGHT_NAMES[action]} right")
+        raise Forbidden(
+            f"no {RIGHT_NAMES[action]} right", key="errors.no_right", right=right_term(action)
+        )
     return viewer

@@ -2,6 +2,11 @@
 
 The one place where refusals become HTTP statuses: each kind of domain error (csu.errors) has
 its status here, and no route catches a domain error to translate it.
+
+The words are the reader's: a request naming one of csu's languages in `Accept-Language` (the
+pages' api() always names theirs) gets the refusal's catalogue text in that language, times on
+the site's clock; a request naming none (API clients, scripts) gets the English sentence as
+before, so nothing that parses `detail` changes.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from csu.config import SiteConfig
 from csu.errors import (
     Conflict,
     DomainError,
@@ -24,6 +30,8 @@ from csu.errors import (
     Unauthenticated,
     Unavailable,
 )
+from csu.i18n import Language
+from web.refusal_words import describe_validation, reader_language, refusal_words
 
 
 class Problem(BaseModel):
@@ -57,34 +65,43 @@ def status_of(error: DomainError) -> int:
     return next(STATUS_OF[kind] for kind in type(error).__mro__ if kind in STATUS_OF)
 
 
-def describe_validation(exc: RequestValidationError) -> str:
-    """One readable sentence per problem, joined: `body.username: Field required`."""
-    parts = []
-    for error in exc.errors():
-        location = ".".join(str(p) for p in error.get("loc", ()))
-        parts.append(f"{location}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
+def _reader(request: Request) -> tuple[Language | None, str]:
+    """The language the reader asked for (None: today's English) and the site's time zone."""
+    provided: dict[type, Any] = getattr(request.app.state, "provided", {})
+    site = provided.get(SiteConfig)
+    zone: str = (
+        site.site.timezone
+        if isinstance(site, SiteConfig)
+        else getattr(request.app.state, "site_timezone", "UTC")
+    )
+    return reader_language(request.headers.get("accept-language")), zone
 
 
-async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    language, zone = _reader(request)
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": describe_validation(exc)},
+        content={"detail": describe_validation(exc.errors(), language, zone)},
     )
 
 
-async def _domain_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     wait = exc.retry_after_s
+    language, zone = _reader(request)
+    english = str(exc) or (type(exc).__doc__ or "refused").splitlines()[0]
     return JSONResponse(
         status_code=status_of(exc),
-        content={"detail": str(exc) or (type(exc).__doc__ or "refused").splitlines()[0]},
+        content={"detail": refusal_words(exc, language, zone) or english},
         headers=None if wait is None else {"Retry-After": str(wait)},
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Answer domain errors with their kind's status, and validation errors with one message."""
+def install_error_handlers(app: FastAPI, *, timezone: str | None = None) -> None:
+    """Answer domain errors with their kind's status, and validation errors with one message;
+    `timezone` is the site's where no SiteConfig is provided to the routes (a worker)."""
+    if timezone is not None:
+        app.state.site_timezone = timezone
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(DomainError, _domain_handler)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from csu.bounds import Key
 from csu.config import Polygon
-from csu.errors import Forbidden, Invalid
+from csu.errors import Forbidden, Invalid, InvalidValue
 from csu.text import StorableText
 from privacy.policy import Action
 from privacy.zones.service import (
@@ -78,7 +78,10 @@ class ZonesBody(BaseModel):
     @model_validator(mode="after")
     def _posed(self) -> Self:
         if self.drawn and self.pose is None:
-            raise ValueError("zones drawn on a picture need the pose the picture was taken at")
+            raise InvalidValue(
+                "zones drawn on a picture need the pose the picture was taken at",
+                key="errors.zones.pose_needed",
+            )
         return self
 
 
@@ -118,7 +121,9 @@ def get_privacy_zones(camera_id: Key, viewer: CurrentViewer, cameras: CamerasDep
     """The camera's privacy zones (for anyone who may see the camera or edit its zones)."""
     config = cameras.known(camera_id).config
     if not any(viewer.may(a, camera_id) for a in ZONE_READERS):
-        raise Forbidden(f"no right on camera '{camera_id}'")
+        raise Forbidden(
+            f"no right on camera '{camera_id}'", key="errors.no_camera_right", camera=camera_id
+        )
     zones = cameras.privacy_zones(camera_id)
     if config.ptz_view is None:
         return ZonesOut(camera_id=camera_id, zones=zones, space="picture")
@@ -159,7 +164,9 @@ def put_privacy_zones(
     view = cameras.known(camera_id).config.ptz_view
     if view is None and body.drawn:
         raise Invalid(
-            f"camera '{camera_id}' is fixed: its zones are in picture coordinates, in `zones`"
+            f"camera '{camera_id}' is fixed: its zones are in picture coordinates, in `zones`",
+            key="errors.zones.fixed_camera",
+            camera=camera_id,
         )
     after = DomeZones(as_plain(body.zones), [])
     if view is not None and body.pose is not None and body.drawn:

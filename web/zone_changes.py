@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session
 
+from csu.errors import InvalidValue
 from csu.text import StorableText
 from privacy.access_log.service import AccessLog
 from privacy.service import Viewer
@@ -36,7 +37,7 @@ def zone_space(cameras: CameraService, camera_id: str) -> Literal["picture", "ma
 def reason_given(value: str) -> str:
     """The reason without surrounding blanks; a blank one is refused."""
     if not value.strip():
-        raise ValueError("a reason is required")
+        raise InvalidValue("a reason is required", key="errors.reason_required")
     return value.strip()
 
 

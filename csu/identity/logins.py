@@ -21,13 +21,13 @@ from datetime import datetime, timedelta
 
 from csu.bus import EventBus
 from csu.db import Database
-from csu.errors import Forbidden, Invalid, TooMany, Unauthenticated, Unavailable
+from csu.errors import Forbidden, Invalid, TooMany, Unauthenticated, Unavailable, term
 from csu.identity import service as identity
 from csu.identity.events import LoginFailures, LoginSucceeded, PasswordChanged
 from csu.identity.login_tally import FailedLoginTally
 from csu.identity.login_throttle import LoginThrottle, Refusal
 from csu.identity.models import utcnow
-from csu.identity.password_rule import password_problems
+from csu.identity.password_rule import password_terms, weak_password
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,15 @@ class SignInRefused(TooMany):
     """Too many failed sign-ins: this try was refused before its password was checked."""
 
     def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.reason)
+        super().__init__(
+            refusal.reason,
+            key="errors.sign_in.waiting"
+            if refusal.waiting
+            else "errors.sign_in.locked"
+            if refusal.locked
+            else "errors.sign_in.slowed",
+            seconds=refusal.retry_after_s,
+        )
         self.retry_after_s = refusal.retry_after_s
 
 
@@ -80,7 +88,9 @@ class SignInBusy(Unavailable):
 
     def __init__(self, busy: Busy) -> None:
         super().__init__(
-            f"too many sign-ins are being checked at once: try again in {busy.retry_after_s} s"
+            f"too many sign-ins are being checked at once: try again in {busy.retry_after_s} s",
+            key="errors.sign_in.busy",
+            seconds=busy.retry_after_s,
         )
         self.retry_after_s = busy.retry_after_s
 
@@ -166,11 +176,12 @@ class LoginService:
         if isinstance(outcome, Refusal):
             raise SignInRefused(outcome)
         if isinstance(outcome, WrongCredentials):
-            raise BadCredentials("wrong username or password")
+            raise BadCredentials("wrong username or password", key="errors.sign_in.wrong")
         if isinstance(outcome, MustChange):
             raise PasswordChangeRequired(
                 "password change required: an administrator reset this password; choose a new"
-                " one (POST /api/auth/password) before signing in"
+                " one (POST /api/auth/password) before signing in",
+                key="errors.sign_in.change_password",
             )
         return outcome
 
@@ -246,11 +257,14 @@ _COUNTED: dict[type[LoginOutcome], str] = {
 
 def _check_new_password(username: str, password: str, new_password: str) -> None:
     # Before any Argon2 work: the rule depends on nothing but the name asked for.
-    problems = password_problems(new_password, username=username)
+    problems = password_terms(new_password, username=username)
     if new_password == password:
-        problems.append("must differ from the current password")
+        problems.append(
+            ("must differ from the current password", term("errors.password.same_as_current"))
+        )
     if problems:
-        raise NewPasswordRefused("new_password " + "; ".join(problems))
+        refused = weak_password("new_password", problems)
+        raise NewPasswordRefused(str(refused), key=refused.key, **refused.params)
 
 
 def _lower_priority() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from csu.errors import Invalid
+from csu.errors import Invalid, Term, term
 
 # ASVS 4 V2.1.1 asks for 12; logins are single-factor and throttled, not enough for fewer.
 MIN_LENGTH = 12
@@ -41,27 +41,59 @@ def password_problems(
     password: str, *, username: str, names: Iterable[str] = (), common: frozenset[str] | None = None
 ) -> list[str]:
     """Every way the password breaks the rule (empty when it is acceptable)."""
+    found = password_terms(password, username=username, names=names, common=common)
+    return [english for english, _ in found]
+
+
+def password_terms(
+    password: str, *, username: str, names: Iterable[str] = (), common: frozenset[str] | None = None
+) -> list[tuple[str, Term]]:
+    """Every way the password breaks the rule, in English and as its catalogue text."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"must be at least {MIN_LENGTH} characters (it has {len(password)})")
+        problems.append(
+            (
+                f"must be at least {MIN_LENGTH} characters (it has {len(password)})",
+                term("errors.password.too_short", least=MIN_LENGTH, length=len(password)),
+            )
+        )
     if len(password) > MAX_LENGTH:
-        problems.append(f"must be at most {MAX_LENGTH} characters")
+        problems.append(
+            (
+                f"must be at most {MAX_LENGTH} characters",
+                term("errors.password.too_long", most=MAX_LENGTH),
+            )
+        )
     folded = password.casefold().strip()
     listed = common_passwords() if common is None else common
     bare = _DECORATION.sub("", folded)
     if folded in listed or (len(bare) >= MIN_NAME_PART and bare in listed):
-        problems.append("is one of the most common passwords")
+        problems.append(("is one of the most common passwords", term("errors.password.common")))
     own = _own_name_in(folded, [username, *names])
     if own:
-        problems.append(f"must not contain the account's name ({own!r})")
+        problems.append(
+            (
+                f"must not contain the account's name ({own!r})",
+                term("errors.password.name", name=own),
+            )
+        )
     return problems
+
+
+def weak_password(field: str, problems: list[tuple[str, Term]]) -> WeakPassword:
+    """The refusal naming every problem of a password given as `field`."""
+    return WeakPassword(
+        f"{field} " + "; ".join(english for english, _ in problems),
+        key="errors.password.refused",
+        problems=[words for _, words in problems],
+    )
 
 
 def check_password(password: str, *, username: str, names: Iterable[str] = ()) -> None:
     """Raise WeakPassword naming every problem, unless the password is acceptable."""
-    problems = password_problems(password, username=username, names=names)
+    problems = password_terms(password, username=username, names=names)
     if problems:
-        raise WeakPassword("password " + "; ".join(problems))
+        raise weak_password("password", problems)
 
 
 def _own_name_in(folded: str, names: list[str]) -> str | None:

@@ -43,7 +43,9 @@ def create_user(
 ) -> User:
     """Create a named account with its camera authorisations (WeakPassword if the rule refuses)."""
     if get_user(session, username=username) is not None:
-        raise IdentityError(f"user '{username}' already exists")
+        raise IdentityError(
+            f"user '{username}' already exists", key="errors.accounts.exists", user=username
+        )
     check_password(password, username=username)
     user = User(
         username=username,

@@ -26,9 +26,13 @@ def check_period(since: datetime | None, until: datetime | None) -> None:
     """InvalidPeriod naming the problem, unless [since, until) is a period (either end open)."""
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:
-            raise InvalidPeriod(f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)")
+            raise InvalidPeriod(
+                f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)",
+                key="errors.footage.time_zone",
+                field=name,
+            )
     if since is not None and until is not None and since >= until:
-        raise InvalidPeriod("since must be before until")
+        raise InvalidPeriod("since must be before until", key="errors.footage.order")
 
 
 class AccessQuery(BaseModel):

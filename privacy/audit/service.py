@@ -26,8 +26,8 @@ from privacy.audit.stats import DEFAULT_THRESHOLDS, Thresholds
 from privacy.audit.summary import ActivitySummary, SummaryBy, summarise
 from privacy.audit.unusual import unusual_flags
 from privacy.audit.verification import ChainVerification, VerificationStatus
-from privacy.guard import AccessDenied
-from privacy.policy import RIGHT_NAMES, Action, role_allows
+from privacy.guard import no_right
+from privacy.policy import Action, role_allows
 
 # The package's face: the audit service, and what callers use with it (defined where they
 # belong): the search, its page and its filters, the summaries, the export formats, the chain's
@@ -97,7 +97,11 @@ class AuditService:
         filters = {"by": by.value, "since": since.isoformat(), "until": until.isoformat()}
         self._authorise(actor, client, SUMMARY, filters)
         if until - since > timedelta(days=MAX_SUMMARY_DAYS):
-            raise InvalidPeriod(f"the period may not exceed {MAX_SUMMARY_DAYS} days")
+            raise InvalidPeriod(
+                f"the period may not exceed {MAX_SUMMARY_DAYS} days",
+                key="errors.footage.days",
+                days=MAX_SUMMARY_DAYS,
+            )
         found = summarise(
             self._db, by=by, since=since, until=until, zone=self._zone, thresholds=self._thresholds
         )
@@ -140,7 +144,7 @@ class AuditService:
         if actor.active and role_allows(Role(actor.role), Action.AUDIT_READ):
             return
         self._record(actor, client, action, {"filters": filters}, outcome=Outcome.DENIED)
-        raise AccessDenied(f"no {RIGHT_NAMES[Action.AUDIT_READ]} right")
+        raise no_right(Action.AUDIT_READ)
 
     def _record(
         self,

@@ -27,10 +27,11 @@ from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import (
     AccessDenied,
     authorise_camera_action,
+    no_right,
     refuse_camera_action,
     role_refusal,
 )
-from privacy.policy import RIGHT_NAMES, Action
+from privacy.policy import Action
 from privacy.rights import Viewer
 from privacy.zones.coverage import coverage_change
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
@@ -187,7 +188,10 @@ def decide(
     if confirm and zones_in_force(change.camera_id) != details["before"]:
         raise ZoneChangeClosed(
             f"the zones of camera '{change.camera_id}' changed since change '{change.id}'"
-            " was asked for: refuse it and edit the zones again"
+            " was asked for: refuse it and edit the zones again",
+            key="errors.zone_change.moved_on",
+            camera=change.camera_id,
+            change=change.id,
         )
     record = AccessRecord(
         action=Action.PRIVACY_ZONE_CONFIRM.value,
@@ -222,7 +226,7 @@ def changes(
     """Changes in that state (every state when None), newest first, for those who decide them."""
     why = role_refusal(reader, Action.PRIVACY_ZONE_CONFIRM)
     if why is not None:
-        raise AccessDenied(f"no {RIGHT_NAMES[Action.PRIVACY_ZONE_CONFIRM]} right")
+        raise no_right(Action.PRIVACY_ZONE_CONFIRM)
     expire_overdue(session, access_log, now=now or datetime.now(UTC))
     query = select(PrivacyZoneChange)
     if state is not None:
@@ -274,9 +278,17 @@ _CLOSED_WORDS = {
 def _pending(session: Session, change_id: str) -> PrivacyZoneChange:
     change = session.get(PrivacyZoneChange, change_id)
     if change is None:
-        raise ZoneChangeNotFound(f"no privacy-zone change '{change_id}'")
+        raise ZoneChangeNotFound(
+            f"no privacy-zone change '{change_id}'",
+            key="errors.zone_change.unknown",
+            change=change_id,
+        )
     if change.state != ZoneChangeState.PENDING.value:
-        raise ZoneChangeClosed(f"change '{change_id}' {_CLOSED_WORDS[change.state]}")
+        raise ZoneChangeClosed(
+            f"change '{change_id}' {_CLOSED_WORDS[change.state]}",
+            key=f"errors.zone_change.{change.state}",
+            change=change_id,
+        )
     return change
 
 
@@ -289,12 +301,14 @@ def _authorise_decision(
     details: dict[str, Any],
 ) -> None:
     why = role_refusal(decider.user, Action.PRIVACY_ZONE_CONFIRM)
-    message = f"no {RIGHT_NAMES[Action.PRIVACY_ZONE_CONFIRM]} right"
+    message = no_right(Action.PRIVACY_ZONE_CONFIRM)
     if why is None and confirm and change.requested_by == decider.user.username:
         why = "the requester of a change may not confirm it"
-        message = (
+        message = AccessDenied(
             f"change '{change.id}' was asked for by you: another administrator"
-            " or the privacy officer must confirm it"
+            " or the privacy officer must confirm it",
+            key="errors.zone_change.own",
+            change=change.id,
         )
     if why is not None:
         refuse_camera_action(
@@ -341,4 +355,4 @@ def _commit(session: Session, access_log: AccessLog, failed: AccessRecord) -> No
 def _fail(session: Session, access_log: AccessLog, failed: AccessRecord, why: str) -> NoReturn:
     session.rollback()  # before writing the log: SQLite has one writer at a time
     access_log.append(failed.model_copy(update={"details": {**failed.details, "why": why}}))
-    raise ZoneChangeClosed(f"{why}: reload and try again")
+    raise ZoneChangeClosed(f"{why}: reload and try again", key="errors.zone_change.raced")

@@ -83,7 +83,9 @@ def with_drawn(
         if not drawing.zones:
             raise DrawingRefused(
                 f"new zone {number} lies wholly beyond the dome's pan and tilt range:"
-                " its map cannot hold it"
+                " its map cannot hold it",
+                key="errors.zones.beyond_range",
+                number=number,
             )
         if drawing.cut:
             notes.append(
@@ -92,7 +94,12 @@ def with_drawn(
             )
         zones.extend(zone.tolist() for zone in drawing.zones)
     if len(zones) > MAX_ZONES:
-        raise DrawingRefused(f"{len(zones)} zones: a camera has at most {MAX_ZONES}")
+        raise DrawingRefused(
+            f"{len(zones)} zones: a camera has at most {MAX_ZONES}",
+            key="errors.zones.over_limit",
+            count=len(zones),
+            most=MAX_ZONES,
+        )
     return DomeZones(zones, notes)
 
 

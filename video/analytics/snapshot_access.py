@@ -10,7 +10,7 @@ from pathlib import Path
 
 from csu.errors import NotFound
 from privacy.access_log import AccessLog
-from privacy.guard import authorise_camera_action, refuse_camera_action
+from privacy.guard import AccessDenied, authorise_camera_action, refuse_camera_action
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
@@ -33,7 +33,11 @@ def read_event_snapshot(
     """Check the right and log the access, then read the event's JPEG."""
     found = find_snapshot(data_dir, event_id)
     if found is None:
-        raise NoSnapshot(f"no snapshot kept for analytics event '{event_id}'")
+        raise NoSnapshot(
+            f"no snapshot kept for analytics event '{event_id}'",
+            key="errors.no_snapshot",
+            event=event_id,
+        )
     camera_id, path = found
     details = {"analytics_event": event_id, "rendition": Rendition.ZONES.value}
     if rendition is not Rendition.ZONES:
@@ -45,7 +49,10 @@ def read_event_snapshot(
             client=client,
             details=details,
             why="the viewer's rendition is anonymised",
-            message="event snapshots show faces; your view of cameras is anonymised",
+            message=AccessDenied(
+                "event snapshots show faces; your view of cameras is anonymised",
+                key="errors.snapshot_anonymised",
+            ),
         )
     authorise_camera_action(
         access_log,
@@ -58,4 +65,8 @@ def read_event_snapshot(
     try:
         return path.read_bytes()
     except FileNotFoundError:  # destroyed at retention between the lookup and the read
-        raise NoSnapshot(f"no snapshot kept for analytics event '{event_id}'") from None
+        raise NoSnapshot(
+            f"no snapshot kept for analytics event '{event_id}'",
+            key="errors.no_snapshot",
+            event=event_id,
+        ) from None

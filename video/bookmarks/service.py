@@ -114,7 +114,7 @@ class BookmarkService:
     def search(self, search: BookmarkSearch, who: Requester) -> list[Bookmark]:
         """The bookmarks matching, oldest first, on cameras the user may play back (logged)."""
         if search.start and search.end and search.end <= search.start:
-            raise BookmarkSearchInvalid("'end' must be after 'start'")
+            raise BookmarkSearchInvalid("'end' must be after 'start'", key="errors.footage.order")
         span = (search.start, search.end) if search.start and search.end else None
         if search.camera_id is not None:
             authorise_camera_action(
@@ -148,7 +148,10 @@ class BookmarkService:
         )
         self._log.append(record)
         if why is not None:
-            raise AccessDenied("no playback right: bookmarks point at recorded footage")
+            raise AccessDenied(
+                "no playback right: bookmarks point at recorded footage",
+                key="errors.bookmarks.no_playback",
+            )
 
     def _query(self, search: BookmarkSearch, viewer: Viewer) -> list[Bookmark]:
         query = select(Bookmark).order_by(col(Bookmark.at), col(Bookmark.id))

@@ -21,7 +21,7 @@ from video.encoding.encoder import even_size, yuv420_frame
 from video.encoding.packets import VIDEO_TIME_BASE
 from video.evidence.reader import packets_in_range
 from video.evidence.remux import FASTSTART, Footage, Timeline
-from video.evidence.segments import NoFootage, RecordedSegment, describe_range
+from video.evidence.segments import RecordedSegment, no_footage
 from video.sources.base import Image
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def anonymised_mp4(
     """Write [start, end) to an MP4 with every face the anonymiser finds hidden."""
     camera_id = segments[0].camera_id if segments else "?"
     if not segments:
-        raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
+        raise no_footage(camera_id, start, end)
     anonymiser = make_anonymiser()
     timeline = Timeline()
     with av.open(str(output), "w", format="mp4", options=FASTSTART) as out:

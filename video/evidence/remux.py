@@ -19,7 +19,7 @@ import av
 
 from video.encoding.packets import VIDEO_TIME_BASE, TimedPacket
 from video.evidence.reader import open_segment, packets_in_range
-from video.evidence.segments import NoFootage, RecordedSegment, describe_range
+from video.evidence.segments import RecordedSegment, no_footage
 
 if TYPE_CHECKING:
     from av.container import OutputContainer
@@ -79,7 +79,7 @@ class Timeline:
     def footage(self, camera_id: str, start: datetime, end: datetime) -> Footage:
         """The span covered; NoFootage when no frame was written."""
         if not self.walls:
-            raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
+            raise no_footage(camera_id, start, end)
         step = self.frame_s()
         gaps = tuple((_utc(a + step), _utc(b)) for a, b in pairwise(self.walls) if b - a > GAP_S)
         return Footage(
@@ -98,7 +98,7 @@ def remux(
     """Copy the frames of [start, end) into an MP4 (faststart, or fragmented for streaming)."""
     camera_id = segments[0].camera_id if segments else "?"
     if not segments:
-        raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
+        raise no_footage(camera_id, start, end)
     options = FRAGMENTED if fragmented else FASTSTART
     template_container, template = open_segment(sorted(segments, key=lambda s: s.start)[0])
     timeline = Timeline()

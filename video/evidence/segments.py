@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from csu.errors import Malformed, NotFound
+from csu.errors import Malformed, NotFound, Term, term
 
 
 class RecordedSegment(Protocol):
@@ -61,6 +61,17 @@ def describe_range(camera_id: str, start: datetime, end: datetime) -> str:
     return f"camera '{camera_id}' from {start.isoformat()} to {end.isoformat()}"
 
 
+def no_footage(camera_id: str, start: datetime, end: datetime) -> NoFootage:
+    """The refusal of a range with nothing recorded, for people on the site's clock."""
+    return NoFootage(
+        f"nothing recorded for {describe_range(camera_id, start, end)}",
+        key="errors.no_footage",
+        camera=camera_id,
+        start=start,
+        end=end,
+    )
+
+
 MAX_PLAYBACK = timedelta(hours=1)
 # A requisition may cover a day; longer spans are several exports, each logged.
 MAX_EXPORT = timedelta(hours=24)
@@ -75,27 +86,48 @@ def check_footage_request(
 ) -> None:
     """FootageRequestInvalid naming every problem of [start, end) and the reason (the law
     wants one), e.g. for `doing` "play back"; nothing when the request may go on."""
-    problems = range_problems(start, end, limit)
+    found = _range_problems(start, end, limit)
     if not reason.strip():
-        problems.insert(0, f"reason: a reason is required to {doing} recorded video")
-    if problems:
-        raise FootageRequestInvalid("; ".join(problems))
+        found.insert(
+            0,
+            (
+                f"reason: a reason is required to {doing} recorded video",
+                term("errors.footage.reason_required"),
+            ),
+        )
+    if found:
+        raise FootageRequestInvalid(
+            "; ".join(english for english, _ in found),
+            key="errors.problems",
+            problems=[words for _, words in found],
+        )
 
 
 def range_problems(start: datetime, end: datetime, limit: timedelta) -> list[str]:
     """Why [start, end) cannot be asked for, one line each (empty when it can)."""
+    return [english for english, _ in _range_problems(start, end, limit)]
+
+
+def _range_problems(start: datetime, end: datetime, limit: timedelta) -> list[tuple[str, Term]]:
+    # Each problem in English (the message) and as its catalogue text (for people).
     problems = [
-        f"{name}: give a time zone, e.g. {moment.isoformat()}Z"
+        (
+            f"{name}: give a time zone, e.g. {moment.isoformat()}Z",
+            term("errors.footage.time_zone", field=name),
+        )
         for name, moment in (("start", start), ("end", end))
         if moment.tzinfo is None
     ]
     if problems:
         return problems
     if end <= start:
-        problems.append("end: must be after start")
+        problems.append(("end: must be after start", term("errors.footage.order")))
     elif end - start > limit:
+        asked, most = round((end - start).total_seconds()), round(limit.total_seconds())
         problems.append(
-            f"range: {(end - start).total_seconds():.0f} s asked, at most"
-            f" {limit.total_seconds():.0f} s at once"
+            (
+                f"range: {asked} s asked, at most {most} s at once",
+                term("errors.footage.too_long", asked=asked // 60, most=most // 60),
+            )
         )
     return problems

@@ -23,7 +23,12 @@ from csu.config import CameraConfig, SiteConfig
 from csu.errors import NotFound
 from privacy.access_log import AccessLog, AccessRecord
 from privacy.anonymise import Anonymiser
-from privacy.guard import authorise_camera_action, refuse_camera_action, refuse_unless_allowed
+from privacy.guard import (
+    AccessDenied,
+    authorise_camera_action,
+    refuse_camera_action,
+    refuse_unless_allowed,
+)
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
@@ -49,6 +54,7 @@ from video.evidence.segments import (
     SegmentSource,
     check_footage_request,
     describe_range,
+    no_footage,
 )
 from video.service import UnknownCamera, face_anonymiser
 
@@ -122,7 +128,11 @@ class ExportService:
             request.start, request.end, request.reason, limit=MAX_EXPORT, doing="export"
         )
         if self._site.camera(request.camera_id) is None:
-            raise UnknownCamera(f"unknown camera '{request.camera_id}'")
+            raise UnknownCamera(
+                f"unknown camera '{request.camera_id}'",
+                key="errors.unknown_camera",
+                camera=request.camera_id,
+            )
         assert self._access_log is not None, "an export asked for is logged"
         authorise_camera_action(
             self._access_log,
@@ -142,7 +152,9 @@ class ExportService:
         UnknownExport when there is none."""
         job = self.get(job_id)
         if job is None:
-            raise UnknownExport(f"unknown export '{job_id}'")
+            raise UnknownExport(
+                f"unknown export '{job_id}'", key="errors.unknown_export", export=job_id
+            )
         assert self._access_log is not None, "a refused look at an export is logged"
         refuse_unless_allowed(
             self._access_log,
@@ -296,8 +308,11 @@ def refuse_anonymised_playback(
         reason=reason.strip(),
         span=span,
         why="the account sees only anonymised video; recordings hold the zones rendition",
-        message=f"account '{viewer.username}' sees only anonymised video:"
-        " ask for a public_request export instead",
+        message=AccessDenied(
+            f"account '{viewer.username}' sees only anonymised video:"
+            " ask for a public_request export instead",
+            key="errors.anonymised_only",
+        ),
     )
 
 
@@ -324,7 +339,7 @@ def playback(
         span=span,
     )
     if not segments:
-        raise NoFootage(f"nothing recorded for {describe_range(camera_id, start, end)}")
+        raise no_footage(camera_id, start, end)
     return stream_mp4(segments, start, end)
 
 

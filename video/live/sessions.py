@@ -154,7 +154,9 @@ class LiveService:
         RenditionUnavailable, or AccessLogUnavailable (then nothing is served).
         """
         if not self._camera_exists(camera_id):
-            raise CameraNotFound(f"unknown camera '{camera_id}'")
+            raise CameraNotFound(
+                f"unknown camera '{camera_id}'", key="errors.unknown_camera", camera=camera_id
+            )
         if not viewer.may(Action.LIVE_VIEW, camera_id):
             # The guard writes the denial and raises AccessDenied naming the missing right.
             await self._authorise(camera_id, viewer, client, {})
@@ -162,7 +164,9 @@ class LiveService:
         provider = self._providers(camera_id, rendition)
         if provider is None:
             raise RenditionUnavailable(
-                f"camera '{camera_id}' has no running {rendition.value} rendition"
+                f"camera '{camera_id}' has no running {rendition.value} rendition",
+                key="errors.live.not_running",
+                camera=camera_id,
             )
         with self._slot(viewer.username):
             session = await self._negotiate(camera_id, rendition, viewer, client, offer_sdp)
@@ -193,11 +197,15 @@ class LiveService:
         if self.count(username) >= self._limits.per_user:
             raise TooManySessions(
                 f"{username} has {self._limits.per_user} live sessions open or opening already;"
-                " close one first"
+                " close one first",
+                key="errors.live.user_limit",
+                count=self._limits.per_user,
             )
         if self.count() >= self._limits.total:
             raise TooManySessions(
-                f"the server has {self._limits.total} live sessions open or opening; try later"
+                f"the server has {self._limits.total} live sessions open or opening; try later",
+                key="errors.live.server_limit",
+                count=self._limits.total,
             )
         self._opening[username] = self._opening.get(username, 0) + 1
         try:
@@ -229,9 +237,11 @@ class LiveService:
         """End a session of this camera at the viewer's request (its owner, or an admin)."""
         session = self._sessions.get(session_id)
         if session is None or session.camera_id != camera_id:
-            raise SessionNotFound(f"no live session '{session_id}'")
+            raise SessionNotFound(f"no live session '{session_id}'", key="errors.live.no_session")
         if username != session.username and role is not Role.ADMIN:
-            raise NotSessionOwner(f"live session '{session_id}' belongs to another user")
+            raise NotSessionOwner(
+                f"live session '{session_id}' belongs to another user", key="errors.live.not_owner"
+            )
         await self._end(session, "closed by client")
 
     async def end_camera(self, camera_id: str, reason: str) -> int:
@@ -281,7 +291,9 @@ class LiveService:
             await peer.setLocalDescription(await peer.createAnswer())
         except Exception as exc:  # aiortc raises ValueError, OperationError, ... on bad offers
             await peer.close()
-            raise InvalidOffer(f"the offer cannot be answered: {exc}") from exc
+            raise InvalidOffer(
+                f"the offer cannot be answered: {exc}", key="errors.live.offer"
+            ) from exc
         return LiveSession(
             id=secrets.token_urlsafe(12),
             camera_id=camera_id,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from csu.config import CameraConfig
-from csu.errors import Conflict, Invalid, NotFound, Unavailable
+from csu.errors import Conflict, Invalid, NotFound, Unavailable, term
 from csu.events import Event
 from csu.identity.roles import Role
 from privacy.access_log import AccessLog, AccessRecord
@@ -228,7 +228,11 @@ class PtzService:
         )
         ptz = self._clients.get(camera_id)
         if ptz is None:
-            raise NoPtz(f"camera '{camera_id}' has no PTZ (no ONVIF settings)")
+            raise NoPtz(
+                f"camera '{camera_id}' has no PTZ (no ONVIF settings)",
+                key="errors.ptz.none",
+                camera=camera_id,
+            )
         self._serving(camera_id)
         return ptz
 
@@ -250,7 +254,12 @@ class PtzService:
             holder = outcome.holder.holder
             raise PtzBusy(
                 f"camera '{camera_id}' is controlled by {holder.username} ({holder.role}) until"
-                f" {outcome.until.isoformat(timespec='seconds')} unless they let it go"
+                f" {outcome.until.isoformat(timespec='seconds')} unless they let it go",
+                key="errors.ptz.busy",
+                camera=camera_id,
+                user=holder.username,
+                role=term(f"accounts.role.{holder.role}"),
+                until=outcome.until,
             )
         if outcome.ended is not None:
             await self._ended(outcome.ended)

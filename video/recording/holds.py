@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from csu.db import Database
 from csu.errors import Conflict, DomainError, Malformed, NotFound
 from privacy.access_log import AccessLog
-from privacy.guard import AccessDenied, authorise_camera_action
-from privacy.policy import RIGHT_NAMES, Action
+from privacy.guard import authorise_camera_action, no_right
+from privacy.policy import Action
 from privacy.rights import Viewer
 from video.recording.models import LegalHold
 
@@ -71,7 +71,7 @@ class HoldService:
     ) -> LegalHold:
         """Log, then store the hold; AccessDenied (logged) without the right on the camera."""
         if request.end <= request.start:
-            raise HoldSpanInvalid("end must be after start")
+            raise HoldSpanInvalid("end must be after start", key="errors.footage.order")
         details = {"officer": request.officer}
         self._authorise(Action.LEGAL_HOLD.value, request, actor, details)
         hold = LegalHold(
@@ -95,9 +95,13 @@ class HoldService:
         with self._db.session() as session:
             hold = session.get(LegalHold, hold_id)
         if hold is None:
-            raise HoldNotFound(f"no legal hold {hold_id}")
+            raise HoldNotFound(f"no legal hold {hold_id}", key="errors.holds.unknown", hold=hold_id)
         if hold.released_at is not None:
-            raise HoldReleased(f"legal hold {hold_id} was released already")
+            raise HoldReleased(
+                f"legal hold {hold_id} was released already",
+                key="errors.holds.released",
+                hold=hold_id,
+            )
         request = HoldRequest(
             hold.camera_id, hold.start, hold.end, hold.requisition, hold.officer, reason
         )
@@ -114,7 +118,7 @@ class HoldService:
     def holds(self, actor: Actor, *, active_only: bool = False) -> list[LegalHold]:
         """The holds on cameras this user holds the right on, newest first."""
         if not actor.viewer.has(Action.LEGAL_HOLD):
-            raise AccessDenied(f"no {RIGHT_NAMES[Action.LEGAL_HOLD]} right")
+            raise no_right(Action.LEGAL_HOLD)
         query = select(LegalHold).order_by(col(LegalHold.placed_at).desc())
         if active_only:
             query = query.where(col(LegalHold.released_at).is_(None))

@@ -86,9 +86,11 @@ def recorded(
     )
     a, b = start.astimezone(UTC), end.astimezone(UTC)
     if b <= a:
-        raise RangeInvalid("'end' must be after 'start'")
+        raise RangeInvalid("'end' must be after 'start'", key="errors.footage.order")
     if b - a > MAX_RANGE:
-        raise RangeInvalid("'end' is more than 31 days after 'start'")
+        raise RangeInvalid(
+            "'end' is more than 31 days after 'start'", key="errors.footage.days", days=31
+        )
     spans, gaps = recorded_spans(index.between(camera_id, a, b), a, b)
     return Recorded(camera_id, a, b, spans, gaps)
 

@@ -17,7 +17,7 @@ from csu.config import CameraConfig, SiteConfig, redact_url
 from csu.config.analytics import analytics_problems
 from csu.config.loader import describe_errors, key_path
 from csu.db import Database
-from csu.errors import Conflict, Invalid, NotFound
+from csu.errors import Conflict, FieldProblem, Invalid, NotFound, Term, term
 from csu.identity.models import User
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 
@@ -87,12 +87,19 @@ class CameraAdmin:
         with self._lock:
             entry = self._entry(config.id)
             if entry is not None and entry.config is not None:
-                raise CameraExists(f"camera '{config.id}' exists already")
+                raise CameraExists(
+                    f"camera '{config.id}' exists already",
+                    key="errors.cameras.exists",
+                    camera=config.id,
+                )
             if entry is not None and entry.stored is not None:
                 raise CameraExists(
                     f"camera id '{config.id}' belonged to a camera retired on"
                     f" {entry.stored.updated_at:%Y-%m-%d}; its recordings are kept under that id"
-                    " until their retention ends: choose another id"
+                    " until their retention ends: choose another id",
+                    key="errors.cameras.retired_id",
+                    camera=config.id,
+                    retired=entry.stored.updated_at,
                 )
             self._commit("added", actor, client, config, None, why, seed=None)
         return config
@@ -130,7 +137,11 @@ class CameraAdmin:
     def _in_force(self, camera_id: str) -> RegistryEntry:
         entry = self._entry(camera_id)
         if entry is None or entry.config is None:
-            raise NoSuchCamera(f"no camera '{camera_id}' is in force")
+            raise NoSuchCamera(
+                f"no camera '{camera_id}' is in force",
+                key="errors.cameras.unknown",
+                camera=camera_id,
+            )
         return entry
 
     def _valid(self, camera: Mapping[str, Any], reason: str) -> tuple[CameraConfig, str]:
@@ -139,13 +150,17 @@ class CameraAdmin:
         try:
             config = CameraConfig.model_validate(dict(camera))
         except ValidationError as exc:
-            raise CameraRefused("; ".join([*describe_errors(exc.errors()), *problems])) from None
-        problems += [
-            f"{key_path(('analytics', *where))}: {why}"
-            for where, why in analytics_problems(config.analytics, self._models)
-        ]
+            shown = [e for e in exc.errors() if describe_errors([e])]
+            raise _refused(
+                [(describe_errors([e])[0], FieldProblem(dict(e))) for e in shown] + problems
+            ) from None
+        for where, why in analytics_problems(config.analytics, self._models):
+            field = key_path(("analytics", *where))
+            problems.append(
+                (f"{field}: {why}", term("errors.validation.other", field=field, message=why))
+            )
         if problems:
-            raise CameraRefused("; ".join(problems))
+            raise _refused(problems)
         return config, reason.strip()
 
     def _commit(
@@ -186,19 +201,32 @@ class CameraAdmin:
         self._publish(CameraChanged(camera_id=config.id, change=change))
 
 
+def _refused(problems: list[tuple[str, Term | FieldProblem]]) -> CameraRefused:
+    """The refusal naming every problem, in English and for people."""
+    return CameraRefused(
+        "; ".join(english for english, _ in problems),
+        key="errors.problems",
+        problems=[words for _, words in problems],
+    )
+
+
 def _reason(reason: str) -> str:
     problems = _reason_problems(reason)
     if problems:
-        raise CameraRefused(problems[0])
+        raise _refused(problems[:1])
     return reason.strip()
 
 
-def _reason_problems(reason: str) -> list[str]:
+def _reason_problems(reason: str) -> list[tuple[str, Term | FieldProblem]]:
     text = reason.strip()
     if not text:
-        return ["reason: required (every change of a camera is logged with why)"]
+        english = "reason: required (every change of a camera is logged with why)"
+        return [(english, term("errors.cameras.reason_required"))]
     if len(text) > MAX_REASON:
-        return [f"reason: must have at most {MAX_REASON} characters (got {len(text)})"]
+        english = f"reason: must have at most {MAX_REASON} characters (got {len(text)})"
+        return [
+            (english, term("errors.validation.string_too_long", field="reason", limit=MAX_REASON))
+        ]
     return []
 
 
@@ -214,7 +242,11 @@ def _seed(entry: RegistryEntry) -> str | None:
 def _edited(current: CameraConfig, camera: Mapping[str, Any]) -> dict[str, Any]:
     document = dict(camera)
     if document.setdefault("id", current.id) != current.id:
-        raise CameraRefused(f"id: a camera's id cannot change (it is '{current.id}')")
+        raise CameraRefused(
+            f"id: a camera's id cannot change (it is '{current.id}')",
+            key="errors.cameras.id_fixed",
+            camera=current.id,
+        )
     # The form shows the source with its password hidden: sent back unchanged, it is kept.
     if document.get("source") == redact_url(current.source):
         document["source"] = current.source
@@ -223,6 +255,7 @@ def _edited(current: CameraConfig, camera: Mapping[str, Any]) -> dict[str, Any]:
     if given != zones:
         raise CameraRefused(
             "privacy_zones: change a camera's zones in the privacy-zone editor, where a change"
-            " that unmasks anything waits for a second person"
+            " that unmasks anything waits for a second person",
+            key="errors.cameras.zones_elsewhere",
         )
     return document

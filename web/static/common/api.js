@@ -2,7 +2,7 @@
 // and the connection banner while the server cannot be reached.
 import { connectionBack, connectionLost } from "./banner.js";
 import { el } from "./dom.js";
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 const PROBE_MS = 2000;
 let probe = null;
@@ -36,7 +36,7 @@ export function goToLogin() {
 }
 
 function describe(detail) {
-  // FastAPI validation errors arrive as a list of {loc, msg}.
+  // A list of {loc, msg}: FastAPI's own validation errors, which csu's server never sends.
   if (Array.isArray(detail)) {
     return detail.map((d) => `${(d.loc || []).filter((p) => p !== "body").join(".")}: ${d.msg}`).join("; ");
   }
@@ -76,7 +76,8 @@ function watchServer() {
  * 401 sends the user to the sign-in page unless `signIn: false`; `signal` can abort it.
  */
 export async function api(path, { method = "GET", body, headers = {}, raw = false, signIn = true, signal } = {}) {
-  const options = { method, headers: { ...headers }, credentials: "same-origin", signal };
+  // The page's own language, not the browser's: the server words its refusals in it.
+  const options = { method, headers: { "Accept-Language": language, ...headers }, credentials: "same-origin", signal };
   if (body !== undefined) {
     const plain = body !== null && typeof body === "object" && !(body instanceof Blob) && !(body instanceof FormData);
     options.body = plain ? JSON.stringify(body) : body;
