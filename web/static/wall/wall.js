@@ -9,10 +9,11 @@ import { drawMap, mapConfig } from "/static/common/map.js";
 import { entryText } from "/static/common/timeline_lines.js";
 import { liveTile } from "/static/common/whep.js";
 import { reconnectingSocket } from "/static/common/ws.js";
+import { tourTile } from "/static/wall/tour.js";
 
 const wallId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const root = document.getElementById("wall");
-const tiles = new Map(); // "x,y,w,h" -> {el, signature, stop, refresh}
+const tiles = new Map(); // "x,y,w,h" -> {el, signature, stop, refresh, recheck}
 const cameras = new Map(); // camera id -> camera from /api/cameras
 const PANEL_REFRESH_MS = 5000;
 const RETRY_MS = 3000;
@@ -37,7 +38,8 @@ function render(next) {
   const seen = new Set();
   for (const tile of layout.tiles) {
     const key = `${tile.x},${tile.y},${tile.w},${tile.h}`;
-    const signature = JSON.stringify([tile.kind, tile.camera_id, tile.incident_id, tile.text, next.crisis_id]);
+    const tour = tile.tour_id ? [tile.tour_id, tile.tour_started_at, (next.tours || {})[tile.tour_id]] : null;
+    const signature = JSON.stringify([tile.kind, tile.camera_id, tile.incident_id, tile.text, next.crisis_id, tour]);
     seen.add(key);
     let entry = tiles.get(key);
     if (entry && entry.signature === signature) {
@@ -63,7 +65,8 @@ function describe(node, tile) {
     kind: tile.kind,
     x: tile.x,
     y: tile.y,
-    camera: tile.camera_id || "",
+    // A tour tile's camera is the one on now (tour.js keeps it).
+    camera: tile.kind === "tour" ? node.dataset.camera || "" : tile.camera_id || "",
     incident: tile.incident_id ?? "",
     pinned: tile.pinned,
   });
@@ -74,8 +77,9 @@ function describe(node, tile) {
 function build(tile, signature) {
   const node = el("section", { class: "tile" });
   describe(node, tile);
-  const entry = { el: node, signature, stop: () => {}, refresh: null };
+  const entry = { el: node, signature, stop: () => {}, refresh: null, recheck: null };
   if (tile.kind === "camera") entry.stop = cameraTile(node, tile);
+  else if (tile.kind === "tour") Object.assign(entry, touring(node, tile));
   else if (tile.kind === "text") node.append(el("div", { class: "text" }, tile.text || ""));
   else if (tile.kind === "restricted") {
     node.append(el("div", { class: "text restricted" }, t("wall.restricted")));
@@ -89,14 +93,23 @@ function build(tile, signature) {
 
 // --- camera tiles: live WHEP video through the wall's endpoint --------------------------------
 
+function whepPath(cameraId) {
+  return `/api/walls/${encodeURIComponent(wallId)}/cameras/${encodeURIComponent(cameraId)}/whep`;
+}
+
 function cameraTile(node, tile) {
   const camera = cameras.get(tile.camera_id);
   const name = camera ? camera.name : tile.camera_id;
   const text = tile.incident_id ? t("wall.camera_incident", { camera: name, incident: tile.incident_id }) : name;
-  const path = `/api/walls/${encodeURIComponent(wallId)}/cameras/${encodeURIComponent(tile.camera_id)}/whep`;
   node.append(el("span", { class: "status" }));
   cameraBadge(node, camera);
-  return liveTile(node, path, text, tile.incident_id ? "label incident" : "label");
+  return liveTile(node, whepPath(tile.camera_id), text, tile.incident_id ? "label incident" : "label");
+}
+
+function touring(node, tile) {
+  const tour = (state.tours || {})[tile.tour_id];
+  if (!tour) return { stop: () => {} }; // the server describes every tour its reader may see
+  return tourTile(node, tile, tour, { cameras, whepPath });
 }
 
 function cameraStatus(message) {
@@ -104,7 +117,9 @@ function cameraStatus(message) {
   const camera = cameras.get(message.camera_id);
   if (camera) Object.assign(camera, { status: message.status, status_reason: message.reason });
   for (const entry of tiles.values()) {
-    if (entry.el.dataset.kind === "camera" && entry.el.dataset.camera === message.camera_id) {
+    if (entry.recheck) entry.recheck(); // a tour skips a camera gone offline, takes it back later
+    const kind = entry.el.dataset.kind;
+    if ((kind === "camera" || kind === "tour") && entry.el.dataset.camera === message.camera_id) {
       cameraBadge(entry.el, camera || { status: message.status, status_reason: message.reason });
     }
   }

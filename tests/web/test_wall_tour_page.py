@@ -1,0 +1,98 @@
+"""A tour tile on the wall page in a real headless Chromium: the camera changes at each dwell.
+
+The tile plays each camera of the tour live through the wall's WHEP endpoint in turn; its data
+attributes say which camera and step are on, and its label names the tour, the camera and the
+step. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from csu.app import create_app
+from csu.config import parse_site
+from csu.settings import Settings
+from tests.conftest import require_service
+from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, seed_accounts, served
+from tests.web.test_wall_page import Server, token
+from tests.web.test_wall_tours import TOUR_SITE
+
+pytestmark = pytest.mark.slow
+
+TOUR = "#wall .tile[data-kind=tour]"
+PLAYING = (
+    "() => { const v = document.querySelector('#wall .tile[data-kind=tour] video');"
+    " return v && v.currentTime > 0.5; }"
+)
+
+NOW_ON = f"""() => {{
+  const tile = document.querySelector('{TOUR}');
+  return {{
+    camera: tile.dataset.camera, step: tile.dataset.step,
+    label: tile.querySelector('.label').textContent,
+    badge: tile.querySelector('.status').textContent,
+    videos: tile.querySelectorAll('video').length,
+  }};
+}}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server with the two test cameras and a tour of both, 2 s each."""
+    folder = tmp_path_factory.mktemp("wall-tour-page")
+    url = f"sqlite:///{folder / 'csu.db'}"
+    seed_accounts(url)
+    app = create_app(Settings(data_dir=folder / "var", database_url=url), parse_site(TOUR_SITE))
+    with served(app) as base:
+        yield Server(base)
+
+
+def test_a_tour_tile_switches_camera_at_each_dwell(server: Server) -> None:
+    """The whole wall is one tour tile: it plays one camera, then the other 2 s later, and so on."""
+    if not CHROMIUM.exists():
+        require_service("chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    operator = {"Authorization": f"Bearer {token(server, 'operator')}"}
+    whole = {"tiles": [{"x": 0, "y": 0, "w": 2, "h": 2, "kind": "tour", "tour_id": "ronde"}]}
+    put = httpx.put(f"{server.url}/api/walls/csu-main/layout", json=whole, headers=operator)
+    assert put.status_code == 200, put.text
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        display = token(server, "crisis")
+        context.add_cookies([{"name": "csu_session", "value": display, "url": server.url}])
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server.url}/wall/csu-main")
+        page.wait_for_selector(f"{TOUR}[data-tour=ronde][data-camera^=cam-]")
+
+        seen: dict[str, str] = {}  # camera -> its label, once its video played
+        deadline = time.monotonic() + 60
+        while len(seen) < 2 and time.monotonic() < deadline:
+            # Wait for the camera now on to play real frames, then for the next one.
+            page.wait_for_function(PLAYING)
+            # Read at once: the tile may turn to its next camera at any moment.
+            now = page.evaluate(NOW_ON)
+            if now["camera"] in seen:
+                page.wait_for_timeout(200)
+                continue
+            assert now["step"] == {"cam-street": "1", "cam-plaza": "2"}[now["camera"]]
+            assert now["videos"] == 1  # the old session is gone with its video
+            assert now["badge"] == "caméra en ligne"
+            seen[now["camera"]] = now["label"]
+            page.screenshot(path=str(ARTIFACTS / f"wall-tour-{now['camera']}.png"))
+            page.wait_for_function(
+                f"() => document.querySelector('{TOUR}').dataset.camera !== '{now['camera']}'",
+                timeout=15_000,
+            )
+        assert seen == {
+            "cam-street": "Séquence Centre-ville — Street (1/2)",
+            "cam-plaza": "Séquence Centre-ville — Plaza (2/2)",
+        }
+        browser.close()
