@@ -240,6 +240,11 @@ def test_the_shared_bar_draws_each_camera_and_jumps_both_to_marks(
     assert created.status_code == 201, created.text
     page = new_page(browser)
     sign_in(page, server, "operator")  # type: ignore[arg-type]
+    page.keyboard.press("?")  # the keyboard help names the jumps' keys
+    help_text = page.wait_for_selector("#help[open]").inner_text()
+    assert "Pg préc. Pg suiv.\nen relecture (une caméra ou synchronisée)" in help_text, help_text
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#help", state="hidden")
     open_incident(page, server.incident)
     page.click("#incident [data-control=play-sync]")
     page.wait_for_selector(f"{DIALOG}[open] .sync-tile[data-camera=cam-plaza]")
