@@ -101,7 +101,7 @@ def test_login_page_refuses_wrong_passwords_in_plain_words(browser: Any, server:
     page.fill("#password", "not-the-password")
     page.click("#submit")
     error = page.wait_for_selector("#submit + .error-message")
-    assert error.inner_text() == "Wrong username or password"
+    assert error.inner_text() == "Identifiant ou mot de passe incorrect"
     page.screenshot(path=str(ARTIFACTS / "login-refused.png"))
     page.context.close()
 
@@ -139,7 +139,7 @@ def test_operator_watches_acknowledges_and_escalates(browser: Any, server: Serve
     # Acknowledging twice: the server's refusal is shown next to the button, in its words.
     page.keyboard.press("a")
     refusal = page.wait_for_selector("[data-control=acknowledge] + .error-message")
-    assert refusal.inner_text() == f"Incident {incident} is acknowledged, not new"
+    assert refusal.inner_text() == f"L'incident n° {incident} est « acquitté », pas nouveau"
 
     note_and_tick(page, server, headers, incident)
     escalate_and_watch_the_wall(page, browser, server, incident)
