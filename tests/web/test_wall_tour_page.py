@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from csu.config import parse_site
 from csu.settings import Settings
 from tests.conftest import require_service
 from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, seed_accounts, served
+from tests.web.test_console_page import api_headers, new_page, sign_in
 from tests.web.test_wall_page import Server, token
 from tests.web.test_wall_tours import TOUR_SITE
 
@@ -96,3 +98,24 @@ def test_a_tour_tile_switches_camera_at_each_dwell(server: Server) -> None:
             "cam-plaza": "Séquence Centre-ville — Plaza (2/2)",
         }
         browser.close()
+
+
+def test_an_operator_puts_a_tour_on_a_wall_tile_from_the_console(
+    browser: Any, server: Server
+) -> None:
+    """The console's push dialog offers the site's tours by name; the chosen tile runs one."""
+    page = new_page(browser)
+    sign_in(page, server, "operator")
+    page.wait_for_selector("#tour-choose option[value=ronde]", state="attached")  # desk loaded
+    page.keyboard.press("w")
+    page.wait_for_selector("#wall-dialog[open] #wall-cells button")
+    page.select_option("#wall-select", "csu-main")
+    page.select_option("#wall-what", label="Séquence : Centre-ville")
+    page.click("#wall-cells button[data-x='1'][data-y='1']")
+    page.screenshot(path=str(ARTIFACTS / "console-push-tour.png"))
+    page.click("#wall-push")
+    page.wait_for_selector("#wall-dialog", state="hidden")
+    answer = httpx.get(f"{server.url}/api/walls/csu-main/layout", headers=api_headers(server))
+    tile = next(t for t in answer.json()["layout"]["tiles"] if t["x"] <= 1 < t["x"] + t["w"])
+    assert (tile["kind"], tile["tour_id"], tile["pinned"]) == ("tour", "ronde", False)
+    assert answer.json()["tours"]["ronde"]["name"] == "Centre-ville"

@@ -137,7 +137,7 @@ function playCamera() {
 }
 
 function push() {
-  openPush(queue.selected(), [...grid.cameras.values()], pickedCamera);
+  openPush(queue.selected(), [...grid.cameras.values()], pickedCamera, tours.tours);
 }
 
 const KEYS = {

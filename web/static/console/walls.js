@@ -12,7 +12,7 @@ let walls = [];
 let choices = [];
 let cell = { x: 0, y: 0 };
 
-function contents(incident, cameras) {
+function contents(incident, cameras, tours) {
   // What can go on a tile, the selected incident first.
   const list = [];
   if (incident) {
@@ -20,6 +20,8 @@ function contents(incident, cameras) {
     list.push({ label: t("console.wall.incident_timeline", { id: incident.id }), body: { kind: "timeline", incident_id: incident.id } });
   }
   for (const camera of cameras) list.push({ label: t("console.wall.camera", { name: camera.name }), body: { kind: "camera", camera_id: camera.id } });
+  // A tour runs on the tile by itself, every display of the wall in step (the server's schedule).
+  for (const tour of tours) list.push({ label: t("console.wall.tour", { name: tour.name }), body: { kind: "tour", tour_id: tour.id } });
   list.push({ label: t("console.wall.alarms"), body: { kind: "alarms" } });
   list.push({ label: t("console.wall.map"), body: { kind: "map" } });
   return list;
@@ -43,10 +45,11 @@ function drawCells() {
   cells.replaceChildren(...buttons);
 }
 
-/** Open the dialog for the selected incident (or none) and the cameras the user may see. */
-export async function openPush(incident, cameras, preferred = null) {
+/** Open the dialog for the selected incident (or none), the cameras the user may see and the
+ * site's tours (GET /api/site/desk: those with a camera the user may see). */
+export async function openPush(incident, cameras, preferred = null, tours = []) {
   clearError(pushButton);
-  choices = contents(incident, cameras);
+  choices = contents(incident, cameras, tours);
   whatSelect.replaceChildren(...choices.map((c, index) => el("option", { value: index }, c.label)));
   if (preferred) {
     const index = choices.findIndex((c) => c.body.camera_id === preferred);
