@@ -99,7 +99,7 @@ def test_a_reset_password_is_replaced_at_sign_in_before_anything_else(
     page.click("#new-password-submit")
     page.wait_for_function(
         "() => document.querySelector('#new-password-submit + .error-message')"
-        ".textContent.includes('most common passwords')"
+        ".textContent.includes('mots de passe les plus courants')"
     )
     page.fill("#new-password-1", NEW_PASSWORD)
     page.fill("#new-password-2", NEW_PASSWORD)

@@ -387,14 +387,14 @@ def test_the_admin_creates_an_account_and_grants_a_camera(base_url: str, browser
     page.fill("#nu-password", "a-long-password-7")
     page.click("#nu-create")
     page.wait_for_selector("#nu-create + .error-message")
-    assert page.inner_text("#nu-create + .error-message") == "User 'operator' already exists"
+    assert page.inner_text("#nu-create + .error-message") == "Le compte operator existe déjà"
 
     page.fill("#nu-username", "night.op")
     page.fill("#nu-password", "short")
     page.click("#nu-create")
     page.wait_for_function(
         "() => document.querySelector('#nu-create + .error-message')"
-        ".textContent.includes('password')"
+        ".textContent.includes('il doit compter au moins 12 caractères')"
     )
     page.fill("#nu-password", "a-long-password-7")
     page.check("#nu-cameras input[value='cam-street']")

@@ -233,7 +233,11 @@ def test_the_p_key_shows_the_last_quarter_hour_with_its_gap_and_refusals(
     give_reason(page, "looking for an old complaint")
     refusal = page.wait_for_selector("[data-control=playback-play] + .error-message")
     assert page.is_hidden(VIDEO)
-    assert refusal.inner_text().startswith("Nothing recorded for camera 'cam-street' from ")
+    # In the page's language, the range on the site's clock as it was asked for.
+    assert refusal.inner_text() == (
+        "Aucun enregistrement pour la caméra cam-street du 01/01/2026 10:00 au 01/01/2026 10:05"
+    )
+    page.screenshot(path=str(ARTIFACTS / "console-playback-no-footage.png"))
     page.context.close()
 
 
@@ -415,8 +419,8 @@ def test_refused_and_purged_snapshots_are_said_in_plain_words(
     figure = f"#incident .analytics figure[data-event='{event_id}']"
     refusal = page.wait_for_selector(f"{figure} .snapshot[data-state='403'] .error-message")
     assert refusal.inner_text() == (
-        "Vous ne pouvez pas voir cet instantané : event snapshots show faces;"
-        " your view of cameras is anonymised."
+        "Vous ne pouvez pas voir cet instantané : les images des événements montrent des"
+        " visages ; votre vue des caméras est anonymisée."
     )
     assert page.locator(f"{figure} img").count() == 0
     page.wait_for_selector("#incident .analytics [data-control=confirm]")
@@ -443,6 +447,6 @@ def test_the_crisis_cell_is_told_it_has_no_playback_right(browser: Any, server: 
     page.focus("#grid .cam[data-camera='cam-street']")
     page.keyboard.press("p")
     refusal = page.wait_for_selector(f"{BAR} + .error-message")
-    assert refusal.inner_text() == "No playback right on camera 'cam-street'"
+    assert refusal.inner_text() == "Vous n'avez pas le droit « relecture » sur la caméra cam-street"
     assert page.get_attribute(BAR, "data-spans") == "0"
     page.context.close()

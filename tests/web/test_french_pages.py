@@ -283,3 +283,26 @@ def test_the_audit_reads_its_period_on_pariss_clock(browser: Any, site: Site) ->
     assert query["until"] == "2026-12-07T21:04:00.000Z"
     assert datetime.fromisoformat(query["until"]) < datetime.now(UTC) + timedelta(days=3650)
     page.context.close()
+
+
+def test_a_refusal_is_said_in_the_pages_language_not_the_browsers(browser: Any, site: Site) -> None:
+    """The server's refusals are worded in the page's language (api() names it), whatever the
+    browser's own: French on this French site, English once the user chooses English."""
+    context = browser.new_context(locale="en-US", timezone_id="America/New_York")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{site.url}/login")
+    page.fill("#username", "operator")
+    page.fill("#password", "not-the-password")
+    page.click("#submit")
+    refusal = page.wait_for_selector("#submit + .error-message")
+    assert refusal.inner_text() == "Identifiant ou mot de passe incorrect"
+    page.screenshot(path=str(ARTIFACTS / "fr-login-refused.png"))
+    page.evaluate("localStorage.setItem('csu.language', 'en')")
+    page.reload()
+    page.fill("#username", "operator")
+    page.fill("#password", "not-the-password")
+    page.click("#submit")
+    refusal = page.wait_for_selector("#submit + .error-message")
+    assert refusal.inner_text() == "Wrong username or password"
+    context.close()
