@@ -141,7 +141,7 @@ def _run_check_config(args: argparse.Namespace) -> int:
     # Which source is in force per camera: the site file seeds the registry, administrators'
     # changes in the database win until the file changes that camera (csu.cameras.merge).
     url = args.database or Settings().resolved_database_url()
-    lines, problems = registry_lines(load_site(args.file), url)
+    lines, problems = registry_lines(load_site(args.file), url, cli_words(args.file))
     print("\n".join(lines))
     for line in problems:
         print(line, file=sys.stderr)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from csu.config.cameras import CameraConfig
 from csu.config.loader import describe_errors
+from csu.i18n import SiteClock, Translator
 
 
 class Origin(StrEnum):
@@ -58,29 +59,18 @@ class RegistryEntry:
     config: CameraConfig | None
     stored: StoredCamera | None
 
-    def explain(self) -> str:
-        """Which source is in force for this camera, in one line."""
-        by = self._by()
-        return {
-            Origin.SITE: "site file (no change made in the browser)",
-            Origin.ADDED: f"database: added in the browser{by}; not in the site file",
-            Origin.EDITED: f"database: edited in the browser{by}; its site-file entry is unchanged"
-            " since, so the edit wins",
-            Origin.RETIRED: f"database: retired in the browser{by}; not run, recordings kept to"
-            " retention",
-            Origin.SITE_AGAIN: f"site file: it changed this camera after the browser's change{by},"
-            " which is superseded",
-            Origin.REMOVED: f"none: removed from the site file after the browser's edit{by}; not"
-            " run",
-            Origin.UNREADABLE: f"none: the browser's change{by} cannot be read"
-            f" ({self.stored.problem if self.stored else '?'}); not run",
-        }[self.origin]
+    def explain(self, t: Translator, clock: SiteClock) -> str:
+        """Which source is in force for this camera, in one line of the reader's language."""
+        by = self._by(t, clock)
+        problem = (self.stored.problem if self.stored else None) or "?"
+        return t(f"registry.origin.{self.origin.value}", by=by, problem=problem)
 
-    def _by(self) -> str:
+    def _by(self, t: Translator, clock: SiteClock) -> str:
         s = self.stored
         if s is None:
             return ""
-        return f" by {s.updated_by} on {s.updated_at:%Y-%m-%d %H:%M} UTC ({s.reason!r})"
+        when = clock.datetime(s.updated_at)
+        return t("registry.by", user=s.updated_by, date=when, reason=repr(s.reason))
 
 
 def fingerprint(config: CameraConfig | None) -> str | None:

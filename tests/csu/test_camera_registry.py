@@ -21,10 +21,13 @@ from csu.cameras.merge import (
 from csu.cameras.store import registry, save_camera, stored_cameras, with_registry
 from csu.config import CameraConfig, parse_site
 from csu.db import Database
+from csu.i18n import SiteClock, Translator
 
 STREET = CameraConfig(id="cam-street", name="Street", source="demo://street")
 PLAZA = CameraConfig(id="cam-plaza", name="Plaza", source="demo://plaza", retention_days=10)
 AT = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
+EN = Translator("en")
+CLOCK = SiteClock("en", "Europe/Paris")
 
 
 def stored(
@@ -48,7 +51,7 @@ def test_the_site_file_alone_is_in_force() -> None:
         ("cam-plaza", Origin.SITE),
     ]
     assert in_force(entries) == (STREET, PLAZA)
-    assert entries[0].explain() == "site file (no change made in the browser)"
+    assert entries[0].explain(EN, CLOCK) == "site file (no change made in the browser)"
 
 
 def test_an_added_camera_follows_the_site_file_s() -> None:
@@ -56,7 +59,7 @@ def test_an_added_camera_follows_the_site_file_s() -> None:
     entries = merge([STREET], [stored(north)])
     assert [e.origin for e in entries] == [Origin.SITE, Origin.ADDED]
     assert in_force(entries) == (STREET, north)
-    assert "added in the browser by admin" in entries[1].explain()
+    assert "added in the browser by admin" in entries[1].explain(EN, CLOCK)
 
 
 def test_an_edit_wins_while_the_site_entry_is_unchanged() -> None:
@@ -64,7 +67,7 @@ def test_an_edit_wins_while_the_site_entry_is_unchanged() -> None:
     entries = merge([STREET, PLAZA], [stored(renamed, seed=STREET)])
     assert entries[0].origin is Origin.EDITED
     assert in_force(entries) == (renamed, PLAZA)
-    assert "the edit wins" in entries[0].explain()
+    assert "the edit wins" in entries[0].explain(EN, CLOCK)
 
 
 def test_the_site_file_wins_again_once_it_changes_the_camera() -> None:
@@ -73,7 +76,7 @@ def test_the_site_file_wins_again_once_it_changes_the_camera() -> None:
     entries = merge([moved], [stored(renamed, seed=STREET)])
     assert entries[0].origin is Origin.SITE_AGAIN
     assert entries[0].config == moved
-    assert "superseded" in entries[0].explain()
+    assert "superseded" in entries[0].explain(EN, CLOCK)
 
 
 def test_defaults_spelt_out_in_the_site_file_change_nothing() -> None:
@@ -87,7 +90,7 @@ def test_a_retired_camera_is_not_run_but_keeps_its_retention() -> None:
     assert entries[1].origin is Origin.RETIRED
     assert in_force(entries) == (STREET,)
     assert retention_days(entries) == {"cam-street": 15, "cam-plaza": 10}
-    assert "recordings kept to retention" in entries[1].explain()
+    assert "recordings kept to retention" in entries[1].explain(EN, CLOCK)
 
 
 def test_an_edited_camera_removed_from_the_site_file_is_gone() -> None:
@@ -112,7 +115,7 @@ def test_unreadable_settings_are_not_run_and_say_why() -> None:
     assert entries[0].origin is Origin.UNREADABLE
     assert in_force(entries) == ()
     assert retention_days(entries) == {"cam-x": 30}  # never kept past the legal maximum
-    assert "cannot be read (source: invalid camera URL" in entries[0].explain()
+    assert "cannot be read (source: invalid camera URL" in entries[0].explain(EN, CLOCK)
 
 
 def test_stored_changes_round_trip_through_the_database(db: Database) -> None:

@@ -41,13 +41,18 @@ def test_each_camera_s_source_in_force_is_explained(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"{site_file} : valide"
-    assert "the latest change wins" in lines[1]
+    assert "la dernière modification l'emporte" in lines[1]
     explained = dict(line.strip().split(": ", 1) for line in lines[2:])
-    assert explained["cam-street"].startswith("database: edited in the browser by bob")
+    # French, as the site file names no language; the moment on the site's clock.
+    assert explained["cam-street"].startswith(
+        "base de données : modifiée dans le navigateur par bob le "
+    )
     # The site file changed cam-plaza after it was retired in the browser: the file wins.
-    assert explained["cam-plaza"].startswith("site file: it changed this camera after")
-    assert explained["cam-quay"] == "site file (no change made in the browser)"
-    assert explained["cam-north"].startswith("database: added in the browser by alice")
+    assert explained["cam-plaza"].startswith("fichier de site : il a modifié cette caméra après")
+    assert explained["cam-quay"] == "fichier de site (aucune modification dans le navigateur)"
+    assert explained["cam-north"].startswith(
+        "base de données : ajoutée dans le navigateur par alice"
+    )
     assert "secret" not in result.stdout
 
 
@@ -56,7 +61,9 @@ def test_without_a_database_the_site_file_is_in_force_and_none_is_made(tmp_path:
     site_file.write_text(SITE)
     result = run_csu("check-config", str(site_file), "--database", f"sqlite:///{tmp_path}/no.db")
     assert result.returncode == 0, result.stderr
-    assert "the site file is in force for every camera (no database at" in result.stdout
+    assert "le fichier de site fait foi pour toutes les caméras (pas de base de données à" in (
+        result.stdout
+    )
     assert not (tmp_path / "no.db").exists()
 
 
@@ -74,4 +81,6 @@ def test_an_unusable_stored_change_fails_the_check(tmp_path: Path) -> None:
     db.dispose()
     result = run_csu("check-config", str(site_file), "--database", url)
     assert result.returncode == 2
-    assert "cameras: cam-x: stored change unusable: name: required" in result.stderr
+    assert "caméras : cam-x : modification enregistrée inutilisable : name: required" in (
+        result.stderr
+    )

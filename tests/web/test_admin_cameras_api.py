@@ -139,7 +139,7 @@ def test_an_edit_of_a_seeded_camera_keeps_its_hidden_password_and_is_explained(
     )
     assert answer.status_code == 200, answer.text
     entry = answer.json()
-    assert entry["origin"] == "edited" and "the edit wins" in entry["explanation"]
+    assert entry["origin"] == "edited" and "la modification l'emporte" in entry["explanation"]
     assert entry["settings"]["source"] == "demo://plaza"
     answer = client.post(f"{URL}/cam-plaza/retire", headers=admin, json={"reason": "moved"})
     assert answer.json()["origin"] == "retired"
