@@ -37,9 +37,15 @@ PARIS = ZoneInfo("Europe/Paris")
 def picture(page: Any) -> tuple[datetime, datetime, str]:
     """The clock's time, the first frame's time plus the video's, and the clock's text."""
     shown, start, media, text = page.evaluate(
-        f"""() => {{ const v = document.querySelector('{VIDEO}');
+        # Read once the page has handled the pause: on a loaded machine the last frame presented
+        # may trail currentTime by more than a frame until then.
+        f"""async () => {{ const v = document.querySelector('{VIDEO}');
         const c = document.querySelector('{CLOCK}');
-        v.pause(); return [c.dataset.time, v.dataset.start, v.currentTime, c.textContent]; }}"""
+        if (!v.paused) {{
+          const paused = new Promise((r) => v.addEventListener('pause', r, {{ once: true }}));
+          v.pause(); await paused;
+        }}
+        return [c.dataset.time, v.dataset.start, v.currentTime, c.textContent]; }}"""
     )
     expected = datetime.fromisoformat(start) + timedelta(seconds=media)
     return datetime.fromisoformat(shown), expected, text
