@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import RowId
+from csu.times import ApiTime
 from incidents.service import severity_rank
 
 MAX_SIDE = 8
@@ -57,7 +57,7 @@ class Tile(BaseModel):
     incident_id: RowId | None = Field(default=None, description="The incident the tile is for.")
     text: str | None = Field(default=None, max_length=2000, description="A text panel's words.")
     tour_id: str | None = Field(default=None, max_length=64, description="A tour tile's tour.")
-    tour_started_at: datetime | None = Field(
+    tour_started_at: ApiTime | None = Field(
         default=None, description="When the tour tile was set: its camera follows from it."
     )
     pinned: bool = False

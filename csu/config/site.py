@@ -93,7 +93,7 @@ class SiteConfig(BaseModel):
         default=(), description="Cameras gathered by district or commune for the desks."
     )
     tours: tuple[TourConfig, ...] = Field(
-        default=(), description="Camera tours the desks may run on a tile."
+        default=(), description="Camera tours the desks and walls may run on a tile."
     )
     models: tuple[DetectionModelConfig, ...] = Field(
         default=(), description="Detectors the site supplies for video analytics."

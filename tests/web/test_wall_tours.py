@@ -87,6 +87,18 @@ def test_an_unknown_tour_or_one_out_of_reach_is_refused(client: TestClient) -> N
         headers=login(client, "operator"),
     )
     assert camera_tour.status_code == 422, camera_tour.text
+    # A start without its time zone could be read two ways by the displays: refused.
+    naive = {
+        "x": 0,
+        "y": 0,
+        "kind": "tour",
+        "tour_id": "ronde",
+        "tour_started_at": "2026-12-07T08:00:00",
+    }
+    refused = client.put(
+        "/api/walls/csu-main/layout", json={"tiles": [naive]}, headers=login(client, "operator")
+    )
+    assert refused.status_code == 422, refused.text
 
 
 def test_the_walls_video_admits_a_camera_of_its_tours_and_no_other(client: TestClient) -> None:
