@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from crisis.tours import tour_step
 from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
@@ -40,6 +42,36 @@ NOW_ON = f"""() => {{
     videos: tile.querySelectorAll('video').length,
   }};
 }}"""
+
+# Moments (s after the start), dwell (s) and the cameras offline then: turns, skips, wrap-around.
+CASE_CAMERAS = ("a", "b", "c")
+CASES: list[tuple[float, float, list[str]]] = [
+    (0, 2, []),
+    (1.99, 2, []),
+    (2, 2, []),
+    (5, 2, []),
+    (6.5, 2, []),
+    (-4, 2, []),
+    (2.5, 2, ["b"]),
+    (4.5, 2, ["c"]),
+    (4.5, 2, ["a", "c"]),
+    (3, 2, ["a", "b", "c"]),
+    (7201, 10, []),
+]
+PARITY_JS = """async ([cameras, cases]) => {
+  const { tourStep } = await import('/static/wall/tour.js');
+  const start = Date.parse('2026-12-07T08:00:00Z');
+  return cases.map(([at, dwell, offline]) =>
+    tourStep(cameras, start, dwell, start + at * 1000, (c) => !offline.includes(c)));
+}"""
+
+
+def server_step(at: float, dwell: float, offline: list[str]) -> int:
+    """The server's turn for a case (-1 for none, as the page says it)."""
+    started = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    moment = started + timedelta(seconds=at)
+    index = tour_step(CASE_CAMERAS, started, dwell, moment, lambda c: c not in offline)
+    return -1 if index is None else index
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +125,10 @@ def test_a_tour_tile_switches_camera_at_each_dwell(server: Server) -> None:
                 f"() => document.querySelector('{TOUR}').dataset.camera !== '{now['camera']}'",
                 timeout=15_000,
             )
+        # The page's schedule is the server's: the same turns for the same facts.
+        js_steps = page.evaluate(PARITY_JS, [list(CASE_CAMERAS), CASES])
+        assert js_steps == [server_step(*case) for case in CASES]
+        assert js_steps == [0, 0, 1, 2, 0, 0, 2, 0, 1, -1, 0]
         assert seen == {
             "cam-street": "Séquence Centre-ville — Street (1/2)",
             "cam-plaza": "Séquence Centre-ville — Plaza (2/2)",

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from csu.config import SiteConfig, parse_site
 from tests.web.conftest import login
-from tests.web.test_walls import WALL_SITE
+from tests.web.test_admin_cameras_api import URL
+from tests.web.test_walls import WALL_SITE, wait_layout
 from tests.web.test_walls_crisis import _offer
 
 TOUR_SITE = WALL_SITE + (
@@ -119,3 +120,22 @@ def test_the_walls_video_admits_a_camera_of_its_tours_and_no_other(client: TestC
     other = login(client, "street-only") | {"Content-Type": "application/sdp"}
     hidden = client.post("/api/walls/csu-main/cameras/cam-plaza/whep", content=offer, headers=other)
     assert hidden.status_code == 409, hidden.text
+
+
+def test_a_camera_retired_leaves_the_tours_on_the_wall(client: TestClient) -> None:
+    """An administrator retires the plaza camera: the tour on the wall goes on without it."""
+    operator, admin = login(client, "operator"), login(client, "admin")
+    pushed = client.post(
+        "/api/walls/csu-main/push",
+        json={"x": 0, "y": 0, "kind": "tour", "tour_id": "ronde"},
+        headers=operator,
+    )
+    assert pushed.json()["tours"]["ronde"]["cameras"] == ["cam-street", "cam-plaza"]
+    retired = client.post(
+        f"{URL}/cam-plaza/retire", headers=admin, json={"reason": "mast taken down"}
+    )
+    assert retired.status_code == 200, retired.text
+    state = wait_layout(
+        client, operator, "csu-main", lambda s: s["tours"]["ronde"]["cameras"] == ["cam-street"]
+    )
+    assert state["layout"]["tiles"][0]["tour_id"] == "ronde"
