@@ -192,17 +192,6 @@ async def start_services(
     # In a cluster every API node receives video events; the leader's engine alone acts on them.
     engine_feed = engine_events(bus)
     incident_service = await _start_incidents(site, kernel, video, settings, cluster, engine_feed)
-    changes = CameraChanges(
-        db,
-        seed,
-        video.cameras,
-        video.recording,
-        video.live,
-        retention=retention,
-        runs_here=lambda _camera_id: cluster is None,  # an API node runs no camera
-    )
-    bus.subscribe(CameraChanged, changes.apply)
-    follow_cameras(bus, db, seed, incident_service)  # coverage and clips follow the registry
     # The cameras' own events; in a cluster the worker that owns a camera pulls them (csu.worker).
     onvif_cameras = site.cameras if cluster is None else ()
     onvif_remote = None if cluster is None else partial(reported_events, cluster)
@@ -221,6 +210,22 @@ async def start_services(
     if cluster is None:  # a cluster's workers run the analytics of the cameras they own
         analytics.start()
     analytics.schedule(scheduler)
+    exports = ExportService(segment_store.index, site, settings.data_dir, access_log=access_log)
+    # What runs per camera follows an administrator's change; an API node runs none of it (its
+    # ONVIF statuses are the workers' reports, its PTZ forwarded).
+    runs = (onvif, ptz) if ptz is not None else ()
+    changes = CameraChanges(
+        db,
+        seed,
+        video.cameras,
+        video.recording,
+        video.live,
+        retention=retention,
+        runs_here=lambda _camera_id: cluster is None,  # an API node runs no camera
+        followers=(*runs, analytics, exports),
+    )
+    bus.subscribe(CameraChanged, changes.apply)
+    follow_cameras(bus, db, seed, incident_service)  # coverage and clips follow the registry
     crisis_service = CrisisService(db, bus, site)
     await crisis_service.start()
     wall_service = WallService(
@@ -264,7 +269,7 @@ async def start_services(
         ),
         recordings=video.recording,
         holds=HoldService(db, access_log),
-        exports=ExportService(segment_store.index, site, settings.data_dir, access_log=access_log),
+        exports=exports,
         logins=logins,
         rights=kernel.rights,
         watch=kernel.watch,

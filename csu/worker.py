@@ -217,7 +217,14 @@ async def start_worker(
     ownership = _ownership(site, node, cluster, video, left)
     # The ownership rounds start a changed camera wherever it goes, this worker included.
     changes = CameraChanges(
-        db, seed, cameras, recording, live, retention=retention, runs_here=lambda _c: False
+        db,
+        seed,
+        cameras,
+        recording,
+        live,
+        retention=retention,
+        runs_here=lambda _c: False,
+        followers=(ptz, onvif, analytics),  # new settings taken; started when a round gains it
     )
     _follow_registry(bus, changes, cameras, ownership)
     await ownership.start()

@@ -80,7 +80,10 @@ def test_an_added_camera_comes_online_masked_and_its_edit_and_retirement_follow(
         f"{URL}/cam-north", headers=admin, json={"camera": edited, "reason": "renamed"}
     )
     assert answer.status_code == 200, answer.text
-    assert wait_for(client, admin, "cam-north", "online")["name"] == "North gate (east)"
+    deadline = time.monotonic() + 10  # the edit is applied when the bus delivers it
+    while wait_for(client, admin, "cam-north", "online")["name"] != "North gate (east)":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     assert len(logged(client, "admin.camera_edited")) == 1
 
     answer = client.post(f"{URL}/cam-north/retire", headers=admin, json={"reason": "pole removed"})

@@ -124,6 +124,22 @@ class AnalyticsService:
         if analysis is not None:
             await asyncio.to_thread(analysis.stop)
 
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes): the analysis on the camera's old
+        settings stops (joined off the loop), its new authorisation is taken (an edited end
+        date holds anew; the 60 s guard of `schedule` ends it when it comes) and, when `start`,
+        the analysis starts again if it holds (never for a retired camera)."""
+        await self.stop_camera(camera_id)
+        self._ended.discard(camera_id)
+        if config is None or not (config.enabled and config.analytics.enabled):
+            self._configs.pop(camera_id, None)
+            return
+        self._configs[camera_id] = config
+        if start:
+            self.start_camera(camera_id)
+
     async def stop(self) -> None:
         """Stop every analysis thread (joined off the event loop)."""
         running = list(self._running.values())

@@ -109,7 +109,9 @@ class ExportService:
     ) -> None:
         self.root = data_dir.resolve() / "exports"  # the folder handed over is a full path
         self._segments = segments
-        self._site = site
+        # Every camera exported from, on its latest settings; a retired one stays (its
+        # footage is kept to retention and may be exported until then).
+        self._cameras = {camera.id: camera for camera in site.cameras}
         self._data_dir = data_dir
         self._make_anonymiser = make_anonymiser
         self._access_log = access_log
@@ -120,6 +122,16 @@ class ExportService:
         for job in jobs.unfinished(self.root):
             jobs.save(self.root, job.moved(ExportState.FAILED, error="interrupted by a restart"))
 
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes): an added camera may be exported
+        from at once, an edited one with its new name, place and anonymiser; a retired one
+        keeps its last settings (`start` is for what runs a camera: an export runs on demand)."""
+        if config is not None:
+            # A new dict, not an update: an export job reads it on the pool's thread.
+            self._cameras = {**self._cameras, camera_id: config}
+
     def ask(self, request: ExportRequest, *, viewer: Viewer, client: str | None) -> ExportJob:
         """Check the request (range, reason, camera), log it with its span and reason (the
         access log has it before any work), then queue it; AccessDenied (logged) without the
@@ -127,7 +139,7 @@ class ExportService:
         check_footage_request(
             request.start, request.end, request.reason, limit=MAX_EXPORT, doing="export"
         )
-        if self._site.camera(request.camera_id) is None:
+        if request.camera_id not in self._cameras:
             raise UnknownCamera(
                 f"unknown camera '{request.camera_id}'",
                 key="errors.unknown_camera",
@@ -249,7 +261,7 @@ class ExportService:
 
     def _export(self, job: ExportJob, folder: Path) -> ExportJob:
         request = job.request
-        camera = self._site.camera(request.camera_id)
+        camera = self._cameras.get(request.camera_id)
         if camera is None:
             raise NoFootage(f"unknown camera '{request.camera_id}'")
         segments = self._segments.between(request.camera_id, request.start, request.end)

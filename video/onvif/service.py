@@ -28,6 +28,7 @@ class OnvifEvents:
         remote: Callable[[str], EventsStatus | None] | None = None,
     ) -> None:
         self._remote = remote
+        self._sink = sink
         self.cameras = [
             CameraEvents(camera.id, camera.onvif, sink)
             for camera in cameras
@@ -51,6 +52,20 @@ class OnvifEvents:
         camera = self._camera(camera_id)
         if camera is not None:
             await camera.stop()
+
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes): the subscription on the camera's
+        old settings is closed, and one on its new ONVIF address opened when `start` (none for
+        a retired camera, or one without ONVIF settings)."""
+        await self.stop_camera(camera_id)
+        # In place: the metrics collector holds this list.
+        self.cameras[:] = [c for c in self.cameras if c.camera_id != camera_id]
+        if config is not None and config.enabled and config.onvif is not None:
+            self.cameras.append(CameraEvents(camera_id, config.onvif, self._sink))
+            if start:
+                self.start_camera(camera_id)
 
     async def stop(self) -> None:
         """Unsubscribe from every camera."""

@@ -57,6 +57,8 @@ class EndReason(StrEnum):
     TAKEN_OVER = "taken_over"
     STOPPED = "stopped"  # csu stopped
     MOVED = "moved"  # the camera went to another worker of a cluster (its control with it)
+    CHANGED = "changed"  # an administrator edited the camera (csu.cameras)
+    RETIRED = "retired"  # an administrator retired the camera
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ class PtzControlEnded(Event):
     reach: ClassVar[Reach] = "live"
     camera_id: str
     username: str
-    reason: str  # released, expired, taken_over (video.ptz.control.EndReason)
+    reason: (
+        str  # released, expired, taken_over, moved, changed, retired (video.ptz.control.EndReason)
+    )
     by: str | None
     started: datetime
     ended: datetime

@@ -129,6 +129,7 @@ class PtzService:
         self._locks = {camera_id: asyncio.Lock() for camera_id in self._clients}
         self._served = set(self._clients) if owned else set[str]()
         self._moving = moving
+        self._retired: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -150,14 +151,36 @@ class PtzService:
         if camera_id in self._clients:
             self._served.add(camera_id)
 
-    async def stop_camera(self, camera_id: str) -> None:
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes): the session on the camera's old
+        settings ends, its connection closes, and the camera is served on its new ONVIF address
+        when `start` (None: retired, and refused from now on)."""
+        await self.stop_camera(camera_id, EndReason.CHANGED if config else EndReason.RETIRED)
+        old = self._clients.pop(camera_id, None)
+        if old is not None:
+            await old.close()  # closed already if it was served; not if it waited for a lease
+        if config is None:
+            self._known.discard(camera_id)
+            self._retired.add(camera_id)
+            return
+        self._known.add(camera_id)
+        self._retired.discard(camera_id)
+        if config.enabled and config.onvif is not None:
+            self._clients[camera_id] = OnvifPtz(camera_id, config.onvif)
+            self._locks.setdefault(camera_id, asyncio.Lock())
+            if start:
+                self.start_camera(camera_id)
+
+    async def stop_camera(self, camera_id: str, reason: EndReason = EndReason.MOVED) -> None:
         """Stop serving the camera (it moves to another worker): its session ends, logged and
         its holder told, the camera is stopped if someone held it, and its connection closed."""
         if camera_id not in self._served:
             return
         self._served.discard(camera_id)  # commands waiting for the lock are refused from now
         async with self._locks[camera_id]:
-            ended = self._arbiter.end(camera_id, datetime.now(UTC), EndReason.MOVED)
+            ended = self._arbiter.end(camera_id, datetime.now(UTC), reason)
             if ended is not None:
                 try:
                     await self._ended(ended)
@@ -216,6 +239,8 @@ class PtzService:
             return Done(self._holder(holder), saved)
 
     async def _allowed(self, viewer: Viewer, camera_id: str, client: str | None) -> OnvifPtz:
+        if camera_id in self._retired:
+            raise NotFound(f"camera '{camera_id}' was retired: it can no longer be moved")
         if camera_id not in self._known:
             raise NotFound(f"no camera '{camera_id}'")
         await asyncio.to_thread(

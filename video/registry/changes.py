@@ -1,24 +1,36 @@
 """An administrator's camera change applied to the cameras this process runs: the pipeline of
 an added camera started, an edited one restarted with its new settings, a retired one stopped
-(its live views ended, its recordings left to retention)."""
+(its live views ended, its recordings left to retention). What else a camera runs (PTZ, ONVIF
+events, analytics) and exports follow as a CameraFollower, each told once the pipeline did."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Protocol
 
 from csu.cameras.events import CameraChanged
 from csu.cameras.merge import retention_days
 from csu.cameras.store import registry
-from csu.config import SiteConfig
+from csu.config import CameraConfig, SiteConfig
 from csu.db import Database
 from video.live import LiveService
 from video.recording.service import RecordingService
 from video.service import CameraService
 
 log = logging.getLogger(__name__)
+
+
+class CameraFollower(Protocol):
+    """A service that keeps per-camera state from a camera's settings."""
+
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """End what it runs of the camera on its old settings, take the new ones (None: the
+        camera is retired) and, when `start` (the camera runs in this process), run again."""
 
 
 class CameraChanges:
@@ -35,6 +47,7 @@ class CameraChanges:
         *,
         runs_here: Callable[[str], bool] = lambda _camera_id: True,
         retention: RetentionBook | None = None,
+        followers: Sequence[CameraFollower] = (),
     ) -> None:
         self._db = db
         self._site = site
@@ -43,6 +56,7 @@ class CameraChanges:
         self._live = live
         self._runs_here = runs_here
         self._retention = retention
+        self._followers = followers
 
     async def apply(self, event: CameraChanged) -> None:
         """Bring the camera to what the registry holds now (read again: the database is the
@@ -54,14 +68,23 @@ class CameraChanges:
             self._retention.update(retention_days(entries))
         await self.stop(camera_id, f"camera {event.change} by an administrator")
         self._recording.set_config(camera_id, config)
+        started = False
         if config is None:
             self._cameras.forget(camera_id)
+        else:
+            self._cameras.put_config(config)
+            started = self._runs_here(camera_id) and self._cameras.start_camera(camera_id)
+            if started:
+                self._recording.start_camera(camera_id)
+        for follower in self._followers:
+            try:
+                await follower.follow_camera(camera_id, config, start=started)
+            except Exception:  # the others follow all the same; the log says which failed
+                log.exception("camera %s %s: %r did not follow", camera_id, event.change, follower)
+        if config is None:
             log.info("camera %s retired: stopped, its recordings kept to retention", camera_id)
-            return
-        self._cameras.put_config(config)
-        if self._runs_here(camera_id) and self._cameras.start_camera(camera_id):
-            self._recording.start_camera(camera_id)
-        log.info("camera %s %s: in force", camera_id, event.change)
+        else:
+            log.info("camera %s %s: in force", camera_id, event.change)
 
     async def stop(self, camera_id: str, reason: str) -> None:
         """End a camera's live views, recording and ingest here (nothing if it runs elsewhere)."""
