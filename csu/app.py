@@ -213,7 +213,7 @@ async def start_services(
     exports = ExportService(segment_store.index, site, settings.data_dir, access_log=access_log)
     # What runs per camera follows an administrator's change; an API node runs none of it (its
     # ONVIF statuses are the workers' reports, its PTZ forwarded).
-    runs = (onvif, ptz) if ptz is not None else ()
+    runs = (onvif, ptz, tours) if ptz is not None and tours is not None else ()
     changes = CameraChanges(
         db,
         seed,

@@ -19,6 +19,7 @@ from csu.config import SiteConfig
 from csu.demo.dome.device import OnvifDevice
 from csu.demo.dome.thread import DeviceThread
 from csu.settings import Settings
+from privacy.policy import Action
 from tests.web.conftest import login, seed_accounts, services_of
 
 URL = "/api/admin/cameras"
@@ -213,3 +214,36 @@ def test_a_tile_pinned_on_a_retired_camera_is_cleared_and_the_wall_pushed(
     (tile,) = [t for t in state["layout"]["tiles"] if (t["x"], t["y"]) == (1, 1)]
     assert not tile["pinned"] and tile["auto"] and tile["camera_id"] != CAMERA
     assert state["version"] > before["version"]  # stored and pushed as a new version
+
+
+def test_a_tour_running_on_a_dome_ends_when_the_dome_is_retired(
+    client: TestClient, domes: tuple[DeviceThread, DeviceThread]
+) -> None:
+    admin, sophie = login(client, "admin"), login(client, "supervisor")
+    _change(client, admin, "add", {"camera": _camera(domes[0].device), "reason": "new dome"})
+    _until(lambda: client.get(PTZ, headers=sophie).status_code == 200)
+    stops = []
+    for name, pan in (("Door", 0.5), ("Square", -0.5)):
+        body = {"action": "absolute", "pan": pan, "tilt": 0.0, "zoom": 0.0}
+        assert client.post(PTZ, json=body, headers=sophie).is_success
+        _until(lambda: not client.get(PTZ, headers=sophie).json()["position"]["moving"])
+        saved = client.post(PTZ, json={"action": "save_preset", "name": name}, headers=sophie)
+        stops.append({"preset": saved.json()["saved_preset"], "dwell_s": 5})
+    assert client.post(PTZ, json={"action": "release"}, headers=sophie).is_success
+    assert client.put(f"{PTZ}/tour", json={"stops": stops}, headers=sophie).is_success
+    started = client.post(f"{PTZ}/tour", json={"action": "start"}, headers=sophie)
+    assert started.status_code == 200 and started.json()["running"], started.text
+
+    _change(client, admin, "retire", {"reason": "pole removed"})
+
+    def ended() -> list[dict[str, Any]]:
+        details = [
+            json.loads(e.details)
+            for e in services_of(client).access_log.entries()
+            if e.action == Action.PTZ_TOUR.value
+        ]
+        return [d for d in details if d.get("phase") == "end"]
+
+    (end,) = _until(ended)
+    assert end["reason"] == "retired"
+    assert client.get(f"{PTZ}/tour", headers=sophie).status_code == 404

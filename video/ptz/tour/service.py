@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csu.config import CameraConfig
 from csu.db import Database
 from csu.errors import Conflict, DomainError, Invalid
 from privacy.access_log import AccessLog, AccessRecord
@@ -115,6 +116,16 @@ class PtzTours:
         the tour stays stored as running and resumes where the camera runs next."""
         async with self._changing:
             await self._end(camera_id, reason, by=None)
+
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes), told once PTZ took it: the run
+        on the old settings ends, logged as changed or retired, and when `start` a tour stored
+        as running resumes on the new ones (a retired camera's is never run again)."""
+        await self.suspend(camera_id, "retired" if config is None else "changed")
+        if start:
+            await self.resume(camera_id)
 
     async def view(self, viewer: Viewer, camera_id: str, *, client: str | None) -> TourView:
         """The camera's tour and where it stands (for one with `video.ptz` on the camera)."""
