@@ -50,7 +50,12 @@ def template_layout(name: str, *, wall_cols: int, wall_rows: int) -> Layout:
     if name == CRISIS:
         return crisis_layout(wall_cols, wall_rows)
     if name not in TEMPLATES:
-        raise UnknownTemplate(f"unknown template '{name}'; known: {', '.join(template_names())}")
+        raise UnknownTemplate(
+            f"unknown template '{name}'; known: {', '.join(template_names())}",
+            key="errors.walls.unknown_template",
+            template=name,
+            known=list(template_names()),
+        )
     cols, rows, rects = TEMPLATES[name]
     return Layout(cols=cols, rows=rows, template=name, tiles=_tiles(rects))
 

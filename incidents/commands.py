@@ -187,7 +187,10 @@ def _status(
     language: Language,
 ) -> None:
     if cmd.status is None:
-        raise CommandError("status: required, one of " + ", ".join(s.value for s in IncidentStatus))
+        raise CommandError(
+            "status: required, one of " + ", ".join(s.value for s in IncidentStatus),
+            key="errors.incidents.status_required",
+        )
     _set_status(session, incident, cmd.status, cmd.user, now, language)
 
 

@@ -113,9 +113,13 @@ class ActionRelay:
                 ACTIONS_SUBJECT, encode_command(command), timeout=self._timeout_s
             )
         except NoRespondersError:
-            raise EngineUnavailable("no incident engine leads the cluster now") from None
+            raise EngineUnavailable(
+                "no incident engine leads the cluster now", key="errors.engine_unavailable"
+            ) from None
         except (NatsError, TimeoutError) as exc:
-            raise EngineUnavailable(f"the incident engine did not answer: {exc!r}") from None
+            raise EngineUnavailable(
+                f"the incident engine did not answer: {exc!r}", key="errors.engine_unavailable"
+            ) from None
         return decode_outcome(reply.data)
 
 

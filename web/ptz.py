@@ -20,7 +20,10 @@ router = APIRouter(prefix="/api/cameras", tags=["ptz"])
 
 def _ptz(ptz: PtzService | None) -> PtzService:
     if ptz is None:
-        raise Unavailable("PTZ is served by the process that runs the cameras, not this node")
+        raise Unavailable(
+            "PTZ is served by the process that runs the cameras, not this node",
+            key="errors.ptz.not_here",
+        )
     return ptz
 
 

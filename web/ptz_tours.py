@@ -22,7 +22,10 @@ router = APIRouter(prefix="/api/cameras", tags=["ptz"])
 
 def _tours(tours: PtzTours | None) -> PtzTours:
     if tours is None:
-        raise Unavailable("PTZ tours are run by the process that runs the cameras, not this node")
+        raise Unavailable(
+            "PTZ tours are run by the process that runs the cameras, not this node",
+            key="errors.ptz.not_here",
+        )
     return tours
 
 

@@ -27,6 +27,10 @@ MAX_TICKET_CHARS = 2048
 class TicketRefused(Forbidden):
     """The ticket is forged, expired, replayed, malformed or for another worker."""
 
+    def __init__(self, message: str) -> None:
+        # The message says which, for logs and tools; a person is told to reload, whichever.
+        super().__init__(message, key="errors.live.ticket")
+
 
 class Ticket(BaseModel):
     """Who may open which camera in which rendition, on which worker, until when."""

@@ -50,8 +50,13 @@ class AccessLog:
                     # Another process took the same sequence number; re-read the head and retry.
                     log.warning("access log append raced (attempt %d), retrying", attempt + 1)
                 except SQLAlchemyError as exc:
-                    raise AccessLogUnavailable(f"access log write failed: {exc}") from exc
-        raise AccessLogUnavailable("access log write kept colliding with another writer")
+                    raise AccessLogUnavailable(
+                        f"access log write failed: {exc}", key="errors.access_log_unavailable"
+                    ) from exc
+        raise AccessLogUnavailable(
+            "access log write kept colliding with another writer",
+            key="errors.access_log_unavailable",
+        )
 
     def _append_once(self, record: AccessRecord, at: datetime) -> AccessLogEntry:
         with self._db.session() as session:

@@ -92,7 +92,9 @@ class LiveRedirects:
         if node is None or not node.url:
             where = "no worker" if worker is None else f"worker '{worker}', which is down,"
             raise CameraUnserved(
-                f"camera '{camera_id}' is served by {where} right now; retry in a few seconds"
+                f"camera '{camera_id}' is served by {where} right now; retry in a few seconds",
+                key="errors.live.unserved",
+                camera=camera_id,
             )
         ticket = issue(
             self._key(),

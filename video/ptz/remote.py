@@ -129,10 +129,16 @@ class PtzRemote:
         checks, in its order: the camera, the right, its PTZ, the right `also` needed (to save
         a preset, to change a tour). The ticket is for `video.ptz_tour` when that right is."""
         if camera_id not in self._known:
-            raise NotFound(f"no camera '{camera_id}'")
+            raise NotFound(
+                f"no camera '{camera_id}'", key="errors.unknown_camera", camera=camera_id
+            )
         await self._refuse_unless(viewer, Action.PTZ, camera_id, client)
         if camera_id not in self._ptz:
-            raise NoPtz(f"camera '{camera_id}' has no PTZ (no ONVIF settings)")
+            raise NoPtz(
+                f"camera '{camera_id}' has no PTZ (no ONVIF settings)",
+                key="errors.ptz.none",
+                camera=camera_id,
+            )
         if also is not None:
             await self._refuse_unless(viewer, also, camera_id, client)
         ticket = Action.PTZ_TOUR if also is Action.PTZ_TOUR else Action.PTZ
@@ -160,10 +166,14 @@ class PtzRemote:
         except httpx.TransportError as exc:
             raise PtzWorkerSilent(
                 f"camera '{camera_id}': its worker at {where} does not answer"
-                f" ({type(exc).__name__}); retry in a few seconds"
+                f" ({type(exc).__name__}); retry in a few seconds",
+                key="errors.ptz.worker_silent",
+                camera=camera_id,
             ) from exc
         if answer.status_code >= 500 and answer.status_code != 503:
             raise PtzWorkerSilent(
-                f"camera '{camera_id}': its worker at {where} failed ({answer.status_code})"
+                f"camera '{camera_id}': its worker at {where} failed ({answer.status_code})",
+                key="errors.ptz.worker_silent",
+                camera=camera_id,
             )
         return Forwarded(answer.status_code, answer.content, answer.headers.get("retry-after"))

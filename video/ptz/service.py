@@ -242,7 +242,9 @@ class PtzService:
         if camera_id in self._retired:
             raise NotFound(f"camera '{camera_id}' was retired: it can no longer be moved")
         if camera_id not in self._known:
-            raise NotFound(f"no camera '{camera_id}'")
+            raise NotFound(
+                f"no camera '{camera_id}'", key="errors.unknown_camera", camera=camera_id
+            )
         await asyncio.to_thread(
             refuse_unless_allowed,
             self._access_log,
@@ -265,7 +267,9 @@ class PtzService:
         if camera_id not in self._served:
             raise PtzNotServed(
                 f"camera '{camera_id}' is not served here now (it moved to another worker);"
-                " retry in a few seconds"
+                " retry in a few seconds",
+                key="errors.ptz.moved",
+                camera=camera_id,
             )
 
     async def _claim(
@@ -415,10 +419,20 @@ async def _check(ptz: OnvifPtz, command: PtzCommand) -> None:
         GotoPreset: capabilities.max_presets > 0,
     }.get(type(command), True)
     if not supported:
-        raise Conflict(f"camera '{ptz.camera_id}' does not support {command.action}")
+        raise Conflict(
+            f"camera '{ptz.camera_id}' does not support {command.action}",
+            key="errors.ptz.unsupported",
+            camera=ptz.camera_id,
+            action=command.action,
+        )
     named = command.preset if isinstance(command, GotoPreset | SavePreset) else None
     if named is not None and named not in {p.token for p in await ptz.presets()}:
-        raise Invalid(f"preset: camera '{ptz.camera_id}' has no preset '{named}'")
+        raise Invalid(
+            f"preset: camera '{ptz.camera_id}' has no preset '{named}'",
+            key="errors.ptz.no_preset",
+            camera=ptz.camera_id,
+            preset=named,
+        )
 
 
 async def _send(ptz: OnvifPtz, command: PtzCommand) -> None:

@@ -143,7 +143,11 @@ class PtzTours:
         for index, stop in enumerate(plan.stops):
             if stop.preset not in tokens:
                 raise Invalid(
-                    f"stops.{index}.preset: camera '{camera_id}' has no preset '{stop.preset}'"
+                    f"stops.{index}.preset: camera '{camera_id}' has no preset '{stop.preset}'",
+                    key="errors.ptz.tour_preset",
+                    stop=index + 1,
+                    camera=camera_id,
+                    preset=stop.preset,
                 )
         async with self._changing:
             before = await asyncio.to_thread(store.read, self._db, camera_id)
@@ -182,7 +186,11 @@ class PtzTours:
         async with self._changing:
             row = await asyncio.to_thread(store.read, self._db, camera_id)
             if row is None:
-                raise Conflict(f"camera '{camera_id}' has no tour: define its stops first")
+                raise Conflict(
+                    f"camera '{camera_id}' has no tour: define its stops first",
+                    key="errors.ptz.no_tour",
+                    camera=camera_id,
+                )
             if camera_id not in self._runs:
                 run = _Run(store.plan_of(row), viewer.username, viewer.role, _now())
                 details = {"phase": "start", "stops": _plain(run.plan)}
