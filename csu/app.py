@@ -211,9 +211,12 @@ async def start_services(
         analytics.start()
     analytics.schedule(scheduler)
     exports = ExportService(segment_store.index, site, settings.data_dir, access_log=access_log)
+    redirects = live_redirects(cluster, access_log)
+    remote = ptz_remote(site, access_log, redirects)
     # What runs per camera follows an administrator's change; an API node runs none of it (its
-    # ONVIF statuses are the workers' reports, its PTZ forwarded).
+    # ONVIF statuses are the workers' reports), and forwards an added dome's PTZ to its worker.
     runs = (onvif, ptz, tours) if ptz is not None and tours is not None else ()
+    forwards = () if remote is None else (remote,)
     changes = CameraChanges(
         db,
         seed,
@@ -222,7 +225,7 @@ async def start_services(
         video.live,
         retention=retention,
         runs_here=lambda _camera_id: cluster is None,  # an API node runs no camera
-        followers=(*runs, analytics, exports),
+        followers=(*runs, *forwards, analytics, exports),
     )
     bus.subscribe(CameraChanged, changes.apply)
     follow_cameras(bus, db, seed, incident_service)  # coverage and clips follow the registry
@@ -245,7 +248,6 @@ async def start_services(
     )
     await logins.start()
     leadership = await lead_when_elected(cluster, scheduler, incident_service, engine_feed)
-    redirects = live_redirects(cluster, access_log)
     log.info("csu started: site %s, %d cameras", site.site.name, len(site.cameras))
     return AppServices(
         settings=settings,
@@ -279,7 +281,7 @@ async def start_services(
         onvif=onvif,
         ptz=ptz,
         tours=tours,
-        ptz_remote=ptz_remote(site, access_log, redirects),
+        ptz_remote=remote,
         camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
         bookmarks=BookmarkService(db, access_log),
     )

@@ -75,6 +75,19 @@ class PtzRemote:
         timeout = httpx.Timeout(ANSWER_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
         self._http = httpx.AsyncClient(timeout=timeout)
 
+    async def follow_camera(
+        self, camera_id: str, config: CameraConfig | None, *, start: bool
+    ) -> None:
+        """An administrator's change (video.registry.changes): an added dome's requests go to
+        the worker that takes it, a retired camera's are refused here (`start` is the
+        workers': this node runs no camera)."""
+        self._known.discard(camera_id)
+        self._ptz.discard(camera_id)
+        if config is not None:
+            self._known.add(camera_id)
+            if config.enabled and config.onvif is not None:
+                self._ptz.add(camera_id)
+
     async def close(self) -> None:
         """Close the connections to the workers."""
         await self._http.aclose()
