@@ -16,6 +16,7 @@ from csu.identity.password_rule import check_password
 from csu.identity.roles import Role
 from incidents.commands import CommandError
 from incidents.relay import decode_outcome, encode_outcome
+from privacy.account_forms import Reason
 from privacy.guard import no_right
 from privacy.policy import Action
 from video.evidence.segments import MAX_PLAYBACK, check_footage_request, no_footage
@@ -30,6 +31,7 @@ class Account(BaseModel):
     username: str = Field(min_length=3, max_length=8)
     role: Role
     age: int = Field(ge=0)
+    reason: Reason = "given"
 
 
 def _app() -> TestClient:
@@ -135,6 +137,12 @@ def test_validation_problems_are_framed_in_french_for_pages() -> None:
     assert missing.json()["detail"].startswith("Champ obligatoire : username ;")
     english = client.post("/accounts", json={})
     assert english.json()["detail"].startswith("body.username: Field required")
+    # A validator's own refusal (csu.errors.InvalidValue) is said in its catalogue words.
+    unexplained = {"username": "bob", "role": "operator", "age": 1, "reason": " "}
+    said = client.post("/accounts", json=unexplained, headers={"Accept-Language": "fr"})
+    assert said.json()["detail"] == "le motif est obligatoire"
+    said = client.post("/accounts", json=unexplained)
+    assert said.json()["detail"] == "body.reason: Value error, a reason is required"
 
 
 def test_an_engine_refusal_keeps_its_words_across_the_relay() -> None:
