@@ -132,6 +132,12 @@ def test_a_dome_added_edited_and_retired_is_moved_and_subscribed_accordingly(
     refused = client.post(PTZ, json={"action": "move", "pan": -0.5}, headers=operator)
     assert refused.status_code == 404, refused.text
     assert CAMERA in refused.json()["detail"] and "retired" in refused.json()["detail"]
+    french = {**operator, "Accept-Language": "fr"}
+    refused = client.post(PTZ, json={"action": "move", "pan": -0.5}, headers=french)
+    assert (
+        refused.json()["detail"]
+        == f"la caméra {CAMERA} a été retirée : elle ne peut plus être pilotée"
+    )
     assert CAMERA not in onvif.running() and onvif.status(CAMERA) is None
     _until(lambda: not second.device.subscriptions)
     ends = [

@@ -240,7 +240,11 @@ class PtzService:
 
     async def _allowed(self, viewer: Viewer, camera_id: str, client: str | None) -> OnvifPtz:
         if camera_id in self._retired:
-            raise NotFound(f"camera '{camera_id}' was retired: it can no longer be moved")
+            raise NotFound(
+                f"camera '{camera_id}' was retired: it can no longer be moved",
+                key="errors.ptz.retired",
+                camera=camera_id,
+            )
         if camera_id not in self._known:
             raise NotFound(
                 f"no camera '{camera_id}'", key="errors.unknown_camera", camera=camera_id
