@@ -91,6 +91,19 @@ class Viewer:
         return [c for c in camera_ids if self.sees(c)]
 
 
+@dataclass(frozen=True)
+class Requester:
+    """Who asks (with the cameras they may act on), from where: what the access log records."""
+
+    viewer: Viewer
+    client: str | None
+
+    @property
+    def user(self) -> User:
+        """The asking account."""
+        return self.viewer.user
+
+
 def viewer_of(session: Session, user: User, token_hash: str | None = None) -> Viewer:
     """The user's rights as the database holds them now."""
     grants = identity.active_grants(session, user=user)

@@ -6,7 +6,7 @@ services that serve it (privacy.guard), and the access log, audit and zones have
 from privacy.account_forms import AccountChange, PasswordReset, RoleChange
 from privacy.accounts import AccountAdmin, AccountOut, GrantChange, NewAccount
 from privacy.renditions import Rendition
-from privacy.rights import CameraRights, Viewer
+from privacy.rights import CameraRights, Requester, Viewer
 from privacy.rights_watch import RightsWatch
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "NewAccount",
     "PasswordReset",
     "Rendition",
+    "Requester",
     "RightsWatch",
     "RoleChange",
     "Viewer",

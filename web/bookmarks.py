@@ -12,12 +12,12 @@ from csu.bounds import Key, RowId
 from csu.text import StorableText
 from csu.times import ApiTime
 from incidents.service import incident_view
+from privacy.service import Requester
 from video.bookmarks.service import (
     MAX_LISTED,
     Bookmark,
     BookmarkSearch,
     NewBookmark,
-    Requester,
 )
 from web.deps import BookmarksDep, CamerasDep, CurrentViewer, DbSession, client_address
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from csu.bounds import RowId
 from csu.text import StorableText
 from csu.times import ApiTime
-from privacy.service import Viewer
-from video.recording.service import Actor, HoldRequest, LegalHold
+from privacy.service import Requester, Viewer
+from video.recording.service import HoldRequest, LegalHold
 from web.deps import CamerasDep, CurrentViewer, HoldsDep, client_address
 
 router = APIRouter(prefix="/api/holds", tags=["holds"])
@@ -98,8 +98,8 @@ def _out(hold: LegalHold) -> HoldOut:
     )
 
 
-def _actor(request: Request, viewer: Viewer) -> Actor:
-    return Actor(viewer, client_address(request))
+def _actor(request: Request, viewer: Viewer) -> Requester:
+    return Requester(viewer, client_address(request))
 
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)

@@ -18,9 +18,9 @@ from csu.config import Polygon
 from csu.errors import Forbidden, Invalid, InvalidValue
 from csu.text import StorableText
 from privacy.policy import Action
+from privacy.service import Requester
 from privacy.zones.service import (
     DomeZones,
-    Editor,
     PicturePose,
     ZoneChangeView,
     as_plain,
@@ -174,7 +174,7 @@ def put_privacy_zones(
     edit = edit_zones(
         session,
         access_log,
-        editor=Editor(viewer, client_address(request)),
+        editor=Requester(viewer, client_address(request)),
         camera_id=camera_id,
         before=cameras.privacy_zones(camera_id),
         after=after.zones,

@@ -11,9 +11,8 @@ from sqlmodel import Session
 from csu.errors import InvalidValue
 from csu.text import StorableText
 from privacy.access_log.service import AccessLog
-from privacy.service import Viewer
+from privacy.service import Requester, Viewer
 from privacy.zones.service import (
-    Editor,
     ZoneChangeState,
     ZoneChangeView,
     change_view,
@@ -77,7 +76,7 @@ def _decide(
     *,
     confirm: bool,
 ) -> ZoneChangeView:
-    decider = Editor(viewer, client_address(request))
+    decider = Requester(viewer, client_address(request))
     decision = decide(
         session,
         access_log,

@@ -32,7 +32,7 @@ from privacy.guard import (
     role_refusal,
 )
 from privacy.policy import Action
-from privacy.rights import Viewer
+from privacy.rights import Requester
 from privacy.zones.coverage import coverage_change
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 from privacy.zones.store import Zones, save_zones
@@ -55,19 +55,6 @@ class ZoneChangeClosed(ZoneChangeError, Conflict):
 
 
 @dataclass(frozen=True)
-class Editor:
-    """Who acts (with the cameras they may act on), from where."""
-
-    viewer: Viewer
-    client: str | None
-
-    @property
-    def user(self) -> User:
-        """The acting account."""
-        return self.viewer.user
-
-
-@dataclass(frozen=True)
 class ZoneEdit:
     """What an edit did: the zones in force afterwards, and the pending change if one was made."""
 
@@ -79,7 +66,7 @@ def edit_zones(
     session: Session,
     access_log: AccessLog,
     *,
-    editor: Editor,
+    editor: Requester,
     camera_id: str,
     before: Zones,
     after: Zones,
@@ -162,7 +149,7 @@ def decide(
     access_log: AccessLog,
     *,
     change_id: str,
-    decider: Editor,
+    decider: Requester,
     confirm: bool,
     reason: str,
     zones_in_force: Callable[[str], Zones],
@@ -295,7 +282,7 @@ def _pending(session: Session, change_id: str) -> PrivacyZoneChange:
 def _authorise_decision(
     access_log: AccessLog,
     change: PrivacyZoneChange,
-    decider: Editor,
+    decider: Requester,
     confirm: bool,
     reason: str,
     details: dict[str, Any],

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from privacy.zones.changes import Decision, Editor, ZoneEdit, changes, decide, edit_zones
+from privacy.zones.changes import Decision, ZoneEdit, changes, decide, edit_zones
 from privacy.zones.coverage import coverage_change, describe
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 from privacy.zones.picture import DomeZones, DrawingRefused, PicturePose, outlines, with_drawn
@@ -20,7 +20,6 @@ __all__ = [
     "Decision",
     "DomeZones",
     "DrawingRefused",
-    "Editor",
     "PicturePose",
     "ZoneChangeState",
     "ZoneChangeView",

@@ -15,8 +15,8 @@ from csu.db import Database
 from csu.identity.models import User
 from csu.identity.roles import ALL_CAMERAS, Role
 from privacy.access_log import AccessLog
-from privacy.rights import Viewer
-from privacy.zones.changes import Editor, ZoneChangeClosed, edit_zones
+from privacy.rights import Requester, Viewer
+from privacy.zones.changes import ZoneChangeClosed, edit_zones
 from privacy.zones.models import PrivacyZoneChange, ZoneChangeState
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -63,7 +63,7 @@ def test_an_edit_that_loses_a_race_is_refused_and_logged_as_failed(db: Database)
             edit_zones(
                 session,
                 log,
-                editor=Editor(Viewer(admin, frozenset({ALL_CAMERAS})), "127.0.0.1"),
+                editor=Requester(Viewer(admin, frozenset({ALL_CAMERAS})), "127.0.0.1"),
                 camera_id="cam-1",
                 before=HOUSE,
                 after=[],

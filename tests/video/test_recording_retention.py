@@ -18,8 +18,8 @@ from privacy.access_log import AccessLog
 from privacy.access_log.models import AccessLogEntry
 from privacy.guard import AccessDenied
 from privacy.retention.footage import DESTROY_ACTION, purge_footage
-from privacy.rights import viewer_of
-from video.recording.holds import HOLD_RELEASE, Actor, HoldError, HoldRequest, HoldService
+from privacy.rights import Requester, viewer_of
+from video.recording.holds import HOLD_RELEASE, HoldError, HoldRequest, HoldService
 from video.recording.index import Segment, SegmentIndex
 from video.recording.segments import segment_file
 from video.recording.store import SegmentStore, make_room
@@ -42,13 +42,13 @@ class Site:
         """Access-log entries of one action, in order."""
         return [e for e in self.log.entries() if e.action == action]
 
-    def actor(self, username: str) -> Actor:
+    def actor(self, username: str) -> Requester:
         """A seeded user acting from a test address."""
         with self.db.session() as session:
             user = identity.get_user(session, username=username)
             assert user is not None
             viewer = viewer_of(session, user)
-        return Actor(viewer, "192.0.2.7")
+        return Requester(viewer, "192.0.2.7")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from csu.errors import Malformed
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import AccessDenied, authorise_camera_action, role_refusal
 from privacy.policy import Action
-from privacy.rights import Viewer
+from privacy.rights import Requester, Viewer
 from video.bookmarks.models import Bookmark
 
 __all__ = [
@@ -30,7 +30,6 @@ __all__ = [
     "BookmarkSearchInvalid",
     "BookmarkService",
     "NewBookmark",
-    "Requester",
 ]
 
 BOOKMARK_CREATE = "video.bookmark_create"
@@ -67,14 +66,6 @@ class BookmarkSearch:
         """The search as the access log keeps it."""
         found = {"text": self.text, "incident_id": self.incident_id, "limit": self.limit}
         return {k: v for k, v in found.items() if v not in (None, "")}
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, from where."""
-
-    viewer: Viewer
-    client: str | None
 
 
 class BookmarkService:

@@ -17,7 +17,7 @@ from csu.errors import Conflict, DomainError, Malformed, NotFound
 from privacy.access_log import AccessLog
 from privacy.guard import authorise_camera_action, no_right
 from privacy.policy import Action
-from privacy.rights import Viewer
+from privacy.rights import Requester
 from video.recording.models import LegalHold
 
 HOLD_RELEASE = "video.legal_hold_release"
@@ -51,14 +51,6 @@ class HoldRequest:
     reason: str
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts (with the cameras they may act on), from where."""
-
-    viewer: Viewer
-    client: str | None
-
-
 class HoldService:
     """Places, releases and lists legal holds."""
 
@@ -67,7 +59,7 @@ class HoldService:
         self._log = access_log
 
     def place(
-        self, request: HoldRequest, actor: Actor, *, now: datetime | None = None
+        self, request: HoldRequest, actor: Requester, *, now: datetime | None = None
     ) -> LegalHold:
         """Log, then store the hold; AccessDenied (logged) without the right on the camera."""
         if request.end <= request.start:
@@ -89,7 +81,7 @@ class HoldService:
         return hold
 
     def release(
-        self, hold_id: int, reason: str, actor: Actor, *, now: datetime | None = None
+        self, hold_id: int, reason: str, actor: Requester, *, now: datetime | None = None
     ) -> LegalHold:
         """Log, then end the hold: its footage falls back under normal retention."""
         with self._db.session() as session:
@@ -115,7 +107,7 @@ class HoldService:
             session.add(stored)
         return stored
 
-    def holds(self, actor: Actor, *, active_only: bool = False) -> list[LegalHold]:
+    def holds(self, actor: Requester, *, active_only: bool = False) -> list[LegalHold]:
         """The holds on cameras this user holds the right on, newest first."""
         if not actor.viewer.has(Action.LEGAL_HOLD):
             raise no_right(Action.LEGAL_HOLD)
@@ -129,7 +121,7 @@ class HoldService:
             return list(session.exec(query))
 
     def _authorise(
-        self, action: str, request: HoldRequest, actor: Actor, details: dict[str, Any]
+        self, action: str, request: HoldRequest, actor: Requester, details: dict[str, Any]
     ) -> None:
         authorise_camera_action(
             self._log,

@@ -21,7 +21,7 @@ from privacy.rights import Viewer
 from video.encoding import BroadcastPool
 from video.ingest import ProviderLookup
 from video.recording.files import recover_partial_segments
-from video.recording.holds import Actor, HoldRequest, HoldService
+from video.recording.holds import HoldRequest, HoldService
 from video.recording.index import SegmentIndex
 from video.recording.indexer import SegmentIndexer
 from video.recording.models import LegalHold
@@ -31,7 +31,6 @@ from video.recording.spans import Span, recorded_spans
 # The package's face: the recording and hold services, what is recorded, and what callers use
 # with them (defined where they belong).
 __all__ = [
-    "Actor",
     "HoldRequest",
     "HoldService",
     "LegalHold",
