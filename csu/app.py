@@ -210,7 +210,13 @@ async def start_services(
     if cluster is None:  # a cluster's workers run the analytics of the cameras they own
         analytics.start()
     analytics.schedule(scheduler)
-    exports = ExportService(segment_store.index, site, settings.data_dir, access_log=access_log)
+    exports = ExportService(
+        segment_store.index,
+        site,
+        settings.data_dir,
+        access_log=access_log,
+        publish=bus.publish_threadsafe,  # each export's progress bar, on the consoles' socket
+    )
     redirects = live_redirects(cluster, access_log)
     remote = ptz_remote(site, access_log, redirects)
     # What runs per camera follows an administrator's change; an API node runs none of it (its

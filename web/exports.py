@@ -1,16 +1,19 @@
-"""Evidence exports: ask for one (logged before the work starts), then follow its state."""
+"""Evidence exports: ask for one (logged before the work starts), follow its state, then
+download it as one zip (logged with requisition and recipient before the first byte)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from csu.bounds import Key
 from csu.text import StorableText
 from csu.times import ApiTime
-from video.evidence.service import ExportJob, ExportRequest, Purpose
+from video.evidence.service import ExportJob, ExportRequest, ExportService, Purpose
 from web.deps import CurrentViewer, ExportsDep, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
@@ -61,6 +64,9 @@ class ExportOut(BaseModel):
     end: datetime
     purpose: str
     rendition: str
+    requisition: str | None
+    recipient: str | None
+    progress: int = Field(description="Percent done; 100 once signed and ready to download.")
     created_at: datetime
     folder: str | None
     files: list[str]
@@ -69,7 +75,7 @@ class ExportOut(BaseModel):
     error: str | None
 
 
-def _out(job: ExportJob) -> ExportOut:
+def _out(job: ExportJob, exports: ExportService) -> ExportOut:
     r = job.request
     return ExportOut(
         id=job.id,
@@ -79,6 +85,9 @@ def _out(job: ExportJob) -> ExportOut:
         end=r.end,
         purpose=r.purpose.value,
         rendition=job.rendition,
+        requisition=r.requisition,
+        recipient=r.recipient,
+        progress=exports.progress(job),
         created_at=job.created_at,
         folder=str(job.folder) if job.folder else None,
         files=list(job.files),
@@ -107,7 +116,7 @@ def create_export(
         viewer=viewer,
         client=client_address(request),
     )
-    return _out(job)
+    return _out(job, exports)
 
 
 @router.get("/{export_id}", response_model=ExportOut)
@@ -115,4 +124,39 @@ def get_export(
     export_id: Key, request: Request, viewer: CurrentViewer, exports: ExportsDep
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
-    return _out(exports.job_for(export_id, viewer=viewer, client=client_address(request)))
+    job = exports.job_for(export_id, viewer=viewer, client=client_address(request))
+    return _out(job, exports)
+
+
+@router.get(
+    "/{export_id}/download",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "The signed folder."}},
+)
+def download_export(
+    export_id: Key,
+    request: Request,
+    viewer: CurrentViewer,
+    exports: ExportsDep,
+    requisition: Annotated[
+        StorableText, Query(max_length=128, description="The requisition it answers (required).")
+    ] = "",
+    recipient: Annotated[
+        StorableText, Query(max_length=200, description="Who receives it (required).")
+    ] = "",
+) -> StreamingResponse:
+    """A finished export's folder as one zip, streamed (for users with the export right on its
+    camera); both requisition and recipient are required, and logged before the first byte."""
+    delivery = exports.download(
+        export_id,
+        requisition=requisition,
+        recipient=recipient,
+        viewer=viewer,
+        client=client_address(request),
+    )
+    # A sync iterator: Starlette asks for each block on its thread pool, never on the loop.
+    return StreamingResponse(
+        delivery.blocks,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{delivery.filename}"'},
+    )

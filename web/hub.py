@@ -1,5 +1,5 @@
-"""WS /api/events: live alarms, incident changes, camera status, PTZ control and crisis changes
-for consoles and the crisis page.
+"""WS /api/events: live alarms, incident changes, camera status, PTZ control, crisis changes and
+export progress for consoles and the crisis page.
 
 Messages are coalesced per client over a short window, so an alarm storm costs each console a
 bounded number of frames (at most one per window): alarm batches merge, and only the latest state
@@ -24,6 +24,7 @@ from incidents.service import IncidentSummary, shown_alarms, shown_incident
 from privacy.policy import Action, CameraScope
 from privacy.service import RightsWatch, Viewer
 from video.events import CameraStatusChanged
+from video.evidence.events import ExportProgress
 from video.ptz.events import PtzControlEnded
 from web.push import push, session_ended
 
@@ -42,6 +43,7 @@ class _Client:
         self.sees_incidents = viewer.has(Action.INCIDENT_READ)
         self.sees_crises = viewer.has(Action.CRISIS_READ)
         self.seen = viewer.seen
+        self.exports = viewer.scope(Action.EXPORT)  # whose exports' progress it is told
         # Alarm batches merge, an incident or a camera keeps its latest state, and every ended
         # PTZ control is told (a key of its own).
         self.mailbox: Mailbox[Hashable, dict[str, Any]] = Mailbox()
@@ -54,6 +56,7 @@ class _Client:
         """
         sees_incidents, seen = viewer.has(Action.INCIDENT_READ), viewer.seen
         self.sees_crises = viewer.has(Action.CRISIS_READ)
+        self.exports = viewer.scope(Action.EXPORT)
         if (sees_incidents, seen) != (self.sees_incidents, self.seen):
             self.sees_incidents, self.seen = sees_incidents, seen
             self.mailbox.put("rights", {"type": "rights"})
@@ -68,6 +71,10 @@ class _Client:
             # Every change is told: the page appends a new decision to its live region.
             if self.sees_crises:
                 self.mailbox.put(("crisis", next(self._told)), message)
+        elif kind == "export":
+            # Only the latest state of an export: its bar jumps to where the work is.
+            if self.exports.allows(message["camera_id"]):
+                self.mailbox.put(("export", message["export_id"]), message)
         elif kind == "ptz":
             self.mailbox.put(("ptz", next(self._told)), message)
         elif not self.sees_incidents:
@@ -100,6 +107,7 @@ class EventHub:
             bus.subscribe(CameraStatusChanged, self._on_camera, name="ws.cameras"),
             bus.subscribe(PtzControlEnded, self._on_ptz, name="ws.ptz"),
             bus.subscribe(CrisisChanged, self._on_crisis, name="ws.crisis"),
+            bus.subscribe(ExportProgress, self._on_export, name="ws.exports"),
         ]
 
     @property
@@ -160,6 +168,18 @@ class EventHub:
         # A crisis names incident ids, no camera: the same message for every reader of crises.
         payload = {"crisis": event.crisis.model_dump(mode="json"), "change": event.change}
         self._fan_out("crisis", lambda: payload, lambda _scope: payload)
+
+    def _on_export(self, event: ExportProgress) -> None:
+        # Told to whoever may export the camera (who may read and download the export), by
+        # the export right's own scope, not by the cameras the console sees.
+        payload = {
+            "type": "export",
+            **event.model_dump(
+                mode="json", include={"export_id", "camera_id", "user", "state", "percent"}
+            ),
+        }
+        for client in list(self._clients):
+            client.offer("export", payload)
 
     def _fan_out(
         self,

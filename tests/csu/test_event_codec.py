@@ -38,6 +38,7 @@ REACH = {
     "video.restored": "durable",
     "video.analytics": "durable",
     "video.ptz_control_ended": "live",
+    "video.export_progress": "live",
     "incidents.alarms_stored": "live",
     "incidents.changed": "live",
     "incidents.escalated": "local",

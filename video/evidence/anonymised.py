@@ -20,7 +20,7 @@ from privacy.anonymise import Anonymiser
 from video.encoding.encoder import even_size, yuv420_frame
 from video.encoding.packets import VIDEO_TIME_BASE
 from video.evidence.reader import packets_in_range
-from video.evidence.remux import FASTSTART, Footage, Timeline
+from video.evidence.remux import FASTSTART, Footage, FrameWatch, Timeline
 from video.evidence.segments import RecordedSegment, no_footage
 from video.sources.base import Image
 
@@ -39,13 +39,15 @@ def anonymised_mp4(
     end: datetime,
     output: Path,
     make_anonymiser: Callable[[], Anonymiser],
+    watch: FrameWatch | None = None,
 ) -> Footage:
-    """Write [start, end) to an MP4 with every face the anonymiser finds hidden."""
+    """Write [start, end) to an MP4 with every face the anonymiser finds hidden (`watch` told
+    each frame's wall time)."""
     camera_id = segments[0].camera_id if segments else "?"
     if not segments:
         raise no_footage(camera_id, start, end)
     anonymiser = make_anonymiser()
-    timeline = Timeline()
+    timeline = Timeline(watch)
     with av.open(str(output), "w", format="mp4", options=FASTSTART) as out:
         stream: VideoStream | None = None
         for image, wall in decoded_frames(segments, start, end):

@@ -8,7 +8,7 @@ the file matches the manifest's absolute start and end.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -34,6 +34,10 @@ GAP_S = 2.0
 DEFAULT_FRAME_S = 1 / 25
 
 
+# Told each frame's wall time as it is written: how far an export has got (its progress bar).
+FrameWatch = Callable[[float], None]
+
+
 class ByteSink(Protocol):
     """Where a fragmented MP4 is streamed (write only: nothing is seeked)."""
 
@@ -56,7 +60,8 @@ class Footage:
 class Timeline:
     """Output timestamps (90 kHz from the first frame) and the footage's span, as frames pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: FrameWatch | None = None) -> None:
+        self._watch = watch
         self.origin: float | None = None
         self.walls: list[float] = []
         self.keyframes = 0
@@ -68,6 +73,8 @@ class Timeline:
             self.origin = wall
         self.walls.append(wall)
         self.keyframes += keyframe
+        if self._watch is not None:
+            self._watch(wall)
         self._last_pts = max(self._last_pts + 1, round((wall - self.origin) / VIDEO_TIME_BASE))
         return self._last_pts
 
@@ -94,14 +101,16 @@ def remux(
     output: Path | ByteSink,
     *,
     fragmented: bool = False,
+    watch: FrameWatch | None = None,
 ) -> Footage:
-    """Copy the frames of [start, end) into an MP4 (faststart, or fragmented for streaming)."""
+    """Copy the frames of [start, end) into an MP4 (faststart, or fragmented for streaming);
+    `watch` is told each frame's wall time as it goes."""
     camera_id = segments[0].camera_id if segments else "?"
     if not segments:
         raise no_footage(camera_id, start, end)
     options = FRAGMENTED if fragmented else FASTSTART
     template_container, template = open_segment(sorted(segments, key=lambda s: s.start)[0])
-    timeline = Timeline()
+    timeline = Timeline(watch)
     try:
         target = str(output) if isinstance(output, Path) else output
         with av.open(target, "w", format="mp4", options=options) as out:

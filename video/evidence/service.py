@@ -34,6 +34,7 @@ from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from video.evidence import jobs
 from video.evidence.anonymised import anonymised_mp4
+from video.evidence.delivery import Delivery, check_handover, deliver
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
 from video.evidence.manifest import (
     FORMAT,
@@ -45,6 +46,7 @@ from video.evidence.manifest import (
     write_signed,
 )
 from video.evidence.playback import first_frame_at, stream_mp4
+from video.evidence.progress import ProgressBoard, Publish
 from video.evidence.remux import Footage, remux
 from video.evidence.segments import (
     MAX_EXPORT,
@@ -60,6 +62,7 @@ from video.service import UnknownCamera, face_anonymiser
 
 # The package's face: the export service and playback, and what callers use with them.
 __all__ = [
+    "Delivery",
     "ExportJob",
     "ExportRequest",
     "ExportService",
@@ -106,6 +109,7 @@ class ExportService:
         make_anonymiser: AnonymiserFactory = site_anonymiser,
         access_log: AccessLog | None = None,
         workers: int = 1,
+        publish: Publish | None = None,
     ) -> None:
         self.root = data_dir.resolve() / "exports"  # the folder handed over is a full path
         self._segments = segments
@@ -115,6 +119,7 @@ class ExportService:
         self._data_dir = data_dir
         self._make_anonymiser = make_anonymiser
         self._access_log = access_log
+        self._progress = ProgressBoard(publish)  # ExportProgress events, from the pool's thread
         self._jobs: dict[str, ExportJob] = {}
         self._done: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -162,6 +167,31 @@ class ExportService:
     def job_for(self, job_id: str, *, viewer: Viewer, client: str | None) -> ExportJob:
         """An export, for a user with the export right on its camera (a refusal is logged);
         UnknownExport when there is none."""
+        return self._job_for(job_id, viewer=viewer, client=client, request="export state")
+
+    def download(
+        self,
+        job_id: str,
+        *,
+        requisition: str | None,
+        recipient: str | None,
+        viewer: Viewer,
+        client: str | None,
+    ) -> Delivery:
+        """A finished export's zip for a user with the export right on its camera, logged with
+        the requisition and recipient (both required) before its first byte."""
+        job = self._job_for(job_id, viewer=viewer, client=client, request="export download")
+        handover = check_handover(requisition, recipient)
+        assert self._access_log is not None, "a download is logged"
+        return deliver(self._access_log, job, handover, viewer=viewer, client=client)
+
+    def progress(self, job: ExportJob) -> int:
+        """How far the export has got, in percent (100: signed, ready to download)."""
+        return self._progress.percent(job)
+
+    def _job_for(
+        self, job_id: str, *, viewer: Viewer, client: str | None, request: str
+    ) -> ExportJob:
         job = self.get(job_id)
         if job is None:
             raise UnknownExport(
@@ -174,7 +204,7 @@ class ExportService:
             action=Action.EXPORT,
             camera_id=job.request.camera_id,
             client=client,
-            details={"export": job_id, "request": "export state"},
+            details={"export": job_id, "request": request},
         )
         return job
 
@@ -185,6 +215,7 @@ class ExportService:
         job = ExportJob(jobs.new_id(now), request, rendition.value, now)
         self._store(job)
         self._done[job.id] = threading.Event()
+        self._progress.tell(job)
         self._pool.submit(self._run, job)
         return job
 
@@ -219,6 +250,7 @@ class ExportService:
         folder = self.root / job.id
         job = job.moved(ExportState.RUNNING, folder=folder)
         self._store(job)
+        self._progress.tell(job, 0)
         try:
             done = self._export(job, folder)
             self._log_done(done, folder)
@@ -226,9 +258,12 @@ class ExportService:
             if not isinstance(exc, NoFootage):
                 log.exception("export %s failed", job.id)
             shutil.rmtree(folder, ignore_errors=True)
-            self._store(job.moved(ExportState.FAILED, folder=None, error=str(exc)))
+            failed = job.moved(ExportState.FAILED, folder=None, error=str(exc))
+            self._store(failed)
+            self._progress.tell(failed)
         else:
             self._store(done)
+            self._progress.tell(done)
             log.info("export %s done: %s", job.id, folder)
         finally:
             self._done[job.id].set()
@@ -279,9 +314,12 @@ class ExportService:
                 request.end,
                 video,
                 lambda: self._make_anonymiser(camera),
+                self._progress.watch(job),
             )
         else:
-            footage = remux(segments, request.start, request.end, video)
+            footage = remux(
+                segments, request.start, request.end, video, watch=self._progress.watch(job)
+            )
         entry = file_entry(video)
         manifest = _manifest(job, camera, footage, [asdict(entry)])
         write_signed(folder, manifest, evidence_signer(self._data_dir))

@@ -1,0 +1,70 @@
+"""How far each export has got, told as ExportProgress events as the frames are written."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from csu.events import Event
+from video.evidence.events import ExportProgress
+from video.evidence.jobs import ExportJob, ExportState
+from video.evidence.remux import FrameWatch
+
+Publish = Callable[[Event], None]
+# A bar moves smoothly at a few steps a second; more would only load the consoles' sockets.
+MIN_STEP_S = 0.2
+# The last percent before signing: 100 means the folder is signed and may be downloaded.
+WRITTEN = 99
+
+
+class ProgressBoard:
+    """Each export's percent (kept in memory: a restart fails unfinished exports anyway) and
+    its events, published from the export's thread (`publish` must be thread-safe)."""
+
+    def __init__(self, publish: Publish | None) -> None:
+        self._publish = publish
+        self._percent: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def percent(self, job: ExportJob) -> int:
+        """How far the job has got: 100 once done, what was last told while it runs."""
+        if job.state is ExportState.DONE:
+            return 100
+        with self._lock:
+            return self._percent.get(job.id, 0)
+
+    def tell(self, job: ExportJob, percent: int | None = None) -> None:
+        """Publish the job's state (a new one, or the same one further on)."""
+        if percent is None:
+            percent = 100 if job.state is ExportState.DONE else self.percent(job)
+        with self._lock:
+            self._percent[job.id] = percent
+        if self._publish is None:
+            return
+        request = job.request
+        self._publish(
+            ExportProgress(
+                export_id=job.id,
+                camera_id=request.camera_id,
+                user=request.user,
+                state=job.state.value,
+                percent=percent,
+            )
+        )
+
+    def watch(self, job: ExportJob) -> FrameWatch:
+        """A frame watch for the running job: its wall time across the span asked, in whole
+        percents, told when it moved and at most every MIN_STEP_S."""
+        start = job.request.start.timestamp()
+        length = max(job.request.end.timestamp() - start, 1e-6)
+        told = {"percent": 0, "at": 0.0}
+
+        def frame(wall: float) -> None:
+            percent = min(WRITTEN, max(0, int((wall - start) / length * 100)))
+            now = time.monotonic()
+            if percent > told["percent"] and now - told["at"] >= MIN_STEP_S:
+                told.update(percent=percent, at=now)
+                self.tell(job, percent)
+
+        return frame
