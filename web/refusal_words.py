@@ -29,6 +29,8 @@ _VALIDATION_KEYS = {
     "literal_error": "errors.validation.one_of",
     "extra_forbidden": "errors.validation.extra",
 }
+# Problems whose limit of 1 means "not empty".
+_AT_LEAST = frozenset({"errors.validation.string_too_short", "errors.validation.list_too_short"})
 # Problems that need no limit to be said.
 _NO_LIMIT = frozenset({"errors.validation.missing", "errors.validation.extra"})
 # The pydantic context value each sentence names as {limit}.
@@ -105,6 +107,8 @@ def _problem(error: Mapping[str, Any], t: Translator, timezone: str) -> str:
         return t("errors.validation.unreadable", field=field)
     if key is None or (key not in _NO_LIMIT and limit is None):
         return t("errors.validation.other", field=field, message=error.get("msg", "invalid"))
+    if key in _AT_LEAST and limit == 1:
+        return t("errors.validation.empty", field=field)  # "at least 1 characters" reads badly
     if key == "errors.validation.one_of" and t.language == "fr":
         limit = str(limit).replace(" or ", " ou ")  # pydantic's list of choices: 'a', 'b' or 'c'
     return t(key, field=field, limit=limit)

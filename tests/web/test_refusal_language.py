@@ -29,6 +29,7 @@ END = datetime(2026, 1, 1, 10, 5, tzinfo=UTC)
 
 class Account(BaseModel):
     username: str = Field(min_length=3, max_length=8)
+    title: str = Field(default="t", min_length=1)
     role: Role
     age: int = Field(ge=0)
     reason: Reason = "given"
@@ -124,11 +125,12 @@ def test_the_preferred_language_wins() -> None:
 
 def test_validation_problems_are_framed_in_french_for_pages() -> None:
     client = _app()
-    body = {"username": "x" * 20, "role": "boss", "age": -1, "extra": 1}
+    body = {"username": "x" * 20, "role": "boss", "age": -1, "title": ""}
     french = client.post("/accounts", json=body, headers={"Accept-Language": "fr"})
     assert french.status_code == 422
     assert french.json()["detail"] == (
         "username : au plus 8 caractères ;"
+        " title : ne peut pas être vide ;"
         " role : doit être l'une des valeurs 'operator', 'supervisor', 'crisis',"
         " 'privacy_officer' ou 'admin' ;"
         " age : doit être au moins égal à 0"
