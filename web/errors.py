@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from csu.config import SiteConfig
 from csu.errors import (
@@ -30,7 +31,7 @@ from csu.errors import (
     Unauthenticated,
     Unavailable,
 )
-from csu.i18n import Language
+from csu.i18n import READER_LANGUAGE, Language
 from web.refusal_words import describe_validation, reader_language, refusal_words
 
 
@@ -98,10 +99,30 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class _ReaderLanguage:
+    """Keeps the request's reader language in csu.i18n.reader while it is served, so a request
+    forwarded on the reader's behalf (PTZ to a camera's worker) names it too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"")
+        token = READER_LANGUAGE.set(reader_language(header.decode("latin-1")))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            READER_LANGUAGE.reset(token)
+
+
 def install_error_handlers(app: FastAPI, *, timezone: str | None = None) -> None:
     """Answer domain errors with their kind's status, and validation errors with one message;
     `timezone` is the site's where no SiteConfig is provided to the routes (a worker)."""
     if timezone is not None:
         app.state.site_timezone = timezone
+    app.add_middleware(_ReaderLanguage)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(DomainError, _domain_handler)

@@ -10,6 +10,15 @@ The browser gets the same catalogue from `/api/i18n` (web/static/common/i18n.js)
 
 from csu.i18n.catalogue import LANGUAGES, Catalogue, Language, catalogue
 from csu.i18n.formats import SiteClock
+from csu.i18n.reader import READER_LANGUAGE
 from csu.i18n.translator import Translator
 
-__all__ = ["LANGUAGES", "Catalogue", "Language", "SiteClock", "Translator", "catalogue"]
+__all__ = [
+    "LANGUAGES",
+    "READER_LANGUAGE",
+    "Catalogue",
+    "Language",
+    "SiteClock",
+    "Translator",
+    "catalogue",
+]

@@ -183,6 +183,10 @@ def test_ptz_through_api_nodes_moves_the_dome_from_its_worker_and_survives_its_d
 
         busy = _ptz(api2, bruno, {"action": "move", "pan": -1})
         assert busy.status_code == 409 and "controlled by operator" in busy.json()["detail"]
+        # Forwarded to the dome's worker, the refusal is still worded in its reader's language.
+        french = _ptz(api2, {**bruno, "Accept-Language": "fr"}, {"action": "move", "pan": -1})
+        assert french.status_code == 409
+        assert "est pilotée par operator (opérateur)" in french.json()["detail"], french.text
         assert _ptz(api2, bruno).json()["holder"]["username"] == "operator"
         _worker_refuses_bad_tickets(nodes, first, anne, crisis)
 

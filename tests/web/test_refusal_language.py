@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
 from csu.errors import DomainError
+from csu.i18n import READER_LANGUAGE
 from csu.identity.password_rule import check_password
 from csu.identity.roles import Role
 from incidents.commands import CommandError
@@ -58,6 +59,10 @@ def _app() -> TestClient:
     @app.get("/plain")
     def plain() -> None:
         raise DomainError("a refusal with no catalogue text")
+
+    @app.get("/reader")
+    def reader() -> str | None:
+        return READER_LANGUAGE.get()
 
     @app.post("/accounts")
     def accounts(account: Account) -> None:
@@ -114,6 +119,14 @@ def test_a_language_csu_does_not_speak_gets_the_english_sentence(language: str) 
 
 def test_a_refusal_without_catalogue_text_stays_english_in_french() -> None:
     assert _detail(_app(), "/plain", "fr") == "a refusal with no catalogue text"
+
+
+def test_the_reader_language_is_known_while_the_request_is_served() -> None:
+    # What a PTZ command forwarded to the camera's worker names as its Accept-Language.
+    client = _app()
+    assert client.get("/reader", headers={"Accept-Language": "fr-FR"}).json() == "fr"
+    assert client.get("/reader").json() is None
+    assert READER_LANGUAGE.get() is None
 
 
 def test_the_preferred_language_wins() -> None:

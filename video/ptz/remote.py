@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from csu.config import CameraConfig
 from csu.errors import NotFound, Unavailable
+from csu.i18n.reader import READER_LANGUAGE
 from privacy.access_log import AccessLog
 from privacy.guard import refuse_unless_allowed
 from privacy.policy import Action
@@ -174,6 +175,9 @@ class PtzRemote:
 
     async def _send(self, camera_id: str, request: httpx.Request) -> Forwarded:
         where = urlsplit(str(request.url)).netloc
+        language = READER_LANGUAGE.get()
+        if language is not None:  # the worker words its refusal in the reader's language
+            request.headers["Accept-Language"] = language
         try:
             answer = await self._http.send(request)
         except httpx.TransportError as exc:
