@@ -106,7 +106,9 @@ def _problem(error: Mapping[str, Any], t: Translator, timezone: str) -> str:
     if str(error.get("type", "")).endswith(("_parsing", "_type")):
         return t("errors.validation.unreadable", field=field)
     if key is None or (key not in _NO_LIMIT and limit is None):
-        return t("errors.validation.other", field=field, message=error.get("msg", "invalid"))
+        # pydantic's own prefix for a validator's ValueError says nothing to a reader.
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        return t("errors.validation.other", field=field, message=message)
     if key in _AT_LEAST and limit == 1:
         return t("errors.validation.empty", field=field)  # "at least 1 characters" reads badly
     if key == "errors.validation.one_of" and t.language == "fr":

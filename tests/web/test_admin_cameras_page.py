@@ -66,14 +66,14 @@ def test_admin_adds_a_camera_that_comes_online_masked(browser: Any, base_url: st
     source_error.wait_for()
     assert "missing ':' after 'rtsp'" in source_error.text_content()
     retention_error = page.text_content('[data-error-for="retention_days"]') or ""
-    assert "at most 30 days" in retention_error
+    assert "retention_days : doit être au plus égal à 30" in retention_error
     page.locator("#camera-admin-section").screenshot(
         path=str(ARTIFACTS / "admin-camera-refused.png")
     )
 
     fill_camera(page, source="demo://plaza", retention_days="7", lat="47.476", lon="-0.552")
     page.click("#camera-save")
-    page.wait_for_selector('[data-error-for="reason"]:has-text("required")')
+    page.wait_for_selector('[data-error-for="reason"]:has-text("obligatoire")')
     page.fill("#cam-reason", "Nouvelle caméra porte nord")
     page.click("#camera-save")
     page.wait_for_selector("#camera-registry tr[data-camera=cam-north][data-origin=added]")

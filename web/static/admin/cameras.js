@@ -78,8 +78,9 @@ function settingsFromForm() {
 /** Each "key: problem" of the server's answer beside its field; the rest under the form. */
 function showProblems(detail) {
   const rest = [];
-  for (const part of detail.split(/; (?=[\w.[\]]+: )/)) {
-    const match = /^([a-z_]+)[\w.[\]]*: (.*)$/.exec(part);
+  // French sets a space before the colon and the semicolon ("source : ... ; reason : ...").
+  for (const part of detail.split(/ ?; (?=[\w.[\]]+ ?: )/)) {
+    const match = /^([a-z_]+)[\w.[\]]* ?: (.*)$/.exec(part);
     const key = match && ({ location: "lat", view: "bearing_deg" }[match[1]] || match[1]);
     const slot = key && document.querySelector(`#camera-form [data-error-for="${key}"]`);
     if (slot) slot.textContent = slot.textContent ? `${slot.textContent}; ${part}` : part;
