@@ -9,8 +9,9 @@ import { timelineSection, timelineState } from "./timeline.js";
 const STATUSES = ["new", "acknowledged", "in_progress", "resolved", "closed"];
 
 function needsReason(error) {
-  // The server names a missing reason in its refusal: ask for one and send it again.
-  return [400, 409, 422].includes(error.status) && /reason/i.test(error.detail || "");
+  // The server names a missing reason in its refusal (in the page's language): ask for one and
+  // send it again.
+  return [400, 409, 422].includes(error.status) && /reason|motif/i.test(error.detail || "");
 }
 
 /** The video analytics alarms of an incident (each waits for a person's decision). */
