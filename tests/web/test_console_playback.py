@@ -15,6 +15,7 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,39 +83,48 @@ def headers(server: Recorder, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(server, username)}"}  # type: ignore[arg-type]
 
 
-def recorded_until(server: Recorder, start: str, end: str) -> datetime | None:
-    """The end of the last span recorded for the street camera within [start, end)."""
+def recorded_spans(
+    server: Recorder, start: str, end: str, camera: str = "cam-street"
+) -> list[dict[str, str]]:
+    """The spans the camera recorded within [start, end), as the API lists them."""
     listed = httpx.get(
-        f"{server.url}/api/cameras/cam-street/recordings",
+        f"{server.url}/api/cameras/{camera}/recordings",
         params={"start": start, "end": end},
         headers=headers(server, "operator"),
     )
     assert listed.status_code == 200, listed.text
-    spans = listed.json()["spans"]
+    spans: list[dict[str, str]] = listed.json()["spans"]
+    return spans
+
+
+def recorded_until(server: Recorder, start: str, end: str) -> datetime | None:
+    """The end of the last span recorded for the street camera within [start, end)."""
+    spans = recorded_spans(server, start, end)
     return datetime.fromisoformat(spans[-1]["end"]) if spans else None
 
 
 def recorded_since(server: Recorder, start: str, end: str) -> datetime:
     """The start of the first span recorded for the street camera within [start, end)."""
-    listed = httpx.get(
-        f"{server.url}/api/cameras/cam-street/recordings",
-        params={"start": start, "end": end},
-        headers=headers(server, "operator"),
-    )
-    return datetime.fromisoformat(listed.json()["spans"][0]["start"])
+    return datetime.fromisoformat(recorded_spans(server, start, end)[0]["start"])
+
+
+@contextmanager
+def recording_app(folder: Path, site: str) -> Iterator[Recorder]:
+    """csu on the site under uvicorn, its demo cameras small, with the test accounts; the
+    Recorder names no incident yet."""
+    url = f"sqlite:///{folder / 'csu.db'}"
+    seed_accounts(url)
+    settings = Settings(data_dir=folder / "var", database_url=url)
+    app = create_app(settings, parse_site(site), camera_opener=small_demo)
+    with served(app) as base:
+        yield Recorder(base, app.state.services, 0, {})
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
     """A recording server; an alarm near the street camera gave an incident an 8 s clip."""
-    folder = tmp_path_factory.mktemp("console-playback")
-    url = f"sqlite:///{folder / 'csu.db'}"
-    seed_accounts(url)
-    settings = Settings(data_dir=folder / "var", database_url=url)
-    app = create_app(settings, parse_site(SITE), camera_opener=small_demo)
-    with served(app) as base:
-        services: AppServices = app.state.services
-        probe = Recorder(base, services, 0, {})
+    with recording_app(tmp_path_factory.mktemp("console-playback"), SITE) as probe:
+        base, services = probe.url, probe.services
         hour = timedelta(hours=1)
         now = datetime.now(UTC)
         span = ((now - hour).isoformat(), (now + hour).isoformat())

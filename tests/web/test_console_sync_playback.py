@@ -17,15 +17,17 @@ from typing import Any
 import httpx
 import pytest
 
-from csu.app import create_app
-from csu.app_services import AppServices
-from csu.config import parse_site
-from csu.settings import Settings
-from tests.video.test_recording import small_demo
-from tests.web.conftest import ARTIFACTS, seed_accounts, served
+from tests.web.conftest import ARTIFACTS
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_console_page import new_page, sign_in, wait_for
-from tests.web.test_console_playback import Recorder, give_reason, headers, open_incident
+from tests.web.test_console_playback import (
+    Recorder,
+    give_reason,
+    headers,
+    open_incident,
+    recorded_spans,
+    recording_app,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -58,13 +60,7 @@ MAX_SKEW_MS = 100
 def recorded(server: Recorder, camera: str) -> timedelta:
     """How long the camera has recorded over the last hour (its spans end to end)."""
     now = datetime.now(UTC)
-    listed = httpx.get(
-        f"{server.url}/api/cameras/{camera}/recordings",
-        params={"start": (now - timedelta(hours=1)).isoformat(), "end": now.isoformat()},
-        headers=headers(server, "operator"),
-    )
-    assert listed.status_code == 200, listed.text
-    spans = listed.json()["spans"]
+    spans = recorded_spans(server, (now - timedelta(hours=1)).isoformat(), now.isoformat(), camera)
     if not spans:
         return timedelta(0)
     return datetime.fromisoformat(spans[-1]["end"]) - datetime.fromisoformat(spans[0]["start"])
@@ -73,14 +69,8 @@ def recorded(server: Recorder, camera: str) -> timedelta:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorder]:
     """Two recording cameras and an incident both cover, a few seconds before its footage ends."""
-    folder = tmp_path_factory.mktemp("console-sync")
-    url = f"sqlite:///{folder / 'csu.db'}"
-    seed_accounts(url)
-    settings = Settings(data_dir=folder / "var", database_url=url)
-    app = create_app(settings, parse_site(SITE), camera_opener=small_demo)
-    with served(app) as base:
-        services: AppServices = app.state.services
-        probe = Recorder(base, services, 0, {})
+    with recording_app(tmp_path_factory.mktemp("console-sync"), SITE) as probe:
+        base, services = probe.url, probe.services
         enough = timedelta(seconds=RECORDED_S)
         wait_for(lambda: all(recorded(probe, c) >= enough for c in ("cam-street", "cam-plaza")), 60)
         at = datetime.now(UTC) - timedelta(seconds=2)
