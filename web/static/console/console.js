@@ -93,6 +93,7 @@ async function resync() {
     filters.setCameras(cameras);
     queue.load(incidents);
     salvos.reload();
+    playback.evidence.resync();
     alerting.track(queue.ordered());
     if (queue.selectedId != null) await view.refresh();
     redraw();
@@ -117,6 +118,8 @@ function onEvent(message) {
     redrawSoon();
   } else if (message.type === "ptz") {
     ptz.ended(message);
+  } else if (message.type === "export") {
+    playback.evidence.exportEvent(message); // its progress bar, and its download once signed
   } else if (message.type === "rights") {
     resyncSoon(); // this account's cameras changed: show the ones it may see now
   }

@@ -1,14 +1,14 @@
-// Evidence tools of the playback panel: export the range shown as signed evidence, place a legal
-// hold on it, and release active holds. Shown by role; the server still decides every request.
+// Evidence tools of the playback panel: export the range shown as signed evidence (its progress
+// and download in the export list), place a legal hold on it, and release active holds. Shown by
+// role; the server still decides every request.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatDateTime, t } from "/static/common/i18n.js";
 import { askReason } from "./dialogs.js";
+import { ExportList } from "./export_list.js";
 
 const EXPORTERS = new Set(["supervisor"]);
 const HOLDERS = new Set(["supervisor", "admin"]);
-const POLL_MS = 1000;
-const FINISHED = new Set(["done", "failed"]);
 
 function moment(iso) {
   // Holds may cover days: the date as well as the time, on the site's clock.
@@ -22,11 +22,21 @@ function field(label, attrs) {
 
 /** The export and hold controls under the playback panel; range() gives {cameraId, start, end}. */
 export class EvidenceTools {
-  constructor(root, range) {
+  constructor(root, range, cameraName = (id) => id) {
     this.root = root;
     this.range = range;
     this.role = null;
-    this.polling = null;
+    this.exports = new ExportList(cameraName, (job) => this.showJob(job));
+  }
+
+  /** An export event of WS /api/events. */
+  exportEvent(message) {
+    this.exports.event(message);
+  }
+
+  /** The event stream (re)opened: what it missed about unfinished exports is read again. */
+  resync() {
+    this.exports.rereadUnfinished();
   }
 
   setRole(role) {
@@ -36,7 +46,7 @@ export class EvidenceTools {
 
   render() {
     const parts = [];
-    if (EXPORTERS.has(this.role)) parts.push(this.exportForm());
+    if (EXPORTERS.has(this.role)) parts.push(this.exportForm(), this.exports.element);
     if (HOLDERS.has(this.role)) parts.push(this.holdForm(), this.holdList());
     this.root.replaceChildren(...parts);
   }
@@ -74,7 +84,6 @@ export class EvidenceTools {
   async exportRange(fields, anchor) {
     const { cameraId, start, end } = this.range();
     if (!fields.reason) return showError(anchor, t("console.export.needs_reason"));
-    clearInterval(this.polling);
     this.state.dataset.state = "asking";
     this.state.textContent = t("console.export.asking");
     try {
@@ -83,7 +92,8 @@ export class EvidenceTools {
         body: { camera_id: cameraId, start: start.toISOString(), end: end.toISOString(), ...fields },
       });
       clearError(anchor);
-      this.follow(job, anchor);
+      this.latest = job.id;
+      this.exports.add(job);
     } catch (error) {
       this.state.textContent = "";
       showError(anchor, error);
@@ -91,22 +101,9 @@ export class EvidenceTools {
     return undefined;
   }
 
-  follow(job, anchor) {
-    this.showJob(job);
-    if (FINISHED.has(job.state)) return;
-    this.polling = setInterval(async () => {
-      try {
-        const now = await api(`/api/exports/${encodeURIComponent(job.id)}`);
-        this.showJob(now);
-        if (FINISHED.has(now.state)) clearInterval(this.polling);
-      } catch (error) {
-        clearInterval(this.polling);
-        showError(anchor, error);
-      }
-    }, POLL_MS);
-  }
-
+  /** The status line under the form tells the latest export asked for here. */
   showJob(job) {
+    if (job.id !== this.latest || !this.state) return;
     this.state.dataset.state = job.state;
     this.state.dataset.folder = job.folder || "";
     if (job.state === "done") {

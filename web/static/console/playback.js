@@ -32,7 +32,7 @@ export class PlaybackPanel {
     this.range = null;
     dialog.addEventListener("close", () => this.stop());
     this.build();
-    this.evidence = new EvidenceTools(this.dialog.querySelector(".evidence"), () => this.current());
+    this.evidence = new EvidenceTools(this.dialog.querySelector(".evidence"), () => this.current(), cameraName);
   }
 
   /** Who is signed in: the export and hold controls follow the role (the server still decides). */

@@ -1,0 +1,156 @@
+// The exports asked for from this console: each one's progress bar, moved by the export events of
+// WS /api/events (the server tells how far the work is: nothing is polled), and, once signed, its
+// download as one zip, handed over under a requisition to a named recipient (both asked, and both
+// written in the access log by the server before the first byte).
+import { api, clearError, showError } from "/static/common/api.js";
+import { el } from "/static/common/dom.js";
+import { formatDateTime, t } from "/static/common/i18n.js";
+
+const ORDER = { pending: 0, running: 1, done: 2, failed: 2 };
+const FINISHED = new Set(["done", "failed"]);
+const EARLY_KEPT = 50; // events of exports not (yet) listed here: others' exports, or ours racing its answer
+
+function moment(iso) {
+  return formatDateTime(iso, { seconds: true });
+}
+
+/** The list, under the export form; onJob(job) hears every export's latest state. */
+export class ExportList {
+  constructor(cameraName, onJob) {
+    this.cameraName = cameraName;
+    this.onJob = onJob;
+    this.entries = new Map(); // export id -> {job, item, bar, percent, note, actions}
+    this.early = new Map();
+    this.list = el("ul", { class: "exports", "data-control": "exports" });
+    this.handover = new HandoverDialog();
+    this.element = el("section", { class: "export-list" },
+      el("h3", {}, t("console.export.list")), this.list, this.handover.dialog);
+  }
+
+  /** A new export as the server answered it; events that came before it are applied now. */
+  add(job) {
+    const entry = this.entry(job);
+    this.entries.set(job.id, entry);
+    this.list.prepend(entry.item);
+    this.show(entry, job);
+    const early = this.early.get(job.id);
+    this.early.delete(job.id);
+    if (early) this.event(early);
+  }
+
+  /** An export event of the socket: the bar moves; once finished, the export is read once (its
+   * folder, or why it failed). */
+  event(message) {
+    const entry = this.entries.get(message.export_id);
+    if (!entry) {
+      this.early.set(message.export_id, message);
+      if (this.early.size > EARLY_KEPT) this.early.delete(this.early.keys().next().value);
+      return;
+    }
+    const now = entry.job;
+    const step = [ORDER[message.state], message.percent];
+    if (step[0] < ORDER[now.state] || (step[0] === ORDER[now.state] && step[1] < now.progress)) return;
+    if (FINISHED.has(message.state)) this.reread(entry);
+    else this.show(entry, { ...now, state: message.state, progress: message.percent });
+  }
+
+  /** After a reconnection: the events missed meanwhile are read from each unfinished export. */
+  rereadUnfinished() {
+    for (const entry of this.entries.values()) {
+      if (!FINISHED.has(entry.job.state)) this.reread(entry);
+    }
+  }
+
+  async reread(entry) {
+    try {
+      this.show(entry, await api(`/api/exports/${encodeURIComponent(entry.job.id)}`));
+      clearError(entry.note);
+    } catch (error) {
+      showError(entry.note, error);
+    }
+  }
+
+  entry(job) {
+    const what = t("console.export.item", {
+      id: job.id, camera: this.cameraName(job.camera_id), start: moment(job.start), end: moment(job.end),
+    });
+    const bar = el("progress", { max: 100, value: 0, "data-control": "export-progress",
+      "aria-label": t("console.export.progress_label", { id: job.id }) });
+    const percent = el("span", { class: "percent", "data-control": "export-percent" });
+    const note = el("span", { class: "note", "data-control": "export-note" });
+    const actions = el("span", { class: "actions" });
+    const item = el("li", { "data-export": job.id }, el("span", { class: "what" }, what), bar, percent, actions, note);
+    return { job, item, bar, percent, note, actions };
+  }
+
+  show(entry, job) {
+    entry.job = job;
+    entry.item.dataset.state = job.state;
+    entry.bar.value = job.progress;
+    entry.percent.textContent = t("console.export.percent", { percent: job.progress });
+    if (job.state === "failed") entry.note.textContent = job.error || t("console.export.no_reason");
+    if (job.state === "done" && !entry.actions.childElementCount) {
+      const download = el("button", { type: "button", "data-control": "export-download" }, t("console.export.download"));
+      download.addEventListener("click", () => this.download(entry, download));
+      entry.actions.append(download);
+    }
+    this.onJob(job);
+  }
+
+  async download(entry, button) {
+    const handover = await this.handover.ask(entry.job);
+    if (!handover) return;
+    const url = `/api/exports/${encodeURIComponent(entry.job.id)}/download?${new URLSearchParams(handover)}`;
+    try {
+      // A refusal (a right ended since) is told here in words; the zip itself goes straight
+      // to the browser's downloads, never through this page's memory.
+      await api(`/api/exports/${encodeURIComponent(entry.job.id)}`);
+      clearError(button);
+    } catch (error) {
+      showError(button, error);
+      return;
+    }
+    const link = el("a", { href: url, download: `${entry.job.id}.zip`, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+}
+
+/** The hand-over dialog: requisition and recipient, both required, as the law wants them named. */
+class HandoverDialog {
+  constructor() {
+    this.title = el("h3", {});
+    this.requisition = el("input", { required: true, maxlength: 128, "data-control": "handover-requisition" });
+    this.recipient = el("input", { required: true, maxlength: 200, "data-control": "handover-recipient" });
+    const cancel = el("button", { type: "button", "data-control": "handover-cancel" }, t("common.cancel"));
+    const submit = el("button", { value: "ok", "data-control": "handover-submit" }, t("console.export.download_submit"));
+    const form = el("form", { method: "dialog" }, this.title,
+      el("p", { class: "help" }, t("console.export.download_help")),
+      el("label", {}, `${t("console.export.requisition")} `, this.requisition),
+      el("label", {}, `${t("console.export.recipient")} `, this.recipient),
+      el("menu", {}, cancel, submit));
+    this.dialog = el("dialog", { class: "handover", "data-control": "handover" }, form);
+    cancel.addEventListener("click", () => this.dialog.close("cancel"));
+    form.addEventListener("submit", (event) => {
+      // Blanks are no answer: the browser's own check lets spaces through.
+      if (!this.requisition.value.trim() || !this.recipient.value.trim()) event.preventDefault();
+    });
+  }
+
+  /** Resolves to {requisition, recipient}, or null when cancelled; the export's own are offered. */
+  ask(job) {
+    this.title.textContent = t("console.export.download_title", { id: job.id });
+    this.requisition.value = job.requisition || "";
+    this.recipient.value = job.recipient || "";
+    this.dialog.returnValue = "";
+    this.dialog.showModal();
+    (this.requisition.value ? this.recipient : this.requisition).focus();
+    return new Promise((resolve) => {
+      this.dialog.addEventListener("close", () => {
+        const answer = { requisition: this.requisition.value.trim(), recipient: this.recipient.value.trim() };
+        resolve(this.dialog.returnValue === "ok" && answer.requisition && answer.recipient ? answer : null);
+      }, { once: true });
+    });
+  }
+}
