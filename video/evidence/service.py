@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -24,9 +24,7 @@ from csu.errors import NotFound
 from privacy.access_log import AccessLog, AccessRecord
 from privacy.anonymise import Anonymiser
 from privacy.guard import (
-    AccessDenied,
     authorise_camera_action,
-    refuse_camera_action,
     refuse_unless_allowed,
 )
 from privacy.policy import Action
@@ -45,18 +43,21 @@ from video.evidence.manifest import (
     sha256_of,
     write_signed,
 )
-from video.evidence.playback import first_frame_at, stream_mp4
+from video.evidence.playback import (
+    check_playback,
+    first_frame_at,
+    playback,
+    refuse_anonymised_playback,
+)
 from video.evidence.progress import ProgressBoard, Publish
 from video.evidence.remux import Footage, remux
 from video.evidence.segments import (
     MAX_EXPORT,
-    MAX_PLAYBACK,
     NoFootage,
     RecordedSegment,
     SegmentSource,
     check_footage_request,
     describe_range,
-    no_footage,
 )
 from video.service import UnknownCamera, face_anonymiser
 
@@ -238,7 +239,9 @@ class ExportService:
         with self._lock:
             waiting = [j for j in self._jobs.values() if j.state is ExportState.PENDING]
         for job in waiting:
-            self._store(job.moved(ExportState.FAILED, error="the server stopped first"))
+            failed = job.moved(ExportState.FAILED, error="the server stopped first")
+            self._store(failed)
+            self._progress.tell(failed)
             self._done[job.id].set()
 
     def _store(self, job: ExportJob) -> None:
@@ -329,68 +332,6 @@ class ExportService:
             footage_start=footage.start,
             footage_end=footage.end,
         )
-
-
-def check_playback(start: datetime, end: datetime, reason: str) -> None:
-    """FootageRequestInvalid naming every problem of a playback request (range, reason)."""
-    check_footage_request(start, end, reason, limit=MAX_PLAYBACK, doing="play back")
-
-
-def refuse_anonymised_playback(
-    access_log: AccessLog,
-    *,
-    viewer: Viewer,
-    camera_id: str,
-    span: tuple[datetime, datetime],
-    reason: str,
-    client: str | None,
-) -> None:
-    """Refuse (and log) playback to an account that sees only anonymised video: recordings hold
-    the zones rendition, and faces are hidden only in exports made for it."""
-    if not viewer.anonymised:
-        return
-    refuse_camera_action(
-        access_log,
-        user=viewer.user,
-        action=Action.PLAYBACK,
-        camera_id=camera_id,
-        client=client,
-        reason=reason.strip(),
-        span=span,
-        why="the account sees only anonymised video; recordings hold the zones rendition",
-        message=AccessDenied(
-            f"account '{viewer.username}' sees only anonymised video:"
-            " ask for a public_request export instead",
-            key="errors.anonymised_only",
-        ),
-    )
-
-
-def playback(
-    access_log: AccessLog,
-    segments: Sequence[RecordedSegment],
-    *,
-    viewer: Viewer,
-    camera_id: str,
-    span: tuple[datetime, datetime],
-    reason: str,
-    client: str | None,
-) -> Iterator[bytes]:
-    """Log the playback (its reason and span; AccessDenied, logged, without the right), then the
-    segments as one fragmented MP4, chunk by chunk; NoFootage when nothing is recorded."""
-    start, end = span
-    authorise_camera_action(
-        access_log,
-        viewer=viewer,
-        action=Action.PLAYBACK,
-        camera_id=camera_id,
-        client=client,
-        reason=reason.strip(),
-        span=span,
-    )
-    if not segments:
-        raise no_footage(camera_id, start, end)
-    return stream_mp4(segments, start, end)
 
 
 def _file_name(request: ExportRequest) -> str:
