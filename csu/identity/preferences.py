@@ -21,7 +21,8 @@ from csu.identity.models import utcnow
 from csu.text import StorableText
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
-GridSize = Literal[1, 4, 9, 16]
+# Its bounds stated besides the enum: every integer of the API document names its range.
+GridSize = Annotated[Literal[1, 4, 9, 16], Field(json_schema_extra={"minimum": 1, "maximum": 16})]
 # The largest grid has 16 tiles: a layout names at most one camera per tile.
 MAX_LAYOUT_TILES = 16
 CameraId = Annotated[StorableText, Field(min_length=1, max_length=64)]
@@ -69,6 +70,32 @@ class Preferences(BaseModel):
     language: Language | None = Field(
         default=None, description="The pages' language once signed in; null: the browser's choice."
     )
+
+
+class PreferencesChange(BaseModel):
+    """Some of an account's preferences: a field left out stays as it is, null sets its default.
+    A section (alerting) is replaced whole."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"grid_size": 16}, {"language": "en"}]},
+    )
+
+    alerting: AlertingPreferences | None = None
+    grid_size: GridSize | None = None
+    desk_layout: list[CameraId] | None = Field(default=None, max_length=MAX_LAYOUT_TILES)
+    language: Language | None = None
+
+    def applied_to(self, preferences: Preferences) -> Preferences:
+        """`preferences` with this change made."""
+        document = preferences.model_dump()
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if value is None:
+                document.pop(name)  # back to its default
+            else:
+                document[name] = value.model_dump() if isinstance(value, BaseModel) else value
+        return Preferences.model_validate(document)
 
 
 class UserPreferences(SQLModel, table=True):
@@ -126,3 +153,9 @@ def save_preferences(session: Session, *, user_id: int, preferences: Preferences
     session.add(row)
     session.flush()
     return _document(row)
+
+
+def change_preferences(session: Session, *, user_id: int, change: PreferencesChange) -> Preferences:
+    """Make `change` to the account's preferences (flushed, not committed)."""
+    current = preferences_of(session, user_id=user_id)
+    return save_preferences(session, user_id=user_id, preferences=change.applied_to(current))

@@ -15,6 +15,8 @@ from csu.identity.models import AuthToken, CameraGrant, User, utcnow
 from csu.identity.password_rule import check_password
 from csu.identity.passwords import hash_password, needs_rehash, verify_password
 from csu.identity.preferences import Preferences as Preferences  # each account's choices
+from csu.identity.preferences import PreferencesChange as PreferencesChange
+from csu.identity.preferences import change_preferences as change_preferences
 from csu.identity.preferences import preferences_of as preferences_of
 from csu.identity.preferences import save_preferences as save_preferences
 from csu.identity.roles import Role

@@ -40,6 +40,21 @@ def test_an_account_reads_back_what_it_saved_on_another_session(client: TestClie
     assert client.get(URL, headers=desk_one).json() == {**DEFAULTS, "grid_size": 16}
 
 
+def test_a_change_keeps_the_fields_it_leaves_out(client: TestClient) -> None:
+    operator = login(client, "operator")
+    client.put(URL, json=CHOSEN, headers=operator)
+    changed = client.patch(URL, json={"language": "fr", "grid_size": 16}, headers=operator)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {**CHOSEN, "language": "fr", "grid_size": 16}
+    # null: back to the default; a section is replaced whole.
+    reset = client.patch(
+        URL, json={"language": None, "alerting": {"sound": False}}, headers=operator
+    ).json()
+    assert reset["language"] is None and reset["grid_size"] == 16
+    assert reset["alerting"] == {"min_severity": "high", "sound": False, "notify": False}
+    assert client.get(URL, headers=login(client, "operator")).json() == reset
+
+
 def test_each_account_has_its_own(client: TestClient) -> None:
     client.put(URL, json=CHOSEN, headers=login(client, "operator"))
     supervisor = login(client, "supervisor")
@@ -51,6 +66,7 @@ def test_each_account_has_its_own(client: TestClient) -> None:
 def test_no_preferences_without_signing_in(client: TestClient) -> None:
     assert client.get(URL).status_code == 401
     assert client.put(URL, json=CHOSEN).status_code == 401
+    assert client.patch(URL, json={"grid_size": 1}).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -71,11 +87,12 @@ def test_no_preferences_without_signing_in(client: TestClient) -> None:
         ({"language": "de"}, "body.language"),
     ],
 )
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
 def test_unknown_fields_and_values_out_of_range_are_refused_by_name(
-    client: TestClient, body: dict[str, Any], problem: str
+    client: TestClient, body: dict[str, Any], problem: str, method: str
 ) -> None:
     operator = login(client, "operator")
-    response = client.put(URL, json=body, headers=operator)
+    response = client.request(method, URL, json=body, headers=operator)
     assert response.status_code == 422, response.text
     assert problem in response.json()["detail"]
     assert client.get(URL, headers=operator).json() == DEFAULTS  # nothing stored
@@ -87,3 +104,4 @@ def test_the_schema_states_the_bounds(client: TestClient) -> None:
     assert document["additionalProperties"] is False
     assert document["properties"]["desk_layout"]["maxItems"] == 16
     assert schemas["AlertingPreferences"]["additionalProperties"] is False
+    assert schemas["PreferencesChange"]["additionalProperties"] is False
