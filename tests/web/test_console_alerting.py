@@ -1,5 +1,6 @@
 """Alerting in the console (headless Chromium): a critical incident plays its sound, badges the
-tab title and rings again until acknowledged; an incident below the chosen severity stays quiet."""
+tab title and rings again until acknowledged; an incident below the chosen severity stays quiet,
+and with the sound off nothing rings but the title still counts. The settings are the account's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_console_page import api_headers, new_page, sign_in, wait_for
+from tests.web.test_console_preferences import forget_preferences, stored
 from tests.web.test_wall_page import Server
 from tests.web.test_wall_page import server as server
 
@@ -27,6 +29,12 @@ HTMLMediaElement.prototype.play = function () {
   return started;
 };
 """
+
+
+@pytest.fixture(autouse=True)
+def fresh_accounts(server: Server) -> None:
+    """Each test starts from accounts with the default settings (the server keeps them)."""
+    forget_preferences(server, "operator", "supervisor")
 
 
 def plays(page: Any, sound: str) -> int:
@@ -98,7 +106,38 @@ def test_the_threshold_is_the_users_and_lower_severities_ring_once_chosen(
         == 201
     )
     page.wait_for_function("() => window.__plays.includes('low')")
-    # The choice is the user's and survives a reload.
+    # The choice is the account's and survives a reload.
+    wait_for(lambda: stored(server, "supervisor")["alerting"]["min_severity"] == "low")
     page.reload()
     assert page.locator("#alert-threshold").input_value() == "low"
+    page.context.close()
+
+
+def test_with_the_sound_off_nothing_rings_but_the_title_counts(
+    browser: Any, server: Server
+) -> None:
+    page = new_page(browser)
+    page.add_init_script(SPY)
+    sign_in(page, server, "supervisor")
+    base_title = page.title()
+    page.uncheck("#alert-sound")
+    page.click("#queue")  # the browser would let it play
+    posted = httpx.post(
+        f"{server.url}/api/alarms",
+        # Another type and place than the other tests' alarms: an incident of its own.
+        json=csu_alarm(
+            "ALERT-MUTED",
+            severity="critical",
+            type="building.intrusion",
+            location={"type": "Point", "coordinates": [-0.53, 47.46]},
+        ),
+        headers=api_headers(server),
+    )
+    assert posted.status_code == 201, posted.text
+    wait_for(lambda: page.title() == f"(1) {base_title}")
+    time.sleep(1)  # the sound would have started by now
+    assert page.evaluate("window.__plays.filter(Boolean)") == []  # videos have no sound name
+    assert not page.locator("#sound-blocked").is_visible()
+    assert stored(server, "supervisor")["alerting"]["sound"] is False
+    page.screenshot(path=str(ARTIFACTS / "console-alerting-muted.png"))
     page.context.close()

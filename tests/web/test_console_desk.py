@@ -10,12 +10,19 @@ import pytest
 from tests.web.conftest import ARTIFACTS, TIMEOUT_MS
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_console_page import api_headers, new_page, sign_in
+from tests.web.test_console_preferences import forget_preferences
 from tests.web.test_map_page import server as server
 from tests.web.test_wall_page import Server
 
 pytestmark = pytest.mark.slow
 
 TILES = "#grid .cam"
+
+
+@pytest.fixture(autouse=True)
+def fresh_accounts(server: Server) -> None:
+    """Each test starts from accounts that chose no grid size (the server keeps it)."""
+    forget_preferences(server, "operator", "supervisor")
 
 
 def test_a_desk_shows_1_4_9_or_16_cameras_and_keeps_the_choice(

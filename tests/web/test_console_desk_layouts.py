@@ -1,15 +1,15 @@
 """Desk layouts through the console (headless Chromium): camera groups from the site file,
-a camera dragged onto a tile (kept per user in the browser, back after a reload), and tours that
+a camera dragged onto a tile (kept in the user's account, back after a reload), and tours that
 cycle a tile through their cameras."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from csu.app import create_app
@@ -19,7 +19,8 @@ from csu.identity import service as identity
 from csu.identity.roles import Role
 from csu.settings import Settings
 from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts, served
-from tests.web.test_console_page import new_page, sign_in
+from tests.web.test_console_page import api_headers, new_page, sign_in, wait_for
+from tests.web.test_console_preferences import forget_preferences, stored
 from tests.web.test_map_page import MAP_SITE
 from tests.web.test_wall_page import Server
 
@@ -57,6 +58,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     with served(app) as base:
         yield Server(base)
+
+
+@pytest.fixture(autouse=True)
+def fresh_accounts(server: Server) -> None:
+    """Each test starts from accounts with no layout of their own (the server keeps them)."""
+    forget_preferences(server, "operator", "partial")
 
 
 def tiles(page: Any) -> list[str]:
@@ -139,8 +146,8 @@ def test_a_dropped_layout_comes_back_after_a_reload_for_its_user(
     page.wait_for_function(
         "() => document.querySelectorAll('#grid .cam')[1]?.dataset.camera === 'cam-5'"
     )
-    saved = page.evaluate("localStorage.getItem('csu.desk_layout.operator')")
-    assert json.loads(saved) == ["cam-0", "cam-5", "cam-2", "cam-3"]
+    layout = ["cam-0", "cam-5", "cam-2", "cam-3"]
+    wait_for(lambda: stored(server, "operator")["desk_layout"] == layout)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_function(
@@ -152,10 +159,12 @@ def test_a_dropped_layout_comes_back_after_a_reload_for_its_user(
     page.screenshot(path=str(ARTIFACTS / "desk-layout-restored.png"))
 
     # Another user of this browser gets their own layout, without the camera they may not see.
-    page.evaluate(
-        "ids => localStorage.setItem('csu.desk_layout.partial', JSON.stringify(ids))",
-        ["cam-5", "cam-4", "cam-1"],
+    saved = httpx.put(
+        f"{server.url}/api/me/preferences",
+        json={"desk_layout": ["cam-5", "cam-4", "cam-1"]},
+        headers=api_headers(server, "partial"),
     )
+    assert saved.status_code == 200, saved.text
     page.click("#logout")
     page.wait_for_url("**/login**")
     sign_in(page, server, "partial")

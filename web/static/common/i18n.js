@@ -2,13 +2,19 @@
 // date and time on the site's clock (its time zone, 24-hour, dd/mm/yyyy) whatever the browser's.
 // Importing this module waits for the catalogue, so t() is ready in every importer.
 
+// The language asked for: before sign-in this browser's choice; once signed in the account's
+// (its preferences, which follow the user to any desk), copied here at sign-in and when it
+// changes, since the catalogue is fetched before anything else on the page runs.
 const CHOICE = "csu.language";
+const ACCOUNT_CHOICE = "csu.language.account";
+const BEFORE_SIGN_IN = document.documentElement.hasAttribute("data-before-sign-in");
+const PREFERENCES = "/api/me/preferences";
 const CACHE = "csu.i18n";
 const LOCALES = { fr: "fr-FR", en: "en-GB" };
 const PARAMETER = /\{(\w+)\}/g;
 
 async function fetchCatalogue() {
-  const chosen = localStorage.getItem(CHOICE);
+  const chosen = (!BEFORE_SIGN_IN && localStorage.getItem(ACCOUNT_CHOICE)) || localStorage.getItem(CHOICE);
   const query = chosen ? `?lang=${encodeURIComponent(chosen)}` : "";
   try {
     const response = await fetch(`/api/i18n${query}`, { credentials: "same-origin" });
@@ -144,11 +150,34 @@ export function fromSiteInput(value) {
   return Number.isNaN(moment.getTime()) ? null : moment;
 }
 
-/** Speak another language from now on (this browser), reloading the page. */
-export function setLanguage(choice) {
-  localStorage.setItem(CHOICE, choice);
+/** Speak another language from now on, reloading the page: this browser's choice before
+ * sign-in, the account's after (kept by the server, changed alone so nothing else is undone). */
+export async function setLanguage(choice) {
+  if (BEFORE_SIGN_IN) {
+    localStorage.setItem(CHOICE, choice);
+  } else {
+    localStorage.setItem(ACCOUNT_CHOICE, choice);
+    await fetch(PREFERENCES, {
+      method: "PATCH",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ language: choice }),
+    }).catch(() => {}); // the server is away: this browser speaks it anyway
+  }
   sessionStorage.removeItem(CACHE);
   location.reload();
+}
+
+/** The signed-in account's language (null: none of its own) becomes this browser's copy of it;
+ * true when that changes the page's language, which then reloads if `reload`. */
+export function followAccountLanguage(choice, { reload = true } = {}) {
+  if (choice) localStorage.setItem(ACCOUNT_CHOICE, choice);
+  else localStorage.removeItem(ACCOUNT_CHOICE);
+  const asked = choice || localStorage.getItem(CHOICE) || loaded.site_language;
+  if (asked === language) return false;
+  sessionStorage.removeItem(CACHE);
+  if (reload) location.reload();
+  return true;
 }
 
 /** A small select that switches the page's language. */

@@ -1,8 +1,10 @@
 // Alerting: a new incident or alarm at or above the severity the user chose plays a sound
 // (one per severity), badges the tab title and may raise a desktop notification; an
-// unacknowledged critical incident rings again until someone acknowledges it.
+// unacknowledged critical incident rings again until someone acknowledges it. The settings are
+// the account's (preferences.js): they follow the operator to any desk.
 import { el } from "/static/common/dom.js";
 import { t } from "/static/common/i18n.js";
+import { preferences, setPreferences } from "/static/common/preferences.js";
 
 const SEVERITIES = ["informational", "low", "medium", "high", "critical"];
 const SOUNDS = { informational: "low", low: "low", medium: "medium", high: "high", critical: "critical" };
@@ -10,22 +12,11 @@ const REPEAT_MS = 15000;
 const QUIET_MS = 3000; // a burst of alarms on one incident rings once
 const rank = (severity) => SEVERITIES.indexOf(severity);
 
-function loadSettings(key) {
-  try {
-    const saved = JSON.parse(localStorage.getItem(key) || "{}");
-    return { threshold: SEVERITIES.includes(saved.threshold) ? saved.threshold : "high", notify: saved.notify === true };
-  } catch (_) {
-    return { threshold: "high", notify: false };
-  }
-}
-
 export class Alerting {
   /** `header` receives the controls; `onBlocked` is told when the browser refuses to play. */
   constructor(header) {
     this.header = header;
     this.baseTitle = document.title;
-    this.settings = { threshold: "high", notify: false };
-    this.key = null;
     this.lastRing = new Map();
     this.incidents = [];
     this.audio = {};
@@ -39,23 +30,29 @@ export class Alerting {
     setInterval(() => this.repeat(), REPEAT_MS);
   }
 
-  /** The signed-in user's own settings, and the controls to change them. */
-  setUser(username) {
-    this.key = `csu.alerting.${username}`;
-    this.settings = loadSettings(this.key);
+  /** The account's settings: { min_severity, sound, notify }. */
+  get settings() {
+    return preferences().alerting;
+  }
+
+  /** The controls of the signed-in account's settings (once its preferences are loaded). */
+  showControls() {
     const select = el("select", { id: "alert-threshold", "aria-label": t("alerting.threshold") },
-      ...SEVERITIES.map((s) => el("option", { value: s, selected: s === this.settings.threshold }, t(`alerting.severity.${s}`))));
-    select.addEventListener("change", () => this.save({ threshold: select.value }));
+      ...SEVERITIES.map((s) => el("option", { value: s, selected: s === this.settings.min_severity }, t(`alerting.severity.${s}`))));
+    select.addEventListener("change", () => this.save({ min_severity: select.value }));
+    const sound = el("input", { type: "checkbox", id: "alert-sound", checked: this.settings.sound });
+    sound.addEventListener("change", () => this.save({ sound: sound.checked }));
     const notify = el("input", { type: "checkbox", id: "alert-notify", checked: this.settings.notify });
     notify.addEventListener("change", () => this.enableNotifications(notify));
     const label = el("label", { class: "alerting" }, t("alerting.threshold_short"), " ", select);
+    const soundLabel = el("label", { class: "alerting" }, sound, " ", t("alerting.sound"));
     const notifyLabel = el("label", { class: "alerting" }, notify, " ", t("alerting.notify"));
-    this.header.querySelector("#who").before(label, notifyLabel, this.blocked);
+    this.header.querySelector("#who").before(label, soundLabel, notifyLabel, this.blocked);
   }
 
   save(change) {
-    Object.assign(this.settings, change);
-    if (this.key) localStorage.setItem(this.key, JSON.stringify(this.settings));
+    setPreferences({ alerting: change });
+    if (change.sound === false) this.blocked.hidden = true; // nothing to unblock
     this.badge();
   }
 
@@ -67,7 +64,7 @@ export class Alerting {
   }
 
   loud(severity) {
-    return rank(severity) >= rank(this.settings.threshold);
+    return rank(severity) >= rank(this.settings.min_severity);
   }
 
   /** An incident opened or received alarms: ring, notify, badge. */
@@ -76,7 +73,7 @@ export class Alerting {
     const last = this.lastRing.get(incident.id) || 0;
     if (Date.now() - last < QUIET_MS) return;
     this.lastRing.set(incident.id, Date.now());
-    this.ring(SOUNDS[incident.severity] || "low");
+    if (this.settings.sound) this.ring(SOUNDS[incident.severity] || "low");
     this.notify(incident, change);
   }
 
@@ -97,7 +94,7 @@ export class Alerting {
 
   repeat() {
     const critical = this.incidents.some((i) => i.open !== false && i.status === "new" && i.severity === "critical");
-    if (critical) this.ring("critical");
+    if (critical && this.settings.sound) this.ring("critical");
   }
 
   ring(name, fromClick = false) {

@@ -1,9 +1,10 @@
 // The operator console: queue, incident, cameras and map, all live over WS /api/events.
 import { api, homeOf, logout, me, showError } from "/static/common/api.js";
 import { tickClock } from "/static/common/dom.js";
-import { languageSwitch, t } from "/static/common/i18n.js";
+import { followAccountLanguage, languageSwitch, t } from "/static/common/i18n.js";
 import { mapConfig } from "/static/common/map.js";
 import { MapPane } from "/static/common/map_pane.js";
+import { adoptBrowserChoices, loadPreferences, savePreferences } from "/static/common/preferences.js";
 import { salvoButtons } from "/static/common/salvos.js";
 import { reconnectingSocket } from "/static/common/ws.js";
 import { CameraGrid } from "./cameras.js";
@@ -181,7 +182,8 @@ document.addEventListener("keydown", (event) => {
   action();
 });
 
-document.getElementById("logout").addEventListener("click", () => logout());
+// A choice made just before signing out is saved while the session still lets it.
+document.getElementById("logout").addEventListener("click", () => savePreferences().finally(logout));
 document.getElementById("grid-all").addEventListener("click", () => grid.showAll());
 document.getElementById("grid-prev").addEventListener("click", () => grid.page(-1));
 document.getElementById("grid-next").addEventListener("click", () => grid.page(1));
@@ -193,9 +195,12 @@ async function start() {
   if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
   playback.setRole(user.role);
   ptz.setUser(user);
-  alerting.setUser(user.username);
-  gridSizeControl(grid, document.getElementById("grid-all"), user.username);
-  layout.setUser(user.username); // before the first resync, which restores their layout
+  // The account's preferences, before the first resync (which restores their desk's layout).
+  const preferences = await loadPreferences(user.username);
+  if (followAccountLanguage(preferences.language)) return; // changed at another desk: reloads
+  adoptBrowserChoices(user.username);
+  alerting.showControls();
+  gridSizeControl(grid, document.getElementById("grid-all"));
   document.getElementById("who").textContent = t("console.who", { username: user.username, role: t(`console.role.${user.role}`) });
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between

@@ -1,9 +1,10 @@
 // The desk's own layout: a camera dragged onto a tile (from the camera strip or the map) takes that
 // tile; by keyboard, 'r' on a tile chooses it, then Enter on a camera of the strip. The layout is
-// kept per user in this browser and comes back on the next visit, without the cameras the user
-// may no longer see.
+// kept in the user's account (preferences.js) and comes back on the next visit, at any desk,
+// without the cameras the user may no longer see.
 import { el } from "/static/common/dom.js";
 import { t } from "/static/common/i18n.js";
+import { preferences, setPreferences } from "/static/common/preferences.js";
 
 const DRAG_TYPE = "application/x-csu-camera";
 const MAP_DRAG_PX = 8; // less is a click on the map's camera, not a drag
@@ -18,13 +19,7 @@ export function placed(visible, index, id) {
 }
 
 /** The saved layout's cameras that are still in `cameras` (a Map of those the user may see). */
-export function restorable(saved, cameras) {
-  let ids;
-  try {
-    ids = JSON.parse(saved);
-  } catch {
-    return [];
-  }
+export function restorable(ids, cameras) {
   return Array.isArray(ids) ? ids.filter((id) => typeof id === "string" && cameras.has(id)) : [];
 }
 
@@ -47,18 +42,12 @@ export class DeskLayout {
     this.grid = grid;
     this.gridNode = gridNode;
     this.target = null; // the tile chosen by keyboard, waiting for a camera
-    this.key = null; // where this user's layout is kept (localStorage), once known
     this.restored = false;
     this.strip = el("div", { id: "desk-cameras", role: "group", "aria-label": t("desk.layout.strip") });
     this.status = el("span", { id: "desk-status", class: "visually-hidden", role: "status" });
     anchor.after(this.strip, this.status);
     this.listenTiles();
     this.listenMap(mapPane);
-  }
-
-  /** Who is signed in: their layout is kept under their name. */
-  setUser(username) {
-    this.key = `csu.desk_layout.${username}`;
   }
 
   /** The cameras this user may see, as draggable buttons; the first time, their saved layout. */
@@ -77,11 +66,12 @@ export class DeskLayout {
     }));
   }
 
-  /** Once, when the cameras first arrive (not after a reconnection, which keeps what is shown). */
+  /** Once, when the cameras first arrive (not after a reconnection, which keeps what is shown);
+   * the account's preferences are loaded before the first cameras are asked for. */
   restore() {
-    if (this.restored || !this.key) return;
+    if (this.restored) return;
     this.restored = true;
-    const ids = restorable(localStorage.getItem(this.key), this.grid.cameras);
+    const ids = restorable(preferences().desk_layout, this.grid.cameras);
     if (ids.length) this.grid.show(ids, t("desk.layout.label"), { highlight: false });
   }
 
@@ -94,7 +84,7 @@ export class DeskLayout {
   place(index, id) {
     this.cancel();
     if (!placeOnTile(this.grid, index, id)) return;
-    if (this.key) localStorage.setItem(this.key, JSON.stringify(this.grid.visible()));
+    setPreferences({ desk_layout: this.grid.visible() });
     this.status.textContent = t("desk.layout.placed", { camera: this.grid.cameras.get(id).name, tile: index + 1 });
     const tile = tileNodes(this.gridNode)[index];
     if (tile) tile.focus();

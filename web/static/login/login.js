@@ -1,6 +1,6 @@
 // Sign in, then go on to the page asked for, or the page made for the user's role.
-import { clearError, homeOf, login, me, showError } from "/static/common/api.js";
-import { languageSwitch } from "/static/common/i18n.js";
+import { api, clearError, homeOf, login, me, showError } from "/static/common/api.js";
+import { followAccountLanguage, languageSwitch } from "/static/common/i18n.js";
 import { chooseNewPassword, mustChangePassword } from "/static/login/new_password.js";
 
 const form = document.getElementById("login");
@@ -24,6 +24,17 @@ function destination(role) {
   return url.href;
 }
 
+/** Signed in: the pages from now on speak the account's language (this browser's if it has none). */
+async function goOn(role) {
+  try {
+    const preferences = await api("/api/me/preferences", { signIn: false });
+    followAccountLanguage(preferences.language, { reload: false });
+  } catch (_) {
+    followAccountLanguage(null, { reload: false }); // not the previous account's, at least
+  }
+  location.assign(destination(role));
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = new FormData(form);
@@ -35,7 +46,7 @@ form.addEventListener("submit", async (event) => {
     });
     const who = await me({ signIn: false });
     clearError(submit);
-    location.assign(destination(who.role));
+    await goOn(who.role);
   } catch (error) {
     showError(submit, error);
     submit.disabled = false;
@@ -43,4 +54,4 @@ form.addEventListener("submit", async (event) => {
 });
 
 // Already signed in (a valid session cookie): go straight on.
-me({ signIn: false }).then((who) => location.assign(destination(who.role)), () => {});
+me({ signIn: false }).then((who) => goOn(who.role), () => {});
