@@ -17,6 +17,7 @@ from video.evidence.service import ExportJob, ExportRequest, ExportService, Purp
 from web.deps import CurrentViewer, ExportsDep, client_address
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
+MAX_LISTED = 100
 
 
 class ExportBody(BaseModel):
@@ -117,6 +118,17 @@ def create_export(
         client=client_address(request),
     )
     return _out(job, exports)
+
+
+@router.get("", response_model=list[ExportOut])
+def list_exports(
+    viewer: CurrentViewer,
+    exports: ExportsDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 20,
+) -> list[ExportOut]:
+    """The newest exports of the cameras the user may export, newest first, with their progress
+    (empty for a user without the export right)."""
+    return [_out(job, exports) for job in exports.recent(viewer=viewer, limit=limit)]
 
 
 @router.get("/{export_id}", response_model=ExportOut)

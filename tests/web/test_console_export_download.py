@@ -1,6 +1,7 @@
 """A supervisor exports from the console in a real headless Chromium, watches the export's bar,
 moved by the event stream alone, reach 100 %, and downloads the zip under a requisition to a
-named recipient: the file is the signed folder and `csu export verify` accepts it."""
+named recipient: the file is the signed folder and `csu export verify` accepts it; the export
+list outlives a reload."""
 
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ def test_supervisor_watches_the_bar_reach_100_and_downloads_a_zip_that_verifies(
     assert download.suggested_filename == f"{export_id}.zip"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
+    # The list is the server's: after a reload the export is there, done, still downloadable.
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    open_incident(page, server.incident)
+    page.keyboard.press("l")
+    page.wait_for_selector(f"{LIST} li[data-export='{export_id}'][data-state=done] button")
     page.context.close()
 
     with zipfile.ZipFile(saved) as archive:

@@ -20,6 +20,9 @@ from fastapi.testclient import TestClient
 from csu.app import create_app
 from csu.app_services import AppServices
 from csu.config import SiteConfig
+from csu.db import Database
+from csu.identity import service as identity
+from csu.identity.roles import Role
 from csu.settings import Settings
 from privacy.access_log.service import AccessLog, AccessLogUnavailable
 from tests.video.segments import record_segments, video_frames
@@ -219,3 +222,34 @@ def test_the_export_right_a_requisition_and_a_recipient_are_required(
     assert late.status_code == 409
     assert late.json()["detail"] == f"export '{failed['id']}' is failed: nothing to download"
     assert downloads(client) == []  # nothing was handed over
+
+
+def test_the_list_holds_the_exports_of_cameras_one_may_export(
+    client: TestClient,  # noqa: F811
+    database_url: str,
+) -> None:
+    """Newest first with progress; a supervisor of another camera and an operator get none."""
+    db = Database(database_url)
+    with db.session() as session:
+        identity.create_user(
+            session,
+            username="plaza-sup",
+            role=Role.SUPERVISOR,
+            password=PASSWORD,
+            cameras=["cam-plaza"],
+        )
+    db.dispose()
+    supervisor = login(client, "supervisor")
+    first = finished_export(client, supervisor)
+    second = client.post(
+        "/api/exports", json=body(2, 4, reason="second look"), headers=supervisor
+    ).json()
+    until_finished(client, second["id"], supervisor)
+    listed = client.get("/api/exports", headers=supervisor).json()
+    assert [(e["id"], e["state"], e["progress"]) for e in listed] == [
+        (second["id"], "done", 100),
+        (first["id"], "done", 100),
+    ]
+    assert client.get("/api/exports?limit=1", headers=supervisor).json()[0]["id"] == second["id"]
+    for other in ("plaza-sup", "operator"):
+        assert client.get("/api/exports", headers=login(client, other)).json() == []

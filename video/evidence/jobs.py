@@ -6,9 +6,11 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,17 @@ def load(root: Path, job_id: str) -> ExportJob | None:
     if not ID_PATTERN.match(job_id) or not path.is_file():
         return None
     return _job(json.loads(path.read_text()))
+
+
+def newest(root: Path) -> Iterator[ExportJob]:
+    """Every job, newest first: by id (its UTC second comes first), then by creation time among
+    those of the same second; only the files of the second being read are loaded at a time."""
+    if not root.is_dir():
+        return
+    ids = sorted((p.stem for p in root.glob("*.json") if ID_PATTERN.match(p.stem)), reverse=True)
+    for _second, same in groupby(ids, key=lambda job_id: job_id[:16]):
+        loaded = [job for job in (load(root, job_id) for job_id in same) if job is not None]
+        yield from sorted(loaded, key=lambda job: job.created_at, reverse=True)
 
 
 def unfinished(root: Path) -> list[ExportJob]:

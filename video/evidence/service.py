@@ -220,6 +220,18 @@ class ExportService:
         self._pool.submit(self._run, job)
         return job
 
+    def recent(self, *, viewer: Viewer, limit: int) -> list[ExportJob]:
+        """The newest exports of the cameras this user may export (none without the right);
+        a list of states, no footage: not logged, as reading one export's state is not."""
+        scope = viewer.scope(Action.EXPORT)
+        found: list[ExportJob] = []
+        for job in jobs.newest(self.root):
+            if scope.allows(job.request.camera_id):
+                found.append(job)
+                if len(found) == limit:
+                    break
+        return found
+
     def get(self, job_id: str) -> ExportJob | None:
         """The job by id, from memory or, after a restart, from its state file."""
         with self._lock:

@@ -34,9 +34,9 @@ export class EvidenceTools {
     this.exports.event(message);
   }
 
-  /** The event stream (re)opened: what it missed about unfinished exports is read again. */
+  /** The event stream (re)opened: the export list is read again (what it missed with it). */
   resync() {
-    this.exports.rereadUnfinished();
+    if (EXPORTERS.has(this.role)) this.exports.load();
   }
 
   setRole(role) {
@@ -87,10 +87,12 @@ export class EvidenceTools {
     this.state.dataset.state = "asking";
     this.state.textContent = t("console.export.asking");
     try {
-      const job = await api("/api/exports", {
+      const asking = api("/api/exports", {
         method: "POST",
         body: { camera_id: cameraId, start: start.toISOString(), end: end.toISOString(), ...fields },
       });
+      this.exports.expect(asking);
+      const job = await asking;
       clearError(anchor);
       this.latest = job.id;
       this.exports.add(job);

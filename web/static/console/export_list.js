@@ -1,14 +1,19 @@
-// The exports asked for from this console: each one's progress bar, moved by the export events of
-// WS /api/events (the server tells how far the work is: nothing is polled), and, once signed, its
-// download as one zip, handed over under a requisition to a named recipient (both asked, and both
-// written in the access log by the server before the first byte).
+// The newest exports of the cameras this user may export: each one's progress bar, moved by the
+// export events of WS /api/events (the server tells how far the work is: nothing is polled), and,
+// once signed, its download as one zip, handed over under a requisition to a named recipient
+// (both asked, and both written in the access log by the server before the first byte).
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
 import { formatDateTime, t } from "/static/common/i18n.js";
 
 const ORDER = { pending: 0, running: 1, done: 2, failed: 2 };
 const FINISHED = new Set(["done", "failed"]);
-const EARLY_KEPT = 50; // events of exports not (yet) listed here: others' exports, or ours racing its answer
+const LISTED = 20;
+
+/** True when state a is behind state b (an older event, or an answer overtaken by one). */
+function behind(a, b) {
+  return ORDER[a.state] < ORDER[b.state] || (ORDER[a.state] === ORDER[b.state] && a.progress < b.progress);
+}
 
 function moment(iso) {
   return formatDateTime(iso, { seconds: true });
@@ -20,22 +25,52 @@ export class ExportList {
     this.cameraName = cameraName;
     this.onJob = onJob;
     this.entries = new Map(); // export id -> {job, item, bar, percent, note, actions}
-    this.early = new Map();
+    this.asked = new Set(); // exports being read because an event named one not listed yet
+    this.asking = null; // an export asked for here, its answer not in yet
     this.list = el("ul", { class: "exports", "data-control": "exports" });
     this.handover = new HandoverDialog();
     this.element = el("section", { class: "export-list" },
       el("h3", {}, t("console.export.list")), this.list, this.handover.dialog);
   }
 
-  /** A new export as the server answered it; events that came before it are applied now. */
-  add(job) {
+  /** An export as the server gave it: a new one goes on top, a listed one takes its state
+   * unless an event already told more. */
+  add(job, { top = true } = {}) {
+    const listed = this.entries.get(job.id);
+    if (listed) {
+      if (!behind(job, listed.job)) this.show(listed, job);
+      return;
+    }
     const entry = this.entry(job);
     this.entries.set(job.id, entry);
-    this.list.prepend(entry.item);
+    if (top) this.list.prepend(entry.item);
+    else this.list.append(entry.item);
     this.show(entry, job);
-    const early = this.early.get(job.id);
-    this.early.delete(job.id);
-    if (early) this.event(early);
+    while (this.entries.size > LISTED) this.drop(this.list.lastElementChild.dataset.export);
+  }
+
+  /** An export is being asked for here: events of an unlisted export wait for its answer (it
+   * may be that one) rather than read it again. */
+  expect(answer) {
+    const settled = answer.then(() => undefined, () => undefined);
+    this.asking = settled;
+    settled.then(() => { if (this.asking === settled) this.asking = null; });
+  }
+
+  drop(id) {
+    this.entries.get(id).item.remove();
+    this.entries.delete(id);
+  }
+
+  /** The event stream (re)opened: the newest exports read again, events missed meanwhile with them. */
+  async load() {
+    try {
+      const jobs = await api(`/api/exports?limit=${LISTED}`);
+      clearError(this.list);
+      for (const job of jobs.reverse()) this.add(job);
+    } catch (error) {
+      showError(this.list, error);
+    }
   }
 
   /** An export event of the socket: the bar moves; once finished, the export is read once (its
@@ -43,21 +78,25 @@ export class ExportList {
   event(message) {
     const entry = this.entries.get(message.export_id);
     if (!entry) {
-      this.early.set(message.export_id, message);
-      if (this.early.size > EARLY_KEPT) this.early.delete(this.early.keys().next().value);
+      if (this.asking) this.asking.then(() => this.event(message));
+      else this.readNew(message.export_id); // someone else's, or asked here before a reload
       return;
     }
-    const now = entry.job;
-    const step = [ORDER[message.state], message.percent];
-    if (step[0] < ORDER[now.state] || (step[0] === ORDER[now.state] && step[1] < now.progress)) return;
+    const told = { state: message.state, progress: message.percent };
+    if (behind(told, entry.job)) return;
     if (FINISHED.has(message.state)) this.reread(entry);
-    else this.show(entry, { ...now, state: message.state, progress: message.percent });
+    else this.show(entry, { ...entry.job, ...told });
   }
 
-  /** After a reconnection: the events missed meanwhile are read from each unfinished export. */
-  rereadUnfinished() {
-    for (const entry of this.entries.values()) {
-      if (!FINISHED.has(entry.job.state)) this.reread(entry);
+  async readNew(id) {
+    if (this.asked.has(id)) return;
+    this.asked.add(id);
+    try {
+      this.add(await api(`/api/exports/${encodeURIComponent(id)}`));
+    } catch (_) {
+      // gone, or no longer ours to see: nothing to list
+    } finally {
+      this.asked.delete(id);
     }
   }
 
