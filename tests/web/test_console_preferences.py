@@ -139,3 +139,29 @@ def test_the_language_is_the_browsers_before_sign_in_and_the_accounts_after(
     assert desk_two.evaluate("document.documentElement.lang") == "fr"
     desk_one.context.close()
     desk_two.context.close()
+
+
+def test_choices_an_older_console_kept_in_the_browser_move_to_the_account(
+    browser: Any, server: Server
+) -> None:
+    desk = new_page(browser)
+    desk.goto(f"{server.url}/login")
+    desk.evaluate(
+        """() => {
+          const alerting = {threshold: 'low', notify: false};
+          localStorage.setItem('csu.alerting.operator', JSON.stringify(alerting));
+          localStorage.setItem('csu.grid.operator', '16');
+          localStorage.setItem('csu.desk_layout.operator', JSON.stringify(['cam-3', 'cam-2']));
+        }"""
+    )
+    sign_in(desk, server, "operator")
+    assert desk.locator("#alert-threshold").input_value() == "low"
+    assert desk.locator("#grid-size").input_value() == "16"
+    desk.wait_for_function("() => document.querySelector('#grid .cam')?.dataset.camera === 'cam-3'")
+    wait_for(lambda: stored(server, "operator")["grid_size"] == 16)
+    assert stored(server, "operator")["alerting"]["min_severity"] == "low"
+    assert stored(server, "operator")["desk_layout"] == ["cam-3", "cam-2"]
+    assert (
+        desk.evaluate("Object.keys(localStorage).filter(k => !k.startsWith('csu.language'))") == []
+    )
+    desk.context.close()
