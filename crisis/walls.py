@@ -22,13 +22,14 @@ from crisis.layouts import Layout, Tile, TileKind, arrange, normalise
 from crisis.situation import SituationBoard, open_situation, summaries
 from crisis.templates import crisis_layout, grid_layout, template_layout
 from crisis.tours import WallTour, stamp_tours, wall_tour, wall_tours
-from crisis.validation import Problem, describe, layout_problems
+from crisis.validation import Problem, layout_problems
+from crisis.wall_errors import SalvoNotFound, UnknownWall, rejection
 from crisis.wall_state import Mode, WallFeed, WallState
 from csu.bus import EventBus
 from csu.cameras.events import CameraChanged
 from csu.config import CameraConfig, SiteConfig, WallConfig
 from csu.db import Database
-from csu.errors import Forbidden, Invalid, NotFound
+from csu.errors import NotFound
 from incidents.events import IncidentChanged, IncidentSummary
 from video.events import CameraStatusChanged
 
@@ -42,33 +43,6 @@ CRISIS_WALL_PREFIX = "crisis"
 def is_crisis_wall(wall: WallConfig) -> bool:
     """Whether the wall is in the crisis room (its id starts with 'crisis')."""
     return wall.id.startswith(CRISIS_WALL_PREFIX)
-
-
-class UnknownWall(NotFound, LookupError):
-    """No wall with that id in the site file."""
-
-
-class SalvoNotFound(NotFound, LookupError):
-    """No salvo of that name on the wall."""
-
-
-class LayoutRejected(Invalid, ValueError):
-    """The layout is refused; the wall keeps the one it had."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(describe(problems))
-        self.problems = problems
-
-
-class LayoutForbidden(Forbidden, LayoutRejected):
-    """A layout refused only for cameras the user may not view: a missing right, not bad input."""
-
-
-def rejection(problems: list[Problem]) -> LayoutRejected:
-    """The refusal of a layout with these problems."""
-    if all(p.forbidden for p in problems):
-        return LayoutForbidden(problems)
-    return LayoutRejected(problems)
 
 
 class WallService:
@@ -228,7 +202,12 @@ class WallService:
             self._in_session, lambda s: wall_store.salvo(s, wall_id, name)
         )
         if row is None:
-            raise SalvoNotFound(f"no salvo '{name}' on wall '{wall_id}'")
+            raise SalvoNotFound(
+                f"no salvo '{name}' on wall '{wall_id}'",
+                key="errors.wall.no_salvo",
+                salvo=name,
+                wall=wall_id,
+            )
         layout = Layout.model_validate_json(row.layout)
         async with self._lock:
             return await self._replace(wall_id, layout, by=by, may_view=may_view)
@@ -240,7 +219,12 @@ class WallService:
             self._in_session, lambda s: wall_store.delete_salvo(s, wall_id, name)
         )
         if not found:
-            raise SalvoNotFound(f"no salvo '{name}' on wall '{wall_id}'")
+            raise SalvoNotFound(
+                f"no salvo '{name}' on wall '{wall_id}'",
+                key="errors.wall.no_salvo",
+                salvo=name,
+                wall=wall_id,
+            )
 
     # --- the situation changes ------------------------------------------------------------------
 
@@ -388,7 +372,9 @@ class WallService:
             return content
         found = await asyncio.to_thread(self._in_session, lambda s: summaries(s, [incident_id]))
         if not found:
-            raise NotFound(f"no incident {incident_id}")
+            raise NotFound(
+                f"no incident {incident_id}", key="errors.incidents.unknown", incident=incident_id
+            )
         status = self._status()
         usable = [c for c in found[0].cameras if may_view(c) and status.get(c) != "offline"]
         if not usable:
@@ -422,7 +408,7 @@ class WallService:
     def _config(self, wall_id: str) -> WallConfig:
         config = self._configs.get(wall_id)
         if config is None:
-            raise UnknownWall(f"no wall '{wall_id}'")
+            raise UnknownWall(f"no wall '{wall_id}'", key="errors.wall.unknown", wall=wall_id)
         return config
 
     def _stored(self, wall_id: str) -> wall_store.StoredWall:
@@ -434,7 +420,11 @@ def _tile_index(layout: Layout, x: int, y: int) -> int:
     index = layout.tile_at(x, y)
     if index is None:
         grid = f"{layout.cols}x{layout.rows}"
-        raise rejection([Problem(-1, Tile(x=max(x, 0), y=max(y, 0)), f"outside the {grid} grid")])
+        cell = Tile(x=max(x, 0), y=max(y, 0))
+        words: dict[str, object] = {"grid": grid}
+        raise rejection(
+            [Problem(-1, cell, f"outside the {grid} grid", "errors.wall.off_grid", words)]
+        )
     return index
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from crisis.service import WallService, WallState
 from csu.bounds import Key
-from csu.errors import NotFound
+from csu.errors import Conflict, NotFound
 from privacy.policy import Action
 from privacy.service import RightsWatch, Viewer
 from web.deps import (
@@ -123,8 +123,11 @@ async def wall_whep(
     state = walls.state(wall_id)
     touring = state.seen_by(viewer.sees).tour_cameras()
     if camera_id not in state.layout.cameras() and camera_id not in touring:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"camera '{camera_id}' is not on wall '{wall_id}' now"
+        raise Conflict(
+            f"camera '{camera_id}' is not on wall '{wall_id}' now",
+            key="errors.wall.not_shown",
+            camera=camera_id,
+            wall=wall_id,
         )
     checked(viewer, Action.WALL_READ)
     rendition = viewer.rendition(anonymised_display=state.rendition == "anonymised")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.service import MAX_SIDE, Layout, Tile, TileKind, WallService, WallState, template_names
 from csu.bounds import Key, RowId
+from csu.errors import Invalid
 from csu.times import UtcTime
 from privacy.policy import Action
 from privacy.service import Viewer
@@ -127,9 +128,7 @@ async def put_layout(
     """Replace the layout (free tiles are then filled for the situation), or apply a template."""
     if body.tiles is None:
         if body.template is None:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "send tiles, a template, or both"
-            )
+            raise Invalid("send tiles, a template, or both", key="errors.wall.send_tiles")
         state = await walls.use_template(wall_id, body.template, by=user.username)
         return state.seen_by(viewer.sees)
     config = walls.config(wall_id)

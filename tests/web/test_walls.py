@@ -133,6 +133,30 @@ def test_bad_layouts_are_refused_and_the_wall_keeps_its_layout(
     assert after["version"] == before["version"] and after["layout"] == before["layout"]
 
 
+def test_a_page_reads_a_layout_refusal_in_french(client: TestClient) -> None:
+    """Each problem in the page's language, tile by tile (the page capitalises a refusal shown
+    alone); an unknown wall or salvo too."""
+    headers = {**login(client, "street-only"), "Accept-Language": "fr"}
+    tiles = [
+        {"x": 0, "y": 0, "kind": "camera", "camera_id": "cam-plaza"},
+        {"x": 1, "y": 1, "w": 2, "kind": "map"},
+        {"x": 0, "y": 1, "kind": "tour", "tour_id": "nope"},
+    ]
+    answer = client.put("/api/walls/csu-main/layout", json={"tiles": tiles}, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == (
+        "mise en page refusée : "
+        "tuile 0 en (0,0) : vous n'avez pas le droit de voir la caméra « cam-plaza » ; "
+        "tuile 1 en (1,1) : une tuile 2x1 placée là dépasse de la grille 2x2 ; "
+        "tuile 2 en (0,1) : séquence inconnue « nope »"
+    )
+    gone = client.post("/api/walls/csu-main/salvos/nope/recall", headers=headers)
+    assert gone.status_code == 404
+    assert gone.json()["detail"] == "aucun rappel « nope » sur le mur « csu-main »"
+    nowhere = client.get("/api/walls/nowhere/layout", headers=headers)
+    assert nowhere.json()["detail"] == "aucun mur « nowhere »"
+
+
 def test_the_crisis_cell_does_not_drive_walls(client: TestClient) -> None:
     """Changing a layout needs the wall-control right."""
     answer = client.put(
