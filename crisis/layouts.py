@@ -272,3 +272,28 @@ def normalise(layout: Layout) -> Layout:
     ]
     tiles = sorted((*layout.tiles, *holes), key=lambda t: (t.y, t.x))
     return layout.model_copy(update={"tiles": tuple(tiles)})
+
+
+def without_retired(layout: Layout, known: frozenset[str]) -> Layout:
+    """The layout without the camera tiles of cameras no longer in force (retired by an
+    administrator), pinned ones included: a pin keeps a camera, not a dead tile. Each becomes
+    the engine's to fill, and the wall is pushed with the change."""
+    gone = [
+        i
+        for i, t in enumerate(layout.tiles)
+        if t.kind is TileKind.CAMERA and t.camera_id is not None and t.camera_id not in known
+    ]
+    if not gone:
+        return layout
+    tiles = list(layout.tiles)
+    for i in gone:
+        tiles[i] = tiles[i].model_copy(
+            update={
+                "kind": TileKind.EMPTY,
+                "camera_id": None,
+                "incident_id": None,
+                "pinned": False,
+                "auto": True,
+            }
+        )
+    return layout.model_copy(update={"tiles": tuple(tiles)})

@@ -3,6 +3,7 @@ named by tile, in English for logs and API clients and by catalogue text for pag
 
 from __future__ import annotations
 
+from crisis.layouts import Layout, Tile
 from crisis.validation import Problem, describe
 from csu.errors import Forbidden, Invalid, NotFound
 
@@ -33,3 +34,16 @@ def rejection(problems: list[Problem]) -> LayoutRejected:
     if all(p.forbidden for p in problems):
         return LayoutForbidden(problems)
     return LayoutRejected(problems)
+
+
+def tile_index(layout: Layout, x: int, y: int) -> int:
+    """The index of the tile covering the cell; a refusal naming the cell when none does."""
+    index = layout.tile_at(x, y)
+    if index is None:
+        grid = f"{layout.cols}x{layout.rows}"
+        cell = Tile(x=max(x, 0), y=max(y, 0))
+        words: dict[str, object] = {"grid": grid}
+        raise rejection(
+            [Problem(-1, cell, f"outside the {grid} grid", "errors.wall.off_grid", words)]
+        )
+    return index

@@ -18,12 +18,12 @@ from sqlmodel import Session
 
 from crisis import wall_store
 from crisis.events import CrisisChanged, CrisisSummary, WallLayoutChanged
-from crisis.layouts import Layout, Tile, TileKind, arrange, normalise
+from crisis.layouts import Layout, Tile, TileKind, arrange, normalise, without_retired
 from crisis.situation import SituationBoard, open_situation, summaries
 from crisis.templates import crisis_layout, grid_layout, template_layout
 from crisis.tours import WallTour, stamp_tours, wall_tour, wall_tours
-from crisis.validation import Problem, layout_problems
-from crisis.wall_errors import SalvoNotFound, UnknownWall, rejection
+from crisis.validation import layout_problems
+from crisis.wall_errors import SalvoNotFound, UnknownWall, rejection, tile_index
 from crisis.wall_state import Mode, WallFeed, WallState
 from csu.bus import EventBus
 from csu.cameras.events import CameraChanged
@@ -142,7 +142,7 @@ class WallService:
         """Show a camera, an incident or a panel on the tile covering (x, y)."""
         async with self._lock:
             layout = self.state(wall_id).layout
-            index = _tile_index(layout, x, y)
+            index = tile_index(layout, x, y)
             if content.kind is TileKind.CAMERA and content.camera_id is None:
                 content = await self._incident_camera(content, may_view)
             old = layout.tiles[index]
@@ -167,7 +167,7 @@ class WallService:
         """Pin the tile covering (x, y) (the engine never touches it) or unpin it."""
         async with self._lock:
             layout = self.state(wall_id).layout
-            index = _tile_index(layout, x, y)
+            index = tile_index(layout, x, y)
             tiles = list(layout.tiles)
             tiles[index] = tiles[index].model_copy(update={"pinned": pinned})
             changed = layout.model_copy(update={"tiles": tuple(tiles)})
@@ -338,7 +338,7 @@ class WallService:
         """Fill the layout for the situation and, if anything changed, store and announce it."""
         old = self._walls[wall_id].state
         situation = self._board.situation(crisis=mode == "crisis", status=self._status())
-        filled = arrange(_retired_cleared(layout, self._known), situation)
+        filled = arrange(without_retired(layout, self._known), situation)
         tours = self._tours_of(filled)
         if (filled, tours, mode, crisis_id) == (old.layout, old.tours, old.mode, old.crisis_id):
             return old
@@ -414,40 +414,3 @@ class WallService:
     def _stored(self, wall_id: str) -> wall_store.StoredWall:
         self._config(wall_id)
         return self._walls[wall_id]
-
-
-def _tile_index(layout: Layout, x: int, y: int) -> int:
-    index = layout.tile_at(x, y)
-    if index is None:
-        grid = f"{layout.cols}x{layout.rows}"
-        cell = Tile(x=max(x, 0), y=max(y, 0))
-        words: dict[str, object] = {"grid": grid}
-        raise rejection(
-            [Problem(-1, cell, f"outside the {grid} grid", "errors.wall.off_grid", words)]
-        )
-    return index
-
-
-def _retired_cleared(layout: Layout, known: frozenset[str]) -> Layout:
-    """The layout without the camera tiles of cameras no longer in force (retired by an
-    administrator), pinned ones included: a pin keeps a camera, not a dead tile. Each becomes
-    the engine's to fill, and the wall is pushed with the change."""
-    gone = [
-        i
-        for i, t in enumerate(layout.tiles)
-        if t.kind is TileKind.CAMERA and t.camera_id is not None and t.camera_id not in known
-    ]
-    if not gone:
-        return layout
-    tiles = list(layout.tiles)
-    for i in gone:
-        tiles[i] = tiles[i].model_copy(
-            update={
-                "kind": TileKind.EMPTY,
-                "camera_id": None,
-                "incident_id": None,
-                "pinned": False,
-                "auto": True,
-            }
-        )
-    return layout.model_copy(update={"tiles": tuple(tiles)})
