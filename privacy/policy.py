@@ -39,6 +39,8 @@ class Action(StrEnum):
     CRISIS_READ = "crisis.read"
     CRISIS_ACT = "crisis.act"
     CLUSTER_READ = "cluster.read"
+    REQUISITION_MANAGE = "requisition.manage"
+    REQUISITION_READ = "requisition.read"
 
 
 # Each right's name in what users are told ("no playback right on camera ...").
@@ -69,6 +71,8 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.CRISIS_READ: "crisis-read",
     Action.CRISIS_ACT: "crisis-action",
     Action.CLUSTER_READ: "cluster-read",
+    Action.REQUISITION_MANAGE: "requisition-management",
+    Action.REQUISITION_READ: "requisition-read",
 }
 
 
@@ -108,6 +112,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.PTZ_TOUR,
             Action.ALARM_REJECTED_READ,
             Action.CLUSTER_READ,
+            # The requisitions register: supervisors keep it, the privacy officer reads it.
+            Action.REQUISITION_MANAGE,
+            Action.REQUISITION_READ,
         }
     ),
     # The crisis cell watches the situation and logs its decisions; it operates nothing but
@@ -125,7 +132,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     ),
     # Confirming a privacy-zone change is judged on its geometry, never on a picture.
     Role.PRIVACY_OFFICER: frozenset(
-        {Action.CAMERA_LIST, Action.AUDIT_READ, Action.PRIVACY_ZONE_CONFIRM}
+        {
+            Action.CAMERA_LIST,
+            Action.AUDIT_READ,
+            Action.PRIVACY_ZONE_CONFIRM,
+            Action.REQUISITION_READ,
+        }
     ),
     Role.ADMIN: frozenset(
         _WATCH

@@ -9,12 +9,14 @@ from sqlmodel import SQLModel
 
 # Every package's tables, so that the test sees them all whatever ran before it.
 import crisis.models  # noqa: F401
+import csu.cameras.models  # noqa: F401
 import incidents.models  # noqa: F401
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
 import video.bookmarks.models
 import video.ptz.tour.models
-import video.recording.models  # noqa: F401
+import video.recording.models
+import video.requisitions.models  # noqa: F401
 from csu.db import create_db_engine
 from csu.migrate import upgrade
 

@@ -45,3 +45,5 @@ class LegalHold(SQLModel, table=True):
     released_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     released_by: str | None = Field(default=None, max_length=64)
     release_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # The register's requisition this hold was placed for, when it was recorded there.
+    requisition_id: int | None = Field(default=None, index=True)
