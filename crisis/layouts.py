@@ -39,6 +39,16 @@ class TileKind(StrEnum):
     RESTRICTED = "restricted"  # as read by someone who may not see the tile's camera
 
 
+# What a reader who may not see a tile's camera (or any camera of its tour) gets in its place.
+RESTRICTED_CONTENT: Mapping[str, object] = {
+    "kind": TileKind.RESTRICTED,
+    "camera_id": None,
+    "incident_id": None,
+    "tour_id": None,
+    "tour_started_at": None,
+}
+
+
 class Tile(BaseModel):
     """A rectangle of grid cells and what it shows.
 
@@ -105,19 +115,15 @@ class Layout(BaseModel):
             for i, t in enumerate(self.tiles)
             if (t.camera_id is not None and not may_see(t.camera_id)) or t.tour_id in blind_tours
         ]
-        if not hidden:
+        return self.changed(hidden, RESTRICTED_CONTENT)
+
+    def changed(self, indices: Collection[int], update: Mapping[str, object]) -> Layout:
+        """The layout with these tiles' fields set as `update` says (itself if none)."""
+        if not indices:
             return self
         tiles = list(self.tiles)
-        for i in hidden:
-            tiles[i] = tiles[i].model_copy(
-                update={
-                    "kind": TileKind.RESTRICTED,
-                    "camera_id": None,
-                    "incident_id": None,
-                    "tour_id": None,
-                    "tour_started_at": None,
-                }
-            )
+        for i in indices:
+            tiles[i] = tiles[i].model_copy(update=dict(update))
         return self.model_copy(update={"tiles": tuple(tiles)})
 
 
@@ -283,17 +289,5 @@ def without_retired(layout: Layout, known: frozenset[str]) -> Layout:
         for i, t in enumerate(layout.tiles)
         if t.kind is TileKind.CAMERA and t.camera_id is not None and t.camera_id not in known
     ]
-    if not gone:
-        return layout
-    tiles = list(layout.tiles)
-    for i in gone:
-        tiles[i] = tiles[i].model_copy(
-            update={
-                "kind": TileKind.EMPTY,
-                "camera_id": None,
-                "incident_id": None,
-                "pinned": False,
-                "auto": True,
-            }
-        )
-    return layout.model_copy(update={"tiles": tuple(tiles)})
+    free = {"kind": TileKind.EMPTY, "camera_id": None, "incident_id": None}
+    return layout.changed(gone, {**free, "pinned": False, "auto": True})
