@@ -130,7 +130,14 @@ def test_a_judicial_export_is_a_signed_folder_of_the_recorded_footage(
     video = folder / "cam-street_20261125T100002Z_20261125T100009Z.mp4"
     assert job.files == (video.name,)
     names = {p.name for p in folder.iterdir()}
-    assert names == {video.name, "manifest.json", "manifest.sig", "evidence-key.pub.pem"}
+    assert names == {
+        video.name,
+        "manifest.json",
+        "manifest.sig",
+        "evidence-key.pub.pem",
+        "verify_export.py",
+        "VERIFY.txt",
+    }
     manifest_bytes = (folder / "manifest.json").read_bytes()
     manifest = json.loads(manifest_bytes)
     assert manifest["camera_id"] == "cam-street"
@@ -141,14 +148,23 @@ def test_a_judicial_export_is_a_signed_folder_of_the_recorded_footage(
     assert manifest["start"] == job.footage_start.isoformat(timespec="milliseconds")[:-6] + "Z"
     assert manifest["end"] == "2026-11-25T10:00:09.040Z"
     assert manifest["requested_start"] == "2026-11-25T10:00:02.000Z"
+    # The footage, then the verification kit, signed with it so a changed checker shows.
     assert manifest["files"] == [
         {
-            "name": video.name,
-            "sha256": hashlib.sha256(video.read_bytes()).hexdigest(),
-            "size_bytes": video.stat().st_size,
-            "media_type": "video/mp4",
+            "name": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "size_bytes": path.stat().st_size,
+            "media_type": media_type,
         }
+        for path, media_type in [
+            (video, "video/mp4"),
+            (folder / "verify_export.py", "text/x-python"),
+            (folder / "VERIFY.txt", "text/plain; charset=utf-8"),
+        ]
     ]
+    assert (folder / "verify_export.py").read_bytes() == (
+        REPO / "video" / "evidence" / "verify_export.py"
+    ).read_bytes()
     assert manifest["exported_by"] == "sup"
     assert manifest["reason"] == "collision at the crossing"
     assert manifest["requisition"] == "PV 2026/1187"
@@ -239,7 +255,9 @@ def test_verify_usage_errors_exit_2(tmp_path: Path) -> None:
     """Not a folder, no manifest, an unreadable key: exit 2, one line each, on stderr."""
     result = run_verify(tmp_path / "nowhere")
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [f"export verify: {tmp_path / 'nowhere'}: not a directory"]
+    assert result.stderr.splitlines() == [
+        f"export verify: {tmp_path / 'nowhere'}: no such folder or zip file"
+    ]
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run_verify(empty, "--public-key", str(tmp_path / "absent.pem"))

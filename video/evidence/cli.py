@@ -1,4 +1,4 @@
-"""`csu export verify DIR [--public-key FILE]`: is this evidence folder what the site signed?"""
+"""`csu export verify DIR_OR_ZIP [--public-key FILE]`: is this export what the site signed?"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from csu.cli_words import cli_words
-from video.evidence.verify import VerifyUsageError, verify_folder
+from video.evidence.verify import VerifyUsageError, verify_export
 
 EXIT_ALTERED = 1
 EXIT_USAGE = 2
@@ -18,9 +18,10 @@ def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     export = commands.add_parser("export", help="check evidence exports")
     actions = export.add_subparsers(dest="export_command", required=True, metavar="ACTION")
     verify = actions.add_parser(
-        "verify", help="check an export folder's signature and files (exit 1 names what differs)"
+        "verify",
+        help="check an export folder's or zip's signature and files (exit 1 names what differs)",
     )
-    verify.add_argument("folder", type=Path, metavar="DIR")
+    verify.add_argument("folder", type=Path, metavar="DIR_OR_ZIP")
     verify.add_argument(
         "--public-key",
         type=Path,
@@ -31,9 +32,9 @@ def add_export_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    """Exit 0 intact, 1 with one line per difference, 2 when the folder cannot be checked."""
+    """Exit 0 intact, 1 with one line per difference, 2 when the export cannot be checked."""
     try:
-        verdict = verify_folder(args.folder, args.public_key)
+        verdict = verify_export(args.folder, args.public_key)
     except VerifyUsageError as exc:
         for line in exc.errors:
             print(f"export verify: {line}", file=sys.stderr)

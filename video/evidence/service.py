@@ -34,6 +34,7 @@ from video.evidence import jobs
 from video.evidence.anonymised import anonymised_mp4
 from video.evidence.delivery import Delivery, check_handover, deliver
 from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
+from video.evidence.kit import write_kit
 from video.evidence.manifest import (
     FORMAT,
     MANIFEST,
@@ -335,8 +336,9 @@ class ExportService:
             footage = remux(
                 segments, request.start, request.end, video, watch=self._progress.watch(job)
             )
-        entry = file_entry(video)
-        manifest = _manifest(job, camera, footage, [asdict(entry)])
+        # The kit is listed and signed like the footage: a changed checker shows.
+        entries = [file_entry(video), *write_kit(folder)]
+        manifest = _manifest(job, camera, footage, [asdict(e) for e in entries])
         write_signed(folder, manifest, evidence_signer(self._data_dir))
         return job.moved(
             ExportState.DONE,
