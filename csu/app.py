@@ -79,6 +79,7 @@ from video.recording.service import RecordingService, recording_metrics
 from video.recording.store import SegmentStore, schedule_disk_guard
 from video.registry.changes import CameraChanges, RetentionBook
 from video.registry.service import CameraAdmin
+from video.requisitions.service import RequisitionService
 from video.service import CameraService
 from video.sources import open_source
 from web.deps import provide
@@ -290,6 +291,7 @@ async def start_services(
         ptz_remote=remote,
         camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
         bookmarks=BookmarkService(db, access_log),
+        requisitions=RequisitionService(db, access_log),
     )
 
 

@@ -34,6 +34,7 @@ from video.ptz.tour.service import PtzTours
 from video.recording.holds import HoldService
 from video.recording.service import RecordingService
 from video.registry.service import CameraAdmin
+from video.requisitions.service import RequisitionService
 from video.service import CameraService
 from web.hub import EventHub
 
@@ -81,6 +82,8 @@ class AppServices:
     camera_admin: CameraAdmin | None = None
     # Moments of recorded footage marked with a note.
     bookmarks: BookmarkService | None = None
+    # The register of judicial requisitions.
+    requisitions: RequisitionService | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""

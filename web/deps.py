@@ -36,6 +36,7 @@ from video.onvif.service import OnvifEvents
 from video.ptz.service import PtzRemote, PtzService
 from video.ptz.tour.service import PtzTours
 from video.recording.service import HoldService, RecordingService
+from video.requisitions.service import RequisitionService
 from video.service import CameraService
 
 SESSION_COOKIE = "csu_session"
@@ -96,6 +97,7 @@ LiveDep = Annotated[LiveService, Depends(_service(LiveService))]
 RecordingsDep = Annotated[RecordingService, Depends(_service(RecordingService))]
 HoldsDep = Annotated[HoldService, Depends(_service(HoldService))]
 BookmarksDep = Annotated[BookmarkService, Depends(_service(BookmarkService))]
+RequisitionsDep = Annotated[RequisitionService, Depends(_service(RequisitionService))]
 ExportsDep = Annotated[ExportService, Depends(_service(ExportService))]
 AnalyticsDep = Annotated[AnalyticsService, Depends(_service(AnalyticsService))]
 IncidentsDep = Annotated[IncidentService, Depends(_service(IncidentService))]

@@ -12,7 +12,7 @@ from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.service import Requester, Viewer
 from video.recording.service import HoldRequest, LegalHold
-from web.deps import CamerasDep, CurrentViewer, HoldsDep, client_address
+from web.deps import CamerasDep, CurrentViewer, HoldsDep, RequisitionsDep, client_address
 
 router = APIRouter(prefix="/api/holds", tags=["holds"])
 
@@ -46,6 +46,9 @@ class HoldIn(BaseModel):
         min_length=1, max_length=128, description="Requesting judicial officer."
     )
     reason: StorableText = Field(min_length=1, max_length=2000, description="Why, as the law asks.")
+    requisition_id: RowId | None = Field(
+        default=None, description="The requisition of the register this hold is placed for."
+    )
 
     @field_validator("start", "end")
     @classmethod
@@ -76,6 +79,7 @@ class HoldOut(BaseModel):
     released_at: datetime | None
     released_by: str | None
     release_reason: str | None
+    requisition_id: int | None
     active: bool
 
 
@@ -94,6 +98,7 @@ def _out(hold: LegalHold) -> HoldOut:
         released_at=hold.released_at,
         released_by=hold.released_by,
         release_reason=hold.release_reason,
+        requisition_id=hold.requisition_id,
         active=hold.released_at is None,
     )
 
@@ -104,12 +109,25 @@ def _actor(request: Request, viewer: Viewer) -> Requester:
 
 @router.post("", response_model=HoldOut, status_code=status.HTTP_201_CREATED)
 def place_hold(
-    body: HoldIn, request: Request, viewer: CurrentViewer, holds: HoldsDep, cameras: CamerasDep
+    body: HoldIn,
+    request: Request,
+    viewer: CurrentViewer,
+    holds: HoldsDep,
+    cameras: CamerasDep,
+    requisitions: RequisitionsDep,
 ) -> HoldOut:
     """Keep footage past retention for a requisition (supervisor or admin; logged first)."""
     cameras.known(body.camera_id)
+    if body.requisition_id is not None:
+        requisitions.known(body.requisition_id)
     hold_request = HoldRequest(
-        body.camera_id, body.start, body.end, body.requisition, body.officer, body.reason
+        body.camera_id,
+        body.start,
+        body.end,
+        body.requisition,
+        body.officer,
+        body.reason,
+        body.requisition_id,
     )
     hold = holds.place(hold_request, _actor(request, viewer))
     return _out(hold)

@@ -30,6 +30,7 @@ from web import (
     ptz,
     ptz_tours,
     recordings,
+    requisitions,
     system,
     zone_changes,
 )
@@ -68,6 +69,7 @@ ROUTERS = (
     admin_cameras.router,
     recordings.router,
     holds.router,
+    requisitions.router,
     bookmarks.router,
     zone_changes.router,
     pages.router,

@@ -49,6 +49,8 @@ class HoldRequest:
     requisition: str
     officer: str
     reason: str
+    # The register's requisition, when the hold was placed for one recorded there.
+    requisition_id: int | None = None
 
 
 class HoldService:
@@ -64,7 +66,9 @@ class HoldService:
         """Log, then store the hold; AccessDenied (logged) without the right on the camera."""
         if request.end <= request.start:
             raise HoldSpanInvalid("end must be after start", key="errors.footage.order")
-        details = {"officer": request.officer}
+        details: dict[str, Any] = {"officer": request.officer}
+        if request.requisition_id is not None:
+            details["requisition_id"] = request.requisition_id
         self._authorise(Action.LEGAL_HOLD.value, request, actor, details)
         hold = LegalHold(
             camera_id=request.camera_id,
@@ -73,6 +77,7 @@ class HoldService:
             requisition=request.requisition,
             officer=request.officer,
             reason=request.reason,
+            requisition_id=request.requisition_id,
             placed_by=actor.viewer.username,
             placed_at=now or datetime.now(UTC),
         )

@@ -18,6 +18,7 @@ from privacy.access_log import AccessLog, AccessRecord, Outcome
 from privacy.guard import no_right, role_refusal
 from privacy.policy import Action
 from privacy.rights import Requester
+from video.recording.models import LegalHold
 from video.requisitions.models import Requisition
 from video.requisitions.status import RequisitionStatus, check_transition
 
@@ -167,6 +168,20 @@ class RequisitionService:
         """True when the requisition is in the register (exports and holds name one)."""
         with self._db.session() as session:
             return session.get(Requisition, requisition_id) is not None
+
+    def known(self, requisition_id: int) -> None:
+        """Raise RequisitionNotFound unless the requisition is in the register."""
+        self._find(requisition_id)
+
+    def holds_for(self, requisition_id: int) -> list[LegalHold]:
+        """The legal holds placed for the requisition, oldest first."""
+        query = (
+            select(LegalHold)
+            .where(col(LegalHold.requisition_id) == requisition_id)
+            .order_by(col(LegalHold.placed_at), col(LegalHold.id))
+        )
+        with self._db.session() as session:
+            return list(session.exec(query))
 
     def _find(self, requisition_id: int) -> Requisition:
         with self._db.session() as session:
