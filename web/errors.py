@@ -75,7 +75,8 @@ def _reader(request: Request) -> tuple[Language | None, str]:
         if isinstance(site, SiteConfig)
         else getattr(request.app.state, "site_timezone", "UTC")
     )
-    return reader_language(request.headers.get("accept-language")), zone
+    # Read once per request, by _ReaderLanguage, which wraps every route and these handlers.
+    return READER_LANGUAGE.get(), zone
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
