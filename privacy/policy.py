@@ -41,6 +41,8 @@ class Action(StrEnum):
     CLUSTER_READ = "cluster.read"
     REQUISITION_MANAGE = "requisition.manage"
     REQUISITION_READ = "requisition.read"
+    # The ethics committee's report (register of recordings, accesses, requisitions).
+    ETHICS_REPORT = "report.ethics"
 
 
 # Each right's name in what users are told ("no playback right on camera ...").
@@ -73,6 +75,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.CLUSTER_READ: "cluster-read",
     Action.REQUISITION_MANAGE: "requisition-management",
     Action.REQUISITION_READ: "requisition-read",
+    Action.ETHICS_REPORT: "ethics-report",
 }
 
 
@@ -137,6 +140,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_READ,
             Action.PRIVACY_ZONE_CONFIRM,
             Action.REQUISITION_READ,
+            Action.ETHICS_REPORT,
         }
     ),
     Role.ADMIN: frozenset(
@@ -155,6 +159,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.WALL_CONTROL,
             Action.WALL_SALVO,
             Action.CRISIS_READ,
+            Action.ETHICS_REPORT,
         }
     ),
 }

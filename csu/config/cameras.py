@@ -199,6 +199,17 @@ class CameraConfig(BaseModel):
     privacy_zones: tuple[Polygon, ...] = Field(
         default=(), max_length=32, description="Image areas masked in every rendition."
     )
+    # French law (CSI L252-1): each public-space camera runs under a prefect's order, whose
+    # reference the ethics committee's report lists beside the camera.
+    authorisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Reference of the prefectoral order authorising the camera"
+            " (e.g. 'Arrêté préfectoral n° 2024-VP-0117 du 12/03/2024')."
+        ),
+    )
     fps: int = Field(default=25, strict=True, ge=1, le=60, description="Nominal frame rate.")
     enabled: bool = Field(default=True, strict=True, description="Whether csu opens the stream.")
     video_loss_after_s: float = Field(
