@@ -1,5 +1,6 @@
-"""The requisitions register over HTTP: supervisors record and follow requisitions, the privacy
-officer reads them; every change (and every refusal) is in the access log."""
+"""The requisitions register over HTTP: supervisors record and follow judicial requisitions and
+right-of-access requests, the privacy officer reads them; every change (and every refusal) is in
+the access log."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from csu.text import StorableText
 from csu.times import ApiTime
 from privacy.service import Requester, Viewer
 from video.requisitions.service import (
+    ExportMade,
     Handover,
     NewRequisition,
     RequestedSpan,
     Requisition,
     RequisitionChange,
+    RequisitionKind,
     RequisitionStatus,
+    is_late,
 )
-from web.deps import CurrentViewer, RequisitionsDep, client_address
+from web.deps import CurrentViewer, RequisitionsDep, SiteDep, client_address
 
 router = APIRouter(prefix="/api/requisitions", tags=["requisitions"])
 
@@ -42,7 +46,9 @@ class SpanIn(BaseModel):
 
 
 class RequisitionIn(BaseModel):
-    """A requisition as received from a judicial authority."""
+    """A requisition as received from a judicial authority (authority, officer), or a
+    right-of-access request from a person (kind access: requester; legal basis gdpr_art15 or
+    lil_art104; the deadline is the law's, one month from receipt, so none is given)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -62,14 +68,32 @@ class RequisitionIn(BaseModel):
                         }
                     ],
                     "deadline": "2026-12-03T18:00:00+01:00",
-                }
+                },
+                {
+                    "kind": "access",
+                    "reference": "DA-2026-0007",
+                    "requester": "Mme Claire Martin",
+                    "received_at": "2026-11-26T09:00:00+01:00",
+                    "legal_basis": "gdpr_art15",
+                    "requested": [
+                        {
+                            "camera_id": "cam-ralliement-1",
+                            "start": "2026-11-25T17:40:00+01:00",
+                            "end": "2026-11-25T17:50:00+01:00",
+                        }
+                    ],
+                },
             ]
         },
     )
 
+    kind: RequisitionKind = RequisitionKind.JUDICIAL
     reference: StorableText = Field(min_length=1, max_length=128)
-    authority: StorableText = Field(min_length=1, max_length=200)
-    officer: StorableText = Field(min_length=1, max_length=128)
+    authority: StorableText | None = Field(default=None, min_length=1, max_length=200)
+    officer: StorableText | None = Field(default=None, min_length=1, max_length=128)
+    requester: StorableText | None = Field(
+        default=None, min_length=1, max_length=200, description="The person (access requests)."
+    )
     received_at: ApiTime
     legal_basis: StorableText = Field(min_length=1, max_length=2000)
     requested: list[SpanIn] = Field(default_factory=list, max_length=100)
@@ -121,13 +145,29 @@ class HoldRef(BaseModel):
     active: bool
 
 
+class ExportRef(BaseModel):
+    """A finished export that names the requisition, as the access log has it."""
+
+    id: str
+    camera_id: str
+    start: datetime | None
+    end: datetime | None
+    purpose: str
+    rendition: str
+    recipient: str | None
+    user: str | None
+    at: datetime
+
+
 class RequisitionOut(BaseModel):
-    """A requisition as the register keeps it."""
+    """A requisition as the register keeps it; `late`: past its deadline, still unanswered."""
 
     id: int
+    kind: RequisitionKind
     reference: str
-    authority: str
-    officer: str
+    authority: str | None
+    officer: str | None
+    requester: str | None
     received_at: datetime
     legal_basis: str
     requested: list[SpanOut]
@@ -141,16 +181,33 @@ class RequisitionOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    late: bool
 
 
 class RequisitionDetail(RequisitionOut):
-    """A requisition with the legal holds made for it."""
+    """A requisition with the legal holds and the finished exports made for it."""
 
     holds: list[HoldRef]
+    exports: list[ExportRef]
 
 
 def _out(req: Requisition) -> RequisitionOut:
-    return RequisitionOut.model_validate(req.model_dump())
+    late = is_late(RequisitionStatus(req.status), req.deadline, datetime.now(UTC))
+    return RequisitionOut.model_validate({**req.model_dump(), "late": late})
+
+
+def _export_ref(made: ExportMade) -> ExportRef:
+    return ExportRef(
+        id=made.export_id,
+        camera_id=made.camera_id,
+        start=made.start,
+        end=made.end,
+        purpose=made.purpose,
+        rendition=made.rendition,
+        recipient=made.recipient,
+        user=made.user,
+        at=made.at,
+    )
 
 
 def _actor(request: Request, viewer: Viewer) -> Requester:
@@ -169,14 +226,20 @@ def _detail(req: Requisition, requisitions: RequisitionsDep) -> RequisitionDetai
         )
         for h in requisitions.holds_for(req.id)
     ]
-    return RequisitionDetail(**_out(req).model_dump(), holds=holds)
+    exports = [_export_ref(made) for made in requisitions.exports_for(req)]
+    return RequisitionDetail(**_out(req).model_dump(), holds=holds, exports=exports)
 
 
 @router.post("", response_model=RequisitionDetail, status_code=status.HTTP_201_CREATED)
 def create_requisition(
-    body: RequisitionIn, request: Request, viewer: CurrentViewer, requisitions: RequisitionsDep
+    body: RequisitionIn,
+    request: Request,
+    viewer: CurrentViewer,
+    requisitions: RequisitionsDep,
+    site: SiteDep,
 ) -> RequisitionDetail:
-    """Record a requisition as received (supervisors; logged first)."""
+    """Record a requisition or an access request as received (supervisors; logged first); an
+    access request's deadline is counted on the site's clock."""
     new = NewRequisition(
         reference=body.reference,
         authority=body.authority,
@@ -185,8 +248,11 @@ def create_requisition(
         legal_basis=body.legal_basis,
         requested=tuple(RequestedSpan(s.camera_id, s.start, s.end) for s in body.requested),
         deadline=body.deadline,
+        kind=body.kind,
+        requester=body.requester,
     )
-    return _detail(requisitions.create(new, _actor(request, viewer)), requisitions)
+    made = requisitions.create(new, _actor(request, viewer), zone=site.site.tzinfo)
+    return _detail(made, requisitions)
 
 
 @router.get("", response_model=list[RequisitionOut])
@@ -195,9 +261,11 @@ def list_requisitions(
     viewer: CurrentViewer,
     requisitions: RequisitionsDep,
     status: RequisitionStatus | None = None,
+    kind: RequisitionKind | None = None,
 ) -> list[RequisitionOut]:
-    """The register, newest received first, maybe of one status (supervisors, privacy officer)."""
-    found = requisitions.search(_actor(request, viewer), status=status)
+    """The register, newest received first, maybe of one status and/or kind (judicial, access)
+    (supervisors, privacy officer)."""
+    found = requisitions.search(_actor(request, viewer), status=status, kind=kind)
     return [_out(r) for r in found]
 
 

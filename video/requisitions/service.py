@@ -1,4 +1,5 @@
-"""The requisitions register: supervisors record and follow requisitions, the privacy officer reads.
+"""The requisitions register: supervisors record and follow judicial requisitions and
+right-of-access requests, the privacy officer reads.
 
 Every change is written to the access log before it is stored, with the record before and after;
 a refused attempt (no right) is logged too. One place decides who may: privacy.policy's rights.
@@ -7,7 +8,7 @@ a refused attempt (no right) is logged too. One place decides who may: privacy.p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlmodel import col, select
@@ -19,8 +20,16 @@ from privacy.guard import no_right, role_refusal
 from privacy.policy import Action
 from privacy.rights import Requester
 from video.recording.models import LegalHold
+from video.requisitions.exports_made import ExportMade, exports_made
+from video.requisitions.kinds import (
+    AccessBasis,
+    RequisitionIncomplete,
+    RequisitionKind,
+    access_deadline,
+    check_record,
+)
 from video.requisitions.models import Requisition
-from video.requisitions.status import RequisitionStatus, check_transition
+from video.requisitions.status import RequisitionStatus, check_transition, is_late
 
 REQUISITION_CREATE = "requisition.create"
 REQUISITION_UPDATE = "requisition.update"
@@ -47,15 +56,18 @@ class RequestedSpan:
 
 @dataclass(frozen=True)
 class NewRequisition:
-    """A requisition as received."""
+    """A requisition (authority and officer) or an access request (requester; the legal basis
+    is an AccessBasis and the deadline the law's) as received."""
 
     reference: str
-    authority: str
-    officer: str
+    authority: str | None
+    officer: str | None
     received_at: datetime
     legal_basis: str
     requested: tuple[RequestedSpan, ...] = ()
     deadline: datetime | None = None
+    kind: RequisitionKind = RequisitionKind.JUDICIAL
+    requester: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,21 +102,40 @@ class RequisitionService:
         self._log = access_log
 
     def create(
-        self, new: NewRequisition, who: Requester, *, now: datetime | None = None
+        self,
+        new: NewRequisition,
+        who: Requester,
+        *,
+        now: datetime | None = None,
+        zone: tzinfo = UTC,
     ) -> Requisition:
-        """Log, then store the requisition as received; AccessDenied (logged) without the right."""
+        """Log, then store the record as received (an access request's deadline counted on the
+        site's clock, `zone`); AccessDenied (logged) without the right."""
         for span in new.requested:
             if span.end <= span.start:
                 raise RequisitionSpanInvalid("end must be after start", key="errors.footage.order")
+        check_record(
+            new.kind,
+            authority=new.authority,
+            officer=new.officer,
+            requester=new.requester,
+            legal_basis=new.legal_basis,
+            deadline=new.deadline,
+        )
+        deadline = new.deadline
+        if new.kind is RequisitionKind.ACCESS:
+            deadline = access_deadline(new.received_at, zone)
         at = now or datetime.now(UTC)
         req = Requisition(
             reference=new.reference,
+            kind=new.kind.value,
             authority=new.authority,
             officer=new.officer,
+            requester=new.requester,
             received_at=new.received_at,
             legal_basis=new.legal_basis,
             requested=[_span_json(s) for s in new.requested],
-            deadline=new.deadline,
+            deadline=deadline,
             status=RequisitionStatus.RECEIVED.value,
             created_by=who.viewer.username,
             created_at=at,
@@ -152,15 +183,22 @@ class RequisitionService:
         return self._find(requisition_id)
 
     def search(
-        self, who: Requester, *, status: RequisitionStatus | None = None
+        self,
+        who: Requester,
+        *,
+        status: RequisitionStatus | None = None,
+        kind: RequisitionKind | None = None,
     ) -> list[Requisition]:
-        """The requisitions, newest received first, maybe of one status."""
-        self._check_read(who, {"status": status.value} if status else {})
+        """The register, newest received first, maybe of one status and/or one kind."""
+        asked = {"status": status, "kind": kind}
+        self._check_read(who, {name: v.value for name, v in asked.items() if v is not None})
         query = select(Requisition).order_by(
             col(Requisition.received_at).desc(), col(Requisition.id).desc()
         )
         if status is not None:
             query = query.where(col(Requisition.status) == status.value)
+        if kind is not None:
+            query = query.where(col(Requisition.kind) == kind.value)
         with self._db.session() as session:
             return list(session.exec(query.limit(MAX_LISTED)))
 
@@ -182,6 +220,12 @@ class RequisitionService:
         )
         with self._db.session() as session:
             return list(session.exec(query))
+
+    def exports_for(self, req: Requisition) -> list[ExportMade]:
+        """The exports finished for the record (they name its reference), oldest first, as the
+        access log has them."""
+        with self._db.session() as session:
+            return exports_made(session, req.reference)
 
     def _find(self, requisition_id: int) -> Requisition:
         with self._db.session() as session:
@@ -270,12 +314,17 @@ def _applied(req: Requisition, change: RequisitionChange) -> Requisition:
 
 
 __all__ = [
+    "AccessBasis",
+    "ExportMade",
     "Handover",
     "NewRequisition",
     "RequestedSpan",
     "Requisition",
     "RequisitionChange",
+    "RequisitionIncomplete",
+    "RequisitionKind",
     "RequisitionNotFound",
     "RequisitionService",
     "RequisitionStatus",
+    "is_late",
 ]

@@ -6,6 +6,7 @@ hand-over (recipient, date, medium); refused needs its reason. Delivered and ref
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from csu.errors import Conflict, Invalid, term
@@ -70,3 +71,9 @@ def check_transition(
             "a delivered requisition needs its hand-over (recipient, date, medium)",
             key="errors.requisitions.handover",
         )
+
+
+def is_late(status: RequisitionStatus, deadline: datetime | None, now: datetime) -> bool:
+    """Whether the deadline has passed with the record still unanswered (neither delivered nor
+    refused)."""
+    return deadline is not None and now > deadline and bool(NEXT[status])
