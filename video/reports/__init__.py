@@ -1,0 +1,1 @@
+"""The ethics committee's report: pure figures from plain rows, a printable page, a signed PDF."""
