@@ -3,7 +3,7 @@ accounts as shown (never a password hash)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import (
@@ -61,6 +61,11 @@ class GrantOut(BaseModel):
     camera_id: str
     expires_at: datetime | None
     expired: bool
+    granted_by: str | None = Field(
+        description="The administrator who granted it (or last changed its expiry); none for a"
+        " grant from the site file, the command line or before this was recorded."
+    )
+    granted_at: datetime = Field(description="When it was granted or its expiry last changed.")
 
 
 class AccountOut(BaseModel):
@@ -72,6 +77,9 @@ class AccountOut(BaseModel):
     anonymised_view: bool
     must_change_password: bool = Field(description="Reset: a new password at next sign-in.")
     created_at: datetime
+    training_date: date | None = Field(
+        description="The day the agent followed data-protection training; none: not recorded."
+    )
     grants: list[GrantOut]
 
 
@@ -120,6 +128,34 @@ class GrantChange(BaseModel):
     def expiries(self) -> dict[str, datetime | None]:
         """Camera id -> expiry (UTC) or None."""
         return {g.camera_id: g.expires_at for g in self.grants}
+
+
+# The French data protection act (loi Informatique et libertés) dates from 6 January 1978.
+EARLIEST_TRAINING = date(1978, 1, 6)
+
+
+def _not_ahead(day: date | None) -> date | None:
+    # A training day no clock on Earth has reached yet (UTC+14) is a typing slip.
+    if day is not None and day > (datetime.now(UTC) + timedelta(hours=14)).date():
+        raise InvalidValue(
+            f"{day.isoformat()} is in the future",
+            key="errors.accounts.future_day",
+            day=day.isoformat(),
+        )
+    return day
+
+
+class TrainingChange(BaseModel):
+    """The agent's data-protection training day (null: not recorded), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    training_date: Annotated[
+        date | None,
+        Field(ge=EARLIEST_TRAINING, description="YYYY-MM-DD, not in the future; null to clear."),
+        AfterValidator(_not_ahead),
+    ]
+    reason: Reason
 
 
 class RoleChange(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Set
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -27,16 +27,26 @@ from privacy.account_forms import (
     NewAccount,
     PasswordReset,
     RoleChange,
+    TrainingChange,
 )
 from privacy.guard import no_right
 from privacy.policy import Action, role_allows
+from privacy.training import UntrainedAuthorisation, find_untrained_authorisations
 
-__all__ = ["AccountAdmin", "AccountChange", "AccountOut", "GrantChange", "NewAccount"]
+__all__ = [
+    "AccountAdmin",
+    "AccountChange",
+    "AccountOut",
+    "GrantChange",
+    "NewAccount",
+    "TrainingChange",
+]
 
 USER_DEACTIVATED = "admin.user_deactivated"
 USER_REACTIVATED = "admin.user_reactivated"
 ROLE_CHANGED = "admin.role_changed"
 PASSWORD_RESET = "admin.password_reset"
+TRAINING_RECORDED = "admin.training_recorded"
 
 
 class UnknownAccount(NotFound, LookupError):
@@ -78,6 +88,12 @@ class AccountAdmin:
         """Every account with its authorisations, by username."""
         with self._db.session() as session:
             return [_out(session, u) for u in identity.list_users(session)]
+
+    def untrained(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[UntrainedAuthorisation]:
+        """The authorisations in force over [since, until] (default: now) without training."""
+        return find_untrained_authorisations(self._db, since=since, until=until)
 
     def create(self, *, actor: User, client: str | None, account: NewAccount) -> AccountOut:
         """Create the account; the creation is logged before the account exists."""
@@ -123,6 +139,7 @@ class AccountAdmin:
                 cameras=account.cameras,
                 expires_at=account.expires_at,
                 anonymised_view=account.anonymised_view,
+                granted_by=actor,
             )
             session.flush()
             return _out(session, user)
@@ -150,7 +167,9 @@ class AccountAdmin:
                 self._log.append(
                     self._record(actor, client, GRANTS_CHANGED, details, change.reason)
                 )
-                identity.replace_grants(session, user=user, grants=change.expiries)
+                identity.replace_grants(
+                    session, user=user, grants=change.expiries, granted_by=actor.username
+                )
                 changed = _out(session, user)
             self._rights_ended(username=username, reason="camera authorisations changed")
             return changed
@@ -189,6 +208,25 @@ class AccountAdmin:
                 changed = _out(session, user)
             self._rights_ended(username=username, reason=f"role changed to {change.role.value}")
             return changed
+
+    def set_training(
+        self, *, actor: User, client: str | None, username: str, change: TrainingChange
+    ) -> AccountOut:
+        """Record the agent's data-protection training day (or clear it); logged with before,
+        after and the reason first."""
+        details: dict[str, Any] = {"username": username}
+        with self._lock:
+            self._authorise(actor, client, TRAINING_RECORDED, details, change.reason)
+            with self._db.session() as session:
+                # A closed account's training stays a fact worth recording.
+                user = self._existing(session, username)
+                day = change.training_date
+                details |= {"before": _day(user.training_date), "after": _day(day)}
+                self._log.append(
+                    self._record(actor, client, TRAINING_RECORDED, details, change.reason)
+                )
+                identity.set_training_date(session, user=user, day=day)
+                return _out(session, user)
 
     def reset_password(
         self, *, actor: User, client: str | None, username: str, change: AccountChange
@@ -331,6 +369,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _plain_grants(grants: list[CameraGrant]) -> dict[str, str | None]:
     return {g.camera_id: _iso(g.expires_at) for g in grants}
 
@@ -345,11 +387,14 @@ def _out(session: Session, user: User) -> AccountOut:
         anonymised_view=user.anonymised_view,
         must_change_password=user.must_change_password,
         created_at=user.created_at,
+        training_date=user.training_date,
         grants=[
             GrantOut(
                 camera_id=g.camera_id,
                 expires_at=g.expires_at,
                 expired=g.expires_at is not None and g.expires_at <= now,
+                granted_by=g.granted_by,
+                granted_at=g.created_at,
             )
             for g in grants
         ],

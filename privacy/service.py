@@ -1,13 +1,19 @@
 """Privacy's face for the layers above: who is asking and what they may do now (the viewer, its
-rights, the watch that ends what outlives them), the rendition they get, and the accounts'
-administration. Each is defined where it belongs; access to video itself is logged by the
-services that serve it (privacy.guard), and the access log, audit and zones have their own."""
+rights, the watch that ends what outlives them), the rendition they get, the accounts'
+administration and the authorisations held without data-protection training. Each is defined
+where it belongs; access to video itself is logged by the services that serve it (privacy.guard),
+and the access log, audit and zones have their own."""
 
-from privacy.account_forms import AccountChange, PasswordReset, RoleChange
+from privacy.account_forms import AccountChange, PasswordReset, RoleChange, TrainingChange
 from privacy.accounts import AccountAdmin, AccountOut, GrantChange, NewAccount
 from privacy.renditions import Rendition
 from privacy.rights import CameraRights, Requester, Viewer
 from privacy.rights_watch import RightsWatch
+from privacy.training import (
+    UntrainedAuthorisation,
+    find_untrained_authorisations,
+    untrained_authorisations,
+)
 
 __all__ = [
     "AccountAdmin",
@@ -21,5 +27,9 @@ __all__ = [
     "Requester",
     "RightsWatch",
     "RoleChange",
+    "TrainingChange",
+    "UntrainedAuthorisation",
     "Viewer",
+    "find_untrained_authorisations",
+    "untrained_authorisations",
 ]

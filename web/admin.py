@@ -17,6 +17,8 @@ from privacy.service import (
     NewAccount,
     PasswordReset,
     RoleChange,
+    TrainingChange,
+    UntrainedAuthorisation,
     Viewer,
 )
 from web.deps import (
@@ -65,6 +67,49 @@ def set_role(
     """Give the account another role; its sessions, and the streams opened under them, end."""
     return accounts.set_role(
         actor=actor.user, client=client_address(request), username=username, change=body
+    )
+
+
+@router.put("/users/{username}/training", response_model=AccountOut)
+def set_training(
+    username: Key,
+    body: TrainingChange,
+    request: Request,
+    actor: CurrentViewer,
+    accounts: AccountsDep,
+) -> AccountOut:
+    """Record the day the agent followed data-protection training (null clears it); logged with
+    before, after and the reason first."""
+    return accounts.set_training(
+        actor=actor.user, client=client_address(request), username=username, change=body
+    )
+
+
+class UntrainedOut(BaseModel):
+    """An account's cameras granted by one administrator while it has no training on record."""
+
+    account: str
+    role: str
+    active: bool
+    cameras: list[str]
+    granted_by: str | None
+    granted_at: datetime
+
+
+@router.get("/users/untrained", response_model=list[UntrainedOut])
+def untrained(_admin: Admin, accounts: AccountsDep) -> list[UntrainedOut]:
+    """The authorisations in force now whose agent has no data-protection training on record."""
+    return [_untrained_out(row) for row in accounts.untrained()]
+
+
+def _untrained_out(row: UntrainedAuthorisation) -> UntrainedOut:
+    return UntrainedOut(
+        account=row.account,
+        role=row.role.value,
+        active=row.active,
+        cameras=list(row.cameras),
+        granted_by=row.granted_by,
+        granted_at=row.granted_at,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     anonymised_view: bool = Field(default=False)
     # Set when an administrator resets the password: no session opens until the user sets one.
     must_change_password: bool = Field(default=False)
+    # The day the agent last followed data-protection training, entered by an administrator; an
+    # authorisation held without one is flagged to the ethics committee.
+    training_date: date | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
@@ -42,7 +45,10 @@ class CameraGrant(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     camera_id: str = Field(max_length=64)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When and by whom it was granted (or last changed): the administrator's username, set by the
+    # server from the session; None for a grant from the site file, the command line or the demo.
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    granted_by: str | None = Field(default=None, max_length=64)
 
 
 class AuthToken(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -45,8 +45,10 @@ def create_user(
     cameras: Iterable[str] = (),
     expires_at: datetime | None = None,
     anonymised_view: bool = False,
+    granted_by: str | None = None,
 ) -> User:
-    """Create a named account with its camera authorisations (WeakPassword if the rule refuses)."""
+    """Create a named account with its camera authorisations, granted by `granted_by`
+    (WeakPassword if the rule refuses)."""
     if get_user(session, username=username) is not None:
         raise IdentityError(
             f"user '{username}' already exists", key="errors.accounts.exists", user=username
@@ -60,7 +62,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    grant_cameras(session, user=user, cameras=cameras, expires_at=expires_at)
+    grant_cameras(session, user=user, cameras=cameras, expires_at=expires_at, granted_by=granted_by)
     return user
 
 
@@ -92,34 +94,59 @@ def set_role(session: Session, *, user: User, role: Role) -> None:
 
 
 def grant_cameras(
-    session: Session, *, user: User, cameras: Iterable[str], expires_at: datetime | None
+    session: Session,
+    *,
+    user: User,
+    cameras: Iterable[str],
+    expires_at: datetime | None,
+    granted_by: str | None = None,
 ) -> list[CameraGrant]:
-    """Authorise the user for these cameras ('*' for all) until expires_at; updates existing."""
+    """Authorise the user for these cameras ('*' for all) until expires_at; updates existing.
+    A new grant, or one whose expiry changes, is granted now by `granted_by`."""
     assert user.id is not None
     existing = {g.camera_id: g for g in grants_for(session, user=user)}
+    # SQLite keeps wall-clock digits and drops the offset, so store UTC only.
+    until = expires_at.astimezone(UTC) if expires_at else None
     result = []
     for camera_id in dict.fromkeys(cameras):
-        grant = existing.get(camera_id) or CameraGrant(user_id=user.id, camera_id=camera_id)
-        # SQLite keeps wall-clock digits and drops the offset, so store UTC only.
-        grant.expires_at = expires_at.astimezone(UTC) if expires_at else None
-        session.add(grant)
+        grant = existing.get(camera_id)
+        if grant is None or grant.expires_at != until:
+            # A changed expiry is a new decision: its author and time replace the old ones.
+            grant = grant or CameraGrant(user_id=user.id, camera_id=camera_id)
+            grant.expires_at = until
+            grant.granted_by = granted_by
+            grant.created_at = utcnow()
+            session.add(grant)
         result.append(grant)
     session.flush()
     return result
 
 
 def replace_grants(
-    session: Session, *, user: User, grants: dict[str, datetime | None]
+    session: Session,
+    *,
+    user: User,
+    grants: dict[str, datetime | None],
+    granted_by: str | None = None,
 ) -> list[CameraGrant]:
-    """Make the user's authorisations exactly these (camera id -> expiry or None)."""
+    """Make the user's authorisations exactly these (camera id -> expiry or None); those added
+    or changed are granted by `granted_by`, the others keep who granted them."""
     for grant in grants_for(session, user=user):
         if grant.camera_id not in grants:
             session.delete(grant)
     session.flush()
     result = []
     for camera_id, expires_at in grants.items():
-        result += grant_cameras(session, user=user, cameras=[camera_id], expires_at=expires_at)
+        result += grant_cameras(
+            session, user=user, cameras=[camera_id], expires_at=expires_at, granted_by=granted_by
+        )
     return result
+
+
+def set_training_date(session: Session, *, user: User, day: date | None) -> None:
+    """Record the day the agent followed data-protection training (None: not known)."""
+    user.training_date = day
+    session.add(user)
 
 
 def deactivate_user(session: Session, *, user: User) -> None:

@@ -46,9 +46,17 @@ def test_admin_lists_accounts_with_grants_and_expiry(client: TestClient) -> None
     users = {u["username"]: u for u in response.json()}
     assert {"admin", "operator", "privacy_officer", "street-only", "expired"} <= set(users)
     assert users["street-only"]["role"] == "operator" and users["street-only"]["active"]
-    assert users["street-only"]["grants"] == [
-        {"camera_id": "cam-street", "expires_at": None, "expired": False}
-    ]
+    (street,) = users["street-only"]["grants"]
+    granted_at = datetime.fromisoformat(street.pop("granted_at"))
+    # Seeded straight into the database: no administrator granted it.
+    assert street == {
+        "camera_id": "cam-street",
+        "expires_at": None,
+        "expired": False,
+        "granted_by": None,
+    }
+    assert granted_at <= datetime.now(UTC)
+    assert users["street-only"]["training_date"] is None
     (grant,) = users["expired"]["grants"]
     assert grant["camera_id"] == "*" and grant["expired"] is True
     assert datetime.fromisoformat(grant["expires_at"]) < datetime.now(UTC)

@@ -1,5 +1,6 @@
 // What an administrator does to one account, each in a small form under its row: its cameras with
-// one expiry each, its role, a password reset, deactivation and reactivation. Every change needs a
+// one expiry each, its data-protection training day, its role, a password reset, deactivation and
+// reactivation. Every change needs a
 // reason, logged with it; the server refuses what cannot be in words shown by the button.
 import { api, clearError, showError } from "/static/common/api.js";
 import { el } from "/static/common/dom.js";
@@ -44,6 +45,17 @@ function grantRows(user, cameras) {
   });
 }
 
+function today() {
+  return toSiteInput(new Date().toISOString()).slice(0, 10);
+}
+
+/** The account's training day as dd/mm/yyyy, or a warning that none is recorded. */
+function trainingNote(user) {
+  if (!user.training_date) return el("span", { class: "training untrained" }, t("accounts.untrained"));
+  const [year, month, day] = user.training_date.split("-");
+  return el("span", { class: "training" }, t("accounts.trained_on", { day: `${day}/${month}/${year}` }));
+}
+
 function chosenGrants(form) {
   return [...form.querySelectorAll("li[data-camera]")]
     .filter((row) => row.querySelector(".granted").checked)
@@ -61,6 +73,17 @@ const FORMS = {
       method: "PUT", body: { grants: chosenGrants(form), reason },
     }),
     submit: "accounts.save_grants",
+  },
+  training: {
+    fields: (user) => [
+      el("label", {}, t("accounts.training_date"),
+        el("input", { type: "date", class: "training-date", value: user.training_date || "", max: today() })),
+      el("p", { class: "muted" }, t("accounts.training_help")),
+    ],
+    send: (user, form, reason) => api(userPath(user, "training"), {
+      method: "PUT", body: { training_date: form.querySelector(".training-date").value || null, reason },
+    }),
+    submit: "accounts.save_training",
   },
   role: {
     fields: (user) => [
@@ -142,7 +165,10 @@ export function accountActions(row, user, options) {
   const open = (kind) => () => openForm(row, user, kind, options);
   if (!user.active) return [button("reactivate", t("accounts.reactivate_button"), open("reactivate"))];
   const mine = user.username === options.me;
-  const buttons = [button("edit-grants", t("accounts.grants_button"), open("grants"))];
+  const buttons = [
+    button("edit-grants", t("accounts.grants_button"), open("grants")),
+    button("edit-training", t("accounts.training_button"), open("training")),
+  ];
   // One's own role, password and account are changed by another administrator, never by oneself.
   if (!mine) {
     buttons.push(
@@ -151,6 +177,7 @@ export function accountActions(row, user, options) {
       button("deactivate", t("accounts.deactivate_button"), open("deactivate"), true),
     );
   }
-  const notes = user.must_change_password ? [el("span", { class: "awaiting-password" }, t("accounts.awaiting_password"))] : [];
+  const notes = [trainingNote(user)];
+  if (user.must_change_password) notes.push(el("span", { class: "awaiting-password" }, t("accounts.awaiting_password")));
   return [...notes, ...buttons];
 }

@@ -88,11 +88,16 @@ function grantsCell(user) {
     ...user.grants.map((g) =>
       el(
         "span",
-        { class: g.expired ? "grant expired" : "grant", "data-camera": g.camera_id },
+        { class: g.expired ? "grant expired" : "grant", "data-camera": g.camera_id, "data-granted-by": g.granted_by || "", title: grantedText(g) },
         grantText(g),
       ),
     ),
   );
+}
+
+function grantedText(grant) {
+  const when = localTime(grant.granted_at);
+  return grant.granted_by ? t("admin.users.granted_by", { user: grant.granted_by, when }) : t("admin.users.granted_unknown", { when });
 }
 
 function grantText(grant) {
