@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session
 
 from crisis import crises, report, report_data
+from crisis.cases import CaseAsk, CaseIncidentUnknown, CaseInvalid, make_case
 from crisis.events import CrisisChanged, CrisisSummary
 from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
 from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
@@ -26,10 +27,14 @@ from csu.i18n import SiteClock, Translator
 from incidents.events import IncidentEscalated
 from incidents.models import Incident
 
-# The package's face: the crisis and wall services, and what callers outside the package use
-# with them (defined where they belong): a log line's kind, walls' layouts and their states.
+# The package's face: the crisis and wall services, cases (several spans and an incident's
+# documents in one signed export), and what callers outside the package use with them (defined
+# where they belong): a log line's kind, walls' layouts and their states.
 __all__ = [
     "MAX_SIDE",
+    "CaseAsk",
+    "CaseIncidentUnknown",
+    "CaseInvalid",
     "CrisisDetail",
     "CrisisLogKind",
     "CrisisService",
@@ -42,6 +47,7 @@ __all__ = [
     "crisis_detail",
     "current",
     "list_all",
+    "make_case",
     "template_names",
 ]
 

@@ -55,10 +55,22 @@ class ExportBody(BaseModel):
     )
 
 
+class SpanOut(BaseModel):
+    """One camera span of a case."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+
+
 class ExportOut(BaseModel):
-    """An export and where it stands."""
+    """An export (or a case: several spans and documents in one signed folder) and where it
+    stands; `camera_id`, `start` and `end` are a case's first span."""
 
     id: str
+    case: bool = False
+    incident_id: int | None = None
+    spans: list[SpanOut] = Field(default_factory=list, description="Every span, first first.")
     state: str
     camera_id: str
     start: datetime
@@ -76,10 +88,14 @@ class ExportOut(BaseModel):
     error: str | None
 
 
-def _out(job: ExportJob, exports: ExportService) -> ExportOut:
+def export_out(job: ExportJob, exports: ExportService) -> ExportOut:
+    """The export as the API shows it, with its progress."""
     r = job.request
     return ExportOut(
         id=job.id,
+        case=r.case,
+        incident_id=r.incident_id,
+        spans=[SpanOut(camera_id=s.camera_id, start=s.start, end=s.end) for s in r.spans],
         state=job.state.value,
         camera_id=r.camera_id,
         start=r.start,
@@ -117,7 +133,7 @@ def create_export(
         viewer=viewer,
         client=client_address(request),
     )
-    return _out(job, exports)
+    return export_out(job, exports)
 
 
 @router.get("", response_model=list[ExportOut])
@@ -128,7 +144,7 @@ def list_exports(
 ) -> list[ExportOut]:
     """The newest exports of the cameras the user may export, newest first, with their progress
     (empty for a user without the export right)."""
-    return [_out(job, exports) for job in exports.recent(viewer=viewer, limit=limit)]
+    return [export_out(job, exports) for job in exports.recent(viewer=viewer, limit=limit)]
 
 
 @router.get("/{export_id}", response_model=ExportOut)
@@ -137,7 +153,7 @@ def get_export(
 ) -> ExportOut:
     """An export's state, folder and files (for users with the export right on its camera)."""
     job = exports.job_for(export_id, viewer=viewer, client=client_address(request))
-    return _out(job, exports)
+    return export_out(job, exports)
 
 
 @router.get(

@@ -14,7 +14,7 @@ from csu.events import Event
 from tests.video.segments import ListIndex
 from tests.video.test_evidence_export import at, finished, site, street  # noqa: F401 (fixtures)
 from video.evidence import progress
-from video.evidence.delivery import BLOCK, zip_blocks
+from video.evidence.delivery import BLOCK, folder_files, zip_blocks
 from video.evidence.events import ExportProgress
 from video.evidence.jobs import ExportRequest, ExportState
 from video.evidence.service import ExportService
@@ -55,7 +55,7 @@ def test_the_zip_streams_a_large_folder_in_blocks_without_holding_it(tmp_path: P
     (folder / "manifest.json").write_text('{"files": []}\n')
     tracemalloc.start()
     try:
-        sizes = [len(block) for block in zip_blocks(folder.name, sorted(folder.iterdir()))]
+        sizes = [len(block) for block in zip_blocks(folder.name, folder_files(folder))]
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -71,7 +71,7 @@ def test_the_zip_holds_the_folder_byte_for_byte(tmp_path: Path) -> None:
     files = {"a.mp4": bytes(range(256)) * 9000, "manifest.json": b"{}\n", "manifest.sig": b"s"}
     for name, data in files.items():
         (folder / name).write_bytes(data)
-    data = b"".join(zip_blocks(folder.name, sorted(folder.iterdir())))
+    data = b"".join(zip_blocks(folder.name, folder_files(folder)))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.testzip() is None
         assert {i.filename: archive.read(i) for i in archive.infolist()} == {

@@ -18,7 +18,7 @@ from tests.video.test_evidence_export import (  # noqa: F401 (fixtures)
     street,
 )
 from video.evidence import verify_export
-from video.evidence.delivery import zip_blocks
+from video.evidence.delivery import folder_files, zip_blocks
 from video.evidence.jobs import ExportJob
 from video.evidence.service import ExportService
 from video.evidence.verify import VerifyUsageError
@@ -27,7 +27,7 @@ from video.evidence.verify import verify_export as csu_verify
 
 def zipped(folder: Path, to: Path, top: str | None = None) -> Path:
     """The folder as the download serves it: `<id>/...`, stored, streamed by zip_blocks."""
-    to.write_bytes(b"".join(zip_blocks(top or folder.name, sorted(folder.iterdir()))))
+    to.write_bytes(b"".join(zip_blocks(top or folder.name, folder_files(folder))))
     return to
 
 

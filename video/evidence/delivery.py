@@ -98,40 +98,48 @@ def deliver(
     viewer: Viewer,
     client: str | None,
 ) -> Delivery:
-    """Log the download (AccessDenied, logged, without the export right on the camera), then
-    the zip of the folder: no byte leaves before the entry is written."""
+    """Log the download (AccessDenied, logged, without the export right on one of its
+    cameras; a case's download is one entry per span), then the zip of the folder: no byte
+    leaves before the entries are written."""
     folder = ready_folder(job)
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    span = _span(job)
-    authorise_camera_action(
-        access_log,
-        viewer=viewer,
-        action=Action.EXPORT,
-        camera_id=job.request.camera_id,
-        client=client,
-        reason=job.request.reason,
-        span=span,
-        requisition=handover.requisition,
-        logged_as=DOWNLOAD,
-        details={
-            "export_id": job.id,
-            "recipient": handover.recipient,
-            "manifest_sha256": sha256_of(folder / MANIFEST),
-            "files": [p.name for p in files],
-            "export_requisition": job.request.requisition,
-        },
-    )
-    size = sum(p.stat().st_size for p in files)
+    files = folder_files(folder)
+    details = {
+        "export_id": job.id,
+        "recipient": handover.recipient,
+        "manifest_sha256": sha256_of(folder / MANIFEST),
+        "files": [name for name, _ in files],
+        "export_requisition": job.request.requisition,
+    }
+    for camera_id, span in _spans(job):
+        authorise_camera_action(
+            access_log,
+            viewer=viewer,
+            action=Action.EXPORT,
+            camera_id=camera_id,
+            client=client,
+            reason=job.request.reason,
+            span=span,
+            requisition=handover.requisition,
+            logged_as=DOWNLOAD,
+            details=details,
+        )
+    size = sum(path.stat().st_size for _, path in files)
     return Delivery(f"{job.id}.zip", size, zip_blocks(job.id, files))
 
 
-def zip_blocks(top: str, files: list[Path]) -> Iterator[bytes]:
+def folder_files(folder: Path) -> list[tuple[str, Path]]:
+    """Every file under the folder (a case's clips/ too) by its relative POSIX name, sorted."""
+    found = [p for p in folder.rglob("*") if p.is_file()]
+    return sorted((p.relative_to(folder).as_posix(), p) for p in found)
+
+
+def zip_blocks(top: str, files: list[tuple[str, Path]]) -> Iterator[bytes]:
     """The files as one zip under the folder `top`, a block at a time (a generator: the work
     runs on whichever thread asks for the next block, never all at once)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED) as archive:
-        for path in files:
-            info = zipfile.ZipInfo.from_file(path, f"{top}/{path.name}")
+        for name, path in files:
+            info = zipfile.ZipInfo.from_file(path, f"{top}/{name}")
             info.compress_type = zipfile.ZIP_STORED
             with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as entry:
                 while block := source.read(BLOCK):
@@ -162,6 +170,14 @@ class _Sink(io.RawIOBase):
         return data
 
 
-def _span(job: ExportJob) -> tuple[datetime, datetime]:
+def _spans(job: ExportJob) -> list[tuple[str, tuple[datetime, datetime]]]:
+    """Each span's camera and span: an export's footage as written, a case's spans as asked."""
     request = job.request
-    return (job.footage_start or request.start, job.footage_end or request.end)
+    if not request.case:
+        return [
+            (
+                request.camera_id,
+                (job.footage_start or request.start, job.footage_end or request.end),
+            )
+        ]
+    return [(span.camera_id, (span.start, span.end)) for span in request.spans]

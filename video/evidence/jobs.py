@@ -34,8 +34,22 @@ class ExportState(StrEnum):
 
 
 @dataclass(frozen=True)
+class Span:
+    """One camera's footage over [start, end)."""
+
+    camera_id: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class ExportRequest:
-    """One camera's footage over [start, end), asked for by a user, with the law's reasons."""
+    """One camera's footage over [start, end), asked for by a user, with the law's reasons.
+
+    A case is the same request with further spans (`more`, other cameras or other times) and
+    the documents it is built with (`video.evidence.case.CaseDocuments`, given beside it):
+    one job, one folder, one signed manifest over every file.
+    """
 
     camera_id: str
     start: datetime
@@ -45,6 +59,27 @@ class ExportRequest:
     requisition: str | None = None
     recipient: str | None = None
     purpose: Purpose = Purpose.JUDICIAL
+    more: tuple[Span, ...] = ()
+    case: bool = False
+    incident_id: int | None = None
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Every span asked for, the first one first."""
+        return (Span(self.camera_id, self.start, self.end), *self.more)
+
+    @property
+    def cameras(self) -> tuple[str, ...]:
+        """The cameras of its spans, each once, in order."""
+        return tuple(dict.fromkeys(span.camera_id for span in self.spans))
+
+
+def case_request(spans: list[Span], **fields: Any) -> ExportRequest:
+    """A case's request: its first span leads, the others follow in `more`."""
+    first, *rest = spans
+    return ExportRequest(
+        first.camera_id, first.start, first.end, case=True, more=tuple(rest), **fields
+    )
 
 
 @dataclass(frozen=True)
@@ -122,10 +157,18 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 def _job(data: dict[str, Any]) -> ExportJob:
     req = data["request"]
+    more = tuple(
+        Span(span["camera_id"], _when(span["start"]), _when(span["end"]))
+        for span in req.get("more", ())
+    )
     request = ExportRequest(
-        **{**req, "start": _moment(req["start"]), "end": _moment(req["end"])},
+        **{**req, "start": _when(req["start"]), "end": _when(req["end"]), "more": more},
     )
     request = replace(request, purpose=Purpose(req["purpose"]))
     return ExportJob(

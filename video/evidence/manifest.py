@@ -50,9 +50,11 @@ class FileEntry:
     media_type: str = "video/mp4"
 
 
-def file_entry(path: Path, media_type: str = "video/mp4") -> FileEntry:
-    """Hash and size a delivered file."""
-    return FileEntry(path.name, sha256_of(path), path.stat().st_size, media_type)
+def file_entry(path: Path, media_type: str = "video/mp4", *, root: Path | None = None) -> FileEntry:
+    """Hash and size a delivered file, named by its path under `root` (a case's clips/...),
+    or by its own name."""
+    name = path.relative_to(root).as_posix() if root is not None else path.name
+    return FileEntry(name, sha256_of(path), path.stat().st_size, media_type)
 
 
 def sha256_of(path: Path) -> str:

@@ -53,15 +53,19 @@ class ProgressBoard:
             )
         )
 
-    def watch(self, job: ExportJob) -> FrameWatch:
-        """A frame watch for the running job: its wall time across the span asked, in whole
-        percents, told when it moved and at most every MIN_STEP_S."""
-        start = job.request.start.timestamp()
-        length = max(job.request.end.timestamp() - start, 1e-6)
-        told = {"percent": 0, "at": 0.0}
+    def watch(self, job: ExportJob, index: int = 0) -> FrameWatch:
+        """A frame watch for the running job's span `index`: the wall time written across all
+        its spans (a case's clips one after the other), in whole percents, told when it moved
+        and at most every MIN_STEP_S."""
+        spans = job.request.spans
+        lengths = [max(s.end.timestamp() - s.start.timestamp(), 1e-6) for s in spans]
+        before, total = sum(lengths[:index]), sum(lengths)
+        start, length = spans[index].start.timestamp(), lengths[index]
+        told = {"percent": int(before / total * 100), "at": 0.0}
 
         def frame(wall: float) -> None:
-            percent = min(WRITTEN, max(0, int((wall - start) / length * 100)))
+            done = before + min(max(wall - start, 0.0), length)
+            percent = min(WRITTEN, int(done / total * 100))
             now = time.monotonic()
             if percent > told["percent"] and now - told["at"] >= MIN_STEP_S:
                 told.update(percent=percent, at=now)

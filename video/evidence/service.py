@@ -11,14 +11,10 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import csu
 from csu.config import CameraConfig, SiteConfig
 from csu.errors import NotFound
 from privacy.access_log import AccessLog, AccessRecord
@@ -31,19 +27,10 @@ from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from video.evidence import jobs
-from video.evidence.anonymised import anonymised_mp4
+from video.evidence.case import CaseCrisis, CaseDocuments, CaseIncident, CaseLine
 from video.evidence.delivery import Delivery, check_handover, deliver
-from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose
-from video.evidence.kit import write_kit
-from video.evidence.manifest import (
-    FORMAT,
-    MANIFEST,
-    evidence_signer,
-    file_entry,
-    iso,
-    sha256_of,
-    write_signed,
-)
+from video.evidence.jobs import ExportJob, ExportRequest, ExportState, Purpose, Span, case_request
+from video.evidence.manifest import MANIFEST, evidence_signer, sha256_of
 from video.evidence.playback import (
     check_playback,
     first_frame_at,
@@ -51,25 +38,30 @@ from video.evidence.playback import (
     refuse_anonymised_playback,
 )
 from video.evidence.progress import ProgressBoard, Publish
-from video.evidence.remux import Footage, remux
 from video.evidence.segments import (
     MAX_EXPORT,
     NoFootage,
     RecordedSegment,
     SegmentSource,
     check_footage_request,
-    describe_range,
 )
+from video.evidence.writing import AnonymiserFactory, Workshop, write_export
 from video.service import UnknownCamera, face_anonymiser
 
 # The package's face: the export service and playback, and what callers use with them.
 __all__ = [
+    "CaseCrisis",
+    "CaseDocuments",
+    "CaseIncident",
+    "CaseLine",
     "Delivery",
     "ExportJob",
     "ExportRequest",
     "ExportService",
     "Purpose",
     "RecordedSegment",
+    "Span",
+    "case_request",
     "check_playback",
     "first_frame_at",
     "playback",
@@ -78,7 +70,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AnonymiserFactory = Callable[[CameraConfig], Anonymiser]
 # Logged once the folder is signed, beside the video.export entry logged before the work.
 EXPORT_DONE = "video.export.done"
 
@@ -139,32 +130,64 @@ class ExportService:
             # A new dict, not an update: an export job reads it on the pool's thread.
             self._cameras = {**self._cameras, camera_id: config}
 
-    def ask(self, request: ExportRequest, *, viewer: Viewer, client: str | None) -> ExportJob:
-        """Check the request (range, reason, camera), log it with its span and reason (the
-        access log has it before any work), then queue it; AccessDenied (logged) without the
-        export right on the camera."""
-        check_footage_request(
-            request.start, request.end, request.reason, limit=MAX_EXPORT, doing="export"
-        )
-        if request.camera_id not in self._cameras:
-            raise UnknownCamera(
-                f"unknown camera '{request.camera_id}'",
-                key="errors.unknown_camera",
-                camera=request.camera_id,
+    def ask(
+        self,
+        request: ExportRequest,
+        *,
+        viewer: Viewer,
+        client: str | None,
+        documents: CaseDocuments | None = None,
+    ) -> ExportJob:
+        """Check the request (each span's range, the reason, the cameras), log it (each span
+        with its reason: the access log has it before any work), then queue it; AccessDenied
+        (logged, and nothing granted logged) without the export right on one of its cameras.
+        A case comes with its documents."""
+        for span in request.spans:
+            check_footage_request(
+                span.start, span.end, request.reason, limit=MAX_EXPORT, doing="export"
             )
+            if span.camera_id not in self._cameras:
+                raise UnknownCamera(
+                    f"unknown camera '{span.camera_id}'",
+                    key="errors.unknown_camera",
+                    camera=span.camera_id,
+                )
         assert self._access_log is not None, "an export asked for is logged"
-        authorise_camera_action(
-            self._access_log,
-            viewer=viewer,
-            action=Action.EXPORT,
-            camera_id=request.camera_id,
-            client=client,
-            reason=request.reason,
-            span=(request.start, request.end),
-            requisition=request.requisition,
-            details={"purpose": request.purpose.value, "recipient": request.recipient},
-        )
-        return self.submit(request, anonymised_user=viewer.anonymised)
+        details: dict[str, object] = {
+            "purpose": request.purpose.value,
+            "recipient": request.recipient,
+        }
+        if request.case:
+            details |= {"case": True, "incident_id": request.incident_id}
+            self._refuse_unless_all(request, viewer, client, {**details, "request": "case"})
+        for span in request.spans:
+            authorise_camera_action(
+                self._access_log,
+                viewer=viewer,
+                action=Action.EXPORT,
+                camera_id=span.camera_id,
+                client=client,
+                reason=request.reason,
+                span=(span.start, span.end),
+                requisition=request.requisition,
+                details=details,
+            )
+        return self.submit(request, anonymised_user=viewer.anonymised, documents=documents)
+
+    def _refuse_unless_all(
+        self, request: ExportRequest, viewer: Viewer, client: str | None, details: dict[str, object]
+    ) -> None:
+        # Every camera first: a case refused on its third camera leaves no granted entry.
+        assert self._access_log is not None, "a refusal is logged"
+        for camera_id in request.cameras:
+            refuse_unless_allowed(
+                self._access_log,
+                viewer=viewer,
+                action=Action.EXPORT,
+                camera_id=camera_id,
+                client=client,
+                details=details,
+            )
 
     def job_for(self, job_id: str, *, viewer: Viewer, client: str | None) -> ExportJob:
         """An export, for a user with the export right on its camera (a refusal is logged);
@@ -199,18 +222,16 @@ class ExportService:
             raise UnknownExport(
                 f"unknown export '{job_id}'", key="errors.unknown_export", export=job_id
             )
-        assert self._access_log is not None, "a refused look at an export is logged"
-        refuse_unless_allowed(
-            self._access_log,
-            viewer=viewer,
-            action=Action.EXPORT,
-            camera_id=job.request.camera_id,
-            client=client,
-            details={"export": job_id, "request": request},
-        )
+        self._refuse_unless_all(job.request, viewer, client, {"export": job_id, "request": request})
         return job
 
-    def submit(self, request: ExportRequest, *, anonymised_user: bool = False) -> ExportJob:
+    def submit(
+        self,
+        request: ExportRequest,
+        *,
+        anonymised_user: bool = False,
+        documents: CaseDocuments | None = None,
+    ) -> ExportJob:
         """Queue an export (already logged by the caller); returns it pending."""
         now = datetime.now(UTC)
         rendition = rendition_for(request.purpose, anonymised_user=anonymised_user)
@@ -218,7 +239,7 @@ class ExportService:
         self._store(job)
         self._done[job.id] = threading.Event()
         self._progress.tell(job)
-        self._pool.submit(self._run, job)
+        self._pool.submit(self._run, job, documents)
         return job
 
     def recent(self, *, viewer: Viewer, limit: int) -> list[ExportJob]:
@@ -227,7 +248,7 @@ class ExportService:
         scope = viewer.scope(Action.EXPORT)
         found: list[ExportJob] = []
         for job in jobs.newest(self.root):
-            if scope.allows(job.request.camera_id):
+            if all(scope.allows(camera) for camera in job.request.cameras):
                 found.append(job)
                 if len(found) == limit:
                     break
@@ -262,13 +283,13 @@ class ExportService:
             self._jobs[job.id] = job
         jobs.save(self.root, job)
 
-    def _run(self, job: ExportJob) -> None:
+    def _run(self, job: ExportJob, documents: CaseDocuments | None) -> None:
         folder = self.root / job.id
         job = job.moved(ExportState.RUNNING, folder=folder)
         self._store(job)
         self._progress.tell(job, 0)
         try:
-            done = self._export(job, folder)
+            done = write_export(self._workshop(), job, folder, documents)
             self._log_done(done, folder)
         except Exception as exc:  # the job records why; nothing half-written stays behind
             if not isinstance(exc, NoFootage):
@@ -306,77 +327,21 @@ class ExportService:
                     "rendition": job.rendition,
                     "purpose": request.purpose.value,
                     "recipient": request.recipient,
-                },
+                }
+                | (_case_details(request) if request.case else {}),
             )
         )
 
-    def _export(self, job: ExportJob, folder: Path) -> ExportJob:
-        request = job.request
-        camera = self._cameras.get(request.camera_id)
-        if camera is None:
-            raise NoFootage(f"unknown camera '{request.camera_id}'")
-        segments = self._segments.between(request.camera_id, request.start, request.end)
-        if not segments:
-            raise NoFootage(
-                "nothing recorded for "
-                + describe_range(request.camera_id, request.start, request.end)
-            )
-        folder.mkdir(parents=True)
-        video = folder / _file_name(request)
-        if job.rendition == Rendition.ANONYMISED:
-            footage = anonymised_mp4(
-                segments,
-                request.start,
-                request.end,
-                video,
-                lambda: self._make_anonymiser(camera),
-                self._progress.watch(job),
-            )
-        else:
-            footage = remux(
-                segments, request.start, request.end, video, watch=self._progress.watch(job)
-            )
-        # The kit is listed and signed like the footage: a changed checker shows.
-        entries = [file_entry(video), *write_kit(folder)]
-        manifest = _manifest(job, camera, footage, [asdict(e) for e in entries])
-        write_signed(folder, manifest, evidence_signer(self._data_dir))
-        return job.moved(
-            ExportState.DONE,
-            files=(video.name,),
-            footage_start=footage.start,
-            footage_end=footage.end,
+    def _workshop(self) -> Workshop:
+        return Workshop(
+            self._cameras,
+            self._segments,
+            self._make_anonymiser,
+            self._progress,
+            lambda: evidence_signer(self._data_dir),
         )
 
 
-def _file_name(request: ExportRequest) -> str:
-    start, end = (f"{t.astimezone(UTC):%Y%m%dT%H%M%SZ}" for t in (request.start, request.end))
-    return f"{request.camera_id}_{start}_{end}.mp4"
-
-
-def _manifest(
-    job: ExportJob, camera: CameraConfig, footage: Footage, files: list[dict[str, Any]]
-) -> dict[str, Any]:
-    request = job.request
-    location = camera.location
-    return {
-        "format": FORMAT,
-        "export_id": job.id,
-        "camera_id": camera.id,
-        "camera_name": camera.name,
-        "camera_location": {"lat": location.lat, "lon": location.lon} if location else None,
-        "start": iso(footage.start),
-        "end": iso(footage.end),
-        "requested_start": iso(request.start),
-        "requested_end": iso(request.end),
-        "frames": footage.frames,
-        "gaps": [[iso(a), iso(b)] for a, b in footage.gaps],
-        "rendition": job.rendition,
-        "files": files,
-        "exported_by": request.user,
-        "reason": request.reason,
-        "requisition": request.requisition,
-        "recipient": request.recipient,
-        "purpose": request.purpose.value,
-        "csu_version": csu.__version__,
-        "created_at": iso(job.created_at),
-    }
+def _case_details(request: ExportRequest) -> dict[str, object]:
+    spans = [[s.camera_id, s.start.isoformat(), s.end.isoformat()] for s in request.spans]
+    return {"case": True, "incident_id": request.incident_id, "spans": spans}
