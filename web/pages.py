@@ -52,6 +52,12 @@ def crisis_page() -> FileResponse:
     return page("crisis")
 
 
+@router.get("/requisitions", include_in_schema=False)
+def requisitions_page() -> FileResponse:
+    """The requisitions register: supervisors keep it, the privacy officer reads it."""
+    return page("requisitions")
+
+
 @router.get("/api/site/map", response_model=MapConfig)
 def site_map(_viewer: CurrentViewer, site: SiteDep) -> MapConfig:
     """How to draw the site's map: its tile server if any, else its streets, else a grid."""
