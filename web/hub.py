@@ -72,8 +72,10 @@ class _Client:
             if self.sees_crises:
                 self.mailbox.put(("crisis", next(self._told)), message)
         elif kind == "export":
-            # Only the latest state of an export: its bar jumps to where the work is.
-            if self.exports.allows(message["camera_id"]):
+            # Only the latest state of an export: its bar jumps to where the work is. A case
+            # is told to who may export each of its cameras, as it is listed and downloaded.
+            cameras = message.get("cameras") or [message["camera_id"]]
+            if all(self.exports.allows(camera) for camera in cameras):
                 self.mailbox.put(("export", message["export_id"]), message)
         elif kind == "ptz":
             self.mailbox.put(("ptz", next(self._told)), message)
@@ -175,7 +177,8 @@ class EventHub:
         payload = {
             "type": "export",
             **event.model_dump(
-                mode="json", include={"export_id", "camera_id", "user", "state", "percent"}
+                mode="json",
+                include={"export_id", "camera_id", "cameras", "user", "state", "percent"},
             ),
         }
         for client in list(self._clients):

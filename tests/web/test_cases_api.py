@@ -27,7 +27,9 @@ from csu.settings import Settings
 from tests.video.segments import record_segments, video_frames
 from tests.web.conftest import PASSWORD, login, seed_accounts, services_of
 from tests.web.test_alarms_api import csu_alarm
+from tests.web.test_export_progress_ws import Listener
 from tests.web.test_exports_api import T0, until_finished
+from video.events import CameraStatusChanged
 
 REPO = Path(__file__).resolve().parents[2]
 CAMERAS = ("cam-street", "cam-corner", "cam-bus")
@@ -322,3 +324,33 @@ def test_a_case_on_a_camera_without_the_right_is_refused_before_any_work(
         "/api/cases", json={"reason": "x", **HANDOVER}, headers=login(client, "supervisor")
     )
     assert nothing.status_code == 400, nothing.text
+
+
+def test_a_cases_progress_reaches_only_who_may_export_every_camera(client: TestClient) -> None:
+    """On /api/events the supervisor sees the case go from pending to done at 100 across its
+    three clips, never back; the supervisor granted two of its cameras gets nothing of it."""
+    incident = incident_with_story(client)
+    supervisor, two = login(client, "supervisor"), login(client, "two-cameras")
+    with (
+        client.websocket_connect("/api/events", headers=supervisor) as ws,
+        client.websocket_connect("/api/events", headers=two) as two_ws,
+    ):
+        listeners = [Listener(ws), Listener(two_ws)]
+        created = client.post("/api/cases", json=case_body(incident), headers=supervisor)
+        assert created.status_code == 202, created.text
+        assert listeners[0].done.wait(60), listeners[0].messages[-5:]
+        # A camera state told after "done" shows what the other console got is all it gets.
+        services_of(client).bus.publish_threadsafe(
+            CameraStatusChanged(
+                camera_id="cam-street", status="offline", previous="online", reason="test"
+            )
+        )
+        assert listeners[1].wait_for("cam-street"), listeners[1].messages
+    told = listeners[0].exports()
+    assert {(m["export_id"], tuple(m["cameras"])) for m in told} == {
+        (created.json()["id"], CAMERAS)
+    }
+    order = {"pending": 0, "running": 1, "done": 2}
+    steps = [(order[m["state"]], m["percent"]) for m in told]
+    assert steps == sorted(steps) and steps[-1] == (2, 100)
+    assert listeners[1].exports() == []

@@ -18,7 +18,8 @@ class ExportProgress(Event):
     # Live: the console that asked may be connected to another node than the one exporting.
     reach: ClassVar[Reach] = "live"
     export_id: str
-    camera_id: str
+    camera_id: str  # an export's camera, a case's first one
+    cameras: list[str] = []  # every camera of a case (empty for one camera's export)
     user: str  # who asked for it
     state: str  # pending, running, done, failed (video.evidence.jobs.ExportState)
     percent: int

@@ -47,6 +47,7 @@ class ProgressBoard:
             ExportProgress(
                 export_id=job.id,
                 camera_id=request.camera_id,
+                cameras=list(request.cameras) if request.case else [],
                 user=request.user,
                 state=job.state.value,
                 percent=percent,
