@@ -33,6 +33,7 @@ from web import (
     recordings,
     reports,
     requisitions,
+    signage,
     system,
     zone_changes,
 )
@@ -51,6 +52,7 @@ ROUTERS = (
     auth.router,
     preferences.router,
     cameras.router,
+    signage.router,
     desk.router,
     privacy_zones.router,
     ptz.router,

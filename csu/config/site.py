@@ -13,6 +13,7 @@ from csu.config.alarm_sources import AlarmSourceConfig
 from csu.config.analytics import DetectionModelConfig, analytics_problems
 from csu.config.authorisations import ALL_CAMERAS, AuthorisationConfig
 from csu.config.cameras import CameraConfig
+from csu.config.controller import ControllerConfig, DpoConfig
 from csu.config.desk import CameraGroupConfig, TourConfig
 from csu.config.live import LiveConfig
 from csu.config.map import MapConfig
@@ -35,6 +36,14 @@ class SiteSection(BaseModel):
     language: Language = Field(
         default="fr",
         description="Language of the pages, reports and log books (each user may switch).",
+    )
+    # Printed on every camera's public sign (CSI L251-3, GDPR art. 13); a sign without them
+    # says what is missing.
+    controller: ControllerConfig | None = Field(
+        default=None, description="The data controller that runs the cameras (the city)."
+    )
+    dpo: DpoConfig | None = Field(
+        default=None, description="The controller's data protection officer."
     )
 
     @field_validator("timezone")

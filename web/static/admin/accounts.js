@@ -51,7 +51,11 @@ function today() {
 
 /** The account's training day as dd/mm/yyyy, or a warning that none is recorded. */
 function trainingNote(user) {
-  if (!user.training_date) return el("span", { class: "training untrained" }, t("accounts.untrained"));
+  if (!user.training_date) {
+    // Flagged only where it matters: an account that may watch cameras now.
+    const watching = user.active && user.grants.some((g) => !g.expired);
+    return el("span", { class: watching ? "training untrained" : "training muted" }, t("accounts.untrained"));
+  }
   const [year, month, day] = user.training_date.split("-");
   return el("span", { class: "training" }, t("accounts.trained_on", { day: `${day}/${month}/${year}` }));
 }
