@@ -168,6 +168,8 @@ def test_the_privacy_officer_reads_only(browser: Any, base_url: str) -> None:
     page.wait_for_selector("h1:has-text('Requisitions register')")
     assert "Right of access" in page.inner_text("#register")
     page.screenshot(path=str(ARTIFACTS / "requisitions-privacy-officer-en.png"), full_page=True)
+    page.select_option(".language-switch", "fr")  # the account's choice: back to the site's
+    page.wait_for_selector("h1:has-text('Registre des réquisitions')")
     page.context.close()
 
 
@@ -183,3 +185,27 @@ def test_an_operator_is_turned_away(browser: Any, base_url: str) -> None:
     assert "le registre des réquisitions" in refusal.inner_text()
     assert not page.is_visible("#page")
     page.close()
+
+
+def test_the_console_and_the_audit_link_to_the_register(browser: Any, base_url: str) -> None:
+    for username, home, shown in (
+        ("supervisor", "/console", True),
+        ("operator", "/console", False),
+        ("privacy_officer", "/audit", True),
+    ):
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{base_url}/login?next={home}")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#submit")
+        page.wait_for_url(f"**{home}")
+        page.wait_for_selector("body[data-ready=true]")
+        link = page.locator("header a[href='/requisitions']")
+        assert link.is_visible() is shown, username
+        if shown:
+            assert link.inner_text() == "Réquisitions"
+            link.click()
+            page.wait_for_url("**/requisitions")
+            page.wait_for_selector("body[data-ready=true]")
+        page.close()
