@@ -130,3 +130,23 @@ def test_the_untrained_authorisations_in_force_are_listed(client: TestClient) ->
         ("street-only", "operator", ["cam-plaza"], "admin")
     ]
     assert datetime.fromisoformat(rows[0]["granted_at"]) <= datetime.now(UTC)
+
+
+def test_the_ethics_report_flags_an_untrained_authorisation_with_its_granter(
+    client: TestClient,
+) -> None:
+    admin = login(client, "admin")
+    client.put("/api/users/street-only/grants", json=grants("cam-plaza"), headers=admin)
+    for name in ("operator", "supervisor", "crisis", "admin"):
+        body = {"training_date": "2026-01-05", **WHY}
+        assert client.put(f"/api/users/{name}/training", json=body, headers=admin).is_success
+    officer = login(client, "privacy_officer")
+    response = client.get("/api/reports/ethics?format=html", headers=officer)
+    assert response.status_code == 200, response.text
+    page = response.text
+    section = page[page.index("8. Habilitations sans date de formation") :]
+    section = section[: section.index("<h2", 10)] if "<h2" in section[10:] else section
+    assert "street-only" in section and "cam-plaza" in section and "admin" in section
+    assert "1 habilitation détenue par un agent sans date de formation" in section
+    for trained in ("supervisor", "crisis"):
+        assert f">{trained}<" not in section
