@@ -207,6 +207,7 @@ async function start() {
   alerting.showControls();
   gridSizeControl(grid, document.getElementById("grid-all"));
   document.getElementById("who").textContent = t("console.who", { username: user.username, role: t(`console.role.${user.role}`) });
+  document.getElementById("requisitions-link").hidden = user.role !== "supervisor"; // who keeps the register
   settings = await mapConfig().catch(() => ({}));
   // Read the state once the event stream is open, never before: an incident opened in between
   // would otherwise be in neither.
