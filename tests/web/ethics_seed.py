@@ -5,10 +5,12 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from csu.db import Database
 from privacy.access_log import AccessLog, AccessRecord, Outcome
 from video.recording.models import LegalHold, RecordingSegment
+from video.requisitions.kinds import access_deadline
 from video.requisitions.models import Requisition
 
 SITE = textwrap.dedent(
@@ -166,3 +168,23 @@ def seed_tables(db: Database) -> None:
                     updated_at=handed or received + timedelta(days=1),
                 )
             )
+        # A person's request for footage of themselves: delivered in ten days, on time, and
+        # never counted as footage sent to the prosecutor.
+        s.add(
+            Requisition(
+                reference="DA-2026-0003",
+                kind="access",
+                requester="Mme Martin",
+                received_at=day(100),
+                legal_basis="gdpr_art15",
+                requested=[],
+                deadline=access_deadline(day(100), ZoneInfo("Europe/Paris")),
+                status="delivered",
+                recipient="Mme Martin",
+                handed_over_at=day(110),
+                medium="lien de téléchargement",
+                created_by="supervisor",
+                created_at=day(100),
+                updated_at=day(110),
+            )
+        )

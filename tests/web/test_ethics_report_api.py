@@ -88,6 +88,14 @@ def test_every_figure_is_what_the_database_holds(client: TestClient) -> None:
     judicial = next(k for k in report.requests if k.kind == "judicial")
     assert (judicial.received, judicial.delivered, judicial.refused, judicial.open) == (4, 2, 1, 1)
     assert (judicial.late, judicial.median_delay_days, judicial.longest_delay_days) == (2, 5.5, 8.0)
+    access = next(k for k in report.requests if k.kind == "access")
+    assert (access.received, access.delivered, access.late, access.median_delay_days) == (
+        1,
+        1,
+        0,
+        10.0,
+    )
+    # Only judicial requisitions count as footage sent to the prosecutor.
     assert [r.reference for r in report.delivered] == ["PV-49-2026-0042", "PV-49-2026-0077"]
     by_role = dict(report.access_by_role)
     views = Counter((e.role, e.action) for e in entries if e.outcome == "granted")
@@ -124,6 +132,9 @@ def test_the_html_report_is_signed_logged_and_in_french(client: TestClient) -> N
     judicial = line_with(text, "réquisition judiciaire | 4")
     assert judicial.split(" | ")[1:] == ["4", "2", "1", "1", "2", "5,5", "8"]
     assert "en retard" in line_with(text, "PV-49-2026-0077", "livrée")
+    access = line_with(text, "demande d'accès | 1")
+    assert access.split(" | ")[1:] == ["1", "1", "0", "0", "0", "10", "10"]
+    assert "Mme Martin" in line_with(text, "DA-2026-0003", "demande d'accès", "livrée")
     assert "hors des heures habituelles" in line_with(text, "operator", "video.live")
     assert "Chaîne intègre" in text
     assert "Les dates de formation" in text or "Habilitations sans date de formation" in text
