@@ -140,7 +140,7 @@ def compose(
     else:
         title = t("cases.title_spans", at=clock.datetime(start))
     source = f"incident {incident.id}" if incident else ""
-    timeline = tuple(_line(i, source) for i in items)
+    timeline = tuple(_line(i, source, _word(t, f"logbook.kind.{i.kind}", i.kind)) for i in items)
     return CaseDocuments(
         title=title,
         clock=clock,
@@ -148,7 +148,7 @@ def compose(
         timeline=timeline,
         notes=tuple(line for line in timeline if line.kind == NOTE),
         crisis=CaseCrisis(crisis.id, crisis.title) if crisis and crisis.id else None,
-        crisis_log=tuple(_log_line(e) for e in log),
+        crisis_log=tuple(_log_line(e, _word(t, f"crisis.kind.{e.kind}", e.kind)) for e in log),
     )
 
 
@@ -163,13 +163,19 @@ def _timeline(
     return list(incident_view(session, incident.id, seen=seen, view="all").timeline)
 
 
-def _line(item: TimelineItem, source: str) -> CaseLine:
-    return CaseLine(item.at, item.kind, item.author, item.text, source)
+def _word(t: Translator, key: str, fallback: str) -> str:
+    """The catalogue's word, or the value itself when csu has none for it."""
+    text = t(key)
+    return fallback if text == key else text
 
 
-def _log_line(entry: CrisisLogEntry) -> CaseLine:
+def _line(item: TimelineItem, source: str, label: str) -> CaseLine:
+    return CaseLine(item.at, item.kind, item.author, item.text, source, label)
+
+
+def _log_line(entry: CrisisLogEntry, label: str) -> CaseLine:
     source = f"incident {entry.incident_id}" if entry.incident_id else ""
-    return CaseLine(_aware(entry.at), entry.kind, entry.author, entry.text, source)
+    return CaseLine(_aware(entry.at), entry.kind, entry.author, entry.text, source, label)
 
 
 def _case_incident(incident: IncidentSummary | None) -> CaseIncident | None:

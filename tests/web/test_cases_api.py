@@ -257,6 +257,7 @@ def test_a_three_camera_case_downloads_and_verifies_and_each_change_is_named(
     assert all(f'src="{clip}"' in page for clip in clips)
     assert "http://" not in page and "https://" not in page and "<script src" not in page
     assert "Deux individus, blouson rouge" in page and "Patrouille dépêchée" in page
+    assert "<td>alarme reçue</td>" in page and "<td>décision</td>" in page  # kinds worded
 
     desk = tmp_path / "expert"
     desk.mkdir()
@@ -303,7 +304,7 @@ def test_the_download_needs_the_export_right_on_every_camera_and_each_is_logged(
     )
     assert all(e.requisition == HANDOVER["requisition"] for e in downloads)
     asked = [e for e in entries if e.action == "video.export" and e.outcome == "granted"]
-    assert sorted(e.camera_id for e in asked) == sorted(CAMERAS)
+    assert sorted(str(e.camera_id) for e in asked) == sorted(CAMERAS)
     assert all(json.loads(e.details)["case"] for e in asked)
     listed = client.get("/api/exports", headers=login(client, "two-cameras")).json()
     assert done["id"] not in [e["id"] for e in listed]

@@ -31,6 +31,7 @@ class CaseLine:
     author: str | None
     text: str
     source: str = ""  # where it comes from, as the reader says it ("incident 12", "crise 3")
+    label: str = ""  # its kind in the site's language, for the page (the JSON keeps `kind`)
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def _section(
 
 def _row(line: CaseLine, documents: CaseDocuments) -> str:
     when = documents.clock.datetime(line.at, seconds=True)
-    cells = (when, line.kind, line.author or "—", line.text)
+    cells = (when, line.label or line.kind, line.author or "—", line.text)
     body = "".join(f"<td>{escape(cell)}</td>" for cell in cells)
     return f'<tr data-at="{_ms(line.at)}">{body}</tr>'
 

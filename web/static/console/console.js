@@ -21,6 +21,7 @@ import { DeskLayout } from "./desk_layout.js";
 import { DeskTours } from "./desk_tours.js";
 import { QueueFilter } from "./queue_filter.js";
 import { SyncPlayback } from "./sync_playback.js";
+import { CaseMaker } from "./case.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -45,12 +46,14 @@ gridNode.addEventListener("focusin", (event) => {
 const playback = new PlaybackPanel(document.getElementById("playback"),
   (id) => (grid.cameras.get(id) || { name: id }).name);
 const synced = new SyncPlayback((id) => (grid.cameras.get(id) || { name: id }).name);
+const cases = new CaseMaker(playback.evidence);
 const view = new IncidentView(document.getElementById("incident"), {
   onChanged: (summary) => { queue.upsert(summary); alerting.track(queue.ordered()); },
   onCameras: (ids, label) => grid.show(ids, label),
   onPush: () => push(),
   onPlay: (camera, start, end) => playback.open(camera, start, end),
   onPlaySync: (incident) => synced.open(incident),
+  caseControls: (incident) => cases.controls(incident),
 });
 const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
@@ -121,6 +124,7 @@ function onEvent(message) {
     ptz.ended(message);
   } else if (message.type === "export") {
     playback.evidence.exportEvent(message); // its progress bar, and its download once signed
+    cases.event(message); // a case asked for from the incident view moves its bar there too
   } else if (message.type === "rights") {
     resyncSoon(); // this account's cameras changed: show the ones it may see now
   }
@@ -194,6 +198,7 @@ async function start() {
   const user = await me();
   if (user.role === "privacy_officer") return location.replace(homeOf(user.role)); // no video for this role
   playback.setRole(user.role);
+  cases.setRole(user.role);
   ptz.setUser(user);
   // The account's preferences, before the first resync (which restores their desk's layout).
   const preferences = await loadPreferences(user.username);

@@ -110,9 +110,14 @@ export class ExportList {
   }
 
   entry(job) {
-    const what = t("console.export.item", {
-      id: job.id, camera: this.cameraName(job.camera_id), start: moment(job.start), end: moment(job.end),
-    });
+    const what = job.case
+      ? t("cases.console.item", {
+        id: job.id, cameras: [...new Set(job.spans.map((s) => this.cameraName(s.camera_id)))].join(", "),
+        start: moment(job.start), end: moment(job.end),
+      })
+      : t("console.export.item", {
+        id: job.id, camera: this.cameraName(job.camera_id), start: moment(job.start), end: moment(job.end),
+      });
     const bar = el("progress", { max: 100, value: 0, "data-control": "export-progress",
       "aria-label": t("console.export.progress_label", { id: job.id }) });
     const percent = el("span", { class: "percent", "data-control": "export-percent" });
@@ -137,27 +142,32 @@ export class ExportList {
   }
 
   async download(entry, button) {
-    const handover = await this.handover.ask(entry.job);
-    if (!handover) return;
-    const url = `/api/exports/${encodeURIComponent(entry.job.id)}/download?${new URLSearchParams(handover)}`;
-    try {
-      // A refusal (a right ended since) is told here in words; the zip itself goes straight
-      // to the browser's downloads, never through this page's memory.
-      await api(`/api/exports/${encodeURIComponent(entry.job.id)}`);
-      clearError(button);
-    } catch (error) {
-      showError(button, error);
-      return;
-    }
-    const link = el("a", { href: url, download: `${entry.job.id}.zip`, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
+    return downloadExport(entry.job, this.handover, button);
   }
 }
 
+/** Ask the hand-over, then send the finished export's zip straight to the browser's downloads. */
+export async function downloadExport(job, handover, button) {
+  const answer = await handover.ask(job);
+  if (!answer) return;
+  const url = `/api/exports/${encodeURIComponent(job.id)}/download?${new URLSearchParams(answer)}`;
+  try {
+    // A refusal (a right ended since) is told here in words; the zip itself goes straight
+    // to the browser's downloads, never through this page's memory.
+    await api(`/api/exports/${encodeURIComponent(job.id)}`);
+    clearError(button);
+  } catch (error) {
+    showError(button, error);
+    return;
+  }
+  const link = el("a", { href: url, download: `${job.id}.zip`, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 /** The hand-over dialog: requisition and recipient, both required, as the law wants them named. */
-class HandoverDialog {
+export class HandoverDialog {
   constructor() {
     this.title = el("h3", {});
     this.requisition = el("input", { required: true, maxlength: 128, "data-control": "handover-requisition" });

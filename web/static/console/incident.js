@@ -20,7 +20,7 @@ function analyticsAlarms(incident) {
 }
 
 /** The selected incident; hooks: onChanged(summary), onCameras(ids, label), onPush(), onPlay(camera, start, end),
- * onPlaySync(incident). */
+ * onPlaySync(incident), caseControls(incident) (its "make a case" block, or null). */
 export class IncidentView {
   constructor(root, hooks) {
     this.root = root;
@@ -156,6 +156,7 @@ export class IncidentView {
       el("h3", { class: `sev-${i.severity}` }, i.title),
       el("p", { class: "facts" }, facts.join(" · "), ` · ${t("console.incident.opened")} `, when(i.opened_at)),
       this.actions(),
+      this.hooks.caseControls?.(i) ?? "", // "make a case", kept across redraws with its bar
       this.analytics() ?? "", // none: replaceChildren would write "null"
       this.procedure(),
       this.cameras(),
