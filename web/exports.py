@@ -151,7 +151,8 @@ def list_exports(
 def get_export(
     export_id: Key, request: Request, viewer: CurrentViewer, exports: ExportsDep
 ) -> ExportOut:
-    """An export's state, folder and files (for users with the export right on its camera)."""
+    """An export's state, folder and files (for users with the export right on its camera, on
+    every camera of a case)."""
     job = exports.job_for(export_id, viewer=viewer, client=client_address(request))
     return export_out(job, exports)
 
@@ -174,7 +175,8 @@ def download_export(
     ] = "",
 ) -> StreamingResponse:
     """A finished export's folder as one zip, streamed (for users with the export right on its
-    camera); both requisition and recipient are required, and logged before the first byte."""
+    camera, on every camera of a case); both requisition and recipient are required, and logged
+    (once per span of a case) before the first byte."""
     delivery = exports.download(
         export_id,
         requisition=requisition,

@@ -355,3 +355,30 @@ def test_a_cases_progress_reaches_only_who_may_export_every_camera(client: TestC
     steps = [(order[m["state"]], m["percent"]) for m in told]
     assert steps == sorted(steps) and steps[-1] == (2, 100)
     assert listeners[1].exports() == []
+
+
+def test_a_case_of_spans_says_which_camera_recorded_nothing(client: TestClient) -> None:
+    """Spans without an incident: the camera that recorded nothing is named in the manifest
+    (`missing`), the others' clips are there, the documents empty; nothing recorded at all:
+    the case fails saying so."""
+    supervisor = login(client, "supervisor")
+    span = {"start": (T0 + timedelta(seconds=1)).isoformat()}
+    span["end"] = (T0 + timedelta(seconds=6)).isoformat()
+    body = {"reason": "dégradations", "spans": [{"camera_id": "cam-street", **span}]}
+    body["spans"].append({"camera_id": "cam-plaza", **span})
+    created = client.post("/api/cases", json=body, headers=supervisor)
+    assert created.status_code == 202, created.text
+    done = until_finished(client, created.json()["id"], supervisor)
+    assert done["state"] == "done", done["error"]
+    folder = Path(done["folder"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [s["camera_id"] for s in manifest["spans"]] == ["cam-street"]
+    assert [m["camera_id"] for m in manifest["missing"]] == ["cam-plaza"]
+    assert manifest["incident"] is None and manifest["title"].startswith("enregistrements du ")
+    assert json.loads((folder / "timeline.json").read_text())["entries"] == []
+    assert csu_verify(folder).returncode == 0
+
+    body["spans"] = [{"camera_id": "cam-plaza", **span}]
+    failed = client.post("/api/cases", json=body, headers=supervisor).json()
+    ended = until_finished(client, failed["id"], supervisor)
+    assert ended["state"] == "failed" and "nothing recorded" in ended["error"]
