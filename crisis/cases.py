@@ -160,7 +160,10 @@ def _timeline(
     # Read within the export right's cameras: a case tells nothing of a camera its maker
     # may not export.
     seen = viewer.scope(Action.EXPORT)
-    return list(incident_view(session, incident.id, seen=seen, view="all").timeline)
+    try:
+        return list(incident_view(session, incident.id, seen=seen, view="all").timeline)
+    except NotFound:  # none of its cameras exportable: the export service refuses, logged
+        return []
 
 
 def _word(t: Translator, key: str, fallback: str) -> str:

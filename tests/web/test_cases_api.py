@@ -319,8 +319,16 @@ def test_a_case_on_a_camera_without_the_right_is_refused_before_any_work(
     two = login(client, "two-cameras")
     refused = client.post("/api/cases", json=case_body(incident), headers=two)
     assert refused.status_code == 403 and "cam-bus" in refused.json()["detail"]
+    operator = client.post(
+        "/api/cases", json=case_body(incident), headers=login(client, "operator")
+    )
+    assert operator.status_code == 403, operator.text
     entries = list(services_of(client).access_log.entries())
-    assert [e.camera_id for e in entries if e.action == "video.export"] == ["cam-bus"]
+    assert [(e.user, e.camera_id) for e in entries if e.action == "video.export"] == [
+        ("two-cameras", "cam-bus"),
+        ("operator", "cam-street"),
+    ]
+    assert all(e.outcome == "denied" for e in entries if e.action == "video.export")
     nothing = client.post(
         "/api/cases", json={"reason": "x", **HANDOVER}, headers=login(client, "supervisor")
     )
