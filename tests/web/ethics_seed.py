@@ -131,6 +131,17 @@ def seed_tables(db: Database) -> None:
                     size_bytes=1000,
                 )
             )
+        # A segment the purge missed: past cam-plaza's 10 days at the period's end, no hold.
+        s.add(
+            RecordingSegment(
+                camera_id="cam-plaza",
+                rendition="zones",
+                path="cam-plaza/0.mp4",
+                start=day(100),
+                end=day(100) + timedelta(seconds=10),
+                size_bytes=1000,
+            )
+        )
         s.add(
             LegalHold(
                 camera_id="cam-street",

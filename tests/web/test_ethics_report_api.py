@@ -79,6 +79,8 @@ def test_every_figure_is_what_the_database_holds(client: TestClient) -> None:
     assert (cams["cam-street"].retention_days, cams["cam-plaza"].retention_days) == (15, 10)
     assert cams["cam-street"].oldest_kept == day(170)  # the oldest segment still stored
     assert (cams["cam-street"].beyond_retention, cams["cam-plaza"].beyond_retention) == (0, 1)
+    assert (cams["cam-street"].overdue, cams["cam-plaza"].overdue) == (0, 1)
+    assert cams["cam-plaza"].oldest_kept == day(100)
     assert cams["cam-plaza"].longest_kept_days == 40.0
     assert [(h.requisition, h.reason) for h in report.holds] == [
         ("PV-49-2026-0042", "Agression place du Ralliement")
@@ -126,7 +128,8 @@ def test_the_html_report_is_signed_logged_and_in_french(client: TestClient) -> N
     street = line_with(text, "cam-street", "Street", "Arrêté préfectoral n° 2024-VP-0117")
     assert "15 jours" in street
     assert "référence d'autorisation non renseignée" in line_with(text, "cam-plaza", "Plaza")
-    assert "1 destruction au-delà de la durée de conservation" in text
+    assert line_with(text, "cam-plaza", "10 jours", "1 destruction au-delà de la durée")
+    assert "1 segment encore conservé au-delà de la durée de conservation" in text
     assert "2026-02 | cam-street | 9" in text  # days 31..39, February on the site's clock
     assert "Agression place du Ralliement" in line_with(text, "PV-49-2026-0042", "Agression")
     judicial = line_with(text, "réquisition judiciaire | 4")

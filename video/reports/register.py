@@ -41,13 +41,14 @@ class CameraRegister:
     first_destroyed: datetime | None
     last_destroyed: datetime | None
     beyond_retention: int  # destructions later than retention + GRACE, under no hold
+    overdue: int  # footage still stored at the period's end past retention + GRACE, under no hold
     holds: int
     judicial_exports: int
 
     @property
     def retention_held(self) -> bool:
         """True when no footage outside a hold outlived the camera's retention."""
-        return self.beyond_retention == 0
+        return self.beyond_retention == 0 and self.overdue == 0
 
 
 def _held(camera_id: str, start: datetime, end: datetime, holds: Sequence[HoldRow]) -> bool:
@@ -89,6 +90,12 @@ def camera_register(
         for d in done
         if d.at - d.span_end > limit and not _held(d.camera_id, d.span_start, d.span_end, holds)
     ]
+    kept = {(s.start, s.end) for s in stored if s.camera_id == camera.camera_id}
+    overdue = [
+        (start, end)
+        for start, end in kept
+        if period.until - end > limit and not _held(camera.camera_id, start, end, holds)
+    ]
     ages = [(d.at - d.span_start).total_seconds() / 86400 for d in done]
     return CameraRegister(
         camera_id=camera.camera_id,
@@ -103,6 +110,7 @@ def camera_register(
         first_destroyed=min((d.at for d in done), default=None),
         last_destroyed=max((d.at for d in done), default=None),
         beyond_retention=len(late),
+        overdue=len(overdue),
         holds=sum(1 for h in holds_over(holds, period) if h.camera_id == camera.camera_id),
         judicial_exports=sum(
             1 for e in judicial_exports(exports, period) if e.camera_id == camera.camera_id

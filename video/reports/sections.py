@@ -40,12 +40,19 @@ def inventory(r: Report, w: Words) -> str:
     )
 
 
+def _retention_check(c: CameraRegister, w: Words) -> str:
+    if c.retention_held:
+        return f'<span class="ok">{w("ethics.retention_held")}</span>'
+    found = []
+    if c.beyond_retention:
+        found.append(_flag(w, "ethics.beyond_retention", count=w.clock.count(c.beyond_retention)))
+    if c.overdue:
+        found.append(_flag(w, "ethics.overdue", count=w.clock.count(c.overdue)))
+    return "<br>".join(found)
+
+
 def _retention_row(c: CameraRegister, w: Words) -> list[str]:
-    held = (
-        f'<span class="ok">{w("ethics.retention_held")}</span>'
-        if c.retention_held
-        else _flag(w, "ethics.beyond_retention", count=w.clock.count(c.beyond_retention))
-    )
+    held = _retention_check(c, w)
     return [
         escape(c.camera_id),
         w("ethics.days", count=w.clock.count(c.retention_days)),

@@ -95,6 +95,19 @@ def test_the_oldest_footage_kept_is_what_was_stored_or_destroyed_only_later() ->
     assert oldest_kept_at("cam-a", day(2), [], []) is None
 
 
+def test_footage_still_stored_past_retention_is_flagged_unless_held() -> None:
+    stored = [
+        StoredRow("cam-a", day(300), day(300.01)),  # the oldest kept, and overdue at the end
+        StoredRow("cam-a", day(300), day(300.01)),  # the same segment, read twice
+        StoredRow("cam-a", day(320), day(320.01)),  # held
+        StoredRow("cam-a", day(360), day(360.01)),  # within retention
+    ]
+    holds = [hold(319, 321, placed=320)]
+    line = camera_register(CAM, PERIOD, stored=stored, destructions=[], holds=holds, exports=[])
+    assert (line.overdue, line.beyond_retention, line.retention_held) == (1, 0, False)
+    assert line.oldest_kept == day(300)
+
+
 def test_destructions_by_month_use_the_site_clock() -> None:
     # 31/01 23:30 UTC is already February in Paris.
     late_january = T0 + timedelta(days=30, hours=23, minutes=30)
