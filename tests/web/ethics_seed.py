@@ -114,6 +114,28 @@ def seed_log(log: AccessLog) -> Seeded:
             details={"purpose": purpose, "recipient": recipient, "manifest_sha256": "ab" * 32},
         )
         log.append(done, at=day(12))
+    # A case over both cameras for the second requisition: one export, each camera's footage.
+    spans = [
+        ["cam-street", day(29).isoformat(), day(29, hour=14).isoformat()],
+        ["cam-plaza", day(29).isoformat(), day(29, hour=14).isoformat()],
+    ]
+    case = AccessRecord(
+        action="video.export.done",
+        user="supervisor",
+        camera_id="cam-street",
+        span_start=day(29),
+        span_end=day(29, hour=14),
+        requisition="PV-49-2026-0077",
+        details={
+            "purpose": "judicial",
+            "recipient": "OPJ Durand",
+            "manifest_sha256": "cd" * 32,
+            "case": True,
+            "incident_id": 12,
+            "spans": spans,
+        },
+    )
+    log.append(case, at=day(37))
     return seeded
 
 

@@ -85,8 +85,14 @@ def test_every_figure_is_what_the_database_holds(client: TestClient) -> None:
     assert [(h.requisition, h.reason) for h in report.holds] == [
         ("PV-49-2026-0042", "Agression place du Ralliement")
     ]
-    assert [e.requisition for e in report.judicial_exports] == ["PV-49-2026-0042"]
-    assert dict(report.exports_by_purpose) == {"judicial": 1, "public_request": 1}
+    done = [e for e in entries if e.action == "video.export.done"]
+    sent = [e.requisition for e in done if json.loads(e.details)["purpose"] == "judicial"]
+    assert [e.requisition for e in report.judicial_exports] == sent
+    assert sent == ["PV-49-2026-0042", "PV-49-2026-0077"]
+    assert dict(report.exports_by_purpose) == {"judicial": 2, "public_request": 1}
+    # The case over both cameras counts for each of them.
+    assert (cams["cam-street"].judicial_exports, cams["cam-plaza"].judicial_exports) == (2, 1)
+    assert dict(report.exports_by_camera) == {"cam-street": 2, "cam-plaza": 2}
     judicial = next(k for k in report.requests if k.kind == "judicial")
     assert (judicial.received, judicial.delivered, judicial.refused, judicial.open) == (4, 2, 1, 1)
     assert (judicial.late, judicial.median_delay_days, judicial.longest_delay_days) == (2, 5.5, 8.0)

@@ -97,13 +97,15 @@ def requisition_figures(rows: Iterable[RequisitionRow], period: Period) -> list[
 
 
 def exports_by(exports: Iterable[ExportRow], period: Period) -> dict[str, Counter[str]]:
-    """Finished exports in the period counted by purpose and by camera."""
+    """Finished exports in the period counted by purpose, and by camera (a case counts once for
+    each of its cameras)."""
     by_purpose: Counter[str] = Counter()
     by_camera: Counter[str] = Counter()
     for e in exports:
         if period.holds(e.at):
             by_purpose[e.purpose] += 1
-            by_camera[e.camera_id or "—"] += 1
+            for camera in e.cameras or ("—",):
+                by_camera[camera] += 1
     return {"purpose": by_purpose, "camera": by_camera}
 
 

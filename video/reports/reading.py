@@ -158,9 +158,19 @@ def export_rows(session: Session, period: Period) -> list[ExportRow]:
                 e.requisition,
                 details.get("recipient"),
                 details.get("manifest_sha256"),
+                _case_cameras(details),
             )
         )
     return found
+
+
+def _case_cameras(details: dict[str, Any]) -> tuple[str, ...]:
+    # A case's done entry lists its spans as [camera, start, end]; its camera_id is one of them.
+    spans = details.get("spans") if details.get("case") else None
+    if not isinstance(spans, list):
+        return ()
+    found = [str(s[0]) for s in spans if isinstance(s, list) and s]
+    return tuple(dict.fromkeys(found))
 
 
 def requisition_rows(session: Session, period: Period) -> list[RequisitionRow]:

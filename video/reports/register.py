@@ -113,7 +113,7 @@ def camera_register(
         overdue=len(overdue),
         holds=sum(1 for h in holds_over(holds, period) if h.camera_id == camera.camera_id),
         judicial_exports=sum(
-            1 for e in judicial_exports(exports, period) if e.camera_id == camera.camera_id
+            1 for e in judicial_exports(exports, period) if camera.camera_id in e.cameras
         ),
     )
 

@@ -88,6 +88,15 @@ class ExportRow:
     requisition: str | None
     recipient: str | None
     manifest_sha256: str | None
+    # A case's every camera (its spans'); empty for a one-camera export.
+    case_cameras: tuple[str, ...] = ()
+
+    @property
+    def cameras(self) -> tuple[str, ...]:
+        """Every camera whose footage the export holds."""
+        if self.case_cameras:
+            return self.case_cameras
+        return (self.camera_id,) if self.camera_id else ()
 
 
 @dataclass(frozen=True)

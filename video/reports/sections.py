@@ -121,7 +121,7 @@ def _sent(r: Report, w: Words) -> str:
     exports = [
         [
             w.when(e.at),
-            _text(e.camera_id),
+            escape(", ".join(e.cameras)) or "—",
             f"{w.when(e.span_start)} → {w.when(e.span_end)}",
             _text(e.requisition),
             _text(e.recipient),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from video.reports.figures import (
     access_table,
     analytics_active,
+    exports_by,
     requisition_figures,
     untrained_authorisations,
 )
@@ -151,6 +152,16 @@ def test_requests_are_counted_with_delays_and_lateness_by_kind() -> None:
     assert (access.received, access.open, access.late) == (1, 1, 1)
     sent = delivered_to_prosecutor(rows, PERIOD)
     assert [r.reference for r in sent] == ["A", "B"]
+
+
+def test_a_case_counts_as_an_export_of_each_of_its_cameras() -> None:
+    case = ExportRow(
+        day(5), "cam-a", day(1), day(2), "judicial", "PV-2", "OPJ", "ef", ("cam-a", "cam-b")
+    )
+    assert dict(exports_by([case], PERIOD)["camera"]) == {"cam-a": 1, "cam-b": 1}
+    b = CameraRow("cam-b", "B", 10, None)
+    line = camera_register(b, PERIOD, stored=[], destructions=[], holds=[], exports=[case])
+    assert line.judicial_exports == 1
 
 
 def test_accesses_pivot_by_role_and_camera() -> None:
