@@ -39,6 +39,8 @@ export class Detail {
     this.record = null;
     this.jobs = new Map(); // export id -> the export as /api/exports gives it, kept current by events
     this.states = new Map(); // export id -> its state element(s) on the page
+    this.early = new Map(); // export id -> its latest event, heard before the answer that names it
+    this.asking = false; // an export asked for here, its answer not in yet
   }
 
   camera(id) {
@@ -125,6 +127,8 @@ export class Detail {
   async export(span, button, stateCell) {
     const r = this.record;
     button.disabled = true;
+    this.early.clear();
+    this.asking = true;
     try {
       const job = await api("/api/exports", { method: "POST", body: {
         camera_id: span.camera_id,
@@ -139,9 +143,13 @@ export class Detail {
       this.jobs.set(job.id, { ...this.jobs.get(job.id), ...job });
       this.trackState(job.id, stateCell);
       this.section.querySelector("#exports-made").replaceWith(this.exports());
+      // A short export may have finished before its answer came: its events were kept.
+      const early = this.early.get(job.id);
+      if (early) this.exportEvent(early);
     } catch (error) {
       showError(button, error);
     } finally {
+      this.asking = false;
       button.disabled = false;
     }
   }
@@ -149,7 +157,10 @@ export class Detail {
   /** An export event: the export's state and bar move wherever the page shows them. */
   async exportEvent(message) {
     const job = this.jobs.get(message.export_id);
-    if (!job) return;
+    if (!job) {
+      if (this.asking) this.early.set(message.export_id, message);
+      return;
+    }
     const finished = job.state === "done" || job.state === "failed";
     Object.assign(job, { state: message.state, progress: message.percent });
     this.paint(message.export_id);
