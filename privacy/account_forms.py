@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -134,6 +135,23 @@ class GrantChange(BaseModel):
 EARLIEST_TRAINING = date(1978, 1, 6)
 
 
+def _day_text(value: object) -> object:
+    # A day is written YYYY-MM-DD; anything longer is not a day (and is not parsed at length).
+    if isinstance(value, str) and len(value) > len("YYYY-MM-DD"):
+        raise PydanticCustomError("day_format", "a day is written YYYY-MM-DD")
+    return value
+
+
+def _not_before_the_act(day: date) -> date:
+    if day < EARLIEST_TRAINING:
+        raise PydanticCustomError(
+            "day_too_early",
+            "must be {earliest} or later (the French data protection act)",
+            {"earliest": EARLIEST_TRAINING.isoformat()},
+        )
+    return day
+
+
 def _not_ahead(day: date | None) -> date | None:
     # A training day no clock on Earth has reached yet (UTC+14) is a typing slip.
     if day is not None and day > (datetime.now(UTC) + timedelta(hours=14)).date():
@@ -145,15 +163,28 @@ def _not_ahead(day: date | None) -> date | None:
     return day
 
 
+TrainingDay = Annotated[
+    date,
+    BeforeValidator(_day_text),
+    AfterValidator(_not_before_the_act),
+    Field(
+        json_schema_extra={
+            "maxLength": len("YYYY-MM-DD"),
+            "formatMinimum": EARLIEST_TRAINING.isoformat(),
+        }
+    ),
+]
+
+
 class TrainingChange(BaseModel):
     """The agent's data-protection training day (null: not recorded), and why."""
 
     model_config = ConfigDict(extra="forbid")
 
     training_date: Annotated[
-        date | None,
-        Field(ge=EARLIEST_TRAINING, description="YYYY-MM-DD, not in the future; null to clear."),
+        TrainingDay | None,
         AfterValidator(_not_ahead),
+        Field(description="YYYY-MM-DD, not in the future; null to clear."),
     ]
     reason: Reason
 

@@ -40,7 +40,11 @@ def _sign(camera_id: str, lang: Language | None, cameras: CamerasDep, site: Site
     return camera_signage(config, site.site, lang or site.site.language)
 
 
-@router.get("/api/cameras/{camera_id}/signage", response_model=Signage)
+@router.get(
+    "/api/cameras/{camera_id}/signage",
+    response_model=Signage,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
 def camera_signage_data(
     camera_id: Key,
     _viewer: CurrentViewer,

@@ -93,6 +93,7 @@ def test_bad_training_days_say_what_is_wrong(client: TestClient) -> None:
         ("street-only", {"training_date": ahead, **WHY}, 422, f"{ahead} is in the future"),
         ("street-only", {"training_date": "1970-01-01", **WHY}, 422, "1978-01-06"),
         ("street-only", {"training_date": "12/03/2026", **WHY}, 422, "training_date"),
+        ("street-only", {"training_date": "2026-03-12T00:00:00", **WHY}, 422, "YYYY-MM-DD"),
         ("street-only", {"training_date": "2026-03-12"}, 422, "reason"),
         ("nobody", {"training_date": "2026-03-12", **WHY}, 404, "no user nobody"),
     ]
