@@ -119,6 +119,22 @@ def test_a_supervisor_records_follows_and_delivers(browser: Any, base_url: str) 
     page.wait_for_selector(
         "#register tbody tr[data-reference='PV-49-2026-0042'] [data-status=delivered]"
     )
+    made = page.get_attribute("#detail-section", "data-id")
+    hold = {
+        "camera_id": "cam-street",
+        "start": "2026-11-25T19:30:00Z",
+        "end": "2026-11-25T21:00:00Z",
+        "requisition": "PV-49-2026-0042",
+        "officer": "OPJ Durand",
+        "reason": "réquisition du parquet",
+        "requisition_id": int(made),
+    }
+    httpx.post(
+        f"{base_url}/api/holds", json=hold, headers=bearer(base_url, "supervisor")
+    ).raise_for_status()
+    page.click("#register tbody tr[data-reference='PV-49-2026-0042']")
+    held = page.wait_for_selector("#holds li")
+    assert held.inner_text() == "Street — du 25/11/2026 20:30 au 25/11/2026 22:00 (actif)"
     assert_french(page)
     page.screenshot(path=str(ARTIFACTS / "requisitions-supervisor-delivered.png"), full_page=True)
 
