@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
@@ -53,6 +54,7 @@ def table(w: Words, columns: Sequence[str], rows: Sequence[Sequence[str]], *, em
 
 def _cell(content: str) -> str:
     # Numbers (and their dashes) right-aligned so columns of counts read down.
-    stripped = content.replace("\u202f", "").replace("\xa0", "").replace(",", "").replace(".", "")
-    numeric = stripped.isdigit() or content == "—"
+    text = re.sub(r"<[^>]+>", "", content)
+    stripped = text.replace("\u202f", "").replace("\xa0", "").replace(",", "").replace(".", "")
+    numeric = stripped.isdigit() or text == "—"
     return f'<td class="n">{content}</td>' if numeric else f"<td>{content}</td>"
