@@ -87,7 +87,13 @@ def test_a_supervisor_records_follows_and_delivers(browser: Any, base_url: str) 
     assert late.get_attribute("data-reference") == "DA-2026-0001"
     assert "En retard" in late.inner_text() and "01/11/2026 23:59" in late.inner_text()
 
+    page.click("#new-access")
+    assert page.is_visible("#n-requester") and not page.is_visible("#n-authority")
+    assert "un mois après la réception" in page.inner_text("#form-section")
+    assert_french(page)
+    page.screenshot(path=str(ARTIFACTS / "requisitions-supervisor-access-form.png"), full_page=True)
     page.click("#new-judicial")
+    assert page.is_visible("#n-authority") and not page.is_visible("#n-requester")
     page.fill("#n-reference", "PV-49-2026-0042")
     page.fill("#n-authority", "Parquet du tribunal judiciaire d'Angers")
     page.fill("#n-officer", "OPJ Durand")
