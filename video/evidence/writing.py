@@ -47,8 +47,8 @@ def write_export(
         return _write_case(shop, job, folder, documents)
     request = job.request
     camera = _camera(shop, request.camera_id)
-    footage = _footage(shop, job, 0, folder / _file_name(request))
     video = folder / _file_name(request)
+    footage = _footage(shop, job, 0, video)
     # The kit is listed and signed like the footage: a changed checker shows.
     entries = [file_entry(video), *write_kit(folder)]
     manifest = _manifest(job, camera, footage, [asdict(e) for e in entries])
