@@ -178,7 +178,7 @@ def _line(item: TimelineItem, source: str, label: str) -> CaseLine:
 
 def _log_line(entry: CrisisLogEntry, label: str) -> CaseLine:
     source = f"incident {entry.incident_id}" if entry.incident_id else ""
-    return CaseLine(_aware(entry.at), entry.kind, entry.author, entry.text, source, label)
+    return CaseLine(entry.at, entry.kind, entry.author, entry.text, source, label)
 
 
 def _case_incident(incident: IncidentSummary | None) -> CaseIncident | None:
@@ -224,9 +224,5 @@ def _excerpt(
     return [
         e
         for e in crises.log_entries(session, crisis.id)
-        if start <= _aware(e.at) < end or (about is not None and e.incident_id == about)
+        if start <= e.at < end or (about is not None and e.incident_id == about)
     ]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
