@@ -198,8 +198,9 @@ def test_check_config_speaks_the_site_files_language(
 
     text = SITE_FILE.read_text(encoding="utf-8")
     site = tmp_path / "site.yaml"
-    zone = "timezone: Europe/Paris}"
-    site.write_text(text.replace(zone, f"timezone: Europe/Paris, language: {language}}}", 1))
+    zone = "\n  timezone: Europe/Paris\n"
+    assert zone in text
+    site.write_text(text.replace(zone, f"{zone}  language: {language}\n", 1))
     result = run_csu("check-config", str(site), env={"CSU_DATA_DIR": str(tmp_path / "var")})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"{site}{said}"
