@@ -11,8 +11,10 @@ from privacy.rights import CameraRights, Requester, Viewer
 from privacy.rights_watch import RightsWatch
 from privacy.signage import Signage, camera_signage
 from privacy.training import (
+    HeldGrant,
     UntrainedAuthorisation,
     find_untrained_authorisations,
+    held_grants_in,
     untrained_authorisations,
 )
 
@@ -22,6 +24,7 @@ __all__ = [
     "AccountOut",
     "CameraRights",
     "GrantChange",
+    "HeldGrant",
     "NewAccount",
     "PasswordReset",
     "Rendition",
@@ -34,5 +37,6 @@ __all__ = [
     "Viewer",
     "camera_signage",
     "find_untrained_authorisations",
+    "held_grants_in",
     "untrained_authorisations",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from csu.db import Database
 from csu.identity.models import CameraGrant, User
@@ -42,8 +42,12 @@ class UntrainedAuthorisation:
 
 
 def _in_force(grant: HeldGrant, since: datetime, until: datetime) -> bool:
-    started = as_utc(grant.granted_at) <= until
-    return started and (grant.expires_at is None or as_utc(grant.expires_at) > since)
+    granted = as_utc(grant.granted_at)
+    if grant.expires_at is None:
+        return granted <= until
+    # A grant recorded already expired was never held.
+    ends = as_utc(grant.expires_at)
+    return granted <= until and ends > since and ends > granted
 
 
 def _untrained(grant: HeldGrant, until: datetime) -> bool:
@@ -77,21 +81,26 @@ def untrained_authorisations(
 
 def held_grants(db: Database) -> list[HeldGrant]:
     """Every camera grant with its account's facts, expired ones included."""
-    query = select(CameraGrant, User).join(User, col(User.id) == col(CameraGrant.user_id))
     with db.session() as session:
-        return [
-            HeldGrant(
-                username=user.username,
-                role=user.role,
-                active=user.active,
-                training_date=user.training_date,
-                camera_id=grant.camera_id,
-                expires_at=grant.expires_at,
-                granted_by=grant.granted_by,
-                granted_at=grant.created_at,
-            )
-            for grant, user in session.exec(query)
-        ]
+        return held_grants_in(session)
+
+
+def held_grants_in(session: Session) -> list[HeldGrant]:
+    """Every camera grant with its account's facts, read in the caller's session (one query)."""
+    query = select(CameraGrant, User).join(User, col(User.id) == col(CameraGrant.user_id))
+    return [
+        HeldGrant(
+            username=user.username,
+            role=user.role,
+            active=user.active,
+            training_date=user.training_date,
+            camera_id=grant.camera_id,
+            expires_at=grant.expires_at,
+            granted_by=grant.granted_by,
+            granted_at=grant.created_at,
+        )
+        for grant, user in session.exec(query)
+    ]
 
 
 def find_untrained_authorisations(

@@ -53,6 +53,7 @@ def test_only_grants_in_force_in_the_period_count() -> None:
         held("ended-before", "cam-a", at=T0 - timedelta(days=9), until=T0 - timedelta(days=1)),
         held("granted-after", "cam-a", at=until + timedelta(seconds=1)),
         held("ends-inside", "cam-a", at=T0 - timedelta(days=9), until=T0 + timedelta(days=1)),
+        held("never-held", "cam-a", at=T0 + timedelta(days=2), until=T0 + timedelta(days=1)),
     ]
     rows = untrained_authorisations(grants, since=since, until=until)
     assert [r.account for r in rows] == ["ends-inside"]

@@ -146,7 +146,7 @@ def test_the_html_report_is_signed_logged_and_in_french(client: TestClient) -> N
     assert "Mme Martin" in line_with(text, "DA-2026-0003", "demande d'accès", "livrée")
     assert "hors des heures habituelles" in line_with(text, "operator", "video.live")
     assert "Chaîne intègre" in text
-    assert "Les dates de formation" in text or "Habilitations sans date de formation" in text
+    assert "8. Habilitations sans date de formation" in text
     entry = logged(client, "report.ethics")[-1]
     assert entry["user"] == "privacy_officer" and entry["outcome"] == "granted"
     assert entry["details"]["sha256"] == digest and entry["details"]["format"] == "html"

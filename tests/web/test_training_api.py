@@ -6,6 +6,7 @@ held without training are listed for administrators only."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -141,13 +142,20 @@ def test_the_ethics_report_flags_an_untrained_authorisation_with_its_granter(
     for name in ("operator", "supervisor", "crisis", "admin"):
         body = {"training_date": "2026-01-05", **WHY}
         assert client.put(f"/api/users/{name}/training", json=body, headers=admin).is_success
+    # Deactivated since: it held the grant untrained within the period, so it is still listed.
+    assert client.post("/api/users/street-only/deactivate", json=WHY, headers=admin).is_success
     officer = login(client, "privacy_officer")
     response = client.get("/api/reports/ethics?format=html", headers=officer)
     assert response.status_code == 200, response.text
     page = response.text
     section = page[page.index("8. Habilitations sans date de formation") :]
     section = section[: section.index("<h2", 10)] if "<h2" in section[10:] else section
-    assert "street-only" in section and "cam-plaza" in section and "admin" in section
-    assert "1 habilitation détenue par un agent sans date de formation" in section
-    for trained in ("supervisor", "crisis"):
-        assert f">{trained}<" not in section
+    assert "1 habilitation détenue sur la période par un agent sans date de formation" in section
+    (row,) = re.findall(r"<tr><td>street-only</td>.*?</tr>", section)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[:4] == ["street-only", "opérateur", "cam-plaza", "admin"]
+    assert re.fullmatch(r"\d\d/\d\d/\d{4}", cells[4]) and cells[5] == "compte désactivé"
+    assert "sans date de formation" in cells[6]
+    # Trained agents and the grant recorded already expired are not listed.
+    for absent in ("supervisor", "crisis", "expired"):
+        assert f">{absent}<" not in section

@@ -1,18 +1,18 @@
 """The report's other figures, pure: requisitions and access requests, exports, accesses by role
-and by camera, analytics authorisations, authorisations held without training."""
+and by camera, analytics authorisations (privacy judges the authorisations held without
+training: privacy.service.untrained_authorisations)."""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from video.reports.rows import (
     AccessCount,
     AnalyticsRow,
-    AuthorisationRow,
     ExportRow,
     Period,
     RequisitionRow,
@@ -132,12 +132,3 @@ def analytics_active(rows: Iterable[AnalyticsRow], period: Period) -> list[Analy
     """The analytics authorisations enabled and not ended before the period began."""
     start = period.since.date()
     return [r for r in rows if r.enabled and (r.end_date is None or r.end_date >= start)]
-
-
-def untrained_authorisations(
-    rows: Sequence[AuthorisationRow], at: datetime
-) -> list[AuthorisationRow]:
-    """Authorisations in force at `at` whose agent has no data-protection training date."""
-    return [
-        r for r in rows if r.training_date is None and (r.expires_at is None or r.expires_at > at)
-    ]

@@ -15,7 +15,6 @@ from csu.cameras.store import stored_cameras
 from csu.config import SiteConfig
 from csu.config.cameras import CameraConfig
 from csu.db import Database
-from csu.identity.models import CameraGrant, User
 from privacy.access_log import AccessLogEntry, Outcome
 from privacy.audit.unusual import WATCHED_ACTIONS, unusual_flags
 from privacy.retention.footage import DESTROY_ACTION
@@ -24,7 +23,6 @@ from video.recording.models import LegalHold, RecordingSegment
 from video.reports.rows import (
     AccessCount,
     AnalyticsRow,
-    AuthorisationRow,
     CameraRow,
     DestructionRow,
     ExportRow,
@@ -225,28 +223,4 @@ def unusual_rows(db: Database, period: Period, zone: Any) -> list[UnusualRow]:
         UnusualRow(e.seq or 0, e.at, e.user, e.role, e.action, e.camera_id, tuple(flags[e.seq]))
         for e in entries
         if e.seq in flags
-    ]
-
-
-def authorisation_rows(session: Session) -> list[AuthorisationRow] | None:
-    """Every camera authorisation of an active account with its agent's training date; None
-    while this csu keeps no training dates (users.training_date, migration 0019)."""
-    if not hasattr(User, "training_date"):
-        return None
-    query = (
-        select(User, CameraGrant)
-        .join(CameraGrant, col(CameraGrant.user_id) == col(User.id))
-        .where(col(User.active).is_(True))
-        .order_by(col(User.username), col(CameraGrant.camera_id))
-    )
-    return [
-        AuthorisationRow(
-            username=user.username,
-            role=user.role,
-            camera_id=grant.camera_id,
-            expires_at=grant.expires_at,
-            granted_by=getattr(grant, "granted_by", None),
-            training_date=getattr(user, "training_date", None),
-        )
-        for user, grant in session.exec(query)
     ]

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from privacy.service import HeldGrant, UntrainedAuthorisation, untrained_authorisations
 from video.reports.figures import (
     KindFigures,
     access_table,
     analytics_active,
     exports_by,
     requisition_figures,
-    untrained_authorisations,
 )
 from video.reports.register import (
     CameraRegister,
@@ -26,7 +26,6 @@ from video.reports.register import (
 from video.reports.rows import (
     AccessCount,
     AnalyticsRow,
-    AuthorisationRow,
     CameraRow,
     DestructionRow,
     ExportRow,
@@ -65,8 +64,8 @@ class Inputs:
     requisitions: list[RequisitionRow] = field(default_factory=list)
     accesses: list[AccessCount] = field(default_factory=list)
     unusual: list[UnusualRow] = field(default_factory=list)
-    # None: this csu keeps no training dates yet (the section says so).
-    authorisations: list[AuthorisationRow] | None = None
+    # Every camera grant ever held, with its agent's training date (privacy.service).
+    authorisations: list[HeldGrant] = field(default_factory=list)
     chain: ChainResult | None = None
 
 
@@ -88,7 +87,7 @@ class Report:
     access_by_camera: list[tuple[str, dict[str, int]]]
     unusual: list[UnusualRow]
     analytics: list[AnalyticsRow]
-    untrained: list[AuthorisationRow] | None
+    untrained: list[UntrainedAuthorisation]
     chain: ChainResult | None
 
 
@@ -118,10 +117,6 @@ def build_report(inputs: Inputs, *, made_at: datetime, zone_name: str) -> Report
         access_by_camera=access_table(inputs.accesses, "camera"),
         unusual=sorted(inputs.unusual, key=lambda u: u.seq),
         analytics=analytics_active(inputs.analytics, p),
-        untrained=(
-            None
-            if inputs.authorisations is None
-            else untrained_authorisations(inputs.authorisations, p.until)
-        ),
+        untrained=untrained_authorisations(inputs.authorisations, since=p.since, until=p.until),
         chain=inputs.chain,
     )

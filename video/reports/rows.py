@@ -138,15 +138,3 @@ class UnusualRow:
     camera_id: str | None
     flags: tuple[str, ...]
     closure: str | None = None  # how it was closed, where csu records one
-
-
-@dataclass(frozen=True)
-class AuthorisationRow:
-    """A camera authorisation (grant) held by an agent, with the agent's training date."""
-
-    username: str
-    role: str
-    camera_id: str
-    expires_at: datetime | None
-    granted_by: str | None
-    training_date: date | None

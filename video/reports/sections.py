@@ -270,24 +270,24 @@ def analytics(r: Report, w: Words) -> str:
 
 
 def training(r: Report, w: Words) -> str:
-    """Authorisations held by agents with no data-protection training date."""
-    head = f"<h2>{w('ethics.training.title')}</h2>"
-    if r.untrained is None:
-        return head + f'<p class="empty">{w("ethics.training.unknown")}</p>'
+    """Authorisations held in the period by agents with no data-protection training date,
+    deactivated accounts included: who granted which cameras, since when."""
     rows = [
         [
-            escape(a.username),
-            w.word(f"oversight.role.{a.role}", a.role),
-            escape(a.camera_id),
-            w.day(a.expires_at),
+            escape(a.account),
+            w.word(f"oversight.role.{a.role.value}", a.role.value),
+            escape(", ".join(a.cameras)),
             _text(a.granted_by),
+            w.day(a.granted_at),
+            w("ethics.training.active") if a.active else w("ethics.training.inactive"),
             _flag(w, "ethics.training.missing"),
         ]
         for a in r.untrained[:MAX_LINES]
     ]
     count = w("ethics.training.count", count=w.clock.count(len(r.untrained)))
-    columns = ("user", "role", "camera", "expires", "granted_by", "training")
-    return head + f"<p>{count}</p>" + table(w, columns, rows, empty="ethics.training.none")
+    columns = ("account", "role", "cameras", "granted_by", "held_since", "state", "training")
+    head = f"<h2>{w('ethics.training.title')}</h2><p>{count}</p>"
+    return head + table(w, columns, rows, empty="ethics.training.none")
 
 
 def chain(r: Report, w: Words) -> str:

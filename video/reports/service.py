@@ -26,6 +26,7 @@ from privacy.audit.search import check_period
 from privacy.audit.verification import ChainVerification, VerificationStatus, VerifySources
 from privacy.guard import no_right
 from privacy.policy import Action, role_allows
+from privacy.service import held_grants_in
 from video.evidence.manifest import evidence_signer
 from video.reports import reading
 from video.reports.document import render, style_source
@@ -167,7 +168,7 @@ class EthicsReports:
                 exports=reading.export_rows(session, period),
                 requisitions=reading.requisition_rows(session, period),
                 accesses=reading.access_counts(session, period),
-                authorisations=reading.authorisation_rows(session),
+                authorisations=held_grants_in(session),
             )
         inputs.unusual = reading.unusual_rows(self._db, period, self.clock().tzinfo)
         inputs.chain = chain_result(self._verification.run())

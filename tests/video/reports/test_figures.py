@@ -1,4 +1,4 @@
-"""The report's pure figures: the register of recordings, requests, accesses, authorisations."""
+"""The report's pure figures: the register of recordings, requests, accesses, analytics."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from video.reports.figures import (
     analytics_active,
     exports_by,
     requisition_figures,
-    untrained_authorisations,
 )
 from video.reports.register import (
     camera_register,
@@ -22,7 +21,6 @@ from video.reports.register import (
 from video.reports.rows import (
     AccessCount,
     AnalyticsRow,
-    AuthorisationRow,
     CameraRow,
     DestructionRow,
     ExportRow,
@@ -190,16 +188,10 @@ def test_accesses_pivot_by_role_and_camera() -> None:
     assert by_camera["cam-b"]["denied"] == 1
 
 
-def test_analytics_in_force_and_untrained_authorisations() -> None:
+def test_analytics_in_force() -> None:
     rows = [
         AnalyticsRow("a", True, "Décret 2023-828", date(2026, 6, 30), ("fallen_person",)),
         AnalyticsRow("b", True, "Décret", date(2025, 12, 31)),
         AnalyticsRow("c", False, None, None),
     ]
     assert [r.camera_id for r in analytics_active(rows, PERIOD)] == ["a"]
-    grants = [
-        AuthorisationRow("op", "operator", "*", None, "admin", None),
-        AuthorisationRow("op2", "operator", "cam-a", day(-1), None, None),  # expired
-        AuthorisationRow("sup", "supervisor", "*", None, None, date(2025, 3, 1)),
-    ]
-    assert [g.username for g in untrained_authorisations(grants, day(0))] == ["op"]
