@@ -24,12 +24,19 @@ def summary(crisis: Crisis) -> CrisisSummary:
         closed_by=crisis.closed_by,
         participants=json.loads(crisis.participants),
         incidents=json.loads(crisis.incidents),
+        exercise_id=crisis.exercise_id,
     )
 
 
-def current_crisis(session: Session) -> Crisis | None:
-    """The open crisis, if there is one (csu runs one crisis cell at a time)."""
+def current_crisis(session: Session, exercise_id: int | None = None) -> Crisis | None:
+    """The open crisis, if there is one (csu runs one crisis cell at a time); with
+    `exercise_id`, that exercise's own (an exercise's crisis is never the real one)."""
     query = select(Crisis).where(col(Crisis.status) == CrisisStatus.OPEN.value)
+    query = query.where(
+        col(Crisis.exercise_id).is_(None)
+        if exercise_id is None
+        else col(Crisis.exercise_id) == exercise_id
+    )
     return session.exec(query.order_by(col(Crisis.id).desc())).first()
 
 
@@ -53,6 +60,7 @@ def create(
     incidents: list[int],
     people: list[str],
     text: str,
+    exercise_id: int | None = None,
 ) -> Crisis:
     """A new open crisis, its opener among the participants; its first log line says so (`text`,
     worded by the caller in the site's language)."""
@@ -62,6 +70,7 @@ def create(
         opened_by=by,
         participants=json.dumps(list(dict.fromkeys([by, *people]))),
         incidents=json.dumps(list(dict.fromkeys(incidents))),
+        exercise_id=exercise_id,
     )
     session.add(crisis)
     session.flush()
@@ -96,6 +105,7 @@ def write(
         kind=kind.value,
         text=text,
         incident_id=incident_id,
+        exercise_id=crisis.exercise_id,  # an exercise's log stays the exercise's
     )
     session.add(entry)
     if author is not None:

@@ -22,6 +22,7 @@ class CrisisSummary(BaseModel):
     closed_by: str | None
     participants: list[str]
     incidents: list[int]
+    exercise_id: int | None = None  # an exercise's crisis: never the real cell's, never a wall's
 
 
 class CrisisChanged(Event):

@@ -134,6 +134,7 @@ class IncidentView:
     id: int
     severity: str
     cameras: tuple[str, ...]  # covering cameras, nearest first
+    exercise: bool = False  # an exercise's: below every real incident, whatever its severity
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,19 @@ class Situation:
     cameras: tuple[str, ...] = ()  # every camera of the site, in site order: the quiet-wall fill
 
 
+# Below the lowest severity's rank: real alarms always win the walls over an exercise's.
+_EXERCISE_PENALTY = 100
+
+
+def wall_rank(incident: IncidentView) -> int:
+    """What a wall ranks an incident by: its severity, an exercise's below any real one."""
+    return severity_rank(incident.severity) - (_EXERCISE_PENALTY if incident.exercise else 0)
+
+
 def ranked_incidents(incidents: Iterable[IncidentView]) -> list[IncidentView]:
-    """Most severe first; among equals the older (lower id) first, so newcomers never displace."""
-    return sorted(incidents, key=lambda i: (-severity_rank(i.severity), i.id))
+    """Real before exercise, most severe first; among equals the older (lower id) first, so
+    newcomers never displace."""
+    return sorted(incidents, key=lambda i: (-wall_rank(i), i.id))
 
 
 def wanted_cameras(situation: Situation, shown_elsewhere: set[str]) -> list[tuple[str, int | None]]:
@@ -238,7 +249,7 @@ def _fill_timelines(tiles: list[Tile], situation: Situation) -> None:
         return
     ranked = [i.id for i in ranked_incidents(situation.incidents)]
     # A timeline keeps its incident while that one is as severe as the top: no flicker on ties.
-    rank = {i.id: severity_rank(i.severity) for i in situation.incidents}
+    rank = {i.id: wall_rank(i) for i in situation.incidents}
     top = max(rank.values(), default=None)
     current = {
         i: tiles[i].incident_id for i in slots if rank.get(tiles[i].incident_id or -1) == top

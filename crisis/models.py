@@ -81,6 +81,7 @@ class Crisis(SQLModel, table=True):
     report: str | None = Field(
         default=None, sa_type=sa.Text, description="The HTML report frozen at closing."
     )
+    exercise_id: int | None = Field(default=None, index=True, description="An exercise's crisis.")
 
 
 class CrisisLogKind(StrEnum):
@@ -105,3 +106,4 @@ class CrisisLogEntry(SQLModel, table=True):
     incident_id: int | None = Field(
         default=None, description="The incident a decision or an action concerns, if any."
     )
+    exercise_id: int | None = Field(default=None, index=True, description="Written in an exercise.")

@@ -225,7 +225,8 @@ class CrisisService:
         )
 
         def work(session: Session, now: datetime) -> tuple[Crisis, str]:
-            crisis = crises.current_crisis(session)
+            # An exercise's incident goes to that exercise's crisis cell, never the real one.
+            crisis = crises.current_crisis(session, incident.exercise_id)
             change = "incident"
             if crisis is None:
                 opened = self._t("report.log.opened", title=incident.title)
@@ -237,6 +238,7 @@ class CrisisService:
                     incidents=[],
                     people=[],
                     text=opened,
+                    exercise_id=incident.exercise_id,
                 )
                 change = "opened"
             crises.link_incident(session, crisis, incident.id)

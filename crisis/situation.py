@@ -46,7 +46,8 @@ def _place(incident: IncidentSummary) -> tuple[float, float] | None:
 
 
 def _view(incident: IncidentSummary) -> IncidentView:
-    return IncidentView(incident.id, incident.severity, tuple(incident.cameras))
+    exercise = incident.exercise_id is not None
+    return IncidentView(incident.id, incident.severity, tuple(incident.cameras), exercise)
 
 
 class SituationBoard:

@@ -248,6 +248,8 @@ class WallService:
             await self._rearrange_all()
 
     async def _on_crisis(self, event: CrisisChanged) -> None:
+        if event.crisis.exercise_id is not None:
+            return  # an exercise's crisis never takes the real watch's crisis walls
         async with self._lock:
             crisis = event.crisis if event.crisis.status == "open" else None
             await self._follow_crisis(crisis, by=event.context.user)

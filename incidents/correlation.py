@@ -68,6 +68,7 @@ class AlarmFacts:
     occurred_at: datetime
     position: LonLat | None
     camera_id: str | None = None
+    exercise_id: int | None = None  # an exercise's alarm joins only that exercise's incidents
 
 
 @dataclass
@@ -81,6 +82,7 @@ class OpenIncident:
     types: set[str] = field(default_factory=set)
     groups: set[tuple[str, str]] = field(default_factory=set)  # (source, type)
     storm_source: str | None = None
+    exercise_id: int | None = None
 
 
 class Action(StrEnum):
@@ -178,6 +180,7 @@ class Correlator:
             facts.occurred_at,
             facts.occurred_at,
             storm_source=facts.source if storm else None,
+            exercise_id=facts.exercise_id,
         )
         if storm:
             self._storms.setdefault(facts.source, set()).add(incident_id)
@@ -238,17 +241,25 @@ class Correlator:
             holders,
             facts.occurred_at - timedelta(seconds=rule.window_s),
             lambda incident: self._close_enough(rule, incident, facts, place),
+            facts.exercise_id,
         )
 
     def _latest(
-        self, ids: Iterable[int], horizon: datetime, near: Callable[[OpenIncident], bool]
+        self,
+        ids: Iterable[int],
+        horizon: datetime,
+        near: Callable[[OpenIncident], bool],
+        exercise_id: int | None,
     ) -> OpenIncident | None:
-        # Of these open incidents (storms aside), the most recently active since `horizon`
-        # that is `near`; the place is checked only for one that would be the latest so far.
+        # Of these open incidents (storms aside) of the same watch, real or one exercise, the
+        # most recently active since `horizon` that is `near`; the place is checked only for
+        # one that would be the latest so far.
         best: OpenIncident | None = None
         for incident_id in ids:
             incident = self.open.get(incident_id)
             if incident is None or incident.storm_source is not None:
+                continue
+            if incident.exercise_id != exercise_id:
                 continue
             if incident.last_at < horizon or (best and incident.last_at <= best.last_at):
                 continue
@@ -279,6 +290,7 @@ class Correlator:
             self._by_group.get((facts.source, facts.type), ()),
             facts.occurred_at - timedelta(seconds=s.group_window_s),
             near,
+            facts.exercise_id,
         )
 
     def _storming(self, source: str, at: datetime) -> bool:
@@ -294,6 +306,8 @@ class Correlator:
         horizon = facts.occurred_at - timedelta(seconds=self.settings.storm_window_s)
         for incident_id in self._storms.get(facts.source, ()):
             incident = self.open.get(incident_id)
-            if incident is not None and incident.last_at >= horizon:
+            if incident is None or incident.exercise_id != facts.exercise_id:
+                continue
+            if incident.last_at >= horizon:
                 return incident
         return None

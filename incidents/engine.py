@@ -411,8 +411,9 @@ class IncidentEngine:
                 return count
             log.warning("parsing %d raw alarms stored but left unparsed", len(chunk))
             now = datetime.now(UTC)
-            self._ingest([_Work(ParsedBatch([reparsed(raw, now) for raw in chunk]), None)])
-            after, count = chunk[-1].id or after, count + len(chunk)
+            batch = ParsedBatch([reparsed(raw, now, title) for raw, title in chunk])
+            self._ingest([_Work(batch, None)])
+            after, count = chunk[-1][0].id or after, count + len(chunk)
 
 
 def _redelivered(session: Session, fresh: list[tuple[_Work, Submission]]) -> dict[int, int]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, computed_field
 from csu.events import Event, Reach
 from csu.times import UtcTime
 from incidents.alarms.scales import severity_rank
-from incidents.models import OPEN_STATUSES, IncidentFields
+from incidents.models import OPEN_STATUSES, ExerciseMark, IncidentFields, exercise_mark
 
 
 class AlarmHeading(BaseModel):
@@ -34,6 +34,14 @@ class AlarmSummary(AlarmHeading):
     created: bool
     inhibited: bool
     camera_id: str | None = None  # the camera that raised it (video loss, analytics)
+    exercise_id: int | None = Field(default=None, exclude=True)
+    exercise_title: str | None = Field(default=None, exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exercise(self) -> ExerciseMark | None:
+        """The exercise that injected it ({id, title}), None for a real alarm."""
+        return exercise_mark(self.exercise_id, self.exercise_title)
 
 
 class AlarmsStored(Event):
@@ -79,6 +87,12 @@ class IncidentSummary(IncidentFields):
     def open(self) -> bool:
         """Whether someone still has to deal with it (new, acknowledged or in progress)."""
         return self.status in OPEN_STATUSES
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exercise(self) -> ExerciseMark | None:
+        """The exercise it belongs to ({id, title}): shown EXERCICE; None for the real watch."""
+        return exercise_mark(self.exercise_id, self.exercise_title)
 
 
 class IncidentChanged(Event):

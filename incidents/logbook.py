@@ -96,6 +96,7 @@ def logbook_rows(
         select(TimelineEntry, Incident)
         .join(Incident, col(Incident.id) == col(TimelineEntry.incident_id))
         .where(col(TimelineEntry.at) >= start, col(TimelineEntry.at) < end)
+        .where(col(Incident.exercise_id).is_(None))  # an exercise is never the real watch's
         .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
     )
     entries = [_Entry(e, i, json.loads(e.data)) for e, i in session.exec(query)]

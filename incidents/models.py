@@ -6,10 +6,37 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
 from csu.db import UtcDateTime
 from csu.times import UtcTime
+
+
+class ExerciseMark(BaseModel):
+    """What marks an alarm or incident as an exercise's, on the wire: EXERCICE and its title."""
+
+    id: int
+    title: str
+
+
+def exercise_mark(exercise_id: int | None, title: str | None) -> ExerciseMark | None:
+    """The mark of a row with these exercise columns; None for the real watch's."""
+    return None if exercise_id is None else ExerciseMark(id=exercise_id, title=title or "")
+
+
+class Exercise(SQLModel, table=True):
+    """A training exercise played through the real chain; what it creates carries its id."""
+
+    __tablename__ = "exercises"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario: str = Field(max_length=128)
+    title: str = Field(max_length=256)
+    started_by: str = Field(max_length=64)
+    started_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    ended_by: str | None = Field(default=None, max_length=64)
 
 
 class RawStatus(StrEnum):
@@ -37,6 +64,7 @@ class RawAlarm(SQLModel, table=True):
     # In a cluster, the alarm stream's id of the payload: a message redelivered after its raw row
     # was committed (the engine died before acknowledging it) is known by it and not stored again.
     intake_id: str | None = Field(default=None, max_length=32, unique=True, index=True)
+    exercise_id: int | None = Field(default=None, index=True, description="Injected for it.")
 
 
 class StoredAlarm(SQLModel, table=True):
@@ -69,6 +97,8 @@ class StoredAlarm(SQLModel, table=True):
     state_changes: int = Field(default=0)
     inhibited: bool = Field(default=False)
     flapping: bool = Field(default=False)
+    exercise_id: int | None = Field(default=None, index=True)
+    exercise_title: str | None = Field(default=None, max_length=256)
 
 
 class IncidentStatus(StrEnum):
@@ -105,6 +135,10 @@ class IncidentFields(SQLModel):
     alarm_count: int = Field(default=0)
     storm: bool = Field(default=False)
     escalated: bool = Field(default=False)
+    # An exercise's incident (None: the real watch's): kept apart from real alarms, the log book
+    # and the walls a real incident holds. The title is the exercise's, for the EXERCICE mark.
+    exercise_id: int | None = Field(default=None, index=True)
+    exercise_title: str | None = Field(default=None, max_length=256)
 
 
 class Incident(IncidentFields, table=True):

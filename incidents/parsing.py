@@ -17,6 +17,7 @@ from incidents.alarms import (
     parse_ngsi_ld_notification,
     parse_onvif_event,
 )
+from incidents.models import ExerciseMark
 
 
 class Channel(StrEnum):
@@ -47,6 +48,8 @@ class Submission:
     # In a cluster, the alarm stream's id of the payload (incidents.stream): a redelivery of a
     # payload already stored carries it again and is not stored twice.
     intake_id: str | None = None
+    # An exercise's injection (crisis.exercises): its alarms, and what they open, carry the mark.
+    exercise: ExerciseMark | None = None
 
 
 MAX_SETTING = "CSU_ALARM_MAX_BODY_BYTES"

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from incidents.alarms import Alarm, AlarmParseError, PointGeometry
 from incidents.geo import LonLat, centroid
-from incidents.models import StoredAlarm
+from incidents.models import ExerciseMark, StoredAlarm
 from incidents.parsing import Submission, parse_submission
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class AlarmRow:
     state_changes: int = 0
     inhibited: bool = False
     flapping: bool = False
+    exercise_id: int | None = None
+    exercise_title: str | None = None
     references: tuple[str, ...] = ()  # external ids this alarm updates or cancels (not a column)
 
 
@@ -116,7 +118,8 @@ def prepared(submission: Submission, raw_id: int, now: datetime) -> StoredPayloa
         return StoredPayload(raw_id, error=submission.refused)
     try:
         parsed = parse_submission(submission)
-        rows = [alarm_row(alarm, raw_id=raw_id, now=now) for alarm in parsed.alarms]
+        mark = submission.exercise
+        rows = [alarm_row(alarm, raw_id=raw_id, now=now, exercise=mark) for alarm in parsed.alarms]
     except AlarmParseError as exc:
         return StoredPayload(raw_id, error=str(exc))
     except Exception as exc:
@@ -133,9 +136,16 @@ def _data_json(data: dict[str, Any]) -> str:
         return json.dumps(data, sort_keys=True, default=str)
 
 
-def alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
+def alarm_row(
+    alarm: Alarm, *, raw_id: int | None, now: datetime, exercise: ExerciseMark | None = None
+) -> AlarmRow:
     """The row of an alarm never seen before, to insert with `insert_alarms`; its place is its
-    Point or the centre of its Polygon."""
+    Point or the centre of its Polygon.
+
+    An exercise's alarm has its external ids (its own and those it references) in the exercise's
+    own space: the same scenario played twice, or naming a real sender's id, never updates an
+    alarm of the real watch or of another exercise.
+    """
     location = alarm.location
     position: LonLat | None = None
     if isinstance(location, PointGeometry):
@@ -143,9 +153,10 @@ def alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
     elif location is not None:
         ring = location.coordinates[0]
         position = centroid([LonLat(p[0], p[1]) for p in ring[:-1] or ring])
+    space = "" if exercise is None else f"exercise:{exercise.id}:"
     return AlarmRow(
         source=alarm.source,
-        external_id=alarm.external_id,
+        external_id=f"{space}{alarm.external_id}"[:512],
         type=alarm.type,
         severity=alarm.severity.value,
         status=alarm.status.value,
@@ -159,5 +170,7 @@ def alarm_row(alarm: Alarm, *, raw_id: int | None, now: datetime) -> AlarmRow:
         data=_data_json(alarm.data),
         camera_id=alarm.camera_id,
         raw_id=raw_id,
-        references=tuple(alarm.references),
+        exercise_id=None if exercise is None else exercise.id,
+        exercise_title=None if exercise is None else exercise.title,
+        references=tuple(f"{space}{ref}" for ref in alarm.references),
     )

@@ -17,7 +17,7 @@ from incidents.alarms.errors import shown
 from incidents.correlation import OpenIncident
 from incidents.geo import LonLat
 from incidents.incident_rows import IncidentRows
-from incidents.models import RawAlarm, RawStatus, StoredAlarm
+from incidents.models import Exercise, RawAlarm, RawStatus, StoredAlarm, exercise_mark
 from incidents.parsing import Channel, Submission
 from incidents.records import StoredPayload, prepared
 
@@ -60,22 +60,25 @@ def open_incidents(session: Session, rows: IncidentRows) -> Iterator[OpenInciden
             types={g[1] for g in found},
             groups={(g[0], g[1]) for g in found},
             storm_source=first[0] if incident.storm and first is not None else None,
+            exercise_id=incident.exercise_id,
         )
 
 
-def unparsed(session: Session, *, after: int, limit: int) -> list[RawAlarm]:
-    """Payloads stored raw and never parsed, oldest first, with ids above `after`."""
+def unparsed(session: Session, *, after: int, limit: int) -> list[tuple[RawAlarm, str | None]]:
+    """Payloads stored raw and never parsed, oldest first, with ids above `after`, each with
+    the title of the exercise that injected it (None: a real payload)."""
     query = (
-        select(RawAlarm)
+        select(RawAlarm, Exercise.title)
+        .join(Exercise, col(Exercise.id) == col(RawAlarm.exercise_id), isouter=True)
         .where(col(RawAlarm.status) == RawStatus.RECEIVED.value)
         .where(col(RawAlarm.id) > after)
         .order_by(col(RawAlarm.id))
         .limit(limit)
     )
-    return list(session.exec(query))
+    return [(raw, title) for raw, title in session.exec(query)]
 
 
-def reparsed(raw: RawAlarm, now: datetime) -> StoredPayload:
+def reparsed(raw: RawAlarm, now: datetime, exercise_title: str | None = None) -> StoredPayload:
     """A stored payload parsed again; one whose channel this csu does not know is rejected."""
     assert raw.id is not None
     try:
@@ -88,6 +91,7 @@ def reparsed(raw: RawAlarm, now: datetime) -> StoredPayload:
         received_at=raw.received_at,
         content_type=raw.content_type,
         source_hint=raw.source_hint,
+        exercise=exercise_mark(raw.exercise_id, exercise_title),
     )
     return prepared(submission, raw.id, now)
 

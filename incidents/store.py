@@ -50,7 +50,8 @@ _HINT_CHARS = _chars(_RAW.c.source_hint)
 _TYPE_CHARS = _chars(_RAW.c.content_type)
 _CHANNEL_CHARS = _chars(_RAW.c.channel)
 ERROR_CHARS = 2000  # a database's error message may quote a whole statement
-assert _RAW_INSERT.columns == (*_RAW_COLUMNS, "alarm_count", "intake_id"), "insert_raw_ids' order"
+_RAW_ORDER = (*_RAW_COLUMNS, "alarm_count", "intake_id", "exercise_id")
+assert _RAW_INSERT.columns == _RAW_ORDER, "insert_raw_ids' order"
 _MARK_RAW = (
     sa.update(_RAW)
     .where(_RAW.c.id == sa.bindparam("b_id"))
@@ -95,6 +96,7 @@ def insert_raw_ids(session: Session, submissions: Sequence[Submission]) -> list[
             None,
             0,
             s.intake_id,
+            None if s.exercise is None else s.exercise.id,
         )
         for s in submissions
     ]
@@ -199,7 +201,9 @@ def update_alarm_row(row: AlarmRow, fresh: AlarmRow, *, now: datetime) -> bool:
 def facts_of(row: AlarmRow) -> AlarmFacts:
     """What correlation needs from an alarm (a new one has no id yet)."""
     position = LonLat(row.lon, row.lat) if row.lon is not None and row.lat is not None else None
-    return AlarmFacts(row.id, row.source, row.type, row.occurred_at, position, row.camera_id)
+    return AlarmFacts(
+        row.id, row.source, row.type, row.occurred_at, position, row.camera_id, row.exercise_id
+    )
 
 
 def new_incident(
@@ -218,6 +222,8 @@ def new_incident(
         "lat": row.lat,
         "procedure": [ProcedureStep(text=text) for text in entry.procedure(language)],
         "storm": storm,
+        "exercise_id": row.exercise_id,
+        "exercise_title": row.exercise_title,
     }
 
 

@@ -34,6 +34,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from nats.js.client import JetStreamContext
 
 from csu.cluster.kv import ensure_stream as ensure_configured
+from incidents.models import ExerciseMark
 from incidents.parsing import Channel, Submission
 
 ALARM_STREAM = "CSU_ALARMS"
@@ -109,7 +110,7 @@ def new_intake_id() -> str:
 
 def pack(submission: Submission, *, intake_id: str, node: str) -> bytes:
     """The message: the head's JSON line, a newline, the body as received."""
-    head = {
+    head: dict[str, Any] = {
         "channel": submission.channel.value,
         "received_at": submission.received_at.isoformat(),
         "content_type": submission.content_type,
@@ -119,6 +120,8 @@ def pack(submission: Submission, *, intake_id: str, node: str) -> bytes:
         "intake_id": intake_id,
         "node": node,
     }
+    if submission.exercise is not None:  # absent for a real payload: the head stays as it was
+        head["exercise"] = submission.exercise.model_dump()
     # ensure_ascii: a header's odd characters (even a lone surrogate) travel escaped.
     return json.dumps(head, separators=(",", ":")).encode() + b"\n" + submission.body
 
@@ -158,6 +161,7 @@ def _submission(head: dict[str, Any], body: bytes) -> Submission:
         link_header=text["link"],
         refused=text["refused"],
         intake_id=head["intake_id"][:32],
+        exercise=None if head.get("exercise") is None else ExerciseMark(**head["exercise"]),
     )
 
 
