@@ -354,7 +354,9 @@ async def _start_video(
     how they are."""
     running: list[str] | None = None if cluster is None else []
     remote = None if cluster is None else partial(reported_health, cluster)
-    camera_service = CameraService(site.cameras, kernel.bus, opener=camera_opener, remote=remote)
+    camera_service = CameraService(
+        site.cameras, kernel.bus, opener=camera_opener, remote=remote, data_dir=settings.data_dir
+    )
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, kernel.db)).items():
         if camera_service.camera(camera_id) is not None:
             camera_service.apply_privacy_zones(camera_id, zones)

@@ -135,3 +135,23 @@ def test_the_exports_made_for_a_request_are_read_from_the_access_log(client: Tes
     assert export["id"] == "20261202T140000Z-0a1b2c3d"
     assert export["purpose"] == "public_request" and export["rendition"] == "anonymised"
     assert export["camera_id"] == "cam-street" and export["start"].startswith("2026-11-25T19:30")
+
+
+def test_an_export_for_an_access_request_is_anonymised_whatever_the_page_asked(
+    client: TestClient,
+) -> None:
+    boss = french(login(client, "supervisor"))
+    assert client.post(URL, json=ASKED, headers=boss).status_code == 201
+    asked = {**SPAN, "reason": "droit d'accès de Mme Martin", "requisition": "DA-2026-0007"}
+    refused = client.post("/api/exports", json={**asked, "purpose": "judicial"}, headers=boss)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == (
+        "la demande « DA-2026-0007 » est une demande de droit d'accès : "
+        "son extraction est anonymisée (finalité demande d'accès)"
+    )
+    assert not entries(client, "video.export")  # refused before anything was logged
+    made = client.post("/api/exports", json={**asked, "purpose": "public_request"}, headers=boss)
+    assert made.status_code == 202, made.text
+    assert made.json()["rendition"] == "anonymised"
+    judicial = {**asked, "requisition": "PV-49-2026-0042", "purpose": "judicial"}
+    assert client.post("/api/exports", json=judicial, headers=boss).status_code == 202

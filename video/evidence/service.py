@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from csu.config import CameraConfig, SiteConfig
-from csu.errors import NotFound
+from csu.errors import Invalid, NotFound
 from privacy.access_log import AccessLog, AccessRecord
 from privacy.anonymise import Anonymiser
 from privacy.guard import (
@@ -103,6 +104,7 @@ class ExportService:
         access_log: AccessLog | None = None,
         workers: int = 1,
         publish: Publish | None = None,
+        access_request: Callable[[str], bool] = lambda _reference: False,
     ) -> None:
         self.root = data_dir.resolve() / "exports"  # the folder handed over is a full path
         self._segments = segments
@@ -112,6 +114,9 @@ class ExportService:
         self._data_dir = data_dir
         self._make_anonymiser = make_anonymiser
         self._access_log = access_log
+        # Whether a reference is a right-of-access request's (the register's): its footage
+        # leaves with everyone but the requester anonymised, whatever the page asked for.
+        self._access_request = access_request
         self._progress = ProgressBoard(publish)  # ExportProgress events, from the pool's thread
         self._jobs: dict[str, ExportJob] = {}
         self._done: dict[str, threading.Event] = {}
@@ -152,6 +157,7 @@ class ExportService:
                     key="errors.unknown_camera",
                     camera=span.camera_id,
                 )
+        self._check_purpose(request)
         assert self._access_log is not None, "an export asked for is logged"
         details: dict[str, object] = {
             "purpose": request.purpose.value,
@@ -173,6 +179,18 @@ class ExportService:
                 details=details,
             )
         return self.submit(request, anonymised_user=viewer.anonymised, documents=documents)
+
+    def _check_purpose(self, request: ExportRequest) -> None:
+        reference = request.requisition
+        if request.purpose is Purpose.PUBLIC_REQUEST or not reference:
+            return
+        if self._access_request(reference):
+            raise Invalid(
+                f"requisition '{reference}' is a right-of-access request: its export is "
+                "anonymised (purpose public_request)",
+                key="errors.export.access_request_public",
+                requisition=reference,
+            )
 
     def _refuse_unless_all(
         self, request: ExportRequest, viewer: Viewer, client: str | None, details: dict[str, object]

@@ -207,6 +207,15 @@ class RequisitionService:
         with self._db.session() as session:
             return session.get(Requisition, requisition_id) is not None
 
+    def is_access_request(self, reference: str) -> bool:
+        """True when a right-of-access request of the register bears this reference."""
+        query = select(Requisition.id).where(
+            col(Requisition.reference) == reference,
+            col(Requisition.kind) == RequisitionKind.ACCESS.value,
+        )
+        with self._db.session() as session:
+            return session.exec(query.limit(1)).first() is not None
+
     def known(self, requisition_id: int) -> None:
         """Raise RequisitionNotFound unless the requisition is in the register."""
         self._find(requisition_id)
