@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from crisis.scenarios.cli import add_scenario_commands
 from csu.cameras.check import registry_lines
 from csu.cli_words import cli_words
 from csu.cluster.cli import add_cluster_commands
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_export_commands(sub)
     add_camera_commands(sub)
+    add_scenario_commands(sub)
     return parser
 
 
