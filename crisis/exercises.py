@@ -11,15 +11,20 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sqlmodel import Session, col, select
 
 from csu.db import Database
-from csu.errors import Conflict, NotFound
+from csu.errors import Conflict, Forbidden, NotFound
+from csu.identity.roles import Role
 from csu.times import UtcTime
 from incidents.engine import IntakeResult
 from incidents.models import Exercise, ExerciseMark
 from incidents.service import Channel, IncidentService, QueuedResult, Submission
+from privacy.access_log import AccessLog, AccessRecord
+
+# Who starts and ends an exercise: the watch's supervisor, who answers for the real watch beside.
+EXERCISE_ROLES = frozenset({Role.SUPERVISOR})
 
 
 class ExerciseSummary(BaseModel):
@@ -33,6 +38,7 @@ class ExerciseSummary(BaseModel):
     ended_at: UtcTime | None
     ended_by: str | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def running(self) -> bool:
         """Whether it still takes injects."""
@@ -113,6 +119,35 @@ def submission(
         )
     hint = f"exercise:{mark.id}"
     return Submission(channel, body, now, content_type=kind, source_hint=hint, exercise=mark)
+
+
+class ExerciseForbidden(Forbidden, PermissionError):
+    """Only a supervisor starts or ends an exercise."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"the {role} role may not run an exercise", key="exercises.forbidden")
+
+
+def may_run(role: str) -> None:
+    """Refuse (ExerciseForbidden) a role that may not start or end an exercise."""
+    if role not in EXERCISE_ROLES:
+        raise ExerciseForbidden(role)
+
+
+def log_exercise(
+    access_log: AccessLog,
+    exercise: ExerciseSummary,
+    *,
+    action: Literal["exercise.start", "exercise.end"],
+    user: str,
+    role: str,
+    client: str | None,
+) -> None:
+    """Write an exercise's start or end to the access log (who, from where, which scenario)."""
+    details = {"exercise_id": exercise.id, "scenario": exercise.scenario, "title": exercise.title}
+    access_log.append(
+        AccessRecord(action=action, user=user, role=role, client=client, details=details)
+    )
 
 
 def _summary(row: Exercise) -> ExerciseSummary:

@@ -13,6 +13,16 @@ from sqlmodel import Session
 from crisis import crises, report, report_data
 from crisis.cases import CaseAsk, CaseIncidentUnknown, CaseInvalid, make_case
 from crisis.events import CrisisChanged, CrisisSummary
+from crisis.exercises import (
+    Exercises,
+    ExerciseSummary,
+    end_exercise,
+    list_exercises,
+    log_exercise,
+    may_run,
+    running_exercises,
+    start_exercise,
+)
 from crisis.layouts import MAX_SIDE, Layout, Tile, TileKind
 from crisis.models import Crisis, CrisisLogEntry, CrisisLogKind, CrisisStatus
 from crisis.templates import template_names
@@ -38,6 +48,8 @@ __all__ = [
     "CrisisDetail",
     "CrisisLogKind",
     "CrisisService",
+    "ExerciseSummary",
+    "Exercises",
     "Layout",
     "Tile",
     "TileKind",
@@ -46,8 +58,14 @@ __all__ = [
     "WallState",
     "crisis_detail",
     "current",
+    "end_exercise",
     "list_all",
+    "list_exercises",
+    "log_exercise",
     "make_case",
+    "may_run",
+    "running_exercises",
+    "start_exercise",
     "template_names",
 ]
 
