@@ -36,6 +36,16 @@ class Payload:
     content_type: str | None
     camera_id: str | None = None
 
+    def document(self) -> dict[str, Any] | str | None:
+        """The body decoded: a CAP alert's XML text, a JSON object (csu alarm, NGSI-LD
+        notification, camera alarm), or None for an inject."""
+        if self.body is None:
+            return None
+        if self.kind == "cap":
+            return self.body.decode()
+        decoded: dict[str, Any] = json.loads(self.body)
+        return decoded
+
 
 def unknown_placeholders(text: str) -> list[str]:
     """The `{{...}}` in `text` that are neither `{{run}}` nor `{{sent}}` (with an offset)."""

@@ -54,7 +54,9 @@ async def test_every_step_is_handed_over_at_its_time(small_text: str) -> None:
     assert alarm["external_id"] == "EAU-ex-1-1"
     assert alarm["occurred_at"] == "2026-12-07T18:00:00+00:00"
     assert handed[0].payload.content_type == "application/json"
+    assert handed[0].payload.document() == alarm
     assert handed[1].payload.body is None and handed[1].step.inject is not None
+    assert handed[1].payload.document() is None
     camera = json.loads(handed[2].payload.body or b"")
     assert handed[2].payload.camera_id == "cam-mail-parking"
     assert (camera["type"], camera["camera_id"], camera["status"]) == (

@@ -88,6 +88,8 @@ def test_shipped_scenarios_play_on_the_demo_site(scenario: Scenario) -> None:
 def test_the_weather_warning_is_a_severe_cap_alert_from_meteo_france() -> None:
     storm = next(s for s in shipped_scenarios() if s.name == "orage-passage-souterrain")
     (_, warning), *_ = _alarms(storm)
+    document = render(storm.steps[0], "ex-test", SENT, "fr").document()
+    assert isinstance(document, str) and "<identifier>vigilance-49-orages-ex-test-1<" in document
     assert (warning.type, warning.severity.value) == ("weather.alert", "high")
     assert warning.data["info"][0]["expires"] == "2026-12-08T00:30:00+00:00"
     assert warning.description.startswith("Orages violents attendus sur Angers")
