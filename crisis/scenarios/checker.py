@@ -3,11 +3,11 @@ run-specific identifiers, and every alarm accepted by csu's real adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crisis.scenarios.model import ALARM_TYPED_ACTIONS, Scenario, Step
+from crisis.scenarios.model import ALARM_TYPED_ACTIONS, Scenario, ShowOnWall, Step
 from crisis.scenarios.payloads import render, strings, unknown_placeholders
 from crisis.scenarios.timing import format_offset
 from incidents.alarms.adapters.cap import parse_cap
@@ -124,3 +124,27 @@ def _adapter_line(where: str, kind: str, message: str) -> str:
 def _short(message: str) -> str:
     # the adapter lists every valid type after its suggestion: too long for one line
     return message.split("; valid types:", 1)[0]
+
+
+def site_problems(
+    scenario: Scenario, cameras: Collection[str], walls: Collection[str]
+) -> list[str]:
+    """The cameras and walls the scenario names that a site does not have."""
+    problems: list[str] = []
+    for index, step in enumerate(scenario.steps):
+        if step.camera is not None and step.camera.camera not in cameras:
+            camera = _not_on_site("camera", step.camera.camera)
+            problems.append(f"steps[{index}].camera.camera: {camera}")
+        for number, expected in enumerate(step.expect):
+            if not isinstance(expected, ShowOnWall):
+                continue
+            where = f"steps[{index}].expect[{number}]"
+            if expected.camera not in cameras:
+                problems.append(f"{where}.camera: {_not_on_site('camera', expected.camera)}")
+            if expected.wall is not None and expected.wall not in walls:
+                problems.append(f"{where}.wall: {_not_on_site('wall', expected.wall)}")
+    return problems
+
+
+def _not_on_site(what: str, name: str) -> str:
+    return f"no {what} {name!r} on this site"

@@ -6,9 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from crisis.scenarios.checker import site_problems
 from crisis.scenarios.loader import ScenarioError, load_scenario, shipped_scenarios
+from crisis.scenarios.model import Scenario
 from crisis.scenarios.timing import format_offset
 from csu.cli_words import cli_words
+from csu.config import SiteConfigError, load_site
 
 EXIT_USAGE = 2
 
@@ -21,6 +24,9 @@ def add_scenario_commands(commands: argparse._SubParsersAction[argparse.Argument
     listing.set_defaults(run=run_list)
     check = actions.add_parser("check", help="validate a scenario file; exit 2, one line an error")
     check.add_argument("file", type=Path, metavar="FILE")
+    check.add_argument(
+        "--config", type=Path, metavar="SITE.yaml", help="also check its cameras and walls exist"
+    )
     check.set_defaults(run=run_check)
 
 
@@ -43,11 +49,14 @@ def run_check(args: argparse.Namespace) -> int:
     """Exit 0 with one line when the file is a valid scenario, else 2 and a line per problem."""
     try:
         scenario = load_scenario(args.file)
-    except ScenarioError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
+        errors = [] if args.config is None else _site_problems(scenario, args.config)
+    except (ScenarioError, SiteConfigError) as exc:
+        errors = exc.errors
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
         return EXIT_USAGE
-    t = cli_words()
+    t = cli_words(args.config)
     steps = len(scenario.steps)
     print(
         t(
@@ -59,3 +68,10 @@ def run_check(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _site_problems(scenario: Scenario, site_file: Path) -> list[str]:
+    """What the scenario names that the site file lacks (SiteConfigError if it is unusable)."""
+    site = load_site(site_file)
+    cameras = {camera.id for camera in site.cameras}
+    return site_problems(scenario, cameras, {wall.id for wall in site.walls})

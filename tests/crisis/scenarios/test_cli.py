@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import csu.demo
 from crisis.scenarios.loader import SHIPPED
 
 CSU = str(Path(sys.executable).parent / "csu")
@@ -67,3 +68,33 @@ def test_check_names_an_unreadable_file_or_bad_yaml(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"{broken}:3:1: YAML syntax error: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_check_with_a_site_names_cameras_and_walls_it_lacks(tmp_path: Path) -> None:
+    demo = Path(csu.demo.__file__).parent / "site.yaml"
+    path = SHIPPED / "foule-gare-saint-laud.yaml"
+    result = run_csu("scenario", "check", str(path), "--config", str(demo))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"{path} : scénario foule-gare-saint-laud valide")
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text(
+        path.read_text(encoding="utf-8")
+        .replace(
+            "camera: cam-gare-parvis\n      event: analytics",
+            "camera: cam-x\n      event: analytics",
+            1,
+        )
+        .replace("wall: crisis-room", "wall: salle-b"),
+        encoding="utf-8",
+    )
+    result = run_csu("scenario", "check", str(elsewhere), "--config", str(demo))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "steps[1].camera.camera: no camera 'cam-x' on this site",
+        "steps[5].expect[1].wall: no wall 'salle-b' on this site",
+    ]
+    result = run_csu("scenario", "check", str(path), "--config", str(tmp_path / "none.yaml"))
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"{tmp_path / 'none.yaml'}: cannot read site file: No such file or directory\n",
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import csu.demo
+from crisis.scenarios.checker import site_problems
 from crisis.scenarios.loader import SHIPPED, check_scenario_file, shipped_scenarios
 from crisis.scenarios.model import Acknowledge, Escalate, Scenario, ShowOnWall
 from crisis.scenarios.payloads import render
@@ -74,6 +75,7 @@ def test_shipped_scenarios_play_on_the_demo_site(scenario: Scenario) -> None:
     cameras = {camera.id for camera in DEMO_SITE.cameras}
     walls = {wall.id for wall in DEMO_SITE.walls}
     sources = {source.id for source in DEMO_SITE.alarm_sources}
+    assert site_problems(scenario, cameras, walls) == []
     for step in scenario.steps:
         if step.camera is not None:
             assert step.camera.camera in cameras
