@@ -129,9 +129,11 @@ class ScenarioRunner:
             return False
         sleeping = asyncio.ensure_future(self._sleep(min(left, _LONGEST_WAIT_S)))
         stopping = asyncio.ensure_future(self._stop.wait())
-        await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleeping, stopping):
-            task.cancel()
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # cancelled from outside too: leave no task behind
+            for task in (sleeping, stopping):
+                task.cancel()
         return not self._stop.is_set()
 
     async def _hand_over(self, item: ScheduledStep) -> None:

@@ -131,3 +131,18 @@ async def test_a_late_start_catches_up_with_the_steps_already_due(small_text: st
         (1, START + timedelta(seconds=90), late),
         (2, START + timedelta(minutes=5), START + timedelta(minutes=5)),
     ]
+
+
+async def test_a_cancelled_run_leaves_no_task_behind(small_text: str) -> None:
+    async def inject(injection: Injection) -> None:
+        return None
+
+    runner = ScenarioRunner(parse_scenario(small_text), inject)
+    task = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await asyncio.sleep(0)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert others == []
+    assert [e.index for e in runner.events if isinstance(e, StepSent)] == [0]
