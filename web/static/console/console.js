@@ -22,6 +22,7 @@ import { DeskTours } from "./desk_tours.js";
 import { QueueFilter } from "./queue_filter.js";
 import { SyncPlayback } from "./sync_playback.js";
 import { CaseMaker } from "./case.js";
+import { exerciseBanner } from "/static/common/exercise.js";
 
 const SETTLE_MS = 300;
 const mapPane = document.getElementById("map-pane");
@@ -58,6 +59,7 @@ const view = new IncidentView(document.getElementById("incident"), {
 const queue = new Queue(queueList, (id) => view.show(id));
 const salvos = salvoButtons(document.getElementById("salvos"), { hideWhenEmpty: true, heading: "strong" });
 const alerting = new Alerting(document.getElementById("top"));
+const exercises = exerciseBanner();
 const groups = new GroupChooser(grid, document.getElementById("grid-all"));
 const layout = new DeskLayout(grid, gridNode, document.getElementById("grid-bar"), mapPane);
 const tours = new DeskTours(grid, gridNode, document.getElementById("grid-all"));
@@ -114,6 +116,7 @@ function onEvent(message) {
   } else if (message.type === "incident") {
     queue.upsert(message.incident, { fresh: ["opened", "alarms"].includes(message.change) });
     alerting.incidentEvent(message.incident, message.change);
+    if (message.incident.exercise && message.change === "opened") exercises.refresh();
     alerting.track(queue.ordered());
     if (message.incident.id === queue.selectedId) refreshIncidentSoon();
     redrawSoon();

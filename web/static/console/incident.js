@@ -1,4 +1,5 @@
 // The incident view: facts, actions, procedure checklist, attached cameras, notes and timeline.
+import { exerciseBadge } from "/static/common/exercise.js";
 import { api, clearError, showError } from "/static/common/api.js";
 import { el, when } from "/static/common/dom.js";
 import { alarmType, t } from "/static/common/i18n.js";
@@ -153,7 +154,7 @@ export class IncidentView {
       t(`console.status.${i.status}`), i.assignee ? t("console.incident.assigned", { name: i.assignee }) : null,
       i.escalated ? t("console.escalated") : null].filter(Boolean);
     this.root.replaceChildren(
-      el("h3", { class: `sev-${i.severity}` }, i.title),
+      el("h3", { class: `sev-${i.severity}` }, exerciseBadge(i), i.title),
       el("p", { class: "facts" }, facts.join(" · "), ` · ${t("console.incident.opened")} `, when(i.opened_at)),
       this.actions(),
       this.hooks.caseControls?.(i) ?? "", // "make a case", kept across redraws with its bar

@@ -1,4 +1,5 @@
 // The queue: open incidents, unacknowledged first, then the most severe, then the newest.
+import { exerciseBadge } from "/static/common/exercise.js";
 import { el, when } from "/static/common/dom.js";
 import { t } from "/static/common/i18n.js";
 
@@ -104,7 +105,7 @@ export class Queue {
     this.list.replaceChildren(...items);
     const chosen = this.list.querySelector("[aria-selected=true]");
     if (chosen) chosen.scrollIntoView({ block: "nearest" });
-    const waiting = order.filter((i) => i.status === "new").length;
+    const waiting = order.filter((i) => i.status === "new" && !i.exercise).length; // the real watch's
     document.getElementById("counts").textContent = waiting ? t("console.queue.waiting", { count: waiting }) : "";
   }
 
@@ -116,10 +117,12 @@ export class Queue {
       "data-id": incident.id,
       "data-status": incident.status,
       "data-severity": incident.severity,
+      "data-exercise": incident.exercise ? incident.exercise.id : null,
       class: this.fresh.has(incident.id) ? "fresh" : null,
     },
     el("div", { class: "title" }, `#${incident.id} ${incident.title}`),
     el("div", { class: "meta" },
+      exerciseBadge(incident),
       el("span", { class: "badge" }, t(`console.status.${incident.status}`)),
       el("span", { class: `sev-${incident.severity}` }, t(`console.severity.${incident.severity}`)),
       when(incident.opened_at),
