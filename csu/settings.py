@@ -121,6 +121,23 @@ class Settings(BaseSettings):
         description="Largest alarm payload taken (HTTP body, MQTT message); a larger one is"
         " refused (HTTP 413) and only its first 64 KiB kept, listed as rejected.",
     )
+    remarks_retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="Days a Forum visitor's remark is kept (whatever its state), then purged.",
+    )
+    remarks_box: tuple[float, float, float, float] = Field(
+        default=(47.40, -0.66, 47.53, -0.48),
+        description="The city's bounds for Forum remarks: south, west, north, east (degrees);"
+        " Angers and its edges by default.",
+    )
+    remarks_per_kiosk_per_minute: int = Field(
+        default=5, ge=1, le=600, description="Remarks one Forum kiosk account may send a minute."
+    )
+    remarks_per_minute: int = Field(
+        default=30, ge=1, le=6000, description="Remarks all the Forum kiosks may send a minute."
+    )
 
     @field_validator("access_log_retention_days")
     @classmethod
@@ -130,6 +147,14 @@ class Settings(BaseSettings):
                 f"must be at least {MIN_ACCESS_LOG_RETENTION_DAYS} days (6 months, the legal"
                 f" minimum), got {value}"
             )
+        return value
+
+    @field_validator("remarks_box")
+    @classmethod
+    def _a_box(cls, value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        south, west, north, east = value
+        if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+            raise ValueError("must be south, west, north, east with south < north, west < east")
         return value
 
     @field_validator("access_log_key_fingerprint")

@@ -43,6 +43,8 @@ class Action(StrEnum):
     REQUISITION_READ = "requisition.read"
     # The ethics committee's report (register of recordings, accesses, requisitions).
     ETHICS_REPORT = "report.ethics"
+    # Moderating the Forum visitors' remarks (publish, refuse, export for the services).
+    REMARK_MODERATE = "remark.moderate"
 
 
 # Each right's name in what users are told ("no playback right on camera ...").
@@ -76,6 +78,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.REQUISITION_MANAGE: "requisition-management",
     Action.REQUISITION_READ: "requisition-read",
     Action.ETHICS_REPORT: "ethics-report",
+    Action.REMARK_MODERATE: "remark-moderation",
 }
 
 
@@ -118,6 +121,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             # The requisitions register: supervisors keep it, the privacy officer reads it.
             Action.REQUISITION_MANAGE,
             Action.REQUISITION_READ,
+            Action.REMARK_MODERATE,
         }
     ),
     # The crisis cell watches the situation and logs its decisions; it operates nothing but
@@ -160,6 +164,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.WALL_SALVO,
             Action.CRISIS_READ,
             Action.ETHICS_REPORT,
+            Action.REMARK_MODERATE,
         }
     ),
 }

@@ -10,7 +10,8 @@ from sqlmodel import SQLModel
 # Every package's tables, so that the test sees them all whatever ran before it.
 import crisis.models  # noqa: F401
 import csu.cameras.models  # noqa: F401
-import incidents.models  # noqa: F401
+import incidents.models
+import incidents.remarks.models  # noqa: F401
 import privacy.access_log.models
 import privacy.zones.models  # noqa: F401
 import video.bookmarks.models
@@ -33,6 +34,7 @@ def test_upgrade_creates_tables_matching_the_models(database_url: str) -> None:
         assert diff == []
         assert {"users", "camera_grants", "auth_tokens", "alembic_version"} <= tables
         assert "user_preferences" in tables
+        assert "remarks" in tables
     finally:
         engine.dispose()
 
