@@ -77,9 +77,25 @@ def test_the_console_shows_exercise_unmistakably(
     page.wait_for_selector("#incident h3 .exercise-badge")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-exercise.png"))
+    check_the_wall(page.context.new_page(), server, real_id, drill_id)
     httpx.post(f"{server.url}/api/exercises/{exercise['id']}/end", headers=supervisor)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_timeout(1000)
     assert page.locator("#exercise-banner").is_hidden()
     assert page.locator(f"#queue li[data-id='{drill_id}'] .exercise-badge").count() == 1
+
+
+def check_the_wall(wall: Any, server: Server, real_id: int, drill_id: int) -> None:
+    """The wall shows the banner over its tiles, and the badge on the exercise's camera tile."""
+    wall.set_default_timeout(TIMEOUT_MS)
+    wall.goto(f"{server.url}/wall/csu-main")
+    wall.wait_for_selector("#exercise-banner:not([hidden])")
+    drill_tile = f"#wall .tile[data-kind=camera][data-incident='{drill_id}']"
+    wall.wait_for_selector(f"{drill_tile} .exercise-badge")
+    wall.wait_for_selector(f"#wall .tile[data-kind=camera][data-incident='{real_id}']")
+    assert wall.locator(f"#wall .tile[data-incident='{real_id}'] .exercise-badge").count() == 0
+    badge = wall.locator(f"{drill_tile} .exercise-badge")
+    assert badge.evaluate("n => getComputedStyle(n).backgroundColor") == RED
+    wall.screenshot(path=str(ARTIFACTS / "wall-exercise.png"))
+    wall.close()

@@ -14,8 +14,9 @@ export function exerciseBadge(item) {
 }
 
 /** The page-wide banner, kept to the exercises under way; `refresh` reads them again. */
-export function exerciseBanner(parent = document.body) {
-  const banner = el("div", { id: "exercise-banner", class: "exercise-banner", role: "status", hidden: true });
+export function exerciseBanner(parent = document.body, { overlay = false } = {}) {
+  const kind = overlay ? "exercise-banner overlay" : "exercise-banner"; // a wall: over its tiles
+  const banner = el("div", { id: "exercise-banner", class: kind, role: "status", hidden: true });
   parent.prepend(banner);
   async function refresh() {
     try {

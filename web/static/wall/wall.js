@@ -1,6 +1,7 @@
 // The wall display: follows its wall's layout over a WebSocket and renders every tile.
 // Camera tiles play live WHEP video through the wall's own endpoint (so the wall's rendition
 // holds whoever is signed in); panels are read from the API. No controls: it runs by itself.
+import { exerciseBadge, exerciseBanner } from "/static/common/exercise.js";
 import { api, me } from "/static/common/api.js";
 import { cameraBadge } from "/static/common/camera_badge.js";
 import { el, tickClock, when } from "/static/common/dom.js";
@@ -103,7 +104,21 @@ function cameraTile(node, tile) {
   const text = tile.incident_id ? t("wall.camera_incident", { camera: name, incident: tile.incident_id }) : name;
   node.append(el("span", { class: "status" }));
   cameraBadge(node, camera);
+  if (tile.incident_id) markExercise(node, tile.incident_id);
   return liveTile(node, whepPath(tile.camera_id), text, tile.incident_id ? "label incident" : "label");
+}
+
+const exerciseOf = new Map(); // incident id -> its exercise mark, or null (real): asked once
+
+async function markExercise(node, incidentId) {
+  // An exercise's incident on a camera tile wears the red EXERCICE badge over its video.
+  try {
+    if (!exerciseOf.has(incidentId)) exerciseOf.set(incidentId, (await api(`/api/incidents/${incidentId}`)).exercise ?? null);
+  } catch (_error) {
+    return; // unreadable now: the next layout change asks again
+  }
+  const badge = exerciseBadge({ exercise: exerciseOf.get(incidentId) });
+  if (badge && node.isConnected !== false) node.append(badge);
 }
 
 function touring(node, tile) {
@@ -148,13 +163,13 @@ const PANELS = {
     const incident = await api(`/api/incidents/${tile.incident_id}`);
     const items = incident.timeline.slice(-14).reverse().map((entry) =>
       el("li", { "data-kind": entry.kind }, when(entry.at), entryText(entry)));
-    const title = el("span", { class: `sev-${incident.severity}` }, `#${incident.id} ${incident.title}`);
+    const title = el("span", { class: `sev-${incident.severity}` }, exerciseBadge(incident), `#${incident.id} ${incident.title}`);
     return list(title, items);
   },
   async alarms() {
     const page = await api("/api/alarms?limit=14");
     const items = page.items.map(({ alarm }) =>
-      el("li", { class: `sev-${alarm.severity}` }, when(alarm.occurred_at), alarm.description || alarm.type));
+      el("li", { class: `sev-${alarm.severity}` }, exerciseBadge(alarm), when(alarm.occurred_at), alarm.description || alarm.type));
     return list(t("wall.alarms.title", { total: page.total }), items);
   },
   async crisis_log() {
@@ -188,6 +203,7 @@ async function start() {
     if (error.status !== 401) setTimeout(start, RETRY_MS); // the server is not answering yet
     return;
   }
+  exerciseBanner(document.body, { overlay: true });
   reconnectingSocket(`/api/walls/${encodeURIComponent(wallId)}/ws`, (message) => {
     if (message.type === "layout") render(message);
   });
