@@ -200,6 +200,8 @@ class BatchApplier:
             self._add_clip(incident, sighting.camera_id, incident.opened_at)
 
     def _add_clip(self, incident: IncidentSummary, camera_id: str, alarm_at: datetime) -> None:
+        if incident.exercise_id is not None:
+            return  # a drill keeps no real footage: no clip, no events recording started for it
         clip = self.clips.clip(incident.id, camera_id, alarm_at)
         if clip is None:
             return

@@ -26,15 +26,18 @@ from crisis.exercises import (
 )
 from crisis.layouts import IncidentView, ranked_incidents
 from crisis.situation import SituationBoard
+from csu.db import Database
 from csu.i18n import SiteClock
-from incidents.engine import IntakeResult
+from incidents.clips import Clip
+from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentChanged
 from incidents.logbook import logbook_rows
 from incidents.models import ExerciseMark
 from incidents.recovery import reparsed, unparsed
 from incidents.service import incident_detail, list_alarms
 from incidents.store import insert_raw_ids
-from tests.incidents.test_engine import Engine, alarm
+from tests.incidents.test_clips import engine_and_clips as engine_and_clips
+from tests.incidents.test_engine import CAMERA, Engine, alarm, sub
 
 
 @pytest.fixture
@@ -157,3 +160,19 @@ def test_real_incidents_always_win_the_walls() -> None:
     assert [i.id for i in ranked_incidents([drill, real])] == [9, 1]
     board = SituationBoard(())
     assert board.situation(crisis=False, status={}).incidents == ()
+
+
+def test_an_exercise_keeps_no_real_footage(
+    engine_and_clips: tuple[IncidentEngine, Database, list[Clip]],
+) -> None:
+    """A camera covering an exercise's incident is attached but records no clip for it."""
+    engine, db, handed = engine_and_clips
+    with db.session() as s:
+        mark = start_exercise(s, scenario="s", title="t", by="sup").mark()
+    drill = engine.submit(submission(injected(json.loads(alarm("D-1"))), mark)).result(timeout=10)
+    real = engine.submit(sub(alarm("R-1"))).result(timeout=10)  # same place: never merged
+    with db.session() as s:
+        detail = incident_detail(s, drill.alarms[0].incident_id or 0)
+    assert detail is not None and detail.incident.cameras == [CAMERA.camera_id]
+    assert [e.kind for e in detail.timeline] == ["alarm_received", "camera_attached"]
+    assert [c.incident_id for c in handed] == [real.alarms[0].incident_id]
