@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from crisis.exercises import Exercises, injected
+from crisis.models import CrisisLogEntry
 from csu.config import SiteConfig, parse_site
 from privacy.access_log import AccessLogEntry
 from tests.web.conftest import SITE, login, services_of
@@ -108,3 +109,37 @@ def test_an_exercise_beside_the_real_watch(client: TestClient) -> None:
     book = client.get("/api/logbook", params=period, headers=operator)
     rows = list(csv.DictReader(io.StringIO(book.text)))
     assert rows and {r["incident"] for r in rows} == {str(real_id)}
+
+
+def test_an_exercise_escalation_opens_its_own_crisis(client: TestClient) -> None:
+    """Escalating an exercise's incident opens the exercise's crisis, its log marked; the real
+    crisis cell has none open, and a real escalation then opens a real crisis beside it."""
+    supervisor, operator = login(client, "supervisor"), login(client, "operator")
+    exercise = start(client, supervisor)
+    drill = inject(client, exercise["id"], csu_alarm("ESC-1"))
+    escalate = {"action": "escalate", "text": "trémie inondée"}
+    url = f"/api/incidents/{drill['incident_id']}/actions"
+    assert client.post(url, json=escalate, headers=operator).status_code == 200
+    crises = wait_for_crises(client, operator, 1)
+    assert crises[0]["exercise_id"] == exercise["id"]
+    assert client.get("/api/crises/current", headers=operator).json() is None
+    real = client.post("/api/alarms", json=csu_alarm("ESC-2"), headers=operator).json()
+    real_url = f"/api/incidents/{real['alarms'][0]['incident_id']}/actions"
+    assert client.post(real_url, json=escalate, headers=operator).status_code == 200
+    crises = wait_for_crises(client, operator, 2)
+    assert [c["exercise_id"] for c in crises] == [None, exercise["id"]]
+    assert client.get("/api/crises/current", headers=operator).json()["id"] == crises[0]["id"]
+    with services_of(client).db.session() as s:
+        marks = {(e.crisis_id, e.exercise_id) for e in s.exec(select(CrisisLogEntry))}
+    assert marks == {(crises[1]["id"], exercise["id"]), (crises[0]["id"], None)}
+
+
+def wait_for_crises(client: TestClient, headers: dict[str, str], count: int) -> list[Any]:
+    """The crises, newest first, once there are `count` of them (escalation is asynchronous)."""
+    deadline = time.monotonic() + 10
+    while True:
+        crises: list[Any] = client.get("/api/crises", headers=headers).json()
+        if len(crises) >= count or time.monotonic() > deadline:
+            assert len(crises) == count, crises
+            return crises
+        time.sleep(0.05)
