@@ -156,7 +156,7 @@ async def start_worker(
     await bus.start()
     watch = RightsWatch(CameraRights(db, bus.publish_threadsafe), bus)
     await watch.start()
-    cameras = CameraService(site.cameras, bus, opener=opener)
+    cameras = CameraService(site.cameras, bus, opener=opener, data_dir=settings.data_dir)
     for camera_id, zones in (await asyncio.to_thread(_saved_zones, db)).items():
         if cameras.camera(camera_id) is not None:
             cameras.apply_privacy_zones(camera_id, zones)

@@ -3,11 +3,12 @@
 No frame leaves this worker unmasked: the privacy zones are burned in on the ingest thread before
 the frame is stored where the rest of csu can reach it.
 
-The anonymised rendition (zones plus faces hidden) runs on demand: the first request for it
-starts a detection thread that runs the detector a few times a second on the newest zones frame;
-the ingest thread then applies the held face regions to every frame (cheap), so the rendition
-keeps the camera's full frame rate. Nobody asks for it for `idle_s`: the thread ends, and the
-camera costs nothing more than its zones rendition.
+The anonymised rendition (zones plus faces hidden) and the public one (zones plus every person
+and text region filled) run on demand, each the same way: the first request for it starts a
+detection thread that runs its detector a few times a second on the newest zones frame; the ingest
+thread then applies the held regions to every frame (cheap), so the rendition keeps the camera's
+full frame rate. Nobody asks for it for `idle_s`: the thread ends, and the camera costs nothing
+more than its zones rendition. A camera given no public rendition (not opted in) never has one.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from csu.backoff import Backoff
@@ -58,7 +60,7 @@ ProviderLookup = Callable[[str, Rendition], FrameProvider | None]
 
 @dataclass(frozen=True)
 class AnonymisedRendition:
-    """How a worker makes its anonymised rendition when someone asks for it."""
+    """How a worker makes an on-demand rendition (anonymised, public) when someone asks for it."""
 
     # Builds the camera's anonymiser (and its detector session) on the detection thread.
     make: Callable[[], Anonymiser]
@@ -67,6 +69,26 @@ class AnonymisedRendition:
     idle_s: float = 10.0
     # How long to wait before building again a detector that could not be built.
     retry: Backoff = field(default_factory=lambda: Backoff(initial_s=5.0, maximum_s=60.0))
+    # Frames are served this late (0: at once): see PublicMasking.delay_s.
+    delay_s: float = 0.0
+
+
+@dataclass
+class _OnDemand:
+    """One on-demand rendition's state in a worker (its fields guarded as the worker says)."""
+
+    spec: AnonymisedRendition
+    thread_prefix: str
+    what: str  # what its detector finds, for the log
+    demanded_at: float = 0.0
+    detection: threading.Thread | None = None
+    # While True the ingest thread makes this rendition's frames; wholly obscured until
+    # `anonymiser` exists and vouches for them.
+    active: bool = False
+    anonymiser: Anonymiser | None = None
+    latest: MaskedFrame | None = None
+    # Zones frames held back for a delayed rendition (only the ingest thread touches it).
+    pending: deque[MaskedFrame] = field(default_factory=deque)
 
 
 class IngestWorker:
@@ -82,6 +104,7 @@ class IngestWorker:
         opener: SourceOpener = open_source,
         backoff: Backoff | None = None,
         anonymised: AnonymisedRendition | None = None,
+        public: AnonymisedRendition | None = None,
     ) -> None:
         self.camera_id = camera_id
         self.url = url
@@ -98,16 +121,13 @@ class IngestWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"ingest-{camera_id}", daemon=True)
         self._source: FrameSource | None = None
-        self._anonymised = anonymised
-        # Guards the demand time and the detection thread's start and end.
+        self._on_demand: dict[Rendition, _OnDemand] = {}
+        if anonymised is not None:
+            self._on_demand[Rendition.ANONYMISED] = _OnDemand(anonymised, "anonymise", "face")
+        if public is not None:
+            self._on_demand[Rendition.PUBLIC] = _OnDemand(public, "public", "person and text")
+        # Guards the demand times and the detection threads' start and end.
         self._demand_lock = threading.Lock()
-        self._demanded_at = 0.0
-        self._detection: threading.Thread | None = None
-        # While True the ingest thread makes anonymised frames; wholly obscured until
-        # `_anonymiser` exists and vouches for them.
-        self._anonymising = False
-        self._anonymiser: Anonymiser | None = None
-        self._latest_anonymised: MaskedFrame | None = None
 
     def start(self) -> None:
         """Start ingesting."""
@@ -122,14 +142,15 @@ class IngestWorker:
             source.close()
         self._thread.join(timeout)
         with self._demand_lock:
-            detection = self._detection
-        if detection is not None:
-            detection.join(timeout)
+            detections = [d.detection for d in self._on_demand.values()]
+        for detection in detections:
+            if detection is not None:
+                detection.join(timeout)
 
     def latest(self, rendition: Rendition = Rendition.ZONES) -> MaskedFrame | None:
-        """The newest frame of a rendition, if any; asking for the anonymised one starts it."""
+        """The newest frame of a rendition, if any; asking for an on-demand one starts it."""
         if rendition is not Rendition.ZONES:
-            self._demand()
+            self._demand(rendition)
         return self._frame(rendition)
 
     def wait_frame(
@@ -137,7 +158,7 @@ class IngestWorker:
     ) -> MaskedFrame | None:
         """Block (off the event loop) until a frame newer than `after_index`, or None on timeout."""
         if rendition is not Rendition.ZONES:
-            self._demand()
+            self._demand(rendition)
         with self._arrived:
             self._arrived.wait_for(
                 lambda: (f := self._frame(rendition)) is not None and f.index > after_index,
@@ -145,6 +166,10 @@ class IngestWorker:
             )
             latest = self._frame(rendition)
         return latest if latest is not None and latest.index > after_index else None
+
+    def offers(self, rendition: Rendition) -> bool:
+        """Whether this worker makes that rendition (zones always; the others when configured)."""
+        return rendition is Rendition.ZONES or rendition in self._on_demand
 
     def feed(self, rendition: Rendition) -> RenditionFeed:
         """One rendition of this camera, for consumers that follow every frame."""
@@ -157,7 +182,8 @@ class IngestWorker:
     def _frame(self, rendition: Rendition) -> MaskedFrame | None:
         if rendition is Rendition.ZONES:
             return self._latest
-        return self._latest_anonymised
+        on_demand = self._on_demand.get(rendition)
+        return None if on_demand is None else on_demand.latest
 
     def _run(self) -> None:
         attempt = 0
@@ -186,92 +212,116 @@ class IngestWorker:
             image = source.read()
             masked = self._masker.apply(image)
             now, wallclock = time.monotonic(), time.time()
-            anonymised = self._anonymise(masked, now)
             # The index runs on across reconnects, so it always gives the order frames came in.
+            zones = MaskedFrame(masked, self._index, now, wallclock)
+            made = [(d, self._anonymise(d, zones)) for d in self._on_demand.values()]
             with self._arrived:
-                self._latest = MaskedFrame(masked, self._index, now, wallclock)
-                if anonymised is not None:
-                    self._latest_anonymised = MaskedFrame(anonymised, self._index, now, wallclock)
+                self._latest = zones
+                for on_demand, frame in made:
+                    if frame is not None:
+                        on_demand.latest = frame
                 self._arrived.notify_all()
             self.clock.tick(now)
             self.error = None
             self._index += 1
 
-    def _anonymise(self, masked: Image, now: float) -> Image | None:
-        """The anonymised copy of a zones frame, or None while nobody wants that rendition."""
-        if not self._anonymising:
+    def _anonymise(self, on_demand: _OnDemand, zones: MaskedFrame) -> MaskedFrame | None:
+        """A rendition's frame for a new zones frame (with a delay, an older one's), or None
+        while nobody wants that rendition or a delayed one has nothing due yet."""
+        if not on_demand.active:
+            on_demand.pending.clear()
             return None
-        anonymiser = self._anonymiser
+        due: MaskedFrame | None = zones
+        if on_demand.spec.delay_s > 0:
+            # Held back so that a detection made after each frame can mask it too.
+            on_demand.pending.append(zones)
+            due = None
+            while (
+                on_demand.pending
+                and zones.monotonic - on_demand.pending[0].monotonic >= on_demand.spec.delay_s
+            ):
+                due = on_demand.pending.popleft()
+        return None if due is None else replace(due, image=self._hide(on_demand, due))
+
+    def _hide(self, on_demand: _OnDemand, frame: MaskedFrame) -> Image:
+        anonymiser = on_demand.anonymiser
         if anonymiser is None:
-            return obscure_all(masked)
+            return obscure_all(frame.image)
         try:
-            return anonymiser.apply(masked, now)
+            return anonymiser.apply(frame.image, frame.monotonic)
         except Exception:  # fail closed: a broken anonymiser hides the whole picture
             log.exception("camera %s: anonymising failed; hiding the frame", self.camera_id)
-            return obscure_all(masked)
+            return obscure_all(frame.image)
 
-    def _demand(self) -> None:
-        """Note a request for the anonymised rendition; start detecting if not running."""
-        if self._anonymised is None:
+    def _demand(self, rendition: Rendition) -> None:
+        """Note a request for an on-demand rendition; start detecting if not running."""
+        on_demand = self._on_demand.get(rendition)
+        if on_demand is None:
             return
         with self._demand_lock:
-            self._demanded_at = time.monotonic()
-            if self._detection is None and not self._stop.is_set():
-                self._anonymising = True
-                self._detection = threading.Thread(
-                    target=self._detect, name=f"anonymise-{self.camera_id}", daemon=True
+            on_demand.demanded_at = time.monotonic()
+            if on_demand.detection is None and not self._stop.is_set():
+                on_demand.active = True
+                on_demand.detection = threading.Thread(
+                    target=self._detect,
+                    args=(on_demand,),
+                    name=f"{on_demand.thread_prefix}-{self.camera_id}",
+                    daemon=True,
                 )
-                self._detection.start()
+                on_demand.detection.start()
 
-    def _wanted(self, spec: AnonymisedRendition) -> bool:
+    def _wanted(self, on_demand: _OnDemand) -> bool:
         """Whether to keep detecting; if not, end the rendition (under the lock `_demand` takes)."""
         with self._demand_lock:
-            if not self._stop.is_set() and time.monotonic() - self._demanded_at < spec.idle_s:
+            idle = time.monotonic() - on_demand.demanded_at
+            if not self._stop.is_set() and idle < on_demand.spec.idle_s:
                 return True
-            self._anonymising = False
-            self._anonymiser = None
-            self._latest_anonymised = None
-            self._detection = None
+            on_demand.active = False
+            on_demand.anonymiser = None
+            on_demand.latest = None
+            on_demand.detection = None
             return False
 
-    def _detect(self) -> None:
-        spec = self._anonymised
-        assert spec is not None  # only started by _demand, which checks it
+    def _detect(self, on_demand: _OnDemand) -> None:
+        spec = on_demand.spec
         period = 1.0 / spec.detection_fps
         after, failing, failed_builds, rng = -1, False, 0, random.Random()
-        while self._wanted(spec):
+        while self._wanted(on_demand):
             started = time.monotonic()
-            if self._anonymiser is None and not self._build(spec):
+            if on_demand.anonymiser is None and not self._build(on_demand):
                 self._stop.wait(spec.retry.delay(failed_builds, rng))
                 failed_builds += 1
                 continue
+            # The zones frame: every on-demand rendition detects on the picture zones masked.
             frame = self.wait_frame(after, timeout=period)
-            anonymiser = self._anonymiser
+            anonymiser = on_demand.anonymiser
             if frame is not None and anonymiser is not None:
                 after = frame.index
-                failing = self._observe(anonymiser, frame, failing)
+                failing = self._observe(anonymiser, frame, failing, on_demand.what)
             self._stop.wait(max(0.0, started + period - time.monotonic()))
 
-    def _build(self, spec: AnonymisedRendition) -> bool:
+    def _build(self, on_demand: _OnDemand) -> bool:
         try:
-            self._anonymiser = spec.make()
+            on_demand.anonymiser = on_demand.spec.make()
         except Exception:  # frames stay wholly obscured meanwhile
             log.exception("camera %s: cannot build the anonymiser", self.camera_id)
             return False
         return True
 
-    def _observe(self, anonymiser: Anonymiser, frame: MaskedFrame, failing: bool) -> bool:
+    def _observe(
+        self, anonymiser: Anonymiser, frame: MaskedFrame, failing: bool, what: str
+    ) -> bool:
         """Run one detection; whether it failed (logged once per run of failures)."""
         try:
             anonymiser.observe(frame.image, frame.monotonic)
         except Exception:
             if not failing:
                 log.exception(
-                    "camera %s: face detection failed; hiding whole frames", self.camera_id
+                    "camera %s: %s detection failed; hiding whole frames", self.camera_id, what
                 )
             return True
         if failing:
-            log.info("camera %s: face detection recovered", self.camera_id)
+            log.info("camera %s: %s detection recovered", self.camera_id, what)
         return False
 
 

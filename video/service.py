@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 import cv2
 
@@ -19,12 +20,14 @@ from csu.config.cameras import AnonymiserConfig
 from csu.errors import NotFound, Unavailable
 from privacy.access_log import AccessLog
 from privacy.anonymise import Anonymiser, CenterFaceDetector, HoldRule, Style
+from privacy.anonymise.public import PublicMasking
 from privacy.guard import authorise_camera_action
 from privacy.masking import FollowingZoneMasker, Masker, ZoneMasker
 from privacy.policy import Action
 from privacy.renditions import Rendition
 from privacy.rights import Viewer
 from privacy.zones.picture import PicturePose
+from video.analytics.public import public_rendition_anonymiser
 from video.events import CameraStatusChanged, VideoLoss, VideoRestored
 from video.health import CameraState, Health, LossWatch, VideoBack, VideoLost, assess
 from video.ingest import (
@@ -85,6 +88,19 @@ def anonymised_rendition(config: CameraConfig) -> AnonymisedRendition:
     )
 
 
+def public_rendition(config: CameraConfig, data_dir: Path | None) -> AnonymisedRendition | None:
+    """The public rendition of a camera opted in for the public; None for any other camera
+    (or with no data folder for the person model's export): the worker then never makes one."""
+    if not config.public or data_dir is None:
+        return None
+    masking = PublicMasking()
+    return AnonymisedRendition(
+        make=partial(public_rendition_anonymiser, data_dir, masking),
+        detection_fps=masking.detection_fps,
+        delay_s=masking.delay_s,
+    )
+
+
 class CameraService:
     """Starts one ingest worker per enabled camera and publishes health changes on the bus."""
 
@@ -96,9 +112,12 @@ class CameraService:
         opener: SourceOpener = open_source,
         monitor_interval_s: float = 1.0,
         remote: Callable[[str], Health | None] | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         # On a cluster's API node: what the owning worker says of a camera not running here.
         self._remote = remote
+        # Where the public rendition's person model is exported (none: no public rendition).
+        self._data_dir = data_dir
         self._configs = {c.id: c for c in cameras}
         self._bus = bus
         self._opener = opener
@@ -145,6 +164,7 @@ class CameraService:
             self._masker(camera_id, self.privacy_zones(camera_id)),
             opener=self._opener,
             anonymised=anonymised_rendition(config),
+            public=public_rendition(config, self._data_dir),
         )
         self._workers[config.id] = worker
         worker.start()
@@ -235,18 +255,20 @@ class CameraService:
     ) -> MaskedFrame | None:
         """The newest masked frame of a running camera in the given rendition.
 
-        Asking for the anonymised rendition starts it (None until its first frame, which stays
-        wholly obscured until the first face detection is done).
+        Asking for the anonymised or public rendition starts it (None until its first frame,
+        which stays wholly obscured until the first detection is done); the public one of a
+        camera not opted in for the public is None, always.
         """
         worker = self._workers.get(camera_id)
-        if worker is None:
+        if worker is None or not worker.offers(rendition):
             return None
         return worker.latest(rendition)
 
     def feed(self, camera_id: str, rendition: Rendition) -> RenditionFeed | None:
-        """One rendition of a running camera, for consumers that follow every frame."""
+        """One rendition of a running camera, for consumers that follow every frame; None for
+        a rendition it does not make (the public one of a camera not opted in)."""
         worker = self._workers.get(camera_id)
-        return None if worker is None else worker.feed(rendition)
+        return None if worker is None or not worker.offers(rendition) else worker.feed(rendition)
 
     def privacy_zones(self, camera_id: str) -> list[list[list[float]]]:
         """The zones in force on a camera: the last saved edit, else the site file's."""

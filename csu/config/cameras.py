@@ -222,6 +222,14 @@ class CameraConfig(BaseModel):
     anonymiser: AnonymiserConfig = Field(
         default_factory=AnonymiserConfig, description="Face hiding in the anonymised rendition."
     )
+    public: bool = Field(
+        default=False,
+        strict=True,
+        description=(
+            "Opt-in for public screens (the Forum): only then is the camera served to them, and"
+            " only in the public rendition, every person and text region (plates) filled solid."
+        ),
+    )
     analytics: AnalyticsConfig = Field(
         default_factory=AnalyticsConfig,
         description="Lawful video analytics (off unless a legal basis and end date are given).",

@@ -42,11 +42,15 @@ class Anonymiser:
         rule: HoldRule | None = None,
         style: Style = Style.PIXELATE,
         stale_after_s: float = 1.0,
+        lookahead: bool = False,
     ) -> None:
+        """`lookahead`: frames are applied once a later detection is done (held back by the
+        worker), and boxes found after a frame mask it too."""
         self._detector = detector
         self._rule = rule or HoldRule()
         self._style = style
         self._stale_after_s = stale_after_s
+        self._lookahead = lookahead
         self._state = _State()
 
     @property
@@ -54,6 +58,12 @@ class Anonymiser:
         """Whether a recent enough detection vouches for the frames now."""
         state = self._state
         return not state.failed and state.detected_at is not None
+
+    @property
+    def detected_at(self) -> float | None:
+        """When the frame of the last successful detection was taken (None before, or failed)."""
+        state = self._state
+        return None if state.failed else state.detected_at
 
     def observe(self, frame: Image, at: float) -> None:
         """Detect on a frame taken at `at` (monotonic s); on failure fail closed and re-raise."""
@@ -69,7 +79,8 @@ class Anonymiser:
         """A copy of the frame taken at `at` with every held region hidden.
 
         Wholly obscured before the first detection, after a failed one, and when the last
-        detection is older than `stale_after_s`: a stalled detector must not leave faces showing.
+        detection is older than `stale_after_s`: a stalled detector must not leave faces showing;
+        with lookahead, also when no detection was made on this frame or a later one.
         """
         state = self._state
         if (
@@ -78,4 +89,7 @@ class Anonymiser:
             or at - state.detected_at > self._stale_after_s
         ):
             return obscure_all(frame)
-        return obscure(frame.copy(), regions_at(state.held, at, self._rule), self._style)
+        if self._lookahead and at > state.detected_at:
+            return obscure_all(frame)  # no detection after it yet: the worker released it early
+        regions = regions_at(state.held, at, self._rule, backwards=self._lookahead)
+        return obscure(frame.copy(), regions, self._style)

@@ -92,15 +92,23 @@ class HoldRule:
     hold_cycles: int = 3
 
 
-def region_at(held: HeldRegion, at: float, rule: HoldRule) -> Region:
-    """The area a held box must mask at time `at` (monotonic seconds)."""
-    elapsed = max(0.0, at - held.seen_at)
+def region_at(held: HeldRegion, at: float, rule: HoldRule, *, backwards: bool = False) -> Region:
+    """The area a held box must mask at time `at` (monotonic seconds).
+
+    With `backwards`, a frame taken before the box was seen (one held back until a later
+    detection, as the public rendition does) gets it grown by the time to then as well: the
+    object was there a moment before. Without, such a frame gets the box as seen.
+    """
+    elapsed = at - held.seen_at
+    elapsed = abs(elapsed) if backwards else max(0.0, elapsed)
     return held.region.grown(rule.margin + rule.growth_per_s * elapsed)
 
 
-def regions_at(held: Iterable[HeldRegion], at: float, rule: HoldRule) -> list[Region]:
+def regions_at(
+    held: Iterable[HeldRegion], at: float, rule: HoldRule, *, backwards: bool = False
+) -> list[Region]:
     """Every area to mask on a frame taken at time `at`."""
-    return [region_at(h, at, rule) for h in held]
+    return [region_at(h, at, rule, backwards=backwards) for h in held]
 
 
 def after_detection(

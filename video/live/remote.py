@@ -131,6 +131,8 @@ class TicketDoor:
         """The viewer and rendition a ticket stands for, used once; TicketRefused otherwise
         (logged: a forged or replayed ticket is worth a look)."""
         found, ticket = await self._ticket(token, camera_id, action, client)
+        if ticket.rendition == Rendition.PUBLIC.value:  # hides the most: never downgraded
+            return found, Rendition.PUBLIC
         anonymised = found.anonymised or ticket.rendition == Rendition.ANONYMISED.value
         return found, Rendition.ANONYMISED if anonymised else Rendition.ZONES
 
