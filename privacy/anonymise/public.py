@@ -27,9 +27,11 @@ class PublicMasking:
     # Around a text box: a plate's frame and its country band lie outside the characters.
     text_margin: float = 0.3
     # Margin added per second since a box was seen: people walk between two detections.
-    growth_per_s: float = 3.0
+    growth_per_s: float = 2.0
     # Detection cycles a box stays masked after the detector last found it (hysteresis).
     hold_cycles: int = 3
+    # How much a new box must overlap a held one to replace it (HoldRule.match_iou).
+    match_iou: float = 0.3
     detection_fps: float = 5.0
     # Frames are served this late, so that a detection made after each frame (on it or a later
     # one) masks it too: a person entering the picture between two detections is hidden from
@@ -72,7 +74,12 @@ def public_anonymiser(
     """The public rendition's anonymiser: solid fills, held between detections, fails closed."""
     masking = masking or PublicMasking()
     # The margins are applied per kind by the detector; the rule adds only growth with time.
-    rule = HoldRule(margin=0.0, growth_per_s=masking.growth_per_s, hold_cycles=masking.hold_cycles)
+    rule = HoldRule(
+        margin=0.0,
+        growth_per_s=masking.growth_per_s,
+        hold_cycles=masking.hold_cycles,
+        match_iou=masking.match_iou,
+    )
     return Anonymiser(
         PublicDetector(persons, text, masking),
         rule=rule,

@@ -90,6 +90,21 @@ class HoldRule:
     growth_per_s: float = 3.0
     # Detection cycles a face stays masked after the detector last found it.
     hold_cycles: int = 3
+    # None: a found box whose centre lies in a held box's area is that box seen again (faces
+    # rarely overlap). A number: only a found box overlapping the held one at least this much
+    # (intersection over union) is; people in a crowd overlap, and a neighbour's box must not
+    # release the held box of someone the detector has just lost behind a post.
+    match_iou: float | None = None
+
+
+def iou(a: Region, b: Region) -> float:
+    """Intersection over union of two boxes (0 when they do not overlap)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / (a.width * a.height + b.width * b.height - inter)
 
 
 def region_at(held: HeldRegion, at: float, rule: HoldRule, *, backwards: bool = False) -> Region:
@@ -116,16 +131,19 @@ def after_detection(
 ) -> tuple[HeldRegion, ...]:
     """The held boxes once a detection on the frame taken at `at` has found `found`.
 
-    Found boxes are held afresh. A held box whose grown area contains a found box's centre is the
-    same face seen again and is replaced; any other held box counts a miss and is dropped after
+    Found boxes are held afresh. A held box whose grown area contains a found box's centre (or,
+    with `rule.match_iou`, that a found box overlaps enough) is the same object seen again and is
+    replaced; any other held box counts a miss and is dropped after
     `rule.hold_cycles` misses in a row.
     """
     fresh = [HeldRegion(region, at) for region in found]
     centres = [region.centre for region in found]
     kept: list[HeldRegion] = []
     for old in held:
-        area = region_at(old, at, rule)
-        if any(area.contains(x, y) for x, y in centres):
+        if rule.match_iou is not None:
+            if any(iou(old.region, region) >= rule.match_iou for region in found):
+                continue
+        elif any(region_at(old, at, rule).contains(x, y) for x, y in centres):
             continue
         if old.misses < rule.hold_cycles:
             kept.append(replace(old, misses=old.misses + 1))

@@ -113,3 +113,13 @@ def test_a_public_viewer_gets_the_public_rendition_whatever_else() -> None:
     assert rendition_for(anonymised_viewer=True, public_viewer=True) is Rendition.PUBLIC
     assert rendition_for(anonymised_viewer=True) is Rendition.ANONYMISED
     assert rendition_for(anonymised_viewer=False) is Rendition.ZONES
+
+
+def test_a_neighbours_box_does_not_release_a_person_lost_behind_a_post() -> None:
+    """In a crowd a found box's centre often falls in a held one: only overlap counts."""
+    neighbour = Region(0.47, 0.1, 0.57, 0.5)  # its centre lies in PERSON's grown area
+    hide = anonymiser([PERSON, neighbour], [neighbour])
+    hide.observe(frame(), 1.0)
+    hide.observe(frame(), 1.2)
+    out = hide.apply(frame(), 1.2)
+    assert masked_share(out, PERSON) == 1.0 and masked_share(out, neighbour) == 1.0
