@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         description="How long a PTZ camera stays with the operator who last moved it; then"
         " anyone with the right may take it.",
     )
+    forum_delay_minutes: int = Field(
+        default=15,
+        ge=5,
+        le=24 * 60,
+        description="How old the Forum's public view of the city is: it shows only what was"
+        " true this long ago, never newer.",
+    )
     alarm_max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -22,6 +22,7 @@ from incidents.correlation import DEFAULT_RULES, CorrelationSettings, Correlator
 from incidents.coverage import CameraCone
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentSummary
+from incidents.forum_view import ForumState, forum_state
 from incidents.geo import LonLat
 from incidents.intake import MqttIntake
 from incidents.logbook import logbook
@@ -67,6 +68,7 @@ __all__ = [
     "AlarmPage",
     "AlarmRef",
     "Channel",
+    "ForumState",
     "IncidentCommand",
     "IncidentDetail",
     "IncidentPage",
@@ -87,6 +89,7 @@ __all__ = [
     "clip_policy",
     "decision_counts",
     "describe_group",
+    "forum_state",
     "group_entries",
     "incident_detail",
     "incident_view",

@@ -45,6 +45,7 @@ class Action(StrEnum):
     ETHICS_REPORT = "report.ethics"
     # Moderating the Forum visitors' remarks (publish, refuse, export for the services).
     REMARK_MODERATE = "remark.moderate"
+    FORUM_VIEW = "forum.view"
 
 
 # Each right's name in what users are told ("no playback right on camera ...").
@@ -79,6 +80,7 @@ RIGHT_NAMES: dict[Action, str] = {
     Action.REQUISITION_READ: "requisition-read",
     Action.ETHICS_REPORT: "ethics-report",
     Action.REMARK_MODERATE: "remark-moderation",
+    Action.FORUM_VIEW: "forum-view",
 }
 
 
@@ -167,7 +169,13 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REMARK_MODERATE,
         }
     ),
+    # The Forum's public kiosk sees the delayed, per-district rendition of the city, nothing else.
+    Role.PUBLIC_DISPLAY: frozenset({Action.FORUM_VIEW}),
 }
+
+# Kiosk roles are confined: no general route (session, cameras, preferences...) lets them in,
+# only the routes made for one of their rights. The web layer asks `confined` once per request.
+CONFINED_ROLES = frozenset({Role.PUBLIC_DISPLAY})
 
 # Roles whose work concerns every camera's metadata, not its pictures.
 SEES_ALL_CAMERA_METADATA = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER})
@@ -175,6 +183,11 @@ SEES_ALL_CAMERA_METADATA = frozenset({Role.ADMIN, Role.PRIVACY_OFFICER})
 VIDEO_ACTIONS = frozenset(
     {Action.LIVE_VIEW, Action.SNAPSHOT, Action.PLAYBACK, Action.EXPORT, Action.PRIVACY_ZONE_EDIT}
 )
+
+
+def confined(role: Role) -> bool:
+    """True for a kiosk's role: it may use only the routes made for its own rights."""
+    return role in CONFINED_ROLES
 
 
 def role_allows(role: Role, action: Action) -> bool:

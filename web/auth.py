@@ -10,9 +10,9 @@ from csu.text import StorableText
 from privacy.policy import Action
 from web.deps import (
     SESSION_COOKIE,
-    CurrentViewer,
     LoginsDep,
     RightsDep,
+    SessionViewer,
     SettingsDep,
     bearer_token,
     client_address,
@@ -112,7 +112,7 @@ def _session(response: Response, token: str, settings: Settings) -> TokenRespons
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, rights: RightsDep, viewer: CurrentViewer) -> None:
+def logout(request: Request, response: Response, rights: RightsDep, viewer: SessionViewer) -> None:
     """End the current session, and the live streams and event streams opened under it."""
     token = bearer_token(request)
     if token:
@@ -121,7 +121,7 @@ def logout(request: Request, response: Response, rights: RightsDep, viewer: Curr
 
 
 @router.get("/me", response_model=Me)
-def me(viewer: CurrentViewer) -> Me:
+def me(viewer: SessionViewer) -> Me:
     """The logged-in user."""
     rights = sorted(action.value for action in Action if viewer.has(action))
     return Me(username=viewer.username, role=viewer.user.role, rights=rights)

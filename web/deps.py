@@ -26,7 +26,7 @@ from csu.settings import Settings
 from incidents.service import IncidentService
 from privacy.access_log.service import AccessLog
 from privacy.audit.service import AuditService
-from privacy.policy import RIGHT_NAMES, Action, right_term
+from privacy.policy import RIGHT_NAMES, Action, confined, right_term
 from privacy.service import AccountAdmin, CameraRights, Viewer
 from video.analytics.service import AnalyticsService
 from video.bookmarks.service import BookmarkService
@@ -141,8 +141,9 @@ def bearer_token(request: HTTPConnection) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def viewer_for(connection: HTTPConnection) -> Viewer | None:
-    """The Viewer behind the request's token (HTTP or WebSocket), or None.
+async def viewer_for(connection: HTTPConnection, *, kiosk: bool = False) -> Viewer | None:
+    """The Viewer behind the request's token (HTTP or WebSocket), or None; None as well for a
+    kiosk's account (policy's `confined`) unless the route is made for one (`kiosk`).
 
     A token seen in the last seconds costs nothing; otherwise its rights are read on a worker
     thread, in a database session closed before the request goes on.
@@ -151,12 +152,16 @@ async def viewer_for(connection: HTTPConnection) -> Viewer | None:
     if not token:
         return None
     rights = provided(connection, CameraRights)
-    return rights.cached(token) or await to_thread.run_sync(rights.resolve, token)
+    viewer = rights.cached(token) or await to_thread.run_sync(rights.resolve, token)
+    if viewer is not None and confined(viewer.role) and not kiosk:
+        return None
+    return viewer
 
 
-async def get_viewer(request: Request) -> Viewer:
-    """The authenticated user and the cameras they may use now, or 401 (once per request)."""
-    viewer = await viewer_for(request)
+async def get_session_viewer(request: Request) -> Viewer:
+    """The authenticated user of any role, a kiosk's included, or 401: for the routes about the
+    session itself (who am I, logout) and those made for a kiosk's right."""
+    viewer = await viewer_for(request, kiosk=True)
     if viewer is None:
         token = bearer_token(request)
         detail = "not authenticated" if token is None else "session expired or invalid"
@@ -166,7 +171,26 @@ async def get_viewer(request: Request) -> Viewer:
     return viewer
 
 
+async def get_viewer(request: Request) -> Viewer:
+    """The authenticated user and the cameras they may use now, or 401 (once per request); a
+    kiosk's account (policy's `confined`) gets 403 here: every general route refuses it."""
+    viewer = await get_session_viewer(request)
+    if confined(viewer.role):
+        raise Forbidden("this public display account opens the Forum only", key="errors.forum_only")
+    return viewer
+
+
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
+SessionViewer = Annotated[Viewer, Depends(get_session_viewer)]
+
+
+def require_confined(action: Action) -> Callable[[Viewer], Awaitable[Viewer]]:
+    """A dependency for a kiosk's route: any role carrying the right, confined ones included."""
+
+    async def check(viewer: SessionViewer) -> Viewer:
+        return checked(viewer, action)
+
+    return check
 
 
 def client_address(request: Request) -> str | None:

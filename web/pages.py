@@ -58,6 +58,12 @@ def requisitions_page() -> FileResponse:
     return page("requisitions")
 
 
+@router.get("/forum", include_in_schema=False)
+def forum_page() -> FileResponse:
+    """The Forum's public kiosk (role public_display; it signs in through /login by itself)."""
+    return page("forum")
+
+
 @router.get("/api/site/map", response_model=MapConfig)
 def site_map(_viewer: CurrentViewer, site: SiteDep) -> MapConfig:
     """How to draw the site's map: its tile server if any, else its streets, else a grid."""

@@ -13,6 +13,8 @@ class Role(StrEnum):
     CRISIS = "crisis"
     PRIVACY_OFFICER = "privacy_officer"
     ADMIN = "admin"
+    # The Forum's kiosk: a public screen that shows the Forum page and nothing else.
+    PUBLIC_DISPLAY = "public_display"
 
 
 ALL_CAMERAS = "*"

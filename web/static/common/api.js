@@ -13,6 +13,7 @@ const HOME = {
   crisis: "/crisis",
   admin: "/admin",
   privacy_officer: "/audit",
+  public_display: "/forum",
 };
 
 /** The page made for a role. */

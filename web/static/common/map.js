@@ -101,16 +101,18 @@ function selectable(node, kind, id, name, onSelect) {
  * Draw cameras ({id, name, status, location, view}) and markers ({id, lat, lon, label, title,
  * severity, kind}) in a drawing of width x height (the pane's pixels, so that text keeps its
  * size), zoomed and centred as `view` says ({zoom, centre}); onSelect(kind, id) runs when one is
- * chosen. Markers beyond the site's area are not drawn (splitMarkers says which). Returns the <svg>.
+ * chosen. Markers beyond the site's area are not drawn (splitMarkers says which); `area` (world
+ * units {x0, x1, y0, y1}) replaces the one the cameras and streets make. Returns the <svg>.
  */
-export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null, width: w = 1000, height: h = 700, view: wanted = {} }) {
+export function drawMap({ cameras = [], markers = [], settings = {}, onSelect = null, width: w = 1000, height: h = 700, view: wanted = {}, area: given = null }) {
   const [width, height] = [Math.max(w, 200), Math.max(h, 150)];
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("class", "map");
   const add = adder(svg);
   const placed = cameras.filter((c) => c.location);
-  const area = siteArea(placed, settings.streets || []);
+  // A page without cameras (the Forum) names the area it shows itself.
+  const area = given || siteArea(placed, settings.streets || []);
   const { inside } = splitMarkers(markers, area);
   const view = frame(area, width, height, wanted);
   svg.dataset.background = background(add, view, settings);
