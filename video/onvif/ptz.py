@@ -158,7 +158,10 @@ class OnvifPtz:
     async def _call(self, operation: Callable[[_Connection], Awaitable[T]]) -> T:
         connection = await self._connected()
         try:
-            return await asyncio.wait_for(operation(connection), CALL_TIMEOUT_S)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for may swallow a cancel that comes
+            # as the call completes, and a cancelled tour would then never end.
+            async with asyncio.timeout(CALL_TIMEOUT_S):
+                return await operation(connection)
         except PULL_ERRORS as exc:
             fault = exc if isinstance(exc, Fault) else exc.__cause__
             if isinstance(fault, Fault):  # it answered: the connection is fine

@@ -74,6 +74,9 @@ class _Run:
     moves: int = 0
     interruptions: int = 0
     task: asyncio.Task[None] | None = None
+    # Set before the task is cancelled: on Python 3.11 a wait_for whose call completes as the
+    # cancel arrives swallows it, and the run would go on forever; the loop checks this too.
+    ended: bool = False
 
 
 class PtzTours:
@@ -241,6 +244,7 @@ class PtzTours:
         run = self._runs.pop(camera_id, None)
         if run is None:
             return
+        run.ended = True
         if run.task is not None:
             run.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -258,7 +262,7 @@ class PtzTours:
 
     async def _drive(self, camera_id: str, run: _Run) -> None:
         """Step the tour every tick until its run ends."""
-        while True:
+        while not run.ended:
             try:
                 await self._step(camera_id, run)
             except Exception:  # the tour goes on; a camera away is tried again at its next stop
