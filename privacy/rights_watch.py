@@ -97,8 +97,11 @@ class RightsWatch:
 
     async def _run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for may swallow a stop's cancel that
+            # comes as a right ends, and the watch would outlive its service.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval_s)
+                async with asyncio.timeout(self._interval_s):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.check()
