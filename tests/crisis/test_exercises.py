@@ -33,9 +33,11 @@ from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentChanged
 from incidents.logbook import logbook_rows
 from incidents.models import ExerciseMark
+from incidents.parsing import Submission
 from incidents.recovery import reparsed, unparsed
 from incidents.service import incident_detail, list_alarms
 from incidents.store import insert_raw_ids
+from incidents.stream import pack, unpack
 from tests.incidents.test_clips import engine_and_clips as engine_and_clips
 from tests.incidents.test_engine import CAMERA, Engine, alarm, sub
 
@@ -176,3 +178,14 @@ def test_an_exercise_keeps_no_real_footage(
     assert detail is not None and detail.incident.cameras == [CAMERA.camera_id]
     assert [e.kind for e in detail.timeline] == ["alarm_received", "camera_attached"]
     assert [c.incident_id for c in handed] == [real.alarms[0].incident_id]
+
+
+def test_the_alarm_stream_carries_the_exercise_mark() -> None:
+    """In a cluster the leader's engine gets the payload from the stream, mark included; a real
+    payload's message is as it was (no exercise in its head)."""
+    mark = ExerciseMark(id=4, title="Orage")
+    drill = submission(injected({"source": "s"}), mark)
+    assert unpack(pack(drill, intake_id="i-1", node="n")).exercise == mark
+    real = Submission(drill.channel, drill.body, drill.received_at)
+    message = pack(real, intake_id="i-2", node="n")
+    assert b"exercise" not in message.split(b"\n")[0] and unpack(message).exercise is None
