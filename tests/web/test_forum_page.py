@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from csu.app import create_app
@@ -17,7 +18,7 @@ from csu.db import Database
 from csu.settings import Settings
 from incidents.models import Incident
 from tests.web.conftest import ARTIFACTS, seed_accounts, served
-from tests.web.test_console_page import new_page, sign_in
+from tests.web.test_console_page import api_headers, new_page, sign_in
 from tests.web.test_wall_page import Server
 
 pytestmark = pytest.mark.slow
@@ -104,4 +105,28 @@ def test_the_forum_draws_the_city_in_french(browser: Any, server: Server) -> Non
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector("#services li[data-service=lighting]:has-text('Street lighting')")
     assert page.locator("#activity-total").inner_text() == "2 incidents handled"
+    page.context.close()
+
+
+def test_a_visitor_leaves_a_remark_that_staff_publish(browser: Any, server: Server) -> None:
+    """The kiosk's form sends a remark on a district; once a supervisor publishes it, the page
+    lists it under that district's name."""
+    kiosk = api_headers(server, "public_display")
+    if httpx.get(f"{server.url}/api/forum/remarks", headers=kiosk).status_code == 404:
+        pytest.skip("the remarks service is not in this build")
+    page = new_page(browser)
+    sign_in(page, server, "public_display", then="/forum")
+    page.select_option("#remark-place", "doutre")
+    page.fill("#remark-text", "Un banc de plus près de la Maine, merci")
+    page.click("#remark-send")
+    page.wait_for_selector("#remark-done:has-text('Merci')")
+    supervisor = api_headers(server, "supervisor")
+    pending = httpx.get(f"{server.url}/api/remarks", headers=supervisor).json()
+    (remark,) = [r for r in pending if r["text"].startswith("Un banc")]
+    published = httpx.post(f"{server.url}/api/remarks/{remark['id']}/publish", headers=supervisor)
+    assert published.status_code == 200, published.text
+    page.reload()
+    page.wait_for_selector("#published li:has-text('Un banc de plus')")
+    assert "Doutre" in page.locator("#published li").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "forum-remark.png"))
     page.context.close()

@@ -7,7 +7,7 @@ import { el } from "/static/common/dom.js";
 import { fromSiteInput, t, toSiteInput } from "/static/common/i18n.js";
 
 const ALL = "*";
-const ROLES = ["operator", "supervisor", "crisis", "privacy_officer", "admin"];
+const ROLES = ["operator", "supervisor", "crisis", "privacy_officer", "admin", "public_display"];
 
 /** A role in words. */
 export function roleWords(role) {

@@ -91,12 +91,28 @@ function fillPlaces() {
   select.append(...state.districts.map((d) => new Option(d.name, d.id)));
 }
 
+async function drawPublished() {
+  // Published remarks (moderated by staff), each under its district's name; an absent
+  // remarks service leaves the list hidden.
+  const remarks = await api("/api/forum/remarks").catch(() => null);
+  if (!Array.isArray(remarks)) return;
+  const near = (r) => state.districts.reduce((best, d) =>
+    (Math.hypot(d.lat - r.lat, d.lon - r.lon) < Math.hypot(best.lat - r.lat, best.lon - r.lon) ? d : best));
+  $("published").replaceChildren(...remarks.slice(0, 5).map((r) => {
+    const li = item(r.text, near(r).name);
+    li.classList.add("remark");
+    return li;
+  }));
+  $("published-box").hidden = remarks.length === 0;
+}
+
 async function refresh() {
   try {
     state = await api("/api/forum/state");
     clearError($("as-of"));
     fillPlaces();
     render();
+    await drawPublished();
     document.body.dataset.ready = "true";
   } catch (error) {
     showError($("as-of"), error); // the last state stays on screen
