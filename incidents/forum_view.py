@@ -223,11 +223,16 @@ def aggregate(
 
 
 def incident_facts(session: Session, since: datetime, until: datetime) -> list[IncidentFact]:
-    """The real incidents opened by `until` and not closed before `since` (facts only)."""
+    """The real incidents opened by `until` and not done before `since` (facts only)."""
     statement = select(Incident).where(
         col(Incident.exercise_id).is_(None),  # an exercise never reaches the public
         col(Incident.opened_at) <= until,
         or_(col(Incident.closed_at).is_(None), col(Incident.closed_at) > since),
+        # Resolved long ago (resolution keeps no time, so never closed): done, not read again.
+        or_(
+            col(Incident.status) != IncidentStatus.RESOLVED.value,
+            col(Incident.updated_at) > since,
+        ),
     )
     return [
         IncidentFact(
