@@ -21,7 +21,7 @@ from csu.errors import Conflict, Forbidden
 from csu.i18n import Language
 from incidents import timeline
 from incidents.events import IncidentSummary
-from incidents.models import StoredAlarm, TimelineEntry, TimelineKind
+from incidents.models import Incident, StoredAlarm, TimelineEntry, TimelineKind
 from incidents.records import ALARMS, AlarmRow, read_alarms
 
 ANALYTICS_TYPES = "video.analytics.%"
@@ -151,6 +151,7 @@ def decision_counts(session: Session) -> dict[str, dict[str, int]]:
     raised = session.exec(
         select(StoredAlarm.type, sa.func.count())
         .where(col(StoredAlarm.type).like(ANALYTICS_TYPES))
+        .where(col(StoredAlarm.exercise_id).is_(None))  # the real watch's statistics only
         .group_by(StoredAlarm.type)
     )
     counts: dict[str, dict[str, int]] = defaultdict(
@@ -160,7 +161,9 @@ def decision_counts(session: Session) -> dict[str, dict[str, int]]:
         counts[alarm_type]["raised"] = int(count)
     entries = session.exec(
         select(TimelineEntry)
+        .join(Incident, col(Incident.id) == col(TimelineEntry.incident_id))
         .where(TimelineEntry.kind == TimelineKind.ANALYTICS_DECISION.value)
+        .where(col(Incident.exercise_id).is_(None))
         .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
     )
     last: dict[int, tuple[str, str]] = {}

@@ -28,6 +28,7 @@ from crisis.layouts import IncidentView, ranked_incidents
 from crisis.situation import SituationBoard
 from csu.db import Database
 from csu.i18n import SiteClock
+from incidents.analytics_decisions import decision_counts
 from incidents.clips import Clip
 from incidents.engine import IncidentEngine, IntakeResult
 from incidents.events import IncidentChanged
@@ -189,3 +190,14 @@ def test_the_alarm_stream_carries_the_exercise_mark() -> None:
     real = Submission(drill.channel, drill.body, drill.received_at)
     message = pack(real, intake_id="i-2", node="n")
     assert b"exercise" not in message.split(b"\n")[0] and unpack(message).exercise is None
+
+
+def test_analytics_statistics_are_the_real_watchs(eng: Engine) -> None:
+    """An exercise's analytics alarm counts in no statistics of raised alarms."""
+    mark = _exercise(eng)
+    kind = "video.analytics.zone_intrusion"
+    assert eng.send(alarm("AN-1", kind)).accepted
+    _inject(eng, mark, alarm("AN-2", kind))
+    with eng.db.session() as s:
+        counts = decision_counts(s)
+    assert counts[kind]["raised"] == 1
