@@ -76,7 +76,8 @@ function later(fn) {
 
 function redraw() {
   const markers = queue.ordered().filter((i) => i.lat != null && i.lon != null).map((i) => ({
-    id: i.id, lat: i.lat, lon: i.lon, label: `#${i.id}`, title: `#${i.id} ${i.title}`, severity: i.severity,
+    id: i.id, lat: i.lat, lon: i.lon, label: i.exercise ? `#${i.id} ${t("exercises.banner")}` : `#${i.id}`,
+    title: `#${i.id} ${i.title}`, severity: i.severity,
   }));
   map.update({ cameras: [...grid.cameras.values()], markers, settings });
 }
