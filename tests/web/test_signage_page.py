@@ -86,3 +86,20 @@ def test_an_administrator_enters_the_training_day(server: Server, browser: Any) 
     assert granted is not None and granted.startswith("accordée le ")
     page.locator("#users-section").screenshot(path=str(ARTIFACTS / "admin-training.png"))
     page.context.close()
+
+
+def test_an_administrator_opens_a_cameras_sign_from_the_registry(
+    server: Server, browser: Any
+) -> None:
+    page = new_page(browser)
+    sign_in(page, server, "admin", "/admin")
+    link = page.locator("#camera-registry tr[data-camera=cam-street] a.signage-link")
+    link.wait_for()
+    assert link.inner_text() == "Panneau d'information"
+    with page.context.expect_page() as opened:
+        link.click()
+    sheet = opened.value
+    sheet.wait_for_url(f"{server.url}/signage/cam-street")
+    assert sheet.inner_text("h1") == "Espace placé sous vidéoprotection"
+    assert "Arrêté n° 2026-7" in sheet.inner_text("main")
+    page.context.close()

@@ -183,7 +183,9 @@ function registryRow(entry) {
     edit.addEventListener("click", () => startEdit(entry));
     const retire = el("button", { type: "button", class: "danger retire-camera" }, t("cameras_admin.retire"));
     retire.addEventListener("click", () => retireRow(row, entry));
-    actions.append(edit, " ", retire);
+    // The sign posted where the camera films: the law's information, printable on A4.
+    const sign = el("a", { class: "signage-link", href: `/signage/${encodeURIComponent(entry.id)}`, target: "_blank", rel: "noopener" }, t("cameras_admin.signage"));
+    actions.append(edit, " ", retire, " ", sign);
   }
   const changed = entry.changed_by
     ? `${entry.changed_by}, ${formatDateTime(entry.changed_at)} — ${entry.reason}` : "";
