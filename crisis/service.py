@@ -89,6 +89,10 @@ class UnknownIncident(NotFound, LookupError):
     """The crisis names an incident that does not exist."""
 
 
+class OtherWatch(CrisisError):
+    """An exercise's incident never joins a real crisis, nor a real one an exercise's crisis."""
+
+
 class CrisisAlreadyOpen(CrisisError):
     """Another crisis is open (one crisis cell, one crisis at a time)."""
 
@@ -305,7 +309,7 @@ def _open_crisis(session: Session, crisis_id: int) -> Crisis:
 def _attach(
     session: Session, crisis: Crisis, incident_id: int, *, by: str, at: datetime, t: Translator
 ) -> None:
-    _check_incidents(session, [incident_id])
+    _check_incidents(session, [incident_id], crisis.exercise_id)
     if crises.link_incident(session, crisis, incident_id):
         text = t("report.log.attached", id=incident_id)
         crises.write(
@@ -319,11 +323,21 @@ def _attach(
         )
 
 
-def _check_incidents(session: Session, incident_ids: list[int]) -> None:
+def _check_incidents(
+    session: Session, incident_ids: list[int], exercise_id: int | None = None
+) -> None:
+    # A crisis takes the incidents of its own watch: the real one's, or one exercise's.
     for incident_id in incident_ids:
-        if session.get(Incident, incident_id) is None:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
             raise UnknownIncident(
                 f"no incident {incident_id}", key="errors.incidents.unknown", incident=incident_id
+            )
+        if incident.exercise_id != exercise_id:
+            raise OtherWatch(
+                f"incident {incident_id} is not of this crisis's watch (real or exercise)",
+                key="exercises.other_watch",
+                incident=incident_id,
             )
 
 

@@ -143,3 +143,18 @@ def wait_for_crises(client: TestClient, headers: dict[str, str], count: int) -> 
             assert len(crises) == count, crises
             return crises
         time.sleep(0.05)
+
+
+def test_an_exercise_incident_never_joins_a_real_crisis(client: TestClient) -> None:
+    """Opened by hand or named in a decision, an exercise's incident is refused by a real crisis."""
+    supervisor, cell = login(client, "supervisor"), login(client, "crisis")
+    exercise = start(client, supervisor)
+    drill = inject(client, exercise["id"], csu_alarm("HAND-1"))["incident_id"]
+    refused = client.post("/api/crises", json={"title": "Crue", "incidents": [drill]}, headers=cell)
+    assert refused.status_code == 409, refused.text
+    assert "exerci" in refused.json()["detail"]  # exercice or exercise: the reader's language
+    opened = client.post("/api/crises", json={"title": "Crue"}, headers=cell).json()
+    decision = {"text": "Fermer la trémie", "incident_id": drill}
+    named = client.post(f"/api/crises/{opened['id']}/log", json=decision, headers=cell)
+    assert named.status_code == 409, named.text
+    assert client.get(f"/api/crises/{opened['id']}", headers=cell).json()["incidents"] == []
