@@ -105,6 +105,11 @@ def test_the_forum_draws_the_city_in_french(browser: Any, server: Server) -> Non
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector("#services li[data-service=lighting]:has-text('Street lighting')")
     assert page.locator("#activity-total").inner_text() == "2 incidents handled"
+    # Left alone, the kiosk speaks the site's language again for the next visitors.
+    page.goto(f"{server.url}/forum?idle=1")
+    page.wait_for_selector("#services li[data-service=lighting]:has-text('Street lighting')")
+    page.wait_for_selector("#services li[data-service=lighting]:has-text('Éclairage public')")
+    assert page.locator("html").get_attribute("lang") == "fr"
     page.context.close()
 
 

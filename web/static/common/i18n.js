@@ -41,6 +41,8 @@ export const languages = loaded.languages;
 export const timezone = loaded.timezone;
 /** The site's name. */
 export const siteName = loaded.site_name;
+/** The site's own language (the default). */
+export const siteLanguage = loaded.site_language;
 /** The BCP 47 locale of the page's formats. */
 export const locale = LOCALES[language] || "fr-FR";
 

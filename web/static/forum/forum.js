@@ -4,9 +4,12 @@
 import { api, showError, clearError } from "/static/common/api.js";
 import { drawMap } from "/static/common/map.js";
 import { mercator } from "/static/common/map_layout.js";
-import { formatNumber, formatTime, languageSwitch, t } from "/static/common/i18n.js";
+import { formatNumber, formatTime, language, languageSwitch, setLanguage, siteLanguage, t } from "/static/common/i18n.js";
 
 const REFRESH_MS = 60_000;
+// A visitor's language stays until the kiosk is left alone; then it speaks the site's again
+// (`?idle=` seconds, for tests).
+const IDLE_MS = (Number(new URLSearchParams(location.search).get("idle")) || 180) * 1000;
 const $ = (id) => document.getElementById(id);
 let settings = {};
 let state = null;
@@ -137,7 +140,18 @@ async function sendRemark(event) {
   }
 }
 
+function backToSiteLanguage() {
+  let timer = null;
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => setLanguage(siteLanguage), IDLE_MS);
+  };
+  for (const kind of ["pointerdown", "keydown", "input"]) document.addEventListener(kind, rearm);
+  rearm();
+}
+
 $("language").append(languageSwitch());
+if (language !== siteLanguage) backToSiteLanguage();
 $("remark-form").addEventListener("submit", sendRemark);
 window.addEventListener("resize", () => state && drawCity());
 settings = await api("/api/forum/map").catch(() => ({}));
