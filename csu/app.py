@@ -50,6 +50,7 @@ from incidents.camera_follow import follow_cameras
 from incidents.clips import Clip
 from incidents.metrics import feed_metrics
 from incidents.onvif_alarms import onvif_intake
+from incidents.remarks.runtime import start_remarks
 from incidents.service import IncidentService, camera_cones, clip_policy, is_assignee
 from incidents.video_alarms import forward_video_loss
 from privacy.access_log import AccessLog
@@ -292,6 +293,7 @@ async def start_services(
         camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
         bookmarks=BookmarkService(db, access_log),
         requisitions=RequisitionService(db, access_log),
+        remarks=start_remarks(settings, db, access_log, scheduler, site.site.tzinfo),
     )
 
 

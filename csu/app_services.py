@@ -16,6 +16,7 @@ from csu.identity.logins import LoginService
 from csu.metrics import Metrics
 from csu.scheduler import Scheduler
 from csu.settings import Settings
+from incidents.remarks.service import RemarkService
 from incidents.service import IncidentService
 from privacy.access_log import AccessLog
 from privacy.accounts import AccountAdmin
@@ -84,6 +85,8 @@ class AppServices:
     bookmarks: BookmarkService | None = None
     # The register of judicial requisitions.
     requisitions: RequisitionService | None = None
+    # The Forum visitors' remarks and their moderation.
+    remarks: RemarkService | None = None
 
     def running(self) -> list[object]:
         """Every service that is set, for web's dependencies (each found by its type)."""
