@@ -18,9 +18,8 @@ from csu.db import Database
 from csu.errors import Conflict, Forbidden, NotFound
 from csu.identity.roles import Role
 from csu.times import UtcTime
-from incidents.engine import IntakeResult
 from incidents.models import Exercise, ExerciseMark
-from incidents.service import Channel, IncidentService, QueuedResult, Submission
+from incidents.service import Channel, IncidentService, IntakeResult, QueuedResult, Submission
 from privacy.access_log import AccessLog, AccessRecord
 
 # Who starts and ends an exercise: the watch's supervisor, who answers for the real watch beside.
