@@ -23,11 +23,11 @@ class PublicMasking:
     """Margins and hold of the public rendition's masks (box sizes, detection cycles)."""
 
     # Around a body box: the detector's box often cuts off a hand, a bag or the feet.
-    person_margin: float = 0.25
+    person_margin: float = 0.3
     # Around a text box: a plate's frame and its country band lie outside the characters.
     text_margin: float = 0.3
     # Margin added per second since a box was seen: people walk between two detections.
-    growth_per_s: float = 2.0
+    growth_per_s: float = 3.0
     # Detection cycles a box stays masked after the detector last found it (hysteresis).
     hold_cycles: int = 3
     # How much a new box must overlap a held one to replace it (HoldRule.match_iou).
