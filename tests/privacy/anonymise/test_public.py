@@ -47,7 +47,8 @@ def masked_share(image: Image, region: Region) -> float:
 def anonymiser(*answers: Sequence[Region] | Exception, texts: int = 0) -> Anonymiser:
     """A public anonymiser whose person detector follows a script; no text unless asked."""
     text = Script(*([[PLATE]] * texts + [[]] * (len(answers) - texts)))
-    return public_anonymiser(Script(*answers), text, PublicMasking(growth_per_s=0.0))
+    masking = PublicMasking(growth_per_s=0.0, person_margin=0.25)
+    return public_anonymiser(Script(*answers), text, masking)
 
 
 def test_each_kind_is_grown_by_its_own_margin() -> None:
