@@ -184,7 +184,18 @@ def remarks_to_moderate(
     return [_out(r) for r in remarks.listing(status, who, limit)]
 
 
-@router.get("/api/remarks/export", response_model=None)
+@router.get(
+    "/api/remarks/export",
+    response_model=None,
+    responses={
+        200: {
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    },
+)
 def export_remarks(
     request: Request,
     viewer: Moderator,
