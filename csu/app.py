@@ -212,12 +212,14 @@ async def start_services(
     if cluster is None:  # a cluster's workers run the analytics of the cameras they own
         analytics.start()
     analytics.schedule(scheduler)
+    requisitions = RequisitionService(db, access_log)
     exports = ExportService(
         segment_store.index,
         site,
         settings.data_dir,
         access_log=access_log,
         publish=bus.publish_threadsafe,  # each export's progress bar, on the consoles' socket
+        access_request=requisitions.is_access_request,
     )
     redirects = live_redirects(cluster, access_log)
     remote = ptz_remote(site, access_log, redirects)
@@ -292,7 +294,7 @@ async def start_services(
         ptz_remote=remote,
         camera_admin=CameraAdmin(db, access_log, seed, bus.publish_threadsafe),
         bookmarks=BookmarkService(db, access_log),
-        requisitions=RequisitionService(db, access_log),
+        requisitions=requisitions,
         remarks=start_remarks(settings, db, access_log, scheduler, site.site.tzinfo),
     )
 
