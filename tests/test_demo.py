@@ -111,7 +111,14 @@ def test_restart_keeps_users_and_generated_passwords(tmp_path: Path) -> None:
     env = {"CSU_DEMO_PASSWORD": ""}
     with running_demo(tmp_path, env) as (url, lines):
         first = {m[1]: m[2] for line in lines if (m := re.match(r"\s+(\w+)\s+(\S+)$", line))}
-        assert set(first) == {"operator", "supervisor", "crisis", "privacy_officer", "admin"}
+        assert set(first) == {
+            "operator",
+            "supervisor",
+            "crisis",
+            "privacy_officer",
+            "admin",
+            "public_display",
+        }
         _token(url, "admin", first["admin"])
     added = subprocess.run(
         [
