@@ -145,7 +145,7 @@ def test_validation_problems_are_framed_in_french_for_pages() -> None:
         "username : au plus 8 caractères ;"
         " title : ne peut pas être vide ;"
         " role : doit être l'une des valeurs 'operator', 'supervisor', 'crisis',"
-        " 'privacy_officer' ou 'admin' ;"
+        " 'privacy_officer', 'admin' ou 'public_display' ;"
         " age : doit être au moins égal à 0"
     )
     missing = client.post("/accounts", json={}, headers={"Accept-Language": "fr"})
