@@ -20,7 +20,7 @@ from csu.identity.roles import Role
 from csu.settings import Settings
 from tests.web.conftest import ARTIFACTS, PASSWORD, seed_accounts, served
 from tests.web.test_console_page import api_headers, new_page, sign_in, wait_for
-from tests.web.test_console_preferences import forget_preferences, stored
+from tests.web.test_console_preferences import forget_preferences, signed_out, stored
 from tests.web.test_map_page import MAP_SITE
 from tests.web.test_wall_page import Server
 
@@ -165,8 +165,7 @@ def test_a_dropped_layout_comes_back_after_a_reload_for_its_user(
         headers=api_headers(server, "partial"),
     )
     assert saved.status_code == 200, saved.text
-    page.click("#logout")
-    page.wait_for_url("**/login**")
+    signed_out(page)
     sign_in(page, server, "partial")
     page.wait_for_function("() => document.querySelectorAll('#grid .cam').length === 2")
     assert tiles(page) == ["cam-4", "cam-1"]
