@@ -16,7 +16,7 @@ from crisis.exercises import Exercises, injected
 from csu.app import create_app
 from csu.config import parse_site
 from csu.settings import Settings
-from tests.web.conftest import ARTIFACTS, CHROMIUM, SITE, TIMEOUT_MS, seed_accounts, served
+from tests.web.conftest import ARTIFACTS, SITE, TIMEOUT_MS, seed_accounts, served
 from tests.web.test_alarms_api import csu_alarm
 from tests.web.test_exercises_api import BY_THE_PLAZA
 from tests.web.test_wall_page import Server, token
@@ -40,8 +40,6 @@ def test_the_console_shows_exercise_unmistakably(
     browser: Any, app_server: tuple[Any, Server]
 ) -> None:
     """Banner across the page while the exercise runs; badge on its incident only."""
-    if not CHROMIUM.exists():
-        pytest.skip("chromium")
     app, server = app_server
     operator = {"Authorization": f"Bearer {token(server, 'operator')}"}
     supervisor = {"Authorization": f"Bearer {token(server, 'supervisor')}"}

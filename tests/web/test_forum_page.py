@@ -116,9 +116,6 @@ def test_the_forum_draws_the_city_in_french(browser: Any, server: Server) -> Non
 def test_a_visitor_leaves_a_remark_that_staff_publish(browser: Any, server: Server) -> None:
     """The kiosk's form sends a remark on a district; once a supervisor publishes it, the page
     lists it under that district's name."""
-    kiosk = api_headers(server, "public_display")
-    if httpx.get(f"{server.url}/api/forum/remarks", headers=kiosk).status_code == 404:
-        pytest.skip("the remarks service is not in this build")
     page = new_page(browser)
     sign_in(page, server, "public_display", then="/forum")
     page.select_option("#remark-place", "doutre")
