@@ -12,10 +12,12 @@ from pydantic_core import ErrorDetails
 from crisis.scenarios.checker import scenario_problems, step_problems
 from crisis.scenarios.model import Scenario, Step
 from csu.config.loader import (  # the site file's strict YAML and its wording of errors
+    SiteConfigError,
     _StrictLoader,
     _yaml_error_line,
     describe_errors,
     key_path,
+    read_text,
 )
 
 SHIPPED = Path(__file__).parent / "shipped"
@@ -83,13 +85,9 @@ def _well_formed_steps_problems(steps: Any) -> list[str]:
 def load_scenario(path: Path) -> Scenario:
     """Read and check the scenario file at `path`; raise ScenarioError listing every problem."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        message = f"{path}: cannot read scenario: not UTF-8 text (bad byte at offset {exc.start})"
-        raise ScenarioError([message], str(path)) from None
-    except OSError as exc:
-        message = f"{path}: cannot read scenario: {exc.strerror or exc}"
-        raise ScenarioError([message], str(path)) from None
+        text = read_text(path, "scenario")
+    except SiteConfigError as exc:
+        raise ScenarioError(exc.errors, str(path)) from None
     return parse_scenario(text, str(path))
 
 

@@ -244,17 +244,21 @@ def parse_site(text: str, source: str = "<string>") -> SiteConfig:
         raise SiteConfigError(describe_errors(exc.errors()), source) from None
 
 
+def read_text(path: Path, what: str) -> str:
+    """The UTF-8 text of a YAML file csu reads (`what`: "site file", "scenario"...);
+    SiteConfigError with one line naming the file and why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"{path}: cannot read {what}: not UTF-8 text (bad byte at offset {exc.start})"
+    except OSError as exc:
+        message = f"{path}: cannot read {what}: {exc.strerror or exc}"
+    raise SiteConfigError([message], str(path))
+
+
 def load_site(path: Path) -> SiteConfig:
     """Read and validate the site file at `path`; raise SiteConfigError listing every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        message = f"{path}: cannot read site file: not UTF-8 text (bad byte at offset {exc.start})"
-        raise SiteConfigError([message], str(path)) from None
-    except OSError as exc:
-        message = f"{path}: cannot read site file: {exc.strerror or exc}"
-        raise SiteConfigError([message], str(path)) from None
-    return parse_site(text, str(path))
+    return parse_site(read_text(path, "site file"), str(path))
 
 
 def check_site_file(path: Path) -> list[str]:
