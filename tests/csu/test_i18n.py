@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from csu.i18n import LANGUAGES, Catalogue, SiteClock, Translator, catalogue
 from csu.i18n.catalogue import CatalogueError, consistency_problems
 from csu.i18n.translator import fill
+from csu.identity.roles import Role
 
 
 def test_the_shipped_catalogue_has_the_same_keys_and_parameters_in_every_language() -> None:
@@ -90,3 +91,12 @@ def test_site_times_are_on_the_site_clock_in_24_hours() -> None:
 def test_numbers_as_each_language_writes_them() -> None:
     assert SiteClock("fr", "Europe/Paris").number(1234.5) == "1\u202f234,5"
     assert SiteClock("en", "Europe/Paris").number(1234.5) == "1,234.5"
+
+
+@pytest.mark.parametrize("area", ["accounts", "console", "crisis", "oversight"])
+def test_every_role_is_named_in_words_where_pages_name_roles(area: str) -> None:
+    for language in LANGUAGES:
+        t = Translator(language)
+        for role in Role:
+            key = f"{area}.role.{role.value}"
+            assert t(key) != key, (language, key)
